@@ -1,0 +1,1 @@
+"""Padome: the chat assistant of a municipal residents' council."""

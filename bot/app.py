@@ -1,0 +1,108 @@
+"""Assembly and lifecycle: database, dialog engine, channels, web app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot import db
+from bot.channels import Senders
+from bot.channels.console import ConsoleChannel
+from bot.channels.telegram import TelegramChannel
+from bot.dialog.engine import DialogEngine
+from bot.settings import Settings
+from bot.web import create_web_app
+from handlers import build_flows
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    dialog: DialogEngine
+    senders: Senders
+
+
+@asynccontextmanager
+async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
+    """Open the database (migrated to the newest schema) and build the dialog engine."""
+    engine = db.create_engine(settings.database_url)
+    try:
+        if migrate:
+            await db.upgrade(engine)
+        sessionmaker = db.create_sessionmaker(engine)
+        dialog = DialogEngine(sessionmaker=sessionmaker, settings=settings, flows=build_flows())
+        yield App(settings, engine, sessionmaker, dialog, Senders())
+    finally:
+        await engine.dispose()
+
+
+async def chat(settings: Settings, *, user: str, stdin: TextIO, stdout: TextIO) -> None:
+    """Chat with the bot in the terminal as console user `user`."""
+    async with open_app(settings) as app:
+        console = ConsoleChannel(
+            engine=app.dialog,
+            senders=app.senders,
+            user=user,
+            stdin=stdin,
+            stdout=stdout,
+            files_dir=Path.cwd() / "padome-files",
+        )
+        await console.run()
+
+
+async def _wait_for_stop_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def run(settings: Settings) -> None:
+    """Run the bot: Telegram by polling or webhook, until SIGINT or SIGTERM."""
+    if settings.telegram_bot_token is None:
+        raise SystemExit(
+            "TELEGRAM_BOT_TOKEN is not set. Set it in .env, or try the bot in the terminal "
+            "with `padome chat`."
+        )
+    async with open_app(settings) as app:
+        telegram = TelegramChannel(settings=settings, engine=app.dialog, senders=app.senders)
+        await telegram.start()
+        server = None
+        try:
+            if settings.telegram_mode == "webhook":
+                assert settings.telegram_webhook_secret is not None
+                await telegram.bot.set_webhook(
+                    url=f"{settings.public_base_url}/telegram/webhook",
+                    secret_token=settings.telegram_webhook_secret.get_secret_value(),
+                )
+                web = create_web_app(settings=settings, telegram=telegram)
+                config = uvicorn.Config(
+                    web, host=settings.web_host, port=settings.web_port, log_level="warning"
+                )
+                server = uvicorn.Server(config)
+                server_task = asyncio.create_task(server.serve())
+            else:
+                await telegram.bot.delete_webhook()
+                await telegram.start_polling()
+            logger.info("bot running (%s)", settings.telegram_mode)
+            await _wait_for_stop_signal()
+        finally:
+            if server is not None:
+                server.should_exit = True
+                await server_task
+            await telegram.stop()

@@ -1,0 +1,70 @@
+"""The console channel: chat with the bot in a terminal, buttons shown as numbered options."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TextIO
+
+from bot.channels import Senders
+from bot.dialog.engine import DialogEngine
+from bot.dialog.messages import Address, Incoming, Reply
+
+CHANNEL = "console"
+QUIT_WORDS = {"/quit", "/exit"}
+
+
+class ConsoleChannel:
+    def __init__(
+        self,
+        *,
+        engine: DialogEngine,
+        senders: Senders,
+        user: str,
+        stdin: TextIO,
+        stdout: TextIO,
+        files_dir: Path,
+    ) -> None:
+        self.engine = engine
+        self.senders = senders
+        self.user = user
+        self.stdin = stdin
+        self.stdout = stdout
+        self.files_dir = files_dir
+        senders.register(CHANNEL, self.send)
+
+    async def send(self, address: Address, reply: Reply) -> None:
+        lines = (
+            [reply.text]
+            if address.chat_id == self.user
+            else [f"[→ {address.chat_id}] {reply.text}"]
+        )
+        for number, button in enumerate(reply.options, start=1):
+            lines.append(f"  {number}) {button.label}")
+        if reply.attachment is not None:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.files_dir / reply.attachment.filename
+            path.write_bytes(reply.attachment.content)
+            lines.append(f"  [{path}]")
+        self.stdout.write("\n".join(lines) + "\n\n")
+        self.stdout.flush()
+
+    async def say(self, text: str) -> None:
+        incoming = Incoming(channel=CHANNEL, user_id=self.user, chat_id=self.user, text=text)
+        await self.senders.deliver(await self.engine.handle(incoming))
+
+    async def run(self) -> None:
+        """Start the conversation, then read one line a message until end of input."""
+        await self.say("/start")
+        while True:
+            self.stdout.write("> ")
+            self.stdout.flush()
+            line = await asyncio.to_thread(self.stdin.readline)
+            if not line:
+                self.stdout.write("\n")
+                return
+            text = line.strip()
+            if text in QUIT_WORDS:
+                return
+            if text:
+                await self.say(text)

@@ -1,0 +1,198 @@
+"""The Telegram channel on python-telegram-bot: polling or webhook, rendering, error reports."""
+
+from __future__ import annotations
+
+import html
+import logging
+import traceback
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
+from telegram.constants import ChatType, MessageLimit
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.channels import Senders
+from bot.dialog.engine import DialogEngine
+from bot.dialog.messages import Address, ChatKind, Incoming, Reply
+from bot.i18n import N_, Translator
+from bot.settings import SUPPORTED_LANGUAGES, Settings
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+ERROR_REPORT_LIMIT = 3000
+
+COMMANDS = [
+    ("start", N_("start, or show the menu")),
+    ("menu", N_("the main menu")),
+    ("help", N_("what you can do here")),
+    ("language", N_("change the language")),
+    ("territory", N_("change your parish or town")),
+    ("mydata", N_("see what is stored about you")),
+    ("forget", N_("erase your data")),
+    ("cancel", N_("leave what you are doing and go back to the menu")),
+]
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Cut a long text into pieces Telegram accepts, at line breaks or spaces where possible."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit + 1)
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, limit + 1)
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n ") if cut < len(rest) else ""
+    pieces.append(rest)
+    return [piece for piece in pieces if piece] or [""]
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """Turn a Telegram update into a neutral incoming message; None for what we ignore."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return None
+    kind = ChatKind.PRIVATE if chat.type == ChatType.PRIVATE else ChatKind.GROUP
+    common: dict[str, Any] = {
+        "channel": CHANNEL,
+        "user_id": str(user.id),
+        "chat_id": str(chat.id),
+        "chat_kind": kind,
+        "display_name": user.full_name,
+        "platform_language": user.language_code,
+        "update_key": str(update.update_id),
+    }
+    if update.callback_query is not None:
+        return Incoming(payload=update.callback_query.data, **common)
+    message = update.message
+    if message is None:
+        return None
+    if message.contact is not None:
+        # Only the sender's own contact counts as theirs.
+        own = message.contact.user_id == user.id
+        return Incoming(contact_phone=message.contact.phone_number if own else None, **common)
+    if message.text is None:
+        return Incoming(text="", **common)
+    return Incoming(text=message.text, **common)
+
+
+class TelegramChannel:
+    def __init__(self, *, settings: Settings, engine: DialogEngine, senders: Senders) -> None:
+        if settings.telegram_bot_token is None:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        self.settings = settings
+        self.engine = engine
+        self.senders = senders
+        base = settings.telegram_api_base_url
+        self.application: Application = (
+            ApplicationBuilder()
+            .token(settings.telegram_bot_token.get_secret_value())
+            .base_url(f"{base}/bot")
+            .base_file_url(f"{base}/file/bot")
+            .build()
+        )
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        senders.register(CHANNEL, self.send)
+        engine.report_error = self.report_error
+
+    @property
+    def bot(self) -> Any:
+        return self.application.bot
+
+    async def start(self) -> None:
+        """Initialise the client, publish the command lists, and start handling updates."""
+        await self.application.initialize()
+        await self.publish_commands()
+        await self.application.start()
+
+    async def stop(self) -> None:
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def start_polling(self) -> None:
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(drop_pending_updates=False)
+
+    async def publish_commands(self) -> None:
+        """Publish the command list in each language; Latvian is also the default."""
+        for language in (None, *SUPPORTED_LANGUAGES):
+            t = Translator(language or "lv", timezone=self.settings.tz)
+            commands = [BotCommand(name, t._(description)) for name, description in COMMANDS]
+            await self.bot.set_my_commands(commands, language_code=language)
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Hand one update to the dialog engine and send what it answers."""
+        incoming = to_incoming(update)
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        if incoming is None:
+            return
+        await self.senders.deliver(await self.engine.handle(incoming))
+
+    async def send(self, address: Address, reply: Reply) -> None:
+        markup = None
+        if reply.buttons:
+            markup = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]
+                    for row in reply.buttons
+                ]
+            )
+        pieces = split_text(reply.text)
+        for index, piece in enumerate(pieces):
+            last = index == len(pieces) - 1
+            await self.bot.send_message(
+                chat_id=int(address.chat_id),
+                text=piece,
+                reply_markup=markup if last and reply.attachment is None else None,
+            )
+        if reply.attachment is not None:
+            file = InputFile(reply.attachment.content, filename=reply.attachment.filename)
+            if reply.attachment.kind == "photo":
+                await self.bot.send_photo(
+                    chat_id=int(address.chat_id), photo=file, reply_markup=markup
+                )
+            else:
+                await self.bot.send_document(
+                    chat_id=int(address.chat_id), document=file, reply_markup=markup
+                )
+
+    async def report_error(self, error: BaseException, incoming: Incoming | None) -> None:
+        """Tell the admin chat what failed and where; no names, numbers or message texts."""
+        chat_id = self.settings.telegram_admin_chat_id
+        if chat_id is None:
+            return
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+        channel = incoming.channel if incoming else "?"
+        text = f"Padome error on {channel}: {type(error).__name__} at {where}"
+        text = html.escape(text)[:ERROR_REPORT_LIMIT]
+        await self.bot.send_message(chat_id=chat_id, text=f"<code>{text}</code>", parse_mode="HTML")
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log errors outside the dialog engine (network, sending) and report them."""
+        error = context.error
+        logger.error("telegram channel error: %s", type(error).__name__, exc_info=error)
+        if error is not None:
+            try:
+                await self.report_error(error, None)
+            except Exception:
+                logger.exception("reporting to the admin chat failed")
+
+    async def process_webhook_update(self, data: dict[str, Any]) -> None:
+        update = Update.de_json(data, self.bot)
+        await self.application.process_update(update)

@@ -1,0 +1,1 @@
+"""The channel-neutral dialog core: messages, router, context and engine."""

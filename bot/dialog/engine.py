@@ -1,0 +1,232 @@
+"""The dialog engine: one transaction per incoming message, replies released after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import unicodedata
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.dialog.context import Context
+from bot.dialog.messages import Address, ChatKind, Incoming, Outgoing, Reply
+from bot.dialog.router import Handler, Needs, Route, Router
+from bot.i18n import Translator
+from bot.settings import Settings
+from models.conversations import load_conversation
+from models.residents import Resident, find_identity
+from models.roles import Roles, load_roles
+from models.updates import claim_update
+
+logger = logging.getLogger(__name__)
+
+# Longer input than this is refused before any handler sees it; handlers set tighter limits.
+MAX_INPUT_LENGTH = 4000
+
+ErrorReporter = Callable[[BaseException, Incoming], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Flows:
+    """The routes plus the two handlers every message may fall back on."""
+
+    router: Router
+    # Called when a route needs consent or a unit the person has not given yet.
+    resume_onboarding: Handler
+    # Called for text that no command, button or state claims, once onboarding is done.
+    fallback: Handler
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics and extra spaces: "Alsviķu  Pagasts" -> "alsviku pagasts"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.split())
+
+
+def match_option(text: str, options: list[list[str]]) -> str | None:
+    """Find the payload of a shown option by its number, its label or a unique beginning."""
+    wanted = fold(text).rstrip(".)")
+    if not wanted or not options:
+        return None
+    if wanted.isdigit():
+        index = int(wanted)
+        return options[index - 1][1] if 1 <= index <= len(options) else None
+    exact = [payload for label, payload in options if fold(label) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    partial = [
+        payload
+        for label, payload in options
+        if fold(label).startswith(wanted) or wanted in fold(label).split()
+    ]
+    return partial[0] if len(partial) == 1 else None
+
+
+class DialogEngine:
+    def __init__(
+        self,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        flows: Flows,
+        report_error: ErrorReporter | None = None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.flows = flows
+        self.report_error = report_error
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def _lock_for(self, incoming: Incoming) -> asyncio.Lock:
+        key = (incoming.channel, incoming.user_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        return lock
+
+    async def handle(self, incoming: Incoming) -> list[Outgoing]:
+        """Handle one message and return the replies to send; they are already committed."""
+        # Messages of one person are handled in order, never two at once.
+        async with self._lock_for(incoming):
+            for attempt in (1, 2):
+                try:
+                    return await self._handle_once(incoming)
+                except IntegrityError:
+                    # Another process registered the same account at the same moment:
+                    # the second try sees its row.
+                    if attempt == 2:
+                        return await self._fail(incoming)
+                except Exception as exc:
+                    logger.exception("handling a %s message failed", incoming.channel)
+                    if self.report_error is not None:
+                        try:
+                            await self.report_error(exc, incoming)
+                        except Exception:
+                            logger.exception("reporting the error failed")
+                    return await self._fail(incoming)
+        return []
+
+    async def _fail(self, incoming: Incoming) -> list[Outgoing]:
+        language = await self._known_language(incoming)
+        t = Translator(language, timezone=self.settings.tz)
+        text = t._("Sorry, something went wrong on our side. Please try again, or send /menu.")
+        return [Outgoing(Address(incoming.channel, incoming.chat_id), Reply(text))]
+
+    async def _known_language(self, incoming: Incoming) -> str:
+        try:
+            async with self.sessionmaker() as session:
+                identity = await find_identity(session, incoming.channel, incoming.user_id)
+                if identity is not None:
+                    return identity.resident.language
+        except Exception:
+            logger.exception("looking up the language after a failure failed")
+        return self.settings.default_language
+
+    async def _handle_once(self, incoming: Incoming) -> list[Outgoing]:
+        async with self.sessionmaker() as session, session.begin():
+            if incoming.update_key is not None and not await claim_update(
+                session, channel=incoming.channel, key=incoming.update_key
+            ):
+                logger.info("skipped a redelivered %s update", incoming.channel)
+                return []
+            ctx = await self._context(session, incoming)
+            route = self._route(ctx)
+            if route is None:
+                return []
+            if route.needs is not Needs.NOTHING and not _satisfied(route.needs, ctx.resident):
+                await self.flows.resume_onboarding(ctx)
+            else:
+                await route.handler(ctx)
+            self._remember_options(ctx)
+            outgoing = list(ctx.outbox.items)
+        return outgoing
+
+    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
+        identity = await find_identity(session, incoming.channel, incoming.user_id)
+        resident = identity.resident if identity is not None else None
+        roles = (
+            await load_roles(session, resident, admins=self.settings.admins)
+            if resident is not None
+            else Roles()
+        )
+        conversation = None
+        if incoming.chat_kind is ChatKind.PRIVATE:
+            conversation = await load_conversation(session, incoming.channel, incoming.user_id)
+        language = (
+            resident.language
+            if resident is not None
+            else (conversation.data.get("language") if conversation else None)
+        ) or self.settings.default_language
+        return Context(
+            incoming=incoming,
+            session=session,
+            settings=self.settings,
+            t=Translator(language, timezone=self.settings.tz),
+            conversation=conversation,
+            resident=resident,
+            roles=roles,
+        )
+
+    def _route(self, ctx: Context) -> Route | None:
+        incoming = ctx.incoming
+        router = self.flows.router
+        text = (incoming.text or "").strip()
+        if text.startswith("/"):
+            name, _, rest = text[1:].partition(" ")
+            name = name.split("@", 1)[0].casefold()
+            ctx.args = rest.split()
+            route = router.commands.get(name)
+            if incoming.chat_kind is ChatKind.GROUP:
+                return route if route is not None and route.in_groups else None
+            return route or Route(self.flows.fallback)
+        if incoming.chat_kind is ChatKind.GROUP:
+            return None
+        if len(text) > MAX_INPUT_LENGTH:
+            return Route(_too_long, Needs.NOTHING)
+        payload = incoming.payload
+        if payload is None and text and ctx.conversation is not None:
+            payload = match_option(text, ctx.conversation.options)
+        if payload is not None:
+            route = router.for_payload(payload)
+            if route is not None:
+                ctx.payload = payload
+                ctx.args = payload.split(":")[1:]
+                return route
+        state = ctx.state
+        if state is not None and state in router.states:
+            return router.states[state]
+        return Route(self.flows.fallback)
+
+    @staticmethod
+    def _remember_options(ctx: Context) -> None:
+        if ctx.conversation is None or ctx.forgotten:
+            return
+        shown = [item.reply for item in ctx.outbox.items if item.address == ctx.here]
+        if shown:
+            ctx.conversation.options = [
+                [button.label, button.payload] for button in shown[-1].options
+            ]
+
+
+def _satisfied(needs: Needs, resident: Resident | None) -> bool:
+    if resident is None:
+        return False
+    return needs is not Needs.UNIT or resident.unit_id is not None
+
+
+async def _too_long(ctx: Context) -> None:
+    """Refuse input longer than any dialog accepts."""
+    ctx.reply(
+        ctx.t._(
+            "That message is too long: at most {limit} characters, please.",
+            limit=ctx.t.number(MAX_INPUT_LENGTH),
+        )
+    )

@@ -1,0 +1,79 @@
+"""Neutral messages between channel adapters and the dialog engine."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class ChatKind(enum.StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person did: typed text, pressed a button, or shared a contact."""
+
+    channel: str
+    user_id: str
+    chat_id: str
+    chat_kind: ChatKind = ChatKind.PRIVATE
+    text: str | None = None
+    payload: str | None = None
+    contact_phone: str | None = None
+    display_name: str | None = None
+    platform_language: str | None = None
+    # The platform's id of this delivery; the same key twice is handled once.
+    update_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A photo or document sent with a reply."""
+
+    filename: str
+    content: bytes
+    kind: str = "document"  # "document" or "photo"
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    attachment: Attachment | None = None
+
+    @property
+    def options(self) -> list[Button]:
+        return [button for row in self.buttons for button in row]
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a reply goes: a channel and the chat id on it."""
+
+    channel: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    address: Address
+    reply: Reply
+
+
+@dataclass
+class Outbox:
+    """Replies gathered while a message is handled; sent only after the commit."""
+
+    items: list[Outgoing] = field(default_factory=list)
+
+    def add(self, address: Address, reply: Reply) -> None:
+        self.items.append(Outgoing(address, reply))

@@ -1,0 +1,115 @@
+"""Configuration: one pydantic-settings class read from the environment and `.env`."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SUPPORTED_LANGUAGES = ("lv", "ru", "en")
+_IDENTITY_RE = re.compile(r"^(tg|console|wa|sms):[^\s:]+$")
+_WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///padome.db"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    timezone: str = "Europe/Riga"
+    default_language: Literal["lv", "ru", "en"] = "lv"
+    admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_admin_chat_id: int | None = None
+    telegram_bot_username: str | None = None
+
+    public_base_url: str | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("admins")
+    @classmethod
+    def _check_admins(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not _IDENTITY_RE.match(item):
+                raise ValueError(
+                    f"{item!r} is not an identity; write it as tg:<telegram id> or console:<name>"
+                )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///file.db or postgresql+asyncpg://user@host/db")
+        return value
+
+    @field_validator("telegram_api_base_url", "public_base_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_webhook_mode(self) -> Settings:
+        if self.telegram_mode == "webhook":
+            if self.telegram_bot_token is None:
+                raise ValueError("TELEGRAM_MODE=webhook needs TELEGRAM_BOT_TOKEN")
+            if self.public_base_url is None:
+                raise ValueError("TELEGRAM_MODE=webhook needs PUBLIC_BASE_URL")
+            secret = self.telegram_webhook_secret
+            if secret is None or not _WEBHOOK_SECRET_RE.match(secret.get_secret_value()):
+                raise ValueError(
+                    "TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET: 1-256 characters "
+                    "of A-Z, a-z, 0-9, _ and -"
+                )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Turn a settings validation error into lines a staff member can act on."""
+    lines = ["The configuration is not valid:"]
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]).upper() or "settings"
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"  {field}: {message}")
+    lines.append("Fix the environment or the .env file (see .env.example) and start again.")
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,20 @@
+"""Feature handlers, one module each, assembled here in a fixed order."""
+
+from __future__ import annotations
+
+from bot.dialog.engine import Flows
+from bot.dialog.router import Router
+
+
+def build_flows() -> Flows:
+    """Assemble every feature's router; the order is the order of the menu's modules."""
+    from handlers import groups, menu, onboarding, privacy, roles
+
+    router = Router()
+    for module in (onboarding, menu, groups, roles, privacy):
+        router.include(module.router)
+    return Flows(
+        router=router,
+        resume_onboarding=onboarding.resume_onboarding,
+        fallback=menu.fallback,
+    )

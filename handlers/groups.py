@@ -1,0 +1,132 @@
+"""Each unit's community group: the invite link residents are pointed to, and a linked group."""
+
+from __future__ import annotations
+
+import re
+
+from bot.dialog.context import Context
+from bot.dialog.messages import Button, ChatKind
+from bot.dialog.router import Needs, Router
+from bot.i18n import N_
+from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
+from models.roles import Role
+from models.territory import Unit, list_units, unit_by_group_chat, unit_by_slug
+
+router = Router()
+
+INVITE_LINK_RE = re.compile(r"^https://(t\.me|telegram\.me|chat\.whatsapp\.com)/\S{1,200}$")
+
+
+def _manages_a_unit(ctx: Context) -> bool:
+    return ctx.roles.is_staff or bool(ctx.roles.units_as(Role.REPRESENTATIVE))
+
+
+add_menu_entry(MenuEntry(N_("Community group"), "group", order=60))
+add_menu_entry(
+    MenuEntry(N_("Set the community group link"), "grouplink", order=75, visible=_manages_a_unit)
+)
+add_help("grouplink", N_("set your unit's community group link"), _manages_a_unit)
+add_help(
+    "linkgroup", N_("send it in a Telegram group to make it your unit's group"), _manages_a_unit
+)
+add_help("group", N_("your unit's community group"), everyone)
+
+
+@router.command("group")
+@router.payload("group")
+async def community_group(ctx: Context) -> None:
+    """Point the resident to their unit's community group."""
+    assert ctx.resident is not None and ctx.resident.unit is not None
+    unit = ctx.resident.unit
+    if unit.invite_link:
+        text = ctx.t._(
+            "The community group of {unit}: {link}", unit=unit.name, link=unit.invite_link
+        )
+    else:
+        text = ctx.t._(
+            "Your unit has no community group link yet; your representative will add it."
+        )
+    show_menu(ctx, text)
+
+
+async def _manageable_units(ctx: Context) -> list[Unit]:
+    return [unit for unit in await list_units(ctx.session) if ctx.roles.may_manage_unit(unit.id)]
+
+
+@router.command("grouplink")
+@router.payload("grouplink")
+async def ask_group_link(ctx: Context) -> None:
+    """Ask a representative for their unit's group invite link."""
+    units = await _manageable_units(ctx)
+    if not units:
+        await ctx.refuse("set_group_link")
+        return
+    if ctx.payload and ctx.args:
+        unit = await unit_by_slug(ctx.session, ctx.args[0])
+        if unit is None or not ctx.roles.may_manage_unit(unit.id):
+            await ctx.refuse("set_group_link", unit=ctx.args[0])
+            return
+        units = [unit]
+    if len(units) > 1:
+        ctx.reply(
+            ctx.t._("For which parish or town?"),
+            [Button(unit.name, f"grouplink:{unit.slug}") for unit in units],
+        )
+        return
+    ctx.set_state("groups.link", unit=units[0].slug)
+    ctx.reply(
+        ctx.t._(
+            "Send the invite link of the community group of {unit} "
+            "(https://chat.whatsapp.com/… or https://t.me/…), or /cancel.",
+            unit=units[0].name,
+        )
+    )
+
+
+@router.state("groups.link")
+async def group_link_typed(ctx: Context) -> None:
+    """Store the invite link after checking the sender still manages the unit."""
+    unit = await unit_by_slug(ctx.session, str(ctx.flow.get("unit", "")))
+    if unit is None or not ctx.roles.may_manage_unit(unit.id):
+        await ctx.refuse("set_group_link")
+        return
+    link = (ctx.incoming.text or "").strip()
+    if not INVITE_LINK_RE.match(link):
+        ctx.reply(
+            ctx.t._(
+                "That is not a group invite link. It starts with https://chat.whatsapp.com/ "
+                "or https://t.me/. Try again, or /cancel."
+            )
+        )
+        return
+    unit.invite_link = link
+    await ctx.audit("group_link_set", unit=unit.slug)
+    show_menu(ctx, ctx.t._("Saved. Residents of {unit} will be pointed to it.", unit=unit.name))
+
+
+@router.command("linkgroup", needs=Needs.NOTHING, in_groups=True)
+async def link_group(ctx: Context) -> None:
+    """Make the Telegram group this is sent in the unit's linked group."""
+    if ctx.incoming.chat_kind is not ChatKind.GROUP:
+        show_menu(ctx, ctx.t._("Send /linkgroup inside the Telegram group you want to link."))
+        return
+    units = await _manageable_units(ctx)
+    if ctx.args:
+        units = [unit for unit in units if unit.slug == ctx.args[0].casefold()]
+    elif ctx.roles.is_staff:
+        units = [u for u in units if u.id in ctx.roles.units_as(Role.REPRESENTATIVE)] or units
+    if not units:
+        await ctx.refuse("link_group")
+        return
+    if len(units) > 1:
+        ctx.reply(ctx.t._("Add the unit: /linkgroup <unit>, for example /linkgroup alsviku."))
+        return
+    unit = units[0]
+    chat_id = int(ctx.incoming.chat_id)
+    taken = await unit_by_group_chat(ctx.session, chat_id)
+    if taken is not None and taken.id != unit.id:
+        ctx.reply(ctx.t._("This group is already linked to {unit}.", unit=taken.name))
+        return
+    unit.telegram_group_chat_id = chat_id
+    await ctx.audit("group_linked", unit=unit.slug)
+    ctx.reply(ctx.t._("This group is now the community group of {unit}.", unit=unit.name))

@@ -1,0 +1,241 @@
+"""First contact: language, privacy notice, unit and locality; later changes of each."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.dialog.context import Context
+from bot.dialog.messages import Button
+from bot.dialog.router import Needs, Router
+from bot.i18n import LANGUAGE_NAMES, N_, Translator
+from bot.settings import SUPPORTED_LANGUAGES
+from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
+from models.conversations import drop_conversation
+from models.residents import register_resident
+from models.territory import list_localities, list_units, unit_by_slug
+
+router = Router()
+
+# Deep-link starts (`/start <kind>_<code>`) other features answer once onboarding is done.
+DeepLinkHandler = Callable[[Context, str], Awaitable[None]]
+_DEEP_LINKS: dict[str, DeepLinkHandler] = {}
+
+
+def add_deep_link(kind: str, handler: DeepLinkHandler) -> None:
+    _DEEP_LINKS[kind] = handler
+
+
+add_help("language", N_("change the language"), everyone)
+add_help("territory", N_("change your parish or town"), everyone)
+add_menu_entry(MenuEntry(N_("Change my parish or town"), "territory", order=80))
+add_menu_entry(MenuEntry(N_("Language"), "language", order=85))
+
+
+def ask_language(ctx: Context) -> None:
+    # Shown before anyone knows the person's language, so the question is in all three.
+    prompts = [
+        Translator(code, timezone=ctx.t.timezone)._("Please choose your language.")
+        for code in SUPPORTED_LANGUAGES
+    ]
+    buttons = [Button(LANGUAGE_NAMES[code], f"lang:{code}") for code in SUPPORTED_LANGUAGES]
+    ctx.reply("\n".join(prompts), buttons)
+
+
+def ask_consent(ctx: Context) -> None:
+    t = ctx.t
+    text = t._(
+        "Before we start: to route you to your parish or town, I store your messenger account, "
+        "your chosen language and your unit, and later what you send to the council yourself. "
+        "The data is used only for the residents' council of the municipality. You can see it "
+        "with /mydata and erase it with /forget at any time.\n\n"
+        "Do you agree?"
+    )
+    ctx.reply(
+        text,
+        [Button(t._("I agree"), "privacy:agree"), Button(t._("I do not agree"), "privacy:decline")],
+    )
+
+
+async def ask_unit(ctx: Context) -> None:
+    units = await list_units(ctx.session)
+    ctx.set_state("onboarding.unit")
+    ctx.reply(
+        ctx.t._("Which parish or town do you live in?"),
+        [Button(unit.name, f"unit:{unit.slug}") for unit in units],
+    )
+
+
+async def resume_onboarding(ctx: Context) -> None:
+    """Take the person to the first onboarding step they have not done yet."""
+    if ctx.resident is None:
+        if ctx.recall("language") is None:
+            ask_language(ctx)
+        else:
+            ask_consent(ctx)
+        return
+    await ask_unit(ctx)
+
+
+@router.command("start", needs=Needs.NOTHING)
+async def start(ctx: Context) -> None:
+    """Begin onboarding, or show the menu to someone who has finished it."""
+    if ctx.args:
+        ctx.remember("start_arg", ctx.args[0][:64])
+    if ctx.resident is None or ctx.resident.unit_id is None:
+        await resume_onboarding(ctx)
+        return
+    if await _answer_deep_link(ctx):
+        return
+    show_menu(ctx)
+
+
+async def _answer_deep_link(ctx: Context) -> bool:
+    argument = ctx.recall("start_arg")
+    if not argument:
+        return False
+    ctx.remember("start_arg", None)
+    kind, _, code = str(argument).partition("_")
+    handler = _DEEP_LINKS.get(kind)
+    if handler is None or not code:
+        return False
+    await handler(ctx, code)
+    return True
+
+
+@router.command("language", needs=Needs.NOTHING)
+@router.payload("language", needs=Needs.NOTHING)
+async def change_language(ctx: Context) -> None:
+    """Offer the languages."""
+    ask_language(ctx)
+
+
+@router.payload("lang", needs=Needs.NOTHING)
+async def language_chosen(ctx: Context) -> None:
+    """Store the chosen language and go on."""
+    code = ctx.args[0] if ctx.args else ""
+    if code not in SUPPORTED_LANGUAGES:
+        ask_language(ctx)
+        return
+    ctx.use_language(code)
+    if ctx.resident is None:
+        ctx.remember("language", code)
+        ask_consent(ctx)
+        return
+    ctx.resident.language = code
+    if ctx.resident.unit_id is None:
+        await ask_unit(ctx)
+        return
+    show_menu(ctx, ctx.t._("Language changed to English."))
+
+
+@router.payload("privacy", needs=Needs.NOTHING)
+async def privacy_answered(ctx: Context) -> None:
+    """Register the person on agreement; on refusal, forget the conversation."""
+    answer = ctx.args[0] if ctx.args else ""
+    if ctx.resident is not None:
+        if ctx.resident.unit_id is None:
+            await resume_onboarding(ctx)
+        else:
+            show_menu(ctx)
+        return
+    if answer == "decline":
+        if ctx.conversation is not None:
+            await drop_conversation(ctx.session, ctx.conversation)
+        ctx.forgotten = True
+        ctx.reply(
+            ctx.t._(
+                "All right. Nothing about you has been stored. If you change your mind, "
+                "send /start."
+            )
+        )
+        return
+    if answer != "agree":
+        ask_consent(ctx)
+        return
+    ctx.resident = await register_resident(
+        ctx.session,
+        channel=ctx.incoming.channel,
+        external_id=ctx.incoming.user_id,
+        language=ctx.t.language,
+        display_name=ctx.incoming.display_name,
+    )
+    await ctx.audit("consented", resident=ctx.resident.id)
+    await ask_unit(ctx)
+
+
+@router.command("territory", needs=Needs.CONSENT)
+@router.payload("territory", needs=Needs.CONSENT)
+async def change_territory(ctx: Context) -> None:
+    """Offer the units again."""
+    await ask_unit(ctx)
+
+
+@router.payload("unit", needs=Needs.CONSENT)
+async def unit_chosen(ctx: Context) -> None:
+    """Store the unit; ask for the locality when the unit has any."""
+    assert ctx.resident is not None
+    unit = await unit_by_slug(ctx.session, ctx.args[0]) if ctx.args else None
+    if unit is None:
+        await ask_unit(ctx)
+        return
+    ctx.resident.unit_id = unit.id
+    ctx.resident.unit = unit
+    ctx.resident.locality_id = None
+    localities = await list_localities(ctx.session, unit.id)
+    if not localities:
+        await _finish(ctx)
+        return
+    buttons = [Button(item.name, f"loc:{item.id}") for item in localities]
+    buttons.append(Button(ctx.t._("Skip"), "loc:skip"))
+    ctx.set_state("onboarding.locality")
+    ctx.reply(ctx.t._("Which village or neighbourhood? You may skip this."), buttons)
+
+
+@router.payload("loc", needs=Needs.UNIT)
+async def locality_chosen(ctx: Context) -> None:
+    """Store the locality (only one of the resident's own unit) or skip it."""
+    assert ctx.resident is not None
+    choice = ctx.args[0] if ctx.args else "skip"
+    if choice != "skip":
+        localities = await list_localities(ctx.session, ctx.resident.unit_id or 0)
+        chosen = next((item for item in localities if str(item.id) == choice), None)
+        if chosen is None:
+            await change_territory(ctx)
+            return
+        ctx.resident.locality_id = chosen.id
+        ctx.resident.locality = chosen
+    await _finish(ctx)
+
+
+@router.state("onboarding.unit", needs=Needs.CONSENT)
+@router.state("onboarding.locality", needs=Needs.CONSENT)
+async def territory_typed(ctx: Context) -> None:
+    """Ask again when the typed text matches no unit or locality."""
+    ctx.reply(ctx.t._("Please choose one of the options: tap a button or type its number."))
+    if ctx.state == "onboarding.locality" and ctx.resident and ctx.resident.unit:
+        ctx.args = [ctx.resident.unit.slug]
+        await unit_chosen(ctx)
+        return
+    await ask_unit(ctx)
+
+
+async def _finish(ctx: Context) -> None:
+    assert ctx.resident is not None and ctx.resident.unit is not None
+    unit = ctx.resident.unit
+    place = unit.name
+    if ctx.resident.locality is not None:
+        place = f"{unit.name}, {ctx.resident.locality.name}"
+    lines = [ctx.t._("Saved: {place}.", place=place)]
+    if unit.invite_link:
+        lines.append(ctx.t._("Join your community group: {link}", link=unit.invite_link))
+    else:
+        lines.append(
+            ctx.t._("Your unit has no community group link yet; your representative will add it.")
+        )
+    text = "\n".join(lines)
+    if ctx.recall("start_arg"):
+        ctx.reply(text)
+        if not await _answer_deep_link(ctx):
+            show_menu(ctx)
+        return
+    show_menu(ctx, text)

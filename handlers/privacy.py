@@ -1,0 +1,85 @@
+"""The person's own data: see it, take it away as a file, erase it."""
+
+from __future__ import annotations
+
+import json
+
+from bot.dialog.context import Context
+from bot.dialog.messages import Attachment, Button
+from bot.dialog.router import Needs, Router
+from bot.i18n import N_
+from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
+from models.personal_data import forget, personal_data
+
+router = Router()
+
+add_help("mydata", N_("see what is stored about you"), everyone)
+add_help("forget", N_("erase your data"), everyone)
+add_menu_entry(MenuEntry(N_("My data"), "mydata", order=90))
+
+
+@router.command("mydata", needs=Needs.CONSENT)
+@router.payload("mydata", needs=Needs.CONSENT)
+async def my_data(ctx: Context) -> None:
+    """Show what is stored and send it as a JSON file."""
+    assert ctx.resident is not None
+    data = await personal_data(ctx.session, ctx.resident)
+    t = ctx.t
+    about = data["resident"]
+    lines = [
+        t._("This is what is stored about you:"),
+        t._("Language: {language}", language=about["language"]),
+        t._("Parish or town: {unit}", unit=about["unit"] or "–"),
+        t._("Village or neighbourhood: {locality}", locality=about["locality"] or "–"),
+        t._("Name from your messenger: {name}", name=about["name_from_messenger"] or "–"),
+        t._("Phone: {phone}", phone=about["phone"] or "–"),
+        t._("Agreed to the privacy notice: {when}", when=t.datetime(ctx.resident.consented_at))
+        if ctx.resident.consented_at
+        else "",
+    ]
+    lines.extend(
+        t._("Account: {channel} {id}", channel=item["channel"], id=item["id"])
+        for item in data["accounts"]
+    )
+    lines.extend(t._("Role: {role}", role=item["role"]) for item in data["roles"])
+    lines.append(t._("Everything is in the attached file. To erase it, send /forget."))
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    ctx.reply(
+        "\n".join(line for line in lines if line),
+        attachment=Attachment("padome-my-data.json", content, mime_type="application/json"),
+    )
+    await ctx.audit("personal_data_exported", resident=ctx.resident.id)
+
+
+@router.command("forget", needs=Needs.CONSENT)
+@router.payload("forget", needs=Needs.CONSENT)
+async def ask_forget(ctx: Context) -> None:
+    """Ask for confirmation before erasing; a button answer is checked against this person."""
+    answer = ctx.args[0] if ctx.payload and ctx.args else None
+    assert ctx.resident is not None
+    if answer == "yes":
+        resident_id = ctx.resident.id
+        await forget(ctx.session, ctx.resident)
+        await ctx.audit("erased", resident=resident_id)
+        ctx.forgotten = True
+        ctx.reply(
+            ctx.t._(
+                "Your data has been erased. Only anonymous counts remain. "
+                "Send /start if you want to come back."
+            )
+        )
+        return
+    if answer == "no":
+        show_menu(ctx, ctx.t._("Nothing was erased."))
+        return
+    ctx.set_state("privacy.forget")
+    ctx.reply(
+        ctx.t._(
+            "Erase everything stored about you: your accounts, roles and what you wrote? "
+            "This cannot be undone."
+        ),
+        [
+            Button(ctx.t._("Yes, erase my data"), "forget:yes"),
+            Button(ctx.t._("No, keep it"), "forget:no"),
+        ],
+    )

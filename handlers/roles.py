@@ -1,0 +1,212 @@
+"""Roles in chat: coordinators hand out one-time role links, list and revoke roles."""
+
+from __future__ import annotations
+
+from bot.dialog.context import Context
+from bot.dialog.messages import Button
+from bot.dialog.router import Router
+from bot.i18n import N_
+from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
+from handlers.onboarding import add_deep_link
+from models.base import utcnow
+from models.residents import Resident
+from models.roles import (
+    LOCALITY_SCOPED,
+    UNIT_SCOPED,
+    Role,
+    create_invite,
+    find_invite,
+    grant_by_id,
+    grant_role,
+    list_grants,
+    load_roles,
+)
+from models.territory import list_localities, list_units, unit_by_slug
+
+router = Router()
+
+ROLE_LABELS = {
+    Role.DEPUTY: N_("locality deputy"),
+    Role.REPRESENTATIVE: N_("unit representative"),
+    Role.WORKING_GROUP: N_("working group member"),
+    Role.CHAIR: N_("council chair"),
+    Role.VICE_CHAIR: N_("council vice-chair"),
+    Role.COUNCIL_MEMBER: N_("council member"),
+    Role.COORDINATOR: N_("coordinator"),
+    Role.ADMIN: N_("administrator"),
+}
+
+
+def role_label(ctx: Context, role: Role) -> str:
+    return ctx.t._(ROLE_LABELS[role])
+
+
+def _is_staff(ctx: Context) -> bool:
+    return ctx.roles.is_staff
+
+
+add_menu_entry(MenuEntry(N_("Give someone a role"), "grant", order=70, visible=_is_staff))
+add_menu_entry(MenuEntry(N_("Roles"), "roles", order=71, visible=_is_staff))
+add_help("grant", N_("give someone a role with a one-time link"), _is_staff)
+add_help("roles", N_("list and revoke roles"), _is_staff)
+
+
+def _role_arg(ctx: Context, index: int) -> Role | None:
+    try:
+        return Role(ctx.args[index])
+    except (IndexError, ValueError):
+        return None
+
+
+@router.command("grant")
+@router.payload("grant")
+async def grant(ctx: Context) -> None:
+    """Walk a coordinator through role, unit and locality; every step checks the right again."""
+    step = ctx.args[0] if ctx.payload and ctx.args else "start"
+    role = _role_arg(ctx, 1)
+    if step == "start":
+        grantable = [item for item in Role if ctx.roles.may_grant(item)]
+        if not grantable:
+            await ctx.refuse("grant")
+            return
+        ctx.reply(
+            ctx.t._("Which role?"),
+            [Button(role_label(ctx, item), f"grant:role:{item.value}") for item in grantable],
+        )
+        return
+    if role is None or not ctx.roles.may_grant(role):
+        await ctx.refuse("grant", role=ctx.args[1] if len(ctx.args) > 1 else None)
+        return
+    if step == "role" and role in UNIT_SCOPED | LOCALITY_SCOPED:
+        units = await list_units(ctx.session)
+        ctx.reply(
+            ctx.t._("For which parish or town?"),
+            [Button(unit.name, f"grant:unit:{role.value}:{unit.slug}") for unit in units],
+        )
+        return
+    unit = await unit_by_slug(ctx.session, ctx.args[2]) if step == "unit" else None
+    if step == "unit" and unit is None:
+        show_menu(ctx)
+        return
+    locality = None
+    if step == "unit" and role in LOCALITY_SCOPED:
+        assert unit is not None
+        localities = await list_localities(ctx.session, unit.id)
+        if not localities:
+            show_menu(ctx, ctx.t._("This unit has no localities yet; a coordinator adds them."))
+            return
+        ctx.reply(
+            ctx.t._("For which village or neighbourhood?"),
+            [Button(item.name, f"grant:loc:{role.value}:{item.id}") for item in localities],
+        )
+        return
+    if step == "loc":
+        unit = None
+        for candidate in await list_units(ctx.session):
+            locality = next(
+                (item for item in candidate.localities if str(item.id) == ctx.args[2]), None
+            )
+            if locality is not None:
+                break
+        if locality is None:
+            show_menu(ctx)
+            return
+    assert ctx.resident is not None
+    invite = await create_invite(
+        ctx.session, role=role, unit=unit, locality=locality, created_by=ctx.resident
+    )
+    await ctx.audit("role_invite_created", role=role.value, invite=invite.id)
+    link = _invite_link(ctx, invite.code)
+    show_menu(
+        ctx,
+        ctx.t._(
+            "Send this one-time link to the person who should become {role}:\n{link}\n"
+            "On WhatsApp or SMS they send: /start role_{code}\n"
+            "The link works once, for 7 days.",
+            role=role_label(ctx, role),
+            link=link,
+            code=invite.code,
+        ),
+    )
+
+
+def _invite_link(ctx: Context, code: str) -> str:
+    username = ctx.settings.telegram_bot_username
+    if username:
+        return f"https://t.me/{username}?start=role_{code}"
+    return f"/start role_{code}"
+
+
+async def redeem_invite(ctx: Context, code: str) -> None:
+    """Give the role of a valid, unused invite whose creator may still grant it."""
+    assert ctx.resident is not None
+    invite = await find_invite(ctx.session, code)
+    if invite is None or invite.used_at is not None or invite.expires_at < utcnow():
+        show_menu(ctx, ctx.t._("This role link is not valid any more. Ask for a new one."))
+        return
+    role = Role(invite.role)
+    creator = (
+        await ctx.session.get(Resident, invite.created_by_id) if invite.created_by_id else None
+    )
+    # The creator's right is checked again now: it may have been revoked since.
+    if (
+        creator is None
+        or creator.erased_at is not None
+        or not (await load_roles(ctx.session, creator, admins=ctx.settings.admins)).may_grant(role)
+    ):
+        await ctx.refuse("redeem_role_invite", invite=invite.id)
+        return
+    await grant_role(
+        ctx.session,
+        resident=ctx.resident,
+        role=role,
+        unit=invite.unit if invite.locality is None else None,
+        locality=invite.locality,
+    )
+    invite.used_at = utcnow()
+    invite.used_by_id = ctx.resident.id
+    await ctx.audit("role_granted", role=role.value, resident=ctx.resident.id, invite=invite.id)
+    where = invite.locality.name if invite.locality else (invite.unit.name if invite.unit else "")
+    text = ctx.t._("You are now {role}.", role=role_label(ctx, role))
+    show_menu(ctx, f"{text} {where}".strip())
+
+
+add_deep_link("role", redeem_invite)
+
+
+@router.command("roles")
+@router.payload("roles")
+async def roles(ctx: Context) -> None:
+    """List every role grant with a revoke button (staff only)."""
+    if not ctx.roles.is_staff:
+        await ctx.refuse("list_roles")
+        return
+    grants = await list_grants(ctx.session)
+    if not grants:
+        show_menu(ctx, ctx.t._("Nobody has a role yet."))
+        return
+    lines, buttons = [], []
+    for number, item in enumerate(grants, start=1):
+        where = item.locality.name if item.locality else (item.unit.name if item.unit else "")
+        name = item.resident.display_name or f"#{item.resident_id}"
+        lines.append(f"{number}. {name}: {role_label(ctx, Role(item.role))} {where}".rstrip())
+        buttons.append(Button(ctx.t._("Revoke {number}", number=number), f"revoke:{item.id}"))
+    buttons.append(Button(ctx.t._("Back to the menu"), "menu"))
+    ctx.reply("\n".join(lines), buttons)
+
+
+@router.payload("revoke")
+async def revoke(ctx: Context) -> None:
+    """Revoke one grant; the right is checked here, not trusted from the button."""
+    grant = None
+    if ctx.args and ctx.args[0].isdigit():
+        grant = await grant_by_id(ctx.session, int(ctx.args[0]))
+    if grant is None:
+        show_menu(ctx, ctx.t._("That role no longer exists."))
+        return
+    if not ctx.roles.may_grant(Role(grant.role)):
+        await ctx.refuse("revoke_role", grant=grant.id)
+        return
+    await ctx.session.delete(grant)
+    await ctx.audit("role_revoked", role=grant.role, resident=grant.resident_id)
+    show_menu(ctx, ctx.t._("The role has been revoked."))

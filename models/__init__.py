@@ -1,0 +1,22 @@
+"""SQLAlchemy models and the queries and rules that belong to them."""
+
+from models.audit import AuditEntry
+from models.base import Base
+from models.conversations import Conversation
+from models.residents import Identity, Resident
+from models.roles import Role, RoleGrant
+from models.territory import Locality, Unit
+from models.updates import ProcessedUpdate
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Conversation",
+    "Identity",
+    "Locality",
+    "ProcessedUpdate",
+    "Resident",
+    "Role",
+    "RoleGrant",
+    "Unit",
+]

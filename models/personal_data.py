@@ -1,0 +1,66 @@
+"""What is stored about a person (for /mydata) and how each feature erases it (for /forget)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.residents import Resident, erase_resident, identities_of
+from models.roles import list_grants_of
+
+Exporter = Callable[[AsyncSession, Resident], Awaitable[Any]]
+Eraser = Callable[[AsyncSession, Resident], Awaitable[None]]
+
+_EXPORTERS: dict[str, Exporter] = {}
+_ERASERS: list[Eraser] = []
+
+
+def add_section(name: str, exporter: Exporter, eraser: Eraser | None = None) -> None:
+    """Let a feature add what it keeps about a person to the export and the erasure."""
+    _EXPORTERS[name] = exporter
+    if eraser is not None:
+        _ERASERS.append(eraser)
+
+
+async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "resident": {
+            "id": resident.id,
+            "language": resident.language,
+            "unit": resident.unit.name if resident.unit else None,
+            "locality": resident.locality.name if resident.locality else None,
+            "name_from_messenger": resident.display_name,
+            "phone": resident.phone,
+            "receives_broadcasts": resident.subscribed,
+            "agreed_to_privacy_notice_at": _iso(resident.consented_at),
+            "registered_at": _iso(resident.created_at),
+        },
+        "accounts": [
+            {"channel": item.channel, "id": item.external_id, "since": _iso(item.created_at)}
+            for item in await identities_of(session, resident.id)
+        ],
+        "roles": [
+            {
+                "role": grant.role,
+                "unit": grant.unit.name if grant.unit else None,
+                "locality": grant.locality.name if grant.locality else None,
+            }
+            for grant in await list_grants_of(session, resident.id)
+        ],
+    }
+    for name, exporter in _EXPORTERS.items():
+        data[name] = await exporter(session, resident)
+    return data
+
+
+async def forget(session: AsyncSession, resident: Resident) -> None:
+    """Erase the person everywhere; features first, then the resident record itself."""
+    for eraser in _ERASERS:
+        await eraser(session, resident)
+    await erase_resident(session, resident)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None

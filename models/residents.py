@@ -1,0 +1,126 @@
+"""Residents, their messenger identities, and erasure of personal data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+from models.territory import Locality, Unit
+
+CHANNELS = ("telegram", "console", "whatsapp", "sms")
+# Short prefixes staff type on the command line and in ADMINS: tg:123, console:anna.
+CHANNEL_PREFIXES = {"tg": "telegram", "console": "console", "wa": "whatsapp", "sms": "sms"}
+
+
+class Resident(Base):
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(5), default="lv")
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="SET NULL"), index=True
+    )
+    locality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("localities.id", ondelete="SET NULL"), index=True
+    )
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    subscribed: Mapped[bool] = mapped_column(default=True)
+    consented_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    locality: Mapped[Locality | None] = relationship(lazy="joined")
+    # Loaded on purpose with `identities_of`, never by accident in async code.
+    identities: Mapped[list[Identity]] = relationship(
+        back_populates="resident", lazy="raise", cascade="all, delete-orphan"
+    )
+
+
+class Identity(Base):
+    """One messenger account of a resident; the external id is the platform's user id."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    resident: Mapped[Resident] = relationship(back_populates="identities", lazy="joined")
+
+
+def parse_identity(text: str) -> tuple[str, str]:
+    """Split `tg:123` into ("telegram", "123"); raise ValueError for anything else."""
+    prefix, sep, external_id = text.partition(":")
+    channel = CHANNEL_PREFIXES.get(prefix)
+    if not sep or channel is None or not external_id or any(c.isspace() for c in external_id):
+        raise ValueError("write an identity as tg:<telegram id>, wa:<phone> or console:<name>")
+    return channel, external_id
+
+
+def format_identity(channel: str, external_id: str) -> str:
+    prefix = next(key for key, value in CHANNEL_PREFIXES.items() if value == channel)
+    return f"{prefix}:{external_id}"
+
+
+async def find_identity(session: AsyncSession, channel: str, external_id: str) -> Identity | None:
+    return await session.scalar(
+        select(Identity).where(Identity.channel == channel, Identity.external_id == external_id)
+    )
+
+
+async def identities_of(session: AsyncSession, resident_id: int) -> list[Identity]:
+    result = await session.scalars(
+        select(Identity).where(Identity.resident_id == resident_id).order_by(Identity.id)
+    )
+    return list(result)
+
+
+async def register_resident(
+    session: AsyncSession,
+    *,
+    channel: str,
+    external_id: str,
+    language: str,
+    display_name: str | None,
+) -> Resident:
+    """Create a resident who has agreed to the privacy notice, with their first identity."""
+    resident = Resident(language=language, display_name=display_name, consented_at=utcnow())
+    session.add(resident)
+    await session.flush()
+    session.add(Identity(resident_id=resident.id, channel=channel, external_id=external_id))
+    await session.flush()
+    return resident
+
+
+async def erase_resident(session: AsyncSession, resident: Resident) -> None:
+    """Remove everything that identifies the person; the row stays as an anonymous count."""
+    from models.conversations import Conversation
+    from models.roles import RoleGrant
+
+    for identity in await identities_of(session, resident.id):
+        await session.execute(
+            delete(Conversation).where(
+                Conversation.channel == identity.channel,
+                Conversation.external_id == identity.external_id,
+            )
+        )
+        await session.delete(identity)
+    await session.execute(delete(RoleGrant).where(RoleGrant.resident_id == resident.id))
+    resident.display_name = None
+    resident.phone = None
+    resident.locality_id = None
+    resident.subscribed = False
+    resident.erased_at = utcnow()
+    await session.flush()

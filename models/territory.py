@@ -1,0 +1,72 @@
+"""Units (parishes and the town) and their localities (villages, neighbourhoods)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+
+LOCALITY_NAME_MAX = 80
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    invite_link: Mapped[str | None] = mapped_column(String(300))
+    telegram_group_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+
+    localities: Mapped[list[Locality]] = relationship(
+        back_populates="unit", order_by="Locality.name", lazy="selectin"
+    )
+
+
+class Locality(Base):
+    __tablename__ = "localities"
+    __table_args__ = (UniqueConstraint("unit_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(LOCALITY_NAME_MAX))
+
+    unit: Mapped[Unit] = relationship(back_populates="localities", lazy="joined")
+
+
+async def list_units(session: AsyncSession) -> list[Unit]:
+    result = await session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name))
+    return list(result)
+
+
+async def unit_by_slug(session: AsyncSession, slug: str) -> Unit | None:
+    return await session.scalar(select(Unit).where(Unit.slug == slug))
+
+
+async def unit_by_group_chat(session: AsyncSession, chat_id: int) -> Unit | None:
+    return await session.scalar(select(Unit).where(Unit.telegram_group_chat_id == chat_id))
+
+
+async def list_localities(session: AsyncSession, unit_id: int) -> list[Locality]:
+    result = await session.scalars(
+        select(Locality).where(Locality.unit_id == unit_id).order_by(Locality.name)
+    )
+    return list(result)
+
+
+async def add_locality(session: AsyncSession, *, unit: Unit, name: str) -> Locality:
+    """Add a locality to a unit; the same name twice (any letter case) is refused."""
+    clean = " ".join(name.split())
+    if not clean or len(clean) > LOCALITY_NAME_MAX:
+        raise ValueError(f"a locality name has 1 to {LOCALITY_NAME_MAX} characters")
+    # casefold in Python: SQLite's lower() leaves Latvian letters as they are
+    existing = await list_localities(session, unit.id)
+    if any(item.name.casefold() == clean.casefold() for item in existing):
+        raise ValueError("this unit already has a locality of that name")
+    locality = Locality(unit_id=unit.id, name=clean)
+    session.add(locality)
+    await session.flush()
+    return locality
