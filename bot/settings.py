@@ -18,7 +18,9 @@ _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 class Settings(BaseSettings):
     """Every setting of the bot; `.env.example` documents each one."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     database_url: str = "sqlite+aiosqlite:///padome.db"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

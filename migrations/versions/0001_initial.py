@@ -198,6 +198,46 @@ def upgrade() -> None:
             batch_op.f("ix_role_grants_resident_id"), ["resident_id"], unique=False
         )
 
+    op.create_table(
+        "role_invites",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("role", sa.String(length=32), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=True),
+        sa.Column("locality_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_by_id", sa.Integer(), nullable=True),
+        sa.Column("used_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["residents.id"],
+            name=op.f("fk_role_invites_created_by_id_residents"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["locality_id"],
+            ["localities.id"],
+            name=op.f("fk_role_invites_locality_id_localities"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"],
+            ["units.id"],
+            name=op.f("fk_role_invites_unit_id_units"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["used_by_id"],
+            ["residents.id"],
+            name=op.f("fk_role_invites_used_by_id_residents"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_role_invites")),
+        sa.UniqueConstraint("code", name=op.f("uq_role_invites_code")),
+    )
+
     units = sa.table(
         "units",
         sa.column("slug", sa.String),
@@ -214,6 +254,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("role_invites")
     with op.batch_alter_table("role_grants", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_role_grants_resident_id"))
 

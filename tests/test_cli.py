@@ -1,0 +1,82 @@
+"""Staff commands of `padome`: localities and roles, run as a staff member would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.app import open_app
+from models import Role, RoleGrant
+from tests.conftest import make_settings
+from tests.test_console import run_padome
+
+
+def test_locality_added_by_cli_is_offered_in_onboarding(database_url: str, tmp_path: Path) -> None:
+    added = run_padome(
+        ["localities", "add", "alsviku", "Alsviķi"],
+        stdin="",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "Added Alsviķi to Alsviķu pagasts." in added.stdout
+    again = run_padome(
+        ["localities", "add", "alsviku", "alsviķi"],
+        stdin="",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert again.returncode == 1
+    assert "already has a locality" in again.stderr
+    chat = run_padome(
+        ["chat", "--user", "ilze"], stdin="3\n1\n2\n1\n", database_url=database_url, cwd=tmp_path
+    )
+    assert "Which village or neighbourhood? You may skip this." in chat.stdout
+    assert "Saved: Alsviķu pagasts, Alsviķi." in chat.stdout
+
+
+async def test_roles_grant_list_and_revoke(database_url: str, tmp_path: Path) -> None:
+    refused = run_padome(
+        ["roles", "grant", "console:maris", "representative", "--territory", "alsviku"],
+        stdin="",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert refused.returncode == 1
+    assert "must /start the bot first" in refused.stderr
+
+    run_padome(
+        ["chat", "--user", "maris"], stdin="3\n1\n2\n", database_url=database_url, cwd=tmp_path
+    )
+    no_unit = run_padome(
+        ["roles", "grant", "console:maris", "representative"],
+        stdin="",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert no_unit.returncode == 1 and "needs a unit" in no_unit.stderr
+    granted = run_padome(
+        ["roles", "grant", "console:maris", "representative", "--territory", "alsviku"],
+        stdin="",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert granted.returncode == 0, granted.stderr
+    listed = run_padome(["roles", "list"], stdin="", database_url=database_url, cwd=tmp_path)
+    assert "console:maris" in listed.stdout and "representative" in listed.stdout
+
+    async with open_app(make_settings(database_url)) as app, app.sessionmaker() as session:
+        grant = await session.scalar(select(RoleGrant))
+        assert grant is not None and grant.role == Role.REPRESENTATIVE
+        assert grant.unit is not None and grant.unit.slug == "alsviku"
+
+    revoked = run_padome(
+        ["roles", "revoke", "console:maris", "representative"],
+        stdin="",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert "Revoked 1 grant(s)." in revoked.stdout
+    async with open_app(make_settings(database_url)) as app, app.sessionmaker() as session:
+        assert await session.scalar(select(RoleGrant)) is None
