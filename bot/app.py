@@ -43,7 +43,12 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
         if migrate:
             await db.upgrade(engine)
         sessionmaker = db.create_sessionmaker(engine)
-        dialog = DialogEngine(sessionmaker=sessionmaker, settings=settings, flows=build_flows())
+        dialog = DialogEngine(
+            sessionmaker=sessionmaker,
+            settings=settings,
+            flows=build_flows(),
+            serialize_transactions=engine.dialect.name == "sqlite",
+        )
         yield App(settings, engine, sessionmaker, dialog, Senders())
     finally:
         await engine.dispose()

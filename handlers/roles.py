@@ -11,6 +11,7 @@ from handlers.onboarding import add_deep_link
 from models.base import utcnow
 from models.residents import Resident
 from models.roles import (
+    INVITE_LIFETIME,
     LOCALITY_SCOPED,
     UNIT_SCOPED,
     Role,
@@ -117,17 +118,18 @@ async def grant(ctx: Context) -> None:
     )
     await ctx.audit("role_invite_created", role=role.value, invite=invite.id)
     link = _invite_link(ctx, invite.code)
-    show_menu(
-        ctx,
-        ctx.t._(
-            "Send this one-time link to the person who should become {role}:\n{link}\n"
-            "On WhatsApp or SMS they send: /start role_{code}\n"
-            "The link works once, for 7 days.",
-            role=role_label(ctx, role),
-            link=link,
-            code=invite.code,
-        ),
+    text = ctx.t._(
+        "Send this one-time link to the person who should become {role}:\n{link}\n"
+        "On WhatsApp or SMS they send: /start role_{code}",
+        role=role_label(ctx, role),
+        link=link,
+        code=invite.code,
     )
+    days = INVITE_LIFETIME.days
+    validity = ctx.t.ngettext(
+        "The link works once, for {n} day.", "The link works once, for {n} days.", days
+    )
+    show_menu(ctx, f"{text}\n{validity}")
 
 
 def _invite_link(ctx: Context, code: str) -> str:
@@ -198,6 +200,9 @@ async def roles(ctx: Context) -> None:
 @router.payload("revoke")
 async def revoke(ctx: Context) -> None:
     """Revoke one grant; the right is checked here, not trusted from the button."""
+    if not ctx.roles.is_staff:
+        await ctx.refuse("revoke_role", grant=ctx.args[0] if ctx.args else None)
+        return
     grant = None
     if ctx.args and ctx.args[0].isdigit():
         grant = await grant_by_id(ctx.session, int(ctx.args[0]))

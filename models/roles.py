@@ -229,7 +229,9 @@ async def create_invite(
 
 
 async def find_invite(session: AsyncSession, code: str) -> RoleInvite | None:
-    return await session.scalar(select(RoleInvite).where(RoleInvite.code == code).with_for_update())
+    return await session.scalar(
+        select(RoleInvite).where(RoleInvite.code == code).with_for_update(of=RoleInvite)
+    )
 
 
 async def grant_by_id(session: AsyncSession, grant_id: int) -> RoleGrant | None:

@@ -39,7 +39,7 @@ class Chat:
         return outgoing[-1].reply
 
     async def onboard(
-        self, user: str, *, unit: str = "Alsviķu pagasts", language: str = "1"
+        self, user: str, *, unit: str = "Alsviķu pagasts", language: str = "English"
     ) -> Reply:
         """Go through language, privacy notice and unit by typing, as on a console."""
         await self.say(user, "/start")

@@ -10,13 +10,18 @@ from tests.chat import Chat
 
 async def test_start_asks_language_in_all_three(chat: Chat) -> None:
     reply = await chat.say("anna", "/start")
-    assert "Lūdzu, izvēlieties valodu." in reply.text or "Please choose" in reply.text
+    assert reply.text.splitlines() == [
+        "Lūdzu, izvēlieties valodu.",
+        "Пожалуйста, выберите язык.",
+        "Please choose your language.",
+    ]
     assert [b.label for b in reply.options] == ["Latviešu", "Русский", "English"]
 
 
 async def test_onboarding_by_typing_reaches_the_menu(chat: Chat, app) -> None:
-    reply = await chat.onboard("anna", unit="alsviku")
+    reply = await chat.onboard("anna", unit="alsviku", language="1")
     assert "Alsviķu pagasts" in reply.text
+    assert "Galvenā izvēlne" in reply.text
     async with app.sessionmaker() as session:
         resident = await session.scalar(select(Resident))
         assert resident is not None and resident.unit is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import traceback
@@ -15,6 +16,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.channels import Senders
@@ -99,6 +101,8 @@ class TelegramChannel:
             .token(settings.telegram_bot_token.get_secret_value())
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
+            # Different residents are handled at once; the engine keeps each one's order.
+            .concurrent_updates(settings.telegram_concurrent_updates)
             .build()
         )
         self.application.add_handler(TypeHandler(Update, self._on_update))
@@ -138,10 +142,15 @@ class TelegramChannel:
         """Hand one update to the dialog engine and send what it answers."""
         incoming = to_incoming(update)
         if update.callback_query is not None:
-            await update.callback_query.answer()
-        if incoming is None:
-            return
-        await self.senders.deliver(await self.engine.handle(incoming))
+            # Stop the button's spinner while the engine works, not after.
+            answering = asyncio.ensure_future(update.callback_query.answer())
+        if incoming is not None:
+            await self.senders.deliver(await self.engine.handle(incoming))
+        if update.callback_query is not None:
+            try:
+                await answering
+            except TelegramError as error:
+                logger.info("answering a button press failed: %s", type(error).__name__)
 
     async def send(self, address: Address, reply: Reply) -> None:
         markup = None
@@ -152,7 +161,7 @@ class TelegramChannel:
                     for row in reply.buttons
                 ]
             )
-        pieces = split_text(reply.text)
+        pieces = split_text(reply.text) if reply.text.strip() else []
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
             await self.bot.send_message(
@@ -194,5 +203,9 @@ class TelegramChannel:
                 logger.exception("reporting to the admin chat failed")
 
     async def process_webhook_update(self, data: dict[str, Any]) -> None:
-        update = Update.de_json(data, self.bot)
+        try:
+            update = Update.de_json(data, self.bot)
+        except (KeyError, TypeError, ValueError):
+            logger.warning("dropped a Telegram update that could not be read")
+            return
         await self.application.process_update(update)

@@ -75,11 +75,15 @@ class DialogEngine:
         settings: Settings,
         flows: Flows,
         report_error: ErrorReporter | None = None,
+        serialize_transactions: bool = False,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.flows = flows
         self.report_error = report_error
+        # SQLite has one writer at a time and its busy wait sleeps for long stretches; taking
+        # turns here is much faster. Sending replies stays outside, so network waits overlap.
+        self._transaction_gate = asyncio.Lock() if serialize_transactions else None
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -131,6 +135,12 @@ class DialogEngine:
         return self.settings.default_language
 
     async def _handle_once(self, incoming: Incoming) -> list[Outgoing]:
+        if self._transaction_gate is None:
+            return await self._transaction(incoming)
+        async with self._transaction_gate:
+            return await self._transaction(incoming)
+
+    async def _transaction(self, incoming: Incoming) -> list[Outgoing]:
         async with self.sessionmaker() as session, session.begin():
             if incoming.update_key is not None and not await claim_update(
                 session, channel=incoming.channel, key=incoming.update_key

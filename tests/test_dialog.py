@@ -1,0 +1,107 @@
+"""The dialog core's behaviour for residents, through the engine as console users."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.dialog.engine import MAX_INPUT_LENGTH, match_option
+from models import AuditEntry, Unit
+from models.residents import find_identity
+from models.roles import Role, grant_role
+from models.territory import unit_by_slug
+from tests.chat import Chat
+
+
+def test_typed_option_matching() -> None:
+    options = [["Alsviķu pagasts", "unit:alsviku"], ["Alūksnes pilsēta", "unit:aluksne"]]
+    assert match_option("1", options) == "unit:alsviku"
+    assert match_option("2.", options) == "unit:aluksne"
+    assert match_option("ALSVIKU", options) == "unit:alsviku"
+    assert match_option("alūksnes pilsēta", options) == "unit:aluksne"
+    assert match_option("3", options) is None
+    assert match_option("a", options) is None  # both start with "a": not a unique choice
+
+
+async def test_free_text_and_unknown_command_get_a_hint_and_the_menu(chat: Chat) -> None:
+    await chat.onboard("anna")
+    reply = await chat.say("anna", "hello?")
+    assert "I did not understand that" in reply.text and reply.options
+    reply = await chat.say("anna", "/nosuchcommand")
+    assert "I do not know that command" in reply.text and "/help" in reply.text
+
+
+async def test_over_long_input_is_refused_with_the_limit(chat: Chat) -> None:
+    await chat.onboard("anna")
+    reply = await chat.say("anna", "x" * (MAX_INPUT_LENGTH + 1))
+    assert reply.text == "That message is too long: at most 4,000 characters, please."
+    assert MAX_INPUT_LENGTH == 4000
+
+
+async def test_cancel_leaves_a_flow(chat: Chat, app) -> None:
+    await chat.onboard("anna")
+    await chat.say("anna", "/forget")
+    reply = await chat.say("anna", "/cancel")
+    assert "Cancelled." in reply.text
+    # The erase question is gone: "1" now picks the first menu entry, not "Yes, erase".
+    await chat.say("anna", "1")
+    async with app.sessionmaker() as session:
+        assert await find_identity(session, "console", "anna") is not None
+
+
+async def test_help_depends_on_the_role(chat: Chat, app) -> None:
+    await chat.onboard("anna")
+    resident_help = (await chat.say("anna", "/help")).text
+    assert "/grant" not in resident_help and "/mydata" in resident_help
+    await chat.onboard("admin")  # console:admin is in ADMINS in the test settings
+    admin_help = (await chat.say("admin", "/help")).text
+    assert "/grant" in admin_help and "/roles" in admin_help
+
+
+async def test_representative_sets_the_group_link_residents_see(chat: Chat, app) -> None:
+    await chat.onboard("rep")
+    await chat.onboard("anna")
+    async with app.sessionmaker() as session, session.begin():
+        rep = await find_identity(session, "console", "rep")
+        unit = await unit_by_slug(session, "alsviku")
+        await grant_role(session, resident=rep.resident, role=Role.REPRESENTATIVE, unit=unit)
+
+    refused = await chat.say("anna", "/grouplink")
+    assert "not allowed" in refused.text
+
+    prompt = await chat.say("rep", "/grouplink")
+    assert "Alsviķu pagasts" in prompt.text
+    wrong = await chat.say("rep", "http://example.com/x")
+    assert "not a group invite link" in wrong.text
+    saved = await chat.say("rep", "https://chat.whatsapp.com/AbCdEf123")
+    assert "Saved." in saved.text
+
+    shown = await chat.say("anna", "/group")
+    assert "https://chat.whatsapp.com/AbCdEf123" in shown.text
+    async with app.sessionmaker() as session:
+        unit = await session.scalar(select(Unit).where(Unit.slug == "alsviku"))
+        assert unit.invite_link == "https://chat.whatsapp.com/AbCdEf123"
+        refusals = list(
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "refused"))
+        )
+        assert [entry.details["attempted"] for entry in refusals] == ["set_group_link"]
+
+
+async def test_role_link_works_once_and_only_from_someone_allowed(chat: Chat, app) -> None:
+    await chat.onboard("admin")
+    await chat.say("admin", "/grant")
+    await chat.say("admin", payload="grant:role:representative")
+    reply = await chat.say("admin", payload="grant:unit:representative:zeltinu")
+    code = reply.text.split("role_")[1].split()[0]
+
+    await chat.onboard("new")
+    became = await chat.say("new", f"/start role_{code}")
+    assert "You are now unit representative." in became.text
+    assert "Zeltiņu pagasts" in became.text
+
+    await chat.onboard("other")
+    again = await chat.say("other", f"/start role_{code}")
+    assert "not valid any more" in again.text
+
+    # A resident cannot mint a link by pressing a crafted button.
+    forged = await chat.say("other", payload="grant:unit:coordinator:zeltinu")
+    assert "not allowed" in forged.text
