@@ -32,8 +32,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine; SQL parameters never reach logs or error reports."""
-    engine = create_async_engine(url, hide_parameters=True, pool_pre_ping=True, **kwargs)
-    if engine.dialect.name == "sqlite":
+    is_sqlite = url.startswith("sqlite")
+    # A SQLite file cannot drop a connection; pinging it only costs a round trip per message.
+    engine = create_async_engine(url, hide_parameters=True, pool_pre_ping=not is_sqlite, **kwargs)
+    if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -98,7 +98,7 @@ async def load_roles(session: AsyncSession, resident: Resident, *, admins: list[
         )
     )
     grants = tuple((Role(role), unit, loc) for role, unit, loc in rows)
-    bootstrap_admin = any(
+    bootstrap_admin = bool(admins) and any(
         format_identity(item.channel, item.external_id) in admins
         for item in await identities_of(session, resident.id)
     )
