@@ -250,7 +250,7 @@ def localities_list(unit: Annotated[str | None, typer.Argument()] = None) -> Non
         table = Table("unit", "locality")
         for item in await list_units(session):
             if unit is None or item.slug == unit.casefold():
-                for locality in item.localities:
+                for locality in await list_localities(session, item.id):
                     table.add_row(item.slug, locality.name)
         return table
 
@@ -264,7 +264,8 @@ def units_list() -> None:
     async def work(session: AsyncSession) -> Table:
         table = Table("slug", "name", "localities", "group link")
         for item in await list_units(session):
-            table.add_row(item.slug, item.name, str(len(item.localities)), item.invite_link or "")
+            count = len(await list_localities(session, item.id))
+            table.add_row(item.slug, item.name, str(count), item.invite_link or "")
         return table
 
     out.print(in_session(work))

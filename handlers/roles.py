@@ -22,7 +22,7 @@ from models.roles import (
     list_grants,
     load_roles,
 )
-from models.territory import list_localities, list_units, unit_by_slug
+from models.territory import list_localities, list_units, locality_by_id, unit_by_slug
 
 router = Router()
 
@@ -103,12 +103,8 @@ async def grant(ctx: Context) -> None:
         return
     if step == "loc":
         unit = None
-        for candidate in await list_units(ctx.session):
-            locality = next(
-                (item for item in candidate.localities if str(item.id) == ctx.args[2]), None
-            )
-            if locality is not None:
-                break
+        if len(ctx.args) > 2 and ctx.args[2].isdigit():
+            locality = await locality_by_id(ctx.session, int(ctx.args[2]))
         if locality is None:
             show_menu(ctx)
             return

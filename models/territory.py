@@ -21,8 +21,9 @@ class Unit(Base):
     invite_link: Mapped[str | None] = mapped_column(String(300))
     telegram_group_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
 
+    # Loaded on purpose with `list_localities`: most screens need the units' names only.
     localities: Mapped[list[Locality]] = relationship(
-        back_populates="unit", order_by="Locality.name", lazy="selectin"
+        back_populates="unit", order_by="Locality.name", lazy="raise"
     )
 
 
@@ -55,6 +56,10 @@ async def list_localities(session: AsyncSession, unit_id: int) -> list[Locality]
         select(Locality).where(Locality.unit_id == unit_id).order_by(Locality.name)
     )
     return list(result)
+
+
+async def locality_by_id(session: AsyncSession, locality_id: int) -> Locality | None:
+    return await session.get(Locality, locality_id)
 
 
 async def add_locality(session: AsyncSession, *, unit: Unit, name: str) -> Locality:
