@@ -8,11 +8,13 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram.error import InvalidToken, NetworkError
 
 from bot import db
 from bot.channels import Senders
@@ -22,6 +24,7 @@ from bot.dialog.engine import DialogEngine
 from bot.settings import Settings
 from bot.web import create_web_app
 from handlers import build_flows
+from models.updates import prune_processed_updates
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +88,21 @@ async def run(settings: Settings) -> None:
             "with `padome chat`."
         )
     async with open_app(settings) as app:
+        async with app.sessionmaker() as session, session.begin():
+            # Telegram redelivers for a day at most; older keys only take room.
+            await prune_processed_updates(session, older_than=timedelta(days=7))
         telegram = TelegramChannel(settings=settings, engine=app.dialog, senders=app.senders)
-        await telegram.start()
+        try:
+            await telegram.start()
+        except InvalidToken:
+            raise SystemExit(
+                "Telegram refused TELEGRAM_BOT_TOKEN. Copy the token from @BotFather again."
+            ) from None
+        except NetworkError as error:
+            raise SystemExit(
+                f"Cannot reach the Telegram Bot API at {settings.telegram_api_base_url} "
+                f"({type(error).__name__}). Check the network and TELEGRAM_API_BASE_URL."
+            ) from None
         server = None
         try:
             if settings.telegram_mode == "webhook":

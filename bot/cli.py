@@ -17,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import app as lifecycle
 from bot import db
 from bot.settings import Settings, describe_validation_error, get_settings
-from models.residents import find_identity, format_identity, identities_of, parse_identity
+from models.audit import audit
+from models.residents import (
+    Resident,
+    find_identity,
+    format_identity,
+    identities_of,
+    parse_identity,
+)
 from models.roles import Role, grant_role, list_grants, revoke_role
 from models.territory import Locality, Unit, add_locality, list_localities, list_units, unit_by_slug
 
@@ -46,8 +53,10 @@ def load_settings() -> Settings:
 def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
     level = logging.WARNING if quiet else getattr(logging, settings.log_level)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # The HTTP client logs every request URL, which holds the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The HTTP clients log request URLs (holding the bot token) and, at DEBUG, bodies
+    # (holding residents' messages): they never log below WARNING.
+    for name in ("httpx", "httpcore", "telegram", "apscheduler", "twilio"):
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
 
 
 def fail(message: str) -> typer.Exit:
@@ -72,6 +81,8 @@ def chat(
     user: Annotated[str, typer.Option(help="Your name in this console chat.")] = "resident",
 ) -> None:
     """Chat with the bot in this terminal (no tokens needed)."""
+    if not user.strip() or len(user) > 64 or any(ch.isspace() for ch in user):
+        raise fail("--user takes a name of 1 to 64 characters without spaces.")
     settings = load_settings()
     setup_logging(settings, quiet=True)
     asyncio.run(lifecycle.chat(settings, user=user, stdin=sys.stdin, stdout=sys.stdout))
@@ -136,6 +147,17 @@ async def _territory(
     raise fail(f"{unit.name} has no locality {locality_name!r}. See `padome localities list`.")
 
 
+async def _registered(session: AsyncSession, identity: str) -> Resident:
+    try:
+        channel, external_id = parse_identity(identity)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    found = await find_identity(session, channel, external_id)
+    if found is None:
+        raise fail(f"Nobody is registered as {identity}; they must /start the bot first.")
+    return found.resident
+
+
 def _parse_role(text: str) -> Role:
     try:
         return Role(text)
@@ -155,28 +177,20 @@ def roles_grant(
     wanted = _parse_role(role)
 
     async def work(session: AsyncSession) -> str:
-        try:
-            channel, external_id = parse_identity(identity)
-        except ValueError as error:
-            raise fail(str(error)) from None
-        found = await find_identity(session, channel, external_id)
-        if found is None:
-            raise fail(f"Nobody is registered as {identity}; they must /start the bot first.")
+        resident = await _registered(session, identity)
         unit, locality = await _territory(session, territory)
         try:
             _, created = await grant_role(
-                session, resident=found.resident, role=wanted, unit=unit, locality=locality
+                session, resident=resident, role=wanted, unit=unit, locality=locality
             )
         except ValueError as error:
             raise fail(str(error)) from None
-        from models.audit import audit
-
         await audit(
             session,
             action="role_granted",
             actor_id=None,
             role=wanted.value,
-            resident=found.resident_id,
+            resident=resident.id,
             via="cli",
         )
         return "Granted." if created else "They already have that role."
@@ -188,21 +202,29 @@ def roles_grant(
 def roles_revoke(
     identity: str,
     role: str,
-    territory: Annotated[str | None, typer.Option(help="only in this unit")] = None,
+    territory: Annotated[
+        str | None, typer.Option(help="only in this unit, or unit/locality")
+    ] = None,
 ) -> None:
     """Take a role away from a resident."""
     wanted = _parse_role(role)
 
     async def work(session: AsyncSession) -> int:
-        try:
-            channel, external_id = parse_identity(identity)
-        except ValueError as error:
-            raise fail(str(error)) from None
-        found = await find_identity(session, channel, external_id)
-        if found is None:
-            raise fail(f"Nobody is registered as {identity}.")
-        unit, _ = await _territory(session, territory)
-        return await revoke_role(session, resident=found.resident, role=wanted, unit=unit)
+        resident = await _registered(session, identity)
+        unit, locality = await _territory(session, territory)
+        removed = await revoke_role(
+            session, resident=resident, role=wanted, unit=unit, locality=locality
+        )
+        await audit(
+            session,
+            action="role_revoked",
+            actor_id=None,
+            role=wanted.value,
+            resident=resident.id,
+            removed=removed,
+            via="cli",
+        )
+        return removed
 
     typer.echo(f"Revoked {in_session(work)} grant(s).")
 
@@ -216,10 +238,7 @@ def roles_list() -> None:
         for grant in await list_grants(session):
             identities = await identities_of(session, grant.resident_id)
             accounts = ", ".join(format_identity(i.channel, i.external_id) for i in identities)
-            where = (
-                grant.locality.name if grant.locality else (grant.unit.name if grant.unit else "")
-            )
-            table.add_row(str(grant.resident_id), accounts, grant.role, where)
+            table.add_row(str(grant.resident_id), accounts, grant.role, grant.place)
         return table
 
     out.print(in_session(work))
@@ -237,6 +256,7 @@ def localities_add(unit: str, name: str) -> None:
             locality = await add_locality(session, unit=found, name=name)
         except ValueError as error:
             raise fail(str(error)) from None
+        await audit(session, action="locality_added", actor_id=None, locality=locality.id)
         return f"Added {locality.name} to {found.name}."
 
     typer.echo(in_session(work))

@@ -87,8 +87,11 @@ class Settings(BaseSettings):
         if self.telegram_mode == "webhook":
             if self.telegram_bot_token is None:
                 raise ValueError("TELEGRAM_MODE=webhook needs TELEGRAM_BOT_TOKEN")
-            if self.public_base_url is None:
-                raise ValueError("TELEGRAM_MODE=webhook needs PUBLIC_BASE_URL")
+            if self.public_base_url is None or not self.public_base_url.startswith("https://"):
+                raise ValueError(
+                    "TELEGRAM_MODE=webhook needs PUBLIC_BASE_URL with https:// "
+                    "(Telegram sends webhooks only over https)"
+                )
             secret = self.telegram_webhook_secret
             if secret is None or not _WEBHOOK_SECRET_RE.match(secret.get_secret_value()):
                 raise ValueError(

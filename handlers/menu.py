@@ -9,6 +9,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Needs, Router
 from bot.i18n import N_
+from models.conversations import drop_conversation
 
 router = Router()
 
@@ -53,7 +54,14 @@ async def menu(ctx: Context) -> None:
 @router.command("cancel", needs=Needs.NOTHING)
 async def cancel(ctx: Context) -> None:
     """Leave whatever flow the person is in and go back to the menu."""
-    if ctx.resident is None or ctx.resident.unit_id is None:
+    if ctx.resident is None:
+        # Nothing is kept about someone who has not agreed to the notice.
+        if ctx.conversation is not None:
+            await drop_conversation(ctx.session, ctx.conversation)
+        ctx.forgotten = True
+        ctx.reply(ctx.t._("Cancelled. Send /start when you want to begin."))
+        return
+    if ctx.resident.unit_id is None:
         ctx.clear_state()
         ctx.reply(ctx.t._("Cancelled. Send /start when you want to begin."))
         return

@@ -44,8 +44,9 @@ def ask_language(ctx: Context) -> None:
 def ask_consent(ctx: Context) -> None:
     t = ctx.t
     text = t._(
-        "Before we start: to route you to your parish or town, I store your messenger account, "
-        "your chosen language and your unit, and later what you send to the council yourself. "
+        "Before we start: to route you to your parish or town, I store your messenger account "
+        "and the name it shows, your chosen language and your parish or town, and later what "
+        "you send to the council yourself. "
         "The data is used only for the residents' council of the municipality. You can see it "
         "with /mydata and erase it with /forget at any time.\n\n"
         "Do you agree?"
@@ -181,6 +182,7 @@ async def unit_chosen(ctx: Context) -> None:
     ctx.resident.unit_id = unit.id
     ctx.resident.unit = unit
     ctx.resident.locality_id = None
+    ctx.resident.locality = None
     localities = await list_localities(ctx.session, unit.id)
     if not localities:
         await _finish(ctx)

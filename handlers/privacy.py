@@ -7,9 +7,12 @@ import json
 from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Needs, Router
-from bot.i18n import N_
+from bot.i18n import LANGUAGE_NAMES, N_
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
+from handlers.roles import role_label
 from models.personal_data import forget, personal_data
+from models.residents import CHANNEL_NAMES
+from models.roles import list_grants_of
 
 router = Router()
 
@@ -28,7 +31,7 @@ async def my_data(ctx: Context) -> None:
     about = data["resident"]
     lines = [
         t._("This is what is stored about you:"),
-        t._("Language: {language}", language=about["language"]),
+        t._("Language: {language}", language=LANGUAGE_NAMES[ctx.resident.language]),
         t._("Parish or town: {unit}", unit=about["unit"] or "–"),
         t._("Village or neighbourhood: {locality}", locality=about["locality"] or "–"),
         t._("Name from your messenger: {name}", name=about["name_from_messenger"] or "–"),
@@ -38,10 +41,13 @@ async def my_data(ctx: Context) -> None:
         else "",
     ]
     lines.extend(
-        t._("Account: {channel} {id}", channel=item["channel"], id=item["id"])
+        t._("Account: {channel} {id}", channel=CHANNEL_NAMES[item["channel"]], id=item["id"])
         for item in data["accounts"]
     )
-    lines.extend(t._("Role: {role}", role=item["role"]) for item in data["roles"])
+    lines.extend(
+        t._("Role: {role} {place}", role=role_label(ctx, grant.role), place=grant.place).strip()
+        for grant in await list_grants_of(ctx.session, ctx.resident.id)
+    )
     lines.append(t._("Everything is in the attached file. To erase it, send /forget."))
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     ctx.reply(
@@ -57,6 +63,9 @@ async def ask_forget(ctx: Context) -> None:
     """Ask for confirmation before erasing; a button answer is checked against this person."""
     answer = ctx.args[0] if ctx.payload and ctx.args else None
     assert ctx.resident is not None
+    # Only the question just asked may be answered: an old "yes" button erases nothing.
+    if answer is not None and ctx.state != "privacy.forget":
+        answer = None
     if answer == "yes":
         resident_id = ctx.resident.id
         await forget(ctx.session, ctx.resident)

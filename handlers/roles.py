@@ -38,8 +38,8 @@ ROLE_LABELS = {
 }
 
 
-def role_label(ctx: Context, role: Role) -> str:
-    return ctx.t._(ROLE_LABELS[role])
+def role_label(ctx: Context, role: Role | str) -> str:
+    return ctx.t._(ROLE_LABELS[Role(role)])
 
 
 def _is_staff(ctx: Context) -> bool:
@@ -75,35 +75,46 @@ async def grant(ctx: Context) -> None:
             [Button(role_label(ctx, item), f"grant:role:{item.value}") for item in grantable],
         )
         return
-    if role is None or not ctx.roles.may_grant(role):
-        await ctx.refuse("grant", role=ctx.args[1] if len(ctx.args) > 1 else None)
+    scoped = UNIT_SCOPED | LOCALITY_SCOPED
+    fits = role is not None and (
+        (step == "role")
+        or (step == "unit" and role in scoped and len(ctx.args) > 2)
+        or (step == "loc" and role in LOCALITY_SCOPED and len(ctx.args) > 2)
+    )
+    if role is None or not fits or not ctx.roles.may_grant(role):
+        await ctx.refuse("grant", step=step, role=ctx.args[1] if len(ctx.args) > 1 else None)
         return
-    if step == "role" and role in UNIT_SCOPED | LOCALITY_SCOPED:
+    unit = locality = None
+    if step == "role" and role in scoped:
         units = await list_units(ctx.session)
         ctx.reply(
             ctx.t._("For which parish or town?"),
             [Button(unit.name, f"grant:unit:{role.value}:{unit.slug}") for unit in units],
         )
         return
-    unit = await unit_by_slug(ctx.session, ctx.args[2]) if step == "unit" else None
-    if step == "unit" and unit is None:
-        show_menu(ctx)
-        return
-    locality = None
-    if step == "unit" and role in LOCALITY_SCOPED:
-        assert unit is not None
-        localities = await list_localities(ctx.session, unit.id)
-        if not localities:
-            show_menu(ctx, ctx.t._("This unit has no localities yet; a coordinator adds them."))
+    if step == "unit":
+        unit = await unit_by_slug(ctx.session, ctx.args[2])
+        if unit is None:
+            show_menu(ctx)
             return
-        ctx.reply(
-            ctx.t._("For which village or neighbourhood?"),
-            [Button(item.name, f"grant:loc:{role.value}:{item.id}") for item in localities],
-        )
-        return
+        if role in LOCALITY_SCOPED:
+            localities = await list_localities(ctx.session, unit.id)
+            if not localities:
+                show_menu(
+                    ctx,
+                    ctx.t._(
+                        "This parish or town has no villages or neighbourhoods yet; "
+                        "a coordinator adds them."
+                    ),
+                )
+                return
+            ctx.reply(
+                ctx.t._("For which village or neighbourhood?"),
+                [Button(item.name, f"grant:loc:{role.value}:{item.id}") for item in localities],
+            )
+            return
     if step == "loc":
-        unit = None
-        if len(ctx.args) > 2 and ctx.args[2].isdigit():
+        if ctx.args[2].isdigit():
             locality = await locality_by_id(ctx.session, int(ctx.args[2]))
         if locality is None:
             show_menu(ctx)
@@ -113,12 +124,11 @@ async def grant(ctx: Context) -> None:
         ctx.session, role=role, unit=unit, locality=locality, created_by=ctx.resident
     )
     await ctx.audit("role_invite_created", role=role.value, invite=invite.id)
-    link = _invite_link(ctx, invite.code)
     text = ctx.t._(
         "Send this one-time link to the person who should become {role}:\n{link}\n"
         "On WhatsApp or SMS they send: /start role_{code}",
         role=role_label(ctx, role),
-        link=link,
+        link=_invite_link(ctx, invite.code),
         code=invite.code,
     )
     days = INVITE_LIFETIME.days
@@ -152,21 +162,27 @@ async def redeem_invite(ctx: Context, code: str) -> None:
         or creator.erased_at is not None
         or not (await load_roles(ctx.session, creator, admins=ctx.settings.admins)).may_grant(role)
     ):
-        await ctx.refuse("redeem_role_invite", invite=invite.id)
+        await ctx.audit("role_invite_void", invite=invite.id)
+        show_menu(ctx, ctx.t._("This role link is not valid any more. Ask for a new one."))
         return
-    await grant_role(
+    grant, _ = await grant_role(
         ctx.session,
         resident=ctx.resident,
         role=role,
         unit=invite.unit if invite.locality is None else None,
         locality=invite.locality,
+        granted_by=creator,
     )
     invite.used_at = utcnow()
     invite.used_by_id = ctx.resident.id
     await ctx.audit("role_granted", role=role.value, resident=ctx.resident.id, invite=invite.id)
-    where = invite.locality.name if invite.locality else (invite.unit.name if invite.unit else "")
-    text = ctx.t._("You are now {role}.", role=role_label(ctx, role))
-    show_menu(ctx, f"{text} {where}".strip())
+    if grant.place:
+        text = ctx.t._(
+            "You are now {role} ({place}).", role=role_label(ctx, role), place=grant.place
+        )
+    else:
+        text = ctx.t._("You are now {role}.", role=role_label(ctx, role))
+    show_menu(ctx, text)
 
 
 add_deep_link("role", redeem_invite)
@@ -185,9 +201,8 @@ async def roles(ctx: Context) -> None:
         return
     lines, buttons = [], []
     for number, item in enumerate(grants, start=1):
-        where = item.locality.name if item.locality else (item.unit.name if item.unit else "")
         name = item.resident.display_name or f"#{item.resident_id}"
-        lines.append(f"{number}. {name}: {role_label(ctx, Role(item.role))} {where}".rstrip())
+        lines.append(f"{number}. {name}: {role_label(ctx, item.role)} {item.place}".rstrip())
         buttons.append(Button(ctx.t._("Revoke {number}", number=number), f"revoke:{item.id}"))
     buttons.append(Button(ctx.t._("Back to the menu"), "menu"))
     ctx.reply("\n".join(lines), buttons)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, utcnow
 from models.territory import Locality, Unit
 
-CHANNELS = ("telegram", "console", "whatsapp", "sms")
+# How each channel is named to people (proper names, the same in every language).
+CHANNEL_NAMES = {"telegram": "Telegram", "console": "console", "whatsapp": "WhatsApp", "sms": "SMS"}
 # Short prefixes staff type on the command line and in ADMINS: tg:123, console:anna.
 CHANNEL_PREFIXES = {"tg": "telegram", "console": "console", "wa": "whatsapp", "sms": "sms"}
 

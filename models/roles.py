@@ -53,6 +53,13 @@ class RoleGrant(Base):
     locality: Mapped[Locality | None] = relationship(lazy="joined")
     resident: Mapped[Resident] = relationship(foreign_keys=[resident_id], lazy="joined")
 
+    @property
+    def place(self) -> str:
+        """The locality or unit the role is for; empty for a council-wide role."""
+        if self.locality is not None:
+            return f"{self.locality.unit.name}, {self.locality.name}"
+        return self.unit.name if self.unit is not None else ""
+
 
 @dataclass(frozen=True)
 class Roles:
@@ -166,13 +173,20 @@ async def grant_role(
 
 
 async def revoke_role(
-    session: AsyncSession, *, resident: Resident, role: Role, unit: Unit | None = None
+    session: AsyncSession,
+    *,
+    resident: Resident,
+    role: Role,
+    unit: Unit | None = None,
+    locality: Locality | None = None,
 ) -> int:
-    """Revoke a role (in one unit, or everywhere); returns how many grants were removed."""
+    """Revoke a role (in one locality or unit, or everywhere); returns how many were removed."""
     query = select(RoleGrant).where(
         RoleGrant.resident_id == resident.id, RoleGrant.role == role.value
     )
-    if unit is not None:
+    if locality is not None:
+        query = query.where(RoleGrant.locality_id == locality.id)
+    elif unit is not None:
         query = query.where(RoleGrant.unit_id == unit.id)
     grants = list(await session.scalars(query))
     for grant in grants:

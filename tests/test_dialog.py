@@ -8,7 +8,7 @@ from bot.dialog.engine import MAX_INPUT_LENGTH, match_option
 from models import AuditEntry, Unit
 from models.residents import find_identity
 from models.roles import Role, grant_role
-from models.territory import unit_by_slug
+from models.territory import add_locality, unit_by_slug
 from tests.chat import Chat
 
 
@@ -34,7 +34,8 @@ async def test_over_long_input_is_refused_with_the_limit(chat: Chat) -> None:
     await chat.onboard("anna")
     reply = await chat.say("anna", "x" * (MAX_INPUT_LENGTH + 1))
     assert reply.text == "That message is too long: at most 4,000 characters, please."
-    assert MAX_INPUT_LENGTH == 4000
+    accepted = await chat.say("anna", "x" * MAX_INPUT_LENGTH)
+    assert "I did not understand that" in accepted.text
 
 
 async def test_cancel_leaves_a_flow(chat: Chat, app) -> None:
@@ -95,8 +96,7 @@ async def test_role_link_works_once_and_only_from_someone_allowed(chat: Chat, ap
 
     await chat.onboard("new")
     became = await chat.say("new", f"/start role_{code}")
-    assert "You are now unit representative." in became.text
-    assert "Zeltiņu pagasts" in became.text
+    assert became.text.startswith("You are now unit representative (Zeltiņu pagasts).")
 
     await chat.onboard("other")
     again = await chat.say("other", f"/start role_{code}")
@@ -105,3 +105,45 @@ async def test_role_link_works_once_and_only_from_someone_allowed(chat: Chat, ap
     # A resident cannot mint a link by pressing a crafted button.
     forged = await chat.say("other", payload="grant:unit:coordinator:zeltinu")
     assert "not allowed" in forged.text
+
+
+async def test_changing_unit_forgets_the_old_village(chat: Chat, app) -> None:
+    async with app.sessionmaker() as session, session.begin():
+        await add_locality(session, unit=await unit_by_slug(session, "annas"), name="Ezerkalni")
+    await chat.say("anna", "/start")
+    await chat.say("anna", "English")
+    await chat.say("anna", "I agree")
+    await chat.say("anna", "annas")
+    await chat.say("anna", "Ezerkalni")
+    await chat.say("anna", "/territory")
+    reply = await chat.say("anna", "zeltinu")
+    assert reply.text.startswith("Saved: Zeltiņu pagasts.\n")
+    async with app.sessionmaker() as session:
+        resident = (await find_identity(session, "console", "anna")).resident
+        assert resident.unit.slug == "zeltinu" and resident.locality_id is None
+
+
+async def test_crafted_grant_buttons_from_staff_are_refused_not_crashing(chat: Chat, app) -> None:
+    await chat.onboard("admin")
+    for payload in ("grant:unit:chair:zeltinu", "grant:loc:representative:1", "grant:x:deputy"):
+        reply = await chat.say("admin", payload=payload)
+        assert reply.text == "Sorry, you are not allowed to do that.", payload
+    async with app.sessionmaker() as session:
+        refusals = list(
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "refused"))
+        )
+    assert len(refusals) == 3
+
+
+async def test_an_old_erase_button_erases_nothing(chat: Chat, app) -> None:
+    await chat.onboard("anna")
+    await chat.say("anna", "/forget")
+    await chat.say("anna", "/menu")  # walked away from the question
+    reply = await chat.say("anna", payload="forget:yes")
+    assert "Erase everything stored about you" in reply.text
+    async with app.sessionmaker() as session:
+        assert await find_identity(session, "console", "anna") is not None
+    erased = await chat.say("anna", payload="forget:yes")
+    assert "Your data has been erased." in erased.text
+    async with app.sessionmaker() as session:
+        assert await find_identity(session, "console", "anna") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.dialog.context import Context
@@ -20,7 +21,9 @@ async def fail_after_writing(ctx: Context) -> None:
     raise RuntimeError(f"failed for {ctx.incoming.text}")
 
 
-async def test_a_failing_handler_is_reported_without_personal_data(database_url: str) -> None:
+async def test_a_failing_handler_is_reported_without_personal_data(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     async with fake_telegram_api() as api:
         settings = telegram_settings(database_url, api.base_url, telegram_admin_chat_id=ADMIN_CHAT)
         async with polling_bot(api, settings) as bot:
@@ -45,6 +48,9 @@ async def test_a_failing_handler_is_reported_without_personal_data(database_url:
                     .where(AuditEntry.action == "about_to_fail")
                 )
             assert written == 0
+            logged = caplog.text
+            assert "RuntimeError" in logged and "fail_after_writing" in logged
+            assert "Bērziņa" not in logged and "+371" not in logged
             # The bot goes on answering.
             [menu] = await bot.send(RESIDENT, "/menu")
             assert menu["buttons"]

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 
 from bot.dialog.messages import Address, Outgoing, Reply
+from bot.errors import failure_summary
 
 logger = logging.getLogger(__name__)
 
@@ -29,5 +30,7 @@ class Senders:
                 continue
             try:
                 await sender(item.address, item.reply)
-            except Exception:
-                logger.exception("sending a reply on %s failed", item.address.channel)
+            except Exception as error:
+                logger.error(
+                    "sending a reply on %s failed: %s", item.address.channel, failure_summary(error)
+                )

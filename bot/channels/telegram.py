@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import traceback
 from typing import Any
 
 from telegram import (
@@ -22,6 +21,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.channels import Senders
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Address, ChatKind, Incoming, Reply
+from bot.errors import failure_summary, failure_trace
 from bot.i18n import N_, Translator
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 
@@ -185,22 +185,21 @@ class TelegramChannel:
         chat_id = self.settings.telegram_admin_chat_id
         if chat_id is None:
             return
-        frames = traceback.extract_tb(error.__traceback__)
-        where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
         channel = incoming.channel if incoming else "?"
-        text = f"Padome error on {channel}: {type(error).__name__} at {where}"
+        text = f"Padome error on {channel}: {failure_summary(error)}"
         text = html.escape(text)[:ERROR_REPORT_LIMIT]
         await self.bot.send_message(chat_id=chat_id, text=f"<code>{text}</code>", parse_mode="HTML")
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log errors outside the dialog engine (network, sending) and report them."""
         error = context.error
-        logger.error("telegram channel error: %s", type(error).__name__, exc_info=error)
-        if error is not None:
-            try:
-                await self.report_error(error, None)
-            except Exception:
-                logger.exception("reporting to the admin chat failed")
+        if error is None:
+            return
+        logger.error("telegram channel error: %s\n%s", failure_summary(error), failure_trace(error))
+        try:
+            await self.report_error(error, None)
+        except Exception as report_failure:
+            logger.error("reporting to the admin chat failed: %s", type(report_failure).__name__)
 
     async def process_webhook_update(self, data: dict[str, Any]) -> None:
         try:

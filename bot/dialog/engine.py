@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.dialog.context import Context
 from bot.dialog.messages import Address, ChatKind, Incoming, Outgoing, Reply
 from bot.dialog.router import Handler, Needs, Route, Router
+from bot.errors import failure_summary, failure_trace
 from bot.i18n import Translator
 from bot.settings import Settings
 from models.conversations import load_conversation
@@ -100,23 +101,29 @@ class DialogEngine:
         """Handle one message and return the replies to send; they are already committed."""
         # Messages of one person are handled in order, never two at once.
         async with self._lock_for(incoming):
-            for attempt in (1, 2):
+            try:
                 try:
                     return await self._handle_once(incoming)
                 except IntegrityError:
                     # Another process registered the same account at the same moment:
                     # the second try sees its row.
-                    if attempt == 2:
-                        return await self._fail(incoming)
-                except Exception as exc:
-                    logger.exception("handling a %s message failed", incoming.channel)
-                    if self.report_error is not None:
-                        try:
-                            await self.report_error(exc, incoming)
-                        except Exception:
-                            logger.exception("reporting the error failed")
-                    return await self._fail(incoming)
-        return []
+                    return await self._handle_once(incoming)
+            except Exception as exc:
+                # The message of an exception may quote what a person wrote: log without it.
+                logger.error(
+                    "handling a %s message failed: %s\n%s",
+                    incoming.channel,
+                    failure_summary(exc),
+                    failure_trace(exc),
+                )
+                if self.report_error is not None:
+                    try:
+                        await self.report_error(exc, incoming)
+                    except Exception as report_failure:
+                        logger.error(
+                            "reporting the error failed: %s", type(report_failure).__name__
+                        )
+                return await self._fail(incoming)
 
     async def _fail(self, incoming: Incoming) -> list[Outgoing]:
         language = await self._known_language(incoming)
@@ -130,8 +137,8 @@ class DialogEngine:
                 identity = await find_identity(session, incoming.channel, incoming.user_id)
                 if identity is not None:
                     return identity.resident.language
-        except Exception:
-            logger.exception("looking up the language after a failure failed")
+        except Exception as error:
+            logger.error("looking up the language after a failure failed: %s", type(error).__name__)
         return self.settings.default_language
 
     async def _handle_once(self, incoming: Incoming) -> list[Outgoing]:
