@@ -21,12 +21,6 @@ from tests.chat import Chat
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 
-requires_postgres = pytest.mark.skipif(
-    not ON_POSTGRES,
-    reason="needs PostgreSQL: set TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/"
-    "test (.ci/run runs the suite a second time with it)",
-)
-
 
 def _plain_dsn(url: str, database: str | None = None) -> str:
     parsed = make_url(url).set(drivername="postgresql")
