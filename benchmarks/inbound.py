@@ -6,7 +6,8 @@
 A fake Bot API server runs in a second process with the simulated residents: each resident
 goes through onboarding (/start, language, privacy notice, unit: four updates) and sends the
 next update only when the bot has answered the previous one; `--concurrency` residents do so at
-once. Latency is measured there, from the update being queued to the bot's reply arriving.
+once. Handling is timed in the bot, from the update reaching its handler to the replies sent
+and the button answered; the residents' wait is timed from the update being queued to the reply.
 The same load then runs against a bare python-telegram-bot echo bot on the same fake server.
 """
 
@@ -132,18 +133,18 @@ async def measure_padome(pipe: Connection, base_url: str, database_url: str) -> 
         log_level="WARNING",
     )
     async with open_app(settings) as app:
-        handle = app.dialog.handle
+        channel = TelegramChannel(settings=settings, engine=app.dialog, senders=app.senders)
+        on_update = channel._on_update
 
-        async def timed_handle(incoming: Any) -> Any:
-            """The dialog engine's part of each update: one transaction, replies ready."""
+        async def timed_on_update(update: Update, context: Any) -> None:
+            """The same part as the echo bot's handler: engine, replies sent, button answered."""
             started = time.perf_counter()
             try:
-                return await handle(incoming)
+                await on_update(update, context)
             finally:
                 HANDLING.append(time.perf_counter() - started)
 
-        app.dialog.handle = timed_handle  # type: ignore[method-assign]
-        channel = TelegramChannel(settings=settings, engine=app.dialog, senders=app.senders)
+        channel.application.handlers[0][0].callback = timed_on_update
         await channel.start()
         await channel.start_polling()
         try:

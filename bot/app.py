@@ -50,7 +50,6 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
             sessionmaker=sessionmaker,
             settings=settings,
             flows=build_flows(),
-            serialize_transactions=engine.dialect.name == "sqlite",
         )
         yield App(settings, engine, sessionmaker, dialog, Senders())
     finally:

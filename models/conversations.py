@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint, select
+from sqlalchemy import JSON, String, UniqueConstraint, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,12 +33,15 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# Built once: this runs for every incoming message.
+_LOAD = select(Conversation).where(
+    Conversation.channel == bindparam("channel"),
+    Conversation.external_id == bindparam("external_id"),
+)
+
+
 async def load_conversation(session: AsyncSession, channel: str, external_id: str) -> Conversation:
-    conversation = await session.scalar(
-        select(Conversation).where(
-            Conversation.channel == channel, Conversation.external_id == external_id
-        )
-    )
+    conversation = await session.scalar(_LOAD, {"channel": channel, "external_id": external_id})
     if conversation is None:
         conversation = Conversation(channel=channel, external_id=external_id, data={}, options=[])
         session.add(conversation)

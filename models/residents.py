@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -75,10 +75,14 @@ def format_identity(channel: str, external_id: str) -> str:
     return f"{prefix}:{external_id}"
 
 
+# Built once: this runs for every incoming message.
+_FIND_IDENTITY = select(Identity).where(
+    Identity.channel == bindparam("channel"), Identity.external_id == bindparam("external_id")
+)
+
+
 async def find_identity(session: AsyncSession, channel: str, external_id: str) -> Identity | None:
-    return await session.scalar(
-        select(Identity).where(Identity.channel == channel, Identity.external_id == external_id)
-    )
+    return await session.scalar(_FIND_IDENTITY, {"channel": channel, "external_id": external_id})
 
 
 async def identities_of(session: AsyncSession, resident_id: int) -> list[Identity]:
@@ -98,9 +102,7 @@ async def register_resident(
 ) -> Resident:
     """Create a resident who has agreed to the privacy notice, with their first identity."""
     resident = Resident(language=language, display_name=display_name, consented_at=utcnow())
-    session.add(resident)
-    await session.flush()
-    session.add(Identity(resident_id=resident.id, channel=channel, external_id=external_id))
+    session.add(Identity(resident=resident, channel=channel, external_id=external_id))
     await session.flush()
     return resident
 

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -97,13 +97,15 @@ class Roles:
         return self.has(Role.COORDINATOR) and role in COORDINATOR_GRANTABLE
 
 
+# Built once: this runs for every incoming message.
+_GRANTS_OF = select(RoleGrant.role, RoleGrant.unit_id, RoleGrant.locality_id).where(
+    RoleGrant.resident_id == bindparam("resident_id")
+)
+
+
 async def load_roles(session: AsyncSession, resident: Resident, *, admins: list[str]) -> Roles:
     """Resolve a resident's roles: their grants, plus admin when an account is in ADMINS."""
-    rows = await session.execute(
-        select(RoleGrant.role, RoleGrant.unit_id, RoleGrant.locality_id).where(
-            RoleGrant.resident_id == resident.id
-        )
-    )
+    rows = await session.execute(_GRANTS_OF, {"resident_id": resident.id})
     grants = tuple((Role(role), unit, loc) for role, unit, loc in rows)
     bootstrap_admin = bool(admins) and any(
         format_identity(item.channel, item.external_id) in admins

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,13 +38,20 @@ class Locality(Base):
     unit: Mapped[Unit] = relationship(back_populates="localities", lazy="joined")
 
 
+# Built once: onboarding runs these for every resident.
+_UNITS = select(Unit).order_by(Unit.sort_order, Unit.name)
+_UNIT_BY_SLUG = select(Unit).where(Unit.slug == bindparam("slug"))
+_LOCALITIES_OF = (
+    select(Locality).where(Locality.unit_id == bindparam("unit_id")).order_by(Locality.name)
+)
+
+
 async def list_units(session: AsyncSession) -> list[Unit]:
-    result = await session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name))
-    return list(result)
+    return list(await session.scalars(_UNITS))
 
 
 async def unit_by_slug(session: AsyncSession, slug: str) -> Unit | None:
-    return await session.scalar(select(Unit).where(Unit.slug == slug))
+    return await session.scalar(_UNIT_BY_SLUG, {"slug": slug})
 
 
 async def unit_by_group_chat(session: AsyncSession, chat_id: int) -> Unit | None:
@@ -52,10 +59,7 @@ async def unit_by_group_chat(session: AsyncSession, chat_id: int) -> Unit | None
 
 
 async def list_localities(session: AsyncSession, unit_id: int) -> list[Locality]:
-    result = await session.scalars(
-        select(Locality).where(Locality.unit_id == unit_id).order_by(Locality.name)
-    )
-    return list(result)
+    return list(await session.scalars(_LOCALITIES_OF, {"unit_id": unit_id}))
 
 
 async def locality_by_id(session: AsyncSession, locality_id: int) -> Locality | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete
+from sqlalchemy import String, bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,15 +21,19 @@ class ProcessedUpdate(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+# Built once: this runs for every incoming message.
+_CLAIM = {
+    name: insert(ProcessedUpdate.__table__)
+    .values(channel=bindparam("channel"), key=bindparam("key"), at=bindparam("at"))
+    .on_conflict_do_nothing(index_elements=["channel", "key"])
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
 async def claim_update(session: AsyncSession, *, channel: str, key: str) -> bool:
     """Record the update in the current transaction; False when it was handled before."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(ProcessedUpdate)
-        .values(channel=channel, key=key, at=utcnow())
-        .on_conflict_do_nothing(index_elements=["channel", "key"])
-    )
-    result = await session.execute(statement)
+    statement = _CLAIM[session.bind.dialect.name]
+    result = await session.execute(statement, {"channel": channel, "key": key, "at": utcnow()})
     return result.rowcount == 1
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 from typing import Any
@@ -141,14 +140,13 @@ class TelegramChannel:
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Hand one update to the dialog engine and send what it answers."""
         incoming = to_incoming(update)
-        if update.callback_query is not None:
-            # Stop the button's spinner while the engine works, not after.
-            answering = asyncio.ensure_future(update.callback_query.answer())
         if incoming is not None:
             await self.senders.deliver(await self.engine.handle(incoming))
         if update.callback_query is not None:
+            # The button's spinner stops as the answer arrives. Answering at the same time
+            # would need a second connection per update, which costs more than it saves.
             try:
-                await answering
+                await update.callback_query.answer()
             except TelegramError as error:
                 logger.info("answering a button press failed: %s", type(error).__name__)
 

@@ -76,15 +76,11 @@ class DialogEngine:
         settings: Settings,
         flows: Flows,
         report_error: ErrorReporter | None = None,
-        serialize_transactions: bool = False,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.flows = flows
         self.report_error = report_error
-        # SQLite has one writer at a time and its busy wait sleeps for long stretches; taking
-        # turns here is much faster. Sending replies stays outside, so network waits overlap.
-        self._transaction_gate = asyncio.Lock() if serialize_transactions else None
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -103,11 +99,11 @@ class DialogEngine:
         async with self._lock_for(incoming):
             try:
                 try:
-                    return await self._handle_once(incoming)
+                    return await self._transaction(incoming)
                 except IntegrityError:
                     # Another process registered the same account at the same moment:
                     # the second try sees its row.
-                    return await self._handle_once(incoming)
+                    return await self._transaction(incoming)
             except Exception as exc:
                 # The message of an exception may quote what a person wrote: log without it.
                 logger.error(
@@ -140,12 +136,6 @@ class DialogEngine:
         except Exception as error:
             logger.error("looking up the language after a failure failed: %s", type(error).__name__)
         return self.settings.default_language
-
-    async def _handle_once(self, incoming: Incoming) -> list[Outgoing]:
-        if self._transaction_gate is None:
-            return await self._transaction(incoming)
-        async with self._transaction_gate:
-            return await self._transaction(incoming)
 
     async def _transaction(self, incoming: Incoming) -> list[Outgoing]:
         async with self.sessionmaker() as session, session.begin():
