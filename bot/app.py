@@ -23,6 +23,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.dialog.engine import DialogEngine
 from bot.settings import Settings
 from bot.web import create_web_app
+from broadcasts.service import BroadcastService
 from handlers import build_flows
 from models.updates import prune_processed_updates
 
@@ -36,6 +37,15 @@ class App:
     sessionmaker: async_sessionmaker[AsyncSession]
     dialog: DialogEngine
     senders: Senders
+
+    def broadcasting(self) -> BroadcastService:
+        """The scheduler and dispatcher, sending through the channels registered so far."""
+        return BroadcastService(
+            engine=self.engine,
+            sessionmaker=self.sessionmaker,
+            settings=self.settings,
+            senders=self.senders,
+        )
 
 
 @asynccontextmanager
@@ -67,7 +77,12 @@ async def chat(settings: Settings, *, user: str, stdin: TextIO, stdout: TextIO) 
             stdout=stdout,
             files_dir=Path.cwd() / "padome-files",
         )
-        await console.run()
+        service = app.broadcasting()
+        await service.start()
+        try:
+            await console.run()
+        finally:
+            await service.stop()
 
 
 async def _wait_for_stop_signal() -> None:
@@ -103,7 +118,9 @@ async def run(settings: Settings) -> None:
                 f"({type(error).__name__}). Check the network and TELEGRAM_API_BASE_URL."
             ) from None
         server = None
+        service = app.broadcasting()
         try:
+            await service.start()
             if settings.telegram_mode == "webhook":
                 assert settings.telegram_webhook_secret is not None
                 await telegram.bot.set_webhook(
@@ -125,4 +142,5 @@ async def run(settings: Settings) -> None:
             if server is not None:
                 server.should_exit = True
                 await server_task
+            await service.stop()
             await telegram.stop()

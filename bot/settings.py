@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from functools import lru_cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 SUPPORTED_LANGUAGES = ("lv", "ru", "en")
 _IDENTITY_RE = re.compile(r"^(tg|console|wa|sms):[^\s:]+$")
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_QUIET_HOURS_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 
 class Settings(BaseSettings):
@@ -35,6 +37,16 @@ class Settings(BaseSettings):
     telegram_admin_chat_id: int | None = None
     telegram_concurrent_updates: int = Field(default=4, ge=1, le=256)
     telegram_bot_username: str | None = None
+
+    # Broadcasts: pacing per channel, quiet hours, retries.
+    telegram_messages_per_second: float = Field(default=30, gt=0, le=1000)
+    telegram_private_chat_per_second: float = Field(default=1, gt=0, le=100)
+    telegram_group_per_minute: float = Field(default=20, gt=0, le=1000)
+    quiet_hours: str = "21:00-08:00"
+    broadcast_max_attempts: int = Field(default=5, ge=1, le=20)
+    broadcast_retry_seconds: float = Field(default=5, ge=0, le=3600)
+    broadcast_claim_lease_seconds: int = Field(default=120, ge=1, le=86400)
+    broadcast_parallel_sends: int = Field(default=8, ge=1, le=100)
 
     public_base_url: str | None = None
     web_host: str = "127.0.0.1"
@@ -65,6 +77,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _check_quiet_hours(cls, value: str) -> str:
+        if value.strip() and _QUIET_HOURS_RE.match(value.strip()) is None:
+            raise ValueError("write it as HH:MM-HH:MM, e.g. 21:00-08:00, or leave it empty")
+        return value.strip()
 
     @field_validator("database_url")
     @classmethod
@@ -103,6 +122,14 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def quiet_period(self) -> tuple[time, time] | None:
+        """Quiet hours as (start, end) local times; None when there are none."""
+        if not self.quiet_hours:
+            return None
+        start, end = (time.fromisoformat(part) for part in self.quiet_hours.split("-"))
+        return (start, end) if start != end else None
 
 
 def describe_validation_error(error: ValidationError) -> str:

@@ -8,10 +8,10 @@ from bot.dialog.router import Router
 
 def build_flows() -> Flows:
     """Assemble every feature's router; the order is the order of the menu's modules."""
-    from handlers import groups, menu, onboarding, privacy, roles
+    from handlers import broadcasts, groups, menu, onboarding, privacy, roles
 
     router = Router()
-    for module in (onboarding, menu, groups, roles, privacy):
+    for module in (onboarding, menu, broadcasts, groups, roles, privacy):
         router.include(module.router)
     return Flows(
         router=router,

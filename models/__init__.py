@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import Base
+from models.broadcasts import Broadcast, Delivery
 from models.conversations import Conversation
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
@@ -11,7 +12,9 @@ from models.updates import ProcessedUpdate
 __all__ = [
     "AuditEntry",
     "Base",
+    "Broadcast",
     "Conversation",
+    "Delivery",
     "Identity",
     "Locality",
     "ProcessedUpdate",

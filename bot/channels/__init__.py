@@ -10,7 +10,38 @@ from bot.errors import failure_summary
 
 logger = logging.getLogger(__name__)
 
-Sender = Callable[[Address, Reply], Awaitable[None]]
+# Sends a reply; returns the platform's id of the (last) message sent, when it has one.
+Sender = Callable[[Address, Reply], Awaitable[str | None]]
+# Replaces the text of a message sent before.
+Editor = Callable[[Address, str, str], Awaitable[None]]
+
+
+class DeliveryError(Exception):
+    """A send the platform refused, in terms the broadcast dispatcher can act on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Blocked(DeliveryError):
+    """The person blocked the bot (or it left the group): do not try this account again."""
+
+
+class RateLimited(DeliveryError):
+    """The platform asks to wait `retry_after` seconds before sending on this channel."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("rate_limited")
+        self.retry_after = retry_after
+
+
+class TemporaryFailure(DeliveryError):
+    """A server error or a timeout: worth another try later."""
+
+
+class PermanentFailure(DeliveryError):
+    """The platform will refuse this send again (bad request, unknown chat, no channel)."""
 
 
 class Senders:
@@ -18,18 +49,37 @@ class Senders:
 
     def __init__(self) -> None:
         self._senders: dict[str, Sender] = {}
+        self._editors: dict[str, Editor] = {}
 
-    def register(self, channel: str, sender: Sender) -> None:
+    def register(self, channel: str, sender: Sender, editor: Editor | None = None) -> None:
         self._senders[channel] = sender
+        if editor is not None:
+            self._editors[channel] = editor
+
+    @property
+    def channels(self) -> set[str]:
+        return set(self._senders)
+
+    async def send(self, address: Address, reply: Reply) -> str | None:
+        """Send one reply; refusals come as DeliveryError subclasses."""
+        sender = self._senders.get(address.channel)
+        if sender is None:
+            raise PermanentFailure("no_channel")
+        return await sender(address, reply)
+
+    async def edit(self, address: Address, message_id: str, text: str) -> None:
+        editor = self._editors.get(address.channel)
+        if editor is not None:
+            await editor(address, message_id, text)
 
     async def deliver(self, outgoing: Iterable[Outgoing]) -> None:
+        """Send the replies to incoming messages; a failed one is logged, the rest still go."""
         for item in outgoing:
-            sender = self._senders.get(item.address.channel)
-            if sender is None:
+            if item.address.channel not in self._senders:
                 logger.warning("no running %s channel; a reply was not sent", item.address.channel)
                 continue
             try:
-                await sender(item.address, item.reply)
+                await self.send(item.address, item.reply)
             except Exception as error:
                 logger.error(
                     "sending a reply on %s failed: %s", item.address.channel, failure_summary(error)

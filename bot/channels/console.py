@@ -31,9 +31,10 @@ class ConsoleChannel:
         self.stdin = stdin
         self.stdout = stdout
         self.files_dir = files_dir
-        senders.register(CHANNEL, self.send)
+        self._sent = 0
+        senders.register(CHANNEL, self.send, self.edit)
 
-    async def send(self, address: Address, reply: Reply) -> None:
+    async def send(self, address: Address, reply: Reply) -> str | None:
         lines = (
             [reply.text]
             if address.chat_id == self.user
@@ -41,13 +42,21 @@ class ConsoleChannel:
         )
         for number, button in enumerate(reply.options, start=1):
             lines.append(f"  {number}) {button.label}")
-        if reply.attachment is not None:
+        if reply.attachment is not None and reply.attachment.content:
             self.files_dir.mkdir(parents=True, exist_ok=True)
             path = self.files_dir / reply.attachment.filename
             path.write_bytes(reply.attachment.content)
             lines.append(f"  [{path}]")
+        elif reply.attachment is not None:
+            lines.append(f"  [{reply.attachment.filename}]")
         self.stdout.write("\n".join(lines) + "\n\n")
         self.stdout.flush()
+        self._sent += 1
+        return str(self._sent)
+
+    async def edit(self, address: Address, message_id: str, text: str) -> None:
+        """A terminal cannot change what it printed: the new text is printed again."""
+        await self.send(address, Reply(text))
 
     async def say(self, text: str) -> None:
         incoming = Incoming(channel=CHANNEL, user_id=self.user, chat_id=self.user, text=text)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import Any
+import os
+import warnings
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -14,17 +18,36 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit
-from telegram.error import TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels import Senders
+from bot.channels import (
+    Blocked,
+    PermanentFailure,
+    RateLimited,
+    Senders,
+    TemporaryFailure,
+)
 from bot.dialog.engine import DialogEngine
-from bot.dialog.messages import Address, ChatKind, Incoming, Reply
+from bot.dialog.messages import Address, Attachment, ChatKind, Incoming, Reply
 from bot.errors import failure_summary, failure_trace
 from bot.i18n import N_, Translator
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# python-telegram-bot's documented opt-in: RetryAfter.retry_after as a timedelta, the type
+# its next major version will use, without a deprecation warning on every 429.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 CHANNEL = "telegram"
 ERROR_REPORT_LIMIT = 3000
@@ -82,9 +105,47 @@ def to_incoming(update: Update) -> Incoming | None:
         # Only the sender's own contact counts as theirs.
         own = message.contact.user_id == user.id
         return Incoming(contact_phone=message.contact.phone_number if own else None, **common)
+    if message.photo:
+        largest = message.photo[-1]
+        photo = Attachment(
+            filename="photo.jpg", kind="photo", mime_type="image/jpeg", file_ref=largest.file_id
+        )
+        return Incoming(text=message.caption or "", attachment=photo, **common)
+    if message.document is not None:
+        document = Attachment(
+            filename=message.document.file_name or "document",
+            kind="document",
+            mime_type=message.document.mime_type or "application/octet-stream",
+            file_ref=message.document.file_id,
+        )
+        return Incoming(text=message.caption or "", attachment=document, **common)
     if message.text is None:
         return Incoming(text="", **common)
     return Incoming(text=message.text, **common)
+
+
+def _retry_after_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _neutral(call: Awaitable[T]) -> T:
+    """Await a Bot API call; its refusals become the channel-neutral delivery errors."""
+    try:
+        return await call
+    except Forbidden as error:
+        raise Blocked("blocked") from error
+    except RetryAfter as error:
+        raise RateLimited(_retry_after_seconds(error)) from error
+    except TimedOut as error:
+        raise TemporaryFailure("timeout") from error
+    except (BadRequest, ChatMigrated) as error:
+        raise PermanentFailure("bad_request") from error
+    except TelegramError as error:
+        # NetworkError: connection failures and 5xx answers.
+        raise TemporaryFailure("network") from error
 
 
 class TelegramChannel:
@@ -106,7 +167,7 @@ class TelegramChannel:
         )
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
-        senders.register(CHANNEL, self.send)
+        senders.register(CHANNEL, self.send, self.edit)
         engine.report_error = self.report_error
 
     @property
@@ -150,7 +211,8 @@ class TelegramChannel:
             except TelegramError as error:
                 logger.info("answering a button press failed: %s", type(error).__name__)
 
-    async def send(self, address: Address, reply: Reply) -> None:
+    async def send(self, address: Address, reply: Reply) -> str | None:
+        """Send a reply; returns the id of the last message sent."""
         markup = None
         if reply.buttons:
             markup = InlineKeyboardMarkup(
@@ -159,24 +221,39 @@ class TelegramChannel:
                     for row in reply.buttons
                 ]
             )
+        chat_id = int(address.chat_id)
+        sent = None
         pieces = split_text(reply.text) if reply.text.strip() else []
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
-            await self.bot.send_message(
-                chat_id=int(address.chat_id),
-                text=piece,
-                reply_markup=markup if last and reply.attachment is None else None,
+            sent = await _neutral(
+                self.bot.send_message(
+                    chat_id=chat_id,
+                    text=piece,
+                    reply_markup=markup if last and reply.attachment is None else None,
+                )
             )
-        if reply.attachment is not None:
-            file = InputFile(reply.attachment.content, filename=reply.attachment.filename)
-            if reply.attachment.kind == "photo":
-                await self.bot.send_photo(
-                    chat_id=int(address.chat_id), photo=file, reply_markup=markup
+        attachment = reply.attachment
+        if attachment is not None:
+            file: Any = attachment.file_ref or InputFile(
+                attachment.content, filename=attachment.filename
+            )
+            if attachment.kind == "photo":
+                sent = await _neutral(
+                    self.bot.send_photo(chat_id=chat_id, photo=file, reply_markup=markup)
                 )
             else:
-                await self.bot.send_document(
-                    chat_id=int(address.chat_id), document=file, reply_markup=markup
+                sent = await _neutral(
+                    self.bot.send_document(chat_id=chat_id, document=file, reply_markup=markup)
                 )
+        return str(sent.message_id) if sent is not None else None
+
+    async def edit(self, address: Address, message_id: str, text: str) -> None:
+        await _neutral(
+            self.bot.edit_message_text(
+                chat_id=int(address.chat_id), message_id=int(message_id), text=text
+            )
+        )
 
     async def report_error(self, error: BaseException, incoming: Incoming | None) -> None:
         """Tell the admin chat what failed and where; no names, numbers or message texts."""

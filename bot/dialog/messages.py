@@ -24,6 +24,8 @@ class Incoming:
     contact_phone: str | None = None
     display_name: str | None = None
     platform_language: str | None = None
+    # A photo or document the person sent (by the platform's file id).
+    attachment: Attachment | None = None
     # The platform's id of this delivery; the same key twice is handled once.
     update_key: str | None = None
 
@@ -36,12 +38,14 @@ class Button:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A photo or document sent with a reply."""
+    """A photo or document sent with a reply: its bytes, or the platform's id of a file
+    it already has (`file_ref`, e.g. a Telegram file_id)."""
 
     filename: str
-    content: bytes
+    content: bytes = b""
     kind: str = "document"  # "document" or "photo"
     mime_type: str = "application/octet-stream"
+    file_ref: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Council messages and unit announcements: composing, scheduling and paced, crash-safe sending."""

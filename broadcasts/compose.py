@@ -1,0 +1,175 @@
+"""Who may send what to whom, and creating a broadcast; the same rules for chat and CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.broadcasts import LANGUAGES, TEXT_MAX, Broadcast, Kind, Status
+from models.roles import Role, Roles
+from models.territory import Locality, Unit
+
+COUNCIL_SENDERS = (Role.CHAIR, Role.VICE_CHAIR, Role.COORDINATOR, Role.ADMIN)
+URGENT_SENDERS = (Role.CHAIR, Role.COORDINATOR, Role.ADMIN)
+TIME_FORMAT = "%d.%m.%Y %H:%M"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """All units (both None), chosen units, or one locality."""
+
+    unit_ids: tuple[int, ...] | None = None
+    locality_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.unit_ids is not None and not self.unit_ids:
+            raise ValueError("choose at least one unit")
+
+
+class NotAllowed(Exception):
+    """The sender may not reach this audience (or send urgent messages)."""
+
+
+def may_send_council(roles: Roles) -> bool:
+    return any(roles.has(role) for role in COUNCIL_SENDERS)
+
+
+def may_send_urgent(roles: Roles) -> bool:
+    return any(roles.has(role) for role in URGENT_SENDERS)
+
+
+def may_broadcast(roles: Roles) -> bool:
+    return (
+        may_send_council(roles)
+        or bool(roles.units_as(Role.REPRESENTATIVE))
+        or bool(roles.localities_as(Role.DEPUTY))
+    )
+
+
+async def kind_for(session: AsyncSession, roles: Roles, audience: Audience) -> Kind:
+    """The kind of message this sender sends to this audience; NotAllowed when none."""
+    if may_send_council(roles):
+        return Kind.COUNCIL
+    if audience.locality_id is not None:
+        locality = await session.get(Locality, audience.locality_id)
+        if locality is not None and (
+            locality.id in roles.localities_as(Role.DEPUTY)
+            or locality.unit_id in roles.units_as(Role.REPRESENTATIVE)
+        ):
+            return Kind.ANNOUNCEMENT
+        raise NotAllowed("locality")
+    if audience.unit_ids is not None and set(audience.unit_ids) <= roles.units_as(
+        Role.REPRESENTATIVE
+    ):
+        return Kind.ANNOUNCEMENT
+    raise NotAllowed("audience")
+
+
+async def place_of(session: AsyncSession, audience: Audience) -> str | None:
+    """The place an announcement comes from, as residents read it in its heading."""
+    if audience.locality_id is not None:
+        locality = await session.get(Locality, audience.locality_id)
+        return f"{locality.unit.name}, {locality.name}" if locality else None
+    if audience.unit_ids:
+        names = await session.scalars(
+            select(Unit.name).where(Unit.id.in_(audience.unit_ids)).order_by(Unit.sort_order)
+        )
+        return ", ".join(names)
+    return None
+
+
+def parse_local_time(text: str, timezone: ZoneInfo) -> datetime:
+    """`dd.mm.yyyy hh:mm` in the municipality's time zone, as an aware datetime."""
+    moment = datetime.strptime(" ".join(text.split()), TIME_FORMAT)
+    return moment.replace(tzinfo=timezone)
+
+
+def quick_times(now: datetime, timezone: ZoneInfo) -> dict[str, datetime]:
+    """This evening 18:00 (while it is still ahead) and tomorrow 09:00."""
+    local = now.astimezone(timezone)
+    picks = {}
+    evening = local.replace(hour=18, minute=0, second=0, microsecond=0)
+    if evening > local:
+        picks["evening"] = evening
+    tomorrow = (local + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    picks["tomorrow"] = tomorrow
+    return picks
+
+
+def clean_texts(texts: dict[str, str]) -> dict[str, str]:
+    cleaned = {lang: text.strip() for lang, text in texts.items() if lang in LANGUAGES and text}
+    if not cleaned.get("lv"):
+        raise ValueError("the Latvian text is missing")
+    for text in cleaned.values():
+        if len(text) > TEXT_MAX:
+            raise ValueError(f"a text is longer than {TEXT_MAX} characters")
+    return cleaned
+
+
+async def create_broadcast(
+    session: AsyncSession,
+    *,
+    roles: Roles | None,
+    created_by_id: int | None,
+    audience: Audience,
+    texts: dict[str, str],
+    due_at: datetime,
+    now: datetime,
+    urgent: bool = False,
+    attachment_kind: str | None = None,
+    attachment_name: str | None = None,
+    attachment: bytes | None = None,
+    attachment_ref: str | None = None,
+    report_to: tuple[str, str] | None = None,
+) -> Broadcast:
+    """Check the sender's rights and the time, and store the broadcast as scheduled.
+
+    `roles` None means a staff member at the command line, who may send anything.
+    """
+    if roles is not None:
+        kind = await kind_for(session, roles, audience)
+        if urgent and not may_send_urgent(roles):
+            raise NotAllowed("urgent")
+    else:
+        kind = Kind.COUNCIL
+    if due_at < now - timedelta(minutes=1):
+        raise ValueError("that time has passed")
+    broadcast = Broadcast(
+        kind=kind.value,
+        created_by_id=created_by_id,
+        unit_ids=list(audience.unit_ids) if audience.unit_ids is not None else None,
+        locality_id=audience.locality_id,
+        place=await place_of(session, audience) if kind is Kind.ANNOUNCEMENT else None,
+        texts=clean_texts(texts),
+        urgent=urgent,
+        status=Status.SCHEDULED.value,
+        due_at=max(due_at, now),
+        attachment_kind=attachment_kind,
+        attachment_name=attachment_name,
+        attachment=attachment,
+        attachment_ref=attachment_ref,
+        report_channel=report_to[0] if report_to else None,
+        report_chat_id=report_to[1] if report_to else None,
+    )
+    session.add(broadcast)
+    await session.flush()
+    return broadcast
+
+
+async def still_allowed(session: AsyncSession, broadcast: Broadcast, roles: Roles) -> bool:
+    """Checked again when sending starts: roles may have been revoked meanwhile."""
+    audience = Audience(
+        tuple(broadcast.unit_ids) if broadcast.unit_ids is not None else None,
+        broadcast.locality_id,
+    )
+    try:
+        kind = await kind_for(session, roles, audience)
+    except NotAllowed:
+        return False
+    if broadcast.urgent and not may_send_urgent(roles):
+        return False
+    return kind.value == broadcast.kind or kind is Kind.COUNCIL

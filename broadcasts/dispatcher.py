@@ -1,0 +1,526 @@
+"""The dispatcher: starts due broadcasts and sends their rows, paced, retried, crash-safe.
+
+A row's life: pending -> sending (committed before anything goes on the wire) -> delivered,
+blocked or failed; a temporary failure puts it back to pending with a later attempt time.
+A row still "sending" when its dispatcher died may or may not have arrived: it becomes
+"unknown" and is never sent again, so nobody gets a message twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels import (
+    Blocked,
+    DeliveryError,
+    PermanentFailure,
+    RateLimited,
+    Senders,
+    TemporaryFailure,
+)
+from bot.dialog.messages import Address, Reply
+from bot.errors import failure_summary
+from bot.i18n import Translator
+from bot.settings import Settings
+from broadcasts.compose import still_allowed
+from broadcasts.pacing import Pacer
+from broadcasts.render import render
+from models.base import utcnow
+from models.broadcasts import (
+    Broadcast,
+    Delivery,
+    DeliveryStatus,
+    Status,
+    create_deliveries,
+    delivery_counts,
+    due_filter,
+)
+from models.residents import Identity, Resident
+from models.roles import load_roles
+
+logger = logging.getLogger(__name__)
+
+# How often the sender's status message is edited while a broadcast runs.
+PROGRESS_EVERY = 3.0
+MAX_RETRY_DELAY = 300.0
+MAX_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    broadcast_id: int
+    channel: str
+    chat_id: str
+    is_group: bool
+    language: str
+    attempts: int
+    parts_done: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    row: Row
+    status: DeliveryStatus
+    parts_done: int
+    error: str | None = None
+    retry_in: float | None = None  # back to pending, tried again after this many seconds
+    counts_as_attempt: bool = True
+
+
+def in_quiet_hours(settings: Settings, moment: datetime) -> bool:
+    period = settings.quiet_period
+    if period is None:
+        return False
+    start, end = period
+    local = moment.astimezone(settings.tz).time()
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def quiet_hours_end(settings: Settings, moment: datetime) -> datetime:
+    """When the quiet hours that `moment` falls in are over (UTC)."""
+    period = settings.quiet_period
+    assert period is not None
+    local = moment.astimezone(settings.tz)
+    end = local.replace(hour=period[1].hour, minute=period[1].minute, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(moment.tzinfo)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        senders: Senders,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.senders = senders
+        self.clock = clock
+        self.name = f"{socket.gethostname()[:16]}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.pacers: dict[str, Pacer] = {
+            "telegram": Pacer(
+                per_second=settings.telegram_messages_per_second,
+                private_chat_per_second=settings.telegram_private_chat_per_second,
+                group_per_minute=settings.telegram_group_per_minute,
+            )
+        }
+        self.wake = asyncio.Event()
+        self._broadcasts: dict[int, Broadcast] = {}
+        self._last_progress: dict[int, float] = {}
+        self._is_sqlite = sessionmaker.kw["bind"].dialect.name == "sqlite"
+
+    # ------------------------------------------------------------------ starting
+
+    async def recover(self, *, at_start: bool = False) -> int:
+        """Rows left "sending" by a dispatcher that is gone become "unknown", never re-sent.
+
+        On SQLite only one process sends, so at start every such row is left over; on
+        PostgreSQL a row is left over once its claim is older than the lease.
+        """
+        now = self.clock()
+        lease = timedelta(seconds=self.settings.broadcast_claim_lease_seconds)
+        query = update(Delivery).where(Delivery.status == DeliveryStatus.SENDING.value)
+        if not (at_start and self._is_sqlite):
+            query = query.where(Delivery.claimed_at < now - lease)
+        async with self.sessionmaker() as session, session.begin():
+            result = await session.execute(
+                query.values(
+                    status=DeliveryStatus.UNKNOWN.value,
+                    error="interrupted",
+                    finished_at=now,
+                    claimed_by=None,
+                )
+            )
+        if result.rowcount:
+            logger.warning(
+                "%d broadcast rows were interrupted and are not sent again", result.rowcount
+            )
+        return result.rowcount
+
+    async def start_due(self) -> list[int]:
+        """Start the broadcasts whose time has come; each is started by one process only."""
+        now = self.clock()
+        query = select(Broadcast.id).where(
+            Broadcast.status == Status.SCHEDULED.value, Broadcast.due_at <= now
+        )
+        if in_quiet_hours(self.settings, now):
+            query = query.where(Broadcast.urgent.is_(True))
+        async with self.sessionmaker() as session:
+            due = list(await session.scalars(query.order_by(Broadcast.due_at, Broadcast.id)))
+        started = []
+        for broadcast_id in due:
+            async with self.sessionmaker() as session, session.begin():
+                won = await session.execute(
+                    update(Broadcast)
+                    .where(Broadcast.id == broadcast_id, Broadcast.status == Status.SCHEDULED.value)
+                    .values(status=Status.SENDING.value, started_at=now)
+                )
+                if won.rowcount != 1:
+                    continue
+                broadcast = await session.get(Broadcast, broadcast_id)
+                assert broadcast is not None
+                total = await create_deliveries(session, broadcast, channels=self.senders.channels)
+            started.append(broadcast_id)
+            logger.info("broadcast %d started: %d recipients", broadcast_id, total)
+            await self._open_progress(broadcast_id, total)
+        if started:
+            self.wake.set()
+        return started
+
+    async def _sender_still_allowed(self, session: AsyncSession, broadcast: Broadcast) -> bool:
+        if broadcast.created_by_id is None:
+            return True  # sent from the command line by the operators
+        sender = await session.get(Resident, broadcast.created_by_id)
+        if sender is None or sender.erased_at is not None:
+            return False
+        roles = await load_roles(session, sender, admins=self.settings.admins)
+        return await still_allowed(session, broadcast, roles)
+
+    # ------------------------------------------------------------------ sending
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until `stop` is set; sleeps while there is nothing to send."""
+        while not stop.is_set():
+            try:
+                sent = await self.run_once()
+            except Exception as error:
+                logger.error("broadcast dispatch failed: %s", failure_summary(error))
+                sent = 0
+            if sent:
+                continue
+            self.wake.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+            await asyncio.wait(waiters, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def run_once(self) -> int:
+        """Claim one batch of due rows, send them, record what happened. Returns the rows."""
+        rows = await self._claim()
+        if not rows:
+            await self._finish()
+            return 0
+        limit = asyncio.Semaphore(self.settings.broadcast_parallel_sends)
+
+        async def send(row: Row) -> Outcome:
+            async with limit:
+                return await self._send(row)
+
+        outcomes = await asyncio.gather(*(send(row) for row in rows))
+        await self._record(outcomes)
+        await self._progress({row.broadcast_id for row in rows})
+        return len(rows)
+
+    def _batch_size(self) -> int:
+        """About a second of sending: claimed rows wait on the wire's pace, and a row
+        claimed but not yet sent cannot be cancelled and would be "unknown" after a crash."""
+        per_second = min(
+            [self.settings.telegram_messages_per_second]
+            + [pacer.overall.limit / pacer.overall.seconds for pacer in self.pacers.values()]
+        )
+        return max(1, min(MAX_BATCH, int(per_second)))
+
+    async def _claim(self) -> list[Row]:
+        now = self.clock()
+        channels = sorted(self.senders.channels)
+        if not channels:
+            return []
+        candidates = (
+            select(Delivery.id)
+            .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
+            .where(
+                Delivery.status == DeliveryStatus.PENDING.value,
+                due_filter(now),
+                Broadcast.status == Status.SENDING.value,
+                Delivery.channel.in_(channels),
+            )
+            .order_by(Broadcast.urgent.desc(), Delivery.id)
+            .limit(self._batch_size())
+            .with_for_update(skip_locked=True, of=Delivery)
+        )
+        if in_quiet_hours(self.settings, now):
+            candidates = candidates.where(Broadcast.urgent.is_(True))
+        async with self.sessionmaker() as session, session.begin():
+            result = await session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(candidates.scalar_subquery()))
+                .values(
+                    status=DeliveryStatus.SENDING.value,
+                    claimed_by=self.name,
+                    claimed_at=now,
+                    attempts=Delivery.attempts + 1,
+                )
+                .returning(
+                    Delivery.id,
+                    Delivery.broadcast_id,
+                    Delivery.channel,
+                    Delivery.chat_id,
+                    Delivery.is_group,
+                    Delivery.language,
+                    Delivery.attempts,
+                    Delivery.parts_done,
+                ),
+                execution_options={"synchronize_session": False},
+            )
+            rows = [Row(*item) for item in result]
+        rows.sort(key=lambda row: row.id)
+        return rows
+
+    async def _broadcast(self, broadcast_id: int) -> Broadcast:
+        broadcast = self._broadcasts.get(broadcast_id)
+        if broadcast is None:
+            async with self.sessionmaker() as session:
+                broadcast = await session.get(Broadcast, broadcast_id)
+                assert broadcast is not None
+                session.expunge(broadcast)
+            self._broadcasts[broadcast_id] = broadcast
+        return broadcast
+
+    async def _send(self, row: Row) -> Outcome:
+        broadcast = await self._broadcast(row.broadcast_id)
+        replies = render(broadcast, row.language, timezone=self.settings.tz)
+        pacer = self.pacers.get(row.channel)
+        address = Address(row.channel, row.chat_id)
+        done = row.parts_done
+        try:
+            for reply in replies[done:]:
+                if pacer is not None:
+                    await pacer.acquire(row.chat_id, is_group=row.is_group)
+                await self.senders.send(address, reply)
+                done += 1
+        except RateLimited as limited:
+            if pacer is not None:
+                pacer.pause(limited.retry_after)
+            return Outcome(
+                row,
+                DeliveryStatus.PENDING,
+                done,
+                "rate_limited",
+                retry_in=limited.retry_after,
+                counts_as_attempt=False,
+            )
+        except Blocked:
+            return Outcome(row, DeliveryStatus.BLOCKED, done, "blocked")
+        except TemporaryFailure as failure:
+            if row.attempts >= self.settings.broadcast_max_attempts:
+                return Outcome(row, DeliveryStatus.FAILED, done, failure.reason)
+            delay = min(
+                self.settings.broadcast_retry_seconds * 2 ** (row.attempts - 1), MAX_RETRY_DELAY
+            )
+            return Outcome(row, DeliveryStatus.PENDING, done, failure.reason, retry_in=delay)
+        except PermanentFailure as failure:
+            return Outcome(row, DeliveryStatus.FAILED, done, failure.reason)
+        except DeliveryError as failure:
+            return Outcome(row, DeliveryStatus.FAILED, done, failure.reason)
+        except Exception as error:
+            logger.error("a broadcast send failed: %s", failure_summary(error))
+            return Outcome(row, DeliveryStatus.FAILED, done, type(error).__name__[:100])
+        return Outcome(row, DeliveryStatus.DELIVERED, done)
+
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        now = self.clock()
+        table = Delivery.__table__
+        statement = (
+            table.update()
+            .where(table.c.id == bindparam("row_id"), table.c.claimed_by == self.name)
+            .values(
+                status=bindparam("new_status"),
+                parts_done=bindparam("new_parts_done"),
+                error=bindparam("new_error"),
+                attempts=bindparam("new_attempts"),
+                next_attempt_at=bindparam("new_next_attempt_at"),
+                finished_at=bindparam("new_finished_at"),
+                claimed_by=None,
+            )
+        )
+        params = []
+        blocked: list[tuple[str, str]] = []
+        for outcome in outcomes:
+            row = outcome.row
+            final = outcome.status is not DeliveryStatus.PENDING
+            params.append(
+                {
+                    "row_id": row.id,
+                    "new_status": outcome.status.value,
+                    "new_parts_done": outcome.parts_done,
+                    "new_error": outcome.error,
+                    "new_attempts": row.attempts if outcome.counts_as_attempt else row.attempts - 1,
+                    "new_next_attempt_at": (
+                        now + timedelta(seconds=outcome.retry_in)
+                        if outcome.retry_in is not None
+                        else None
+                    ),
+                    "new_finished_at": now if final else None,
+                }
+            )
+            if outcome.status is DeliveryStatus.BLOCKED and not row.is_group:
+                blocked.append((row.channel, row.chat_id))
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(statement, params)
+            for channel, chat_id in blocked:
+                await session.execute(
+                    update(Identity)
+                    .where(Identity.channel == channel, Identity.external_id == chat_id)
+                    .values(active=False)
+                )
+        if any(outcome.retry_in for outcome in outcomes):
+            self.wake.set()
+
+    # ------------------------------------------------------------------ the sender's view
+
+    async def _report_address(self, broadcast: Broadcast) -> tuple[Address, Translator] | None:
+        if broadcast.report_channel is None or broadcast.report_chat_id is None:
+            return None
+        language = self.settings.default_language
+        if broadcast.created_by_id is not None:
+            async with self.sessionmaker() as session:
+                language = (
+                    await session.scalar(
+                        select(Resident.language).where(Resident.id == broadcast.created_by_id)
+                    )
+                    or language
+                )
+        address = Address(broadcast.report_channel, broadcast.report_chat_id)
+        return address, Translator(language, timezone=self.settings.tz)
+
+    async def _open_progress(self, broadcast_id: int, total: int) -> None:
+        broadcast = await self._broadcast(broadcast_id)
+        where = await self._report_address(broadcast)
+        if where is None:
+            return
+        address, t = where
+        text = progress_text(t, broadcast_id, 0, total)
+        try:
+            message_id = await self.senders.send(address, Reply(text))
+        except DeliveryError as error:
+            logger.info("the sender's status message failed: %s", error.reason)
+            return
+        if message_id is not None:
+            async with self.sessionmaker() as session, session.begin():
+                await session.execute(
+                    update(Broadcast)
+                    .where(Broadcast.id == broadcast_id)
+                    .values(report_message_id=message_id)
+                )
+            broadcast.report_message_id = message_id
+        self._last_progress[broadcast_id] = time.monotonic()
+
+    async def _progress(self, broadcast_ids: set[int]) -> None:
+        for broadcast_id in broadcast_ids:
+            last = self._last_progress.get(broadcast_id, 0.0)
+            if time.monotonic() - last < PROGRESS_EVERY:
+                continue
+            self._last_progress[broadcast_id] = time.monotonic()
+            await self._edit_progress(broadcast_id)
+
+    async def _edit_progress(self, broadcast_id: int) -> None:
+        broadcast = await self._broadcast(broadcast_id)
+        if broadcast.report_message_id is None:
+            async with self.sessionmaker() as session:
+                broadcast.report_message_id = await session.scalar(
+                    select(Broadcast.report_message_id).where(Broadcast.id == broadcast_id)
+                )
+        where = await self._report_address(broadcast)
+        if where is None or broadcast.report_message_id is None:
+            return
+        address, t = where
+        async with self.sessionmaker() as session:
+            counts = await delivery_counts(session, broadcast_id)
+        total = sum(counts.values()) - counts[DeliveryStatus.CANCELLED.value]
+        done = total - counts[DeliveryStatus.PENDING.value] - counts[DeliveryStatus.SENDING.value]
+        try:
+            await self.senders.edit(
+                address, broadcast.report_message_id, progress_text(t, broadcast_id, done, total)
+            )
+        except DeliveryError as error:
+            logger.info("editing the sender's status message failed: %s", error.reason)
+
+    async def _finish(self) -> None:
+        """Mark broadcasts with nothing left to send as done and send the final report."""
+        async with self.sessionmaker() as session:
+            open_rows = (
+                select(Delivery.id)
+                .where(
+                    Delivery.broadcast_id == Broadcast.id,
+                    Delivery.status.in_(
+                        [DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]
+                    ),
+                )
+                .exists()
+            )
+            finished = list(
+                await session.scalars(
+                    select(Broadcast.id).where(Broadcast.status == Status.SENDING.value, ~open_rows)
+                )
+            )
+        for broadcast_id in finished:
+            async with self.sessionmaker() as session, session.begin():
+                won = await session.execute(
+                    update(Broadcast)
+                    .where(Broadcast.id == broadcast_id, Broadcast.status == Status.SENDING.value)
+                    .values(status=Status.DONE.value, finished_at=self.clock())
+                )
+            if won.rowcount == 1:
+                await self._final_report(broadcast_id)
+
+    async def _final_report(self, broadcast_id: int) -> None:
+        await self._edit_progress(broadcast_id)
+        broadcast = await self._broadcast(broadcast_id)
+        where = await self._report_address(broadcast)
+        self._broadcasts.pop(broadcast_id, None)
+        self._last_progress.pop(broadcast_id, None)
+        if where is None:
+            return
+        address, t = where
+        async with self.sessionmaker() as session:
+            counts = await delivery_counts(session, broadcast_id)
+        try:
+            await self.senders.send(address, Reply(report_text(t, broadcast_id, counts)))
+        except DeliveryError as error:
+            logger.info("the sender's final report failed: %s", error.reason)
+
+
+def progress_text(t: Translator, broadcast_id: int, done: int, total: int) -> str:
+    return t._(
+        "Broadcast #{id}: sent {done} of {total}",
+        id=broadcast_id,
+        done=t.number(done),
+        total=t.number(total),
+    )
+
+
+def report_text(t: Translator, broadcast_id: int, counts: dict[str, int]) -> str:
+    lines = [
+        t._("Broadcast #{id} finished.", id=broadcast_id),
+        t._("Delivered: {n}", n=t.number(counts[DeliveryStatus.DELIVERED.value])),
+        t._("Blocked the bot: {n}", n=t.number(counts[DeliveryStatus.BLOCKED.value])),
+        t._("Failed: {n}", n=t.number(counts[DeliveryStatus.FAILED.value])),
+    ]
+    if counts[DeliveryStatus.UNKNOWN.value]:
+        lines.append(
+            t._(
+                "Unknown (interrupted while sending, not sent again): {n}",
+                n=t.number(counts[DeliveryStatus.UNKNOWN.value]),
+            )
+        )
+    if counts[DeliveryStatus.CANCELLED.value]:
+        lines.append(t._("Cancelled: {n}", n=t.number(counts[DeliveryStatus.CANCELLED.value])))
+    return "\n".join(lines)

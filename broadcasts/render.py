@@ -1,0 +1,40 @@
+"""How a broadcast looks to the person who gets it; the sender's preview uses the same."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.dialog.messages import Attachment, Reply
+from bot.i18n import Translator
+from models.broadcasts import Broadcast, Kind
+
+ATTACHMENT_KINDS = ("photo", "document")
+
+
+def heading(broadcast: Broadcast, t: Translator) -> str:
+    if broadcast.kind == Kind.COUNCIL.value:
+        title = t._("Message from the residents' council")
+    else:
+        title = t._("Announcement: {place}", place=broadcast.place or "")
+    if broadcast.urgent:
+        title = f"‼️ {t._('Urgent')} · {title}"
+    return title
+
+
+def render(broadcast: Broadcast, language: str, *, timezone: ZoneInfo) -> list[Reply]:
+    """The messages one recipient gets: the text under its heading, then the attachment."""
+    t = Translator(language, timezone=timezone)
+    replies = [Reply(f"{heading(broadcast, t)}\n\n{broadcast.text_for(t.language)}")]
+    if broadcast.attachment_kind in ATTACHMENT_KINDS:
+        replies.append(
+            Reply(
+                "",
+                attachment=Attachment(
+                    filename=broadcast.attachment_name or "attachment",
+                    content=broadcast.attachment or b"",
+                    kind=broadcast.attachment_kind or "document",
+                    file_ref=broadcast.attachment_ref,
+                ),
+            )
+        )
+    return replies

@@ -1,0 +1,376 @@
+"""Broadcasts end to end: composed in Telegram chat or by the CLI, sent through the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.i18n import Translator
+from bot.settings import Settings
+from broadcasts.compose import Audience, create_broadcast
+from broadcasts.dispatcher import Dispatcher
+from broadcasts.service import BroadcastService
+from models.audit import audit_entries
+from models.base import utcnow
+from models.broadcasts import Broadcast, Delivery, DeliveryStatus, Status, cancel_broadcast
+from models.residents import Identity, register_resident
+from models.roles import Role, grant_role
+from models.territory import unit_by_slug
+from tests.conftest import ON_POSTGRES
+from tests.fakes.telegram_api import FailureKind, FakeTelegramAPI, FloodLimits, payloads
+from tests.telegram import RunningBot, fake_telegram_api, polling_bot, telegram_settings
+
+CHAIR = 900
+REPRESENTATIVE = 901
+RESIDENTS = [1001, 1002, 1003]
+
+
+@asynccontextmanager
+async def broadcasting(bot: RunningBot) -> AsyncIterator[BroadcastService]:
+    service = BroadcastService(
+        engine=bot.app.engine,
+        sessionmaker=bot.app.sessionmaker,
+        settings=bot.settings,
+        senders=bot.app.senders,
+        tick_seconds=0.1,
+    )
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+@asynccontextmanager
+async def running(
+    database_url: str, api: FakeTelegramAPI, **overrides: Any
+) -> AsyncIterator[RunningBot]:
+    values: dict[str, Any] = {
+        "admins": f"tg:{CHAIR}",
+        "quiet_hours": "",
+        "broadcast_retry_seconds": 0.05,
+    }
+    values.update(overrides)
+    settings = telegram_settings(database_url, api.base_url or "", **values)
+    async with polling_bot(api, settings) as bot, broadcasting(bot):
+        yield bot
+
+
+async def seed(bot: RunningBot, chat_ids: list[int], unit: str = "alsviku", language: str = "lv"):
+    """Registered residents of a unit, as if they had gone through onboarding."""
+    async with bot.app.sessionmaker() as session, session.begin():
+        place = await unit_by_slug(session, unit)
+        assert place is not None
+        for chat_id in chat_ids:
+            resident = await register_resident(
+                session,
+                channel="telegram",
+                external_id=str(chat_id),
+                language=language,
+                display_name=None,
+            )
+            resident.unit_id = place.id
+
+
+async def schedule(bot: RunningBot, **options: Any) -> int:
+    """A council message from the command line (no sender in chat)."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "roles": None,
+        "created_by_id": None,
+        "audience": Audience(),
+        "texts": {"lv": "Sapulce piektdien."},
+        "due_at": now,
+        "now": now,
+    }
+    values.update(options)
+    async with bot.app.sessionmaker() as session, session.begin():
+        broadcast = await create_broadcast(session, **values)
+        return broadcast.id
+
+
+async def until_status(bot: RunningBot, broadcast_id: int, *statuses: str, seconds: float = 20):
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        async with bot.app.sessionmaker() as session:
+            broadcast = await session.get(Broadcast, broadcast_id)
+            assert broadcast is not None
+            if broadcast.status in statuses:
+                return broadcast
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"broadcast {broadcast_id} is still {broadcast.status}")
+        await asyncio.sleep(0.05)
+
+
+async def rows(bot: RunningBot, broadcast_id: int) -> dict[str, str]:
+    """chat id -> delivery status."""
+    async with bot.app.sessionmaker() as session:
+        result = await session.execute(
+            select(Delivery.chat_id, Delivery.status).where(Delivery.broadcast_id == broadcast_id)
+        )
+        return dict(result.all())
+
+
+def texts_to(api: FakeTelegramAPI, chat_id: int) -> list[str]:
+    return [message.get("text") or "" for message in api.messages_to(chat_id)]
+
+
+def lv(message: str, **values: Any) -> str:
+    return Translator("lv", timezone=ZoneInfo("Europe/Riga"))._(message, **values)
+
+
+def has_text(part: str) -> Any:
+    return lambda messages: any(part in (message.get("text") or "") for message in messages)
+
+
+async def test_chair_composes_a_council_message_and_every_resident_gets_their_language(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(CHAIR, language="en")
+        await bot.onboard(1001, language="lv", unit="alsviku")
+        await bot.onboard(1002, language="ru", unit="annas")
+        await bot.send(1003, "/start")  # has not agreed to the notice: gets nothing
+
+        [prompt] = await bot.send(CHAIR, "/announce")
+        assert "in Latvian" in prompt["text"]
+        [languages] = await bot.send(CHAIR, "Ūdens nebūs rīt no 9 līdz 12.")
+        assert "bc:lang:ru" in payloads(languages)
+        await bot.press(CHAIR, "bc:lang:ru")
+        await bot.send(CHAIR, "Воды не будет завтра с 9 до 12.")
+        [audience] = await bot.press(CHAIR, "bc:audience")
+        assert payloads(audience)[:2] == ["bc:to:all", "bc:pick"]
+        [urgency] = await bot.press(CHAIR, "bc:to:all")
+        assert payloads(urgency) == ["bc:urgent:no", "bc:urgent:yes"]
+        [when] = await bot.press(CHAIR, "bc:urgent:no")
+        assert payloads(when)[0] == "bc:at:now"
+        _, preview, summary = await bot.press(CHAIR, "bc:at:now", replies=3)
+        assert (
+            preview["text"]
+            == "Message from the residents' council\n\nŪdens nebūs rīt no 9 līdz 12."
+        )
+        assert "It goes to 3 residents." in summary["text"]  # the chair and two residents
+        assert "Русский" in summary["text"]
+        assert payloads(summary) == ["bc:send", "bc:cancel"]
+
+        [done] = await bot.press(CHAIR, "bc:send")
+        assert "Message #1 is on its way" in done["text"]
+        await api.wait_for(chat_id=1001, predicate=has_text("Ūdens nebūs rīt"))
+        await api.wait_for(chat_id=1002, predicate=has_text("Воды не будет завтра"))
+        assert texts_to(api, 1001)[-1].startswith(lv("Message from the residents' council"))
+        assert not any("Ūdens" in text for text in texts_to(api, 1003))
+
+        await until_status(bot, 1, Status.DONE.value)
+        await api.wait_for(chat_id=CHAIR, predicate=has_text("Broadcast #1 finished."))
+        report = texts_to(api, CHAIR)[-1]
+        assert "Delivered: 3" in report and "Failed: 0" in report
+        # one status message, edited as it went, now showing the final count
+        assert any(text == "Broadcast #1: sent 3 of 3" for text in texts_to(api, CHAIR))
+        assert api.calls_to("editMessageText")
+
+
+async def test_representative_reaches_only_their_unit_and_crafted_audiences_are_refused(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(REPRESENTATIVE, language="en", unit="alsviku")
+        await bot.onboard(1001, unit="alsviku")
+        await bot.onboard(1002, unit="annas")
+        async with bot.app.sessionmaker() as session, session.begin():
+            identity = (
+                await session.scalars(select(Identity).where(Identity.external_id == "901"))
+            ).one()
+            unit = await unit_by_slug(session, "alsviku")
+            annas = await unit_by_slug(session, "annas")
+            assert unit is not None and annas is not None
+            await grant_role(
+                session, resident=identity.resident, role=Role.REPRESENTATIVE, unit=unit
+            )
+
+        [refused] = await bot.send(1001, "/announce")
+        assert refused["text"] == lv("Sorry, you are not allowed to do that.")
+
+        await bot.send(REPRESENTATIVE, "/announce")
+        await bot.send(REPRESENTATIVE, "Talka sestdien!")
+        [audience] = await bot.press(REPRESENTATIVE, "bc:audience")
+        assert payloads(audience) == [f"bc:to:unit:{unit.id}"]
+        for crafted in (f"bc:to:unit:{annas.id}", "bc:to:all", "bc:pick"):
+            [refused] = await bot.press(REPRESENTATIVE, crafted)
+            assert refused["text"] == "Sorry, you are not allowed to do that."
+        [when] = await bot.press(REPRESENTATIVE, f"bc:to:unit:{unit.id}")
+        assert "bc:urgent:yes" not in payloads(when)  # urgent is for the chair and coordinators
+        *_, summary = await bot.press(REPRESENTATIVE, "bc:at:now", replies=3)
+        assert "It goes to 2 residents." in summary["text"]
+        await bot.press(REPRESENTATIVE, "bc:send")
+        await api.wait_for(chat_id=1001, predicate=has_text("Talka sestdien!"))
+        assert texts_to(api, 1001)[-1].startswith(
+            lv("Announcement: {place}", place="Alsviķu pagasts")
+        )
+        await until_status(bot, 1, Status.DONE.value)
+        assert not any("Talka" in text for text in texts_to(api, 1002))
+        async with bot.app.sessionmaker() as session:
+            refusals = await audit_entries(session, action="refused")
+        assert len(refusals) == 4
+
+
+async def test_pacing_keeps_within_telegram_limits(database_url: str) -> None:
+    """The fake server enforces 30/s overall and 1/s per chat; nothing is refused."""
+    chats = list(range(5000, 5075))
+    async with (
+        fake_telegram_api(flood_limits=FloodLimits()) as api,
+        running(database_url, api) as bot,
+    ):
+        await seed(bot, chats)
+        broadcast_id = await schedule(bot)
+        await until_status(bot, broadcast_id, Status.DONE.value)
+        assert api.rate_limited == 0
+        assert all(len(api.messages_to(chat)) == 1 for chat in chats)
+        sends = sorted(call.at for call in api.calls_to("sendMessage"))
+        assert sends[-1] - sends[0] >= (len(chats) - 30) / 30  # no faster than 30 a second
+
+
+async def test_retry_after_server_errors_and_blocked_residents(database_url: str) -> None:
+    chats = list(range(6000, 6040))
+    # The server allows less than the bot's pacing: it answers 429 with retry_after.
+    limits = FloodLimits(overall_per_second=10)
+    async with (
+        fake_telegram_api(flood_limits=limits) as api,
+        running(database_url, api) as bot,
+    ):
+        await seed(bot, chats)
+        api.fail_next(6001, FailureKind.BLOCKED)
+        api.fail_next(6002, FailureKind.SERVER_ERROR, count=2)
+        api.fail_next(6003, FailureKind.SERVER_ERROR, count=None)  # never recovers
+        broadcast_id = await schedule(bot)
+        await until_status(bot, broadcast_id, Status.DONE.value, seconds=40)
+        states = await rows(bot, broadcast_id)
+        assert states["6001"] == DeliveryStatus.BLOCKED.value
+        assert states["6002"] == DeliveryStatus.DELIVERED.value
+        assert states["6003"] == DeliveryStatus.FAILED.value
+        assert api.rate_limited > 0
+        delivered = [chat for chat in chats if chat not in (6001, 6003)]
+        assert all(states[str(chat)] == DeliveryStatus.DELIVERED.value for chat in delivered)
+        # every delivered resident got it exactly once, 429s and retries notwithstanding
+        assert all(len(api.messages_to(chat)) == 1 for chat in delivered)
+        async with bot.app.sessionmaker() as session:
+            blocked = (
+                await session.scalars(select(Identity).where(Identity.external_id == "6001"))
+            ).one()
+            attempts = await session.scalar(
+                select(Delivery.attempts).where(Delivery.chat_id == "6003")
+            )
+        assert blocked.active is False
+        assert attempts == bot.settings.broadcast_max_attempts
+        # the next broadcast does not try the blocked account again
+        second = await schedule(bot)
+        await until_status(bot, second, Status.DONE.value)
+        assert "6001" not in await rows(bot, second)
+
+
+def _quiet_now(settings: Settings) -> str:
+    local = utcnow().astimezone(settings.tz)
+    start = (local - timedelta(hours=1)).strftime("%H:%M")
+    end = (local + timedelta(hours=1)).strftime("%H:%M")
+    return f"{start}-{end}"
+
+
+async def test_quiet_hours_hold_ordinary_messages_and_let_urgent_ones_through(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api:
+        probe = telegram_settings(database_url, api.base_url or "")
+        async with running(database_url, api, quiet_hours=_quiet_now(probe)) as bot:
+            await seed(bot, [7001])
+            ordinary = await schedule(bot, texts={"lv": "Parasta ziņa"})
+            urgent = await schedule(bot, texts={"lv": "Steidzama ziņa"}, urgent=True)
+            await until_status(bot, urgent, Status.DONE.value)
+            assert [t for t in texts_to(api, 7001) if "Parasta" in t] == []
+            async with bot.app.sessionmaker() as session:
+                held = await session.get(Broadcast, ordinary)
+            assert held is not None and held.status == Status.SCHEDULED.value
+            assert texts_to(api, 7001)[0].startswith(f"‼️ {lv('Urgent')}")
+
+
+async def test_cancel_stops_the_rows_not_yet_sent(database_url: str) -> None:
+    chats = list(range(8000, 8030))
+    async with (
+        fake_telegram_api() as api,
+        running(database_url, api, telegram_messages_per_second=5) as bot,
+    ):
+        await seed(bot, chats)
+        broadcast_id = await schedule(bot)
+        await api.wait_for(predicate=lambda ms: len(ms) >= 3, timeout=10)
+        async with bot.app.sessionmaker() as session, session.begin():
+            broadcast = await session.get(Broadcast, broadcast_id)
+            assert broadcast is not None
+            stopped = await cancel_broadcast(session, broadcast)
+        assert stopped > 0
+        await asyncio.sleep(1.0)  # what was on the wire lands; nothing new starts
+        states = await rows(bot, broadcast_id)
+        delivered = sum(1 for chat in chats if api.messages_to(chat))
+        assert delivered == sum(1 for s in states.values() if s == DeliveryStatus.DELIVERED.value)
+        assert delivered < len(chats)
+        assert DeliveryStatus.PENDING.value not in states.values()
+
+
+async def test_a_broadcast_due_while_the_bot_was_down_goes_once_when_it_starts(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api:
+        settings = telegram_settings(
+            database_url, api.base_url or "", admins=f"tg:{CHAIR}", quiet_hours=""
+        )
+        async with polling_bot(api, settings) as bot:
+            await seed(bot, [9001, 9002])
+            broadcast_id = await schedule(bot, due_at=utcnow() + timedelta(seconds=1))
+        # the bot is down when it falls due
+        await asyncio.sleep(1.2)
+        async with polling_bot(api, settings) as bot, broadcasting(bot):
+            await until_status(bot, broadcast_id, Status.DONE.value)
+        async with polling_bot(api, settings) as bot, broadcasting(bot):
+            await asyncio.sleep(0.5)
+        assert len(api.messages_to(9001)) == 1
+        assert len(api.messages_to(9002)) == 1
+
+
+async def test_residents_see_the_latest_messages_under_news(database_url: str) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(1001, unit="alsviku")
+        broadcast_id = await schedule(bot, texts={"lv": "Koncerts tautas namā."})
+        await until_status(bot, broadcast_id, Status.DONE.value)
+        news = await bot.send(1001, "/news", replies=2)
+        assert "Koncerts tautas namā." in news[0]["text"]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="two dispatchers share rows only on PostgreSQL")
+async def test_two_dispatchers_on_postgresql_never_send_a_row_twice(database_url: str) -> None:
+    chats = list(range(10000, 10120))
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await seed(bot, chats)
+        await bot.app.broadcasting().dispatcher.start_due()  # nothing due yet
+        broadcast_id = await schedule(bot)
+        second = Dispatcher(
+            sessionmaker=bot.app.sessionmaker, settings=bot.settings, senders=bot.app.senders
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(second.run(stop))
+        try:
+            await until_status(bot, broadcast_id, Status.DONE.value)
+        finally:
+            stop.set()
+            await task
+        assert all(len(api.messages_to(chat)) == 1 for chat in chats)
+        async with bot.app.sessionmaker() as session:
+            claimed = set(
+                await session.scalars(
+                    select(Delivery.claimed_by).where(Delivery.broadcast_id == broadcast_id)
+                )
+            )
+        assert claimed == {None}
