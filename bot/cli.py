@@ -19,7 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import app as lifecycle
 from bot import db
 from bot.settings import Settings, describe_validation_error, get_settings
-from broadcasts.compose import TIME_FORMAT, Audience, create_broadcast, parse_local_time
+from broadcasts.compose import (
+    TIME_FORMAT,
+    Audience,
+    create_broadcast,
+    parse_local_time,
+    place_of,
+)
 from models.audit import audit
 from models.base import utcnow
 from models.broadcasts import (
@@ -455,7 +461,7 @@ def broadcast_show(broadcast_id: int) -> None:
 
         lines = [
             f"Broadcast #{item.id} ({item.kind}{', urgent' if item.urgent else ''}): {item.status}",
-            f"audience: {_describe_audience(item)}",
+            f"audience: {await _describe_audience(session, item)}",
             f"due {local(item.due_at)}, started {local(item.started_at)}, "
             f"finished {local(item.finished_at)}",
             "languages: " + ", ".join(sorted(item.texts)),
@@ -466,11 +472,15 @@ def broadcast_show(broadcast_id: int) -> None:
     typer.echo(in_session(work))
 
 
-def _describe_audience(item: Broadcast) -> str:
+async def _describe_audience(session: AsyncSession, item: Broadcast) -> str:
+    audience = Audience(
+        tuple(item.unit_ids) if item.unit_ids is not None else None, item.locality_id
+    )
+    place = await place_of(session, audience)
     if item.locality_id is not None:
-        return f"locality {item.place or item.locality_id}"
+        return f"locality {place}"
     if item.unit_ids is not None:
-        return f"units {item.place or item.unit_ids}"
+        return f"units {place}"
     return "all units"
 
 

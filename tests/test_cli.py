@@ -80,3 +80,42 @@ async def test_roles_grant_list_and_revoke(database_url: str, tmp_path: Path) ->
     assert "Revoked 1 grant(s)." in revoked.stdout
     async with open_app(make_settings(database_url)) as app, app.sessionmaker() as session:
         assert await session.scalar(select(RoleGrant)) is None
+
+
+def test_broadcast_commands_schedule_list_show_and_cancel(
+    database_url: str, tmp_path: Path
+) -> None:
+    text = tmp_path / "msg.txt"
+    text.write_text("Sapulce piektdien 18:00 tautas namā.", encoding="utf-8")
+
+    def padome(*args: str):
+        return run_padome(list(args), stdin="", database_url=database_url, cwd=tmp_path)
+
+    past = padome("broadcast", "send", "--text-file", str(text), "--at", "01.01.2020 10:00")
+    assert past.returncode == 1
+    assert "that time has passed" in past.stderr
+    wrong = padome("broadcast", "send", "--text-file", str(text), "--audience", "unit:nowhere")
+    assert wrong.returncode == 1
+    assert "No unit 'nowhere'" in wrong.stderr
+    sent = padome(
+        "broadcast",
+        "send",
+        "--text-file",
+        str(text),
+        "--audience",
+        "unit:alsviku,annas",
+        "--at",
+        "01.12.2099 18:00",
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert "Broadcast #1 scheduled for 01.12.2099 18:00" in sent.stdout
+    listed = padome("broadcast", "list")
+    assert "schedul" in listed.stdout and "Sapulce" in listed.stdout  # a narrow table wraps
+    shown = padome("broadcast", "show", "1")
+    assert "units Alsviķu pagasts, Annas pagasts" in shown.stdout
+    cancelled = padome("broadcast", "cancel", "1")
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert "cancelled" in padome("broadcast", "show", "1").stdout
+    again = padome("broadcast", "cancel", "1")
+    assert again.returncode == 1
+    assert "nothing to cancel" in again.stderr
