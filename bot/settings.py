@@ -81,9 +81,12 @@ class Settings(BaseSettings):
     @field_validator("quiet_hours")
     @classmethod
     def _check_quiet_hours(cls, value: str) -> str:
-        if value.strip() and _QUIET_HOURS_RE.match(value.strip()) is None:
-            raise ValueError("write it as HH:MM-HH:MM, e.g. 21:00-08:00, or leave it empty")
-        return value.strip()
+        value = value.strip()
+        if value.casefold() == "off":
+            return ""
+        if _QUIET_HOURS_RE.match(value) is None:
+            raise ValueError("write it as HH:MM-HH:MM, e.g. 21:00-08:00, or off")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -1,9 +1,11 @@
 """The dispatcher: starts due broadcasts and sends their rows, paced, retried, crash-safe.
 
-A row's life: pending -> sending (committed before anything goes on the wire) -> delivered,
-blocked or failed; a temporary failure puts it back to pending with a later attempt time.
-A row still "sending" when its dispatcher died may or may not have arrived: it becomes
-"unknown" and is never sent again, so nobody gets a message twice.
+A row's life: pending -> claimed (a batch, by one dispatcher) -> sending (committed just
+before the platform is called) -> delivered, blocked or failed; a temporary failure puts it
+back to pending with a later attempt time. When a dispatcher dies, its claimed rows go back to
+pending (they never left), and a row still "sending" may or may not have arrived: it becomes
+"unknown" and is never sent again. So nobody gets a message twice, and only what was on the
+wire at the moment of the crash can be missed.
 """
 
 from __future__ import annotations
@@ -123,6 +125,10 @@ class Dispatcher:
             )
         }
         self.wake = asyncio.Event()
+        self._to_mark: list[int] = []
+        self._marked: set[int] = set()
+        self._finished: list[Outcome] = []
+        self._mark_lock = asyncio.Lock()
         self._broadcasts: dict[int, Broadcast] = {}
         self._last_progress: dict[int, float] = {}
         self._is_sqlite = sessionmaker.kw["bind"].dialect.name == "sqlite"
@@ -130,19 +136,32 @@ class Dispatcher:
     # ------------------------------------------------------------------ starting
 
     async def recover(self, *, at_start: bool = False) -> int:
-        """Rows left "sending" by a dispatcher that is gone become "unknown", never re-sent.
+        """Take over the rows of a dispatcher that is gone.
 
-        On SQLite only one process sends, so at start every such row is left over; on
-        PostgreSQL a row is left over once its claim is older than the lease.
+        Its claimed rows never left: they go back to pending. Its sending rows may have
+        arrived: they become "unknown", never re-sent. On SQLite only one process sends, so at
+        start every such row is left over; on PostgreSQL, once its claim is older than the
+        lease. Returns the rows marked unknown.
         """
         now = self.clock()
         lease = timedelta(seconds=self.settings.broadcast_claim_lease_seconds)
-        query = update(Delivery).where(Delivery.status == DeliveryStatus.SENDING.value)
+        left_over = Delivery.claimed_by.is_not(None)
         if not (at_start and self._is_sqlite):
-            query = query.where(Delivery.claimed_at < now - lease)
+            left_over = Delivery.claimed_at < now - lease
         async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.status == DeliveryStatus.CLAIMED.value, left_over)
+                .values(
+                    status=DeliveryStatus.PENDING.value,
+                    attempts=Delivery.attempts - 1,
+                    claimed_by=None,
+                )
+            )
             result = await session.execute(
-                query.values(
+                update(Delivery)
+                .where(Delivery.status == DeliveryStatus.SENDING.value, left_over)
+                .values(
                     status=DeliveryStatus.UNKNOWN.value,
                     error="interrupted",
                     finished_at=now,
@@ -151,7 +170,8 @@ class Dispatcher:
             )
         if result.rowcount:
             logger.warning(
-                "%d broadcast rows were interrupted and are not sent again", result.rowcount
+                "%d broadcast rows were interrupted while sending and are not sent again",
+                result.rowcount,
             )
         return result.rowcount
 
@@ -220,12 +240,15 @@ class Dispatcher:
             return 0
         limit = asyncio.Semaphore(self.settings.broadcast_parallel_sends)
 
-        async def send(row: Row) -> Outcome:
+        async def send(row: Row) -> None:
             async with limit:
-                return await self._send(row)
+                outcome = await self._send(row)
+            # not `self._finished.append(await ...)`: the list is swapped while awaiting
+            self._finished.append(outcome)
 
-        outcomes = await asyncio.gather(*(send(row) for row in rows))
-        await self._record(outcomes)
+        await asyncio.gather(*(send(row) for row in rows))
+        async with self._mark_lock, self.sessionmaker() as session, session.begin():
+            await self._write_finished(session)
         await self._progress({row.broadcast_id for row in rows})
         return len(rows)
 
@@ -263,7 +286,7 @@ class Dispatcher:
                 update(Delivery)
                 .where(Delivery.id.in_(candidates.scalar_subquery()))
                 .values(
-                    status=DeliveryStatus.SENDING.value,
+                    status=DeliveryStatus.CLAIMED.value,
                     claimed_by=self.name,
                     claimed_at=now,
                     attempts=Delivery.attempts + 1,
@@ -301,7 +324,11 @@ class Dispatcher:
         address = Address(row.channel, row.chat_id)
         done = row.parts_done
         try:
+            if not await self._on_the_wire(row.id):
+                return Outcome(row, DeliveryStatus.CANCELLED, done, "cancelled")
             for reply in replies[done:]:
+                # Paced after the commit above, so that a slow commit cannot bunch sends
+                # together beyond the platform's limits.
                 if pacer is not None:
                     await pacer.acquire(row.chat_id, is_group=row.is_group)
                 await self.senders.send(address, reply)
@@ -335,7 +362,42 @@ class Dispatcher:
             return Outcome(row, DeliveryStatus.FAILED, done, type(error).__name__[:100])
         return Outcome(row, DeliveryStatus.DELIVERED, done)
 
-    async def _record(self, outcomes: list[Outcome]) -> None:
+    async def _on_the_wire(self, row_id: int) -> bool:
+        """Commit "sending" for a row before the platform is called; False when the row was
+        cancelled meanwhile.
+
+        Rows that get here together share one transaction, which also records the rows
+        finished since the last one: so at any moment only rows really in flight are
+        "sending", and a crash leaves at most `broadcast_parallel_sends` rows "unknown".
+        """
+        self._to_mark.append(row_id)
+        async with self._mark_lock:
+            if self._to_mark:
+                ids, self._to_mark = self._to_mark, []
+                async with self.sessionmaker() as session, session.begin():
+                    await self._write_finished(session)
+                    result = await session.execute(
+                        update(Delivery)
+                        .where(
+                            Delivery.id.in_(ids),
+                            Delivery.claimed_by == self.name,
+                            Delivery.status == DeliveryStatus.CLAIMED.value,
+                        )
+                        .values(status=DeliveryStatus.SENDING.value)
+                        .returning(Delivery.id),
+                        execution_options={"synchronize_session": False},
+                    )
+                    self._marked.update(result.scalars())
+        if row_id in self._marked:
+            self._marked.discard(row_id)
+            return True
+        return False
+
+    async def _write_finished(self, session: AsyncSession) -> None:
+        """Record the outcomes of the rows finished so far, in the caller's transaction."""
+        outcomes, self._finished = self._finished, []
+        if not outcomes:
+            return
         now = self.clock()
         table = Delivery.__table__
         statement = (
@@ -373,14 +435,13 @@ class Dispatcher:
             )
             if outcome.status is DeliveryStatus.BLOCKED and not row.is_group:
                 blocked.append((row.channel, row.chat_id))
-        async with self.sessionmaker() as session, session.begin():
-            await session.execute(statement, params)
-            for channel, chat_id in blocked:
-                await session.execute(
-                    update(Identity)
-                    .where(Identity.channel == channel, Identity.external_id == chat_id)
-                    .values(active=False)
-                )
+        await session.execute(statement, params)
+        for channel, chat_id in blocked:
+            await session.execute(
+                update(Identity)
+                .where(Identity.channel == channel, Identity.external_id == chat_id)
+                .values(active=False)
+            )
         if any(outcome.retry_in for outcome in outcomes):
             self.wake.set()
 
@@ -445,7 +506,10 @@ class Dispatcher:
         async with self.sessionmaker() as session:
             counts = await delivery_counts(session, broadcast_id)
         total = sum(counts.values()) - counts[DeliveryStatus.CANCELLED.value]
-        done = total - counts[DeliveryStatus.PENDING.value] - counts[DeliveryStatus.SENDING.value]
+        done = total - sum(
+            counts[state.value]
+            for state in (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING)
+        )
         try:
             await self.senders.edit(
                 address, broadcast.report_message_id, progress_text(t, broadcast_id, done, total)
@@ -461,7 +525,11 @@ class Dispatcher:
                 .where(
                     Delivery.broadcast_id == Broadcast.id,
                     Delivery.status.in_(
-                        [DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]
+                        [
+                            DeliveryStatus.PENDING.value,
+                            DeliveryStatus.CLAIMED.value,
+                            DeliveryStatus.SENDING.value,
+                        ]
                     ),
                 )
                 .exists()

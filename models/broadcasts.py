@@ -42,7 +42,8 @@ class Status(enum.StrEnum):
 
 class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # claimed by a dispatcher and maybe on the wire
+    CLAIMED = "claimed"  # taken by a dispatcher, not yet on the wire
+    SENDING = "sending"  # on the wire: committed just before the platform is called
     DELIVERED = "delivered"
     BLOCKED = "blocked"  # the person blocked the bot; their account is marked inactive
     FAILED = "failed"
@@ -264,9 +265,9 @@ async def cancel_broadcast(session: AsyncSession, broadcast: Broadcast) -> int:
         update(Delivery)
         .where(
             Delivery.broadcast_id == broadcast.id,
-            Delivery.status == DeliveryStatus.PENDING.value,
+            Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value]),
         )
-        .values(status=DeliveryStatus.CANCELLED.value, finished_at=utcnow())
+        .values(status=DeliveryStatus.CANCELLED.value, finished_at=utcnow(), claimed_by=None)
     )
     return result.rowcount
 
