@@ -23,8 +23,8 @@ from bot.channels.telegram import TelegramChannel
 from bot.dialog.engine import DialogEngine
 from bot.settings import Settings
 from bot.web import create_web_app
-from broadcasts.service import BroadcastService
-from handlers import build_flows
+from broadcasts.service import TICK_SECONDS, BroadcastService
+from handlers import build_flows, scheduled_jobs
 from models.updates import prune_processed_updates
 
 logger = logging.getLogger(__name__)
@@ -38,13 +38,16 @@ class App:
     dialog: DialogEngine
     senders: Senders
 
-    def broadcasting(self) -> BroadcastService:
-        """The scheduler and dispatcher, sending through the channels registered so far."""
+    def broadcasting(self, *, tick_seconds: float = TICK_SECONDS) -> BroadcastService:
+        """The scheduler (with every feature's jobs) and the dispatcher, sending through the
+        channels registered so far."""
         return BroadcastService(
             engine=self.engine,
             sessionmaker=self.sessionmaker,
             settings=self.settings,
             senders=self.senders,
+            jobs=scheduled_jobs(),
+            tick_seconds=tick_seconds,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import Translator
 from models.broadcasts import LANGUAGES, TEXT_MAX, Broadcast, Kind, Status
 from models.roles import Role, Roles
 from models.territory import Locality, Unit
@@ -20,10 +22,11 @@ TIME_FORMAT = "%d.%m.%Y %H:%M"
 
 @dataclass(frozen=True)
 class Audience:
-    """All units (both None), chosen units, or one locality."""
+    """All units (all None), chosen units, one locality, or (notices) named residents."""
 
     unit_ids: tuple[int, ...] | None = None
     locality_id: int | None = None
+    resident_ids: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.unit_ids is not None and not self.unit_ids:
@@ -125,12 +128,18 @@ async def create_broadcast(
     attachment: bytes | None = None,
     attachment_ref: str | None = None,
     report_to: tuple[str, str] | None = None,
+    action: tuple[str, str] | None = None,
 ) -> Broadcast:
     """Check the sender's rights and the time, and store the broadcast as scheduled.
 
-    `roles` None means a staff member at the command line, who may send anything.
+    `roles` None means a staff member at the command line or the assistant itself, who may
+    send anything. `action` is one button under the text: (label message id, payload).
     """
-    if roles is not None:
+    if audience.resident_ids is not None:
+        if roles is not None:
+            raise NotAllowed("audience")
+        kind = Kind.NOTICE
+    elif roles is not None:
         kind = await kind_for(session, roles, audience)
         if urgent and not may_send_urgent(roles):
             raise NotAllowed("urgent")
@@ -143,6 +152,11 @@ async def create_broadcast(
         created_by_id=created_by_id,
         unit_ids=list(audience.unit_ids) if audience.unit_ids is not None else None,
         locality_id=audience.locality_id,
+        resident_ids=(
+            sorted(set(audience.resident_ids)) if audience.resident_ids is not None else None
+        ),
+        action_label=action[0] if action else None,
+        action_payload=action[1] if action else None,
         place=await place_of(session, audience) if kind is Kind.ANNOUNCEMENT else None,
         texts=clean_texts(texts),
         urgent=urgent,
@@ -173,3 +187,35 @@ async def still_allowed(session: AsyncSession, broadcast: Broadcast, roles: Role
     if broadcast.urgent and not may_send_urgent(roles):
         return False
     return kind.value == broadcast.kind or kind is Kind.COUNCIL
+
+
+def in_every_language(write: Callable[[Translator], str], *, timezone: ZoneInfo) -> dict[str, str]:
+    """A text written once through the translator, in each language a resident may have."""
+    return {language: write(Translator(language, timezone=timezone)) for language in LANGUAGES}
+
+
+async def notify(
+    session: AsyncSession,
+    *,
+    resident_ids: Iterable[int],
+    texts: dict[str, str],
+    now: datetime,
+    action: tuple[str, str] | None = None,
+    urgent: bool = False,
+) -> Broadcast | None:
+    """Send named residents a message from the assistant through the broadcast outbox:
+    paced, in their language, sent once even across a crash. None when nobody is named."""
+    ids = tuple(sorted(set(resident_ids)))
+    if not ids:
+        return None
+    return await create_broadcast(
+        session,
+        roles=None,
+        created_by_id=None,
+        audience=Audience(resident_ids=ids),
+        texts=texts,
+        due_at=now,
+        now=now,
+        urgent=urgent,
+        action=action,
+    )

@@ -38,6 +38,7 @@ from bot.settings import Settings
 from broadcasts.compose import still_allowed
 from broadcasts.pacing import Pacer
 from broadcasts.render import render
+from models.audit import audit
 from models.base import utcnow
 from models.broadcasts import (
     Broadcast,
@@ -197,6 +198,20 @@ class Dispatcher:
                     continue
                 broadcast = await session.get(Broadcast, broadcast_id)
                 assert broadcast is not None
+                if not await self._sender_still_allowed(session, broadcast):
+                    # The sender lost the right to reach this audience since scheduling it.
+                    broadcast.status = Status.CANCELLED.value
+                    broadcast.finished_at = now
+                    await audit(
+                        session,
+                        action="broadcast_refused",
+                        actor_id=broadcast.created_by_id,
+                        broadcast=broadcast.id,
+                    )
+                    logger.warning(
+                        "broadcast %d refused: its sender may no longer send it", broadcast_id
+                    )
+                    continue
                 total = await create_deliveries(session, broadcast, channels=self.senders.channels)
             started.append(broadcast_id)
             logger.info("broadcast %d started: %d recipients", broadcast_id, total)

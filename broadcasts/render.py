@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.dialog.messages import Attachment, Reply
+from bot.dialog.messages import Attachment, Button, Reply
 from bot.i18n import Translator
 from models.broadcasts import Broadcast, Kind
 
@@ -24,7 +24,13 @@ def heading(broadcast: Broadcast, t: Translator) -> str:
 def render(broadcast: Broadcast, language: str, *, timezone: ZoneInfo) -> list[Reply]:
     """The messages one recipient gets: the text under its heading, then the attachment."""
     t = Translator(language, timezone=timezone)
-    replies = [Reply(f"{heading(broadcast, t)}\n\n{broadcast.text_for(t.language)}")]
+    text = broadcast.text_for(t.language)
+    if broadcast.kind != Kind.NOTICE.value:
+        text = f"{heading(broadcast, t)}\n\n{text}"
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if broadcast.action_label and broadcast.action_payload:
+        buttons = ((Button(t._(broadcast.action_label), broadcast.action_payload),),)
+    replies = [Reply(text, buttons)]
     if broadcast.attachment_kind in ATTACHMENT_KINDS:
         replies.append(
             Reply(

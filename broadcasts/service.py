@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
@@ -19,12 +22,31 @@ from bot.channels import Senders
 from bot.errors import failure_summary
 from bot.settings import Settings
 from broadcasts.dispatcher import Dispatcher
+from models.base import utcnow
 
 logger = logging.getLogger(__name__)
 
 # pg_try_advisory_lock key of the scheduler: "padome" in ASCII.
 SCHEDULER_LOCK = 0x7061646F6D65
 TICK_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class JobContext:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    settings: Settings
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Job:
+    """Work the scheduler does on every tick, in the one process that runs it: opening and
+    closing nomination rounds and surveys, reminders, digests. A job reads from the database
+    what is due, does it, and records that it is done, so a restart neither skips nor repeats
+    it; it may create broadcasts, which go out in the same tick."""
+
+    name: str
+    run: Callable[[JobContext], Awaitable[None]]
 
 
 class Leadership:
@@ -70,9 +92,13 @@ class BroadcastService:
         sessionmaker: async_sessionmaker[AsyncSession],
         settings: Settings,
         senders: Senders,
+        jobs: Sequence[Job] = (),
         tick_seconds: float = TICK_SECONDS,
     ) -> None:
         self.dispatcher = Dispatcher(sessionmaker=sessionmaker, settings=settings, senders=senders)
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.jobs = tuple(jobs)
         self.leadership = Leadership(engine)
         self.scheduler = AsyncIOScheduler(timezone=settings.tz)
         self.tick_seconds = tick_seconds
@@ -97,10 +123,20 @@ class BroadcastService:
         """Start what is due (the scheduler's process only); take over abandoned rows."""
         try:
             if await self.leadership.held():
+                await self.run_jobs()
                 await self.dispatcher.start_due()
             await self.dispatcher.recover()
         except Exception as error:
             logger.error("the broadcast scheduler failed: %s", failure_summary(error))
+
+    async def run_jobs(self) -> None:
+        """Run every job once; one failing job does not keep the others from running."""
+        context = JobContext(self.sessionmaker, self.settings, utcnow())
+        for job in self.jobs:
+            try:
+                await job.run(context)
+            except Exception as error:
+                logger.error("scheduled job %s failed: %s", job.name, failure_summary(error))
 
     async def stop(self) -> None:
         self.scheduler.shutdown(wait=False)

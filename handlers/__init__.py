@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.dialog.engine import Flows
 from bot.dialog.router import Router
+from broadcasts.service import Job
 
 
 def build_flows() -> Flows:
@@ -18,3 +19,8 @@ def build_flows() -> Flows:
         resume_onboarding=onboarding.resume_onboarding,
         fallback=menu.fallback,
     )
+
+
+def scheduled_jobs() -> list[Job]:
+    """Every feature's scheduler jobs, run in this order on each tick."""
+    return []

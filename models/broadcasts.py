@@ -31,6 +31,9 @@ from models.territory import Unit
 class Kind(enum.StrEnum):
     COUNCIL = "council"  # a unified council message (chair, vice-chair, coordinators)
     ANNOUNCEMENT = "announcement"  # a representative's or deputy's message to their place
+    # A message of the council's assistant to named residents (reminders, digests, answers),
+    # sent through the same paced, crash-safe outbox; not shown under News.
+    NOTICE = "notice"
 
 
 class Status(enum.StrEnum):
@@ -72,8 +75,9 @@ class Broadcast(Base):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("residents.id", ondelete="SET NULL")
     )
-    # Every unit (all), a set of units, or one locality.
+    # Every unit (all), a set of units, one locality, or (notices) named residents.
     unit_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    resident_ids: Mapped[list[int] | None] = mapped_column(JSON)
     locality_id: Mapped[int | None] = mapped_column(
         ForeignKey("localities.id", ondelete="SET NULL")
     )
@@ -86,6 +90,10 @@ class Broadcast(Base):
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The platform's id of a file the sender sent in chat (a Telegram file_id).
     attachment_ref: Mapped[str | None] = mapped_column(String(200))
+    # One button under the text: its label (an English message id, translated for each
+    # recipient) and its payload, e.g. "Answer the survey" -> "survey:open:12".
+    action_label: Mapped[str | None] = mapped_column(String(200))
+    action_payload: Mapped[str | None] = mapped_column(String(64))
     urgent: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16), default=Status.SCHEDULED.value, index=True)
     due_at: Mapped[datetime] = mapped_column(index=True)
@@ -99,7 +107,7 @@ class Broadcast(Base):
 
     @property
     def everywhere(self) -> bool:
-        return self.unit_ids is None and self.locality_id is None
+        return self.unit_ids is None and self.locality_id is None and self.resident_ids is None
 
     def text_for(self, language: str) -> str:
         return self.texts.get(language) or self.texts["lv"]
@@ -138,6 +146,8 @@ class Delivery(Base):
 
 def audience_filter(broadcast: Broadcast) -> Any:
     """The residents a broadcast reaches, as a WHERE clause on Resident."""
+    if broadcast.resident_ids is not None:
+        return Resident.id.in_(broadcast.resident_ids)
     if broadcast.locality_id is not None:
         return Resident.locality_id == broadcast.locality_id
     if broadcast.unit_ids is not None:
@@ -278,7 +288,10 @@ async def news_for(session: AsyncSession, resident: Resident, *, limit: int = 5)
         return []
     query = (
         select(Broadcast)
-        .where(Broadcast.status.in_([Status.SENDING.value, Status.DONE.value]))
+        .where(
+            Broadcast.status.in_([Status.SENDING.value, Status.DONE.value]),
+            Broadcast.kind != Kind.NOTICE.value,
+        )
         .order_by(Broadcast.started_at.desc(), Broadcast.id.desc())
         .limit(limit * 4)
     )

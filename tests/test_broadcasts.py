@@ -17,14 +17,14 @@ from sqlalchemy import select
 
 from bot.i18n import Translator
 from bot.settings import Settings
-from broadcasts.compose import Audience, create_broadcast
+from broadcasts.compose import Audience, create_broadcast, in_every_language, notify
 from broadcasts.dispatcher import Dispatcher
-from broadcasts.service import BroadcastService
+from broadcasts.service import BroadcastService, Job, JobContext
 from models.audit import audit_entries
 from models.base import utcnow
 from models.broadcasts import Broadcast, Delivery, DeliveryStatus, Status, cancel_broadcast
-from models.residents import Identity, register_resident
-from models.roles import Role, grant_role
+from models.residents import Identity, Resident, register_resident
+from models.roles import Role, grant_role, load_roles, revoke_role
 from models.territory import unit_by_slug
 from tests.conftest import ON_POSTGRES
 from tests.fakes.telegram_api import FailureKind, FakeTelegramAPI, FloodLimits, payloads
@@ -44,13 +44,7 @@ RESIDENTS = [1001, 1002, 1003]
 
 @asynccontextmanager
 async def broadcasting(bot: RunningBot) -> AsyncIterator[BroadcastService]:
-    service = BroadcastService(
-        engine=bot.app.engine,
-        sessionmaker=bot.app.sessionmaker,
-        settings=bot.settings,
-        senders=bot.app.senders,
-        tick_seconds=0.1,
-    )
+    service = bot.app.broadcasting(tick_seconds=0.1)
     await service.start()
     try:
         yield service
@@ -458,3 +452,106 @@ async def test_a_bot_killed_mid_broadcast_sends_nothing_twice_after_restart(
         # whoever got nothing is an unknown row (on the wire at the kill and lost with it)
         missed = [chat for chat in chats if not api.messages_to(chat)]
         assert all(str(chat) in unknown for chat in missed)
+
+
+async def resident_of(bot: RunningBot, chat_id: int) -> int:
+    async with bot.app.sessionmaker() as session:
+        identity = (
+            await session.scalars(select(Identity).where(Identity.external_id == str(chat_id)))
+        ).one()
+        return identity.resident_id
+
+
+async def test_a_scheduled_announcement_is_refused_when_its_sender_lost_the_role(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(REPRESENTATIVE, unit="alsviku")
+        await bot.onboard(1001, unit="alsviku")
+        sender_id = await resident_of(bot, REPRESENTATIVE)
+        async with bot.app.sessionmaker() as session, session.begin():
+            sender = await session.get(Resident, sender_id)
+            unit = await unit_by_slug(session, "alsviku")
+            assert sender is not None and unit is not None
+            await grant_role(session, resident=sender, role=Role.REPRESENTATIVE, unit=unit)
+            roles = await load_roles(session, sender, admins=[])
+            broadcast = await create_broadcast(
+                session,
+                roles=roles,
+                created_by_id=sender_id,
+                audience=Audience(unit_ids=(unit.id,)),
+                texts={"lv": "Talka rīt."},
+                due_at=utcnow() + timedelta(hours=1),
+                now=utcnow(),
+            )
+            broadcast_id = broadcast.id
+        async with bot.app.sessionmaker() as session, session.begin():
+            sender = await session.get(Resident, sender_id)
+            assert sender is not None
+            await revoke_role(session, resident=sender, role=Role.REPRESENTATIVE, unit=unit)
+            scheduled = await session.get(Broadcast, broadcast_id)
+            assert scheduled is not None
+            scheduled.due_at = utcnow()
+        finished = await until_status(bot, broadcast_id, Status.CANCELLED.value)
+        assert finished.status == Status.CANCELLED.value
+        await asyncio.sleep(0.3)
+        assert not any("Talka" in text for text in texts_to(api, 1001))
+        async with bot.app.sessionmaker() as session:
+            [entry] = await audit_entries(session, action="broadcast_refused")
+        assert entry.details == {"broadcast": broadcast_id}
+
+
+async def test_a_job_notifies_named_residents_with_a_button_and_not_under_news(
+    database_url: str,
+) -> None:
+    """A scheduler job's notice reaches only the residents it names, in their language."""
+    async with fake_telegram_api() as api:
+        settings = telegram_settings(
+            database_url, api.base_url or "", quiet_hours="off", broadcast_retry_seconds=0.05
+        )
+        async with polling_bot(api, settings) as bot:
+            await bot.onboard(1001, language="lv", unit="alsviku")
+            await bot.onboard(1002, language="ru", unit="alsviku")
+            await bot.onboard(1003, language="lv", unit="alsviku")
+            named = [await resident_of(bot, 1001), await resident_of(bot, 1002)]
+            seen = {chat: len(api.messages_to(chat)) for chat in (1001, 1002, 1003)}
+            runs: list[int] = []
+
+            async def remind(context: JobContext) -> None:
+                if runs:
+                    return  # done once; a real job records this in the database
+                runs.append(1)
+                async with context.sessionmaker() as session, session.begin():
+                    await notify(
+                        session,
+                        resident_ids=named,
+                        texts=in_every_language(
+                            lambda t: t._("News"), timezone=context.settings.tz
+                        ),
+                        action=("News", "news"),
+                        now=context.now,
+                    )
+
+            service = BroadcastService(
+                engine=bot.app.engine,
+                sessionmaker=bot.app.sessionmaker,
+                settings=bot.settings,
+                senders=bot.app.senders,
+                jobs=[Job("remind", remind)],
+                tick_seconds=0.1,
+            )
+            await service.start()
+            try:
+                *_, latvian = await api.wait_for(chat_id=1001, count=seen[1001] + 1)
+                *_, russian = await api.wait_for(chat_id=1002, count=seen[1002] + 1)
+                await until_status(bot, 1, Status.DONE.value)
+            finally:
+                await service.stop()
+            assert latvian["text"] == lv("News")  # no heading on a notice
+            assert payloads(latvian) == ["news"]
+            assert latvian["buttons"][0][0]["text"] == lv("News")
+            ru = Translator("ru", timezone=ZoneInfo("Europe/Riga"))._("News")
+            assert russian["text"] == ru and ru != "News"
+            assert len(api.messages_to(1003)) == seen[1003]  # not named: nothing
+            [news] = await bot.press(1001, "news")
+            assert news["text"].startswith(lv("No news yet for your parish or town."))
