@@ -20,11 +20,14 @@ from bot import db
 from bot.channels import Senders
 from bot.channels.console import ConsoleChannel
 from bot.channels.telegram import TelegramChannel
+from bot.channels.twilio import TwilioChannel
 from bot.dialog.engine import DialogEngine
 from bot.settings import Settings
 from bot.web import create_web_app
 from broadcasts.service import TICK_SECONDS, BroadcastService
 from handlers import build_flows, scheduled_jobs
+from models.base import utcnow
+from models.messaging import prune_messaging
 from models.updates import prune_processed_updates
 
 logger = logging.getLogger(__name__)
@@ -98,52 +101,77 @@ async def _wait_for_stop_signal() -> None:
 
 
 async def run(settings: Settings) -> None:
-    """Run the bot: Telegram by polling or webhook, until SIGINT or SIGTERM."""
-    if settings.telegram_bot_token is None:
+    """Run the bot until SIGINT or SIGTERM: Telegram by polling or webhook, and WhatsApp and
+    SMS through Twilio's webhooks, whichever are configured."""
+    if settings.telegram_bot_token is None and not settings.twilio_enabled:
         raise SystemExit(
-            "TELEGRAM_BOT_TOKEN is not set. Set it in .env, or try the bot in the terminal "
-            "with `padome chat`."
+            "Neither TELEGRAM_BOT_TOKEN nor TWILIO_ACCOUNT_SID is set. Set one in .env, or try "
+            "the bot in the terminal with `padome chat`."
         )
     async with open_app(settings) as app:
         async with app.sessionmaker() as session, session.begin():
             # Telegram redelivers for a day at most; older keys only take room.
             await prune_processed_updates(session, older_than=timedelta(days=7))
-        telegram = TelegramChannel(settings=settings, engine=app.dialog, senders=app.senders)
-        try:
-            await telegram.start()
-        except InvalidToken:
-            raise SystemExit(
-                "Telegram refused TELEGRAM_BOT_TOKEN. Copy the token from @BotFather again."
-            ) from None
-        except NetworkError as error:
-            raise SystemExit(
-                f"Cannot reach the Telegram Bot API at {settings.telegram_api_base_url} "
-                f"({type(error).__name__}). Check the network and TELEGRAM_API_BASE_URL."
-            ) from None
+            await prune_messaging(session, now=utcnow())
+        telegram = None
+        if settings.telegram_bot_token is not None:
+            telegram = TelegramChannel(settings=settings, engine=app.dialog, senders=app.senders)
+            await _start_telegram(telegram, settings)
+        twilio = None
+        if settings.twilio_enabled:
+            twilio = TwilioChannel(settings=settings, engine=app.dialog, senders=app.senders)
         server = None
         service = app.broadcasting()
         try:
             await service.start()
-            if settings.telegram_mode == "webhook":
+            if telegram is not None and settings.telegram_mode == "webhook":
                 assert settings.telegram_webhook_secret is not None
                 await telegram.bot.set_webhook(
                     url=f"{settings.public_base_url}/telegram/webhook",
                     secret_token=settings.telegram_webhook_secret.get_secret_value(),
                 )
-                web = create_web_app(settings=settings, telegram=telegram)
+            elif telegram is not None:
+                await telegram.bot.delete_webhook()
+                await telegram.start_polling()
+            if twilio is not None or settings.telegram_mode == "webhook":
+                web = create_web_app(
+                    settings=settings,
+                    telegram=telegram if settings.telegram_mode == "webhook" else None,
+                    twilio=twilio,
+                )
                 config = uvicorn.Config(
                     web, host=settings.web_host, port=settings.web_port, log_level="warning"
                 )
                 server = uvicorn.Server(config)
                 server_task = asyncio.create_task(server.serve())
-            else:
-                await telegram.bot.delete_webhook()
-                await telegram.start_polling()
-            logger.info("bot running (%s)", settings.telegram_mode)
+            logger.info(
+                "bot running (%s)",
+                ", ".join(
+                    ([f"telegram {settings.telegram_mode}"] if telegram else [])
+                    + (twilio.channels if twilio else [])
+                ),
+            )
             await _wait_for_stop_signal()
         finally:
             if server is not None:
                 server.should_exit = True
                 await server_task
             await service.stop()
-            await telegram.stop()
+            if twilio is not None:
+                await twilio.stop()
+            if telegram is not None:
+                await telegram.stop()
+
+
+async def _start_telegram(telegram: TelegramChannel, settings: Settings) -> None:
+    try:
+        await telegram.start()
+    except InvalidToken:
+        raise SystemExit(
+            "Telegram refused TELEGRAM_BOT_TOKEN. Copy the token from @BotFather again."
+        ) from None
+    except NetworkError as error:
+        raise SystemExit(
+            f"Cannot reach the Telegram Bot API at {settings.telegram_api_base_url} "
+            f"({type(error).__name__}). Check the network and TELEGRAM_API_BASE_URL."
+        ) from None

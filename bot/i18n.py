@@ -52,6 +52,10 @@ class Translator:
     def number(self, value: int) -> str:
         return format_decimal(value, locale=self.language)
 
+    def amount(self, value: float) -> str:
+        """A sum of money with two decimals, as this language writes it (12,60)."""
+        return format_decimal(value, format="#,##0.00", locale=self.language)
+
     def datetime(self, moment: datetime) -> str:
         """Show a moment as `25.11.2026 18:00` in the municipality's time zone."""
         return moment.astimezone(self.timezone).strftime(DATETIME_FORMAT)

@@ -48,6 +48,25 @@ class Settings(BaseSettings):
     broadcast_claim_lease_seconds: int = Field(default=120, ge=1, le=86400)
     broadcast_parallel_sends: int = Field(default=8, ge=1, le=100)
 
+    # WhatsApp and SMS through Twilio.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_api_base_url: str = "https://api.twilio.com"
+    twilio_whatsapp_from: str | None = None
+    twilio_sms_from: str | None = None
+    whatsapp_messages_per_second: float = Field(default=20, gt=0, le=1000)
+    sms_messages_per_second: float = Field(default=1, gt=0, le=1000)
+    # Approved WhatsApp Content templates (ContentSid, HX...) used outside the 24-hour window,
+    # one per kind of message; their variables are {{1}} the heading and {{2}} the text.
+    whatsapp_template_council: str | None = None
+    whatsapp_template_announcement: str | None = None
+    whatsapp_template_notice: str | None = None
+    sms_price_per_segment: float = Field(default=0.07, ge=0, le=10)
+    sms_currency: str = "EUR"
+    sms_transliterate: bool = False
+    sms_max_segments: int = Field(default=6, ge=1, le=10)
+    phone_region: str = "LV"
+
     public_base_url: str | None = None
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
@@ -95,7 +114,7 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite+aiosqlite:///file.db or postgresql+asyncpg://user@host/db")
         return value
 
-    @field_validator("telegram_api_base_url", "public_base_url")
+    @field_validator("telegram_api_base_url", "twilio_api_base_url", "public_base_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
         if value is None:
@@ -103,6 +122,56 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("twilio_whatsapp_from")
+    @classmethod
+    def _check_whatsapp_from(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not re.fullmatch(r"whatsapp:\+\d{6,15}", value):
+            raise ValueError("write it as whatsapp:+371XXXXXXXX")
+        return value
+
+    @field_validator("twilio_sms_from")
+    @classmethod
+    def _check_sms_from(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not re.fullmatch(r"\+\d{6,15}|MG[0-9a-fA-F]{32}|[A-Za-z0-9 ]{1,11}", value):
+            raise ValueError(
+                "write a phone number (+371XXXXXXXX), a Messaging Service SID (MG...) "
+                "or an alphanumeric sender of at most 11 characters"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_twilio(self) -> Settings:
+        if not self.twilio_enabled and not (self.twilio_whatsapp_from or self.twilio_sms_from):
+            return self
+        if not (self.twilio_account_sid and self.twilio_auth_token):
+            raise ValueError("WhatsApp and SMS need TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        if not (self.twilio_whatsapp_from or self.twilio_sms_from):
+            raise ValueError(
+                "TWILIO_ACCOUNT_SID is set: set TWILIO_WHATSAPP_FROM, TWILIO_SMS_FROM or both"
+            )
+        if self.public_base_url is None:
+            raise ValueError(
+                "WhatsApp and SMS need PUBLIC_BASE_URL: Twilio's webhooks are signed for it"
+            )
+        return self
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid)
+
+    def whatsapp_template(self, kind: str) -> str | None:
+        return {
+            "council": self.whatsapp_template_council,
+            "announcement": self.whatsapp_template_announcement,
+            "notice": self.whatsapp_template_notice,
+        }.get(kind)
 
     @model_validator(mode="after")
     def _check_webhook_mode(self) -> Settings:

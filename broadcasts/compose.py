@@ -10,8 +10,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.sms_text import sms_segments, sms_text
 from bot.i18n import Translator
-from models.broadcasts import LANGUAGES, TEXT_MAX, Broadcast, Kind, Status
+from bot.settings import Settings
+from models.broadcasts import (
+    LANGUAGES,
+    TEXT_MAX,
+    Broadcast,
+    Kind,
+    Status,
+    recipients_by_channel,
+)
 from models.roles import Role, Roles
 from models.territory import Locality, Unit
 
@@ -219,3 +228,33 @@ async def notify(
         urgent=urgent,
         action=action,
     )
+
+
+@dataclass(frozen=True)
+class SmsEstimate:
+    recipients: int
+    segments: int  # per recipient (all messages of the broadcast)
+    cost: float
+
+
+async def sms_estimate(
+    session: AsyncSession,
+    broadcast: Broadcast,
+    replies_by_language: dict[str, list[str]],
+    *,
+    settings: Settings,
+) -> SmsEstimate | None:
+    """What the broadcast costs by SMS, for the sender to see before confirming; None when
+    nobody gets it by SMS. `replies_by_language`: the texts each recipient gets, as sent."""
+    by_channel = await recipients_by_channel(session, broadcast)
+    recipients = by_channel.get("sms", 0)
+    if not recipients:
+        return None
+    segments = max(
+        sum(
+            sms_segments(sms_text(text, transliterate=settings.sms_transliterate)).count
+            for text in texts
+        )
+        for texts in replies_by_language.values()
+    )
+    return SmsEstimate(recipients, segments, recipients * segments * settings.sms_price_per_segment)

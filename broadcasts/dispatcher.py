@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels import (
     Blocked,
     DeliveryError,
+    NeedsTemplate,
     PermanentFailure,
     RateLimited,
     Senders,
@@ -45,10 +46,12 @@ from models.broadcasts import (
     Delivery,
     DeliveryStatus,
     Status,
+    apply_message_status,
     create_deliveries,
     delivery_counts,
     due_filter,
 )
+from models.messaging import statuses_of
 from models.residents import Identity, Resident
 from models.roles import load_roles
 
@@ -80,6 +83,7 @@ class Outcome:
     error: str | None = None
     retry_in: float | None = None  # back to pending, tried again after this many seconds
     counts_as_attempt: bool = True
+    message_id: str | None = None  # the platform's id of the message sent last
 
 
 def in_quiet_hours(settings: Settings, moment: datetime) -> bool:
@@ -123,7 +127,18 @@ class Dispatcher:
                 per_second=settings.telegram_messages_per_second,
                 private_chat_per_second=settings.telegram_private_chat_per_second,
                 group_per_minute=settings.telegram_group_per_minute,
-            )
+            ),
+            # Twilio queues messages to one number itself; only the account's rate counts.
+            "whatsapp": Pacer(
+                per_second=settings.whatsapp_messages_per_second,
+                private_chat_per_second=settings.whatsapp_messages_per_second,
+                group_per_minute=60 * settings.whatsapp_messages_per_second,
+            ),
+            "sms": Pacer(
+                per_second=settings.sms_messages_per_second,
+                private_chat_per_second=settings.sms_messages_per_second,
+                group_per_minute=60 * settings.sms_messages_per_second,
+            ),
         }
         self.wake = asyncio.Event()
         self._to_mark: list[int] = []
@@ -248,39 +263,43 @@ class Dispatcher:
                 waiter.cancel()
 
     async def run_once(self) -> int:
-        """Claim one batch of due rows, send them, record what happened. Returns the rows."""
-        rows = await self._claim()
+        """Claim a batch of due rows on each channel, send them, record what happened.
+
+        Each channel's batch is about a second of its pace and has its own share of parallel
+        sends, so a slow channel (SMS) does not hold up a fast one. Returns the rows.
+        """
+        batches = [await self._claim(channel) for channel in sorted(self.senders.channels)]
+        rows = [row for batch in batches for row in batch]
         if not rows:
             await self._finish()
             return 0
-        limit = asyncio.Semaphore(self.settings.broadcast_parallel_sends)
 
-        async def send(row: Row) -> None:
-            async with limit:
-                outcome = await self._send(row)
-            # not `self._finished.append(await ...)`: the list is swapped while awaiting
-            self._finished.append(outcome)
+        async def send_batch(batch: list[Row]) -> None:
+            limit = asyncio.Semaphore(self.settings.broadcast_parallel_sends)
 
-        await asyncio.gather(*(send(row) for row in rows))
+            async def send(row: Row) -> None:
+                async with limit:
+                    outcome = await self._send(row)
+                # not `self._finished.append(await ...)`: the list is swapped while awaiting
+                self._finished.append(outcome)
+
+            await asyncio.gather(*(send(row) for row in batch))
+
+        await asyncio.gather(*(send_batch(batch) for batch in batches if batch))
         async with self._mark_lock, self.sessionmaker() as session, session.begin():
             await self._write_finished(session)
         await self._progress({row.broadcast_id for row in rows})
         return len(rows)
 
-    def _batch_size(self) -> int:
+    def _batch_size(self, channel: str) -> int:
         """About a second of sending: claimed rows wait on the wire's pace, and a row
-        claimed but not yet sent cannot be cancelled and would be "unknown" after a crash."""
-        per_second = min(
-            [self.settings.telegram_messages_per_second]
-            + [pacer.overall.limit / pacer.overall.seconds for pacer in self.pacers.values()]
-        )
+        claimed but not yet sent is held back from other processes meanwhile."""
+        pacer = self.pacers.get(channel)
+        per_second = pacer.overall.limit / pacer.overall.seconds if pacer else MAX_BATCH
         return max(1, min(MAX_BATCH, int(per_second)))
 
-    async def _claim(self) -> list[Row]:
+    async def _claim(self, channel: str) -> list[Row]:
         now = self.clock()
-        channels = sorted(self.senders.channels)
-        if not channels:
-            return []
         candidates = (
             select(Delivery.id)
             .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
@@ -288,10 +307,10 @@ class Dispatcher:
                 Delivery.status == DeliveryStatus.PENDING.value,
                 due_filter(now),
                 Broadcast.status == Status.SENDING.value,
-                Delivery.channel.in_(channels),
+                Delivery.channel == channel,
             )
             .order_by(Broadcast.urgent.desc(), Delivery.id)
-            .limit(self._batch_size())
+            .limit(self._batch_size(channel))
             .with_for_update(skip_locked=True, of=Delivery)
         )
         if in_quiet_hours(self.settings, now):
@@ -341,12 +360,13 @@ class Dispatcher:
         try:
             if not await self._on_the_wire(row.id):
                 return Outcome(row, DeliveryStatus.CANCELLED, done, "cancelled")
+            message_id = None
             for reply in replies[done:]:
                 # Paced after the commit above, so that a slow commit cannot bunch sends
                 # together beyond the platform's limits.
                 if pacer is not None:
                     await pacer.acquire(row.chat_id, is_group=row.is_group)
-                await self.senders.send(address, reply)
+                message_id = await self.senders.send(address, reply)
                 done += 1
         except RateLimited as limited:
             if pacer is not None:
@@ -359,8 +379,10 @@ class Dispatcher:
                 retry_in=limited.retry_after,
                 counts_as_attempt=False,
             )
-        except Blocked:
-            return Outcome(row, DeliveryStatus.BLOCKED, done, "blocked")
+        except Blocked as blocked:
+            return Outcome(row, DeliveryStatus.BLOCKED, done, blocked.reason)
+        except NeedsTemplate as needs:
+            return Outcome(row, DeliveryStatus.NEEDS_TEMPLATE, done, needs.reason)
         except TemporaryFailure as failure:
             if row.attempts >= self.settings.broadcast_max_attempts:
                 return Outcome(row, DeliveryStatus.FAILED, done, failure.reason)
@@ -375,7 +397,9 @@ class Dispatcher:
         except Exception as error:
             logger.error("a broadcast send failed: %s", failure_summary(error))
             return Outcome(row, DeliveryStatus.FAILED, done, type(error).__name__[:100])
-        return Outcome(row, DeliveryStatus.DELIVERED, done)
+        if self.senders.confirms_later(row.channel):
+            return Outcome(row, DeliveryStatus.SENT, done, message_id=message_id)
+        return Outcome(row, DeliveryStatus.DELIVERED, done, message_id=message_id)
 
     async def _on_the_wire(self, row_id: int) -> bool:
         """Commit "sending" for a row before the platform is called; False when the row was
@@ -425,6 +449,7 @@ class Dispatcher:
                 attempts=bindparam("new_attempts"),
                 next_attempt_at=bindparam("new_next_attempt_at"),
                 finished_at=bindparam("new_finished_at"),
+                provider_message_id=bindparam("new_message_id"),
                 claimed_by=None,
             )
         )
@@ -446,11 +471,18 @@ class Dispatcher:
                         else None
                     ),
                     "new_finished_at": now if final else None,
+                    "new_message_id": outcome.message_id,
                 }
             )
             if outcome.status is DeliveryStatus.BLOCKED and not row.is_group:
                 blocked.append((row.channel, row.chat_id))
         await session.execute(statement, params)
+        # Statuses the platform reported before the row had its message id.
+        confirmed = [outcome.message_id for outcome in outcomes if outcome.message_id]
+        for early in await statuses_of(session, confirmed):
+            await apply_message_status(
+                session, message_id=early.message_id, status=early.status, error=early.error
+            )
         for channel, chat_id in blocked:
             await session.execute(
                 update(Identity)
@@ -602,6 +634,20 @@ def report_text(t: Translator, broadcast_id: int, counts: dict[str, int]) -> str
             t._(
                 "Unknown (interrupted while sending, not sent again): {n}",
                 n=t.number(counts[DeliveryStatus.UNKNOWN.value]),
+            )
+        )
+    if counts[DeliveryStatus.SENT.value]:
+        lines.append(
+            t._(
+                "Sent, delivery not yet confirmed: {n}",
+                n=t.number(counts[DeliveryStatus.SENT.value]),
+            )
+        )
+    if counts[DeliveryStatus.NEEDS_TEMPLATE.value]:
+        lines.append(
+            t._(
+                "Not sent: WhatsApp needs an approved template outside 24 hours: {n}",
+                n=t.number(counts[DeliveryStatus.NEEDS_TEMPLATE.value]),
             )
         )
     if counts[DeliveryStatus.CANCELLED.value]:

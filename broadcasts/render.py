@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.dialog.messages import Attachment, Button, Reply
+from bot.dialog.messages import Attachment, Button, Reply, TemplateParts
 from bot.i18n import Translator
 from models.broadcasts import Broadcast, Kind
 
@@ -12,7 +12,7 @@ ATTACHMENT_KINDS = ("photo", "document")
 
 
 def heading(broadcast: Broadcast, t: Translator) -> str:
-    if broadcast.kind == Kind.COUNCIL.value:
+    if broadcast.kind in (Kind.COUNCIL.value, Kind.NOTICE.value):
         title = t._("Message from the residents' council")
     else:
         title = t._("Announcement: {place}", place=broadcast.place or "")
@@ -24,13 +24,13 @@ def heading(broadcast: Broadcast, t: Translator) -> str:
 def render(broadcast: Broadcast, language: str, *, timezone: ZoneInfo) -> list[Reply]:
     """The messages one recipient gets: the text under its heading, then the attachment."""
     t = Translator(language, timezone=timezone)
-    text = broadcast.text_for(t.language)
-    if broadcast.kind != Kind.NOTICE.value:
-        text = f"{heading(broadcast, t)}\n\n{text}"
+    body = broadcast.text_for(t.language)
+    title = heading(broadcast, t)
+    text = body if broadcast.kind == Kind.NOTICE.value else f"{title}\n\n{body}"
     buttons: tuple[tuple[Button, ...], ...] = ()
     if broadcast.action_label and broadcast.action_payload:
         buttons = ((Button(t._(broadcast.action_label), broadcast.action_payload),),)
-    replies = [Reply(text, buttons)]
+    replies = [Reply(text, buttons, template=TemplateParts(broadcast.kind, title, body))]
     if broadcast.attachment_kind in ATTACHMENT_KINDS:
         replies.append(
             Reply(
@@ -40,6 +40,10 @@ def render(broadcast: Broadcast, language: str, *, timezone: ZoneInfo) -> list[R
                     content=broadcast.attachment or b"",
                     kind=broadcast.attachment_kind or "document",
                     file_ref=broadcast.attachment_ref,
+                ),
+                # Outside WhatsApp's window the file is announced by its name.
+                template=TemplateParts(
+                    broadcast.kind, title, f"📎 {broadcast.attachment_name or ''}".strip()
                 ),
             )
         )

@@ -9,10 +9,19 @@ from broadcasts.service import Job
 
 def build_flows() -> Flows:
     """Assemble every feature's router; the order is the order of the menu's modules."""
-    from handlers import broadcasts, groups, menu, onboarding, privacy, roles
+    from handlers import (
+        broadcasts,
+        groups,
+        linking,
+        menu,
+        onboarding,
+        privacy,
+        roles,
+        subscriptions,
+    )
 
     router = Router()
-    for module in (onboarding, menu, broadcasts, groups, roles, privacy):
+    for module in (onboarding, menu, broadcasts, groups, roles, linking, privacy, subscriptions):
         router.include(module.router)
     return Flows(
         router=router,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.channels import text_with_options
 from bot.dialog.context import Context
 from bot.dialog.messages import Button, Reply
 from bot.dialog.router import Router
@@ -20,6 +21,7 @@ from broadcasts.compose import (
     parse_local_time,
     place_of,
     quick_times,
+    sms_estimate,
 )
 from broadcasts.dispatcher import in_quiet_hours, quiet_hours_end
 from broadcasts.render import render
@@ -396,6 +398,29 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
             n=ctx.t.number(recipients)
         ),
     ]
+    sms = await sms_estimate(
+        ctx.session,
+        draft,
+        {
+            language: [
+                text_with_options(reply) or f"📎 {draft.attachment_name}"
+                for reply in render(draft, language, timezone=ctx.settings.tz)
+            ]
+            for language in flow["texts"]
+        },
+        settings=ctx.settings,
+    )
+    if sms is not None:
+        lines.append(
+            ctx.t.ngettext(
+                "By SMS to {n} resident, SMS segments each: {segments}, about {cost} {currency}.",
+                "By SMS to {n} residents, SMS segments each: {segments}, about {cost} {currency}.",
+                sms.recipients,
+                segments=ctx.t.number(sms.segments),
+                cost=ctx.t.amount(sms.cost),
+                currency=ctx.settings.sms_currency,
+            )
+        )
     others = [LANGUAGE_NAMES[lang] for lang in ("ru", "en") if lang in flow["texts"]]
     if others:
         lines.append(ctx.t._("Also in: {languages}.", languages=", ".join(others)))

@@ -46,6 +46,8 @@ def show_menu(ctx: Context, text: str | None = None) -> None:
 
 @router.command("menu")
 @router.payload("menu")
+# Typed on channels without buttons; 0 is never one of the numbered options.
+@router.keyword("0", "izvēlne", "menu", "меню")
 async def menu(ctx: Context) -> None:
     """Show the main menu."""
     show_menu(ctx)

@@ -11,7 +11,12 @@ from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from models.conversations import drop_conversation
-from models.residents import register_resident
+from models.residents import (
+    add_identity,
+    is_phone_number,
+    register_resident,
+    resident_with_phone,
+)
 from models.territory import list_localities, list_units, unit_by_slug
 
 router = Router()
@@ -68,6 +73,8 @@ async def ask_unit(ctx: Context) -> None:
 
 async def resume_onboarding(ctx: Context) -> None:
     """Take the person to the first onboarding step they have not done yet."""
+    if ctx.resident is None and await adopt_known_number(ctx):
+        return
     if ctx.resident is None:
         if ctx.recall("language") is None:
             ask_language(ctx)
@@ -75,6 +82,32 @@ async def resume_onboarding(ctx: Context) -> None:
             ask_consent(ctx)
         return
     await ask_unit(ctx)
+
+
+async def adopt_known_number(ctx: Context) -> bool:
+    """A new WhatsApp or SMS account whose number a registered resident has shared (from
+    Telegram) is that resident's: no second registration."""
+    user_id = ctx.incoming.user_id
+    if not is_phone_number(user_id):
+        return False
+    resident = await resident_with_phone(ctx.session, user_id)
+    if resident is None:
+        return False
+    await add_identity(ctx.session, resident, channel=ctx.incoming.channel, external_id=user_id)
+    await ctx.audit("linked", resident=resident.id, channel=ctx.incoming.channel)
+    ctx.resident = resident
+    ctx.use_language(resident.language)
+    if resident.unit_id is None:
+        await ask_unit(ctx)
+        return True
+    show_menu(
+        ctx,
+        ctx.t._(
+            "Welcome! This phone number is already linked to your registration, so you can "
+            "write to me here too."
+        ),
+    )
+    return True
 
 
 @router.command("start", needs=Needs.NOTHING)

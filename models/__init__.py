@@ -4,6 +4,7 @@ from models.audit import AuditEntry
 from models.base import Base
 from models.broadcasts import Broadcast, Delivery
 from models.conversations import Conversation
+from models.messaging import MediaFile, MessageStatus
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
 from models.territory import Locality, Unit
@@ -17,6 +18,8 @@ __all__ = [
     "Delivery",
     "Identity",
     "Locality",
+    "MediaFile",
+    "MessageStatus",
     "ProcessedUpdate",
     "Resident",
     "Role",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,18 +49,24 @@ class DeliveryStatus(enum.StrEnum):
     CLAIMED = "claimed"  # taken by a dispatcher, not yet on the wire
     SENDING = "sending"  # on the wire: committed just before the platform is called
     DELIVERED = "delivered"
+    # Accepted by the platform, whose status callback will say delivered or failed (Twilio).
+    SENT = "sent"
     BLOCKED = "blocked"  # the person blocked the bot; their account is marked inactive
     FAILED = "failed"
     UNKNOWN = "unknown"  # on the wire when a dispatcher died: never re-sent blindly
+    # WhatsApp outside the 24-hour window with no approved template for this kind of message.
+    NEEDS_TEMPLATE = "needs_template"
     CANCELLED = "cancelled"
 
 
 FINAL = frozenset(
     {
         DeliveryStatus.DELIVERED,
+        DeliveryStatus.SENT,
         DeliveryStatus.BLOCKED,
         DeliveryStatus.FAILED,
         DeliveryStatus.UNKNOWN,
+        DeliveryStatus.NEEDS_TEMPLATE,
         DeliveryStatus.CANCELLED,
     }
 )
@@ -142,6 +149,9 @@ class Delivery(Base):
     claimed_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(120))
+    # The platform's id of the message sent (Twilio's MessageSid): its status callbacks
+    # move the row on to delivered or failed.
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 def audience_filter(broadcast: Broadcast) -> Any:
@@ -165,13 +175,20 @@ def _reachable(broadcast: Broadcast) -> Any:
     )
 
 
-def _first_active_identity() -> Any:
+def _chosen_identity(channels: Sequence[str] | None = None) -> Any:
+    """The one account a resident's broadcast goes to: on their preferred channel if it is
+    active (and running), otherwise their first active one."""
     other = aliased(Identity)
-    return Identity.id == (
+    conditions = [other.resident_id == Resident.id, other.active.is_(True)]
+    if channels is not None:
+        conditions.append(other.channel.in_(channels))
+    preferred = (
         select(func.min(other.id))
-        .where(other.resident_id == Resident.id, other.active.is_(True))
+        .where(*conditions, other.channel == Resident.preferred_channel)
         .scalar_subquery()
     )
+    first = select(func.min(other.id)).where(*conditions).scalar_subquery()
+    return Identity.id == func.coalesce(preferred, first)
 
 
 async def count_recipients(session: AsyncSession, broadcast: Broadcast) -> int:
@@ -180,9 +197,21 @@ async def count_recipients(session: AsyncSession, broadcast: Broadcast) -> int:
         select(func.count())
         .select_from(Resident)
         .join(Identity, Identity.resident_id == Resident.id)
-        .where(_reachable(broadcast), _first_active_identity())
+        .where(_reachable(broadcast), _chosen_identity())
     )
     return int(await session.scalar(query) or 0)
+
+
+async def recipients_by_channel(session: AsyncSession, broadcast: Broadcast) -> dict[str, int]:
+    """How many residents the broadcast would reach on each messenger."""
+    query = (
+        select(Identity.channel, func.count())
+        .select_from(Resident)
+        .join(Identity, Identity.resident_id == Resident.id)
+        .where(_reachable(broadcast), _chosen_identity())
+        .group_by(Identity.channel)
+    )
+    return {channel: int(number) for channel, number in await session.execute(query)}
 
 
 async def create_deliveries(
@@ -203,9 +232,7 @@ async def create_deliveries(
             literal(0),
         )
         .join(Identity, Identity.resident_id == Resident.id)
-        .where(
-            _reachable(broadcast), _first_active_identity(), Identity.channel.in_(sorted(channels))
-        )
+        .where(_reachable(broadcast), _chosen_identity(sorted(channels)))
     )
     columns = [
         "broadcast_id",
@@ -310,3 +337,26 @@ async def news_for(session: AsyncSession, resident: Resident, *, limit: int = 5)
 
 def due_filter(now: datetime) -> Any:
     return or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
+
+
+async def apply_message_status(
+    session: AsyncSession, *, message_id: str, status: str, error: str | None
+) -> bool:
+    """Move the delivery row of a platform message to what the platform reported later
+    (delivered, failed, blocked, needs_template). False when no row has that message yet."""
+    delivery = await session.scalar(
+        select(Delivery).where(Delivery.provider_message_id == message_id)
+    )
+    if delivery is None:
+        return False
+    if status == DeliveryStatus.DELIVERED.value and delivery.status != DeliveryStatus.SENT.value:
+        return True  # a late "delivered" never overrides a failure already recorded
+    delivery.status = status
+    delivery.error = error
+    if status == DeliveryStatus.BLOCKED.value:
+        await session.execute(
+            update(Identity)
+            .where(Identity.channel == delivery.channel, Identity.external_id == delivery.chat_id)
+            .values(active=False)
+        )
+    return True

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, bindparam, delete, select
+import phonenumbers
+from sqlalchemy import ForeignKey, String, UniqueConstraint, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +33,8 @@ class Resident(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))
     subscribed: Mapped[bool] = mapped_column(default=True)
+    # Where broadcasts go when the resident has several messengers; None: the first one.
+    preferred_channel: Mapped[str | None] = mapped_column(String(16))
     consented_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None]
@@ -57,6 +61,9 @@ class Identity(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The person's last message on this account: WhatsApp lets a business write freely only
+    # within 24 hours of it.
+    last_inbound_at: Mapped[datetime | None]
 
     resident: Mapped[Resident] = relationship(back_populates="identities", lazy="joined")
 
@@ -85,11 +92,83 @@ async def find_identity(session: AsyncSession, channel: str, external_id: str) -
     return await session.scalar(_FIND_IDENTITY, {"channel": channel, "external_id": external_id})
 
 
+async def note_inbound(session: AsyncSession, channel: str, external_id: str, at: datetime) -> None:
+    """Remember when the person last wrote from this account."""
+    await session.execute(
+        update(Identity)
+        .where(Identity.channel == channel, Identity.external_id == external_id)
+        .values(last_inbound_at=at)
+    )
+
+
 async def identities_of(session: AsyncSession, resident_id: int) -> list[Identity]:
     result = await session.scalars(
         select(Identity).where(Identity.resident_id == resident_id).order_by(Identity.id)
     )
     return list(result)
+
+
+_E164 = re.compile(r"^\+\d{6,15}$")
+
+
+def normalise_phone(number: str, *, region: str) -> str | None:
+    """E.164 (+37120000000), or None when it is not a valid phone number."""
+    try:
+        parsed = phonenumbers.parse(number.strip(), region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_phone_number(external_id: str) -> bool:
+    """Whether an account is known by its phone number (WhatsApp, SMS)."""
+    return _E164.match(external_id) is not None
+
+
+async def resident_with_phone(session: AsyncSession, phone: str) -> Resident | None:
+    """The registered resident whose verified phone number this is."""
+    return await session.scalar(
+        select(Resident)
+        .where(
+            Resident.phone == phone,
+            Resident.consented_at.is_not(None),
+            Resident.erased_at.is_(None),
+        )
+        .order_by(Resident.id)
+        .limit(1)
+    )
+
+
+async def add_identity(
+    session: AsyncSession, resident: Resident, *, channel: str, external_id: str
+) -> Identity:
+    identity = Identity(resident_id=resident.id, channel=channel, external_id=external_id)
+    session.add(identity)
+    await session.flush()
+    return identity
+
+
+async def merge_into(session: AsyncSession, *, keep: Resident, other: Resident) -> None:
+    """The same person registered twice (Telegram and WhatsApp): their accounts and roles
+    move to `keep`; `other` stays only as an anonymous count."""
+    from models.roles import RoleGrant
+
+    other_id, keep_id = other.id, keep.id
+    await session.execute(
+        update(Identity)
+        .where(Identity.resident_id == other_id)
+        .values(resident_id=keep_id)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(RoleGrant)
+        .where(RoleGrant.resident_id == other_id)
+        .values(resident_id=keep_id)
+        .execution_options(synchronize_session=False)
+    )
+    await erase_resident(session, other)
 
 
 async def register_resident(
@@ -100,8 +179,15 @@ async def register_resident(
     language: str,
     display_name: str | None,
 ) -> Resident:
-    """Create a resident who has agreed to the privacy notice, with their first identity."""
-    resident = Resident(language=language, display_name=display_name, consented_at=utcnow())
+    """Create a resident who has agreed to the privacy notice, with their first identity.
+
+    An account known by its phone number gives the resident that (verified) number."""
+    resident = Resident(
+        language=language,
+        display_name=display_name,
+        consented_at=utcnow(),
+        phone=external_id if is_phone_number(external_id) else None,
+    )
     session.add(Identity(resident=resident, channel=channel, external_id=external_id))
     await session.flush()
     return resident

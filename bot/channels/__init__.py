@@ -16,6 +16,14 @@ Sender = Callable[[Address, Reply], Awaitable[str | None]]
 Editor = Callable[[Address, str, str], Awaitable[None]]
 
 
+def text_with_options(reply: Reply) -> str:
+    """A reply for a channel without buttons: the text, then the options numbered."""
+    lines = [reply.text] if reply.text else []
+    for number, button in enumerate(reply.options, start=1):
+        lines.append(f"{number}) {button.label}")
+    return "\n".join(lines)
+
+
 class DeliveryError(Exception):
     """A send the platform refused, in terms the broadcast dispatcher can act on."""
 
@@ -44,17 +52,36 @@ class PermanentFailure(DeliveryError):
     """The platform will refuse this send again (bad request, unknown chat, no channel)."""
 
 
+class NeedsTemplate(DeliveryError):
+    """WhatsApp outside the 24-hour window, and no approved template for this message."""
+
+
 class Senders:
     """The running channels' send functions; replies to a channel not running are logged."""
 
     def __init__(self) -> None:
         self._senders: dict[str, Sender] = {}
         self._editors: dict[str, Editor] = {}
+        self._confirming_later: set[str] = set()
 
-    def register(self, channel: str, sender: Sender, editor: Editor | None = None) -> None:
+    def register(
+        self,
+        channel: str,
+        sender: Sender,
+        editor: Editor | None = None,
+        *,
+        confirms_later: bool = False,
+    ) -> None:
+        """`confirms_later`: the platform only accepts a message when it is sent and reports
+        delivery afterwards (Twilio's status callbacks)."""
         self._senders[channel] = sender
         if editor is not None:
             self._editors[channel] = editor
+        if confirms_later:
+            self._confirming_later.add(channel)
+
+    def confirms_later(self, channel: str) -> bool:
+        return channel in self._confirming_later
 
     @property
     def channels(self) -> set[str]:

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import TextIO
 
-from bot.channels import Senders
+from bot.channels import Senders, text_with_options
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Address, Incoming, Reply
 
@@ -35,13 +35,8 @@ class ConsoleChannel:
         senders.register(CHANNEL, self.send, self.edit)
 
     async def send(self, address: Address, reply: Reply) -> str | None:
-        lines = (
-            [reply.text]
-            if address.chat_id == self.user
-            else [f"[→ {address.chat_id}] {reply.text}"]
-        )
-        for number, button in enumerate(reply.options, start=1):
-            lines.append(f"  {number}) {button.label}")
+        text = text_with_options(reply)
+        lines = [text if address.chat_id == self.user else f"[→ {address.chat_id}] {text}"]
         if reply.attachment is not None and reply.attachment.content:
             self.files_dir.mkdir(parents=True, exist_ok=True)
             path = self.files_dir / reply.attachment.filename

@@ -15,6 +15,8 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
     Update,
 )
 from telegram.constants import ChatType, MessageLimit
@@ -213,8 +215,19 @@ class TelegramChannel:
 
     async def send(self, address: Address, reply: Reply) -> str | None:
         """Send a reply; returns the id of the last message sent."""
-        markup = None
-        if reply.buttons:
+        markup: Any = None
+        if any(button.asks_contact for button in reply.options):
+            # Only a keyboard under the input field can ask for the contact; the other
+            # options become its buttons too, and send their labels as text.
+            markup = ReplyKeyboardMarkup(
+                [
+                    [KeyboardButton(b.label, request_contact=b.asks_contact) for b in row]
+                    for row in reply.buttons
+                ],
+                one_time_keyboard=True,
+                resize_keyboard=True,
+            )
+        elif reply.buttons:
             markup = InlineKeyboardMarkup(
                 [
                     [InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]

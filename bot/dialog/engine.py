@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import unicodedata
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Address, ChatKind, Incoming, Outgoing, Reply
-from bot.dialog.router import Handler, Needs, Route, Router
+from bot.dialog.router import Handler, Needs, Route, Router, fold
 from bot.errors import failure_summary, failure_trace
 from bot.i18n import Translator
 from bot.settings import Settings
@@ -25,6 +24,8 @@ from models.updates import claim_update
 
 logger = logging.getLogger(__name__)
 
+# The payload a shared phone contact is routed by.
+SHARED_CONTACT = "contact"
 # Longer input than this is refused before any handler sees it; handlers set tighter limits.
 MAX_INPUT_LENGTH = 4000
 
@@ -40,13 +41,6 @@ class Flows:
     resume_onboarding: Handler
     # Called for text that no command, button or state claims, once onboarding is done.
     fallback: Handler
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics and extra spaces: "Alsviķu  Pagasts" -> "alsviku pagasts"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.split())
 
 
 def match_option(text: str, options: list[list[str]]) -> str | None:
@@ -199,6 +193,13 @@ class DialogEngine:
         if len(text) > MAX_INPUT_LENGTH:
             return Route(_too_long, Needs.NOTHING)
         payload = incoming.payload
+        if incoming.contact_phone is not None:
+            # A shared contact is answered where the flow that asked for it is routed.
+            payload = SHARED_CONTACT
+        if payload is None and text:
+            keyword = router.keywords.get(fold(text))
+            if keyword is not None:
+                return keyword
         if payload is None and text and ctx.conversation is not None:
             payload = match_option(text, ctx.conversation.options)
         if payload is not None:

@@ -34,6 +34,8 @@ class Incoming:
 class Button:
     label: str
     payload: str
+    # Asks the messenger to share the person's own, verified phone number (Telegram).
+    asks_contact: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,21 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class TemplateParts:
+    """A broadcast's parts for platforms that accept only pre-approved templates outside a
+    conversation (WhatsApp after 24 hours): which kind of message, its heading, its text."""
+
+    kind: str
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachment: Attachment | None = None
+    template: TemplateParts | None = None
 
     @property
     def options(self) -> list[Button]:

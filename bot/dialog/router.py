@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -11,6 +12,13 @@ if TYPE_CHECKING:
     from bot.dialog.context import Context
 
 Handler = Callable[["Context"], Awaitable[None]]
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics and extra spaces: "Alsviķu  Pagasts" -> "alsviku pagasts"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.split())
 
 
 class Needs(enum.Enum):
@@ -35,6 +43,7 @@ class Router:
         self.commands: dict[str, Route] = {}
         self.payloads: dict[str, Route] = {}
         self.states: dict[str, Route] = {}
+        self.keywords: dict[str, Route] = {}
 
     def command(
         self, *names: str, needs: Needs = Needs.UNIT, in_groups: bool = False
@@ -42,6 +51,17 @@ class Router:
         def register(handler: Handler) -> Handler:
             for name in names:
                 self._add(self.commands, name, Route(handler, needs, in_groups))
+            return handler
+
+        return register
+
+    def keyword(self, *words: str, needs: Needs = Needs.UNIT) -> Callable[[Handler], Handler]:
+        """Handle a message that is just this word, in any case and with or without
+        diacritics: the words people type on channels without buttons (STOP, 0, izvēlne)."""
+
+        def register(handler: Handler) -> Handler:
+            for word in words:
+                self._add(self.keywords, fold(word), Route(handler, needs))
             return handler
 
         return register
@@ -69,6 +89,7 @@ class Router:
             (self.commands, other.commands),
             (self.payloads, other.payloads),
             (self.states, other.states),
+            (self.keywords, other.keywords),
         ):
             for key, route in theirs.items():
                 self._add(table, key, route)

@@ -837,7 +837,7 @@ class FakeTelegramAPI:
             raise _bad_request("message is too long")
         content: JSONDict = {"text": text}
         content.update(_markup(params))
-        return self._record(chat_id, "sendMessage", content, {})
+        return self._record(chat_id, "sendMessage", content, {"keyboard": _keyboard(params)})
 
     async def _send_photo(self, params: JSONDict) -> JSONDict:
         chat_id = _chat_id(params)
@@ -1012,6 +1012,18 @@ def _markup(params: JSONDict) -> JSONDict:
             if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA_BYTES:
                 raise _bad_request("BUTTON_DATA_INVALID")
     return {"reply_markup": markup}
+
+
+def _keyboard(params: JSONDict) -> list[list[JSONDict]] | None:
+    """A reply keyboard (buttons under the input field); Telegram does not echo it back."""
+    markup = params.get("reply_markup")
+    if not isinstance(markup, dict) or "keyboard" not in markup:
+        return None
+    for row in markup["keyboard"]:
+        for button in row:
+            if not str(button.get("text", "")).strip():
+                raise _bad_request("BUTTON_TEXT_INVALID")
+    return [[dict(button) for button in row] for row in markup["keyboard"]]
 
 
 def _buttons(markup: JSONDict | None) -> list[list[JSONDict]]:

@@ -1,0 +1,268 @@
+"""WhatsApp and SMS through Twilio: signed webhooks in, the official twilio client out.
+
+Neither has buttons: options are shown as a numbered list and answered with the number or
+the text (the dialog engine matches both). Photos and documents go to WhatsApp as media that
+Twilio fetches from our web app; SMS gets a short line with the link instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+import aiohttp
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from bot.channels import (
+    Blocked,
+    NeedsTemplate,
+    PermanentFailure,
+    RateLimited,
+    Senders,
+    TemporaryFailure,
+    text_with_options,
+)
+from bot.channels.sms_text import sms_text, split_sms
+from bot.dialog.engine import DialogEngine
+from bot.dialog.messages import Address, Attachment, Incoming, Reply
+from bot.errors import failure_summary
+from bot.settings import Settings
+from models.base import utcnow
+from models.broadcasts import DeliveryStatus, apply_message_status
+from models.messaging import save_status, store_media
+from models.residents import normalise_phone, note_inbound
+
+logger = logging.getLogger(__name__)
+
+WHATSAPP = "whatsapp"
+SMS = "sms"
+WHATSAPP_WINDOW = timedelta(hours=24)
+# Twilio's error codes with a meaning of their own.
+UNSUBSCRIBED = 21610  # the person sent STOP to this sender: Twilio refuses further messages
+OUTSIDE_WINDOW = 63016  # WhatsApp free text outside the 24-hour window
+TOO_MANY_REQUESTS = 20429
+# Twilio refuses a message body longer than this.
+BODY_MAX = 1600
+
+
+def neutral_status(status: str, error_code: str | None) -> tuple[str, str | None] | None:
+    """A Twilio message status in the terms of a delivery row; None while it is on its way."""
+    if status in ("delivered", "read"):
+        return DeliveryStatus.DELIVERED.value, None
+    if status not in ("undelivered", "failed"):
+        return None
+    if error_code == str(OUTSIDE_WINDOW):
+        return DeliveryStatus.NEEDS_TEMPLATE.value, f"twilio:{error_code}"
+    if error_code == str(UNSUBSCRIBED):
+        return DeliveryStatus.BLOCKED.value, f"twilio:{error_code}"
+    return DeliveryStatus.FAILED.value, f"{status}:{error_code or '-'}"
+
+
+class TwilioChannel:
+    """Both Twilio channels of one account: WhatsApp and SMS, whichever has a sender."""
+
+    def __init__(self, *, settings: Settings, engine: DialogEngine, senders: Senders) -> None:
+        assert settings.twilio_account_sid and settings.twilio_auth_token
+        assert settings.public_base_url is not None
+        self.settings = settings
+        self.engine = engine
+        self.senders = senders
+        self.public_base_url = settings.public_base_url
+        token = settings.twilio_auth_token.get_secret_value()
+        self.validator = RequestValidator(token)
+        self.http = AsyncTwilioHttpClient(timeout=15)
+        self.client = Client(settings.twilio_account_sid, token, http_client=self.http)
+        # The REST API's address is a setting, so staging and tests can use another server.
+        self.client.api.base_url = settings.twilio_api_base_url
+        self.channels: list[str] = []
+        if settings.twilio_whatsapp_from:
+            senders.register(WHATSAPP, self.send_whatsapp, confirms_later=True)
+            self.channels.append(WHATSAPP)
+        if settings.twilio_sms_from:
+            senders.register(SMS, self.send_sms, confirms_later=True)
+            self.channels.append(SMS)
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def settle(self) -> None:
+        """Wait until the replies to every message handled so far have been sent."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def stop(self) -> None:
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        session = self.http.session
+        if session is not None:
+            await session.close()
+
+    # ------------------------------------------------------------------ webhooks in
+
+    def signature_is_valid(self, path: str, query: str, form: Mapping[str, str], signature: str):
+        """Twilio signs the URL it was given (ours, as the internet sees it) and the form."""
+        url = f"{self.public_base_url}{path}" + (f"?{query}" if query else "")
+        return bool(signature) and self.validator.validate(url, dict(form), signature)
+
+    def to_incoming(self, channel: str, form: Mapping[str, str]) -> Incoming | None:
+        """A neutral message from Twilio's form; None when it lacks what every message has."""
+        sender = form.get("From", "")
+        message_sid = form.get("MessageSid") or form.get("SmsMessageSid")
+        if not sender or not message_sid:
+            return None
+        phone = normalise_phone(sender.removeprefix("whatsapp:"), region=self.settings.phone_region)
+        if phone is None:
+            return None
+        attachment = None
+        if form.get("NumMedia", "0") not in ("", "0") and form.get("MediaUrl0"):
+            mime = form.get("MediaContentType0", "application/octet-stream")
+            attachment = Attachment(
+                filename="photo.jpg" if mime.startswith("image/") else "document",
+                kind="photo" if mime.startswith("image/") else "document",
+                mime_type=mime,
+                file_ref=form["MediaUrl0"],
+            )
+        return Incoming(
+            channel=channel,
+            user_id=phone,
+            chat_id=phone,
+            text=form.get("Body", ""),
+            display_name=form.get("ProfileName") or None,
+            attachment=attachment,
+            update_key=message_sid,
+        )
+
+    async def handle(self, incoming: Incoming) -> None:
+        """Handle a message (once, even when Twilio sends it again); replies go afterwards,
+        so that Twilio gets its answer at once."""
+        outgoing = await self.engine.handle(incoming)
+        if incoming.channel == WHATSAPP:
+            async with self.engine.sessionmaker() as session, session.begin():
+                await note_inbound(session, WHATSAPP, incoming.user_id, utcnow())
+        task = asyncio.create_task(self.senders.deliver(outgoing))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def record_status(self, form: Mapping[str, str]) -> bool:
+        """Apply a status callback to the delivery row of its message. False if malformed."""
+        message_sid = form.get("MessageSid")
+        status = form.get("MessageStatus")
+        if not message_sid or not status:
+            return False
+        neutral = neutral_status(status, form.get("ErrorCode") or None)
+        if neutral is None:
+            return True
+        new_status, error = neutral
+        async with self.engine.sessionmaker() as session, session.begin():
+            await save_status(session, message_id=message_sid, status=new_status, error=error)
+            await apply_message_status(
+                session, message_id=message_sid, status=new_status, error=error
+            )
+        return True
+
+    # ------------------------------------------------------------------ messages out
+
+    async def send_whatsapp(self, address: Address, reply: Reply) -> str | None:
+        settings = self.settings
+        assert settings.twilio_whatsapp_from is not None
+        to = f"whatsapp:{address.chat_id}"
+        if reply.template is not None and not await self._within_window(address.chat_id):
+            content_sid = settings.whatsapp_template(reply.template.kind)
+            if content_sid is None:
+                raise NeedsTemplate("needs_template")
+            variables = {"1": reply.template.heading, "2": reply.template.text[:1024]}
+            return await self._create(
+                to=to,
+                from_=settings.twilio_whatsapp_from,
+                content_sid=content_sid,
+                content_variables=json.dumps(variables, ensure_ascii=False),
+            )
+        media_url = None
+        body = text_with_options(reply)
+        if reply.attachment is not None:
+            url = await self._media_url(reply.attachment)
+            if url is not None:
+                media_url = [url]
+            else:
+                body = f"{body}\n📎 {reply.attachment.filename}".strip()
+        last = None
+        for part in _chunks(body, BODY_MAX) or [""]:
+            last = await self._create(
+                to=to, from_=settings.twilio_whatsapp_from, body=part, media_url=media_url
+            )
+            media_url = None
+        return last
+
+    async def send_sms(self, address: Address, reply: Reply) -> str | None:
+        settings = self.settings
+        body = text_with_options(reply)
+        if reply.attachment is not None:
+            url = await self._media_url(reply.attachment)
+            line = f"📎 {reply.attachment.filename}" + (f": {url}" if url else "")
+            body = f"{body}\n{line}".strip()
+        body = sms_text(body, transliterate=settings.sms_transliterate)
+        last = None
+        for part in split_sms(body, max_segments=settings.sms_max_segments):
+            last = await self._create(to=address.chat_id, body=part, **self._sms_sender())
+        return last
+
+    def _sms_sender(self) -> dict[str, str]:
+        sender = self.settings.twilio_sms_from
+        assert sender is not None
+        if sender.startswith("MG"):
+            return {"messaging_service_sid": sender}
+        return {"from_": sender}
+
+    async def _within_window(self, phone: str) -> bool:
+        from models.residents import find_identity
+
+        async with self.engine.sessionmaker() as session:
+            identity = await find_identity(session, WHATSAPP, phone)
+        last = identity.last_inbound_at if identity is not None else None
+        return last is not None and utcnow() - last < WHATSAPP_WINDOW
+
+    async def _media_url(self, attachment: Attachment) -> str | None:
+        """A URL Twilio can fetch the file from; None for a file only another platform has."""
+        if not attachment.content:
+            return None
+        async with self.engine.sessionmaker() as session, session.begin():
+            media = await store_media(
+                session,
+                filename=attachment.filename,
+                mime_type=attachment.mime_type,
+                content=attachment.content,
+            )
+        return f"{self.public_base_url}/media/{media.token}"
+
+    async def _create(self, **fields: object) -> str:
+        """One message through the twilio client; refusals as the dispatcher's errors."""
+        fields["status_callback"] = f"{self.public_base_url}/twilio/status"
+        try:
+            message = await self.client.messages.create_async(**fields)  # type: ignore[arg-type]
+        except TwilioRestException as error:
+            raise _delivery_error(error) from None
+        except (TimeoutError, aiohttp.ClientError) as error:
+            logger.info("Twilio did not answer: %s", failure_summary(error))
+            raise TemporaryFailure(type(error).__name__[:60]) from None
+        return str(message.sid)
+
+
+def _delivery_error(error: TwilioRestException) -> Exception:
+    code = error.code
+    if error.status == 429 or code == TOO_MANY_REQUESTS:
+        return RateLimited(1.0)
+    if code == UNSUBSCRIBED:
+        return Blocked("unsubscribed")
+    if code == OUTSIDE_WINDOW:
+        return NeedsTemplate("needs_template")
+    if error.status >= 500:
+        return TemporaryFailure(f"twilio:{error.status}")
+    return PermanentFailure(f"twilio:{code or error.status}")
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    return [text[start : start + size] for start in range(0, len(text), size)]

@@ -1,0 +1,146 @@
+"""One person on several messengers: a shared phone number links Telegram with WhatsApp and
+SMS, and the resident chooses where the council's messages come."""
+
+from __future__ import annotations
+
+from bot.dialog.context import Context
+from bot.dialog.messages import Button
+from bot.dialog.router import Router
+from bot.i18n import N_
+from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
+from models.residents import (
+    CHANNEL_NAMES,
+    find_identity,
+    identities_of,
+    is_phone_number,
+    merge_into,
+    normalise_phone,
+)
+
+router = Router()
+# Channels whose accounts are phone numbers: a shared number finds them.
+PHONE_CHANNELS = ("whatsapp", "sms")
+
+add_menu_entry(
+    MenuEntry(
+        N_("Link WhatsApp or SMS"),
+        "phone",
+        order=70,
+        visible=lambda ctx: (
+            ctx.settings.twilio_enabled and ctx.resident is not None and ctx.resident.phone is None
+        ),
+    )
+)
+add_menu_entry(
+    MenuEntry(
+        N_("Where my messages come"),
+        "prefer",
+        order=71,
+        visible=lambda ctx: (
+            ctx.settings.twilio_enabled
+            and ctx.resident is not None
+            and ctx.resident.phone is not None
+        ),
+    )
+)
+add_help(
+    "phone",
+    N_("link your WhatsApp or SMS by sharing your phone number"),
+    lambda ctx: (
+        ctx.settings.twilio_enabled and ctx.resident is not None and ctx.resident.phone is None
+    ),
+)
+
+
+@router.command("phone")
+@router.payload("phone")
+async def ask_phone(ctx: Context) -> None:
+    """Explain linking and ask for the person's own phone number."""
+    ctx.reply(
+        ctx.t._(
+            "If you also write to the council on WhatsApp or by SMS, share your phone number "
+            "here: messages from that number will then be recognised as yours, and you choose "
+            "where the council's messages come. The number is stored only for this."
+        ),
+        [
+            Button(ctx.t._("Share my phone number"), "phone:share", asks_contact=True),
+            Button(ctx.t._("Back to the menu"), "menu"),
+        ],
+    )
+
+
+@router.payload("contact")
+async def contact_shared(ctx: Context) -> None:
+    """Store the shared number and take in the WhatsApp and SMS accounts with it."""
+    assert ctx.resident is not None
+    shared = ctx.incoming.contact_phone
+    phone = normalise_phone(shared, region=ctx.settings.phone_region) if shared else None
+    if phone is None:
+        show_menu(ctx, ctx.t._("That is not a phone number I can use. Please share your own."))
+        return
+    ctx.resident.phone = phone
+    others = {
+        identity.resident_id
+        for channel in PHONE_CHANNELS
+        if (identity := await find_identity(ctx.session, channel, phone)) is not None
+        and identity.resident_id != ctx.resident.id
+    }
+    for other_id in sorted(others):
+        other = await ctx.session.get(type(ctx.resident), other_id)
+        if other is not None:
+            await merge_into(ctx.session, keep=ctx.resident, other=other)
+    await ctx.audit("phone_shared", merged=sorted(others))
+    await ask_preferred(ctx, ctx.t._("Thank you, your phone number is saved."))
+
+
+@router.command("channel")
+@router.payload("prefer")
+async def prefer(ctx: Context) -> None:
+    """Choose the messenger the council's messages go to; checked against the person's own."""
+    assert ctx.resident is not None
+    channels = await _channels(ctx)
+    if ctx.args:
+        chosen = ctx.args[0]
+        if chosen not in channels:
+            await ctx.refuse("prefer", channel=chosen)
+            return
+        ctx.resident.preferred_channel = chosen
+        show_menu(
+            ctx,
+            ctx.t._(
+                "The council's messages will come on {channel}.", channel=CHANNEL_NAMES[chosen]
+            ),
+        )
+        return
+    await ask_preferred(ctx, None)
+
+
+async def ask_preferred(ctx: Context, intro: str | None) -> None:
+    assert ctx.resident is not None
+    channels = await _channels(ctx)
+    lines = [intro] if intro else []
+    lines.append(ctx.t._("Where should the council's messages come?"))
+    ctx.reply(
+        "\n\n".join(lines),
+        [Button(CHANNEL_NAMES[channel], f"prefer:{channel}") for channel in channels]
+        + [Button(ctx.t._("Back to the menu"), "menu")],
+    )
+
+
+async def _channels(ctx: Context) -> list[str]:
+    """The messengers this person can get messages on: their accounts, and WhatsApp and SMS
+    (as this deployment runs them) for their number, which work once they write from it."""
+    assert ctx.resident is not None
+    found: list[str] = []
+    for identity in await identities_of(ctx.session, ctx.resident.id):
+        if identity.channel not in found and identity.channel != "console":
+            found.append(identity.channel)
+    if ctx.resident.phone is not None and is_phone_number(ctx.resident.phone):
+        running = {
+            "whatsapp": ctx.settings.twilio_whatsapp_from,
+            "sms": ctx.settings.twilio_sms_from,
+        }
+        found += [
+            channel for channel in PHONE_CHANNELS if running[channel] and channel not in found
+        ]
+    return found

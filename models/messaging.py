@@ -1,0 +1,92 @@
+"""What the messaging platforms need kept: files served to them by URL, and message statuses."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import LargeBinary, String, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+MEDIA_KEPT_FOR = timedelta(days=7)
+
+
+class MediaFile(Base):
+    """A photo or document sent on WhatsApp or SMS: Twilio fetches it from our web app by a
+    URL with an unguessable token."""
+
+    __tablename__ = "media_files"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class MessageStatus(Base):
+    """The last status a platform reported for a message it accepted (Twilio's callbacks),
+    in the terms of a delivery row (delivered, failed, blocked, needs_template).
+
+    Kept on its own because a callback can arrive before the dispatcher has written the
+    message id on its delivery row; the dispatcher then applies it.
+    """
+
+    __tablename__ = "message_statuses"
+
+    message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+async def store_media(
+    session: AsyncSession, *, filename: str, mime_type: str, content: bytes
+) -> MediaFile:
+    media = MediaFile(
+        token=secrets.token_urlsafe(32), filename=filename, mime_type=mime_type, content=content
+    )
+    session.add(media)
+    await session.flush()
+    return media
+
+
+async def find_media(session: AsyncSession, token: str, *, now: datetime) -> MediaFile | None:
+    media = await session.get(MediaFile, token)
+    if media is None or media.created_at < now - MEDIA_KEPT_FOR:
+        return None
+    return media
+
+
+async def save_status(
+    session: AsyncSession, *, message_id: str, status: str, error: str | None
+) -> MessageStatus:
+    """Keep the newest status of a message; a callback repeated acts once."""
+    row = await session.get(MessageStatus, message_id)
+    if row is None:
+        row = MessageStatus(message_id=message_id, status=status, error=error)
+        session.add(row)
+    else:
+        row.status, row.error, row.updated_at = status, error, utcnow()
+    await session.flush()
+    return row
+
+
+async def statuses_of(session: AsyncSession, message_ids: list[str]) -> list[MessageStatus]:
+    if not message_ids:
+        return []
+    result = await session.scalars(
+        select(MessageStatus).where(MessageStatus.message_id.in_(message_ids))
+    )
+    return list(result)
+
+
+async def prune_messaging(session: AsyncSession, *, now: datetime) -> None:
+    """Files and statuses older than a week serve nobody."""
+    await session.execute(delete(MediaFile).where(MediaFile.created_at < now - MEDIA_KEPT_FOR))
+    await session.execute(
+        delete(MessageStatus).where(MessageStatus.updated_at < now - MEDIA_KEPT_FOR)
+    )

@@ -1,0 +1,625 @@
+"""WhatsApp and SMS through Twilio: signed webhooks to the real web app, the real twilio
+client against the fake Twilio REST API, the same dialogs as on Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.channels.sms_text import sms_segments, split_sms
+from bot.i18n import Translator
+from broadcasts.compose import Audience, create_broadcast
+from models.base import utcnow
+from models.broadcasts import Delivery, DeliveryStatus, Status
+from models.conversations import Conversation
+from models.residents import Identity, Resident, find_identity
+from tests.fakes.telegram_api import payloads
+from tests.fakes.twilio_api import FakeTwilio, SentMessage
+from tests.telegram import fake_telegram_api, polling_bot
+from tests.test_broadcasts import until_status
+from tests.test_console import PADOME
+from tests.twilio import PUBLIC_BASE_URL, TwilioBot, fake_twilio, twilio_bot, twilio_settings
+
+ANNA = "+37126000001"
+PETERIS = "+37126000002"
+ILZE = "+37126000003"
+TELEGRAM_USER = 4242
+WELCOME = (
+    "Welcome! This phone number is already linked to your registration, so you can write to "
+    "me here too."
+)
+
+
+def lv(message: str, **values: Any) -> str:
+    return Translator("lv", timezone=ZoneInfo("Europe/Riga"))._(message, **values)
+
+
+@asynccontextmanager
+async def running(
+    database_url: str, **overrides: object
+) -> AsyncIterator[tuple[FakeTwilio, TwilioBot]]:
+    async with fake_twilio() as fake:
+        settings = twilio_settings(database_url, fake.base_url or "", **overrides)
+        async with twilio_bot(fake, settings) as bot:
+            yield fake, bot
+
+
+async def say(
+    fake: FakeTwilio, bot: TwilioBot, channel: str, phone: str, text: str
+) -> list[SentMessage]:
+    """Write as a WhatsApp or SMS user; return the messages they get in answer."""
+    before = len(fake.messages_to(phone))
+    assert await fake.user_says(channel, phone, text) == 200
+    await bot.channel.settle()
+    return fake.messages_to(phone)[before:]
+
+
+async def onboard(
+    fake: FakeTwilio, bot: TwilioBot, channel: str, phone: str, unit: str = "alsviku"
+) -> str:
+    """Language by number, notice by number, unit by typed name; returns the menu text."""
+    await say(fake, bot, channel, phone, "Labdien")
+    await say(fake, bot, channel, phone, "1")
+    await say(fake, bot, channel, phone, "1")
+    # by SMS a long reply may come in several messages, cut between words
+    return " ".join(message.body for message in await say(fake, bot, channel, phone, unit))
+
+
+async def until_rows(bot: TwilioBot, broadcast_id: int, expected: dict[str, str]) -> None:
+    """Wait until the delivery rows have the expected states (status callbacks come later)."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        rows = await rows_by_chat(bot, broadcast_id)
+        states = {chat: row.status for chat, row in rows.items()}
+        if states == expected:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"rows are {states}, not {expected}")
+        await asyncio.sleep(0.05)
+
+
+async def stored(bot: TwilioBot, channel: str, phone: str) -> Resident | None:
+    async with bot.app.sessionmaker() as session:
+        identity = await find_identity(session, channel, phone)
+        return identity.resident if identity is not None else None
+
+
+async def test_whatsapp_onboarding_with_numbered_options(database_url: str) -> None:
+    async with running(database_url) as (fake, bot):
+        [language] = await say(fake, bot, "whatsapp", ANNA, "Sveiki")
+        assert language.body.endswith("1) Latviešu\n2) Русский\n3) English")
+        [notice] = await say(fake, bot, "whatsapp", ANNA, "1")
+        assert notice.body.endswith(f"1) {lv('I agree')}\n2) {lv('I do not agree')}")
+        [units] = await say(fake, bot, "whatsapp", ANNA, "1")
+        assert "2) Alsviķu pagasts" in units.body and "16) Ziemera pagasts" in units.body
+        # typed without diacritics, any case
+        [menu] = await say(fake, bot, "whatsapp", ANNA, "ALSVIKU")
+        assert menu.body.startswith(lv("Saved: {place}.", place="Alsviķu pagasts"))
+        assert f"1) {lv('News')}" in menu.body
+        resident = await stored(bot, "whatsapp", ANNA)
+        assert resident is not None and resident.unit is not None
+        assert resident.unit.slug == "alsviku"
+        assert resident.phone == ANNA  # the account is the verified number
+        # 0 and "izvēlne" go back to the menu from anywhere
+        await say(fake, bot, "whatsapp", ANNA, "4")  # Language
+        [back] = await say(fake, bot, "whatsapp", ANNA, "0")
+        assert back.body.startswith(lv("Main menu: choose what you want to do."))
+        [back] = await say(fake, bot, "whatsapp", ANNA, "Izvēlne")
+        assert back.body.startswith(lv("Main menu: choose what you want to do."))
+        # every reply went from our WhatsApp sender, asking for status callbacks
+        assert {message.sender for message in fake.messages_to(ANNA)} == {
+            bot.settings.twilio_whatsapp_from
+        }
+        assert all(
+            message.status_callback == "https://padome.example.lv/twilio/status"
+            for message in fake.messages_to(ANNA)
+        )
+
+
+async def test_sms_onboarding_in_plain_latin_within_the_segment_limit(database_url: str) -> None:
+    async with running(database_url, sms_transliterate=True, sms_max_segments=2) as (fake, bot):
+        menu = await onboard(fake, bot, "sms", PETERIS)
+        assert menu.startswith("Saglabats: Alsviku pagasts.")  # ā, ķ written plainly
+        for message in fake.messages_to(PETERIS):
+            assert message.body.isascii()
+            assert sms_segments(message.body).count <= 2
+            assert message.sender == bot.settings.twilio_sms_from
+        # the list of 16 units did not fit in two segments: it came in several messages
+        bodies = [message.body for message in fake.messages_to(PETERIS)]
+        assert "16) Ziemera pagasts" in " ".join(bodies)
+        assert not any("1) Aluksnes pilseta" in b and "16) Ziemera" in b for b in bodies)
+        assert (await stored(bot, "sms", PETERIS)) is not None
+
+
+def test_sms_segments_and_splitting() -> None:
+    assert sms_segments("a" * 160).count == 1
+    assert sms_segments("a" * 161).count == 2  # 153 a segment when long
+    assert sms_segments("ā" * 70) == sms_segments("ā" * 70)
+    assert sms_segments("ā" * 70).count == 1 and sms_segments("ā" * 70).encoding == "UCS-2"
+    assert sms_segments("ā" * 71).count == 2  # 67 a segment when long
+    assert sms_segments("€").length == 2  # the euro sign takes two GSM characters
+    words = " ".join(["Sapulce"] * 100)
+    parts = split_sms(words, max_segments=1)
+    assert " ".join(parts) == words
+    assert all(sms_segments(part).count == 1 for part in parts)
+
+
+async def test_forged_replayed_and_malformed_webhooks(database_url: str) -> None:
+    async with running(database_url) as (fake, bot):
+        form = {
+            "MessageSid": fake.new_sid(),
+            "From": f"whatsapp:{ANNA}",
+            "To": "whatsapp:+37120000000",
+            "Body": "Sveiki",
+        }
+        # forged: signed with another token
+        status, _ = await fake.post_signed("/twilio/whatsapp", form, signature="bm90IHZhbGlk")
+        assert status == 403
+        # signed for another address than our public one
+        other = fake.validator.compute_signature("https://evil.example.org/twilio/whatsapp", form)
+        status, _ = await fake.post_signed("/twilio/whatsapp", form, signature=other)
+        assert status == 403
+        status, _ = await fake.post_signed(
+            "/twilio/status", {"MessageSid": "SM1", "MessageStatus": "delivered"}, signature="x"
+        )
+        assert status == 403
+        assert fake.sent == []
+        async with bot.app.sessionmaker() as session:
+            assert (await session.scalars(select(Conversation))).all() == []
+
+        # the same message delivered twice is answered once
+        status, body = await fake.post_signed("/twilio/whatsapp", form)
+        assert status == 200 and "<Response" in body
+        await fake.wait_for(ANNA, 1)
+        status, _ = await fake.post_signed("/twilio/whatsapp", form)
+        assert status == 200
+        await say(fake, bot, "whatsapp", ANNA, "1")  # the next message still gets its answer
+        assert len(fake.messages_to(ANNA)) == 2
+
+        # malformed: no sender, or a sender that is no phone number
+        status, _ = await fake.post_signed("/twilio/whatsapp", {"MessageSid": fake.new_sid()})
+        assert status == 400
+        broken = {**form, "MessageSid": fake.new_sid(), "From": "whatsapp:hello"}
+        status, _ = await fake.post_signed("/twilio/whatsapp", broken)
+        assert status == 400
+        status, _ = await fake.post_signed("/twilio/status", {"MessageStatus": "delivered"})
+        assert status == 400
+
+
+async def test_stop_and_start(database_url: str) -> None:
+    async with running(database_url) as (fake, bot):
+        await onboard(fake, bot, "sms", ILZE)
+        [stopped] = await say(fake, bot, "sms", ILZE, "STOP")
+        assert stopped.body == lv(
+            "You will no longer get the council's messages. Send START to get them again. "
+            "You can still write to me at any time."
+        )
+        resident = await stored(bot, "sms", ILZE)
+        assert resident is not None and resident.subscribed is False
+        [again] = await say(fake, bot, "sms", ILZE, "start")
+        assert again.body.startswith(lv("You will get the council's messages again."))
+        resident = await stored(bot, "sms", ILZE)
+        assert resident is not None and resident.subscribed is True
+        [stopped] = await say(fake, bot, "sms", ILZE, "Beigt")
+        resident = await stored(bot, "sms", ILZE)
+        assert resident is not None and resident.subscribed is False
+
+
+async def rows_by_chat(bot: TwilioBot, broadcast_id: int) -> dict[str, Delivery]:
+    async with bot.app.sessionmaker() as session:
+        result = await session.scalars(
+            select(Delivery).where(Delivery.broadcast_id == broadcast_id)
+        )
+        return {row.chat_id: row for row in result}
+
+
+async def test_a_broadcast_reaches_telegram_whatsapp_and_sms_residents(database_url: str) -> None:
+    async with fake_telegram_api() as api, fake_twilio() as fake:
+        settings = twilio_settings(
+            database_url,
+            fake.base_url or "",
+            telegram_bot_token="123456:TEST",
+            telegram_api_base_url=api.base_url or "",
+            whatsapp_template_council="HX" + "1" * 32,
+        )
+        async with (
+            polling_bot(api, settings) as telegram,
+            twilio_bot(fake, settings, app=telegram.app) as bot,
+        ):
+            await telegram.onboard(TELEGRAM_USER)
+            await onboard(fake, bot, "whatsapp", ANNA)  # wrote just now: inside the window
+            await onboard(fake, bot, "whatsapp", PETERIS)  # wrote 2 days ago: outside it
+            await onboard(fake, bot, "sms", ILZE)
+            two_days_ago = utcnow() - timedelta(days=2)
+            fake.last_inbound[PETERIS] -= 2 * 24 * 3600
+            async with bot.app.sessionmaker() as session, session.begin():
+                identity = await find_identity(session, "whatsapp", PETERIS)
+                assert identity is not None
+                identity.last_inbound_at = two_days_ago
+                broadcast = await create_broadcast(
+                    session,
+                    roles=None,
+                    created_by_id=None,
+                    audience=Audience(),
+                    texts={"lv": "Sapulce piektdien plkst. 18:00."},
+                    due_at=utcnow(),
+                    now=utcnow(),
+                )
+                broadcast_id = broadcast.id
+            service = bot.app.broadcasting(tick_seconds=0.1)
+            await service.start()
+            try:
+                await until_status(telegram, broadcast_id, Status.DONE.value)
+                # Twilio's status callbacks move the WhatsApp and SMS rows on to delivered
+                await until_rows(
+                    bot,
+                    broadcast_id,
+                    {
+                        str(TELEGRAM_USER): DeliveryStatus.DELIVERED.value,
+                        ANNA: DeliveryStatus.DELIVERED.value,
+                        PETERIS: DeliveryStatus.DELIVERED.value,
+                        ILZE: DeliveryStatus.DELIVERED.value,
+                    },
+                )
+                rows = await rows_by_chat(bot, broadcast_id)
+            finally:
+                await service.stop()
+
+        heading = lv("Message from the residents' council")
+        assert telegram.api.messages_to(TELEGRAM_USER)[-1]["text"] == (
+            f"{heading}\n\nSapulce piektdien plkst. 18:00."
+        )
+        [anna] = [m for m in fake.messages_to(ANNA) if "Sapulce" in m.body]
+        assert anna.body == f"{heading}\n\nSapulce piektdien plkst. 18:00."
+        assert anna.content_sid is None
+        [peteris] = [m for m in fake.messages_to(PETERIS) if m.content_sid]
+        assert peteris.content_sid == settings.whatsapp_template_council
+        assert json.loads(peteris.content_variables or "{}") == {
+            "1": heading,
+            "2": "Sapulce piektdien plkst. 18:00.",
+        }
+        [ilze] = [m for m in fake.messages_to(ILZE) if "Sapulce" in m.body]
+        assert ilze.body == f"{heading}\n\nSapulce piektdien plkst. 18:00."
+        assert rows[ANNA].provider_message_id == anna.sid
+
+
+async def test_whatsapp_outside_the_window_without_a_template_is_reported(
+    database_url: str,
+) -> None:
+    async with running(database_url) as (fake, bot):
+        await onboard(fake, bot, "whatsapp", ANNA)
+        await onboard(fake, bot, "whatsapp", PETERIS)
+        await onboard(fake, bot, "sms", ILZE)
+        # Peteris last wrote two days ago; Twilio knows Anna's window closed though we
+        # think it open: her free text fails with 63016 in the status callback.
+        fake.last_inbound[PETERIS] -= 2 * 24 * 3600
+        fake.last_inbound[ANNA] -= 2 * 24 * 3600
+        fake.unsubscribed.add(ILZE)  # she sent STOP to Twilio itself: 21610
+        async with bot.app.sessionmaker() as session, session.begin():
+            identity = await find_identity(session, "whatsapp", PETERIS)
+            assert identity is not None
+            identity.last_inbound_at = utcnow() - timedelta(days=2)
+            broadcast = await create_broadcast(
+                session,
+                roles=None,
+                created_by_id=None,
+                audience=Audience(),
+                texts={"lv": "Ceļš slēgts."},
+                due_at=utcnow(),
+                now=utcnow(),
+                report_to=("whatsapp", ANNA),
+            )
+            broadcast_id = broadcast.id
+        service = bot.app.broadcasting(tick_seconds=0.1)
+        await service.start()
+        try:
+            await until_rows(
+                bot,
+                broadcast_id,
+                {
+                    ANNA: DeliveryStatus.NEEDS_TEMPLATE.value,
+                    PETERIS: DeliveryStatus.NEEDS_TEMPLATE.value,
+                    ILZE: DeliveryStatus.BLOCKED.value,
+                },
+            )
+            await fake.wait_until(
+                lambda: [m for m in fake.messages_to(ANNA) if broadcast_report_line(m.body)] or None
+            )
+            rows = await rows_by_chat(bot, broadcast_id)
+        finally:
+            await service.stop()
+        assert not [m for m in fake.messages_to(PETERIS) if "Ceļš" in m.body]
+        assert rows[PETERIS].status == DeliveryStatus.NEEDS_TEMPLATE.value
+        assert rows[ANNA].status == DeliveryStatus.NEEDS_TEMPLATE.value
+        assert rows[ANNA].error == "twilio:63016"
+        assert rows[ILZE].status == DeliveryStatus.BLOCKED.value
+        async with bot.app.sessionmaker() as session:
+            identity = await find_identity(session, "sms", ILZE)
+            assert identity is not None and identity.active is False
+        report = [m.body for m in fake.messages_to(ANNA) if broadcast_report_line(m.body)]
+        assert report, "the sender got no final report"
+        assert (
+            lv("Not sent: WhatsApp needs an approved template outside 24 hours: {n}", n="1")
+            in report[-1]
+        )
+
+
+def broadcast_report_line(body: str) -> bool:
+    return body.startswith(lv("Broadcast #{id} finished.", id=1))
+
+
+async def test_attachments_go_as_media_on_whatsapp_and_as_a_link_by_sms(
+    database_url: str,
+) -> None:
+    pdf = b"%PDF-1.4 Alsviku sapulces plakats"
+    async with running(database_url) as (fake, bot):
+        await onboard(fake, bot, "whatsapp", ANNA)
+        await onboard(fake, bot, "sms", ILZE)
+        async with bot.app.sessionmaker() as session, session.begin():
+            broadcast = await create_broadcast(
+                session,
+                roles=None,
+                created_by_id=None,
+                audience=Audience(),
+                texts={"lv": "Plakāts pielikumā."},
+                due_at=utcnow(),
+                now=utcnow(),
+                attachment_kind="document",
+                attachment_name="plakats.pdf",
+                attachment=pdf,
+            )
+            broadcast_id = broadcast.id
+        service = bot.app.broadcasting(tick_seconds=0.1)
+        await service.start()
+        try:
+            await fake.wait_until(lambda: [m for m in fake.messages_to(ANNA) if m.media] or None)
+            await fake.wait_until(
+                lambda: [m for m in fake.messages_to(ILZE) if "plakats.pdf" in m.body] or None
+            )
+        finally:
+            await service.stop()
+        [media] = [m for m in fake.messages_to(ANNA) if m.media]
+        assert media.media == [pdf]  # Twilio fetched the very file from our web app
+        [link] = [m for m in fake.messages_to(ILZE) if "plakats.pdf" in m.body]
+        assert "📎 plakats.pdf: https://padome.example.lv/media/" in link.body
+        assert broadcast_id == 1
+
+
+async def test_server_errors_and_rate_limits_are_retried(database_url: str) -> None:
+    async with running(database_url) as (fake, bot):
+        await onboard(fake, bot, "whatsapp", ANNA)
+        await onboard(fake, bot, "sms", ILZE)
+        fake.fail_next(ANNA, 500)
+        fake.fail_next(ILZE, 429)
+        async with bot.app.sessionmaker() as session, session.begin():
+            broadcast = await create_broadcast(
+                session,
+                roles=None,
+                created_by_id=None,
+                audience=Audience(),
+                texts={"lv": "Rīt talka."},
+                due_at=utcnow(),
+                now=utcnow(),
+            )
+            broadcast_id = broadcast.id
+        service = bot.app.broadcasting(tick_seconds=0.1)
+        await service.start()
+        try:
+            for phone in (ANNA, ILZE):
+                await fake.wait_until(
+                    lambda phone=phone: (
+                        [m for m in fake.messages_to(phone) if "talka" in m.body] or None
+                    ),
+                    timeout=10,
+                )
+        finally:
+            await service.stop()
+        assert sorted(fake.refused) == [429, 500]
+        for phone in (ANNA, ILZE):
+            assert len([m for m in fake.messages_to(phone) if "talka" in m.body]) == 1
+        rows = await rows_by_chat(bot, broadcast_id)
+        assert rows[ANNA].attempts == 2  # the server error counted as a try
+        assert rows[ILZE].attempts == 1  # a rate limit does not
+
+
+async def test_telegram_and_whatsapp_are_one_resident_after_sharing_the_phone(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api, fake_twilio() as fake:
+        settings = twilio_settings(
+            database_url,
+            fake.base_url or "",
+            telegram_bot_token="123456:TEST",
+            telegram_api_base_url=api.base_url or "",
+        )
+        async with (
+            polling_bot(api, settings) as telegram,
+            twilio_bot(fake, settings, app=telegram.app) as bot,
+        ):
+            menu = await telegram.onboard(TELEGRAM_USER, unit="annas")
+            assert "phone" in payloads(menu)
+            [ask] = await telegram.press(TELEGRAM_USER, "phone")
+            keyboard = ask["keyboard"]
+            assert keyboard[0][0]["request_contact"] is True
+            # someone else's contact is not theirs to link
+            [refused] = await telegram.send(
+                TELEGRAM_USER, None, contact={"phone_number": ANNA, "first_name": "X", "user_id": 1}
+            )
+            assert "phone" in payloads(refused)
+            [choose] = await telegram.send(TELEGRAM_USER, None, contact="+371 26 000 001")
+            assert payloads(choose) == ["prefer:telegram", "prefer:whatsapp", "prefer:sms", "menu"]
+            # writing from that number on WhatsApp is the same resident: no second onboarding
+            [welcome] = await say(fake, bot, "whatsapp", ANNA, "Sveiki")
+            assert welcome.body.startswith(lv(WELCOME))
+            telegram_resident = await stored(bot, "telegram", str(TELEGRAM_USER))
+            whatsapp_resident = await stored(bot, "whatsapp", ANNA)
+            assert telegram_resident is not None and whatsapp_resident is not None
+            assert telegram_resident.id == whatsapp_resident.id
+            assert whatsapp_resident.unit is not None and whatsapp_resident.unit.slug == "annas"
+            # a crafted choice of a messenger that is not theirs is refused
+            [refused] = await telegram.press(TELEGRAM_USER, "prefer:console")
+            assert refused["text"] == lv("Sorry, you are not allowed to do that.")
+            [done] = await telegram.press(TELEGRAM_USER, "prefer:whatsapp")
+            assert done["text"].startswith(
+                lv("The council's messages will come on {channel}.", channel="WhatsApp")
+            )
+
+            async with bot.app.sessionmaker() as session, session.begin():
+                broadcast = await create_broadcast(
+                    session,
+                    roles=None,
+                    created_by_id=None,
+                    audience=Audience(),
+                    texts={"lv": "Tikai vienreiz."},
+                    due_at=utcnow(),
+                    now=utcnow(),
+                )
+                broadcast_id = broadcast.id
+            service = bot.app.broadcasting(tick_seconds=0.1)
+            await service.start()
+            try:
+                await until_status(telegram, broadcast_id, Status.DONE.value)
+            finally:
+                await service.stop()
+            assert [m for m in fake.messages_to(ANNA) if "Tikai vienreiz." in m.body]
+            assert not any(
+                "Tikai vienreiz." in (m.get("text") or "") for m in api.messages_to(TELEGRAM_USER)
+            )
+
+
+async def test_a_whatsapp_resident_registered_first_is_merged_when_telegram_shares_the_number(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api, fake_twilio() as fake:
+        settings = twilio_settings(
+            database_url,
+            fake.base_url or "",
+            telegram_bot_token="123456:TEST",
+            telegram_api_base_url=api.base_url or "",
+        )
+        async with (
+            polling_bot(api, settings) as telegram,
+            twilio_bot(fake, settings, app=telegram.app) as bot,
+        ):
+            await onboard(fake, bot, "whatsapp", PETERIS)
+            await telegram.onboard(TELEGRAM_USER)
+            await telegram.send(TELEGRAM_USER, None, contact=PETERIS)
+            telegram_resident = await stored(bot, "telegram", str(TELEGRAM_USER))
+            whatsapp_resident = await stored(bot, "whatsapp", PETERIS)
+            assert telegram_resident is not None and whatsapp_resident is not None
+            assert telegram_resident.id == whatsapp_resident.id
+            async with bot.app.sessionmaker() as session:
+                erased = await session.scalar(
+                    select(Resident).where(Resident.erased_at.is_not(None))
+                )
+                assert erased is not None  # the duplicate stays only as an anonymous count
+                assert erased.phone is None
+                assert (
+                    await session.scalars(select(Identity).where(Identity.resident_id == erased.id))
+                ).all() == []
+
+
+async def test_the_sender_sees_sms_segments_and_cost_before_confirming(database_url: str) -> None:
+    chair = 900
+    async with fake_telegram_api() as api, fake_twilio() as fake:
+        settings = twilio_settings(
+            database_url,
+            fake.base_url or "",
+            telegram_bot_token="123456:TEST",
+            telegram_api_base_url=api.base_url or "",
+            admins=f"tg:{chair}",
+            sms_price_per_segment=0.05,
+        )
+        async with (
+            polling_bot(api, settings) as telegram,
+            twilio_bot(fake, settings, app=telegram.app) as bot,
+        ):
+            await telegram.onboard(chair)
+            await onboard(fake, bot, "sms", ILZE)
+            await onboard(fake, bot, "sms", PETERIS)
+            await telegram.send(chair, "/announce")
+            text = "Ūdens nebūs rīt no 9 līdz 12. " * 3
+            await telegram.send(chair, text.strip())
+            await telegram.press(chair, "bc:audience")
+            await telegram.press(chair, "bc:to:all")
+            await telegram.press(chair, "bc:urgent:no")
+            *_, summary = await telegram.press(chair, "bc:at:now", replies=3)
+        heading = lv("Message from the residents' council")
+        segments = sms_segments(f"{heading}\n\n{text.strip()}").count
+        assert segments == 2  # Latvian letters: 67 characters a segment
+        expected = Translator("lv", timezone=ZoneInfo("Europe/Riga")).ngettext(
+            "By SMS to {n} resident, SMS segments each: {segments}, about {cost} {currency}.",
+            "By SMS to {n} residents, SMS segments each: {segments}, about {cost} {currency}.",
+            2,
+            segments="2",
+            cost="0,20",
+            currency="EUR",
+        )
+        assert expected in summary["text"]
+        assert "Ar SMS 2 iedzīvotājiem" in summary["text"]
+
+
+async def test_padome_run_serves_twilio_webhooks_without_telegram(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The real `padome run` process with only Twilio configured answers signed webhooks."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with fake_twilio() as fake:
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("TELEGRAM_", "TWILIO_", "DATABASE_", "PUBLIC_", "WEB_"))
+        }
+        environment.update(
+            DATABASE_URL=database_url,
+            TWILIO_ACCOUNT_SID=fake.account_sid,
+            TWILIO_AUTH_TOKEN=fake.auth_token,
+            TWILIO_API_BASE_URL=fake.base_url or "",
+            TWILIO_WHATSAPP_FROM="whatsapp:+37120000000",
+            PUBLIC_BASE_URL=PUBLIC_BASE_URL,
+            WEB_PORT=str(port),
+            LOG_LEVEL="WARNING",
+        )
+        process = await asyncio.create_subprocess_exec(
+            PADOME,
+            "run",
+            cwd=tmp_path,
+            env=environment,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            fake.bot_base_url = f"http://127.0.0.1:{port}"
+            deadline = asyncio.get_running_loop().time() + 20
+            while True:
+                try:
+                    status = await fake.user_says("whatsapp", ANNA, "Sveiki")
+                    break
+                except OSError:
+                    if asyncio.get_running_loop().time() > deadline:
+                        raise
+                    await asyncio.sleep(0.1)
+            assert status == 200
+            [language] = await fake.wait_for(ANNA, 1, timeout=10)
+            assert language.body.endswith("1) Latviešu\n2) Русский\n3) English")
+            # SMS is not configured: its webhook is refused
+            form = {"MessageSid": fake.new_sid(), "From": ANNA, "Body": "Sveiki"}
+            status, _ = await fake.post_signed("/twilio/sms", form)
+            assert status == 400
+        finally:
+            process.terminate()
+            await process.wait()
+        assert process.returncode == 0, (await process.stderr.read()).decode()[-2000:]
