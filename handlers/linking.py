@@ -56,6 +56,7 @@ add_help(
 @router.payload("phone")
 async def ask_phone(ctx: Context) -> None:
     """Explain linking and ask for the person's own phone number."""
+    ctx.set_state("linking.phone")
     ctx.reply(
         ctx.t._(
             "If you also write to the council on WhatsApp or by SMS, share your phone number "
@@ -69,11 +70,14 @@ async def ask_phone(ctx: Context) -> None:
     )
 
 
-@router.payload("contact")
+@router.state("linking.phone")
 async def contact_shared(ctx: Context) -> None:
-    """Store the shared number and take in the WhatsApp and SMS accounts with it."""
+    """Store the shared number and take in the WhatsApp and SMS accounts with it. Only the
+    person's own contact counts: the messenger has verified that number as theirs."""
     assert ctx.resident is not None
-    shared = ctx.incoming.contact_phone
+    incoming = ctx.incoming
+    own = incoming.contact_user_id is not None and incoming.contact_user_id == incoming.user_id
+    shared = incoming.contact_phone if own else None
     phone = normalise_phone(shared, region=ctx.settings.phone_region) if shared else None
     if phone is None:
         show_menu(ctx, ctx.t._("That is not a phone number I can use. Please share your own."))

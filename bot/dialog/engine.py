@@ -24,8 +24,6 @@ from models.updates import claim_update
 
 logger = logging.getLogger(__name__)
 
-# The payload a shared phone contact is routed by.
-SHARED_CONTACT = "contact"
 # Longer input than this is refused before any handler sees it; handlers set tighter limits.
 MAX_INPUT_LENGTH = 4000
 
@@ -193,9 +191,6 @@ class DialogEngine:
         if len(text) > MAX_INPUT_LENGTH:
             return Route(_too_long, Needs.NOTHING)
         payload = incoming.payload
-        if incoming.contact_phone is not None:
-            # A shared contact is answered where the flow that asked for it is routed.
-            payload = SHARED_CONTACT
         if payload is None and text:
             keyword = router.keywords.get(fold(text))
             if keyword is not None:
