@@ -102,9 +102,12 @@ def to_incoming(update: Update) -> Incoming | None:
     if message is None:
         return None
     if message.contact is not None:
-        # Only the sender's own contact counts as theirs.
-        own = message.contact.user_id == user.id
-        return Incoming(contact_phone=message.contact.phone_number if own else None, **common)
+        contact = message.contact
+        return Incoming(
+            contact_phone=contact.phone_number,
+            contact_user_id=str(contact.user_id) if contact.user_id else None,
+            **common,
+        )
     if message.photo:
         largest = message.photo[-1]
         photo = Attachment(

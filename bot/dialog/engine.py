@@ -199,6 +199,11 @@ class DialogEngine:
         if len(text) > MAX_INPUT_LENGTH:
             return Route(_too_long, Needs.NOTHING)
         payload = incoming.payload
+        if payload is None and text:
+            keyword = router.for_keyword(text)
+            if keyword is not None:
+                ctx.args = [keyword[1]]
+                return keyword[0]
         if payload is None and text and ctx.conversation is not None:
             payload = match_option(text, ctx.conversation.options)
         if payload is not None:

@@ -21,7 +21,10 @@ class Incoming:
     chat_kind: ChatKind = ChatKind.PRIVATE
     text: str | None = None
     payload: str | None = None
+    # A shared contact card: its phone number, and its Telegram user id when it has one.
+    # It may be the sender's own or someone else's (a candidate they nominate).
     contact_phone: str | None = None
+    contact_user_id: str | None = None
     display_name: str | None = None
     platform_language: str | None = None
     # A photo or document the person sent (by the platform's file id).
