@@ -4,6 +4,7 @@ from models.audit import AuditEntry
 from models.base import Base
 from models.broadcasts import Broadcast, Delivery
 from models.conversations import Conversation
+from models.nominations import Nomination, NominationRound, Support
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
 from models.territory import Locality, Unit
@@ -17,9 +18,12 @@ __all__ = [
     "Delivery",
     "Identity",
     "Locality",
+    "Nomination",
+    "NominationRound",
     "ProcessedUpdate",
     "Resident",
     "Role",
     "RoleGrant",
+    "Support",
     "Unit",
 ]
