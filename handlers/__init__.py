@@ -9,10 +9,28 @@ from broadcasts.service import Job
 
 def build_flows() -> Flows:
     """Assemble every feature's router; the order is the order of the menu's modules."""
-    from handlers import broadcasts, groups, menu, onboarding, privacy, roles
+    from handlers import (
+        broadcasts,
+        groups,
+        menu,
+        nomination_staff,
+        nominations,
+        onboarding,
+        privacy,
+        roles,
+    )
 
     router = Router()
-    for module in (onboarding, menu, broadcasts, groups, roles, privacy):
+    for module in (
+        onboarding,
+        menu,
+        nominations,
+        nomination_staff,
+        broadcasts,
+        groups,
+        roles,
+        privacy,
+    ):
         router.include(module.router)
     return Flows(
         router=router,
@@ -23,4 +41,6 @@ def build_flows() -> Flows:
 
 def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
-    return []
+    from handlers import nominations
+
+    return [Job("nomination_rounds", nominations.run_rounds)]
