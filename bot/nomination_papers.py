@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, Translator
@@ -27,6 +26,9 @@ from models.nominations import (
     list_nominations,
     supporters_of,
 )
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 PDF_MIME = "application/pdf"
 FORM_LANGUAGE = "lv"
@@ -150,6 +152,9 @@ def _font_files() -> tuple[str, str]:
 
 def forms_pdf(papers: list[Paper], *, timezone: ZoneInfo, printed_at: datetime) -> bytes:
     """One printable nomination form per candidate (each on its own pages), in Latvian."""
+    # Imported here: fpdf2 takes longer to import than most commands take to run.
+    from fpdf import FPDF
+
     t = Translator(FORM_LANGUAGE, timezone=timezone)
     regular, bold = _font_files()
     pdf = FPDF(format="A4")
@@ -164,6 +169,8 @@ def forms_pdf(papers: list[Paper], *, timezone: ZoneInfo, printed_at: datetime) 
 
 
 def _line(pdf: FPDF, text: str, *, size: float = 11, bold: bool = False, gap: float = 6) -> None:
+    from fpdf.enums import XPos, YPos
+
     pdf.set_font("DejaVu", "B" if bold else "", size)
     pdf.multi_cell(0, gap, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 

@@ -6,7 +6,9 @@ import asyncio
 import csv
 import io
 import json
+import subprocess
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +17,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from bot.app import App
+from bot.app import App, open_app
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Incoming
 from bot.i18n import Translator
@@ -30,6 +32,7 @@ from models.nominations import (
     NominationRound,
     Refused,
     Support,
+    add_paper_support,
     add_support,
     create_round,
     get_nomination,
@@ -38,9 +41,11 @@ from models.nominations import (
 from models.residents import Resident, find_identity
 from models.territory import unit_by_slug
 from tests.chat import Chat
+from tests.conftest import make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI, payloads
 from tests.telegram import RunningBot, fake_telegram_api
 from tests.test_broadcasts import has_text, running, until_status
+from tests.test_console import run_padome
 
 COORDINATOR = 900
 ANNA, BERTA, CARL, DACE, EDGARS, FRANCIS = 1001, 1002, 1003, 1004, 1005, 1006
@@ -849,3 +854,78 @@ async def test_typed_atbalsts_works_on_the_console_also_for_a_newcomer(app: App)
     assert "1 of 10 supporters" in done.text
     unknown = await chat.say("juris", "ATBALSTS ZZZZZ9")
     assert "No candidate has the support code ZZZZZ9." in unknown.text
+
+
+# --------------------------------------------------------------------------- command line
+
+
+async def test_cli_opens_a_round_lists_and_exports_csv_xlsx_and_pdf(
+    database_url: str, tmp_path: Path
+) -> None:
+    def padome(*args: str) -> subprocess.CompletedProcess[str]:
+        return run_padome(
+            list(args), stdin="", database_url=database_url, cwd=tmp_path, COLUMNS="200"
+        )
+
+    end = (utcnow() + timedelta(days=10)).astimezone(RIGA).strftime("%d.%m.%Y %H:%M")
+    opened = padome(
+        "nominations", "round", "open", "--units", "alsviku,annas", "--from", "now", "--to", end,
+        "--supporters", "2",
+    )  # fmt: skip
+    assert opened.returncode == 0, opened.stderr
+    assert "Round #1 scheduled" in opened.stdout
+    listed = padome("nominations", "round", "list")
+    assert "alsviku,annas" in listed.stdout and "scheduled" in listed.stdout
+
+    settings = make_settings(database_url)
+    async with open_app(settings) as app:
+        chat = Chat(app)
+        await chat.onboard("anna")
+        await chat.onboard("berta")
+        await run_rounds(JobContext(app.sessionmaker, settings, utcnow()))
+        async with app.sessionmaker() as session, session.begin():
+            anna = await find_identity(session, "console", "anna")
+            berta = await find_identity(session, "console", "berta")
+            item = await session.get(NominationRound, 1)
+            assert anna and berta and item and anna.resident.unit_id
+            nomination = await nominate(
+                session,
+                round_=item,
+                unit_id=anna.resident.unit_id,
+                nominated_by=anna.resident,
+                candidate=anna.resident,
+                name="Anna Bērziņa",
+                phone="+37126123456",
+                reason="Par Alsviķiem.",
+                now=utcnow(),
+            )
+            await add_support(
+                session, nomination=nomination, resident=berta.resident, name="Līga Šteina",
+                now=utcnow(),
+            )  # fmt: skip
+            await add_paper_support(
+                session, nomination=nomination, name="Ōskars Ļeņins", recorded_by_id=None,
+                now=utcnow(),
+            )  # fmt: skip
+
+    shown = padome("nominations", "list", "--unit", "alsviku")
+    assert "Anna Bērziņa" in shown.stdout and "2/2" in shown.stdout
+
+    exported = padome(
+        "nominations", "export", "--unit", "alsviku", "--format", "csv", "--output", "n.csv"
+    )
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.reader(io.StringIO((tmp_path / "n.csv").read_text(encoding="utf-8-sig"))))
+    assert rows[0][:3] == [lv("No."), lv("Parish or town"), lv("Candidate")]
+    assert rows[1][2:4] == ["Anna Bērziņa", "+37126123456"]
+
+    assert padome("nominations", "export", "--unit", "alsviku", "--format", "xlsx").returncode == 0
+    workbook = load_workbook(tmp_path / "nominations-alsviku.xlsx")
+    names = [row[2] for row in workbook.worksheets[1].iter_rows(values_only=True)][1:]
+    assert names == ["Līga Šteina", "Ōskars Ļeņins"]
+
+    printed = padome("nominations", "export", "--unit", "alsviku", "--format", "pdf")
+    assert printed.returncode == 0, printed.stderr
+    text = PdfReader(tmp_path / "nominations-alsviku.pdf").pages[0].extract_text()
+    for name in ("Anna Bērziņa", "Līga Šteina", "Ōskars Ļeņins", "Alsviķu pagasts"):
+        assert name in text
