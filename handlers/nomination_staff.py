@@ -33,6 +33,7 @@ from models.nominations import (
     Nomination,
     NominationStatus,
     Refused,
+    RoundStatus,
     add_paper_support,
     create_round,
     decide,
@@ -54,6 +55,11 @@ FILTERS = (
     (NominationStatus.REJECTED.value, N_("Rejected")),
 )
 ROUND_LENGTHS = (14, 30)
+ROUND_STATUS = {
+    RoundStatus.SCHEDULED.value: N_("scheduled"),
+    RoundStatus.OPEN.value: N_("open"),
+    RoundStatus.CLOSED.value: N_("closed"),
+}
 
 
 def _is_staff(ctx: Context) -> bool:
@@ -127,13 +133,6 @@ async def _home(ctx: Context) -> None:
             Button(t._("Main menu"), "menu"),
         ],
     )
-
-
-ROUND_STATUS = {
-    "scheduled": N_("scheduled"),
-    "open": N_("open"),
-    "closed": N_("closed"),
-}
 
 
 # ---------------------------------------------------------------------- the round wizard

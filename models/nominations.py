@@ -428,8 +428,9 @@ async def nominate(
         )
         if existing is not None:
             raise Refused("already_nominated", nomination=existing)
-    self_nomination = candidate is not None and nominated_by is not None
-    self_nomination = self_nomination and candidate.id == nominated_by.id  # type: ignore[union-attr]
+    self_nomination = (
+        candidate is not None and nominated_by is not None and candidate.id == nominated_by.id
+    )
     nomination = Nomination(
         round_id=round_.id,
         unit_id=unit_id,
