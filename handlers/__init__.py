@@ -14,6 +14,8 @@ def build_flows() -> Flows:
         groups,
         linking,
         menu,
+        nomination_staff,
+        nominations,
         onboarding,
         privacy,
         roles,
@@ -21,7 +23,18 @@ def build_flows() -> Flows:
     )
 
     router = Router()
-    for module in (onboarding, menu, broadcasts, groups, roles, linking, privacy, subscriptions):
+    for module in (
+        onboarding,
+        menu,
+        nominations,
+        nomination_staff,
+        broadcasts,
+        groups,
+        roles,
+        linking,
+        privacy,
+        subscriptions,
+    ):
         router.include(module.router)
     return Flows(
         router=router,
@@ -32,4 +45,6 @@ def build_flows() -> Flows:
 
 def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
-    return []
+    from handlers import nominations
+
+    return [Job("nomination_rounds", nominations.run_rounds)]

@@ -46,8 +46,8 @@ def show_menu(ctx: Context, text: str | None = None) -> None:
 
 @router.command("menu")
 @router.payload("menu")
-# Typed on channels without buttons; 0 is never one of the numbered options.
-@router.keyword("0", "izvēlne", "menu", "меню")
+# Typed on channels without buttons, from anywhere.
+@router.keyword("izvēlne", "menu", "меню")
 async def menu(ctx: Context) -> None:
     """Show the main menu."""
     show_menu(ctx)
@@ -110,6 +110,11 @@ async def help_command(ctx: Context) -> None:
 async def fallback(ctx: Context) -> None:
     """Answer text no flow expects: a short hint and the menu."""
     text = ctx.incoming.text or ""
+    if text.strip() == "0":
+        # 0 is never a numbered option: on channels without buttons it means "the menu".
+        # Where a flow expects a typed number, that flow gets it instead.
+        show_menu(ctx)
+        return
     if text.startswith("/"):
         hint = ctx.t._("I do not know that command. Send /help to see what I can do.")
     else:

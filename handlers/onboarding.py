@@ -8,7 +8,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Needs, Router
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
-from bot.settings import SUPPORTED_LANGUAGES
+from bot.settings import SUPPORTED_LANGUAGES, Settings
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from models.conversations import drop_conversation
 from models.residents import (
@@ -28,6 +28,15 @@ _DEEP_LINKS: dict[str, DeepLinkHandler] = {}
 
 def add_deep_link(kind: str, handler: DeepLinkHandler) -> None:
     _DEEP_LINKS[kind] = handler
+
+
+def deep_link(settings: Settings, kind: str, code: str) -> str:
+    """The link that opens the bot with `/start <kind>_<code>`: a t.me link when the bot's
+    username is known, otherwise the command to type."""
+    username = settings.telegram_bot_username
+    if username:
+        return f"https://t.me/{username}?start={kind}_{code}"
+    return f"/start {kind}_{code}"
 
 
 add_help("language", N_("change the language"), everyone)

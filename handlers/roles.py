@@ -7,7 +7,7 @@ from bot.dialog.messages import Button
 from bot.dialog.router import Router
 from bot.i18n import N_
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
-from handlers.onboarding import add_deep_link
+from handlers.onboarding import add_deep_link, deep_link
 from models.base import utcnow
 from models.residents import Resident
 from models.roles import (
@@ -128,7 +128,7 @@ async def grant(ctx: Context) -> None:
         "Send this one-time link to the person who should become {role}:\n{link}\n"
         "On WhatsApp or SMS they send: /start role_{code}",
         role=role_label(ctx, role),
-        link=_invite_link(ctx, invite.code),
+        link=deep_link(ctx.settings, "role", invite.code),
         code=invite.code,
     )
     days = INVITE_LIFETIME.days
@@ -136,13 +136,6 @@ async def grant(ctx: Context) -> None:
         "The link works once, for {n} day.", "The link works once, for {n} days.", days
     )
     show_menu(ctx, f"{text}\n{validity}")
-
-
-def _invite_link(ctx: Context, code: str) -> str:
-    username = ctx.settings.telegram_bot_username
-    if username:
-        return f"https://t.me/{username}?start=role_{code}"
-    return f"/start role_{code}"
 
 
 async def redeem_invite(ctx: Context, code: str) -> None:

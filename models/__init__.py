@@ -5,6 +5,7 @@ from models.base import Base
 from models.broadcasts import Broadcast, Delivery
 from models.conversations import Conversation
 from models.messaging import MediaFile, MessageStatus
+from models.nominations import Nomination, NominationRound, Support
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
 from models.territory import Locality, Unit
@@ -20,9 +21,12 @@ __all__ = [
     "Locality",
     "MediaFile",
     "MessageStatus",
+    "Nomination",
+    "NominationRound",
     "ProcessedUpdate",
     "Resident",
     "Role",
     "RoleGrant",
+    "Support",
     "Unit",
 ]

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.nominations import erase_personal_data as erase_nominations
+from models.nominations import export_personal_data as export_nominations
 from models.residents import Resident, erase_resident, identities_of
 from models.roles import list_grants_of
 
@@ -22,6 +24,11 @@ def add_section(name: str, exporter: Exporter, eraser: Eraser | None = None) -> 
     _EXPORTERS[name] = exporter
     if eraser is not None:
         _ERASERS.append(eraser)
+
+
+# Nominations made, candidacies and supports; erasing removes a supporter's name from every
+# form and list.
+add_section("nominations", export_nominations, erase_nominations)
 
 
 async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, Any]:

@@ -60,6 +60,7 @@ COMMANDS = [
     ("help", N_("what you can do here")),
     ("language", N_("change the language")),
     ("territory", N_("change your parish or town")),
+    ("nominate", N_("nominate a candidate for your parish or town")),
     ("mydata", N_("see what is stored about you")),
     ("forget", N_("erase your data")),
     ("cancel", N_("leave what you are doing and go back to the menu")),

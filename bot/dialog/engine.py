@@ -192,9 +192,10 @@ class DialogEngine:
             return Route(_too_long, Needs.NOTHING)
         payload = incoming.payload
         if payload is None and text:
-            keyword = router.keywords.get(fold(text))
+            keyword = router.for_keyword(text)
             if keyword is not None:
-                return keyword
+                route, ctx.args = keyword
+                return route
         if payload is None and text and ctx.conversation is not None:
             payload = match_option(text, ctx.conversation.options)
         if payload is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -43,7 +44,10 @@ class Router:
         self.commands: dict[str, Route] = {}
         self.payloads: dict[str, Route] = {}
         self.states: dict[str, Route] = {}
+        # Typed words that act on every channel: a whole message ("STOP", "0"), or a word
+        # and one argument ("ATBALSTS K7M2QP"); keyed by the folded word.
         self.keywords: dict[str, Route] = {}
+        self.keyword_arguments: dict[str, tuple[Route, re.Pattern[str]]] = {}
 
     def command(
         self, *names: str, needs: Needs = Needs.UNIT, in_groups: bool = False
@@ -55,13 +59,24 @@ class Router:
 
         return register
 
-    def keyword(self, *words: str, needs: Needs = Needs.UNIT) -> Callable[[Handler], Handler]:
-        """Handle a message that is just this word, in any case and with or without
-        diacritics: the words people type on channels without buttons (STOP, 0, izvēlne)."""
+    def keyword(
+        self, *words: str, argument: str | None = None, needs: Needs = Needs.UNIT
+    ) -> Callable[[Handler], Handler]:
+        """Handle a typed word in any state, in any case and with or without diacritics: the
+        way to act on channels without buttons. Without `argument` the message must be just
+        the word (STOP, 0, izvēlne); with it, the word and one argument matching that regular
+        expression (ATBALSTS K7M2QP), which keeps ordinary sentences from matching."""
 
         def register(handler: Handler) -> Handler:
+            route = Route(handler, needs)
             for word in words:
-                self._add(self.keywords, fold(word), Route(handler, needs))
+                key = fold(word)
+                if argument is None:
+                    self._add(self.keywords, key, route)
+                elif key in self.keyword_arguments:
+                    raise ValueError(f"{key!r} is routed twice")
+                else:
+                    self.keyword_arguments[key] = (route, re.compile(argument))
             return handler
 
         return register
@@ -93,6 +108,10 @@ class Router:
         ):
             for key, route in theirs.items():
                 self._add(table, key, route)
+        for key, pair in other.keyword_arguments.items():
+            if key in self.keyword_arguments:
+                raise ValueError(f"{key!r} is routed twice")
+            self.keyword_arguments[key] = pair
 
     @staticmethod
     def _add(table: dict[str, Route], key: str, route: Route) -> None:
@@ -102,3 +121,16 @@ class Router:
 
     def for_payload(self, payload: str) -> Route | None:
         return self.payloads.get(payload.split(":", 1)[0])
+
+    def for_keyword(self, text: str) -> tuple[Route, list[str]] | None:
+        """The route and arguments of a typed keyword message, or None."""
+        route = self.keywords.get(fold(text))
+        if route is not None:
+            return route, []
+        parts = text.split()
+        if len(parts) != 2:
+            return None
+        found = self.keyword_arguments.get(fold(parts[0]))
+        if found is None or not found[1].fullmatch(parts[1]):
+            return None
+        return found[0], [parts[1]]
