@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     broadcast_claim_lease_seconds: int = Field(default=120, ge=1, le=86400)
     broadcast_parallel_sends: int = Field(default=8, ge=1, le=100)
 
+    # Residents' ideas: the weekly digest to representatives and the chair goes on this ISO
+    # weekday (1 = Monday) from this hour on (local time), once a week.
+    ideas_digest_weekday: int = Field(default=1, ge=1, le=7)
+    ideas_digest_hour: int = Field(default=9, ge=0, le=23)
+
     public_base_url: str | None = None
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)

@@ -4,17 +4,23 @@ from models.audit import AuditEntry
 from models.base import Base
 from models.broadcasts import Broadcast, Delivery
 from models.conversations import Conversation
+from models.ideas import AreaMember, Idea, IdeaAnswer, IdeaArea, IdeaDigest
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
 from models.territory import Locality, Unit
 from models.updates import ProcessedUpdate
 
 __all__ = [
+    "AreaMember",
     "AuditEntry",
     "Base",
     "Broadcast",
     "Conversation",
     "Delivery",
+    "Idea",
+    "IdeaAnswer",
+    "IdeaArea",
+    "IdeaDigest",
     "Identity",
     "Locality",
     "ProcessedUpdate",
