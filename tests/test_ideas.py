@@ -11,6 +11,7 @@ import io
 import json
 import re
 import subprocess
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -496,7 +497,7 @@ async def store_idea(
             photo_channel=None,
             show_author=False,
             keep_text=False,
-            submission_key=f"test-{user}-{text}",
+            submission_key=uuid.uuid4().hex,
             now=now,
         )
         for key, value in extra.items():
