@@ -299,31 +299,38 @@ async def place_written(ctx: Context) -> None:
 
 
 def _ask_who(ctx: Context, flow: dict[str, Any]) -> None:
-    ctx.set_state("idea.who", **flow)
-    ctx.reply(
-        ctx.t._(
+    _ask_yes_no(
+        ctx,
+        flow,
+        step="who",
+        question=ctx.t._(
             "May your representative see who wrote it? If not, they see only what you wrote; "
             "their answer still reaches you here."
         ),
-        [
-            Button(ctx.t._("Yes, show my name"), "idea:who:yes"),
-            Button(ctx.t._("No, do not show my name"), "idea:who:no"),
-        ],
+        yes=ctx.t._("Yes, show my name"),
+        no=ctx.t._("No, do not show my name"),
     )
 
 
 def _ask_keep(ctx: Context, flow: dict[str, Any]) -> None:
-    ctx.set_state("idea.keep", **flow)
-    ctx.reply(
-        ctx.t._(
+    _ask_yes_no(
+        ctx,
+        flow,
+        step="keep",
+        question=ctx.t._(
             "If you erase your data one day (/forget), may the text stay, without your name, "
             "so that the council can go on working on it?"
         ),
-        [
-            Button(ctx.t._("Yes, the text may stay"), "idea:keep:yes"),
-            Button(ctx.t._("No, erase the text too"), "idea:keep:no"),
-        ],
+        yes=ctx.t._("Yes, the text may stay"),
+        no=ctx.t._("No, erase the text too"),
     )
+
+
+def _ask_yes_no(
+    ctx: Context, flow: dict[str, Any], *, step: str, question: str, yes: str, no: str
+) -> None:
+    ctx.set_state(f"idea.{step}", **flow)
+    ctx.reply(question, [Button(yes, f"idea:{step}:yes"), Button(no, f"idea:{step}:no")])
 
 
 async def _destination(ctx: Context) -> str:

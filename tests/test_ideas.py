@@ -479,9 +479,16 @@ async def test_the_chair_assigns_areas_and_items_are_forwarded_to_the_member_res
 
 
 async def store_idea(
-    bot: RunningBot, user: int, text: str, *, area: str = "roads", age_days: float = 0, **extra: Any
+    bot: RunningBot,
+    user: int,
+    text: str,
+    *,
+    area: str = "roads",
+    age_days: float = 0,
+    key: str | None = None,
+    **extra: Any,
 ) -> int:
-    """An idea as if written through the chat `age_days` ago."""
+    """An idea as if written through the chat `age_days` ago (with the flow's `key`)."""
     now = utcnow() - timedelta(days=age_days)
     async with bot.app.sessionmaker() as session, session.begin():
         author = await session.get(Resident, await resident_id(bot, user))
@@ -497,7 +504,7 @@ async def store_idea(
             photo_channel=None,
             show_author=False,
             keep_text=False,
-            submission_key=uuid.uuid4().hex,
+            submission_key=key or uuid.uuid4().hex,
             now=now,
         )
         for key, value in extra.items():
@@ -686,29 +693,8 @@ async def test_erasure_keeps_the_text_only_when_the_author_allowed_it(database_u
 async def test_a_send_handled_twice_at_once_stores_one_idea(database_url: str) -> None:
     async with fake_telegram_api() as api, ideas_bot(database_url, api) as bot:
         await join(bot, ANNA, name="Ilze")
-        author_id = await resident_id(bot, ANNA)
-
-        async def send_once() -> int:
-            async with bot.app.sessionmaker() as session, session.begin():
-                author = await session.get(Resident, author_id)
-                area = await area_by_slug(session, "roads")
-                assert author is not None and area is not None
-                item, _ = await submit_idea(
-                    session,
-                    author=author,
-                    area=area,
-                    text="Bedre",
-                    place=None,
-                    photo_ref=None,
-                    photo_channel=None,
-                    show_author=False,
-                    keep_text=False,
-                    submission_key="one-flow",
-                    now=utcnow(),
-                )
-                return item.id
-
-        numbers = await asyncio.gather(*(send_once() for _ in range(20)))
+        sends = (store_idea(bot, ANNA, "Bedre", key="one-flow") for _ in range(20))
+        numbers = await asyncio.gather(*sends)
         assert len(set(numbers)) == 1
         async with bot.app.sessionmaker() as session:
             assert await session.scalar(select(func.count()).select_from(Idea)) == 1
