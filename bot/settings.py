@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     sms_transliterate: bool = False
     sms_max_segments: int = Field(default=6, ge=1, le=10)
     phone_region: str = "LV"
+    # Residents' ideas: the weekly digest to representatives and the chair goes on this ISO
+    # weekday (1 = Monday) from this hour on (local time), once a week.
+    ideas_digest_weekday: int = Field(default=1, ge=1, le=7)
+    ideas_digest_hour: int = Field(default=9, ge=0, le=23)
 
     public_base_url: str | None = None
     web_host: str = "127.0.0.1"

@@ -12,6 +12,7 @@ def build_flows() -> Flows:
     from handlers import (
         broadcasts,
         groups,
+        ideas,
         linking,
         menu,
         nomination_staff,
@@ -29,6 +30,7 @@ def build_flows() -> Flows:
         nominations,
         nomination_staff,
         broadcasts,
+        ideas,
         groups,
         roles,
         linking,
@@ -45,6 +47,9 @@ def build_flows() -> Flows:
 
 def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
-    from handlers import nominations
+    from handlers import ideas, nominations
 
-    return [Job("nomination_rounds", nominations.run_rounds)]
+    return [
+        Job("nomination_rounds", nominations.run_rounds),
+        Job("ideas_weekly_digest", ideas.weekly_digest),
+    ]

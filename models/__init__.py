@@ -4,6 +4,7 @@ from models.audit import AuditEntry
 from models.base import Base
 from models.broadcasts import Broadcast, Delivery
 from models.conversations import Conversation
+from models.ideas import AreaMember, Idea, IdeaAnswer, IdeaArea, IdeaDigest
 from models.messaging import MediaFile, MessageStatus
 from models.nominations import Nomination, NominationRound, Support
 from models.residents import Identity, Resident
@@ -12,11 +13,16 @@ from models.territory import Locality, Unit
 from models.updates import ProcessedUpdate
 
 __all__ = [
+    "AreaMember",
     "AuditEntry",
     "Base",
     "Broadcast",
     "Conversation",
     "Delivery",
+    "Idea",
+    "IdeaAnswer",
+    "IdeaArea",
+    "IdeaDigest",
     "Identity",
     "Locality",
     "MediaFile",
