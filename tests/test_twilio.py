@@ -19,9 +19,12 @@ from sqlalchemy import select
 from bot.channels.sms_text import sms_segments, split_sms
 from bot.i18n import Translator
 from broadcasts.compose import Audience, create_broadcast
+from broadcasts.service import JobContext
+from handlers.nominations import run_rounds
 from models.base import utcnow
 from models.broadcasts import Delivery, DeliveryStatus, Status
 from models.conversations import Conversation
+from models.nominations import create_round, nominate, supporters_of
 from models.residents import Identity, Resident, find_identity
 from tests.fakes.telegram_api import payloads
 from tests.fakes.twilio_api import FakeTwilio, SentMessage
@@ -627,3 +630,58 @@ async def test_padome_run_serves_twilio_webhooks_without_telegram(
             process.terminate()
             await process.wait()
         assert process.returncode == 0, (await process.stderr.read()).decode()[-2000:]
+
+
+async def test_a_nomination_is_supported_over_whatsapp_and_over_sms(database_url: str) -> None:
+    async with running(database_url) as (fake, bot):
+        await onboard(fake, bot, "whatsapp", ANNA)
+        now = utcnow()
+        async with bot.app.sessionmaker() as session, session.begin():
+            round_ = await create_round(
+                session, unit_ids=None, starts_at=now, ends_at=now + timedelta(days=7), now=now
+            )
+            candidate = await stored_in(session, "whatsapp", ANNA)
+            nomination = await nominate(
+                session,
+                round_=round_,
+                unit_id=candidate.unit_id or 0,
+                nominated_by=candidate,
+                candidate=candidate,
+                name="Anna Kalniņa",
+                phone=None,
+                reason="Par sakoptu Alsviķu ciematu.",
+                now=now,
+            )
+            code = nomination.support_code
+        await run_rounds(JobContext(bot.app.sessionmaker, bot.settings, utcnow()))
+        # A newcomer on SMS types the word and the code: onboarding first, then the candidate
+        for channel, phone, name in (
+            ("whatsapp", PETERIS, "Pēteris Ozols"),
+            ("sms", ILZE, "Ilze Liepa"),
+        ):
+            await say(fake, bot, channel, phone, f"atbalsts {code.lower()}")
+            await say(fake, bot, channel, phone, "1")  # Latviešu
+            await say(fake, bot, channel, phone, "1")  # I agree
+            page = text_of(await say(fake, bot, channel, phone, "alsviku"))
+            assert "Anna Kalniņa" in page
+            declaration = text_of(await say(fake, bot, channel, phone, name))
+            assert declaration.endswith(f"1) {lv('Yes, I confirm')}\n2) {lv('No')}")
+            done = text_of(await say(fake, bot, channel, phone, "1"))
+            assert "Anna Kalniņa" in done
+        async with bot.app.sessionmaker() as session:
+            supporters = await supporters_of(session, nomination.id)
+        assert sorted(support.name for support in supporters) == [
+            "Ilze Liepa",
+            "Pēteris Ozols",
+        ]
+
+
+def text_of(messages: list[SentMessage]) -> str:
+    """What the person read: an SMS too long for one message comes cut between words."""
+    return " ".join(message.body for message in messages)
+
+
+async def stored_in(session: Any, channel: str, phone: str) -> Resident:
+    identity = await find_identity(session, channel, phone)
+    assert identity is not None
+    return identity.resident
