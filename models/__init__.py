@@ -6,10 +6,12 @@ from models.broadcasts import Broadcast, Delivery
 from models.conversations import Conversation
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
+from models.surveys import Answer, Option, Participation, Question, Response, Survey
 from models.territory import Locality, Unit
 from models.updates import ProcessedUpdate
 
 __all__ = [
+    "Answer",
     "AuditEntry",
     "Base",
     "Broadcast",
@@ -17,9 +19,14 @@ __all__ = [
     "Delivery",
     "Identity",
     "Locality",
+    "Option",
+    "Participation",
     "ProcessedUpdate",
+    "Question",
     "Resident",
+    "Response",
     "Role",
     "RoleGrant",
+    "Survey",
     "Unit",
 ]
