@@ -9,10 +9,10 @@ from broadcasts.service import Job
 
 def build_flows() -> Flows:
     """Assemble every feature's router; the order is the order of the menu's modules."""
-    from handlers import broadcasts, groups, menu, onboarding, privacy, roles
+    from handlers import broadcasts, groups, menu, onboarding, privacy, roles, surveys
 
     router = Router()
-    for module in (onboarding, menu, broadcasts, groups, roles, privacy):
+    for module in (onboarding, menu, broadcasts, surveys, groups, roles, privacy):
         router.include(module.router)
     return Flows(
         router=router,
@@ -23,4 +23,6 @@ def build_flows() -> Flows:
 
 def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
-    return []
+    from handlers.survey_lifecycle import SURVEY_JOB
+
+    return [SURVEY_JOB]
