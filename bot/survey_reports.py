@@ -118,14 +118,19 @@ def results_text(
                 )
     if staff:
         lines.append("")
-        lines.append(t._("Responses by parish or town (registered residents of the audience):"))
+        lines.append(
+            t._(
+                "Answers in chat by parish or town, of the registered residents the survey is "
+                "for, and paper questionnaires:"
+            )
+        )
         for rate in sorted(results.units, key=lambda item: unit_names.get(item.unit_id or 0, "")):
             if not rate.registered and not rate.responses:
                 continue
             line = t._(
                 "{unit}: {responses} of {registered} ({rate})",
                 unit=unit_names.get(rate.unit_id or 0, t._("unknown")),
-                responses=t.number(rate.responses),
+                responses=t.number(rate.chat),
                 registered=t.number(rate.registered),
                 rate=show_percent(t, rate.chat, rate.registered),
             )

@@ -297,7 +297,7 @@ def _already_sent(ctx: Context, survey: Survey) -> None:
 
 async def _show_sent(ctx: Context, survey: Survey, response: Response) -> None:
     t = ctx.t
-    draft = await answers_of(ctx.session, response)
+    draft = await answers_of(ctx.session, survey, response)
     text = "\n".join(
         [
             t._('Your answers to "{title}":', title=_title(ctx, survey)),
@@ -358,7 +358,7 @@ async def _answer_step(ctx: Context, survey: Survey, step: str) -> None:
         return
     if response.status == ResponseStatus.SENT.value and not response.draft:
         # Changing a sent named response: its answers become the working copy.
-        response.draft = await answers_of(ctx.session, response)
+        response.draft = await answers_of(ctx.session, survey, response)
     if step == "change":
         first = visible_questions(survey, response.draft or {})
         _ask(ctx, survey, response, first[0])
@@ -683,7 +683,7 @@ async def text_typed(ctx: Context) -> None:
         show_menu(ctx)
         return
     if response.status == ResponseStatus.SENT.value and not response.draft:
-        response.draft = await answers_of(ctx.session, response)
+        response.draft = await answers_of(ctx.session, survey, response)
     question = survey.question(int(flow.get("question") or 0))
     if question is None or question.kind != QuestionKind.TEXT.value:
         _resume(ctx, survey, response)

@@ -507,6 +507,13 @@ def _show_if(
     return None
 
 
+def _options_of(item: QuestionSpec) -> list[dict[str, str]]:
+    """A scale's values are stored as options 1..N, so that answers are counted alike."""
+    if item.kind is QuestionKind.SCALE:
+        return [{"lv": str(value)} for value in range(1, (item.scale_max or 5) + 1)]
+    return item.options
+
+
 @dataclass
 class Audience:
     unit_ids: list[int] | None
@@ -595,7 +602,7 @@ async def create_survey(
             high_texts=item.high,
             options=[
                 Option(position=number, texts=texts)
-                for number, texts in enumerate(item.options, start=1)
+                for number, texts in enumerate(_options_of(item), start=1)
             ],
         )
         session.add(question)

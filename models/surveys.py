@@ -2,9 +2,10 @@
 
 A response is one resident's (or one paper questionnaire's) set of answers. While it is being
 filled in, its answers are kept on the response row as a draft, so a resident can stop and go on
-later; when it is sent they become answer rows, one per chosen option, scale value or text.
-Results are counted from the answer rows alone with GROUP BY: each row carries the survey, the
-unit and the origin (chat or paper), so no join is needed.
+later; when it is sent they become answer rows, one per chosen option (a scale's values are
+options too) or text. Results are counted from the answer rows alone with GROUP BY over one
+covering index: each row carries the survey, the unit and whether it came on paper, so no join
+is needed.
 
 Anonymous surveys: a sent response keeps no resident id and no time; a separate participation
 row (survey, resident) keeps the person from answering twice, and nothing links the two.
@@ -206,8 +207,12 @@ class Response(Base):
     """One resident's answers (or one paper questionnaire's); a draft until sent."""
 
     __tablename__ = "survey_responses"
-    # One response per resident per survey, also when two submissions race.
-    __table_args__ = (UniqueConstraint("survey_id", "resident_id"),)
+    __table_args__ = (
+        # One response per resident per survey, also when two submissions race.
+        UniqueConstraint("survey_id", "resident_id"),
+        # Covers the count of responses by unit and origin.
+        Index("ix_survey_responses_counts", "survey_id", "status", "unit_id", "origin"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
@@ -241,7 +246,10 @@ class Participation(Base):
 
 
 class Answer(Base):
-    """One chosen option, scale value or text of a sent response. Never a resident id."""
+    """One chosen option (or scale value) or text of a sent response. Never a resident id.
+
+    A multiple-choice answer also has one row without an option: counting those gives the
+    number of respondents of the question without counting distinct responses."""
 
     __tablename__ = "survey_answers"
     __table_args__ = (
@@ -251,9 +259,8 @@ class Answer(Base):
             "survey_id",
             "question_id",
             "option_id",
-            "value",
             "unit_id",
-            "origin",
+            "paper",
         ),
     )
 
@@ -266,10 +273,10 @@ class Answer(Base):
     option_id: Mapped[int | None] = mapped_column(
         ForeignKey("survey_options.id", ondelete="CASCADE")
     )
-    value: Mapped[int | None]
     text: Mapped[str | None] = mapped_column(String(TEXT_ANSWER_MAX))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
-    origin: Mapped[str] = mapped_column(String(8))
+    # A paper questionnaire typed in by staff (a bool keeps the index small).
+    paper: Mapped[bool] = mapped_column(default=False)
 
 
 # ------------------------------------------------------------------ reading and audience
@@ -438,15 +445,19 @@ def _rows_for(response: Response, survey: Survey, unit_id: int | None) -> list[d
             "survey_id": survey.id,
             "question_id": question.id,
             "unit_id": unit_id,
-            "origin": response.origin,
+            "paper": response.origin == Origin.PAPER.value,
             "option_id": None,
-            "value": None,
             "text": None,
         }
         if answer.get("o"):
             rows.extend({**base, "option_id": option_id} for option_id in answer["o"])
+            if question.kind == QuestionKind.MULTIPLE.value:
+                # One row without an option counts the respondents of the question.
+                rows.append(base)
         elif answer.get("v") is not None:
-            rows.append({**base, "value": int(answer["v"])})
+            value = int(answer["v"])
+            if 1 <= value <= len(question.options):
+                rows.append({**base, "option_id": question.options[value - 1].id})
         elif answer.get("t"):
             rows.append({**base, "text": str(answer["t"])[:TEXT_ANSWER_MAX]})
     return rows
@@ -493,22 +504,27 @@ async def send_response(
     await session.flush()
 
 
-async def answers_of(session: AsyncSession, response: Response) -> dict[str, Any]:
+async def answers_of(session: AsyncSession, survey: Survey, response: Response) -> dict[str, Any]:
     """A sent named response's answers in draft form, to be shown or changed."""
     rows = await session.execute(
-        select(Answer.question_id, Answer.option_id, Answer.value, Answer.text)
+        select(Answer.question_id, Answer.option_id, Answer.text)
         .where(Answer.response_id == response.id)
         .order_by(Answer.id)
     )
     draft: dict[str, Any] = {}
-    for question_id, option_id, value, text in rows:
+    for question_id, option_id, text in rows:
         key = str(question_id)
-        if option_id is not None:
+        question = survey.question(question_id)
+        if question is not None and question.kind == QuestionKind.SCALE.value:
+            option = question.option(option_id or 0)
+            if option is not None:
+                draft[key] = {"v": option.position}
+        elif option_id is not None:
             draft.setdefault(key, {"o": [], "d": 1})["o"].append(option_id)
-        elif value is not None:
-            draft[key] = {"v": value}
         elif text is not None:
             draft[key] = {"t": text}
+        else:  # the respondent row of a multiple-choice answer
+            draft.setdefault(key, {"o": [], "d": 1})
     return draft
 
 
@@ -573,7 +589,7 @@ async def claim(
 @dataclass
 class OptionCount:
     label_texts: dict[str, str]
-    key: int  # option id, or the scale value
+    key: int  # the option's position: for a scale, its value
     total: int = 0
     paper: int = 0
     by_unit: dict[int | None, int] = field(default_factory=dict)
@@ -616,20 +632,13 @@ async def compute_results(
 ) -> Results:
     """Counts per question and option (or scale value), by unit and origin, with GROUP BY in
     SQL; response numbers per unit against the registered residents of the audience."""
+    # One pass over the covering index: every option (and scale value), and the respondent
+    # rows of multiple-choice and free-text questions (no option), by unit and origin.
     counted = (
         await session.execute(
-            select(
-                Answer.question_id,
-                Answer.option_id,
-                Answer.value,
-                Answer.unit_id,
-                Answer.origin,
-                func.count(),
-            )
-            .where(Answer.survey_id == survey.id, Answer.text.is_(None))
-            .group_by(
-                Answer.question_id, Answer.option_id, Answer.value, Answer.unit_id, Answer.origin
-            )
+            select(Answer.question_id, Answer.option_id, Answer.unit_id, Answer.paper, func.count())
+            .where(Answer.survey_id == survey.id)
+            .group_by(Answer.question_id, Answer.option_id, Answer.unit_id, Answer.paper)
         )
     ).all()
     responses = (
@@ -646,78 +655,50 @@ async def compute_results(
             .group_by(Resident.unit_id)
         )
     ).all()
-    multiple_ids = [q.id for q in survey.questions if q.kind == QuestionKind.MULTIPLE.value]
-    multiple_answered: list[Any] = []
-    if multiple_ids:
-        multiple_answered = (
-            await session.execute(
-                select(
-                    Answer.question_id,
-                    Answer.unit_id,
-                    Answer.origin,
-                    func.count(func.distinct(Answer.response_id)),
-                )
-                .where(Answer.survey_id == survey.id, Answer.question_id.in_(multiple_ids))
-                .group_by(Answer.question_id, Answer.unit_id, Answer.origin)
-            )
-        ).all()
     text_ids = [q.id for q in survey.questions if q.kind == QuestionKind.TEXT.value]
     texts: list[Any] = []
-    text_answered: list[Any] = []
-    if text_ids:
-        text_answered = (
+    if text_ids and with_texts:
+        texts = (
             await session.execute(
-                select(Answer.question_id, Answer.unit_id, Answer.origin, func.count())
+                select(Answer.question_id, Answer.unit_id, Answer.paper, Answer.text)
                 .where(Answer.survey_id == survey.id, Answer.question_id.in_(text_ids))
-                .group_by(Answer.question_id, Answer.unit_id, Answer.origin)
+                .order_by(Answer.id)
+                .limit(text_limit)
             )
         ).all()
-        if with_texts:
-            texts = (
-                await session.execute(
-                    select(Answer.question_id, Answer.unit_id, Answer.origin, Answer.text)
-                    .where(Answer.survey_id == survey.id, Answer.question_id.in_(text_ids))
-                    .order_by(Answer.id)
-                    .limit(text_limit)
-                )
-            ).all()
 
     results = {q.id: QuestionResult(q) for q in survey.questions}
     slots: dict[tuple[int, int], OptionCount] = {}
     for question in survey.questions:
         result = results[question.id]
-        if question.kind == QuestionKind.SCALE.value:
-            for value in range(1, (question.scale_max or 5) + 1):
-                item = OptionCount({"lv": str(value)}, value)
-                result.counts.append(item)
-                slots[(question.id, value)] = item
-        else:
-            for option in question.options:
-                item = OptionCount(option.texts, option.id)
-                result.counts.append(item)
-                slots[(question.id, option.id)] = item
+        for option in question.options:
+            item = OptionCount(option.texts, option.position)
+            result.counts.append(item)
+            slots[(question.id, option.id)] = item
 
-    def add_answered(result: QuestionResult, unit_id: int | None, origin: str, n: int) -> None:
+    def add_answered(result: QuestionResult, unit_id: int | None, paper: bool, n: int) -> None:
         result.answered += n
-        if origin == Origin.PAPER.value:
+        if paper:
             result.answered_paper += n
         result.answered_by_unit[unit_id] = result.answered_by_unit.get(unit_id, 0) + n
 
-    for question_id, option_id, value, unit_id, origin, n in counted:
+    for question_id, option_id, unit_id, paper, n in counted:
         result = results.get(question_id)
         if result is None:
             continue
-        slot = slots.get((question_id, option_id if option_id is not None else value))
+        if option_id is None:
+            add_answered(result, unit_id, paper, n)  # respondent rows and texts
+            continue
+        slot = slots.get((question_id, option_id))
         if slot is not None:
             slot.total += n
-            if origin == Origin.PAPER.value:
+            if paper:
                 slot.paper += n
             slot.by_unit[unit_id] = slot.by_unit.get(unit_id, 0) + n
         if result.question.kind != QuestionKind.MULTIPLE.value:
-            add_answered(result, unit_id, origin, n)
-    for question_id, unit_id, origin, n in [*multiple_answered, *text_answered]:
-        add_answered(results[question_id], unit_id, origin, n)
-    for question_id, unit_id, origin, text in texts:
+            add_answered(result, unit_id, paper, n)
+    for question_id, unit_id, paper, text in texts:
+        origin = Origin.PAPER.value if paper else Origin.CHAT.value
         results[question_id].texts.append((unit_id, origin, text))
 
     units: dict[int | None, UnitRate] = {}
@@ -762,7 +743,7 @@ async def survey_data_of(session: AsyncSession, resident: Resident) -> list[dict
         response = await response_of(session, survey.id, resident.id)
         if response is not None and response.status == ResponseStatus.SENT.value:
             entry["answers"] = _readable(
-                survey, await answers_of(session, response), resident.language
+                survey, await answers_of(session, survey, response), resident.language
             )
         items.append(entry)
     drafts = await session.scalars(

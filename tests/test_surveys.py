@@ -23,7 +23,9 @@ from models.survey_file import create_survey, parse_survey_file, resolve_audienc
 from models.surveys import (
     AlreadyAnswered,
     Answer,
+    Option,
     Participation,
+    Question,
     Response,
     ResponseStatus,
     Status,
@@ -144,6 +146,18 @@ async def count(bot: RunningBot, model: type, *where: Any) -> int:
         if where:
             query = query.where(*where)
         return int(await session.scalar(query) or 0)
+
+
+async def scale_answers(bot: RunningBot) -> list[int]:
+    """The values chosen on scale questions, as stored."""
+    async with bot.app.sessionmaker() as session:
+        result = await session.scalars(
+            select(Option.position)
+            .join(Answer, Answer.option_id == Option.id)
+            .join(Question, Question.id == Option.question_id)
+            .where(Question.kind == "scale")
+        )
+        return list(result)
 
 
 async def answer_all(bot: RunningBot, chat: int, survey_id: int, *, road: str = "Good") -> None:
@@ -295,10 +309,7 @@ async def test_answering_with_back_conditional_resume_and_change(database_url: s
             response = await session.scalar(select(Response))
             assert response is not None and response.status == ResponseStatus.SENT.value
             assert response.resident_id == anna
-            values = list(
-                await session.scalars(select(Answer.value).where(Answer.value.is_not(None)))
-            )
-        assert values == [2]
+        assert await scale_answers(bot) == [2]
 
         # change until closing
         [mine] = await bot.press(ANNA, f"survey:open:{survey_id}")
@@ -309,11 +320,7 @@ async def test_answering_with_back_conditional_resume_and_change(database_url: s
         [yesno] = await bot.press(ANNA, option(scale, "5"))
         [review] = await bot.press(ANNA, option(yesno, "Jā"))
         await bot.press(ANNA, f"survey:send:{survey_id}")
-        async with bot.app.sessionmaker() as session:
-            values = list(
-                await session.scalars(select(Answer.value).where(Answer.value.is_not(None)))
-            )
-        assert values == [5]
+        assert await scale_answers(bot) == [5]
         assert await count(bot, Response) == 1
 
 
@@ -367,7 +374,7 @@ async def test_concurrent_submissions_leave_one_response(database_url: str) -> N
         assert all(outcome in ("sent", "refused") for outcome in outcomes), outcomes
         assert await count(bot, Participation) == 1
         assert await count(bot, Response) == 1
-        assert await count(bot, Answer) == 3
+        assert await count(bot, Answer) == 4  # single, multiple and its respondent row, scale
 
         # pressing Send twice in a row in chat changes nothing either
         [again] = await bot.press(ANNA, f"survey:send:{survey_id}")
@@ -392,7 +399,7 @@ async def test_anonymous_answers_carry_no_link_to_the_person(database_url: str) 
         assert "resident_id" not in columns
         assert response.resident_id is None and response.sent_at is None and response.draft == {}
         assert participants == [await resident_id(bot, ANNA)]
-        assert await count(bot, Answer) == 6  # road, text, two options, scale, yes
+        assert await count(bot, Answer) == 7  # road, text, two options and respondent, scale, yes
         [again] = await bot.press(ANNA, f"survey:open:{survey_id}")
         assert again["text"] == "You have already sent your answers to this survey. Thank you!"
 
@@ -433,7 +440,7 @@ async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
         assert "• Good: 1 (50 %)" in text["text"]
         assert "• Bad: 1 (50 %) on paper: 1" in text["text"]
         assert "Stacijas iela (paper)" in text["text"]
-        assert "Annas pagasts: 1 of 0" in text["text"]
+        assert "Annas pagasts: 0 of 0 (0 %), on paper: 1" in text["text"]
         assert "Alsviķu pagasts: 1 of 2 (50 %)" in text["text"]  # the chair and Anna
         assert "advisory" in text["text"]
         assert chart["method"] == "sendPhoto"
@@ -587,5 +594,5 @@ async def test_forget_unlinks_named_answers_and_removes_free_text(database_url: 
             texts = list(await session.scalars(select(Answer.text).where(Answer.text.is_not(None))))
         assert response.resident_id is None
         assert texts == []
-        assert await count(bot, Answer) == 5  # the choices still count, without the person
+        assert await count(bot, Answer) == 6  # the choices still count, without the person
         assert await count(bot, Participation) == 0

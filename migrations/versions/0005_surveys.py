@@ -136,6 +136,13 @@ def upgrade() -> None:
             "survey_id", "resident_id", name=op.f("uq_survey_responses_survey_id_resident_id")
         ),
     )
+    with op.batch_alter_table("survey_responses", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_survey_responses_counts",
+            ["survey_id", "status", "unit_id", "origin"],
+            unique=False,
+        )
+
     op.create_table(
         "survey_options",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -162,10 +169,9 @@ def upgrade() -> None:
         sa.Column("survey_id", sa.Integer(), nullable=False),
         sa.Column("question_id", sa.Integer(), nullable=False),
         sa.Column("option_id", sa.Integer(), nullable=True),
-        sa.Column("value", sa.Integer(), nullable=True),
         sa.Column("text", sa.String(length=1000), nullable=True),
         sa.Column("unit_id", sa.Integer(), nullable=True),
-        sa.Column("origin", sa.String(length=8), nullable=False),
+        sa.Column("paper", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["option_id"],
             ["survey_options.id"],
@@ -204,7 +210,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_survey_answers_results",
-            ["survey_id", "question_id", "option_id", "value", "unit_id", "origin"],
+            ["survey_id", "question_id", "option_id", "unit_id", "paper"],
             unique=False,
         )
 
@@ -219,6 +225,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_survey_options_question_id"))
 
     op.drop_table("survey_options")
+    with op.batch_alter_table("survey_responses", schema=None) as batch_op:
+        batch_op.drop_index("ix_survey_responses_counts")
+
     op.drop_table("survey_responses")
     with op.batch_alter_table("survey_questions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_survey_questions_survey_id"))
