@@ -65,6 +65,8 @@ router = Router()
 SURVEY_STAFF = (Role.CHAIR, Role.VICE_CHAIR, Role.COORDINATOR, Role.ADMIN)
 POLL_DAYS = (1, 3, 7)
 BUTTON_TITLE_MAX = 40
+# Closed surveys stay under /surveys with their results for this long.
+RESULTS_LISTED_FOR = timedelta(days=30)
 
 
 def may_run_surveys(roles: Roles) -> bool:
@@ -127,7 +129,8 @@ async def surveys(ctx: Context) -> None:
     for survey in mine:
         title = _title(ctx, survey)
         if survey.status == Status.CLOSED.value:
-            if survey.results_visible_to_residents(ctx.now):
+            recent = survey.closes_at > ctx.now - RESULTS_LISTED_FOR
+            if recent and survey.results_visible_to_residents(ctx.now):
                 buttons.append(
                     Button(t._("Results: {title}", title=_short(title)), f"survey:r:{survey.id}")
                 )

@@ -42,7 +42,17 @@ CARL = 1003
 COORDINATOR = 900
 GROUP = -100_777
 OTHER_GROUP = -100_888
-COMMANDS = ["start", "menu", "help", "language", "territory", "mydata", "forget", "cancel"]
+COMMANDS = [
+    "start",
+    "menu",
+    "surveys",
+    "help",
+    "language",
+    "territory",
+    "mydata",
+    "forget",
+    "cancel",
+]
 
 
 @pytest.fixture
