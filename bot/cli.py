@@ -49,7 +49,7 @@ from models.residents import (
 )
 from models.roles import Role, grant_role, list_grants, revoke_role
 from models.survey_file import SurveyFileError, create_survey, parse_survey_file, resolve_audience
-from models.surveys import Results, compute_results, get_survey, list_surveys
+from models.surveys import Results, compute_results, get_survey, list_surveys, response_counts
 from models.territory import Locality, Unit, add_locality, list_localities, list_units, unit_by_slug
 
 app = typer.Typer(help="Padome: the residents' council assistant.", no_args_is_help=True)
@@ -562,15 +562,15 @@ def surveys_list() -> None:
 
     async def work(session: AsyncSession) -> Table:
         table = Table("id", "kind", "status", "opens", "closes", "responses", "title")
+        counts = await response_counts(session)
         for item in await list_surveys(session):
-            results = await compute_results(session, item, with_texts=False)
             table.add_row(
                 str(item.id),
                 item.kind,
                 item.status,
                 item.opens_at.astimezone(settings.tz).strftime(TIME_FORMAT),
                 item.closes_at.astimezone(settings.tz).strftime(TIME_FORMAT),
-                str(results.responses),
+                str(counts.get(item.id, 0)),
                 item.title["lv"][:50],
             )
         return table

@@ -125,12 +125,13 @@ async def surveys(ctx: Context) -> None:
     t = ctx.t
     lines: list[str] = []
     buttons: list[Button] = []
-    mine = await open_surveys_for(ctx.session, ctx.resident, now=ctx.now, include_closed=True)
+    mine = await open_surveys_for(
+        ctx.session, ctx.resident, closed_since=ctx.now - RESULTS_LISTED_FOR
+    )
     for survey in mine:
         title = _title(ctx, survey)
         if survey.status == Status.CLOSED.value:
-            recent = survey.closes_at > ctx.now - RESULTS_LISTED_FOR
-            if recent and survey.results_visible_to_residents(ctx.now):
+            if survey.results_visible_to_residents(ctx.now):
                 buttons.append(
                     Button(t._("Results: {title}", title=_short(title)), f"survey:r:{survey.id}")
                 )

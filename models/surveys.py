@@ -291,14 +291,26 @@ async def list_surveys(session: AsyncSession, *, limit: int = 50) -> list[Survey
 
 
 async def open_surveys_for(
-    session: AsyncSession, resident: Resident, *, now: datetime, include_closed: bool = False
+    session: AsyncSession, resident: Resident, *, closed_since: datetime | None = None
 ) -> list[Survey]:
-    """Surveys this resident may answer now (and, if asked, closed ones they could see)."""
-    statuses = [Status.OPEN.value] + ([Status.CLOSED.value] if include_closed else [])
-    found = await session.scalars(
-        select(Survey).where(Survey.status.in_(statuses)).order_by(Survey.closes_at, Survey.id)
-    )
+    """Surveys this resident may answer now, and those closed since `closed_since`."""
+    shown = Survey.status == Status.OPEN.value
+    if closed_since is not None:
+        shown = or_(
+            shown, and_(Survey.status == Status.CLOSED.value, Survey.closes_at > closed_since)
+        )
+    found = await session.scalars(select(Survey).where(shown).order_by(Survey.closes_at, Survey.id))
     return [survey for survey in found if survey.reaches(resident)]
+
+
+async def response_counts(session: AsyncSession) -> dict[int, int]:
+    """Sent responses per survey."""
+    rows = await session.execute(
+        select(Response.survey_id, func.count())
+        .where(Response.status == ResponseStatus.SENT.value)
+        .group_by(Response.survey_id)
+    )
+    return {survey_id: number for survey_id, number in rows}
 
 
 def audience_filter(survey: Survey) -> Any:

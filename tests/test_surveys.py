@@ -228,6 +228,16 @@ async def test_survey_from_file_opens_on_time_invites_and_closes(
         assert "answers are no longer taken" in refused["text"]
         assert await count(bot, Answer) == 0
 
+        def padome(*args: str) -> str:
+            done = run_padome(list(args), stdin="", database_url=database_url, cwd=tmp_path)
+            assert done.returncode == 0, done.stderr
+            return done.stdout
+
+        listed = await asyncio.to_thread(padome, "surveys", "list")
+        assert "closed" in listed and "Ceļi un" in listed  # a narrow table wraps
+        shown = await asyncio.to_thread(padome, "surveys", "show", "1")
+        assert shown.startswith("Rezultāti: Ceļi un ietves\n0 atbilžu")
+
 
 async def test_a_survey_file_with_mistakes_is_refused_naming_line_and_question(
     database_url: str, tmp_path: Path
