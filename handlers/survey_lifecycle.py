@@ -153,7 +153,7 @@ async def run_survey_schedule(context: JobContext) -> None:
     """Open, remind and close what is due, each survey in its own transaction."""
     now = context.now
     async with context.sessionmaker() as session, session.begin():
-        opening = [survey.id for survey in await due_to_open(session, now)]
+        opening = await due_to_open(session, now)
     for survey_id in opening:
         async with context.sessionmaker() as session, session.begin():
             survey = await session.get(Survey, survey_id)
@@ -169,8 +169,8 @@ async def run_survey_schedule(context: JobContext) -> None:
                 continue
             await open_survey(session, survey, settings=context.settings, now=now)
     async with context.sessionmaker() as session, session.begin():
-        reminding = [survey.id for survey in await due_for_reminder(session, now)]
-        closing = [survey.id for survey in await due_to_close(session, now)]
+        reminding = await due_for_reminder(session, now)
+        closing = await due_to_close(session, now)
     for survey_id in reminding:
         async with context.sessionmaker() as session, session.begin():
             survey = await session.get(Survey, survey_id)

@@ -159,7 +159,7 @@ async def surveys(ctx: Context) -> None:
                 else t._("Answer: {title}", title=_short(title))
             )
             buttons.append(Button(label, f"survey:open:{survey.id}"))
-    if may_run_surveys(ctx.roles) or may_poll(ctx.roles):
+    if may_poll(ctx.roles):  # staff, and representatives for their own polls
         staff_lines = []
         for survey in await list_surveys(ctx.session, limit=10):
             if not _sees_everything(ctx, survey):

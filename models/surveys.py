@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -543,27 +543,22 @@ async def answers_of(session: AsyncSession, survey: Survey, response: Response) 
 # ------------------------------------------------------------------ opening and closing
 
 
-async def due_to_open(session: AsyncSession, now: datetime) -> list[Survey]:
-    result = await session.scalars(
-        select(Survey)
-        .where(Survey.status == Status.SCHEDULED.value, Survey.opens_at <= now)
-        .order_by(Survey.id)
-    )
-    return list(result)
+async def due_to_open(session: AsyncSession, now: datetime) -> list[int]:
+    """Ids of scheduled surveys whose opening time has come."""
+    due = Survey.status == Status.SCHEDULED.value, Survey.opens_at <= now
+    return list(await session.scalars(select(Survey.id).where(*due).order_by(Survey.id)))
 
 
-async def due_to_close(session: AsyncSession, now: datetime) -> list[Survey]:
-    result = await session.scalars(
-        select(Survey)
-        .where(Survey.status == Status.OPEN.value, Survey.closes_at <= now)
-        .order_by(Survey.id)
-    )
-    return list(result)
+async def due_to_close(session: AsyncSession, now: datetime) -> list[int]:
+    """Ids of open surveys whose closing time has come."""
+    due = Survey.status == Status.OPEN.value, Survey.closes_at <= now
+    return list(await session.scalars(select(Survey.id).where(*due).order_by(Survey.id)))
 
 
-async def due_for_reminder(session: AsyncSession, now: datetime) -> list[Survey]:
-    result = await session.scalars(
-        select(Survey).where(
+async def due_for_reminder(session: AsyncSession, now: datetime) -> list[int]:
+    """Ids of open surveys within their reminder's hours before closing, not yet reminded."""
+    rows = await session.execute(
+        select(Survey.id, Survey.closes_at, Survey.remind_hours).where(
             Survey.status == Status.OPEN.value,
             Survey.remind_hours.is_not(None),
             Survey.reminded_at.is_(None),
@@ -571,9 +566,9 @@ async def due_for_reminder(session: AsyncSession, now: datetime) -> list[Survey]
         )
     )
     return [
-        survey
-        for survey in result
-        if survey.closes_at.timestamp() - (survey.remind_hours or 0) * 3600 <= now.timestamp()
+        survey_id
+        for survey_id, closes_at, hours in rows
+        if closes_at - timedelta(hours=hours or 0) <= now
     ]
 
 
