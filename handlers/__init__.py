@@ -21,6 +21,7 @@ def build_flows() -> Flows:
         privacy,
         roles,
         subscriptions,
+        surveys,
     )
 
     router = Router()
@@ -30,6 +31,7 @@ def build_flows() -> Flows:
         nominations,
         nomination_staff,
         broadcasts,
+        surveys,
         ideas,
         groups,
         roles,
@@ -48,8 +50,10 @@ def build_flows() -> Flows:
 def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
     from handlers import ideas, nominations
+    from handlers.survey_lifecycle import SURVEY_JOB
 
     return [
         Job("nomination_rounds", nominations.run_rounds),
+        SURVEY_JOB,
         Job("ideas_weekly_digest", ideas.weekly_digest),
     ]

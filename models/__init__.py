@@ -9,10 +9,12 @@ from models.messaging import MediaFile, MessageStatus
 from models.nominations import Nomination, NominationRound, Support
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
+from models.surveys import Answer, Option, Participation, Question, Response, Survey
 from models.territory import Locality, Unit
 from models.updates import ProcessedUpdate
 
 __all__ = [
+    "Answer",
     "AreaMember",
     "AuditEntry",
     "Base",
@@ -29,10 +31,15 @@ __all__ = [
     "MessageStatus",
     "Nomination",
     "NominationRound",
+    "Option",
+    "Participation",
     "ProcessedUpdate",
+    "Question",
     "Resident",
+    "Response",
     "Role",
     "RoleGrant",
     "Support",
+    "Survey",
     "Unit",
 ]

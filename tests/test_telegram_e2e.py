@@ -45,6 +45,7 @@ OTHER_GROUP = -100_888
 COMMANDS = [
     "start",
     "menu",
+    "surveys",
     "help",
     "language",
     "territory",

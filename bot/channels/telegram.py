@@ -57,6 +57,7 @@ ERROR_REPORT_LIMIT = 3000
 COMMANDS = [
     ("start", N_("start, or show the menu")),
     ("menu", N_("the main menu")),
+    ("surveys", N_("surveys you can answer, and their results")),
     ("help", N_("what you can do here")),
     ("language", N_("change the language")),
     ("territory", N_("change your parish or town")),

@@ -1,0 +1,320 @@
+"""Survey results as people read them: a chat text, a bar chart (PNG) and CSV/XLSX tables."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+from babel.numbers import format_decimal
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from bot.i18n import Translator
+from bot.spreadsheets import Table, to_csv, to_xlsx
+from models.surveys import (
+    Origin,
+    QuestionKind,
+    QuestionResult,
+    Results,
+    Status,
+    text_in,
+)
+
+# DejaVu Sans ships with matplotlib and has every Latvian and Russian letter.
+CHART_FONT = "DejaVu Sans"
+TEXTS_IN_CHAT = 10
+TEXT_IN_CHAT_MAX = 300
+
+
+def percent(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def show_percent(t: Translator, part: int, whole: int) -> str:
+    return f"{format_decimal(percent(part, whole), format='0.#', locale=t.language)} %"
+
+
+def _option_label(result: QuestionResult, texts: dict[str, str], t: Translator) -> str:
+    label = text_in(texts, t.language)
+    question = result.question
+    if question.kind == QuestionKind.SCALE.value:
+        top = question.scale_max or 5
+        if label == "1" and question.low_texts:
+            return f"1 ({text_in(question.low_texts, t.language)})"
+        if label == str(top) and question.high_texts:
+            return f"{top} ({text_in(question.high_texts, t.language)})"
+    return label
+
+
+def _average(result: QuestionResult) -> float | None:
+    answered = sum(item.total for item in result.counts)
+    if not answered:
+        return None
+    return sum(item.key * item.total for item in result.counts) / answered
+
+
+def results_text(
+    results: Results, t: Translator, *, unit_names: dict[int, str], staff: bool
+) -> str:
+    """The results for the chat: per question counts and percentages; for staff also the
+    response rate per parish or town and the free-text answers."""
+    survey = results.survey
+    lines = [
+        t._("Results: {title}", title=text_in(survey.title, t.language)),
+        t.ngettext("{n} response", "{n} responses", results.responses)
+        + (" " + t._("(on paper: {n})", n=t.number(results.paper)) if results.paper else ""),
+    ]
+    if survey.status == Status.CLOSED.value:
+        lines.append(
+            t._(
+                "The survey closed on {time}.",
+                time=t.datetime(survey.closed_at or survey.closes_at),
+            )
+        )
+    else:
+        lines.append(t._("The survey is open until {time}.", time=t.datetime(survey.closes_at)))
+    lines.append(
+        t._("The results are advisory: they help the council, they do not decide anything.")
+    )
+    for number, result in enumerate(results.questions, start=1):
+        question = result.question
+        lines.append("")
+        lines.append(f"{number}. {text_in(question.texts, t.language)}")
+        answered = t.ngettext("{n} answered", "{n} answered", result.answered)
+        if result.answered_paper:
+            answered += " " + t._("(on paper: {n})", n=t.number(result.answered_paper))
+        lines.append(answered)
+        if question.kind == QuestionKind.TEXT.value:
+            if staff:
+                for _, origin, text in result.texts[:TEXTS_IN_CHAT]:
+                    mark = " " + t._("(paper)") if origin == Origin.PAPER.value else ""
+                    lines.append(f"• {text[:TEXT_IN_CHAT_MAX]}{mark}")
+                rest = result.answered - min(len(result.texts), TEXTS_IN_CHAT)
+                if rest > 0:
+                    lines.append(
+                        t.ngettext(
+                            "…and {n} more in the spreadsheet.",
+                            "…and {n} more in the spreadsheet.",
+                            rest,
+                        )
+                    )
+            continue
+        for item in result.counts:
+            line = (
+                f"• {_option_label(result, item.label_texts, t)}: {t.number(item.total)} "
+                f"({show_percent(t, item.total, result.answered)})"
+            )
+            if item.paper:
+                line += " " + t._("on paper: {n}", n=t.number(item.paper))
+            lines.append(line)
+        if question.kind == QuestionKind.SCALE.value:
+            average = _average(result)
+            if average is not None:
+                lines.append(
+                    t._(
+                        "Average: {value}",
+                        value=format_decimal(round(average, 1), format="0.0", locale=t.language),
+                    )
+                )
+    if staff:
+        lines.append("")
+        lines.append(
+            t._(
+                "Answers in chat by parish or town, of the registered residents the survey is "
+                "for, and paper questionnaires:"
+            )
+        )
+        for rate in sorted(results.units, key=lambda item: unit_names.get(item.unit_id or 0, "")):
+            if not rate.registered and not rate.responses:
+                continue
+            line = t._(
+                "{unit}: {responses} of {registered} ({rate})",
+                unit=unit_names.get(rate.unit_id or 0, t._("unknown")),
+                responses=t.number(rate.chat),
+                registered=t.number(rate.registered),
+                rate=show_percent(t, rate.chat, rate.registered),
+            )
+            if rate.paper:
+                line += ", " + t._("on paper: {n}", n=t.number(rate.paper))
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def chart_png(results: Results, t: Translator) -> bytes | None:
+    """One horizontal bar chart per choice or scale question, stacked in one PNG image."""
+    charted = [
+        (number, result)
+        for number, result in enumerate(results.questions, start=1)
+        if result.question.kind != QuestionKind.TEXT.value
+    ]
+    if not charted:
+        return None
+    heights = [1.0 + 0.42 * len(result.counts) for _, result in charted]
+    figure = Figure(figsize=(8.5, sum(heights) + 0.9), dpi=100)
+    FigureCanvasAgg(figure)
+    grid = figure.add_gridspec(len(charted), 1, height_ratios=heights)
+    figure.suptitle(
+        "\n".join(textwrap.wrap(text_in(results.survey.title, t.language), 70)),
+        fontfamily=CHART_FONT,
+        fontsize=13,
+        fontweight="bold",
+    )
+    for row, (number, result) in enumerate(charted):
+        axes = figure.add_subplot(grid[row])
+        labels = [
+            "\n".join(textwrap.wrap(_option_label(result, item.label_texts, t), 32))
+            for item in result.counts
+        ]
+        values = [item.total for item in result.counts]
+        positions = list(range(len(values)))
+        axes.barh(positions, values, color="#2f6f9f")
+        axes.set_yticks(positions, labels, fontfamily=CHART_FONT, fontsize=9)
+        axes.invert_yaxis()
+        top = max(values) if any(values) else 1
+        axes.set_xlim(0, top * 1.3)
+        for position, value in zip(positions, values, strict=True):
+            axes.text(
+                value + top * 0.01,
+                position,
+                f"{t.number(value)} ({show_percent(t, value, result.answered)})",
+                va="center",
+                fontfamily=CHART_FONT,
+                fontsize=9,
+            )
+        question = text_in(result.question.texts, t.language)
+        axes.set_title(
+            "\n".join(textwrap.wrap(f"{number}. {question}", 80)),
+            loc="left",
+            fontfamily=CHART_FONT,
+            fontsize=10,
+        )
+        axes.tick_params(axis="x", labelsize=8)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+    figure.text(
+        0.01,
+        0.005,
+        t._("The results are advisory: they help the council, they do not decide anything."),
+        fontfamily=CHART_FONT,
+        fontsize=8,
+        color="#555555",
+    )
+    figure.tight_layout(rect=(0, 0.02, 1, 0.98))
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _unit(unit_names: dict[int, str], unit_id: int | None, t: Translator) -> str:
+    return unit_names.get(unit_id or 0, t._("unknown"))
+
+
+def results_tables(results: Results, t: Translator, *, unit_names: dict[int, str]) -> list[Table]:
+    """Totals, the breakdown by parish or town, response rates and the free-text answers."""
+    question_h, answer_h, unit_h = t._("Question"), t._("Answer"), t._("Parish or town")
+    totals = Table(
+        t._("Results"),
+        ["#", question_h, answer_h, t._("Responses"), "%", t._("Of them on paper")],
+    )
+    by_unit = Table(
+        t._("By parish or town"),
+        ["#", question_h, answer_h, unit_h, t._("Responses"), "%"],
+    )
+    texts = Table(t._("Free-text answers"), ["#", question_h, unit_h, t._("Origin"), answer_h])
+    for number, result in enumerate(results.questions, start=1):
+        question = text_in(result.question.texts, t.language)
+        if result.question.kind == QuestionKind.TEXT.value:
+            totals.rows.append(
+                [number, question, t._("(free text)"), result.answered, None, result.answered_paper]
+            )
+            for unit_id, origin, text in result.texts:
+                texts.rows.append(
+                    [
+                        number,
+                        question,
+                        _unit(unit_names, unit_id, t),
+                        t._("paper") if origin == Origin.PAPER.value else t._("chat"),
+                        text,
+                    ]
+                )
+            continue
+        for item in result.counts:
+            label = _option_label(result, item.label_texts, t)
+            totals.rows.append(
+                [
+                    number,
+                    question,
+                    label,
+                    item.total,
+                    percent(item.total, result.answered),
+                    item.paper,
+                ]
+            )
+            for unit_id, answered in sorted(
+                result.answered_by_unit.items(), key=lambda pair: _unit(unit_names, pair[0], t)
+            ):
+                count = item.by_unit.get(unit_id, 0)
+                by_unit.rows.append(
+                    [
+                        number,
+                        question,
+                        label,
+                        _unit(unit_names, unit_id, t),
+                        count,
+                        percent(count, answered),
+                    ]
+                )
+    rates = Table(
+        t._("Response rate"),
+        [
+            unit_h,
+            t._("Registered residents"),
+            t._("Answered in chat"),
+            t._("On paper"),
+            t._("Responses"),
+            t._("Response rate in chat, %"),
+        ],
+    )
+    for rate in sorted(results.units, key=lambda item: _unit(unit_names, item.unit_id, t)):
+        rates.rows.append(
+            [
+                _unit(unit_names, rate.unit_id, t),
+                rate.registered,
+                rate.chat,
+                rate.paper,
+                rate.responses,
+                percent(rate.chat, rate.registered),
+            ]
+        )
+    rates.rows.append(
+        [
+            t._("All"),
+            results.registered,
+            results.responses - results.paper,
+            results.paper,
+            results.responses,
+            percent(results.responses - results.paper, results.registered),
+        ]
+    )
+    return [totals, by_unit, rates, texts]
+
+
+def results_csv(results: Results, t: Translator, *, unit_names: dict[int, str]) -> bytes:
+    """One CSV table: every answer's count, for all residents and for each parish or town."""
+    totals, by_unit, _, _ = results_tables(results, t, unit_names=unit_names)
+    table = Table(
+        t._("Results"),
+        ["#", t._("Question"), t._("Answer"), t._("Parish or town"), t._("Responses"), "%"],
+    )
+    for row in totals.rows:
+        table.rows.append([row[0], row[1], row[2], t._("All"), row[3], row[4]])
+    table.rows.extend(list(row) for row in by_unit.rows)
+    return to_csv(table)
+
+
+def results_xlsx(results: Results, t: Translator, *, unit_names: dict[int, str]) -> bytes:
+    return to_xlsx(results_tables(results, t, unit_names=unit_names))
+
+
+def export_name(results: Results, extension: str) -> str:
+    return f"survey-{results.survey.id}-results.{extension}"

@@ -1,0 +1,616 @@
+"""Surveys written in a YAML file (`padome surveys create survey.yaml`): read, check, store.
+
+Every mistake is reported with the line and the question it is in, all at once, so a staff
+member can fix the file in one go. The format is described in the README and shown in
+`examples/survey.yaml`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.surveys import (
+    DESCRIPTION_MAX,
+    LANGUAGES,
+    OPTION_MAX,
+    OPTIONS_MAX,
+    OPTIONS_MIN,
+    QUESTION_MAX,
+    SCALES,
+    TEXT_ANSWER_MAX,
+    TITLE_MAX,
+    Kind,
+    Option,
+    Question,
+    QuestionKind,
+    Status,
+    Survey,
+    Visibility,
+)
+from models.territory import list_localities, unit_by_slug
+
+TIME_FORMAT = "%d.%m.%Y %H:%M"
+QUESTIONS_MAX = 50
+TEXT_LENGTH_DEFAULT = 500
+REMIND_HOURS_MAX = 24 * 30
+YES = {"lv": "Jā", "ru": "Да", "en": "Yes"}
+NO = {"lv": "Nē", "ru": "Нет", "en": "No"}
+
+SURVEY_KEYS = {
+    "title",
+    "description",
+    "audience",
+    "opens",
+    "closes",
+    "anonymous",
+    "results",
+    "reminder_hours_before_close",
+    "questions",
+}
+QUESTION_KEYS = {
+    "key",
+    "type",
+    "text",
+    "required",
+    "options",
+    "max",
+    "scale",
+    "low",
+    "high",
+    "max_length",
+    "show_if",
+}
+
+
+class SurveyFileError(Exception):
+    """The file cannot be used; `problems` says every reason, each with its line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping and of each of its keys."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.lines: dict[int, int] = {}
+        self.key_lines: dict[tuple[int, str], int] = {}
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=True)
+        self.lines[id(mapping)] = node.start_mark.line + 1
+        for key_node, _ in node.value:
+            self.key_lines[(id(mapping), str(key_node.value))] = key_node.start_mark.line + 1
+        return mapping
+
+
+_Loader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    lambda loader, node: loader.construct_mapping(node),  # type: ignore[attr-defined]
+)
+
+
+@dataclass
+class QuestionSpec:
+    kind: QuestionKind
+    texts: dict[str, str]
+    required: bool = True
+    options: list[dict[str, str]] = field(default_factory=list)
+    max_choices: int | None = None
+    scale_max: int | None = None
+    low: dict[str, str] | None = None
+    high: dict[str, str] | None = None
+    max_length: int | None = None
+    # (index of the earlier question, index of its option), both from 0
+    show_if: tuple[int, int] | None = None
+
+
+@dataclass
+class SurveySpec:
+    title: dict[str, str]
+    description: dict[str, str] | None
+    unit_slugs: list[tuple[str, int]] | None  # slug, line
+    locality_names: list[tuple[str, int]] | None  # "unit slug/name", line
+    opens_at: datetime | None
+    closes_at: datetime
+    anonymous: bool
+    visibility: Visibility
+    remind_hours: int | None
+    questions: list[QuestionSpec]
+
+
+class _Reader:
+    def __init__(self, loader: _Loader, name: str) -> None:
+        self.loader = loader
+        self.name = name
+        self.problems: list[str] = []
+
+    def line_of(self, mapping: dict[str, Any], key: str | None = None) -> int:
+        if key is not None and (id(mapping), key) in self.loader.key_lines:
+            return self.loader.key_lines[(id(mapping), key)]
+        return self.loader.lines.get(id(mapping), 1)
+
+    def problem(self, line: int, message: str, question: int | None = None) -> None:
+        where = f"{self.name}, line {line}"
+        if question is not None:
+            where += f" (question {question})"
+        self.problems.append(f"{where}: {message}")
+
+    def texts(
+        self,
+        mapping: dict[str, Any],
+        key: str,
+        *,
+        limit: int,
+        question: int | None = None,
+        value: Any = None,
+    ) -> dict[str, str] | None:
+        """A text in Latvian (a plain string) or in several languages ({lv: ..., ru: ...})."""
+        raw = mapping.get(key) if value is None else value
+        line = self.line_of(mapping, key)
+        if isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
+            raw = {"lv": str(raw)}
+        if not isinstance(raw, dict):
+            self.problem(
+                line, f"'{key}' must be a text, or texts by language (lv, ru, en)", question
+            )
+            return None
+        if isinstance(raw, dict) and id(raw) in self.loader.lines:
+            line = self.loader.lines[id(raw)]
+        unknown = sorted(str(lang) for lang in raw if lang not in LANGUAGES)
+        if unknown:
+            self.problem(
+                line,
+                f"'{key}' has unknown languages {', '.join(unknown)} (use lv, ru, en)",
+                question,
+            )
+        texts = {
+            str(lang): " ".join(str(text).split()) if key != "description" else str(text).strip()
+            for lang, text in raw.items()
+            if lang in LANGUAGES and text is not None and str(text).strip()
+        }
+        if not texts.get("lv"):
+            self.problem(line, f"'{key}' needs a Latvian text (lv)", question)
+            return None
+        for lang, text in texts.items():
+            if len(text) > limit:
+                self.problem(line, f"'{key}' ({lang}) is longer than {limit} characters", question)
+        return texts
+
+    def unknown_keys(
+        self, mapping: dict[str, Any], allowed: set[str], question: int | None
+    ) -> None:
+        for key in mapping:
+            if str(key) not in allowed:
+                self.problem(
+                    self.line_of(mapping, str(key)),
+                    f"unknown setting '{key}' (known: {', '.join(sorted(allowed))})",
+                    question,
+                )
+
+    def time(self, mapping: dict[str, Any], key: str, timezone: ZoneInfo) -> datetime | None:
+        raw = mapping.get(key)
+        if raw is None:
+            return None
+        try:
+            moment = datetime.strptime(" ".join(str(raw).split()), TIME_FORMAT)
+        except ValueError:
+            self.problem(
+                self.line_of(mapping, key),
+                f"'{key}' must be a date and time like 01.12.2026 18:00, not {raw!r}",
+            )
+            return None
+        return moment.replace(tzinfo=timezone)
+
+
+def parse_survey_file(content: str, *, name: str, timezone: ZoneInfo) -> SurveySpec:
+    """Read and check a survey file; SurveyFileError lists everything that is wrong."""
+    loader = _Loader(content)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise SurveyFileError(
+            [f"{name}, line {line}: this is not valid YAML ({error.problem or error})"]
+        ) from None
+    except yaml.YAMLError as error:
+        raise SurveyFileError([f"{name}: this is not valid YAML ({error})"]) from None
+    finally:
+        loader.dispose()
+    reader = _Reader(loader, name)
+    if not isinstance(data, dict):
+        raise SurveyFileError([f"{name}, line 1: the file must start with 'title:' and settings"])
+    reader.unknown_keys(data, SURVEY_KEYS, None)
+    title = reader.texts(data, "title", limit=TITLE_MAX) if "title" in data else None
+    if "title" not in data:
+        reader.problem(1, "'title' is missing")
+    description = None
+    if data.get("description") is not None:
+        description = reader.texts(data, "description", limit=DESCRIPTION_MAX)
+
+    units, localities = _audience(reader, data)
+    opens_at = reader.time(data, "opens", timezone)
+    closes_at = reader.time(data, "closes", timezone)
+    if "closes" not in data:
+        reader.problem(1, "'closes' is missing: when does the survey close? e.g. 15.12.2026 18:00")
+    if opens_at and closes_at and closes_at <= opens_at:
+        reader.problem(reader.line_of(data, "closes"), "'closes' must be after 'opens'")
+
+    anonymous = data.get("anonymous", True)
+    if not isinstance(anonymous, bool):
+        reader.problem(reader.line_of(data, "anonymous"), "'anonymous' is true or false")
+        anonymous = True
+    visibility = Visibility.AFTER_CLOSE
+    if "results" in data:
+        try:
+            visibility = Visibility(str(data["results"]))
+        except ValueError:
+            reader.problem(
+                reader.line_of(data, "results"),
+                f"'results' is live, after_close or staff, not {data['results']!r}",
+            )
+    remind = data.get("reminder_hours_before_close")
+    if remind is not None and (
+        isinstance(remind, bool)
+        or not isinstance(remind, int)
+        or not 1 <= remind <= REMIND_HOURS_MAX
+    ):
+        reader.problem(
+            reader.line_of(data, "reminder_hours_before_close"),
+            f"'reminder_hours_before_close' is a whole number of hours, 1 to {REMIND_HOURS_MAX}",
+        )
+        remind = None
+
+    questions = _questions(reader, data)
+    if reader.problems:
+        raise SurveyFileError(reader.problems)
+    assert title is not None and closes_at is not None
+    return SurveySpec(
+        title=title,
+        description=description,
+        unit_slugs=units,
+        locality_names=localities,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        anonymous=anonymous,
+        visibility=visibility,
+        remind_hours=remind,
+        questions=questions,
+    )
+
+
+def _audience(
+    reader: _Reader, data: dict[str, Any]
+) -> tuple[list[tuple[str, int]] | None, list[tuple[str, int]] | None]:
+    raw = data.get("audience", "all")
+    line = reader.line_of(data, "audience")
+    if raw == "all":
+        return None, None
+    message = "'audience' is all, or units: [slug, ...] and/or localities: [unit slug/name, ...]"
+    if not isinstance(raw, dict) or not raw or set(raw) - {"units", "localities"}:
+        reader.problem(line, message)
+        return None, None
+    found: list[list[tuple[str, int]] | None] = []
+    for key in ("units", "localities"):
+        items = raw.get(key)
+        if items is None:
+            found.append(None)
+            continue
+        if isinstance(items, str):
+            items = [items]
+        if not isinstance(items, list) or not items:
+            reader.problem(reader.line_of(raw, key), f"'{key}' is a list, e.g. [alsviku, annas]")
+            found.append(None)
+            continue
+        found.append([(str(item).strip(), reader.line_of(raw, key)) for item in items])
+    return found[0], found[1]
+
+
+def _questions(reader: _Reader, data: dict[str, Any]) -> list[QuestionSpec]:
+    raw = data.get("questions")
+    if not isinstance(raw, list) or not raw:
+        reader.problem(
+            reader.line_of(data, "questions") if "questions" in data else 1,
+            "'questions' is missing or empty: list at least one question",
+        )
+        return []
+    if len(raw) > QUESTIONS_MAX:
+        reader.problem(reader.line_of(data, "questions"), f"at most {QUESTIONS_MAX} questions")
+    specs: list[QuestionSpec] = []
+    keys: dict[str, int] = {}
+    for index, item in enumerate(raw):
+        number = index + 1
+        if not isinstance(item, dict):
+            reader.problem(
+                reader.line_of(data, "questions"), "a question needs type: and text:", number
+            )
+            continue
+        spec = _question(reader, item, number, specs, keys)
+        if spec is not None:
+            specs.append(spec)
+            if item.get("key") is not None:
+                keys[str(item["key"])] = len(specs) - 1
+    return specs
+
+
+def _question(
+    reader: _Reader,
+    item: dict[str, Any],
+    number: int,
+    earlier: list[QuestionSpec],
+    keys: dict[str, int],
+) -> QuestionSpec | None:
+    line = reader.line_of(item)
+    reader.unknown_keys(item, QUESTION_KEYS, number)
+    try:
+        kind = QuestionKind(str(item.get("type")))
+    except ValueError:
+        reader.problem(
+            reader.line_of(item, "type"),
+            f"'type' is single, multiple, scale, yesno or text, not {item.get('type')!r}",
+            number,
+        )
+        return None
+    texts = (
+        reader.texts(item, "text", limit=QUESTION_MAX, question=number) if "text" in item else None
+    )
+    if "text" not in item:
+        reader.problem(line, "'text' (the question) is missing", number)
+    required = item.get("required", True)
+    if not isinstance(required, bool):
+        reader.problem(reader.line_of(item, "required"), "'required' is true or false", number)
+        required = True
+    spec = QuestionSpec(kind=kind, texts=texts or {"lv": ""}, required=required)
+    allowed = {
+        QuestionKind.SINGLE: {"options"},
+        QuestionKind.MULTIPLE: {"options", "max"},
+        QuestionKind.SCALE: {"scale", "low", "high"},
+        QuestionKind.YESNO: set(),
+        QuestionKind.TEXT: {"max_length"},
+    }[kind]
+    for key in ("options", "max", "scale", "low", "high", "max_length"):
+        if key in item and key not in allowed:
+            reader.problem(
+                reader.line_of(item, key),
+                f"'{key}' does not go with a {kind.value} question",
+                number,
+            )
+    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        options = item.get("options")
+        if not isinstance(options, list) or not OPTIONS_MIN <= len(options) <= OPTIONS_MAX:
+            reader.problem(
+                reader.line_of(item, "options") if "options" in item else line,
+                f"a {kind.value} question needs {OPTIONS_MIN} to {OPTIONS_MAX} options",
+                number,
+            )
+        else:
+            for option in options:
+                text = reader.texts(
+                    item, "options", limit=OPTION_MAX, question=number, value=option
+                )
+                if text is not None:
+                    spec.options.append(text)
+            labels = [option["lv"].casefold() for option in spec.options]
+            if len(set(labels)) != len(labels):
+                reader.problem(reader.line_of(item, "options"), "two options are the same", number)
+    if kind is QuestionKind.MULTIPLE:
+        maximum = item.get("max", len(spec.options) or OPTIONS_MAX)
+        if isinstance(maximum, bool) or not isinstance(maximum, int) or maximum < 1:
+            reader.problem(
+                reader.line_of(item, "max"), "'max' is a whole number, 1 or more", number
+            )
+        elif spec.options and maximum > len(spec.options):
+            reader.problem(
+                reader.line_of(item, "max"),
+                f"'max' is {maximum} but there are only {len(spec.options)} options",
+                number,
+            )
+        else:
+            spec.max_choices = maximum
+    if kind is QuestionKind.YESNO:
+        spec.options = [dict(YES), dict(NO)]
+    if kind is QuestionKind.SCALE:
+        scale = item.get("scale", 5)
+        if scale not in SCALES or isinstance(scale, bool):
+            reader.problem(
+                reader.line_of(item, "scale"),
+                f"'scale' is 5 (1-5) or 10 (1-10), not {scale!r}",
+                number,
+            )
+        else:
+            spec.scale_max = scale
+        for end in ("low", "high"):
+            if end not in item:
+                reader.problem(
+                    line,
+                    f"a scale needs '{end}': what {'1' if end == 'low' else 'the top'} means",
+                    number,
+                )
+        spec.low = (
+            reader.texts(item, "low", limit=OPTION_MAX, question=number) if "low" in item else None
+        )
+        spec.high = (
+            reader.texts(item, "high", limit=OPTION_MAX, question=number)
+            if "high" in item
+            else None
+        )
+    if kind is QuestionKind.TEXT:
+        length = item.get("max_length", TEXT_LENGTH_DEFAULT)
+        if (
+            isinstance(length, bool)
+            or not isinstance(length, int)
+            or not 1 <= length <= TEXT_ANSWER_MAX
+        ):
+            reader.problem(
+                reader.line_of(item, "max_length"),
+                f"'max_length' is a number of characters, 1 to {TEXT_ANSWER_MAX}",
+                number,
+            )
+        else:
+            spec.max_length = length
+    if "show_if" in item:
+        spec.show_if = _show_if(reader, item, number, earlier, keys)
+    return spec
+
+
+def _show_if(
+    reader: _Reader,
+    item: dict[str, Any],
+    number: int,
+    earlier: list[QuestionSpec],
+    keys: dict[str, int],
+) -> tuple[int, int] | None:
+    raw = item["show_if"]
+    line = reader.line_of(item, "show_if")
+    if not isinstance(raw, dict) or set(raw) != {"question", "answer"}:
+        reader.problem(line, "'show_if' is {question: <key or number>, answer: <option>}", number)
+        return None
+    target = raw["question"]
+    if isinstance(target, int) and not isinstance(target, bool):
+        index = target - 1
+    else:
+        index = keys.get(str(target), -1)
+    if not 0 <= index < len(earlier) or index >= number - 1:
+        reader.problem(line, f"'show_if' must name an earlier question, not {target!r}", number)
+        return None
+    condition = earlier[index]
+    if condition.kind not in (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.YESNO):
+        reader.problem(
+            line, "'show_if' can depend only on a single, multiple or yesno question", number
+        )
+        return None
+    answer = raw["answer"]
+    if isinstance(answer, bool):
+        answer = "Jā" if answer else "Nē"
+    if isinstance(answer, int) and 1 <= answer <= len(condition.options):
+        return index, answer - 1
+    wanted = str(answer).strip().casefold()
+    aliases = (
+        {"yes": "jā", "no": "nē", "ja": "jā", "ne": "nē"}
+        if condition.kind is QuestionKind.YESNO
+        else {}
+    )
+    wanted = aliases.get(wanted, wanted)
+    for position, option in enumerate(condition.options):
+        if option["lv"].casefold() == wanted:
+            return index, position
+    reader.problem(line, f"'show_if': the earlier question has no option {raw['answer']!r}", number)
+    return None
+
+
+def _options_of(item: QuestionSpec) -> list[dict[str, str]]:
+    """A scale's values are stored as options 1..N, so that answers are counted alike."""
+    if item.kind is QuestionKind.SCALE:
+        return [{"lv": str(value)} for value in range(1, (item.scale_max or 5) + 1)]
+    return item.options
+
+
+@dataclass
+class Audience:
+    unit_ids: list[int] | None
+    locality_ids: list[int] | None
+
+
+async def resolve_audience(session: AsyncSession, spec: SurveySpec, *, name: str) -> Audience:
+    """Turn unit slugs and `unit/locality` names into ids; unknown ones are problems."""
+    problems: list[str] = []
+    unit_ids: list[int] | None = None
+    locality_ids: list[int] | None = None
+    if spec.unit_slugs is not None:
+        unit_ids = []
+        for slug, line in spec.unit_slugs:
+            unit = await unit_by_slug(session, slug.casefold())
+            if unit is None:
+                problems.append(f"{name}, line {line}: no unit {slug!r} (see `padome units list`)")
+            else:
+                unit_ids.append(unit.id)
+    if spec.locality_names is not None:
+        locality_ids = []
+        for text, line in spec.locality_names:
+            slug, _, locality_name = text.partition("/")
+            unit = await unit_by_slug(session, slug.strip().casefold())
+            found = None
+            if unit is not None:
+                for locality in await list_localities(session, unit.id):
+                    if locality.name.casefold() == locality_name.strip().casefold():
+                        found = locality
+            if found is None:
+                problems.append(
+                    f"{name}, line {line}: no locality {text!r} "
+                    "(write unit slug/name; see `padome localities list`)"
+                )
+            else:
+                locality_ids.append(found.id)
+    if problems:
+        raise SurveyFileError(problems)
+    return Audience(unit_ids, locality_ids)
+
+
+async def create_survey(
+    session: AsyncSession,
+    *,
+    spec: SurveySpec,
+    audience: Audience,
+    now: datetime,
+    kind: Kind = Kind.SURVEY,
+    created_by_id: int | None = None,
+) -> Survey:
+    """Store a checked survey as scheduled; the scheduler opens it at its time."""
+    opens_at = spec.opens_at or now
+    if spec.closes_at <= now:
+        raise ValueError("the closing time has already passed")
+    if opens_at < now - timedelta(minutes=1):
+        opens_at = now
+    survey = Survey(
+        kind=kind.value,
+        title=spec.title,
+        description=spec.description,
+        unit_ids=audience.unit_ids,
+        locality_ids=audience.locality_ids,
+        anonymous=spec.anonymous,
+        visibility=spec.visibility.value,
+        remind_hours=spec.remind_hours,
+        status=Status.SCHEDULED.value,
+        opens_at=opens_at,
+        closes_at=spec.closes_at,
+        created_by_id=created_by_id,
+        created_at=now,
+    )
+    session.add(survey)
+    await session.flush()
+    stored: list[Question] = []
+    for position, item in enumerate(spec.questions, start=1):
+        question = Question(
+            survey_id=survey.id,
+            position=position,
+            kind=item.kind.value,
+            texts=item.texts,
+            required=item.required,
+            max_choices=item.max_choices,
+            scale_max=item.scale_max,
+            max_length=item.max_length,
+            low_texts=item.low,
+            high_texts=item.high,
+            options=[
+                Option(position=number, texts=texts)
+                for number, texts in enumerate(_options_of(item), start=1)
+            ],
+        )
+        session.add(question)
+        await session.flush()
+        if item.show_if is not None:
+            condition_index, option_index = item.show_if
+            question.show_if_option_id = stored[condition_index].options[option_index].id
+        stored.append(question)
+    await session.flush()
+    await session.refresh(survey, ["questions"])
+    return survey

@@ -1,0 +1,608 @@
+"""Surveys end to end: made from a file or in chat, opened and closed by the scheduler,
+answered over the fake Telegram Bot API, counted with paper answers, shown and exported."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import load_workbook
+from sqlalchemy import func, inspect, select, update
+
+from models.audit import audit_entries
+from models.base import utcnow
+from models.residents import Identity, Resident
+from models.roles import Role, grant_role
+from models.survey_file import create_survey, parse_survey_file, resolve_audience
+from models.surveys import (
+    AlreadyAnswered,
+    Answer,
+    Option,
+    Participation,
+    Question,
+    Response,
+    ResponseStatus,
+    Status,
+    Survey,
+    get_survey,
+    record_answer,
+    send_response,
+    start_response,
+)
+from models.territory import unit_by_slug
+from tests.fakes.telegram_api import FakeTelegramAPI, payloads
+from tests.telegram import RunningBot, fake_telegram_api
+from tests.test_broadcasts import CHAIR, has_text, running, texts_to
+from tests.test_console import run_padome
+
+ANNA, BERTA = 1001, 1002
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "survey.yaml"
+REPRESENTATIVE = 901
+
+SURVEY = """
+title: Ceļi un ietves
+description: Padome vēlas zināt, kuri ceļi jāsakārto vispirms.
+audience: {audience}
+closes: 01.12.2099 18:00
+anonymous: {anonymous}
+results: {results}
+questions:
+  - key: state
+    type: single
+    text: {{lv: "Kā vērtējat ceļus?", en: "How are the roads?"}}
+    options:
+      - {{lv: "Labi", en: "Good"}}
+      - {{lv: "Slikti", en: "Bad"}}
+  - type: text
+    text: {{lv: "Kurš ceļš jāsakārto?", en: "Which road first?"}}
+    max_length: 50
+    show_if: {{question: state, answer: Slikti}}
+  - type: multiple
+    text: {{lv: "Kas ir svarīgākais?", en: "What matters most?"}}
+    max: 2
+    options: [Bedres, Ietves, Apgaismojums]
+  - type: scale
+    text: {{lv: "Cik droši jūtaties?", en: "How safe do you feel?"}}
+    scale: 5
+    low: {{lv: "Nedroši", en: "unsafe"}}
+    high: {{lv: "Droši", en: "safe"}}
+  - type: yesno
+    text: {{lv: "Vai nāksiet talkā?", en: "Will you join the clean-up?"}}
+    required: false
+"""
+
+
+def survey_yaml(
+    *, audience: str = "all", anonymous: bool = True, results: str = "after_close"
+) -> str:
+    return SURVEY.format(
+        audience=audience, anonymous="true" if anonymous else "false", results=results
+    )
+
+
+async def make_survey(bot: RunningBot, text: str, **changes: Any) -> int:
+    """Store a survey from YAML as the CLI does, due to open at once."""
+    spec = parse_survey_file(text, name="survey.yaml", timezone=bot.settings.tz)
+    async with bot.app.sessionmaker() as session, session.begin():
+        audience = await resolve_audience(session, spec, name="survey.yaml")
+        survey = await create_survey(session, spec=spec, audience=audience, now=utcnow())
+        for key, value in changes.items():
+            setattr(survey, key, value)
+        return survey.id
+
+
+async def until_survey(bot: RunningBot, survey_id: int, status: str) -> Survey:
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        async with bot.app.sessionmaker() as session:
+            survey = await get_survey(session, survey_id)
+            assert survey is not None
+            if survey.status == status:
+                return survey
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"survey {survey_id} is still {survey.status}")
+        await asyncio.sleep(0.05)
+
+
+async def set_times(bot: RunningBot, survey_id: int, **times: Any) -> None:
+    async with bot.app.sessionmaker() as session, session.begin():
+        await session.execute(update(Survey).where(Survey.id == survey_id).values(**times))
+
+
+async def invited(api: FakeTelegramAPI, chat: int, survey_id: int) -> dict[str, Any]:
+    messages = await api.wait_for(
+        chat_id=chat,
+        predicate=lambda ms: any(f"survey:open:{survey_id}" in payloads(m) for m in ms),
+    )
+    return next(m for m in messages if f"survey:open:{survey_id}" in payloads(m))
+
+
+def option(message: dict[str, Any], label: str) -> str:
+    """The payload of the button whose label ends with `label` (a ✓ may precede it)."""
+    for row in message["buttons"]:
+        for button in row:
+            if button["text"].removeprefix("✓ ") == label:
+                return button["callback_data"]
+    raise AssertionError(f"no button {label!r} in {message['buttons']}")
+
+
+async def resident_id(bot: RunningBot, chat: int) -> int:
+    async with bot.app.sessionmaker() as session:
+        identity = (
+            await session.scalars(select(Identity).where(Identity.external_id == str(chat)))
+        ).one()
+        return identity.resident_id
+
+
+async def count(bot: RunningBot, model: type, *where: Any) -> int:
+    async with bot.app.sessionmaker() as session:
+        query = select(func.count()).select_from(model)
+        if where:
+            query = query.where(*where)
+        return int(await session.scalar(query) or 0)
+
+
+async def scale_answers(bot: RunningBot) -> list[int]:
+    """The values chosen on scale questions, as stored."""
+    async with bot.app.sessionmaker() as session:
+        result = await session.scalars(
+            select(Option.position)
+            .join(Answer, Answer.option_id == Option.id)
+            .join(Question, Question.id == Option.question_id)
+            .where(Question.kind == "scale")
+        )
+        return list(result)
+
+
+async def answer_all(bot: RunningBot, chat: int, survey_id: int, *, road: str = "Good") -> None:
+    """Answer every question with buttons and send."""
+    [_, first] = await bot.press(chat, f"survey:open:{survey_id}", replies=2)
+    [nxt] = await bot.press(chat, option(first, road))
+    if road == "Bad":
+        [nxt] = await bot.send(chat, "Dzirnavu iela")
+    await bot.press(chat, option(nxt, "Bedres"))
+    [done] = await bot.press(chat, option(nxt, "Ietves"))
+    [scale] = await bot.press(chat, option(done, "Done"))
+    [yesno] = await bot.press(chat, option(scale, "4"))
+    await bot.press(chat, option(yesno, "Yes"))
+    await bot.press(chat, f"survey:send:{survey_id}")
+
+
+# --------------------------------------------------------------------------- from a file
+
+
+async def test_survey_from_file_opens_on_time_invites_and_closes(
+    database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "survey.yaml"
+    path.write_text(survey_yaml(audience="{units: [alsviku]}"), encoding="utf-8")
+    later = (
+        (utcnow() + timedelta(days=3))
+        .astimezone(ZoneInfo("Europe/Riga"))
+        .strftime("%d.%m.%Y %H:%M")
+    )
+    text = path.read_text(encoding="utf-8").replace("closes:", f"opens: {later}\ncloses:")
+    path.write_text(text, encoding="utf-8")
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(ANNA, language="en", unit="alsviku")
+        await bot.onboard(BERTA, language="en", unit="annas")
+        created = await asyncio.to_thread(
+            run_padome,
+            ["surveys", "create", str(path)],
+            stdin="",
+            database_url=database_url,
+            cwd=tmp_path,
+        )
+        assert created.returncode == 0, created.stderr
+        assert 'Survey #1 "Ceļi un ietves" scheduled: 5 questions' in created.stdout
+        await asyncio.sleep(0.3)  # a few scheduler ticks: not due yet
+        async with bot.app.sessionmaker() as session:
+            survey = await get_survey(session, 1)
+        assert survey is not None and survey.status == Status.SCHEDULED.value
+        assert not any("survey:open:1" in payloads(m) for m in api.messages_to(ANNA))
+
+        await set_times(bot, 1, opens_at=utcnow())
+        invitation = await invited(api, ANNA, 1)
+        assert invitation["text"].startswith("Message from the residents' council")
+        assert "A survey of the residents' council: Ceļi un ietves" in invitation["text"]
+        assert "The results are advisory" in invitation["text"]
+        assert invitation["buttons"][0][0]["text"] == "Answer the survey"
+        await until_survey(bot, 1, Status.OPEN.value)
+        assert not any("survey:open:1" in payloads(m) for m in api.messages_to(BERTA))
+
+        [listed] = await bot.send(ANNA, "/surveys")
+        assert "Ceļi un ietves" in listed["text"] and "survey:open:1" in payloads(listed)
+        [_, first] = await bot.press(ANNA, "survey:open:1", replies=2)
+
+        await set_times(bot, 1, closes_at=utcnow())
+        await until_survey(bot, 1, Status.CLOSED.value)
+        [refused] = await bot.press(ANNA, option(first, "Good"))
+        assert "This survey closed on" in refused["text"]
+        [refused] = await bot.press(ANNA, "survey:send:1")
+        assert "answers are no longer taken" in refused["text"]
+        assert await count(bot, Answer) == 0
+
+        def padome(*args: str) -> str:
+            done = run_padome(list(args), stdin="", database_url=database_url, cwd=tmp_path)
+            assert done.returncode == 0, done.stderr
+            return done.stdout
+
+        listed = await asyncio.to_thread(padome, "surveys", "list")
+        assert "closed" in listed and "Ceļi un" in listed  # a narrow table wraps
+        shown = await asyncio.to_thread(padome, "surveys", "show", "1")
+        assert shown.startswith("Rezultāti: Ceļi un ietves\n0 atbilžu")
+
+
+async def test_a_survey_file_with_mistakes_is_refused_naming_line_and_question(
+    database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "survey.yaml"
+    path.write_text(
+        survey_yaml()
+        .replace("scale: 5", "scale: 7")
+        .replace("answer: Slikti", "answer: Varbūt")
+        .replace("audience: all", "audience: {units: [nekur]}"),
+        encoding="utf-8",
+    )
+    result = run_padome(
+        ["surveys", "create", str(path)], stdin="", database_url=database_url, cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "survey.yaml, line 18 (question 2): 'show_if': the earlier question has no option" in (
+        result.stderr
+    )
+    assert "line 25 (question 4): 'scale' is 5 (1-5) or 10 (1-10), not 7" in result.stderr
+    path.write_text(survey_yaml().replace("audience: all", "audience: {units: [nekur]}"))
+    result = run_padome(
+        ["surveys", "create", str(path)], stdin="", database_url=database_url, cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "survey.yaml, line 4: no unit 'nekur'" in result.stderr
+    example = EXAMPLE
+    checked = run_padome(
+        ["surveys", "create", str(example), "--check"],
+        stdin="",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "survey.yaml is fine: 6 questions." in checked.stdout
+
+
+# --------------------------------------------------------------------------- answering
+
+
+async def test_answering_with_back_conditional_resume_and_change(database_url: str) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(ANNA, language="lv")
+        survey_id = await make_survey(bot, survey_yaml(anonymous=False))
+        await invited(api, ANNA, survey_id)
+
+        intro, first = await bot.press(ANNA, f"survey:open:{survey_id}", replies=2)
+        assert "5 jautājumi" in intro["text"]
+        assert first["text"].startswith("Jautājums 1 no 4")
+        # "Slikti" brings in the conditional question
+        [conditional] = await bot.press(ANNA, option(first, "Slikti"))
+        assert conditional["text"].startswith("Jautājums 2 no 5")
+        assert "Kurš ceļš jāsakārto?" in conditional["text"]
+        too_long, _ = await bot.send(ANNA, "x" * 60, replies=2)
+        assert "50" in too_long["text"]
+        # back: the first question again, the answer marked
+        [again] = await bot.press(ANNA, option(conditional, "« Atpakaļ"))
+        assert "✓ Slikti" in [b["text"] for row in again["buttons"] for b in row]
+        # "Labi" drops the conditional question
+        [multiple] = await bot.press(ANNA, option(again, "Labi"))
+        assert multiple["text"].startswith("Jautājums 2 no 4")
+        await bot.press(ANNA, option(multiple, "Bedres"))
+        # stop here, come back later: /surveys offers to continue where it stopped
+        [listed] = await bot.send(ANNA, "/surveys")
+        assert f"survey:open:{survey_id}" in payloads(listed)
+        _, resumed = await bot.press(ANNA, f"survey:open:{survey_id}", replies=2)
+        assert resumed["text"].startswith("Jautājums 2 no 4")
+        assert "✓ Bedres" in [b["text"] for row in resumed["buttons"] for b in row]
+        [scale] = await bot.press(ANNA, option(resumed, "Gatavs"))
+        assert "1 nozīmē Nedroši, 5 nozīmē Droši." in scale["text"]
+        [yesno] = await bot.press(ANNA, option(scale, "2"))
+        [review] = await bot.press(ANNA, option(yesno, "Izlaist"))
+        assert "(izlaists)" in review["text"]
+        [sent] = await bot.press(ANNA, f"survey:send:{survey_id}")
+        assert "Paldies" in sent["text"]
+
+        anna = await resident_id(bot, ANNA)
+        async with bot.app.sessionmaker() as session:
+            response = await session.scalar(select(Response))
+            assert response is not None and response.status == ResponseStatus.SENT.value
+            assert response.resident_id == anna
+        assert await scale_answers(bot) == [2]
+
+        # change until closing
+        [mine] = await bot.press(ANNA, f"survey:open:{survey_id}")
+        assert "Bedres" in mine["text"]
+        [first] = await bot.press(ANNA, f"survey:change:{survey_id}")
+        [multiple] = await bot.press(ANNA, option(first, "Labi"))
+        [scale] = await bot.press(ANNA, option(multiple, "Gatavs"))
+        [yesno] = await bot.press(ANNA, option(scale, "5"))
+        [review] = await bot.press(ANNA, option(yesno, "Jā"))
+        await bot.press(ANNA, f"survey:send:{survey_id}")
+        assert await scale_answers(bot) == [5]
+        assert await count(bot, Response) == 1
+
+
+async def test_typed_numbers_answer_like_buttons(database_url: str) -> None:
+    """On a channel without buttons the same flow works with numbered options."""
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(ANNA, language="en")
+        survey_id = await make_survey(bot, survey_yaml())
+        await invited(api, ANNA, survey_id)
+        await bot.press(ANNA, f"survey:open:{survey_id}", replies=2)
+        [multiple] = await bot.send(ANNA, "1")  # Good
+        assert multiple["text"].startswith("Question 2 of 4")
+        [hint, same] = await bot.send(ANNA, "something else", replies=2)
+        assert hint["text"] == "Please tap one of the buttons, or type its number."
+        assert same["text"] == multiple["text"]
+
+
+# --------------------------------------------------------------------------- one response each
+
+
+async def test_concurrent_submissions_leave_one_response(database_url: str) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(ANNA, language="en")
+        survey_id = await make_survey(bot, survey_yaml())
+        await invited(api, ANNA, survey_id)
+        anna = await resident_id(bot, ANNA)
+
+        async def attempt() -> str:
+            try:
+                async with bot.app.sessionmaker() as session, session.begin():
+                    survey = await get_survey(session, survey_id)
+                    resident = await session.get(Resident, anna)
+                    assert survey is not None and resident is not None
+                    response = await start_response(session, survey=survey, resident=resident)
+                    first = survey.questions[0]
+                    record_answer(response, first, {"o": [first.options[0].id]})
+                    for question in survey.questions[2:4]:
+                        if question.options:
+                            record_answer(response, question, {"o": [question.options[0].id]})
+                        else:
+                            record_answer(response, question, {"v": 3})
+                    await send_response(
+                        session, survey=survey, response=response, resident=resident, now=utcnow()
+                    )
+                return "sent"
+            except AlreadyAnswered:
+                return "refused"
+
+        outcomes = await asyncio.gather(*(attempt() for _ in range(50)), return_exceptions=True)
+        assert outcomes.count("sent") == 1, outcomes
+        assert all(outcome in ("sent", "refused") for outcome in outcomes), outcomes
+        assert await count(bot, Participation) == 1
+        assert await count(bot, Response) == 1
+        assert await count(bot, Answer) == 4  # single, multiple and its respondent row, scale
+
+        # pressing Send twice in a row in chat changes nothing either
+        [again] = await bot.press(ANNA, f"survey:send:{survey_id}")
+        assert again["text"].startswith("You have already sent your answers")
+        assert await count(bot, Response) == 1
+
+
+async def test_anonymous_answers_carry_no_link_to_the_person(database_url: str) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(ANNA, language="en")
+        survey_id = await make_survey(bot, survey_yaml(anonymous=True))
+        await invited(api, ANNA, survey_id)
+        await answer_all(bot, ANNA, survey_id, road="Bad")
+        async with bot.app.sessionmaker() as session:
+            columns = await session.run_sync(
+                lambda sync: {
+                    c["name"] for c in inspect(sync.connection()).get_columns("survey_answers")
+                }
+            )
+            [response] = list(await session.scalars(select(Response)))
+            participants = list(await session.scalars(select(Participation.resident_id)))
+        assert "resident_id" not in columns
+        assert response.resident_id is None and response.sent_at is None and response.draft == {}
+        assert participants == [await resident_id(bot, ANNA)]
+        assert await count(bot, Answer) == 7  # road, text, two options and respondent, scale, yes
+        [again] = await bot.press(ANNA, f"survey:open:{survey_id}")
+        assert again["text"] == "You have already sent your answers to this survey. Thank you!"
+
+
+# --------------------------------------------------------------------------- paper, results
+
+
+async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(CHAIR, language="en")  # an admin by ADMINS
+        await bot.onboard(ANNA, language="en")
+        survey_id = await make_survey(bot, survey_yaml())
+        await invited(api, ANNA, survey_id)
+        await answer_all(bot, ANNA, survey_id)
+
+        # a resident may not enter paper questionnaires or export
+        [refused] = await bot.press(ANNA, f"survey:paper:{survey_id}")
+        assert refused["text"] == "Sorry, you are not allowed to do that."
+        [refused] = await bot.press(ANNA, f"survey:x:{survey_id}:xlsx")
+        assert refused["text"] == "Sorry, you are not allowed to do that."
+
+        [units] = await bot.press(CHAIR, f"survey:paper:{survey_id}")
+        [first] = await bot.press(CHAIR, option(units, "Annas pagasts"))
+        assert first["text"].startswith("Paper questionnaire\nQuestion 1 of 4")
+        await bot.press(CHAIR, option(first, "Bad"))
+        [multiple] = await bot.send(CHAIR, "Stacijas iela")
+        [multiple] = await bot.press(CHAIR, option(multiple, "Apgaismojums"))
+        [scale] = await bot.press(CHAIR, option(multiple, "Done"))
+        [yesno] = await bot.press(CHAIR, option(scale, "1"))
+        [review] = await bot.press(CHAIR, option(yesno, "No"))
+        [saved] = await bot.press(CHAIR, option(review, "Save the questionnaire"))
+        assert saved["text"] == "The paper questionnaire is saved and counted."
+
+        text, chart = await bot.press(CHAIR, f"survey:r:{survey_id}", replies=2)
+        assert "2 responses (on paper: 1)" in text["text"]
+        assert "• Good: 1 (50 %)" in text["text"]
+        assert "• Bad: 1 (50 %) on paper: 1" in text["text"]
+        assert "Stacijas iela (paper)" in text["text"]
+        assert "Annas pagasts: 0 of 0 (0 %), on paper: 1" in text["text"]
+        assert "Alsviķu pagasts: 1 of 2 (50 %)" in text["text"]  # the chair and Anna
+        assert "advisory" in text["text"]
+        assert chart["method"] == "sendPhoto"
+        assert chart["photo"]["content"].startswith(b"\x89PNG")
+
+        _, xlsx = await bot.press(CHAIR, f"survey:x:{survey_id}:xlsx", replies=2)
+        workbook = load_workbook(io.BytesIO(xlsx["document"]["content"]))
+        assert workbook.sheetnames == [
+            "Results",
+            "By parish or town",
+            "Response rate",
+            "Free-text answers",
+        ]
+        rows = list(workbook["Results"].iter_rows(values_only=True))
+        assert ("#", "Question", "Answer", "Responses", "%", "Of them on paper") == rows[0]
+        assert (1, "How are the roads?", "Bad", 1, 50.0, 1) in rows
+        texts = list(workbook["Free-text answers"].iter_rows(values_only=True))
+        assert (2, "Which road first?", "Annas pagasts", "paper", "Stacijas iela") in texts
+        _, table = await bot.press(CHAIR, f"survey:x:{survey_id}:csv", replies=2)
+        parsed = list(csv.reader(io.StringIO(table["document"]["content"].decode("utf-8-sig"))))
+        assert parsed[0] == ["#", "Question", "Answer", "Parish or town", "Responses", "%"]
+        assert ["1", "How are the roads?", "Good", "All", "1", "50.0"] in parsed
+
+        exported = await asyncio.to_thread(
+            run_padome,
+            ["surveys", "export", str(survey_id), "--format", "xlsx", "--output", "r.xlsx"],
+            stdin="",
+            database_url=database_url,
+            cwd=tmp_path,
+        )
+        assert exported.returncode == 0, exported.stderr
+        sheet = load_workbook(tmp_path / "r.xlsx")["Rezultāti"]
+        assert next(sheet.iter_rows(values_only=True))[1] == "Jautājums"
+
+
+async def test_results_visibility_for_residents(database_url: str) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(ANNA, language="en")
+        staff_only = await make_survey(bot, survey_yaml(results="staff"))
+        after = await make_survey(bot, survey_yaml(results="after_close"))
+        live = await make_survey(bot, survey_yaml(results="live"))
+        for survey_id in (staff_only, after, live):
+            await invited(api, ANNA, survey_id)
+
+        [hidden] = await bot.press(ANNA, f"survey:r:{staff_only}")
+        assert hidden["text"].startswith("The results of this survey are for the council only.")
+        [later] = await bot.press(ANNA, f"survey:r:{after}")
+        assert later["text"].startswith("The results will be shown after the survey closes")
+        text, chart = await bot.press(ANNA, f"survey:r:{live}", replies=2)
+        assert text["text"].startswith("Results: Ceļi un ietves")
+        assert "by parish or town" not in text["text"]  # the breakdown is for staff
+        assert chart["photo"]["content"].startswith(b"\x89PNG")
+
+        await set_times(bot, after, closes_at=utcnow())
+        await set_times(bot, staff_only, closes_at=utcnow())
+        await until_survey(bot, after, Status.CLOSED.value)
+        await until_survey(bot, staff_only, Status.CLOSED.value)
+        text, _ = await bot.press(ANNA, f"survey:r:{after}", replies=2)
+        assert text["text"].startswith("Results: Ceļi un ietves")
+        [hidden] = await bot.press(ANNA, f"survey:r:{staff_only}")
+        assert hidden["text"].startswith("The results of this survey are for the council only.")
+
+
+# --------------------------------------------------------------------------- quick polls
+
+
+async def test_representative_runs_a_quick_poll_for_their_unit_only(database_url: str) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(REPRESENTATIVE, language="en", unit="alsviku")
+        await bot.onboard(ANNA, language="en", unit="alsviku")
+        await bot.onboard(BERTA, language="en", unit="annas")
+        [refused] = await bot.send(ANNA, "/poll")
+        assert refused["text"] == "Sorry, you are not allowed to do that."
+        async with bot.app.sessionmaker() as session, session.begin():
+            identity = (
+                await session.scalars(select(Identity).where(Identity.external_id == "901"))
+            ).one()
+            alsviku = await unit_by_slug(session, "alsviku")
+            annas = await unit_by_slug(session, "annas")
+            assert alsviku is not None and annas is not None
+            await grant_role(
+                session, resident=identity.resident, role=Role.REPRESENTATIVE, unit=alsviku
+            )
+
+        await bot.send(REPRESENTATIVE, "/poll")
+        await bot.send(REPRESENTATIVE, "Kad rīkot talku?")
+        [too_few] = await bot.send(REPRESENTATIVE, "Sestdien")
+        assert "2 to 10" in too_few["text"]
+        [audience] = await bot.send(REPRESENTATIVE, "Sestdien; Svētdien; Nākamnedēļ")
+        assert payloads(audience) == [f"poll:to:{alsviku.id}"]
+        for crafted in (f"poll:to:{annas.id}", "poll:to:all"):
+            [refused] = await bot.press(REPRESENTATIVE, crafted)
+            assert refused["text"] == "Sorry, you are not allowed to do that."
+        await bot.press(REPRESENTATIVE, f"poll:to:{alsviku.id}")
+        [preview] = await bot.press(REPRESENTATIVE, "poll:days:3")
+        assert "• Svētdien" in preview["text"]
+        [started] = await bot.press(REPRESENTATIVE, "poll:go")
+        assert "Poll #1 is open" in started["text"]
+
+        invitation = await invited(api, ANNA, 1)
+        assert "A quick poll of the residents' council: Kad rīkot talku?" in invitation["text"]
+        [_, question] = await bot.press(ANNA, "survey:open:1", replies=2)
+        assert question["text"].startswith("Question 1 of 1")
+        await bot.press(ANNA, option(question, "Svētdien"))
+        [thanks] = await bot.press(ANNA, "survey:send:1")
+        assert "survey:r:1" in payloads(thanks)  # a poll's results are live
+        text, _ = await bot.press(REPRESENTATIVE, "survey:r:1", replies=2)
+        assert "• Svētdien: 1 (100 %)" in text["text"]
+        await asyncio.sleep(0.3)
+        assert not any("survey:open:1" in payloads(m) for m in api.messages_to(BERTA))
+        async with bot.app.sessionmaker() as session:
+            refusals = await audit_entries(session, action="refused")
+        assert len(refusals) == 3
+
+
+# --------------------------------------------------------------------------- reminders, erasure
+
+
+async def test_reminder_reaches_only_those_who_have_not_sent(database_url: str) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(ANNA, language="en")
+        await bot.onboard(BERTA, language="en")
+        survey_id = await make_survey(bot, survey_yaml(), remind_hours=2)
+        await invited(api, ANNA, survey_id)
+        await answer_all(bot, ANNA, survey_id)
+        seen = len(api.messages_to(ANNA))
+        await set_times(bot, survey_id, closes_at=utcnow() + timedelta(hours=1))
+        await api.wait_for(chat_id=BERTA, predicate=has_text("A reminder: the survey"))
+        await asyncio.sleep(0.5)
+        assert len(api.messages_to(ANNA)) == seen
+        reminders = [t for t in texts_to(api, BERTA) if t.startswith("A reminder")]
+        assert len(reminders) == 1
+
+
+async def test_forget_unlinks_named_answers_and_removes_free_text(database_url: str) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(ANNA, language="en")
+        survey_id = await make_survey(bot, survey_yaml(anonymous=False))
+        await invited(api, ANNA, survey_id)
+        await answer_all(bot, ANNA, survey_id, road="Bad")
+        _, file = await bot.send(ANNA, "/mydata", replies=2)
+        data = json.loads(file["document"]["content"].decode("utf-8"))
+        assert data["surveys"][0]["answers"][1] == {
+            "question": "Which road first?",
+            "answer": "Dzirnavu iela",
+        }
+        await bot.send(ANNA, "/forget")
+        await bot.press(ANNA, "forget:yes")
+        async with bot.app.sessionmaker() as session:
+            [response] = list(await session.scalars(select(Response)))
+            texts = list(await session.scalars(select(Answer.text).where(Answer.text.is_not(None))))
+        assert response.resident_id is None
+        assert texts == []
+        assert await count(bot, Answer) == 6  # the choices still count, without the person
+        assert await count(bot, Participation) == 0
