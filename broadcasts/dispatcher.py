@@ -51,6 +51,7 @@ from models.broadcasts import (
     delivery_counts,
     due_filter,
 )
+from models.conversations import show_options
 from models.messaging import statuses_of
 from models.residents import Identity, Resident
 from models.roles import load_roles
@@ -483,6 +484,7 @@ class Dispatcher:
             await apply_message_status(
                 session, message_id=early.message_id, status=early.status, error=early.error
             )
+        await self._offer_actions(session, outcomes)
         for channel, chat_id in blocked:
             await session.execute(
                 update(Identity)
@@ -491,6 +493,37 @@ class Dispatcher:
             )
         if any(outcome.retry_in for outcome in outcomes):
             self.wake.set()
+
+    async def _offer_actions(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
+        """A broadcast's button becomes the option its recipients last saw, so that typing
+        its number (on WhatsApp or SMS) presses it as a tap does on Telegram."""
+        reached: dict[tuple[int, str, str], list[str]] = {}
+        for outcome in outcomes:
+            row = outcome.row
+            if row.is_group or outcome.status not in (
+                DeliveryStatus.DELIVERED,
+                DeliveryStatus.SENT,
+            ):
+                continue
+            broadcast = self._broadcasts.get(row.broadcast_id) or await session.get(
+                Broadcast, row.broadcast_id
+            )
+            if broadcast is not None and broadcast.action_label and broadcast.action_payload:
+                key = (row.broadcast_id, row.channel, row.language)
+                reached.setdefault(key, []).append(row.chat_id)
+        for (broadcast_id, channel, language), chat_ids in reached.items():
+            broadcast = self._broadcasts.get(broadcast_id) or await session.get(
+                Broadcast, broadcast_id
+            )
+            assert broadcast is not None
+            assert broadcast.action_label is not None and broadcast.action_payload is not None
+            label = Translator(language, timezone=self.settings.tz)._(broadcast.action_label)
+            await show_options(
+                session,
+                channel=channel,
+                external_ids=chat_ids,
+                options=[[label, broadcast.action_payload]],
+            )
 
     # ------------------------------------------------------------------ the sender's view
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint, bindparam, select
+from sqlalchemy import JSON, String, UniqueConstraint, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,3 +54,16 @@ async def drop_conversation(session: AsyncSession, conversation: Conversation) -
         session.expunge(conversation)
     else:
         await session.delete(conversation)
+
+
+async def show_options(
+    session: AsyncSession, *, channel: str, external_ids: list[str], options: list[list[str]]
+) -> None:
+    """Make `options` the ones last shown to these accounts (a broadcast's button), so that
+    on channels without buttons a typed number presses it."""
+    if external_ids:
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.channel == channel, Conversation.external_id.in_(external_ids))
+            .values(options=options)
+        )

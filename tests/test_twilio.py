@@ -26,6 +26,8 @@ from models.broadcasts import Delivery, DeliveryStatus, Status
 from models.conversations import Conversation
 from models.nominations import create_round, nominate, supporters_of
 from models.residents import Identity, Resident, find_identity
+from models.survey_file import create_survey, parse_survey_file, resolve_audience
+from models.surveys import compute_results, get_survey
 from tests.fakes.telegram_api import payloads
 from tests.fakes.twilio_api import FakeTwilio, SentMessage
 from tests.telegram import fake_telegram_api, polling_bot
@@ -685,3 +687,58 @@ async def stored_in(session: Any, channel: str, phone: str) -> Resident:
     identity = await find_identity(session, channel, phone)
     assert identity is not None
     return identity.resident
+
+
+async def test_a_survey_is_answered_over_whatsapp_and_over_sms(database_url: str) -> None:
+    """Invitation, one question at a time with numbered options, free text typed, sent."""
+    from tests.test_surveys import survey_yaml
+
+    async with running(database_url) as (fake, bot):
+        await onboard(fake, bot, "whatsapp", ANNA)
+        await onboard(fake, bot, "sms", ILZE)
+        spec = parse_survey_file(
+            survey_yaml(anonymous=False), name="survey.yaml", timezone=bot.settings.tz
+        )
+        async with bot.app.sessionmaker() as session, session.begin():
+            audience = await resolve_audience(session, spec, name="survey.yaml")
+            survey = await create_survey(session, spec=spec, audience=audience, now=utcnow())
+            survey_id = survey.id
+        service = bot.app.broadcasting(tick_seconds=0.1)
+        await service.start()
+        try:
+            for phone in (ANNA, ILZE):
+                await fake.wait_until(
+                    lambda phone=phone: (
+                        [m for m in fake.messages_to(phone) if lv("Answer the survey") in m.body]
+                        or None
+                    )
+                )
+            await asyncio.sleep(0.3)  # the invitation's row is recorded with its option
+            for channel, phone in (("whatsapp", ANNA), ("sms", ILZE)):
+                # typing the invitation's number opens the survey
+                first = text_of(await say(fake, bot, channel, phone, "1"))
+                assert lv("Question {n} of {total}", n=1, total=4) in first
+                assert "1) Labi" in first and "2) Slikti" in first
+                # "Slikti" shows the conditional free-text question
+                road = text_of(await say(fake, bot, channel, phone, "slikti"))
+                assert lv("Question {n} of {total}", n=2, total=5) in road
+                await say(fake, bot, channel, phone, "Dzirnavu iela")
+                await say(fake, bot, channel, phone, "Bedres")
+                matters = text_of(await say(fake, bot, channel, phone, "Ietves"))
+                done = next(
+                    line.split(")")[0] for line in matters.split("\n") if line.endswith(lv("Done"))
+                )
+                scale = text_of(await say(fake, bot, channel, phone, done))
+                assert lv("Question {n} of {total}", n=4, total=5) in scale
+                await say(fake, bot, channel, phone, "4")
+                review = text_of(await say(fake, bot, channel, phone, "1"))  # Jā
+                assert lv("Send my answers") in review
+                sent = text_of(await say(fake, bot, channel, phone, lv("Send my answers")))
+                assert sent.startswith(lv("Thank you! Your answers are sent."))
+        finally:
+            await service.stop()
+        async with bot.app.sessionmaker() as session:
+            stored_survey = await get_survey(session, survey_id)
+            assert stored_survey is not None
+            results = await compute_results(session, stored_survey)
+        assert results.responses == 2
