@@ -229,15 +229,8 @@ async def text_written(ctx: Context) -> None:
         else:
             ctx.reply(ctx.t._("Please write the text."))
         return
-    if len(text) > TEXT_MAX:
+    if ctx.too_long(text, TEXT_MAX):
         ctx.set_state("idea.text", **flow)
-        ctx.reply(
-            ctx.t._(
-                "That is too long: at most {limit} characters, please. Yours has {length}.",
-                limit=ctx.t.number(TEXT_MAX),
-                length=ctx.t.number(len(text)),
-            )
-        )
         return
     flow["text"] = text
     if "photo" in flow:

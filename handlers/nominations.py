@@ -462,14 +462,7 @@ async def reason_written(ctx: Context) -> None:
     if not text:
         ctx.reply(ctx.t._("Please write a few words."))
         return
-    if len(text) > REASON_MAX:
-        ctx.reply(
-            ctx.t._(
-                "That is too long: at most {limit} characters, please. You wrote {count}.",
-                limit=ctx.t.number(REASON_MAX),
-                count=ctx.t.number(len(text)),
-            )
-        )
+    if ctx.too_long(text, REASON_MAX):
         return
     item = await _open_round(ctx)
     if item is None:

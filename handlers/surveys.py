@@ -698,14 +698,7 @@ async def text_typed(ctx: Context) -> None:
         ctx.reply(ctx.t._("Please type your answer."))
         _ask(ctx, survey, response, question)
         return
-    if len(text) > limit:
-        ctx.reply(
-            ctx.t._(
-                "That is too long: at most {limit} characters, please. Yours has {length}.",
-                limit=ctx.t.number(limit),
-                length=ctx.t.number(len(text)),
-            )
-        )
+    if ctx.too_long(text, limit):
         _ask(ctx, survey, response, question)
         return
     record_answer(response, question, {"t": text})

@@ -427,9 +427,9 @@ async def test_a_registered_candidate_found_by_phone_consents_before_support(
         [too_long] = await bot.send(ANNA, "ā" * 1001)
         assert (
             lv(
-                "That is too long: at most {limit} characters, please. You wrote {count}.",
+                "That is too long: at most {limit} characters, please. Yours has {length}.",
                 limit=Translator("lv", timezone=RIGA).number(1000),
-                count=Translator("lv", timezone=RIGA).number(1001),
+                length=Translator("lv", timezone=RIGA).number(1001),
             )
             in too_long["text"]
         )

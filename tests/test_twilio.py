@@ -9,7 +9,7 @@ import os
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from bot.channels.sms_text import sms_segments, split_sms
 from bot.i18n import Translator
-from broadcasts.compose import Audience, create_broadcast
 from broadcasts.service import JobContext
 from handlers.nominations import run_rounds
 from models.base import utcnow
@@ -31,7 +30,7 @@ from models.surveys import compute_results, get_survey
 from tests.fakes.telegram_api import payloads
 from tests.fakes.twilio_api import FakeTwilio, SentMessage
 from tests.telegram import fake_telegram_api, polling_bot
-from tests.test_broadcasts import until_status
+from tests.test_broadcasts import broadcasting, schedule, until_status
 from tests.test_console import PADOME
 from tests.twilio import PUBLIC_BASE_URL, TwilioBot, fake_twilio, twilio_bot, twilio_settings
 
@@ -78,6 +77,14 @@ async def onboard(
     await say(fake, bot, channel, phone, "1")
     # by SMS a long reply may come in several messages, cut between words
     return " ".join(message.body for message in await say(fake, bot, channel, phone, unit))
+
+
+async def last_wrote(bot: TwilioBot, phone: str, moment: datetime) -> None:
+    """Make the bot believe this WhatsApp user last wrote at `moment`."""
+    async with bot.app.sessionmaker() as session, session.begin():
+        identity = await find_identity(session, "whatsapp", phone)
+        assert identity is not None
+        identity.last_inbound_at = moment
 
 
 async def until_rows(bot: TwilioBot, broadcast_id: int, expected: dict[str, str]) -> None:
@@ -247,23 +254,9 @@ async def test_a_broadcast_reaches_telegram_whatsapp_and_sms_residents(database_
             await onboard(fake, bot, "sms", ILZE)
             two_days_ago = utcnow() - timedelta(days=2)
             fake.last_inbound[PETERIS] -= 2 * 24 * 3600
-            async with bot.app.sessionmaker() as session, session.begin():
-                identity = await find_identity(session, "whatsapp", PETERIS)
-                assert identity is not None
-                identity.last_inbound_at = two_days_ago
-                broadcast = await create_broadcast(
-                    session,
-                    roles=None,
-                    created_by_id=None,
-                    audience=Audience(),
-                    texts={"lv": "Sapulce piektdien plkst. 18:00."},
-                    due_at=utcnow(),
-                    now=utcnow(),
-                )
-                broadcast_id = broadcast.id
-            service = bot.app.broadcasting(tick_seconds=0.1)
-            await service.start()
-            try:
+            await last_wrote(bot, PETERIS, two_days_ago)
+            broadcast_id = await schedule(bot, texts={"lv": "Sapulce piektdien plkst. 18:00."})
+            async with broadcasting(bot):
                 await until_status(telegram, broadcast_id, Status.DONE.value)
                 # Twilio's status callbacks move the WhatsApp and SMS rows on to delivered
                 await until_rows(
@@ -277,8 +270,6 @@ async def test_a_broadcast_reaches_telegram_whatsapp_and_sms_residents(database_
                     },
                 )
                 rows = await rows_by_chat(bot, broadcast_id)
-            finally:
-                await service.stop()
 
         heading = lv("Message from the residents' council")
         assert telegram.api.messages_to(TELEGRAM_USER)[-1]["text"] == (
@@ -310,24 +301,11 @@ async def test_whatsapp_outside_the_window_without_a_template_is_reported(
         fake.last_inbound[PETERIS] -= 2 * 24 * 3600
         fake.last_inbound[ANNA] -= 2 * 24 * 3600
         fake.unsubscribed.add(ILZE)  # she sent STOP to Twilio itself: 21610
-        async with bot.app.sessionmaker() as session, session.begin():
-            identity = await find_identity(session, "whatsapp", PETERIS)
-            assert identity is not None
-            identity.last_inbound_at = utcnow() - timedelta(days=2)
-            broadcast = await create_broadcast(
-                session,
-                roles=None,
-                created_by_id=None,
-                audience=Audience(),
-                texts={"lv": "Ceļš slēgts."},
-                due_at=utcnow(),
-                now=utcnow(),
-                report_to=("whatsapp", ANNA),
-            )
-            broadcast_id = broadcast.id
-        service = bot.app.broadcasting(tick_seconds=0.1)
-        await service.start()
-        try:
+        await last_wrote(bot, PETERIS, utcnow() - timedelta(days=2))
+        broadcast_id = await schedule(
+            bot, texts={"lv": "Ceļš slēgts."}, report_to=("whatsapp", ANNA)
+        )
+        async with broadcasting(bot):
             await until_rows(
                 bot,
                 broadcast_id,
@@ -341,8 +319,6 @@ async def test_whatsapp_outside_the_window_without_a_template_is_reported(
                 lambda: [m for m in fake.messages_to(ANNA) if broadcast_report_line(m.body)] or None
             )
             rows = await rows_by_chat(bot, broadcast_id)
-        finally:
-            await service.stop()
         assert not [m for m in fake.messages_to(PETERIS) if "Ceļš" in m.body]
         assert rows[PETERIS].status == DeliveryStatus.NEEDS_TEMPLATE.value
         assert rows[ANNA].status == DeliveryStatus.NEEDS_TEMPLATE.value
@@ -370,29 +346,18 @@ async def test_attachments_go_as_media_on_whatsapp_and_as_a_link_by_sms(
     async with running(database_url) as (fake, bot):
         await onboard(fake, bot, "whatsapp", ANNA)
         await onboard(fake, bot, "sms", ILZE)
-        async with bot.app.sessionmaker() as session, session.begin():
-            broadcast = await create_broadcast(
-                session,
-                roles=None,
-                created_by_id=None,
-                audience=Audience(),
-                texts={"lv": "Plakāts pielikumā."},
-                due_at=utcnow(),
-                now=utcnow(),
-                attachment_kind="document",
-                attachment_name="plakats.pdf",
-                attachment=pdf,
-            )
-            broadcast_id = broadcast.id
-        service = bot.app.broadcasting(tick_seconds=0.1)
-        await service.start()
-        try:
+        broadcast_id = await schedule(
+            bot,
+            texts={"lv": "Plakāts pielikumā."},
+            attachment_kind="document",
+            attachment_name="plakats.pdf",
+            attachment=pdf,
+        )
+        async with broadcasting(bot):
             await fake.wait_until(lambda: [m for m in fake.messages_to(ANNA) if m.media] or None)
             await fake.wait_until(
                 lambda: [m for m in fake.messages_to(ILZE) if "plakats.pdf" in m.body] or None
             )
-        finally:
-            await service.stop()
         [media] = [m for m in fake.messages_to(ANNA) if m.media]
         assert media.media == [pdf]  # Twilio fetched the very file from our web app
         [link] = [m for m in fake.messages_to(ILZE) if "plakats.pdf" in m.body]
@@ -406,20 +371,8 @@ async def test_server_errors_and_rate_limits_are_retried(database_url: str) -> N
         await onboard(fake, bot, "sms", ILZE)
         fake.fail_next(ANNA, 500)
         fake.fail_next(ILZE, 429)
-        async with bot.app.sessionmaker() as session, session.begin():
-            broadcast = await create_broadcast(
-                session,
-                roles=None,
-                created_by_id=None,
-                audience=Audience(),
-                texts={"lv": "Rīt talka."},
-                due_at=utcnow(),
-                now=utcnow(),
-            )
-            broadcast_id = broadcast.id
-        service = bot.app.broadcasting(tick_seconds=0.1)
-        await service.start()
-        try:
+        broadcast_id = await schedule(bot, texts={"lv": "Rīt talka."})
+        async with broadcasting(bot):
             for phone in (ANNA, ILZE):
                 await fake.wait_until(
                     lambda phone=phone: (
@@ -427,8 +380,6 @@ async def test_server_errors_and_rate_limits_are_retried(database_url: str) -> N
                     ),
                     timeout=10,
                 )
-        finally:
-            await service.stop()
         assert sorted(fake.refused) == [429, 500]
         for phone in (ANNA, ILZE):
             assert len([m for m in fake.messages_to(phone) if "talka" in m.body]) == 1
@@ -482,23 +433,9 @@ async def test_telegram_and_whatsapp_are_one_resident_after_sharing_the_phone(
                 lv("The council's messages will come on {channel}.", channel="WhatsApp")
             )
 
-            async with bot.app.sessionmaker() as session, session.begin():
-                broadcast = await create_broadcast(
-                    session,
-                    roles=None,
-                    created_by_id=None,
-                    audience=Audience(),
-                    texts={"lv": "Tikai vienreiz."},
-                    due_at=utcnow(),
-                    now=utcnow(),
-                )
-                broadcast_id = broadcast.id
-            service = bot.app.broadcasting(tick_seconds=0.1)
-            await service.start()
-            try:
+            broadcast_id = await schedule(bot, texts={"lv": "Tikai vienreiz."})
+            async with broadcasting(bot):
                 await until_status(telegram, broadcast_id, Status.DONE.value)
-            finally:
-                await service.stop()
             assert [m for m in fake.messages_to(ANNA) if "Tikai vienreiz." in m.body]
             assert not any(
                 "Tikai vienreiz." in (m.get("text") or "") for m in api.messages_to(TELEGRAM_USER)
@@ -703,9 +640,7 @@ async def test_a_survey_is_answered_over_whatsapp_and_over_sms(database_url: str
             audience = await resolve_audience(session, spec, name="survey.yaml")
             survey = await create_survey(session, spec=spec, audience=audience, now=utcnow())
             survey_id = survey.id
-        service = bot.app.broadcasting(tick_seconds=0.1)
-        await service.start()
-        try:
+        async with broadcasting(bot):
             for phone in (ANNA, ILZE):
                 await fake.wait_until(
                     lambda phone=phone: (
@@ -735,8 +670,6 @@ async def test_a_survey_is_answered_over_whatsapp_and_over_sms(database_url: str
                 assert lv("Send my answers") in review
                 sent = text_of(await say(fake, bot, channel, phone, lv("Send my answers")))
                 assert sent.startswith(lv("Thank you! Your answers are sent."))
-        finally:
-            await service.stop()
         async with bot.app.sessionmaker() as session:
             stored_survey = await get_survey(session, survey_id)
             assert stored_survey is not None

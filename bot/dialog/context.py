@@ -96,6 +96,19 @@ class Context:
     def send(self, address: Address, reply: Reply) -> None:
         self.outbox.add(address, reply)
 
+    def too_long(self, text: str, limit: int) -> bool:
+        """Whether typed text is over `limit` characters; if so, the person is told so."""
+        if len(text) <= limit:
+            return False
+        self.reply(
+            self.t._(
+                "That is too long: at most {limit} characters, please. Yours has {length}.",
+                limit=self.t.number(limit),
+                length=self.t.number(len(text)),
+            )
+        )
+        return True
+
     async def audit(self, action: str, **details: Any) -> None:
         await audit(
             self.session,
