@@ -170,6 +170,18 @@ class Settings(BaseSettings):
     def twilio_enabled(self) -> bool:
         return bool(self.twilio_account_sid)
 
+    @property
+    def phone_channels(self) -> list[str]:
+        """The channels run through Twilio, whose accounts are phone numbers."""
+        return [
+            channel
+            for channel, sender in (
+                ("whatsapp", self.twilio_whatsapp_from),
+                ("sms", self.twilio_sms_from),
+            )
+            if self.twilio_enabled and sender
+        ]
+
     def whatsapp_template(self, kind: str) -> str | None:
         return {
             "council": self.whatsapp_template_council,

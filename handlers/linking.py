@@ -10,6 +10,7 @@ from bot.i18n import N_
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
 from models.residents import (
     CHANNEL_NAMES,
+    PHONE_CHANNELS,
     find_identity,
     identities_of,
     is_phone_number,
@@ -18,8 +19,6 @@ from models.residents import (
 )
 
 router = Router()
-# Channels whose accounts are phone numbers: a shared number finds them.
-PHONE_CHANNELS = ("whatsapp", "sms")
 
 add_menu_entry(
     MenuEntry(
@@ -137,14 +136,8 @@ async def _channels(ctx: Context) -> list[str]:
     assert ctx.resident is not None
     found: list[str] = []
     for identity in await identities_of(ctx.session, ctx.resident.id):
-        if identity.channel not in found and identity.channel != "console":
+        if identity.channel not in found:
             found.append(identity.channel)
     if ctx.resident.phone is not None and is_phone_number(ctx.resident.phone):
-        running = {
-            "whatsapp": ctx.settings.twilio_whatsapp_from,
-            "sms": ctx.settings.twilio_sms_from,
-        }
-        found += [
-            channel for channel in PHONE_CHANNELS if running[channel] and channel not in found
-        ]
+        found += [channel for channel in ctx.settings.phone_channels if channel not in found]
     return found

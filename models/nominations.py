@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
-from models.residents import Identity, Resident, normalise_phone
+from models.residents import PHONE_CHANNELS, Identity, Resident, normalise_phone
 from models.territory import Unit
 
 SUPPORTERS_NEEDED = 10
@@ -381,7 +381,7 @@ async def find_by_phone(
     identity = await session.scalar(
         select(Identity)
         .where(
-            Identity.channel.in_(["whatsapp", "sms"]),
+            Identity.channel.in_(PHONE_CHANNELS),
             Identity.external_id.in_([phone, phone.lstrip("+")]),
         )
         .order_by(Identity.id)

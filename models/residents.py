@@ -15,6 +15,8 @@ from models.territory import Locality, Unit
 
 # How each channel is named to people (proper names, the same in every language).
 CHANNEL_NAMES = {"telegram": "Telegram", "console": "console", "whatsapp": "WhatsApp", "sms": "SMS"}
+# Channels whose accounts are phone numbers: a verified number finds them.
+PHONE_CHANNELS = ("whatsapp", "sms")
 # Short prefixes staff type on the command line and in ADMINS: tg:123, console:anna.
 CHANNEL_PREFIXES = {"tg": "telegram", "console": "console", "wa": "whatsapp", "sms": "sms"}
 
