@@ -177,18 +177,31 @@ def _reachable(broadcast: Broadcast) -> Any:
 
 def _chosen_identity(channels: Sequence[str] | None = None) -> Any:
     """The one account a resident's broadcast goes to: on their preferred channel if it is
-    active (and running), otherwise their first active one."""
+    active (and running), otherwise their first active one.
+
+    Written as NOT EXISTS (no active account of the same resident ranks before this one),
+    which PostgreSQL runs as one anti-join; a `min(id)` subquery per resident was planned as
+    a walk along the whole primary key for every resident when the tables had no statistics
+    yet (after a bulk import): minutes for 100,000 residents instead of a second.
+    """
     other = aliased(Identity)
-    conditions = [other.resident_id == Resident.id, other.active.is_(True)]
+    preferred = func.coalesce(Resident.preferred_channel, "")
+    other_preferred = other.channel == preferred
+    this_preferred = Identity.channel == preferred
+    conditions = [
+        other.resident_id == Identity.resident_id,
+        other.active.is_(True),
+        or_(
+            and_(other_preferred, ~this_preferred),
+            and_(other_preferred, this_preferred, other.id < Identity.id),
+            and_(~other_preferred, ~this_preferred, other.id < Identity.id),
+        ),
+    ]
+    mine = [Identity.active.is_(True)]
     if channels is not None:
         conditions.append(other.channel.in_(channels))
-    preferred = (
-        select(func.min(other.id))
-        .where(*conditions, other.channel == Resident.preferred_channel)
-        .scalar_subquery()
-    )
-    first = select(func.min(other.id)).where(*conditions).scalar_subquery()
-    return Identity.id == func.coalesce(preferred, first)
+        mine.append(Identity.channel.in_(channels))
+    return and_(*mine, ~select(other.id).where(*conditions).exists())
 
 
 async def count_recipients(session: AsyncSession, broadcast: Broadcast) -> int:
