@@ -156,12 +156,24 @@ def _reachable(broadcast: Broadcast) -> Any:
 
 
 def _first_active_identity() -> Any:
+    """The resident's first active account: active, with no active one of a lower id.
+
+    Written as NOT EXISTS, which PostgreSQL runs as one anti-join. The same condition as
+    `id = (SELECT min(id) ...)` per resident was planned as a walk along the whole primary
+    key for every resident when the tables had no statistics yet (a bulk import, autovacuum
+    not yet run): twenty minutes for 100,000 residents instead of a fraction of a second.
+    """
     other = aliased(Identity)
-    return Identity.id == (
-        select(func.min(other.id))
-        .where(other.resident_id == Resident.id, other.active.is_(True))
-        .scalar_subquery()
+    earlier = (
+        select(other.id)
+        .where(
+            other.resident_id == Identity.resident_id,
+            other.active.is_(True),
+            other.id < Identity.id,
+        )
+        .exists()
     )
+    return and_(Identity.active.is_(True), ~earlier)
 
 
 async def count_recipients(session: AsyncSession, broadcast: Broadcast) -> int:
