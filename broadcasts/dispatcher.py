@@ -462,6 +462,14 @@ class Dispatcher:
         address = Address(broadcast.report_channel, broadcast.report_chat_id)
         return address, Translator(language, timezone=self.settings.tz)
 
+    async def _send_to_sender(self, address: Address, reply: Reply) -> str | None:
+        """Send the status message or the report, within the platform's limits: the first
+        one goes out just before the recipients' first burst, the report just after the last."""
+        pacer = self.pacers.get(address.channel)
+        if pacer is not None:
+            await pacer.acquire(address.chat_id, is_group=address.chat_id.startswith("-"))
+        return await self.senders.send(address, reply)
+
     async def _open_progress(self, broadcast_id: int, total: int) -> None:
         broadcast = await self._broadcast(broadcast_id)
         where = await self._report_address(broadcast)
@@ -470,7 +478,7 @@ class Dispatcher:
         address, t = where
         text = progress_text(t, broadcast_id, 0, total)
         try:
-            message_id = await self.senders.send(address, Reply(text))
+            message_id = await self._send_to_sender(address, Reply(text))
         except DeliveryError as error:
             logger.info("the sender's status message failed: %s", error.reason)
             return
@@ -561,7 +569,7 @@ class Dispatcher:
         async with self.sessionmaker() as session:
             counts = await delivery_counts(session, broadcast_id)
         try:
-            await self.senders.send(address, Reply(report_text(t, broadcast_id, counts)))
+            await self._send_to_sender(address, Reply(report_text(t, broadcast_id, counts)))
         except DeliveryError as error:
             logger.info("the sender's final report failed: %s", error.reason)
 
