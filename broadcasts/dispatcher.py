@@ -17,6 +17,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -329,9 +330,13 @@ class Dispatcher:
             for reply in replies[done:]:
                 # Paced after the commit above, so that a slow commit cannot bunch sends
                 # together beyond the platform's limits.
-                if pacer is not None:
-                    await pacer.acquire(row.chat_id, is_group=row.is_group)
-                await self.senders.send(address, reply)
+                paced = (
+                    pacer.sending(row.chat_id, is_group=row.is_group)
+                    if pacer is not None
+                    else nullcontext()
+                )
+                async with paced:
+                    await self.senders.send(address, reply)
                 done += 1
         except RateLimited as limited:
             if pacer is not None:
@@ -466,9 +471,10 @@ class Dispatcher:
         """Send the status message or the report, within the platform's limits: the first
         one goes out just before the recipients' first burst, the report just after the last."""
         pacer = self.pacers.get(address.channel)
-        if pacer is not None:
-            await pacer.acquire(address.chat_id, is_group=address.chat_id.startswith("-"))
-        return await self.senders.send(address, reply)
+        if pacer is None:
+            return await self.senders.send(address, reply)
+        async with pacer.sending(address.chat_id, is_group=address.chat_id.startswith("-")):
+            return await self.senders.send(address, reply)
 
     async def _open_progress(self, broadcast_id: int, total: int) -> None:
         broadcast = await self._broadcast(broadcast_id)
