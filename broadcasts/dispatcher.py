@@ -59,6 +59,35 @@ PROGRESS_EVERY = 3.0
 MAX_RETRY_DELAY = 300.0
 MAX_BATCH = 500
 
+# Built once: these run for every row sent (building them cost a tenth of a delivery's time).
+MARK_SENDING = (
+    update(Delivery)
+    .where(
+        Delivery.id.in_(bindparam("ids", expanding=True)),
+        Delivery.claimed_by == bindparam("dispatcher"),
+        Delivery.status == DeliveryStatus.CLAIMED.value,
+    )
+    .values(status=DeliveryStatus.SENDING.value)
+    .returning(Delivery.id)
+)
+_deliveries = Delivery.__table__
+RECORD_OUTCOME = (
+    _deliveries.update()
+    .where(
+        _deliveries.c.id == bindparam("row_id"),
+        _deliveries.c.claimed_by == bindparam("dispatcher"),
+    )
+    .values(
+        status=bindparam("new_status"),
+        parts_done=bindparam("new_parts_done"),
+        error=bindparam("new_error"),
+        attempts=bindparam("new_attempts"),
+        next_attempt_at=bindparam("new_next_attempt_at"),
+        finished_at=bindparam("new_finished_at"),
+        claimed_by=None,
+    )
+)
+
 
 @dataclass(frozen=True)
 class Row:
@@ -382,14 +411,8 @@ class Dispatcher:
                 async with self.sessionmaker() as session, session.begin():
                     await self._write_finished(session)
                     result = await session.execute(
-                        update(Delivery)
-                        .where(
-                            Delivery.id.in_(ids),
-                            Delivery.claimed_by == self.name,
-                            Delivery.status == DeliveryStatus.CLAIMED.value,
-                        )
-                        .values(status=DeliveryStatus.SENDING.value)
-                        .returning(Delivery.id),
+                        MARK_SENDING,
+                        {"ids": ids, "dispatcher": self.name},
                         execution_options={"synchronize_session": False},
                     )
                     self._marked.update(result.scalars())
@@ -404,20 +427,6 @@ class Dispatcher:
         if not outcomes:
             return
         now = self.clock()
-        table = Delivery.__table__
-        statement = (
-            table.update()
-            .where(table.c.id == bindparam("row_id"), table.c.claimed_by == self.name)
-            .values(
-                status=bindparam("new_status"),
-                parts_done=bindparam("new_parts_done"),
-                error=bindparam("new_error"),
-                attempts=bindparam("new_attempts"),
-                next_attempt_at=bindparam("new_next_attempt_at"),
-                finished_at=bindparam("new_finished_at"),
-                claimed_by=None,
-            )
-        )
         params = []
         blocked: list[tuple[str, str]] = []
         for outcome in outcomes:
@@ -426,6 +435,7 @@ class Dispatcher:
             params.append(
                 {
                     "row_id": row.id,
+                    "dispatcher": self.name,
                     "new_status": outcome.status.value,
                     "new_parts_done": outcome.parts_done,
                     "new_error": outcome.error,
@@ -440,7 +450,7 @@ class Dispatcher:
             )
             if outcome.status is DeliveryStatus.BLOCKED and not row.is_group:
                 blocked.append((row.channel, row.chat_id))
-        await session.execute(statement, params)
+        await session.execute(RECORD_OUTCOME, params)
         for channel, chat_id in blocked:
             await session.execute(
                 update(Identity)
