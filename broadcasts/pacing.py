@@ -3,36 +3,52 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 
-# Our clock and the platform's differ by the time a request takes to arrive; counting each
-# window a little longer keeps a burst at the edge of a window from being refused.
-SAFETY = 0.025
+# A send is counted from its answer (see Window), so the platform cannot see it later than
+# we do; a few milliseconds more cover the rounding of both clocks.
+SAFETY = 0.005
 
 
 class Window:
-    """At most `limit` events in any `seconds`-long window."""
+    """At most `limit` sends in any `seconds`-long window.
+
+    A send takes its place when it is let through and keeps it until `seconds` after its
+    answer. The platform counts it somewhere in between, when the request arrives; counting
+    from the moment it was let through would let a send that was slow to arrive (a busy event
+    loop, a slow network) fall into the next window with the following burst and be refused.
+    """
 
     def __init__(self, limit: float, seconds: float) -> None:
         self.limit = max(1, int(limit)) if limit >= 1 else 1
         # A rate below one a window (e.g. 0.5/s) becomes one per longer window.
         self.seconds = (seconds if limit >= 1 else seconds / limit) + SAFETY
-        self.times: deque[float] = deque()
+        self.answers: deque[float] = deque()
+        self.in_flight = 0
 
     def wait(self, now: float) -> float:
-        while self.times and self.times[0] <= now - self.seconds:
-            self.times.popleft()
-        if len(self.times) < self.limit:
+        """Seconds until one more send fits; infinite while every place waits for an answer."""
+        while self.answers and self.answers[0] <= now - self.seconds:
+            self.answers.popleft()
+        if len(self.answers) + self.in_flight < self.limit:
             return 0.0
-        return self.times[0] + self.seconds - now
+        if not self.answers:
+            return math.inf
+        return self.answers[0] + self.seconds - now
 
-    def record(self, now: float) -> None:
-        self.times.append(now)
+    def start(self) -> None:
+        self.in_flight += 1
+
+    def answered(self, now: float) -> None:
+        self.in_flight -= 1
+        self.answers.append(now)
 
     def idle_since(self, now: float) -> bool:
-        return not self.times or self.times[-1] <= now - self.seconds
+        return not self.in_flight and (not self.answers or self.answers[-1] <= now - self.seconds)
 
 
 class Pacer:
@@ -53,6 +69,7 @@ class Pacer:
         self.chats: dict[str, Window] = {}
         self.paused_until = 0.0
         self._lock = asyncio.Lock()
+        self._answer = asyncio.Event()
 
     def pause(self, seconds: float) -> None:
         """The platform asked to wait: nothing goes on this channel until then."""
@@ -69,8 +86,19 @@ class Pacer:
             self.chats[chat_id] = window
         return window
 
-    async def acquire(self, chat_id: str, *, is_group: bool = False) -> None:
-        """Wait until one more message to this chat is within every limit, and count it."""
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep `seconds`, or until the next answer when waiting for one."""
+        if seconds < math.inf:
+            await asyncio.sleep(seconds)
+            return
+        answer = self._answer
+        with suppress(TimeoutError):
+            await asyncio.wait_for(answer.wait(), 1.0)
+
+    @asynccontextmanager
+    async def sending(self, chat_id: str, *, is_group: bool = False) -> AsyncIterator[None]:
+        """Wait until one more message to this chat is within every limit, and count it from
+        the platform's answer: the send goes inside this block."""
         # One sender at a time writes to a chat, so its own window is waited on outside the
         # lock: a chat that must wait does not hold up the others.
         chat = self._chat_window(chat_id, is_group)
@@ -78,19 +106,27 @@ class Pacer:
             wait = chat.wait(self.clock())
             if wait <= 0:
                 break
-            await asyncio.sleep(wait)
+            await self._sleep(wait)
         async with self._lock:
             while True:
                 now = self.clock()
                 wait = max(self.paused_until - now, self.overall.wait(now))
                 if wait <= 0:
                     break
-                await asyncio.sleep(wait)
-            self.overall.record(now)
-            chat.record(now)
+                await self._sleep(wait)
+            self.overall.start()
+            chat.start()
             if len(self.chats) > 10_000:
                 self.chats = {
                     key: window
                     for key, window in self.chats.items()
                     if window is chat or not window.idle_since(now)
                 }
+        try:
+            yield
+        finally:
+            now = self.clock()
+            self.overall.answered(now)
+            chat.answered(now)
+            self._answer.set()
+            self._answer = asyncio.Event()
