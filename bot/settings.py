@@ -39,8 +39,9 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = None
 
     # Broadcasts: pacing per channel, quiet hours, retries.
-    telegram_messages_per_second: float = Field(default=30, gt=0, le=1000)
-    telegram_private_chat_per_second: float = Field(default=1, gt=0, le=100)
+    # Above Telegram's 30 only for a local Bot API server or a benchmark.
+    telegram_messages_per_second: float = Field(default=30, gt=0, le=100_000)
+    telegram_private_chat_per_second: float = Field(default=1, gt=0, le=100_000)
     telegram_group_per_minute: float = Field(default=20, gt=0, le=1000)
     quiet_hours: str = "21:00-08:00"
     broadcast_max_attempts: int = Field(default=5, ge=1, le=20)

@@ -309,13 +309,18 @@ class Dispatcher:
         async def send_batch(batch: list[Row]) -> None:
             limit = asyncio.Semaphore(self.settings.broadcast_parallel_sends)
 
-            async def send(row: Row) -> None:
+            parallel = self.settings.broadcast_parallel_sends
+
+            async def send(index: int, row: Row) -> None:
+                # The rows about to follow this one are marked with it, one transaction for
+                # a group of sends instead of one each.
+                following = [later.id for later in batch[index + 1 : index + parallel]]
                 async with limit:
-                    outcome = await self._send(row)
+                    outcome = await self._send(row, following)
                 # not `self._finished.append(await ...)`: the list is swapped while awaiting
                 self._finished.append(outcome)
 
-            await asyncio.gather(*(send(row) for row in batch))
+            await asyncio.gather(*(send(index, row) for index, row in enumerate(batch)))
 
         await asyncio.gather(*(send_batch(batch) for batch in batches if batch))
         async with self._mark_lock, self.sessionmaker() as session, session.begin():
@@ -383,14 +388,14 @@ class Dispatcher:
             self._broadcasts[broadcast_id] = broadcast
         return broadcast
 
-    async def _send(self, row: Row) -> Outcome:
+    async def _send(self, row: Row, following: list[int]) -> Outcome:
         broadcast = await self._broadcast(row.broadcast_id)
         replies = render(broadcast, row.language, timezone=self.settings.tz)
         pacer = self.pacers.get(row.channel)
         address = Address(row.channel, row.chat_id)
         done = row.parts_done
         try:
-            if not await self._on_the_wire(row.id):
+            if not await self._on_the_wire(row.id, following):
                 return Outcome(row, DeliveryStatus.CANCELLED, done, "cancelled")
             message_id = None
             for reply in replies[done:]:
@@ -437,18 +442,23 @@ class Dispatcher:
             return Outcome(row, DeliveryStatus.SENT, done, message_id=message_id)
         return Outcome(row, DeliveryStatus.DELIVERED, done, message_id=message_id)
 
-    async def _on_the_wire(self, row_id: int) -> bool:
+    async def _on_the_wire(self, row_id: int, following: list[int]) -> bool:
         """Commit "sending" for a row before the platform is called; False when the row was
         cancelled meanwhile.
 
-        Rows that get here together share one transaction, which also records the rows
-        finished since the last one: so at any moment only rows really in flight are
-        "sending", and a crash leaves at most `broadcast_parallel_sends` rows "unknown".
+        The rows that follow it in the batch are marked in the same transaction, and rows
+        that get here together share it; it also records the rows finished since the last
+        one. So at any moment only the rows in flight and the next group are "sending", and
+        a crash leaves at most twice `broadcast_parallel_sends` rows "unknown".
         """
+        if row_id in self._marked:
+            self._marked.discard(row_id)
+            return True
         self._to_mark.append(row_id)
+        self._to_mark.extend(following)
         async with self._mark_lock:
             if self._to_mark:
-                ids, self._to_mark = self._to_mark, []
+                ids, self._to_mark = sorted(set(self._to_mark) - self._marked), []
                 async with self.sessionmaker() as session, session.begin():
                     await self._write_finished(session)
                     result = await session.execute(
