@@ -9,10 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel's limit on a sheet's name; also no []:*?/\ in it.
@@ -53,6 +49,11 @@ def to_csv(table: Table) -> bytes:
 
 def to_xlsx(tables: Sequence[Table]) -> bytes:
     """One sheet per table, bold headings, the heading row frozen, columns wide enough."""
+    # Imported here: the bot process should not carry openpyxl until someone exports.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()

@@ -6,8 +6,6 @@ import io
 import textwrap
 
 from babel.numbers import format_decimal
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from bot.i18n import Translator
 from bot.spreadsheets import Table, to_csv, to_xlsx
@@ -142,6 +140,10 @@ def results_text(
 
 def chart_png(results: Results, t: Translator) -> bytes | None:
     """One horizontal bar chart per choice or scale question, stacked in one PNG image."""
+    # Imported here: the bot process should not carry matplotlib until a chart is drawn.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     charted = [
         (number, result)
         for number, result in enumerate(results.questions, start=1)
