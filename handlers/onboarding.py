@@ -17,7 +17,7 @@ from models.residents import (
     register_resident,
     resident_with_phone,
 )
-from models.territory import list_localities, list_units, unit_by_slug
+from models.territory import list_localities, unit_by_slug, unit_choices
 
 router = Router()
 
@@ -72,11 +72,11 @@ def ask_consent(ctx: Context) -> None:
 
 
 async def ask_unit(ctx: Context) -> None:
-    units = await list_units(ctx.session)
+    units = await unit_choices(ctx.session)
     ctx.set_state("onboarding.unit")
     ctx.reply(
         ctx.t._("Which parish or town do you live in?"),
-        [Button(unit.name, f"unit:{unit.slug}") for unit in units],
+        [Button(name, f"unit:{slug}") for name, slug in units],
     )
 
 

@@ -50,6 +50,18 @@ async def list_units(session: AsyncSession) -> list[Unit]:
     return list(await session.scalars(_UNITS))
 
 
+_unit_choices: list[tuple[str, str]] = []
+
+
+async def unit_choices(session: AsyncSession) -> list[tuple[str, str]]:
+    """(official name, slug) of every unit, in order. Units come with the migrations and
+    never change while the bot runs, so they are read once per process: onboarding shows
+    them to every newcomer."""
+    if not _unit_choices:
+        _unit_choices.extend((unit.name, unit.slug) for unit in await list_units(session))
+    return list(_unit_choices)
+
+
 async def unit_by_slug(session: AsyncSession, slug: str) -> Unit | None:
     return await session.scalar(_UNIT_BY_SLUG, {"slug": slug})
 
