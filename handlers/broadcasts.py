@@ -26,6 +26,7 @@ from broadcasts.compose import (
 from broadcasts.dispatcher import in_quiet_hours, quiet_hours_end
 from broadcasts.render import render
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
+from handlers.onboarding import unit_checklist
 from models.broadcasts import (
     TEXT_MAX,
     Broadcast,
@@ -242,12 +243,7 @@ async def _unit_toggled(ctx: Context) -> None:
         picked ^= {unit_id}
     flow["picked"] = sorted(picked)
     ctx.set_state("bc.audience", **flow)
-    buttons = [
-        Button(("✓ " if unit.id in picked else "") + unit.name, f"bc:pick:{unit.id}")
-        for unit in await list_units(ctx.session)
-    ]
-    if picked:
-        buttons.append(Button(ctx.t._("Continue"), "bc:to:units"))
+    buttons = await unit_checklist(ctx, picked, pick="bc:pick", done="bc:to:units")
     ctx.reply(ctx.t._("Tap the parishes that should get it, then Continue."), buttons)
 
 

@@ -25,6 +25,7 @@ from handlers.nominations import (
     tell,
     tell_threshold,
 )
+from handlers.onboarding import unit_checklist
 from models.nominations import (
     MINIMUM_AGE,
     NAME_MAX,
@@ -210,12 +211,7 @@ async def _pick_units(ctx: Context, flow: dict[str, Any]) -> None:
         picked ^= {unit_id}
     flow["picked"] = sorted(picked)
     ctx.set_state("round.units", **flow)
-    buttons = [
-        Button(("✓ " if unit.id in picked else "") + unit.name, f"nomc:round:pick:{unit.id}")
-        for unit in await list_units(ctx.session)
-    ]
-    if picked:
-        buttons.append(Button(ctx.t._("Continue"), "nomc:round:units"))
+    buttons = await unit_checklist(ctx, picked, pick="nomc:round:pick", done="nomc:round:units")
     ctx.reply(ctx.t._("Tap the parishes of this round, then Continue."), buttons)
 
 

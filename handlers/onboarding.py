@@ -17,7 +17,7 @@ from models.residents import (
     register_resident,
     resident_with_phone,
 )
-from models.territory import list_localities, unit_by_slug, unit_choices
+from models.territory import list_localities, list_units, unit_by_slug, unit_choices
 
 router = Router()
 
@@ -78,6 +78,18 @@ async def ask_unit(ctx: Context) -> None:
         ctx.t._("Which parish or town do you live in?"),
         [Button(name, f"unit:{slug}") for name, slug in units],
     )
+
+
+async def unit_checklist(ctx: Context, picked: set[int], *, pick: str, done: str) -> list[Button]:
+    """Every unit as a button that ticks or unticks it (`<pick>:<unit id>`), and Continue
+    (`done`) once one is ticked: for choosing several parishes at once."""
+    buttons = [
+        Button(("✓ " if unit.id in picked else "") + unit.name, f"{pick}:{unit.id}")
+        for unit in await list_units(ctx.session)
+    ]
+    if picked:
+        buttons.append(Button(ctx.t._("Continue"), done))
+    return buttons
 
 
 async def resume_onboarding(ctx: Context) -> None:
