@@ -53,6 +53,7 @@ from models.broadcasts import Broadcast, Delivery, Status
 
 TOKEN = "123456:BENCH"
 FIRST_CHAT = 1_000_000
+logger = logging.getLogger(__name__)
 SENDER_CHAT = 999  # the staff member who composed the broadcast follows its progress here
 LANGUAGES = ("lv", "ru", "en")
 TEXTS = {
@@ -265,7 +266,7 @@ async def run_bot(settings: Settings, seconds_allowed: float) -> dict[str, Any]:
                 await service.start()
                 status = await _until_done(app.sessionmaker)
         except TimeoutError:
-            pass
+            logger.warning("the broadcast did not finish within %.0f s", seconds_allowed)
         finally:
             elapsed = time.perf_counter() - started
             cpu = _cpu_seconds() - cpu_started
