@@ -135,7 +135,7 @@ class Settings(BaseSettings):
             return None
         value = value.strip()
         if not re.fullmatch(r"whatsapp:\+\d{6,15}", value):
-            raise ValueError("write it as whatsapp:+371XXXXXXXX")
+            raise ValueError("write it as whatsapp: and the number, e.g. whatsapp:+37120000000")
         return value
 
     @field_validator("twilio_sms_from")
@@ -146,7 +146,7 @@ class Settings(BaseSettings):
         value = value.strip()
         if not re.fullmatch(r"\+\d{6,15}|MG[0-9a-fA-F]{32}|[A-Za-z0-9 ]{1,11}", value):
             raise ValueError(
-                "write a phone number (+371XXXXXXXX), a Messaging Service SID (MG...) "
+                "write a phone number (e.g. +37120000000), a Messaging Service SID (MG...) "
                 "or an alphanumeric sender of at most 11 characters"
             )
         return value

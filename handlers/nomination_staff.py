@@ -458,6 +458,17 @@ async def _nomination(ctx: Context) -> Nomination | None:
     return nomination
 
 
+async def _nomination_in_flow(ctx: Context, *, step: str) -> Nomination | None:
+    """The nomination a staff member is typing about, with their right checked again."""
+    if not ctx.roles.is_staff:
+        await ctx.refuse("nominations_staff", step=step)
+        return None
+    nomination = await get_nomination(ctx.session, int(ctx.flow.get("nomination") or 0))
+    if nomination is None:
+        show_menu(ctx, ctx.t._("That nomination does not exist."))
+    return nomination
+
+
 async def _show(ctx: Context, heading: str | None = None) -> None:
     nomination = await _nomination(ctx)
     if nomination is None:
@@ -543,12 +554,8 @@ async def _ask_reject_reason(ctx: Context) -> None:
 
 @router.state("nomc.reason")
 async def reject_reason_typed(ctx: Context) -> None:
-    if not ctx.roles.is_staff:
-        await ctx.refuse("nominations_staff", step="reject")
-        return
-    nomination = await get_nomination(ctx.session, int(ctx.flow.get("nomination") or 0))
+    nomination = await _nomination_in_flow(ctx, step="reject")
     if nomination is None:
-        show_menu(ctx, ctx.t._("That nomination does not exist."))
         return
     reason = (ctx.incoming.text or "").strip()
     if not reason or len(reason) > REASON_MAX:
@@ -630,12 +637,8 @@ async def _ask_paper_name(ctx: Context) -> None:
 
 @router.state("nomc.paper")
 async def paper_name_typed(ctx: Context) -> None:
-    if not ctx.roles.is_staff:
-        await ctx.refuse("nominations_staff", step="paper")
-        return
-    nomination = await get_nomination(ctx.session, int(ctx.flow.get("nomination") or 0))
+    nomination = await _nomination_in_flow(ctx, step="paper")
     if nomination is None:
-        show_menu(ctx, ctx.t._("That nomination does not exist."))
         return
     assert ctx.resident is not None
     try:
