@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint, bindparam, select, update
+from sqlalchemy import JSON, String, UniqueConstraint, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,27 +34,94 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-# Built once: this runs for every incoming message.
-_LOAD = select(Conversation).where(
-    Conversation.channel == bindparam("channel"),
-    Conversation.external_id == bindparam("external_id"),
+_TABLE = Conversation.__table__
+# Built once: these run for every incoming message. Plain statements on the table, not the
+# mapped class: the engine reads one row and writes it back at most once a message, and the
+# ORM's identity map and unit of work would cost more than both statements together.
+_LOAD = select(_TABLE.c.id, _TABLE.c.state, _TABLE.c.data, _TABLE.c.options).where(
+    _TABLE.c.channel == bindparam("channel"),
+    _TABLE.c.external_id == bindparam("external_id"),
 )
+_INSERT = insert(_TABLE)
+_UPDATE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"))
+    .values(
+        state=bindparam("state"),
+        data=bindparam("data"),
+        options=bindparam("options"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+_DELETE = delete(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
 
 
-async def load_conversation(session: AsyncSession, channel: str, external_id: str) -> Conversation:
-    conversation = await session.scalar(_LOAD, {"channel": channel, "external_id": external_id})
-    if conversation is None:
-        conversation = Conversation(channel=channel, external_id=external_id, data={}, options=[])
-        session.add(conversation)
-    return conversation
+@dataclass(eq=False)
+class ConversationState:
+    """One account's conversation as a handler sees it; written back by `save_conversation`.
+
+    `data` and `options` are replaced, never changed in place, so comparing them with what
+    was read tells whether there is anything to write."""
+
+    channel: str
+    external_id: str
+    state: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    options: list[list[str]] = field(default_factory=list)
+    # The row's id; None until the conversation is first written.
+    id: int | None = None
+    dropped: bool = False
+    _read: tuple[Any, ...] | None = field(default=None, repr=False)
+
+    @property
+    def changed(self) -> bool:
+        return self._read != (self.state, self.data, self.options)
 
 
-async def drop_conversation(session: AsyncSession, conversation: Conversation) -> None:
-    """Forget a conversation, whether or not it has been written yet."""
-    if conversation in session.new:
-        session.expunge(conversation)
+async def load_conversation(
+    session: AsyncSession, channel: str, external_id: str
+) -> ConversationState:
+    """The account's conversation; a new, unwritten one if it has none."""
+    params = {"channel": channel, "external_id": external_id}
+    row = (await session.execute(_LOAD, params)).first()
+    if row is None:
+        return ConversationState(channel, external_id)
+    return ConversationState(
+        channel,
+        external_id,
+        state=row.state,
+        data=row.data,
+        options=row.options,
+        id=row.id,
+        _read=(row.state, row.data, row.options),
+    )
+
+
+async def save_conversation(session: AsyncSession, conversation: ConversationState) -> None:
+    """Write the conversation if it changed; a new one is inserted, a dropped one is not."""
+    if conversation.dropped or not conversation.changed:
+        return
+    values = {
+        "state": conversation.state,
+        "data": conversation.data,
+        "options": conversation.options,
+        "updated_at": utcnow(),
+    }
+    if conversation.id is None:
+        row = {"channel": conversation.channel, "external_id": conversation.external_id}
+        result = await session.execute(_INSERT.returning(_TABLE.c.id), {**row, **values})
+        conversation.id = result.scalar_one()
     else:
-        await session.delete(conversation)
+        await session.execute(_UPDATE, {"row_id": conversation.id, **values})
+    conversation._read = (conversation.state, conversation.data, conversation.options)
+
+
+async def drop_conversation(session: AsyncSession, conversation: ConversationState) -> None:
+    """Forget a conversation, whether or not it has been written yet."""
+    if conversation.id is not None:
+        await session.execute(_DELETE, {"row_id": conversation.id})
+        conversation.id = None
+    conversation.dropped = True
 
 
 async def show_options(

@@ -90,8 +90,22 @@ _FIND_IDENTITY = select(Identity).where(
 )
 
 
+_FIND_RESIDENT = (
+    select(Resident)
+    .join(Identity, Identity.resident_id == Resident.id)
+    .where(
+        Identity.channel == bindparam("channel"), Identity.external_id == bindparam("external_id")
+    )
+)
+
+
 async def find_identity(session: AsyncSession, channel: str, external_id: str) -> Identity | None:
     return await session.scalar(_FIND_IDENTITY, {"channel": channel, "external_id": external_id})
+
+
+async def find_resident(session: AsyncSession, channel: str, external_id: str) -> Resident | None:
+    """The resident behind a messenger account; this runs for every incoming message."""
+    return await session.scalar(_FIND_RESIDENT, {"channel": channel, "external_id": external_id})
 
 
 async def note_inbound(session: AsyncSession, channel: str, external_id: str, at: datetime) -> None:

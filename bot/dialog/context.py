@@ -14,7 +14,7 @@ from bot.i18n import Translator
 from bot.settings import Settings
 from models.audit import audit
 from models.base import utcnow
-from models.conversations import Conversation
+from models.conversations import ConversationState
 from models.residents import Resident
 from models.roles import Roles
 
@@ -37,7 +37,7 @@ class Context:
     session: AsyncSession
     settings: Settings
     t: Translator
-    conversation: Conversation | None
+    conversation: ConversationState | None
     resident: Resident | None
     roles: Roles
     args: list[str] = field(default_factory=list)

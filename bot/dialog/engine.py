@@ -17,8 +17,8 @@ from bot.dialog.router import Handler, Needs, Route, Router, fold
 from bot.errors import failure_summary, failure_trace
 from bot.i18n import Translator
 from bot.settings import Settings
-from models.conversations import load_conversation
-from models.residents import Resident, find_identity
+from models.conversations import load_conversation, save_conversation
+from models.residents import Resident, find_resident
 from models.roles import Roles, load_roles
 from models.updates import claim_update
 
@@ -122,35 +122,44 @@ class DialogEngine:
     async def _known_language(self, incoming: Incoming) -> str:
         try:
             async with self.sessionmaker() as session:
-                identity = await find_identity(session, incoming.channel, incoming.user_id)
-                if identity is not None:
-                    return identity.resident.language
+                resident = await find_resident(session, incoming.channel, incoming.user_id)
+                if resident is not None:
+                    return resident.language
         except Exception as error:
             logger.error("looking up the language after a failure failed: %s", type(error).__name__)
         return self.settings.default_language
 
     async def _transaction(self, incoming: Incoming) -> list[Outgoing]:
-        async with self.sessionmaker() as session, session.begin():
-            if incoming.update_key is not None and not await claim_update(
-                session, channel=incoming.channel, key=incoming.update_key
-            ):
-                logger.info("skipped a redelivered %s update", incoming.channel)
-                return []
-            ctx = await self._context(session, incoming)
-            route = self._route(ctx)
-            if route is None:
-                return []
-            if route.needs is not Needs.NOTHING and not _satisfied(route.needs, ctx.resident):
-                await self.flows.resume_onboarding(ctx)
-            else:
-                await route.handler(ctx)
+        session = self.sessionmaker()
+        try:
+            async with session.begin():
+                return await self._handle_in(session, incoming)
+        finally:
+            # Closed here rather than by `async with`, which closes in a task of its own
+            # and so hands the event loop to other updates before these replies can go.
+            await session.close()
+
+    async def _handle_in(self, session: AsyncSession, incoming: Incoming) -> list[Outgoing]:
+        if incoming.update_key is not None and not await claim_update(
+            session, channel=incoming.channel, key=incoming.update_key
+        ):
+            logger.info("skipped a redelivered %s update", incoming.channel)
+            return []
+        ctx = await self._context(session, incoming)
+        route = self._route(ctx)
+        if route is None:
+            return []
+        if route.needs is not Needs.NOTHING and not _satisfied(route.needs, ctx.resident):
+            await self.flows.resume_onboarding(ctx)
+        else:
+            await route.handler(ctx)
+        if ctx.conversation is not None and not ctx.forgotten:
             self._remember_options(ctx)
-            outgoing = list(ctx.outbox.items)
-        return outgoing
+            await save_conversation(session, ctx.conversation)
+        return list(ctx.outbox.items)
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
-        identity = await find_identity(session, incoming.channel, incoming.user_id)
-        resident = identity.resident if identity is not None else None
+        resident = await find_resident(session, incoming.channel, incoming.user_id)
         roles = (
             await load_roles(session, resident, admins=self.settings.admins)
             if resident is not None
@@ -211,8 +220,7 @@ class DialogEngine:
 
     @staticmethod
     def _remember_options(ctx: Context) -> None:
-        if ctx.conversation is None or ctx.forgotten:
-            return
+        assert ctx.conversation is not None
         shown = [item.reply for item in ctx.outbox.items if item.address == ctx.here]
         if shown:
             ctx.conversation.options = [
