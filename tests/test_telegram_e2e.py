@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import func, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.request import BaseRequest
 
 from bot.channels.telegram import split_text
+from bot.channels.telegram_http import AiohttpRequest
 from bot.dialog.messages import Address, Button, Reply
 from bot.i18n import Translator
 from bot.web import TELEGRAM_SECRET_HEADER
@@ -119,6 +121,20 @@ async def grants_of(bot: RunningBot, user_id: int) -> list[tuple[str, str | None
 
 
 async def test_onboarding_by_buttons_reaches_the_menu(bot: RunningBot) -> None:
+    await onboard_by_buttons(bot)
+
+
+async def test_onboarding_works_on_the_library_default_http_client(
+    telegram_api: FakeTelegramAPI, database_url: str
+) -> None:
+    assert telegram_api.base_url is not None
+    settings = telegram_settings(database_url, telegram_api.base_url, telegram_http_client="httpx")
+    async with polling_bot(telegram_api, settings) as bot:
+        assert type(bot.channel.bot.request).__name__ == "HTTPXRequest"
+        await onboard_by_buttons(bot)
+
+
+async def onboard_by_buttons(bot: RunningBot) -> None:
     [prompt] = await bot.send(ANNA, "/start")
     assert "Lūdzu, izvēlieties valodu." in prompt["text"]
     assert labels(prompt) == ["Latviešu", "Русский", "English"]
@@ -518,10 +534,19 @@ async def test_fake_api_enforces_the_flood_limits(monkeypatch: pytest.MonkeyPatc
         assert len(api.messages_to(GROUP)) == 20
 
 
-async def test_fake_api_injects_failures_per_chat() -> None:
+def http_client(kind: str) -> dict[str, BaseRequest]:
+    """The Bot's request object: the library's default (httpx) or the bot's (aiohttp)."""
+    return {"request": AiohttpRequest(pool_size=8)} if kind == "aiohttp" else {}
+
+
+HTTP_CLIENTS = pytest.mark.parametrize("kind", ["aiohttp", "httpx"])
+
+
+@HTTP_CLIENTS
+async def test_fake_api_injects_failures_per_chat(kind: str) -> None:
     async with (
         fake_telegram_api() as api,
-        Bot(BOT_TOKEN, base_url=f"{api.base_url}/bot") as client,
+        Bot(BOT_TOKEN, base_url=f"{api.base_url}/bot", **http_client(kind)) as client,
     ):
         api.fail_next(1, FailureKind.BLOCKED, count=2)
         api.fail_next(2, FailureKind.SERVER_ERROR)
@@ -545,11 +570,12 @@ async def test_fake_api_injects_failures_per_chat() -> None:
         assert api.injected_failures == 4
 
 
-async def test_fake_api_keeps_uploads_and_applies_edits() -> None:
+@HTTP_CLIENTS
+async def test_fake_api_keeps_uploads_and_applies_edits(kind: str) -> None:
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("Jā", callback_data="yes")]])
     async with (
         fake_telegram_api() as api,
-        Bot(BOT_TOKEN, base_url=f"{api.base_url}/bot") as client,
+        Bot(BOT_TOKEN, base_url=f"{api.base_url}/bot", **http_client(kind)) as client,
     ):
         await client.send_document(
             ANNA, InputFile(b'{"a": 1}', filename="dati.json"), caption="Jūsu dati"
@@ -575,3 +601,18 @@ async def test_fake_api_keeps_uploads_and_applies_edits() -> None:
     assert photo["photo"]["filename"] == "plakāts.png"
     assert photo["photo"]["content"] == b"\x89PNG..."
     assert (question["text"], question["buttons"], question["edited"]) == ("Paldies!", [], True)
+
+
+async def test_an_unreachable_api_is_a_network_error_that_does_not_show_the_token() -> None:
+    async with fake_telegram_api() as api:
+        url = f"{api.base_url}/bot{BOT_TOKEN}/getMe"
+    # The server has stopped: nothing listens on its port any more.
+    request = AiohttpRequest(pool_size=1)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as refused:
+            await request.post(url)
+    finally:
+        await request.shutdown()
+    assert not isinstance(refused.value, TimedOut)
+    assert BOT_TOKEN not in str(refused.value)

@@ -38,6 +38,7 @@ from bot.channels import (
     Senders,
     TemporaryFailure,
 )
+from bot.channels.telegram_http import AiohttpRequest
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Address, Attachment, ChatKind, Incoming, Reply
 from bot.errors import failure_summary, failure_trace
@@ -52,6 +53,8 @@ T = TypeVar("T")
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 CHANNEL = "telegram"
+# Connections for everything but long polling; python-telegram-bot's own default with httpx.
+HTTP_POOL_SIZE = 256
 ERROR_REPORT_LIMIT = 3000
 
 COMMANDS = [
@@ -163,15 +166,21 @@ class TelegramChannel:
         self.engine = engine
         self.senders = senders
         base = settings.telegram_api_base_url
-        self.application: Application = (
+        builder = (
             ApplicationBuilder()
             .token(settings.telegram_bot_token.get_secret_value())
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
             # Different residents are handled at once; the engine keeps each one's order.
             .concurrent_updates(settings.telegram_concurrent_updates)
-            .build()
         )
+        if settings.telegram_http_client == "aiohttp":
+            # Replies, broadcasts (several sends at once) and button answers share one pool;
+            # long polling has a connection of its own.
+            builder = builder.request(AiohttpRequest(pool_size=HTTP_POOL_SIZE)).get_updates_request(
+                AiohttpRequest(pool_size=1)
+            )
+        self.application: Application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         senders.register(CHANNEL, self.send, self.edit)
