@@ -89,7 +89,7 @@ async def announce(ctx: Context) -> None:
     )
 
 
-@router.state("bc.text")
+@router.state("bc.text", free_text=True)
 async def text_written(ctx: Context) -> None:
     """Keep the Latvian text (and the attachment), then offer the other languages."""
     flow = ctx.flow
@@ -188,7 +188,7 @@ async def _language_chosen(ctx: Context) -> None:
     ctx.reply(ctx.t._("Write the version in {language}.", language=LANGUAGE_NAMES[language]))
 
 
-@router.state("bc.translation")
+@router.state("bc.translation", free_text=True)
 async def translation_written(ctx: Context) -> None:
     flow = _draft(ctx)
     if flow is None:

@@ -212,7 +212,7 @@ def _take_photo(ctx: Context, flow: dict[str, Any]) -> bool:
     return True
 
 
-@router.state("idea.text")
+@router.state("idea.text", free_text=True)
 async def text_written(ctx: Context) -> None:
     """Keep the text (and a photo sent with it), then ask for a photo or the place."""
     flow = _draft(ctx)
@@ -271,7 +271,7 @@ def _ask_place(ctx: Context, flow: dict[str, Any]) -> None:
     )
 
 
-@router.state("idea.place")
+@router.state("idea.place", free_text=True)
 async def place_written(ctx: Context) -> None:
     flow = _draft(ctx)
     if flow is None:
@@ -757,7 +757,7 @@ async def _item_in_flow(ctx: Context, action: str) -> Idea | None:
     return item
 
 
-@router.state("ideaitem.answer")
+@router.state("ideaitem.answer", free_text=True)
 async def answer_written(ctx: Context) -> None:
     """Send the answer to the author and mark the item answered."""
     item = await _item_in_flow(ctx, "idea_ans")
@@ -791,7 +791,7 @@ async def answer_written(ctx: Context) -> None:
     show_menu(ctx, ctx.t._("Your answer to #{id} goes to the resident.", id=item.id))
 
 
-@router.state("ideaitem.duplicate")
+@router.state("ideaitem.duplicate", free_text=True)
 async def duplicate_named(ctx: Context) -> None:
     item = await _item_in_flow(ctx, "idea_dup")
     if item is None:
@@ -909,7 +909,7 @@ async def _show_area(ctx: Context, area: IdeaArea) -> None:
     ctx.reply("\n".join(lines), buttons)
 
 
-@router.state("areas.specialist")
+@router.state("areas.specialist", free_text=True)
 async def specialist_written(ctx: Context) -> None:
     if not may_see_all(ctx.roles):
         ctx.clear_state()

@@ -329,7 +329,7 @@ def _ask_setting(ctx: Context, flow: dict[str, Any]) -> None:
     )
 
 
-@router.state("round.number")
+@router.state("round.number", free_text=True)
 async def round_number_typed(ctx: Context) -> None:
     if not ctx.roles.is_staff:
         await ctx.refuse("nominations_staff", step=ctx.state)
@@ -552,7 +552,7 @@ async def _ask_reject_reason(ctx: Context) -> None:
     )
 
 
-@router.state("nomc.reason")
+@router.state("nomc.reason", free_text=True)
 async def reject_reason_typed(ctx: Context) -> None:
     nomination = await _nomination_in_flow(ctx, step="reject")
     if nomination is None:
@@ -635,7 +635,7 @@ async def _ask_paper_name(ctx: Context) -> None:
     )
 
 
-@router.state("nomc.paper")
+@router.state("nomc.paper", free_text=True)
 async def paper_name_typed(ctx: Context) -> None:
     nomination = await _nomination_in_flow(ctx, step="paper")
     if nomination is None:

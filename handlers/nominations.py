@@ -380,7 +380,7 @@ async def _own_name_chosen(ctx: Context) -> None:
     await _name_given(ctx, ctx.resident.display_name or "")
 
 
-@router.state("nom.name")
+@router.state("nom.name", free_text=True)
 async def name_typed(ctx: Context) -> None:
     await _name_given(ctx, ctx.incoming.text or "")
 
@@ -454,7 +454,7 @@ def _ask_reason(ctx: Context, flow: dict[str, object]) -> None:
     )
 
 
-@router.state("nom.reason")
+@router.state("nom.reason", free_text=True)
 async def reason_written(ctx: Context) -> None:
     """Record the nomination; ask a registered candidate for consent."""
     flow = ctx.flow
@@ -622,7 +622,7 @@ async def _ask_bio(ctx: Context) -> None:
     )
 
 
-@router.state("nom.bio")
+@router.state("nom.bio", free_text=True)
 async def bio_written(ctx: Context) -> None:
     nomination_id = ctx.flow.get("nomination")
     nomination = await get_nomination(ctx.session, int(nomination_id or 0))
@@ -878,7 +878,7 @@ async def support_step(ctx: Context) -> None:
         await _overview(ctx)
 
 
-@router.state("sup.name")
+@router.state("sup.name", free_text=True)
 async def supporter_name_typed(ctx: Context) -> None:
     await _supporter_named(ctx, ctx.incoming.text or "")
 

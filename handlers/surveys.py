@@ -671,7 +671,7 @@ async def _send(ctx: Context, survey: Survey, response: Response) -> None:
     ctx.reply(text, buttons)
 
 
-@router.state("survey.text")
+@router.state("survey.text", free_text=True)
 async def text_typed(ctx: Context) -> None:
     """A typed answer to a free-text question."""
     flow = ctx.flow
@@ -850,7 +850,7 @@ async def poll(ctx: Context) -> None:
     )
 
 
-@router.state("poll.question")
+@router.state("poll.question", free_text=True)
 async def poll_question(ctx: Context) -> None:
     if not may_poll(ctx.roles):
         await ctx.refuse("poll")
@@ -874,7 +874,7 @@ async def poll_question(ctx: Context) -> None:
     )
 
 
-@router.state("poll.options")
+@router.state("poll.options", free_text=True)
 async def poll_options(ctx: Context) -> None:
     if not may_poll(ctx.roles):
         await ctx.refuse("poll")

@@ -22,6 +22,15 @@ def test_typed_option_matching() -> None:
     assert match_option("a", options) is None  # both start with "a": not a unique choice
 
 
+def test_where_an_answer_is_typed_only_a_whole_label_presses_an_option() -> None:
+    options = [["Izlaist", "survey:s:1:2"], ["« Atpakaļ", "survey:b:1:2"]]
+    assert match_option("1", options, whole_label=True) is None
+    assert match_option("Izl", options, whole_label=True) is None
+    assert match_option("izlaist", options, whole_label=True) == "survey:s:1:2"
+    assert match_option("atpakal", options, whole_label=True) == "survey:b:1:2"
+    assert match_option("« ", options, whole_label=True) is None
+
+
 async def test_free_text_and_unknown_command_get_a_hint_and_the_menu(chat: Chat) -> None:
     await chat.onboard("anna")
     reply = await chat.say("anna", "hello?")

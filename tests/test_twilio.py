@@ -649,15 +649,20 @@ async def test_a_survey_is_answered_over_whatsapp_and_over_sms(database_url: str
                     )
                 )
             await asyncio.sleep(0.3)  # the invitation's row is recorded with its option
-            for channel, phone in (("whatsapp", ANNA), ("sms", ILZE)):
+            for channel, phone, road_name in (
+                ("whatsapp", ANNA, "Dzirnavu iela"),
+                ("sms", ILZE, "1"),
+            ):
                 # typing the invitation's number opens the survey
                 first = text_of(await say(fake, bot, channel, phone, "1"))
                 assert lv("Question {n} of {total}", n=1, total=4) in first
                 assert "1) Labi" in first and "2) Slikti" in first
-                # "Slikti" shows the conditional free-text question
+                # "Slikti" shows the conditional free-text question; its options are not
+                # numbered, and a typed "1" is the answer, not the first option
                 road = text_of(await say(fake, bot, channel, phone, "slikti"))
                 assert lv("Question {n} of {total}", n=2, total=5) in road
-                await say(fake, bot, channel, phone, "Dzirnavu iela")
+                assert f"- {lv('« Back')}" in road and "1)" not in road
+                await say(fake, bot, channel, phone, road_name)
                 await say(fake, bot, channel, phone, "Bedres")
                 matters = text_of(await say(fake, bot, channel, phone, "Ietves"))
                 done = next(
@@ -675,3 +680,5 @@ async def test_a_survey_is_answered_over_whatsapp_and_over_sms(database_url: str
             assert stored_survey is not None
             results = await compute_results(session, stored_survey)
         assert results.responses == 2
+        typed = sorted(text for item in results.questions for _, _, text in item.texts)
+        assert "1" in typed and "Dzirnavu iela" in typed

@@ -20,7 +20,7 @@ def text_with_options(reply: Reply) -> str:
     """A reply for a channel without buttons: the text, then the options numbered."""
     lines = [reply.text] if reply.text else []
     for number, button in enumerate(reply.options, start=1):
-        lines.append(f"{number}) {button.label}")
+        lines.append(f"{number}) {button.label}" if reply.numbered else f"- {button.label}")
     return "\n".join(lines)
 
 

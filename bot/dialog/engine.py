@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -41,11 +42,20 @@ class Flows:
     fallback: Handler
 
 
-def match_option(text: str, options: list[list[str]]) -> str | None:
-    """Find the payload of a shown option by its number, its label or a unique beginning."""
+_EDGES = re.compile(r"^\W+|\W+$")
+
+
+def match_option(text: str, options: list[list[str]], *, whole_label: bool = False) -> str | None:
+    """Find the payload of a shown option by its number, its label or a unique beginning;
+    with `whole_label`, by its whole label only."""
     wanted = fold(text).rstrip(".)")
     if not wanted or not options:
         return None
+    if whole_label:
+        # Arrows and ticks around a label ("« Atpakaļ") need not be typed.
+        bare = _EDGES.sub("", wanted)
+        exact = [payload for label, payload in options if _EDGES.sub("", fold(label)) == bare]
+        return exact[0] if bare and len(exact) == 1 else None
     if wanted.isdigit():
         index = int(wanted)
         return options[index - 1][1] if 1 <= index <= len(options) else None
@@ -205,27 +215,30 @@ class DialogEngine:
             if keyword is not None:
                 route, ctx.args = keyword
                 return route
+        state = router.states.get(ctx.state or "")
         if payload is None and text and ctx.conversation is not None:
-            payload = match_option(text, ctx.conversation.options)
+            whole_label = state is not None and state.free_text
+            payload = match_option(text, ctx.conversation.options, whole_label=whole_label)
         if payload is not None:
             route = router.for_payload(payload)
             if route is not None:
                 ctx.payload = payload
                 ctx.args = payload.split(":")[1:]
                 return route
-        state = ctx.state
-        if state is not None and state in router.states:
-            return router.states[state]
-        return Route(self.flows.fallback)
+        return state or Route(self.flows.fallback)
 
-    @staticmethod
-    def _remember_options(ctx: Context) -> None:
+    def _remember_options(self, ctx: Context) -> None:
+        """Keep the options last shown here, so that typing one presses it; where an answer
+        is to be typed, they are shown unnumbered."""
         assert ctx.conversation is not None
-        shown = [item.reply for item in ctx.outbox.items if item.address == ctx.here]
-        if shown:
-            ctx.conversation.options = [
-                [button.label, button.payload] for button in shown[-1].options
-            ]
+        mine = [index for index, item in enumerate(ctx.outbox.items) if item.address == ctx.here]
+        if not mine:
+            return
+        last = ctx.outbox.items[mine[-1]]
+        ctx.conversation.options = [[button.label, button.payload] for button in last.reply.options]
+        state = self.flows.router.states.get(ctx.state or "")
+        if state is not None and state.free_text and last.reply.options:
+            ctx.outbox.items[mine[-1]] = replace(last, reply=replace(last.reply, numbered=False))
 
 
 def _satisfied(needs: Needs, resident: Resident | None) -> bool:

@@ -69,6 +69,9 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachment: Attachment | None = None
     template: TemplateParts | None = None
+    # On channels without buttons options are numbered, to be chosen by number; not where
+    # the person is asked to type an answer that may itself be a number.
+    numbered: bool = True
 
     @property
     def options(self) -> list[Button]:

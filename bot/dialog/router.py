@@ -35,6 +35,9 @@ class Route:
     handler: Handler
     needs: Needs = Needs.UNIT
     in_groups: bool = False
+    # A state whose typed text may be anything, a bare number too: a typed message presses
+    # one of the options shown only when it is that option's whole label.
+    free_text: bool = False
 
 
 class Router:
@@ -90,11 +93,14 @@ class Router:
 
         return register
 
-    def state(self, name: str, *, needs: Needs = Needs.UNIT) -> Callable[[Handler], Handler]:
-        """Handle typed text while the conversation is in state `name`."""
+    def state(
+        self, name: str, *, needs: Needs = Needs.UNIT, free_text: bool = False
+    ) -> Callable[[Handler], Handler]:
+        """Handle typed text while the conversation is in state `name`. With `free_text`,
+        a typed "1" is an answer, not the first option (see `Route.free_text`)."""
 
         def register(handler: Handler) -> Handler:
-            self._add(self.states, name, Route(handler, needs))
+            self._add(self.states, name, Route(handler, needs, free_text=free_text))
             return handler
 
         return register
