@@ -2,13 +2,17 @@
 
     .venv/bin/python -m benchmarks.inbound [--residents 300] [--concurrency 20] [--rounds 3]
         [--preload 100000] [--database-url sqlite+aiosqlite:///bench.db]
+        [--echo-http-client httpx|aiohttp]
 
 A fake Bot API server runs in a second process with the simulated residents: each resident
 goes through onboarding (/start, language, privacy notice, unit: four updates) and sends the
 next update only when the bot has answered the previous one; `--concurrency` residents do so at
 once. Handling is timed in the bot, from the update reaching its handler to the replies sent
 and the button answered; the residents' wait is timed from the update being queued to the reply.
-The same load then runs against a bare python-telegram-bot echo bot on the same fake server.
+The same load runs against a bare python-telegram-bot echo bot on the same fake server; the
+two take turns, and the first round of each is not counted. Padome sends with the client
+TELEGRAM_HTTP_CLIENT names (aiohttp unless set); the echo bot with the library's default
+(httpx), or with aiohttp given `--echo-http-client aiohttp`.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bot import db
 from bot.app import open_app, settle_heap
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram import HTTP_POOL_SIZE, TelegramChannel
+from bot.channels.telegram_http import AiohttpRequest
 from bot.settings import Settings
 from models import Identity, Resident
 from models.base import utcnow
@@ -156,8 +161,15 @@ async def measure_padome(
             await channel.stop()
 
 
-async def measure_echo(pipe: Connection, base_url: str, offset: int) -> dict[str, Any]:
-    application: Application = ApplicationBuilder().token(TOKEN).base_url(f"{base_url}/bot").build()
+async def measure_echo(
+    pipe: Connection, base_url: str, offset: int, http_client: str
+) -> dict[str, Any]:
+    builder = ApplicationBuilder().token(TOKEN).base_url(f"{base_url}/bot")
+    if http_client == "aiohttp":
+        builder = builder.request(AiohttpRequest(pool_size=HTTP_POOL_SIZE)).get_updates_request(
+            AiohttpRequest(pool_size=1)
+        )
+    application: Application = builder.build()
     application.add_handler(TypeHandler(Update, echo))
     async with application:
         await application.start()
@@ -264,7 +276,9 @@ async def main(args: argparse.Namespace) -> None:
         for number in range(args.rounds + 1):
             offset = 2 * number * args.residents
             padome = await measure_padome(parent, base_url, database_url, offset)
-            echo = await measure_echo(parent, base_url, offset + args.residents)
+            echo = await measure_echo(
+                parent, base_url, offset + args.residents, args.echo_http_client
+            )
             if number > 0:
                 padome_rounds.append(padome)
                 echo_rounds.append(echo)
@@ -291,4 +305,10 @@ if __name__ == "__main__":
     parser.add_argument("--preload", type=int, default=100_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--echo-http-client",
+        choices=["httpx", "aiohttp"],
+        default="httpx",
+        help="the echo bot's HTTP client: the library's default, or the one Padome uses",
+    )
     asyncio.run(main(parser.parse_args()))
