@@ -84,12 +84,12 @@ def format_identity(channel: str, external_id: str) -> str:
     return f"{prefix}:{external_id}"
 
 
-# Built once: this runs for every incoming message.
 _FIND_IDENTITY = select(Identity).where(
     Identity.channel == bindparam("channel"), Identity.external_id == bindparam("external_id")
 )
 
 
+# Built once: this runs for every incoming message.
 _FIND_RESIDENT = (
     select(Resident)
     .join(Identity, Identity.resident_id == Resident.id)
