@@ -18,7 +18,7 @@ from bot.dialog.router import Needs, Router
 from bot.i18n import N_, Translator
 from bot.nomination_papers import STATUS_LABELS
 from bot.settings import Settings
-from broadcasts.compose import Audience, create_broadcast, in_every_language
+from broadcasts.compose import Audience, create_broadcast, in_every_language, notify
 from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.onboarding import add_deep_link, deep_link, resume_onboarding
@@ -1057,10 +1057,54 @@ async def _drop_support(ctx: Context) -> None:
 # ---------------------------------------------------------------------- the round job
 
 
+async def _tell_candidates_the_round_closed(
+    session: AsyncSession, item: NominationRound, context: JobContext
+) -> None:
+    """Each registered candidate still in the round learns their count and what comes next."""
+    nominations = [
+        nomination
+        for nomination in await list_nominations(session, round_id=item.id, statuses=COLLECTING)
+        if nomination.candidate_id is not None
+    ]
+    counts = await support_counts(session, [nomination.id for nomination in nominations])
+    needed = item.supporters_needed
+    for nomination in nominations:
+        candidate_id = nomination.candidate_id
+        assert candidate_id is not None
+        count = counts[nomination.id]
+        unit = nomination.unit.name
+
+        def write(t: Translator, count: int = count, unit: str = unit) -> str:
+            head = t._(
+                "Nominations in {unit} have closed. Your nomination has {progress}.",
+                unit=unit,
+                progress=progress(t, count, needed),
+            )
+            if count >= needed:
+                then = t._(
+                    "That is enough. The coordinator prepares the nomination form; you and "
+                    "your supporters sign it on paper, and the coordinator tells you the result."
+                )
+            else:
+                then = t._(
+                    "That is fewer than a candidate needs, so the nomination does not go "
+                    "further this time. Thank you for offering to represent your parish or town."
+                )
+            return f"{head}\n{then}"
+
+        await notify(
+            session,
+            resident_ids=[candidate_id],
+            texts=in_every_language(write, timezone=context.settings.tz),
+            now=context.now,
+        )
+
+
 async def run_rounds(context: JobContext) -> None:
     """Close rounds whose end has come, open those whose start has, and announce them."""
     async with context.sessionmaker() as session, session.begin():
         for item in await due_to_close(session, context.now):
+            await _tell_candidates_the_round_closed(session, item, context)
             logger.info("nomination round %d closed", item.id)
         for item in await due_to_open(session, context.now):
             end = item.ends_at

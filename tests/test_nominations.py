@@ -267,6 +267,55 @@ async def test_coordinator_opens_a_round_in_chat_and_the_scheduler_opens_and_clo
         assert sum(opening in (m["text"] or "") for m in api.messages_to(ANNA)) == 1
 
 
+async def test_when_the_round_closes_each_candidate_is_told_their_count_and_what_follows(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api, nominating(database_url, api) as bot:
+        await bot.onboard(ANNA, first_name="Anna Bērziņa")
+        await bot.onboard(BERTA, first_name="Berta Kalna")
+        await bot.onboard(CARL, first_name="Kārlis", unit="alsviku")
+        await bot.onboard(DACE, first_name="Dace", unit="alsviku")
+        round_id = await make_round(bot, supporters=2)
+        await self_nominate(bot, ANNA, "Skolotāja.")
+        await self_nominate(bot, BERTA, "Zemniece.")
+        anna = await nomination_named(bot, "Anna Bērziņa")
+        await support(bot, CARL, anna.support_code, "Kārlis Zariņš")
+        await support(bot, DACE, anna.support_code, "Dace Ābele")
+
+        await end_round(bot, round_id)
+
+        def closing(count: int) -> str:
+            return lv(
+                "Nominations in {unit} have closed. Your nomination has {progress}.",
+                unit="Alsviķu pagasts",
+                progress=lv_progress(count, 2),
+            )
+
+        [*_, to_anna] = await api.wait_for(chat_id=ANNA, predicate=has_text(closing(2)))
+        assert (
+            lv(
+                "That is enough. The coordinator prepares the nomination form; you and your "
+                "supporters sign it on paper, and the coordinator tells you the result."
+            )
+            in to_anna["text"]
+        )
+        [*_, to_berta] = await api.wait_for(chat_id=BERTA, predicate=has_text(closing(0)))
+        assert (
+            lv(
+                "That is fewer than a candidate needs, so the nomination does not go further "
+                "this time. Thank you for offering to represent your parish or town."
+            )
+            in to_berta["text"]
+        )
+        await bot.settle()
+        # Supporters are not candidates, and each candidate is told once.
+        for user in (CARL, DACE):
+            texts = [m["text"] or "" for m in api.messages_to(user)]
+            assert not any(closing(2) in text or closing(0) in text for text in texts)
+        told = [m for m in api.messages_to(ANNA) if closing(2) in (m["text"] or "")]
+        assert len(told) == 1
+
+
 async def test_a_round_not_yet_started_refuses_with_its_dates_and_overlaps_are_refused(
     app: App,
 ) -> None:
