@@ -39,6 +39,7 @@ from models.ideas import (
     forward_idea,
     get_idea,
     holders_of,
+    idea_photo,
     ideas_between,
     ideas_of,
     inbox,
@@ -56,6 +57,7 @@ from models.ideas import (
     unanswered,
     unassign_area,
 )
+from models.messaging import find_media, store_media
 from models.residents import Resident
 from models.roles import Role, RoleGrant
 from models.territory import list_units
@@ -199,8 +201,11 @@ async def _area_chosen(ctx: Context, flow: dict[str, Any]) -> None:
     )
 
 
-def _take_photo(ctx: Context, flow: dict[str, Any]) -> bool:
-    """Keep a photo the resident sent; False (and a note) for other files."""
+async def _take_photo(ctx: Context, flow: dict[str, Any]) -> bool:
+    """Keep a photo the resident sent; False (and a note) for other files.
+
+    The photo's bytes, when the channel could fetch them, wait in the media store until the
+    idea is sent; the idea then keeps them, so the photo shows on any messenger."""
     attachment = ctx.incoming.attachment
     if attachment is None:
         return True
@@ -209,6 +214,15 @@ def _take_photo(ctx: Context, flow: dict[str, Any]) -> bool:
         return False
     flow["photo"] = attachment.file_ref
     flow["photo_channel"] = ctx.incoming.channel
+    flow.pop("photo_media", None)
+    if attachment.content:
+        media = await store_media(
+            ctx.session,
+            filename=attachment.filename,
+            mime_type=attachment.mime_type,
+            content=attachment.content,
+        )
+        flow["photo_media"] = media.token
     return True
 
 
@@ -218,7 +232,7 @@ async def text_written(ctx: Context) -> None:
     flow = _draft(ctx)
     if flow is None:
         return
-    if not _take_photo(ctx, flow):
+    if not await _take_photo(ctx, flow):
         ctx.set_state("idea.text", **flow)
         return
     text = (ctx.incoming.text or "").strip()
@@ -248,7 +262,7 @@ async def photo_sent(ctx: Context) -> None:
     flow = _draft(ctx)
     if flow is None:
         return
-    if ctx.incoming.attachment is None or not _take_photo(ctx, flow):
+    if ctx.incoming.attachment is None or not await _take_photo(ctx, flow):
         ctx.set_state("idea.photo", **flow)
         if ctx.incoming.attachment is None:
             ctx.reply(
@@ -384,6 +398,11 @@ async def _send(ctx: Context, flow: dict[str, Any]) -> None:
     if area is None or ctx.resident.unit_id is None:
         show_menu(ctx, ctx.t._("That idea is no longer being prepared."))
         return
+    media = (
+        await find_media(ctx.session, flow["photo_media"], now=ctx.now)
+        if flow.get("photo_media")
+        else None
+    )
     item, created = await submit_idea(
         ctx.session,
         author=ctx.resident,
@@ -392,6 +411,7 @@ async def _send(ctx: Context, flow: dict[str, Any]) -> None:
         place=flow.get("place"),
         photo_ref=flow.get("photo"),
         photo_channel=flow.get("photo_channel"),
+        photo=(media.content, media.mime_type) if media is not None else None,
         show_author=bool(flow["show_author"]),
         keep_text=bool(flow["keep_text"]),
         submission_key=flow["key"],
@@ -698,9 +718,20 @@ async def _show_item(ctx: Context, item: Idea) -> None:
     buttons.append(Button(t._("Close"), f"ideaitem:st:{item.id}:closed"))
     buttons.append(Button(t._("Back to the list"), "inbox"))
     ctx.clear_state()
+    # The text first, then the photo with the buttons under it. On the messenger it came
+    # from, the platform's own copy is reused.
     photo = None
-    if item.photo_ref and item.photo_channel == ctx.incoming.channel:
-        # The text first, then the photo with the buttons under it.
+    kept = await idea_photo(ctx.session, item)
+    same_channel = item.photo_ref is not None and item.photo_channel == ctx.incoming.channel
+    if kept is not None:
+        photo = Attachment(
+            filename="photo.jpg",
+            kind="photo",
+            mime_type=kept[1],
+            content=kept[0],
+            file_ref=item.photo_ref if same_channel else None,
+        )
+    elif same_channel:
         photo = Attachment(filename="photo.jpg", kind="photo", file_ref=item.photo_ref)
     elif item.photo_ref:
         lines.insert(4, t._("A photo was sent on another messenger."))
@@ -999,7 +1030,7 @@ async def export_tables(
                 item.duplicate_of_id or "",
                 item.text or "",
                 item.place or "",
-                t._("yes") if item.photo_ref else "",
+                t._("yes") if item.photo_ref or item.photo_mime else "",
                 written_by,
                 _person(forwarded) if forwarded else "",
                 item.answered_at.astimezone(t.timezone) if item.answered_at else "",

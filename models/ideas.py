@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     JSON,
     ForeignKey,
+    LargeBinary,
     Select,
     String,
     Text,
@@ -120,6 +121,11 @@ class Idea(Base):
     # The platform's id of a photo the author sent (a Telegram file_id) and its channel.
     photo_ref: Mapped[str | None] = mapped_column(String(200))
     photo_channel: Mapped[str | None] = mapped_column(String(16))
+    # The photo itself, so it shows on any messenger; read only by `idea_photo`.
+    photo_data: Mapped[bytes | None] = mapped_column(
+        LargeBinary, deferred=True, deferred_raiseload=True
+    )
+    photo_mime: Mapped[str | None] = mapped_column(String(100))
     # Whether the representative may see who wrote it.
     show_author: Mapped[bool] = mapped_column(default=False)
     # Whether the text stays (without the author) if the author erases their data.
@@ -315,6 +321,7 @@ async def submit_idea(
     keep_text: bool,
     submission_key: str,
     now: datetime,
+    photo: tuple[bytes, str] | None = None,
 ) -> tuple[Idea, bool]:
     """Store a resident's idea; the same submission key twice stores it once.
 
@@ -337,6 +344,8 @@ async def submit_idea(
         place=(place or "").strip()[:PLACE_MAX] or None,
         photo_ref=photo_ref,
         photo_channel=photo_channel if photo_ref else None,
+        photo_data=photo[0] if photo else None,
+        photo_mime=photo[1] if photo else None,
         show_author=show_author,
         keep_text=keep_text,
         status=IdeaStatus.NEW.value,
@@ -598,6 +607,14 @@ async def claim_digest(session: AsyncSession, *, week: str, now: datetime) -> Id
 # ---------------------------------------------------------------------- personal data
 
 
+async def idea_photo(session: AsyncSession, idea: Idea) -> tuple[bytes, str] | None:
+    """The photo kept with an idea and its type; None when only a reference was kept."""
+    if idea.photo_mime is None:
+        return None
+    data = await session.scalar(select(Idea.photo_data).where(Idea.id == idea.id))
+    return (data, idea.photo_mime) if data else None
+
+
 async def export_ideas_of(session: AsyncSession, resident: Resident) -> list[dict[str, Any]]:
     """The resident's own items for /mydata."""
     items = []
@@ -610,7 +627,7 @@ async def export_ideas_of(session: AsyncSession, resident: Resident) -> list[dic
                 "status": idea.status,
                 "text": idea.text,
                 "place": idea.place,
-                "photo": bool(idea.photo_ref),
+                "photo": bool(idea.photo_ref or idea.photo_mime),
                 "representative_may_see_who_wrote_it": idea.show_author,
                 "text_stays_after_erasure": idea.keep_text,
                 "answers": [
@@ -635,6 +652,8 @@ async def erase_ideas_of(session: AsyncSession, resident: Resident) -> None:
             idea.place = None
             idea.photo_ref = None
             idea.photo_channel = None
+            idea.photo_data = None
+            idea.photo_mime = None
             for answer in await answers_to(session, idea.id):
                 await session.delete(answer)
     for member in await session.scalars(

@@ -23,6 +23,7 @@ from handlers.nominations import run_rounds
 from models.base import utcnow
 from models.broadcasts import Delivery, DeliveryStatus, Status
 from models.conversations import Conversation
+from models.ideas import Idea
 from models.nominations import create_round, nominate, supporters_of
 from models.residents import Identity, Resident, find_identity
 from models.survey_file import create_survey, parse_survey_file, resolve_audience
@@ -682,3 +683,93 @@ async def test_a_survey_is_answered_over_whatsapp_and_over_sms(database_url: str
         assert results.responses == 2
         typed = sorted(text for item in results.questions for _, _, text in item.texts)
         assert "1" in typed and "Dzirnavu iela" in typed
+
+
+PHOTO = b"\xff\xd8\xff\xe0 a pothole by the school \xff\xd9"
+
+
+async def test_an_ideas_photo_shows_on_the_other_messenger(database_url: str) -> None:
+    """A photo sent on WhatsApp reaches a representative on Telegram, and one sent on
+    Telegram reaches a representative on WhatsApp: the idea keeps the photo itself."""
+    from models.roles import Role, grant_role
+    from models.territory import unit_by_slug
+    from tests.test_ideas import ideas
+
+    async with fake_telegram_api() as api, fake_twilio() as fake:
+        settings = twilio_settings(
+            database_url,
+            fake.base_url or "",
+            telegram_bot_token="123456:TEST",
+            telegram_api_base_url=api.base_url or "",
+        )
+        async with (
+            polling_bot(api, settings) as telegram,
+            twilio_bot(fake, settings, app=telegram.app) as bot,
+        ):
+            await telegram.onboard(TELEGRAM_USER)
+            await onboard(fake, bot, "whatsapp", ANNA)
+            await onboard(fake, bot, "whatsapp", PETERIS)
+            async with bot.app.sessionmaker() as session, session.begin():
+                alsviku = await unit_by_slug(session, "alsviku")
+                for channel, account in (("telegram", str(TELEGRAM_USER)), ("whatsapp", PETERIS)):
+                    identity = await find_identity(session, channel, account)
+                    assert identity is not None
+                    await grant_role(
+                        session, resident=identity.resident, role=Role.REPRESENTATIVE, unit=alsviku
+                    )
+
+            # Anna writes on WhatsApp, with the photo sent together with the text.
+            areas = text_of(await say(fake, bot, "whatsapp", ANNA, "/idea"))
+            [roads] = [line.split(")")[0] for line in areas.split("\n") if "Ceļi" in line]
+            await say(fake, bot, "whatsapp", ANNA, roads)
+            before = len(fake.messages_to(ANNA))
+            status = await fake.user_says(
+                "whatsapp", ANNA, "Bedre pie skolas", media=(PHOTO, "image/jpeg")
+            )
+            assert status == 200
+            await bot.channel.settle()
+            where = text_of(fake.messages_to(ANNA)[before:])
+            assert lv("Thank you for the photo. Now please write the text.") not in where
+            await say(fake, bot, "whatsapp", ANNA, "Skolas iela 3")
+            await say(fake, bot, "whatsapp", ANNA, "2")  # the representative sees no name
+            await say(fake, bot, "whatsapp", ANNA, "1")  # the text may stay
+            sent = text_of(await say(fake, bot, "whatsapp", ANNA, lv("Send")))
+            assert "#1" in sent
+
+            # The representative on Telegram opens it and gets the photo itself.
+            text, photo = await telegram.press(TELEGRAM_USER, "ideaitem:1", replies=2)
+            assert "Bedre pie skolas" in text["text"]
+            assert photo["method"] == "sendPhoto" and photo["photo"]["content"] == PHOTO
+
+            # The other way: a photo sent on Telegram, read by a representative on WhatsApp.
+            await telegram.send(TELEGRAM_USER, "/idea")
+            [item_1] = await ideas(telegram)
+            await telegram.press(TELEGRAM_USER, f"idea:area:{item_1.area_id}")
+            other_photo = PHOTO.replace(b"school", b"church")
+            before = len(api.messages_to(TELEGRAM_USER))
+            api.push_photo(TELEGRAM_USER, other_photo, caption="Bedre pie baznīcas")
+            await api.wait_for(chat_id=TELEGRAM_USER, count=before + 1)
+            await telegram.press(TELEGRAM_USER, "idea:noplace")
+            await telegram.press(TELEGRAM_USER, "idea:who:no")
+            await telegram.press(TELEGRAM_USER, "idea:keep:yes")
+            await telegram.press(TELEGRAM_USER, "idea:send")
+
+            listing = text_of(await say(fake, bot, "whatsapp", PETERIS, "/inbox"))
+            [second] = [
+                line.split(")")[0]
+                for line in listing.split("\n")
+                if ") #2 " in line and line.split(")")[0].isdigit()
+            ]
+            media_before = sum(len(m.media) for m in fake.messages_to(PETERIS))
+            opened = await say(fake, bot, "whatsapp", PETERIS, second)
+            assert "Bedre pie baznīcas" in text_of(opened)
+            assert lv("A photo was sent on another messenger.") not in text_of(opened)
+            fetched = [media for message in fake.messages_to(PETERIS) for media in message.media]
+            assert fetched[media_before:] == [other_photo]
+
+        async with telegram.app.sessionmaker() as session:
+            stored = [
+                (idea.photo_mime, idea.photo_channel)
+                for idea in await session.scalars(select(Idea).order_by(Idea.id))
+            ]
+        assert stored == [("image/jpeg", "whatsapp"), ("image/jpeg", "telegram")]

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 
 import aiohttp
@@ -20,6 +21,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channels import (
+    INCOMING_PHOTO_MAX,
     Blocked,
     NeedsTemplate,
     PermanentFailure,
@@ -139,6 +141,8 @@ class TwilioChannel:
     async def handle(self, incoming: Incoming) -> None:
         """Handle a message (once, even when Twilio sends it again); replies go afterwards,
         so that Twilio gets its answer at once."""
+        if incoming.attachment is not None and incoming.attachment.kind == "photo":
+            incoming = await self._with_photo(incoming)
         outgoing = await self.engine.handle(incoming)
         if incoming.channel == WHATSAPP:
             async with self.engine.sessionmaker() as session, session.begin():
@@ -146,6 +150,33 @@ class TwilioChannel:
         task = asyncio.create_task(self.senders.deliver(outgoing))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def _with_photo(self, incoming: Incoming) -> Incoming:
+        """The message with its photo's bytes, fetched from Twilio with the account's
+        credentials (its media may require them); as it came, if the photo cannot be had."""
+        attachment = incoming.attachment
+        assert attachment is not None and attachment.file_ref is not None
+        settings = self.settings
+        assert settings.twilio_account_sid and settings.twilio_auth_token
+        auth = aiohttp.BasicAuth(
+            settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value()
+        )
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+                session.get(attachment.file_ref, auth=auth) as response,
+            ):
+                too_big = (response.content_length or 0) > INCOMING_PHOTO_MAX
+                if response.status != 200 or too_big:
+                    logger.info("Twilio answered %d for a photo", response.status)
+                    return incoming
+                content = await response.content.read(INCOMING_PHOTO_MAX + 1)
+        except (TimeoutError, aiohttp.ClientError) as error:
+            logger.info("fetching a photo from Twilio failed: %s", type(error).__name__)
+            return incoming
+        if not content or len(content) > INCOMING_PHOTO_MAX:
+            return incoming
+        return replace(incoming, attachment=replace(attachment, content=content))
 
     async def record_status(self, form: Mapping[str, str]) -> bool:
         """Apply a status callback to the delivery row of its message. False if malformed."""

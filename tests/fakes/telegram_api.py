@@ -14,7 +14,8 @@ The bot under test gets `await api.start()` as TELEGRAM_API_BASE_URL and talks r
 What the server does:
 - answers getMe, setMyCommands/getMyCommands/deleteMyCommands, setWebhook/deleteWebhook/
   getWebhookInfo, getUpdates (long polling), sendMessage, sendPhoto, sendDocument (multipart
-  upload: the bytes and file name are kept), answerCallbackQuery, editMessageText,
+  upload: the bytes and file name are kept), getFile and the file download of photos users
+  sent (`push_photo`), answerCallbackQuery, editMessageText,
   editMessageReplyMarkup, close and logOut, in the Bot API envelope with realistic objects;
 - checks what Telegram checks and a bot could get wrong: empty or over-long texts and
   captions, callback data over 64 bytes, invalid command lists, unknown or twice-answered
@@ -204,6 +205,8 @@ class FakeTelegramAPI:
         self._update_ids = itertools.count(1000)
         self._callback_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
+        # Files users sent (photos): file_id -> bytes, served by getFile and /file/bot...
+        self._user_files: dict[str, bytes] = {}
         # Updates not yet confirmed, in the order they were pushed, with "was returned" flags.
         self._pending: list[tuple[JSONDict, bool]] = []
         self._sent: list[JSONDict] = []
@@ -229,6 +232,7 @@ class FakeTelegramAPI:
                 "deleteWebhook": self._delete_webhook,
                 "getWebhookInfo": self._get_webhook_info,
                 "getUpdates": self._get_updates,
+                "getFile": self._get_file,
                 "sendMessage": self._send_message,
                 "sendPhoto": self._send_photo,
                 "sendDocument": self._send_document,
@@ -245,6 +249,7 @@ class FakeTelegramAPI:
         # Bots may upload files of up to 50 MB.
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -354,6 +359,35 @@ class FakeTelegramAPI:
             update_id=update_id,
             contact=contact,
         )
+        return self.push_raw(update)
+
+    def push_photo(
+        self, user_id: int, content: bytes, *, caption: str | None = None, first_name: str = "Anna"
+    ) -> int:
+        """Queue a photo a user sends (in two sizes, as Telegram delivers it), with an
+        optional caption; the bot can fetch the larger one by getFile. Returns the update_id."""
+        update = self.message_update(user_id, None, first_name=first_name)
+        number = next(self._file_ids)
+        large = f"user-photo-{number}"
+        self._user_files[large] = content
+        update["message"]["photo"] = [
+            {
+                "file_id": f"{large}-small",
+                "file_unique_id": f"us{number}",
+                "width": 90,
+                "height": 68,
+                "file_size": 1024,
+            },
+            {
+                "file_id": large,
+                "file_unique_id": f"ul{number}",
+                "width": 1280,
+                "height": 960,
+                "file_size": len(content),
+            },
+        ]
+        if caption is not None:
+            update["message"]["caption"] = caption
         return self.push_raw(update)
 
     def push_callback(
@@ -711,6 +745,27 @@ class FakeTelegramAPI:
 
     async def _true(self, params: JSONDict) -> bool:
         return True
+
+    async def _get_file(self, params: JSONDict) -> JSONDict:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self._user_files:
+            raise _bad_request("invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": len(self._user_files[file_id]),
+            "file_path": f"photos/{file_id}.jpg",
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file by the path getFile gave, as Telegram's file server serves it."""
+        if self.token is not None and request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        file_id = path.removeprefix("photos/").removesuffix(".jpg")
+        if not path.startswith("photos/") or file_id not in self._user_files:
+            return web.Response(status=404)
+        return web.Response(body=self._user_files[file_id], content_type="image/jpeg")
 
     async def _get_me(self, params: JSONDict) -> JSONDict:
         return {

@@ -6,7 +6,8 @@ through the official twilio client. The fake:
 - answers `POST /2010-04-01/Accounts/<sid>/Messages.json` with Basic auth checked, as Twilio
   does: 201 with a message resource, or Twilio's error JSON (21610 unsubscribed recipient,
   21617 body too long, 21619 nothing to send, 20429 too many requests, 500);
-- fetches each MediaUrl from the bot's web app, as Twilio does before sending media;
+- fetches each MediaUrl from the bot's web app, as Twilio does before sending media, and serves
+  the media users send (`user_says(..., media=...)`) to the account's credentials;
 - keeps WhatsApp's 24-hour rule: free text to someone who has not written within 24 hours is
   accepted and then fails with error 63016 in its status callback; a Content template goes;
 - sends signed status callbacks (sent, then delivered or failed) to each StatusCallback;
@@ -89,10 +90,15 @@ class FakeTwilio:
         self._http: aiohttp.ClientSession | None = None
         self._changed = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        # Media users sent: path -> (bytes, content type), fetched with Basic auth.
+        self._user_media: dict[str, tuple[bytes, str]] = {}
 
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._create_message)
+        app.router.add_get(
+            "/2010-04-01/Accounts/{account}/Messages/{message}/Media/{media}", self._user_media_file
+        )
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -121,17 +127,26 @@ class FakeTwilio:
         *,
         message_sid: str | None = None,
         profile_name: str | None = None,
+        media: tuple[bytes, str] | None = None,
     ) -> int:
-        """A WhatsApp or SMS user writes to the bot; returns the webhook's HTTP status."""
+        """A WhatsApp or SMS user writes to the bot, optionally with one photo or file
+        (`media`: its bytes and content type); returns the webhook's HTTP status."""
         sender = f"whatsapp:{phone}" if channel == "whatsapp" else phone
+        sid = message_sid or self.new_sid()
         form = {
-            "MessageSid": message_sid or self.new_sid(),
+            "MessageSid": sid,
             "AccountSid": self.account_sid,
             "From": sender,
             "To": WHATSAPP_NUMBER if channel == "whatsapp" else SMS_NUMBER,
             "Body": text,
             "NumMedia": "0",
         }
+        if media is not None:
+            path = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}/Media/ME{sid[2:]}"
+            self._user_media[path] = media
+            form.update(
+                NumMedia="1", MediaUrl0=f"{self.base_url}{path}", MediaContentType0=media[1]
+            )
         if channel == "whatsapp":
             form["ProfileName"] = profile_name or "Test"
             form["WaId"] = phone.lstrip("+")
@@ -212,6 +227,16 @@ class FakeTwilio:
             {"code": code, "message": message, "more_info": "", "status": status},
             status=status,
         )
+
+    async def _user_media_file(self, request: web.Request) -> web.Response:
+        """A user's media, to the account's credentials only (Twilio's HTTP auth on media)."""
+        if not self._authorised(request):
+            return self._error(401, 20003, "Authenticate")
+        found = self._user_media.get(request.path)
+        if found is None:
+            return self._error(404, 20404, "The requested resource was not found")
+        content, content_type = found
+        return web.Response(body=content, content_type=content_type)
 
     async def _create_message(self, request: web.Request) -> web.Response:
         if not self._authorised(request) or request.match_info["account"] != self.account_sid:
