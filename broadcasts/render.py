@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from zoneinfo import ZoneInfo
 
 from bot.dialog.messages import Attachment, Button, Reply, TemplateParts
@@ -9,6 +10,14 @@ from bot.i18n import Translator
 from models.broadcasts import Broadcast, Kind
 
 ATTACHMENT_KINDS = ("photo", "document")
+
+
+def attachment_type(broadcast: Broadcast) -> str:
+    """The file's media type, by its name: WhatsApp shows only media it knows the type of."""
+    guessed, _ = mimetypes.guess_type(broadcast.attachment_name or "")
+    if guessed is not None:
+        return guessed
+    return "image/jpeg" if broadcast.attachment_kind == "photo" else "application/octet-stream"
 
 
 def heading(broadcast: Broadcast, t: Translator) -> str:
@@ -39,6 +48,7 @@ def render(broadcast: Broadcast, language: str, *, timezone: ZoneInfo) -> list[R
                     filename=broadcast.attachment_name or "attachment",
                     content=broadcast.attachment or b"",
                     kind=broadcast.attachment_kind or "document",
+                    mime_type=attachment_type(broadcast),
                     file_ref=broadcast.attachment_ref,
                 ),
                 # Outside WhatsApp's window the file is announced by its name.

@@ -40,6 +40,7 @@ from models.broadcasts import (
     list_broadcasts,
     news_for,
 )
+from models.messaging import find_media, store_media
 from models.roles import Role
 from models.territory import list_localities, list_units, locality_by_id
 
@@ -103,6 +104,16 @@ async def text_written(ctx: Context) -> None:
             "name": attachment.filename,
             "ref": attachment.file_ref,
         }
+        if attachment.content:
+            # The file itself waits in the media store, so that residents on other
+            # messengers get it too, not only its name.
+            media = await store_media(
+                ctx.session,
+                filename=attachment.filename,
+                mime_type=attachment.mime_type,
+                content=attachment.content,
+            )
+            flow["attachment"]["media"] = media.token
     text = (ctx.incoming.text or "").strip()
     if not text:
         ctx.set_state("bc.text", **flow)
@@ -448,6 +459,11 @@ async def _confirmed(ctx: Context) -> None:
     assert ctx.resident is not None
     due = datetime.fromisoformat(flow["due"])
     attachment = flow.get("attachment") or {}
+    media = (
+        await find_media(ctx.session, attachment["media"], now=ctx.now)
+        if attachment.get("media")
+        else None
+    )
     try:
         broadcast = await create_broadcast(
             ctx.session,
@@ -460,6 +476,7 @@ async def _confirmed(ctx: Context) -> None:
             urgent=bool(flow.get("urgent")),
             attachment_kind=attachment.get("kind"),
             attachment_name=attachment.get("name"),
+            attachment=media.content if media is not None else None,
             attachment_ref=attachment.get("ref"),
             report_to=(ctx.incoming.channel, ctx.incoming.chat_id),
         )

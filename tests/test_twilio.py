@@ -361,6 +361,7 @@ async def test_attachments_go_as_media_on_whatsapp_and_as_a_link_by_sms(
             )
         [media] = [m for m in fake.messages_to(ANNA) if m.media]
         assert media.media == [pdf]  # Twilio fetched the very file from our web app
+        assert media.media_types == ["application/pdf"]
         [link] = [m for m in fake.messages_to(ILZE) if "plakats.pdf" in m.body]
         assert "📎 plakats.pdf: https://padome.example.lv/media/" in link.body
         assert broadcast_id == 1
@@ -766,6 +767,8 @@ async def test_an_ideas_photo_shows_on_the_other_messenger(database_url: str) ->
             assert lv("A photo was sent on another messenger.") not in text_of(opened)
             fetched = [media for message in fake.messages_to(PETERIS) for media in message.media]
             assert fetched[media_before:] == [other_photo]
+            [shown] = [m for m in fake.messages_to(PETERIS) if m.media]
+            assert shown.media_types == ["image/jpeg"]
 
         async with telegram.app.sessionmaker() as session:
             stored = [
@@ -773,3 +776,50 @@ async def test_an_ideas_photo_shows_on_the_other_messenger(database_url: str) ->
                 for idea in await session.scalars(select(Idea).order_by(Idea.id))
             ]
         assert stored == [("image/jpeg", "whatsapp"), ("image/jpeg", "telegram")]
+
+
+async def test_a_photo_composed_on_telegram_reaches_whatsapp_as_media_and_sms_as_a_link(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api, fake_twilio() as fake:
+        settings = twilio_settings(
+            database_url,
+            fake.base_url or "",
+            telegram_bot_token="123456:TEST",
+            telegram_api_base_url=api.base_url or "",
+            admins=f"tg:{TELEGRAM_USER}",
+        )
+        async with (
+            polling_bot(api, settings) as telegram,
+            twilio_bot(fake, settings, app=telegram.app) as bot,
+        ):
+            await telegram.onboard(TELEGRAM_USER, language="en")
+            await onboard(fake, bot, "whatsapp", ANNA)
+            await onboard(fake, bot, "sms", ILZE)
+
+            await telegram.send(TELEGRAM_USER, "/announce")
+            before = len(api.messages_to(TELEGRAM_USER))
+            api.push_photo(TELEGRAM_USER, PHOTO, caption="Talka sestdien pie skolas.")
+            await api.wait_for(chat_id=TELEGRAM_USER, count=before + 1)
+            await telegram.press(TELEGRAM_USER, "bc:audience")
+            await telegram.press(TELEGRAM_USER, "bc:to:all")
+            await telegram.press(TELEGRAM_USER, "bc:urgent:no")
+            # the preview, as residents see it, carries the photo
+            preview = await telegram.press(TELEGRAM_USER, "bc:at:now", replies=4)
+            assert [m["method"] for m in preview].count("sendPhoto") == 1
+            [done] = await telegram.press(TELEGRAM_USER, "bc:send")
+            assert "Message #1 is on its way" in done["text"]
+            async with broadcasting(bot):
+                await fake.wait_until(
+                    lambda: [m for m in fake.messages_to(ANNA) if m.media] or None
+                )
+                await fake.wait_until(
+                    lambda: [m for m in fake.messages_to(ILZE) if "/media/" in m.body] or None
+                )
+
+        [photo] = [m for m in fake.messages_to(ANNA) if m.media]
+        assert (photo.media, photo.media_types) == ([PHOTO], ["image/jpeg"])
+        [link] = [m for m in fake.messages_to(ILZE) if "/media/" in m.body]
+        assert "photo.jpg: https://padome.example.lv/media/" in link.body
+        [text] = [m for m in fake.messages_to(ANNA) if "Talka" in m.body]
+        assert text.body.endswith("Talka sestdien pie skolas.")

@@ -16,9 +16,9 @@ Sender = Callable[[Address, Reply], Awaitable[str | None]]
 Editor = Callable[[Address, str, str], Awaitable[None]]
 
 
-# A photo a person sends is fetched from the platform (so it can be shown on any messenger)
-# up to this size; a larger one stays a reference to the platform's copy.
-INCOMING_PHOTO_MAX = 10 * 1024 * 1024
+# A photo or file a person sends is fetched from the platform (so it can be shown on any
+# messenger) up to this size; a larger one stays a reference to the platform's copy.
+INCOMING_FILE_MAX = 10 * 1024 * 1024
 
 
 def text_with_options(reply: Reply) -> str:

@@ -33,7 +33,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels import (
-    INCOMING_PHOTO_MAX,
+    INCOMING_FILE_MAX,
     Blocked,
     PermanentFailure,
     RateLimited,
@@ -220,8 +220,8 @@ class TelegramChannel:
         """Hand one update to the dialog engine and send what it answers."""
         incoming = to_incoming(update)
         if incoming is not None:
-            if incoming.attachment is not None and incoming.attachment.kind == "photo":
-                incoming = await self._with_photo(incoming)
+            if incoming.attachment is not None:
+                incoming = await self._with_file(incoming)
             await self.senders.deliver(await self.engine.handle(incoming))
         if update.callback_query is not None:
             # The button's spinner stops as the answer arrives. Answering at the same time
@@ -231,20 +231,20 @@ class TelegramChannel:
             except TelegramError as error:
                 logger.info("answering a button press failed: %s", type(error).__name__)
 
-    async def _with_photo(self, incoming: Incoming) -> Incoming:
-        """The message with its photo's bytes, fetched from Telegram before the transaction
-        (so no database work waits on it); as it came, if the photo cannot be had."""
+    async def _with_file(self, incoming: Incoming) -> Incoming:
+        """The message with its photo's or document's bytes, fetched from Telegram before the
+        transaction (so no database work waits on it); as it came, if they cannot be had."""
         attachment = incoming.attachment
         assert attachment is not None and attachment.file_ref is not None
         try:
             file = await self.bot.get_file(attachment.file_ref)
-            if file.file_size is not None and file.file_size > INCOMING_PHOTO_MAX:
+            if file.file_size is not None and file.file_size > INCOMING_FILE_MAX:
                 return incoming
             content = bytes(await file.download_as_bytearray())
         except TelegramError as error:
-            logger.info("fetching a photo from Telegram failed: %s", type(error).__name__)
+            logger.info("fetching a file from Telegram failed: %s", type(error).__name__)
             return incoming
-        if not content or len(content) > INCOMING_PHOTO_MAX:
+        if not content or len(content) > INCOMING_FILE_MAX:
             return incoming
         return replace(incoming, attachment=replace(attachment, content=content))
 

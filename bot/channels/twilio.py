@@ -21,7 +21,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channels import (
-    INCOMING_PHOTO_MAX,
+    INCOMING_FILE_MAX,
     Blocked,
     NeedsTemplate,
     PermanentFailure,
@@ -141,8 +141,8 @@ class TwilioChannel:
     async def handle(self, incoming: Incoming) -> None:
         """Handle a message (once, even when Twilio sends it again); replies go afterwards,
         so that Twilio gets its answer at once."""
-        if incoming.attachment is not None and incoming.attachment.kind == "photo":
-            incoming = await self._with_photo(incoming)
+        if incoming.attachment is not None:
+            incoming = await self._with_file(incoming)
         outgoing = await self.engine.handle(incoming)
         if incoming.channel == WHATSAPP:
             async with self.engine.sessionmaker() as session, session.begin():
@@ -151,9 +151,9 @@ class TwilioChannel:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _with_photo(self, incoming: Incoming) -> Incoming:
-        """The message with its photo's bytes, fetched from Twilio with the account's
-        credentials (its media may require them); as it came, if the photo cannot be had."""
+    async def _with_file(self, incoming: Incoming) -> Incoming:
+        """The message with its media's bytes, fetched from Twilio with the account's
+        credentials (its media may require them); as it came, if they cannot be had."""
         attachment = incoming.attachment
         assert attachment is not None and attachment.file_ref is not None
         settings = self.settings
@@ -166,15 +166,20 @@ class TwilioChannel:
                 aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
                 session.get(attachment.file_ref, auth=auth) as response,
             ):
-                too_big = (response.content_length or 0) > INCOMING_PHOTO_MAX
+                too_big = (response.content_length or 0) > INCOMING_FILE_MAX
                 if response.status != 200 or too_big:
-                    logger.info("Twilio answered %d for a photo", response.status)
+                    logger.info("Twilio answered %d for a media file", response.status)
                     return incoming
-                content = await response.content.read(INCOMING_PHOTO_MAX + 1)
+                received = bytearray()
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    received += chunk
+                    if len(received) > INCOMING_FILE_MAX:
+                        return incoming
+                content = bytes(received)
         except (TimeoutError, aiohttp.ClientError) as error:
-            logger.info("fetching a photo from Twilio failed: %s", type(error).__name__)
+            logger.info("fetching media from Twilio failed: %s", type(error).__name__)
             return incoming
-        if not content or len(content) > INCOMING_PHOTO_MAX:
+        if not content or len(content) > INCOMING_FILE_MAX:
             return incoming
         return replace(incoming, attachment=replace(attachment, content=content))
 

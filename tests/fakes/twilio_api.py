@@ -48,6 +48,8 @@ class SentMessage:
     sender: str
     body: str
     media: list[bytes] = field(default_factory=list)
+    # The Content-Type each media URL answered with (WhatsApp refuses what it cannot show).
+    media_types: list[str] = field(default_factory=list)
     content_sid: str | None = None
     content_variables: str | None = None
     status_callback: str | None = None
@@ -274,7 +276,9 @@ class FakeTwilio:
             status_callback=str(form["StatusCallback"]) if form.get("StatusCallback") else None,
         )
         for url in media_urls:
-            message.media.append(await self._fetch(url))
+            content, content_type = await self._fetch(url)
+            message.media.append(content)
+            message.media_types.append(content_type)
         outside_window = (
             to.startswith("whatsapp:")
             and content_sid is None
@@ -306,14 +310,14 @@ class FakeTwilio:
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{message.sid}.json",
         }
 
-    async def _fetch(self, url: str) -> bytes:
+    async def _fetch(self, url: str) -> tuple[bytes, str]:
         """Fetch media from the bot's public URL, reached where the bot really listens."""
         assert self._http is not None and self.bot_base_url is not None
         assert url.startswith(self.public_base_url), url
         real = self.bot_base_url + url.removeprefix(self.public_base_url)
         async with self._http.get(real) as response:
             assert response.status == 200, f"media {url} answered {response.status}"
-            return await response.read()
+            return await response.read(), response.content_type
 
     async def _report(self, message: SentMessage) -> None:
         """Status callbacks as Twilio sends them: sent, then delivered or failed."""
