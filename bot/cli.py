@@ -60,6 +60,8 @@ from models.nominations import (
     NominationStatus,
     Refused,
     create_round,
+    end_round_now,
+    get_round,
     list_nominations,
     list_rounds,
     support_counts,
@@ -620,6 +622,26 @@ def _round_refusal(refused: Refused, settings: Settings) -> str:
         "round_supporters": "--supporters takes 1 to 1000",
         "round_age": "--min-age takes 14 to 120",
     }.get(refused.reason, refused.reason)
+
+
+@rounds_app.command("end")
+def round_end(round_id: Annotated[int, typer.Argument(help="The round's number.")]) -> None:
+    """End a round now: one not yet started is cancelled; an open one closes on the running
+    bot's next tick, which tells each candidate their count."""
+
+    async def work(session: AsyncSession) -> str:
+        item = await get_round(session, round_id)
+        if item is None:
+            raise fail(f"There is no round #{round_id}.")
+        try:
+            cancelled = await end_round_now(session, item, utcnow())
+        except Refused:
+            raise fail(f"Round #{round_id} has already closed.") from None
+        action = "nomination_round_cancelled" if cancelled else "nomination_round_ended"
+        await audit(session, action=action, actor_id=None, round=round_id)
+        return f"Round #{round_id} " + ("is cancelled." if cancelled else "has ended.")
+
+    out.print(in_session(work))
 
 
 @rounds_app.command("list")

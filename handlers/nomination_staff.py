@@ -38,7 +38,9 @@ from models.nominations import (
     add_paper_support,
     create_round,
     decide,
+    end_round_now,
     get_nomination,
+    get_round,
     list_nominations,
     list_rounds,
     record_consent,
@@ -87,6 +89,7 @@ async def coordinator(ctx: Context) -> None:
         return
     steps = {
         "round": _round_step,
+        "end": _end_round,
         "units": _choose_unit,
         "unit": _unit_screen,
         "show": _show,
@@ -109,7 +112,8 @@ async def _home(ctx: Context) -> None:
     t = ctx.t
     lines = [t._("Nominations: coordinator.")]
     units = {unit.id: unit.name for unit in await list_units(ctx.session)}
-    for item in (await list_rounds(ctx.session))[:5]:
+    rounds = (await list_rounds(ctx.session))[:5]
+    for item in rounds:
         where = (
             t._("all parishes and the town")
             if item.unit_ids is None
@@ -125,14 +129,69 @@ async def _home(ctx: Context) -> None:
                 where=where,
             )
         )
+    ending = [
+        Button(t._("End round #{id}", id=item.id), f"nomc:end:{item.id}")
+        for item in rounds
+        if item.status != RoundStatus.CLOSED.value and item.ends_at > ctx.now
+    ]
     ctx.clear_state()
     ctx.reply(
         "\n".join(lines),
         [
             Button(t._("Open a nomination round"), "nomc:round"),
             Button(t._("Nominations by parish or town"), "nomc:units"),
+            *ending,
             Button(t._("Main menu"), "menu"),
         ],
+    )
+
+
+async def _end_round(ctx: Context) -> None:
+    """End a round early, after a confirmation: one not started is cancelled."""
+    t = ctx.t
+    number = _number(ctx, 1)
+    item = await get_round(ctx.session, number) if number is not None else None
+    if item is None or item.status == RoundStatus.CLOSED.value or item.ends_at <= ctx.now:
+        await _home(ctx)
+        return
+    started = item.starts_at <= ctx.now
+    if _arg(ctx, 2) != "yes":
+        question = (
+            t._(
+                "End round #{id} now? Nominating and supporting stop at once, and each "
+                "candidate is told their count.",
+                id=item.id,
+            )
+            if started
+            else t._(
+                "Cancel round #{id}? It has not started, and nobody has been told of it yet.",
+                id=item.id,
+            )
+        )
+        ctx.reply(
+            question,
+            [
+                Button(
+                    t._("Yes, end it") if started else t._("Yes, cancel it"),
+                    f"nomc:end:{item.id}:yes",
+                ),
+                Button(t._("No"), "nomc"),
+            ],
+        )
+        return
+    round_id = item.id
+    cancelled = await end_round_now(ctx.session, item, ctx.now)
+    await ctx.audit(
+        "nomination_round_cancelled" if cancelled else "nomination_round_ended", round=round_id
+    )
+    show_menu(
+        ctx,
+        t._("Round #{id} is cancelled.", id=round_id)
+        if cancelled
+        else t._(
+            "Round #{id} has ended. The candidates are told their counts in a moment.",
+            id=round_id,
+        ),
     )
 
 

@@ -342,6 +342,25 @@ async def due_to_close(session: AsyncSession, now: datetime) -> list[NominationR
     return rounds
 
 
+async def get_round(session: AsyncSession, round_id: int) -> NominationRound | None:
+    return await session.get(NominationRound, round_id)
+
+
+async def end_round_now(session: AsyncSession, item: NominationRound, now: datetime) -> bool:
+    """End a round early. One that has not started is cancelled (deleted: nobody has been
+    told of it); an open one ends now, and the scheduler closes it as at any end, telling the
+    candidates. True when it was cancelled; Refused("round_closed") for a closed round."""
+    if item.status == RoundStatus.CLOSED.value or item.ends_at <= now:
+        raise Refused("round_closed")
+    if item.status == RoundStatus.SCHEDULED.value and item.starts_at > now:
+        await session.delete(item)
+        await session.flush()
+        return True
+    item.ends_at = now
+    await session.flush()
+    return False
+
+
 # ---------------------------------------------------------------------- nominations
 
 

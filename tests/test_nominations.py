@@ -316,6 +316,58 @@ async def test_when_the_round_closes_each_candidate_is_told_their_count_and_what
         assert len(told) == 1
 
 
+async def test_a_coordinator_ends_an_open_round_and_cancels_one_not_started(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api, nominating(database_url, api) as bot:
+        await bot.onboard(COORDINATOR, language="en")
+        await bot.onboard(ANNA, first_name="Anna Bērziņa")
+        open_round = await make_round(bot, supporters=2)
+        await self_nominate(bot, ANNA, "Skolotāja.")
+        async with bot.app.sessionmaker() as session, session.begin():
+            later = await create_round(
+                session,
+                unit_ids=None,
+                starts_at=utcnow() + timedelta(days=30),
+                ends_at=utcnow() + timedelta(days=40),
+                now=utcnow(),
+            )
+            later_round = later.id
+
+        [home] = await bot.press(COORDINATOR, "nomc")
+        assert {f"nomc:end:{open_round}", f"nomc:end:{later_round}"} <= set(payloads(home))
+
+        # A resident's crafted button ends nothing, and is written down.
+        [refused] = await bot.press(ANNA, f"nomc:end:{open_round}:yes")
+        assert lv("Sorry, you are not allowed to do that.") in refused["text"]
+        assert (await until_round(bot, open_round, "open")).ends_at > utcnow()
+
+        [ask] = await bot.press(COORDINATOR, f"nomc:end:{later_round}")
+        assert f"Cancel round #{later_round}?" in ask["text"]
+        assert payloads(ask) == [f"nomc:end:{later_round}:yes", "nomc"]
+        [cancelled] = await bot.press(COORDINATOR, f"nomc:end:{later_round}:yes")
+        assert f"Round #{later_round} is cancelled." in cancelled["text"]
+
+        [ask] = await bot.press(COORDINATOR, f"nomc:end:{open_round}")
+        assert f"End round #{open_round} now?" in ask["text"]
+        [ended] = await bot.press(COORDINATOR, f"nomc:end:{open_round}:yes")
+        assert f"Round #{open_round} has ended." in ended["text"]
+        await until_round(bot, open_round, "closed")
+        closing = lv(
+            "Nominations in {unit} have closed. Your nomination has {progress}.",
+            unit="Alsviķu pagasts",
+            progress=lv_progress(0, 2),
+        )
+        await api.wait_for(chat_id=ANNA, predicate=has_text(closing))
+
+        async with bot.app.sessionmaker() as session:
+            assert await session.get(NominationRound, later_round) is None
+            actions = [entry.action for entry in await audit_entries(session)]
+            [refusal] = await audit_entries(session, action="refused")
+        assert "nomination_round_cancelled" in actions and "nomination_round_ended" in actions
+        assert refusal.details["attempted"] == "nominations_staff"
+
+
 async def test_a_round_not_yet_started_refuses_with_its_dates_and_overlaps_are_refused(
     app: App,
 ) -> None:
@@ -978,3 +1030,15 @@ async def test_cli_opens_a_round_lists_and_exports_csv_xlsx_and_pdf(
     text = PdfReader(tmp_path / "nominations-alsviku.pdf").pages[0].extract_text()
     for name in ("Anna Bērziņa", "Līga Šteina", "Ōskars Ļeņins", "Alsviķu pagasts"):
         assert name in text
+
+    missing = padome("nominations", "round", "end", "7")
+    assert missing.returncode == 1 and "There is no round #7." in missing.stderr
+    ended = padome("nominations", "round", "end", "1")
+    assert ended.returncode == 0 and "Round #1 has ended." in ended.stdout, ended.stderr
+    async with open_app(settings) as app, app.sessionmaker() as session:
+        item = await session.get(NominationRound, 1)
+        assert item is not None and item.ends_at <= utcnow()
+        entries = await audit_entries(session, action="nomination_round_ended")
+        assert [entry.details["round"] for entry in entries] == [1]
+    again = padome("nominations", "round", "end", "1")
+    assert again.returncode == 1 and "Round #1 has already closed." in again.stderr
