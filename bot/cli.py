@@ -75,7 +75,14 @@ from models.residents import (
 )
 from models.roles import Role, grant_role, list_grants, revoke_role
 from models.survey_file import SurveyFileError, create_survey, parse_survey_file, resolve_audience
-from models.surveys import Results, compute_results, get_survey, list_surveys, response_counts
+from models.surveys import (
+    Results,
+    compute_results,
+    end_survey_now,
+    get_survey,
+    list_surveys,
+    response_counts,
+)
 from models.territory import Locality, Unit, add_locality, list_localities, list_units, unit_by_slug
 
 app = typer.Typer(help="Padome: the residents' council assistant.", no_args_is_help=True)
@@ -1061,6 +1068,23 @@ def surveys_show(survey_id: int) -> None:
         results, units = await _survey_results(session, survey_id)
         t = Translator(settings.default_language, timezone=settings.tz)
         return results_text(results, t, unit_names=units, staff=True)
+
+    typer.echo(in_session(work))
+
+
+@surveys_app.command("close")
+def surveys_close(survey_id: int) -> None:
+    """Close a survey now; the running bot closes it on its next tick and tells its creator
+    the number of responses (one not yet opened closes without inviting anybody)."""
+
+    async def work(session: AsyncSession) -> str:
+        survey = await get_survey(session, survey_id)
+        if survey is None:
+            raise fail(f"There is no survey #{survey_id}.")
+        if not end_survey_now(survey, utcnow()):
+            raise fail(f"Survey #{survey_id} has already closed.")
+        await audit(session, action="survey_closed_early", actor_id=None, survey=survey_id)
+        return f"Survey #{survey_id} closes now."
 
     typer.echo(in_session(work))
 

@@ -42,6 +42,7 @@ from models.surveys import (
     Visibility,
     answers_of,
     compute_results,
+    end_survey_now,
     erase_survey_data,
     first_unanswered,
     get_survey,
@@ -213,6 +214,8 @@ async def survey_button(ctx: Context) -> None:
         await _export(ctx, survey)
     elif step == "paper":
         await _paper(ctx, survey)
+    elif step == "close":
+        await _close_now(ctx, survey)
     elif step == "open":
         await _open(ctx, survey)
     elif step in ("a", "t", "d", "s", "b", "send", "change", "review"):
@@ -797,6 +800,8 @@ async def _results(ctx: Context, survey: Survey) -> None:
         buttons.append(Button(t._("Table (CSV)"), f"survey:x:{survey.id}:csv"))
         if survey.is_open(ctx.now) and may_run_surveys(ctx.roles):
             buttons.append(Button(t._("Enter a paper questionnaire"), f"survey:paper:{survey.id}"))
+        if survey.is_open(ctx.now):
+            buttons.append(Button(t._("Close the survey now"), f"survey:close:{survey.id}"))
     buttons.append(Button(t._("Main menu"), "menu"))
     ctx.clear_state()
     attachment = (
@@ -805,6 +810,38 @@ async def _results(ctx: Context, survey: Survey) -> None:
         else None
     )
     ctx.reply(text, buttons, attachment)
+
+
+async def _close_now(ctx: Context, survey: Survey) -> None:
+    """Close an open survey early, after a confirmation; staff and the poll's own author."""
+    t = ctx.t
+    if not _sees_everything(ctx, survey):
+        await ctx.refuse("survey_close", survey=survey.id)
+        return
+    if not survey.is_open(ctx.now):
+        await _closed(ctx, survey)
+        return
+    if _arg(ctx, 2) != "yes":
+        ctx.reply(
+            t._(
+                'Close "{title}" now? Residents can no longer answer, and the results are final.',
+                title=_title(ctx, survey),
+            ),
+            [
+                Button(t._("Yes, close it"), f"survey:close:{survey.id}:yes"),
+                Button(t._("No"), f"survey:r:{survey.id}"),
+            ],
+        )
+        return
+    end_survey_now(survey, ctx.now)
+    await ctx.audit("survey_closed_early", survey=survey.id)
+    show_menu(
+        ctx,
+        t._(
+            '"{title}" is closed. You will get the number of responses in a moment.',
+            title=_title(ctx, survey),
+        ),
+    )
 
 
 async def _export(ctx: Context, survey: Survey) -> None:

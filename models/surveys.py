@@ -543,6 +543,16 @@ async def answers_of(session: AsyncSession, survey: Survey, response: Response) 
 # ------------------------------------------------------------------ opening and closing
 
 
+def end_survey_now(survey: Survey, now: datetime) -> bool:
+    """Bring a survey's closing time to now: the scheduler then closes it as at any close
+    (one never opened closes without inviting anybody). False when it is closed already."""
+    if survey.status == Status.CLOSED.value or survey.closes_at <= now:
+        return False
+    survey.closes_at = now
+    survey.opens_at = min(survey.opens_at, now)
+    return True
+
+
 async def due_to_open(session: AsyncSession, now: datetime) -> list[int]:
     """Ids of scheduled surveys whose opening time has come."""
     due = Survey.status == Status.SCHEDULED.value, Survey.opens_at <= now

@@ -220,8 +220,16 @@ async def test_survey_from_file_opens_on_time_invites_and_closes(
         assert "Ceļi un ietves" in listed["text"] and "survey:open:1" in payloads(listed)
         [_, first] = await bot.press(ANNA, "survey:open:1", replies=2)
 
-        await set_times(bot, 1, closes_at=utcnow())
+        # Closed early from the command line; the running bot closes it on its next tick.
+        closing = await asyncio.to_thread(
+            run_padome, ["surveys", "close", "1"], stdin="", database_url=database_url, cwd=tmp_path
+        )
+        assert closing.returncode == 0 and "Survey #1 closes now." in closing.stdout
         await until_survey(bot, 1, Status.CLOSED.value)
+        again = await asyncio.to_thread(
+            run_padome, ["surveys", "close", "1"], stdin="", database_url=database_url, cwd=tmp_path
+        )
+        assert again.returncode == 1 and "Survey #1 has already closed." in again.stderr
         [refused] = await bot.press(ANNA, option(first, "Good"))
         assert "This survey closed on" in refused["text"]
         [refused] = await bot.press(ANNA, "survey:send:1")
@@ -557,13 +565,32 @@ async def test_representative_runs_a_quick_poll_for_their_unit_only(database_url
         await bot.press(ANNA, option(question, "Svētdien"))
         [thanks] = await bot.press(ANNA, "survey:send:1")
         assert "survey:r:1" in payloads(thanks)  # a poll's results are live
-        text, _ = await bot.press(REPRESENTATIVE, "survey:r:1", replies=2)
+        text, chart = await bot.press(REPRESENTATIVE, "survey:r:1", replies=2)
         assert "• Svētdien: 1 (100 %)" in text["text"]
+        assert "survey:close:1" in payloads(chart)
         await asyncio.sleep(0.3)
         assert not any("survey:open:1" in payloads(m) for m in api.messages_to(BERTA))
+
+        # The representative closes the poll early; a resident's crafted button cannot.
+        [refused] = await bot.press(ANNA, "survey:close:1:yes")
+        assert refused["text"] == "Sorry, you are not allowed to do that."
+        [ask] = await bot.press(REPRESENTATIVE, "survey:close:1")
+        assert 'Close "Kad rīkot talku?" now?' in ask["text"]
+        assert payloads(ask) == ["survey:close:1:yes", "survey:r:1"]
+        [closed] = await bot.press(REPRESENTATIVE, "survey:close:1:yes")
+        assert '"Kad rīkot talku?" is closed.' in closed["text"]
+        await until_survey(bot, 1, Status.CLOSED.value)
+        await api.wait_for(
+            chat_id=REPRESENTATIVE,
+            predicate=has_text('The survey "Kad rīkot talku?" has closed with 1 response.'),
+        )
+        [late] = await bot.press(ANNA, "survey:open:1")
+        assert "answers are no longer taken" in late["text"]
         async with bot.app.sessionmaker() as session:
             refusals = await audit_entries(session, action="refused")
-        assert len(refusals) == 3
+            [early] = await audit_entries(session, action="survey_closed_early")
+        assert len(refusals) == 4 and refusals[-1].details["attempted"] == "survey_close"
+        assert early.details == {"survey": 1}
 
 
 # --------------------------------------------------------------------------- reminders, erasure
