@@ -273,6 +273,15 @@ async def photo_sent(ctx: Context) -> None:
     _ask_place(ctx, flow)
 
 
+def place_of(latitude: float, longitude: float) -> str:
+    """A shared location as the place: its coordinates and a map link anyone can open."""
+    return (
+        f"{latitude:.5f}, {longitude:.5f} "
+        f"https://www.openstreetmap.org/?mlat={latitude:.5f}&mlon={longitude:.5f}#map=18/"
+        f"{latitude:.5f}/{longitude:.5f}"
+    )
+
+
 def _ask_place(ctx: Context, flow: dict[str, Any]) -> None:
     ctx.set_state("idea.place", **flow)
     ctx.reply(
@@ -280,7 +289,9 @@ def _ask_place(ctx: Context, flow: dict[str, Any]) -> None:
             "Where is it? Write the place: a street and house, a road or a landmark "
             "(at most {limit} characters). Or tap Skip.",
             limit=ctx.t.number(PLACE_MAX),
-        ),
+        )
+        + "\n"
+        + ctx.t._("You may also share the location from your messenger's attachment menu."),
         [Button(ctx.t._("Skip"), "idea:noplace")],
     )
 
@@ -290,7 +301,11 @@ async def place_written(ctx: Context) -> None:
     flow = _draft(ctx)
     if flow is None:
         return
-    place = " ".join((ctx.incoming.text or "").split())
+    place = (
+        place_of(*ctx.incoming.location)
+        if ctx.incoming.location is not None
+        else " ".join((ctx.incoming.text or "").split())
+    )
     if not place or len(place) > PLACE_MAX:
         ctx.set_state("idea.place", **flow)
         ctx.reply(

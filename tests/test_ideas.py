@@ -208,6 +208,36 @@ async def refusals(bot: RunningBot) -> list[dict[str, Any]]:
         return [entry.details for entry in await audit_entries(session, action="refused")]
 
 
+async def test_a_location_shared_on_telegram_is_the_place(database_url: str) -> None:
+    async with fake_telegram_api() as api, ideas_bot(database_url, api) as bot:
+        await join(bot, ANNA, name="Ilze Kalniņa")
+        roads = await area_id(bot, "roads")
+        await bot.send(ANNA, "/idea")
+        await bot.press(ANNA, f"idea:area:{roads}")
+        [where] = await bot.send(ANNA, "Bedre pie skolas")
+        assert payloads(where) == ["idea:nophoto"]
+        [place] = await bot.press(ANNA, "idea:nophoto")
+        assert (
+            lv("You may also share the location from your messenger's attachment menu.")
+            in (place["text"])
+        )
+        update = api.message_update(ANNA, None, first_name="Ilze Kalniņa")
+        update["message"]["location"] = {"latitude": 57.423611, "longitude": 27.045833}
+        before = len(api.messages_to(ANNA))
+        api.push_raw(update)
+        [who] = (await api.wait_for(chat_id=ANNA, count=before + 1))[before:]
+        assert payloads(who) == ["idea:who:yes", "idea:who:no"]
+        await bot.press(ANNA, "idea:who:no")
+        [preview] = await bot.press(ANNA, "idea:keep:no")
+        assert "57.42361, 27.04583" in preview["text"]
+        await bot.press(ANNA, "idea:send")
+        [item] = await ideas(bot)
+        assert item.place == (
+            "57.42361, 27.04583 https://www.openstreetmap.org/?mlat=57.42361&mlon=27.04583"
+            "#map=18/57.42361/27.04583"
+        )
+
+
 async def test_a_resident_sends_an_idea_with_a_photo_and_it_reaches_only_their_inbox(
     database_url: str,
 ) -> None:

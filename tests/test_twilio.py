@@ -731,7 +731,9 @@ async def test_an_ideas_photo_shows_on_the_other_messenger(database_url: str) ->
             await bot.channel.settle()
             where = text_of(fake.messages_to(ANNA)[before:])
             assert lv("Thank you for the photo. Now please write the text.") not in where
-            await say(fake, bot, "whatsapp", ANNA, "Skolas iela 3")
+            # the place: a location shared from WhatsApp
+            assert await fake.user_says("whatsapp", ANNA, "", location=(57.42361, 27.04583)) == 200
+            await bot.channel.settle()
             await say(fake, bot, "whatsapp", ANNA, "2")  # the representative sees no name
             await say(fake, bot, "whatsapp", ANNA, "1")  # the text may stay
             sent = text_of(await say(fake, bot, "whatsapp", ANNA, lv("Send")))
@@ -740,6 +742,7 @@ async def test_an_ideas_photo_shows_on_the_other_messenger(database_url: str) ->
             # The representative on Telegram opens it and gets the photo itself.
             text, photo = await telegram.press(TELEGRAM_USER, "ideaitem:1", replies=2)
             assert "Bedre pie skolas" in text["text"]
+            assert "57.42361, 27.04583 https://www.openstreetmap.org/?mlat=57.42361" in text["text"]
             assert photo["method"] == "sendPhoto" and photo["photo"]["content"] == PHOTO
 
             # The other way: a photo sent on Telegram, read by a representative on WhatsApp.

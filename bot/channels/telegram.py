@@ -117,6 +117,9 @@ def to_incoming(update: Update) -> Incoming | None:
             contact_user_id=str(contact.user_id) if contact.user_id else None,
             **common,
         )
+    if message.location is not None:
+        where = (message.location.latitude, message.location.longitude)
+        return Incoming(text="", location=where, **common)
     if message.photo:
         largest = message.photo[-1]
         photo = Attachment(

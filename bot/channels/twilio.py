@@ -135,6 +135,7 @@ class TwilioChannel:
             text=form.get("Body", ""),
             display_name=form.get("ProfileName") or None,
             attachment=attachment,
+            location=_location(form),
             update_key=message_sid,
         )
 
@@ -285,6 +286,17 @@ class TwilioChannel:
             logger.info("Twilio did not answer: %s", failure_summary(error))
             raise TemporaryFailure(type(error).__name__[:60]) from None
         return str(message.sid)
+
+
+def _location(form: Mapping[str, str]) -> tuple[float, float] | None:
+    """A location shared on WhatsApp: Twilio sends it as Latitude and Longitude."""
+    try:
+        latitude, longitude = float(form["Latitude"]), float(form["Longitude"])
+    except (KeyError, ValueError):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return latitude, longitude
 
 
 def _delivery_error(error: TwilioRestException) -> Exception:

@@ -29,6 +29,8 @@ class Incoming:
     platform_language: str | None = None
     # A photo or document the person sent (by the platform's file id).
     attachment: Attachment | None = None
+    # A location the person shared: latitude and longitude in degrees.
+    location: tuple[float, float] | None = None
     # The platform's id of this delivery; the same key twice is handled once.
     update_key: str | None = None
 

@@ -130,9 +130,11 @@ class FakeTwilio:
         message_sid: str | None = None,
         profile_name: str | None = None,
         media: tuple[bytes, str] | None = None,
+        location: tuple[float, float] | None = None,
     ) -> int:
         """A WhatsApp or SMS user writes to the bot, optionally with one photo or file
-        (`media`: its bytes and content type); returns the webhook's HTTP status."""
+        (`media`: its bytes and content type) or a shared location (WhatsApp); returns the
+        webhook's HTTP status."""
         sender = f"whatsapp:{phone}" if channel == "whatsapp" else phone
         sid = message_sid or self.new_sid()
         form = {
@@ -149,6 +151,8 @@ class FakeTwilio:
             form.update(
                 NumMedia="1", MediaUrl0=f"{self.base_url}{path}", MediaContentType0=media[1]
             )
+        if location is not None:
+            form.update(Latitude=str(location[0]), Longitude=str(location[1]))
         if channel == "whatsapp":
             form["ProfileName"] = profile_name or "Test"
             form["WaId"] = phone.lstrip("+")
