@@ -223,7 +223,8 @@ class TelegramChannel:
         """Hand one update to the dialog engine and send what it answers."""
         incoming = to_incoming(update)
         if incoming is not None:
-            if incoming.attachment is not None:
+            if incoming.attachment is not None and incoming.chat_kind is ChatKind.PRIVATE:
+                # Files posted in a group are never kept: not fetched either.
                 incoming = await self._with_file(incoming)
             await self.senders.deliver(await self.engine.handle(incoming))
         if update.callback_query is not None:
