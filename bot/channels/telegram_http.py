@@ -1,9 +1,9 @@
 """python-telegram-bot's requests sent with aiohttp instead of its default, httpx.
 
 python-telegram-bot leaves the HTTP client open (`telegram.request.BaseRequest`). On this
-bot's traffic, many small requests, aiohttp's client takes about a third of the processor
-time httpx takes per request (the figures are in the README), and aiohttp is already here
-for the Twilio client. `TELEGRAM_HTTP_CLIENT=httpx` goes back to the library's default.
+bot's traffic, many small requests, aiohttp's client takes a third to two thirds of the
+processor time httpx takes per request (the figures are in the README), and aiohttp is also
+used by the Twilio client. `TELEGRAM_HTTP_CLIENT=httpx` goes back to the library's default.
 """
 
 from __future__ import annotations
