@@ -28,9 +28,9 @@ from models.nominations import create_round, nominate, supporters_of
 from models.residents import Identity, Resident, find_identity
 from models.survey_file import create_survey, parse_survey_file, resolve_audience
 from models.surveys import compute_results, get_survey
-from tests.fakes.telegram_api import payloads
+from tests.fakes.telegram_api import FakeTelegramAPI, payloads
 from tests.fakes.twilio_api import FakeTwilio, SentMessage
-from tests.telegram import fake_telegram_api, polling_bot
+from tests.telegram import RunningBot, fake_telegram_api, polling_bot
 from tests.test_broadcasts import broadcasting, schedule, until_status
 from tests.test_console import PADOME
 from tests.twilio import PUBLIC_BASE_URL, TwilioBot, fake_twilio, twilio_bot, twilio_settings
@@ -57,6 +57,26 @@ async def running(
         settings = twilio_settings(database_url, fake.base_url or "", **overrides)
         async with twilio_bot(fake, settings) as bot:
             yield fake, bot
+
+
+@asynccontextmanager
+async def both_messengers(
+    database_url: str, **overrides: object
+) -> AsyncIterator[tuple[FakeTelegramAPI, FakeTwilio, RunningBot, TwilioBot]]:
+    """The bot on Telegram (polling the fake Bot API) and on WhatsApp and SMS, one app."""
+    async with fake_telegram_api() as api, fake_twilio() as fake:
+        settings = twilio_settings(
+            database_url,
+            fake.base_url or "",
+            telegram_bot_token="123456:TEST",
+            telegram_api_base_url=api.base_url or "",
+            **overrides,
+        )
+        async with (
+            polling_bot(api, settings) as telegram,
+            twilio_bot(fake, settings, app=telegram.app) as bot,
+        ):
+            yield api, fake, telegram, bot
 
 
 async def say(
@@ -237,40 +257,32 @@ async def rows_by_chat(bot: TwilioBot, broadcast_id: int) -> dict[str, Delivery]
 
 
 async def test_a_broadcast_reaches_telegram_whatsapp_and_sms_residents(database_url: str) -> None:
-    async with fake_telegram_api() as api, fake_twilio() as fake:
-        settings = twilio_settings(
-            database_url,
-            fake.base_url or "",
-            telegram_bot_token="123456:TEST",
-            telegram_api_base_url=api.base_url or "",
-            whatsapp_template_council="HX" + "1" * 32,
-        )
-        async with (
-            polling_bot(api, settings) as telegram,
-            twilio_bot(fake, settings, app=telegram.app) as bot,
-        ):
-            await telegram.onboard(TELEGRAM_USER)
-            await onboard(fake, bot, "whatsapp", ANNA)  # wrote just now: inside the window
-            await onboard(fake, bot, "whatsapp", PETERIS)  # wrote 2 days ago: outside it
-            await onboard(fake, bot, "sms", ILZE)
-            two_days_ago = utcnow() - timedelta(days=2)
-            fake.last_inbound[PETERIS] -= 2 * 24 * 3600
-            await last_wrote(bot, PETERIS, two_days_ago)
-            broadcast_id = await schedule(bot, texts={"lv": "Sapulce piektdien plkst. 18:00."})
-            async with broadcasting(bot):
-                await until_status(telegram, broadcast_id, Status.DONE.value)
-                # Twilio's status callbacks move the WhatsApp and SMS rows on to delivered
-                await until_rows(
-                    bot,
-                    broadcast_id,
-                    {
-                        str(TELEGRAM_USER): DeliveryStatus.DELIVERED.value,
-                        ANNA: DeliveryStatus.DELIVERED.value,
-                        PETERIS: DeliveryStatus.DELIVERED.value,
-                        ILZE: DeliveryStatus.DELIVERED.value,
-                    },
-                )
-                rows = await rows_by_chat(bot, broadcast_id)
+    async with both_messengers(
+        database_url,
+        whatsapp_template_council="HX" + "1" * 32,
+    ) as (_api, fake, telegram, bot):
+        await telegram.onboard(TELEGRAM_USER)
+        await onboard(fake, bot, "whatsapp", ANNA)  # wrote just now: inside the window
+        await onboard(fake, bot, "whatsapp", PETERIS)  # wrote 2 days ago: outside it
+        await onboard(fake, bot, "sms", ILZE)
+        two_days_ago = utcnow() - timedelta(days=2)
+        fake.last_inbound[PETERIS] -= 2 * 24 * 3600
+        await last_wrote(bot, PETERIS, two_days_ago)
+        broadcast_id = await schedule(bot, texts={"lv": "Sapulce piektdien plkst. 18:00."})
+        async with broadcasting(bot):
+            await until_status(telegram, broadcast_id, Status.DONE.value)
+            # Twilio's status callbacks move the WhatsApp and SMS rows on to delivered
+            await until_rows(
+                bot,
+                broadcast_id,
+                {
+                    str(TELEGRAM_USER): DeliveryStatus.DELIVERED.value,
+                    ANNA: DeliveryStatus.DELIVERED.value,
+                    PETERIS: DeliveryStatus.DELIVERED.value,
+                    ILZE: DeliveryStatus.DELIVERED.value,
+                },
+            )
+            rows = await rows_by_chat(bot, broadcast_id)
 
         heading = lv("Message from the residents' council")
         assert telegram.api.messages_to(TELEGRAM_USER)[-1]["text"] == (
@@ -280,7 +292,7 @@ async def test_a_broadcast_reaches_telegram_whatsapp_and_sms_residents(database_
         assert anna.body == f"{heading}\n\nSapulce piektdien plkst. 18:00."
         assert anna.content_sid is None
         [peteris] = [m for m in fake.messages_to(PETERIS) if m.content_sid]
-        assert peteris.content_sid == settings.whatsapp_template_council
+        assert peteris.content_sid == bot.settings.whatsapp_template_council
         assert json.loads(peteris.content_variables or "{}") == {
             "1": heading,
             "2": "Sapulce piektdien plkst. 18:00.",
@@ -393,115 +405,85 @@ async def test_server_errors_and_rate_limits_are_retried(database_url: str) -> N
 async def test_telegram_and_whatsapp_are_one_resident_after_sharing_the_phone(
     database_url: str,
 ) -> None:
-    async with fake_telegram_api() as api, fake_twilio() as fake:
-        settings = twilio_settings(
-            database_url,
-            fake.base_url or "",
-            telegram_bot_token="123456:TEST",
-            telegram_api_base_url=api.base_url or "",
+    async with both_messengers(database_url) as (api, fake, telegram, bot):
+        menu = await telegram.onboard(TELEGRAM_USER, unit="annas")
+        assert "phone" in payloads(menu)
+        [ask] = await telegram.press(TELEGRAM_USER, "phone")
+        keyboard = ask["keyboard"]
+        assert keyboard[0][0]["request_contact"] is True
+        # someone else's contact is not theirs to link
+        [refused] = await telegram.send(
+            TELEGRAM_USER, None, contact={"phone_number": ANNA, "first_name": "X", "user_id": 1}
         )
-        async with (
-            polling_bot(api, settings) as telegram,
-            twilio_bot(fake, settings, app=telegram.app) as bot,
-        ):
-            menu = await telegram.onboard(TELEGRAM_USER, unit="annas")
-            assert "phone" in payloads(menu)
-            [ask] = await telegram.press(TELEGRAM_USER, "phone")
-            keyboard = ask["keyboard"]
-            assert keyboard[0][0]["request_contact"] is True
-            # someone else's contact is not theirs to link
-            [refused] = await telegram.send(
-                TELEGRAM_USER, None, contact={"phone_number": ANNA, "first_name": "X", "user_id": 1}
-            )
-            assert refused["text"].startswith(
-                lv("That is not a phone number I can use. Please share your own.")
-            )
-            await telegram.press(TELEGRAM_USER, "phone")
-            [choose] = await telegram.send(TELEGRAM_USER, None, contact="+371 26 000 001")
-            assert payloads(choose) == ["prefer:telegram", "prefer:whatsapp", "prefer:sms", "menu"]
-            # writing from that number on WhatsApp is the same resident: no second onboarding
-            [welcome] = await say(fake, bot, "whatsapp", ANNA, "Sveiki")
-            assert welcome.body.startswith(lv(WELCOME))
-            telegram_resident = await stored(bot, "telegram", str(TELEGRAM_USER))
-            whatsapp_resident = await stored(bot, "whatsapp", ANNA)
-            assert telegram_resident is not None and whatsapp_resident is not None
-            assert telegram_resident.id == whatsapp_resident.id
-            assert whatsapp_resident.unit is not None and whatsapp_resident.unit.slug == "annas"
-            # a crafted choice of a messenger that is not theirs is refused
-            [refused] = await telegram.press(TELEGRAM_USER, "prefer:console")
-            assert refused["text"] == lv("Sorry, you are not allowed to do that.")
-            [done] = await telegram.press(TELEGRAM_USER, "prefer:whatsapp")
-            assert done["text"].startswith(
-                lv("The council's messages will come on {channel}.", channel="WhatsApp")
-            )
+        assert refused["text"].startswith(
+            lv("That is not a phone number I can use. Please share your own.")
+        )
+        await telegram.press(TELEGRAM_USER, "phone")
+        [choose] = await telegram.send(TELEGRAM_USER, None, contact="+371 26 000 001")
+        assert payloads(choose) == ["prefer:telegram", "prefer:whatsapp", "prefer:sms", "menu"]
+        # writing from that number on WhatsApp is the same resident: no second onboarding
+        [welcome] = await say(fake, bot, "whatsapp", ANNA, "Sveiki")
+        assert welcome.body.startswith(lv(WELCOME))
+        telegram_resident = await stored(bot, "telegram", str(TELEGRAM_USER))
+        whatsapp_resident = await stored(bot, "whatsapp", ANNA)
+        assert telegram_resident is not None and whatsapp_resident is not None
+        assert telegram_resident.id == whatsapp_resident.id
+        assert whatsapp_resident.unit is not None and whatsapp_resident.unit.slug == "annas"
+        # a crafted choice of a messenger that is not theirs is refused
+        [refused] = await telegram.press(TELEGRAM_USER, "prefer:console")
+        assert refused["text"] == lv("Sorry, you are not allowed to do that.")
+        [done] = await telegram.press(TELEGRAM_USER, "prefer:whatsapp")
+        assert done["text"].startswith(
+            lv("The council's messages will come on {channel}.", channel="WhatsApp")
+        )
 
-            broadcast_id = await schedule(bot, texts={"lv": "Tikai vienreiz."})
-            async with broadcasting(bot):
-                await until_status(telegram, broadcast_id, Status.DONE.value)
-            assert [m for m in fake.messages_to(ANNA) if "Tikai vienreiz." in m.body]
-            assert not any(
-                "Tikai vienreiz." in (m.get("text") or "") for m in api.messages_to(TELEGRAM_USER)
-            )
+        broadcast_id = await schedule(bot, texts={"lv": "Tikai vienreiz."})
+        async with broadcasting(bot):
+            await until_status(telegram, broadcast_id, Status.DONE.value)
+        assert [m for m in fake.messages_to(ANNA) if "Tikai vienreiz." in m.body]
+        assert not any(
+            "Tikai vienreiz." in (m.get("text") or "") for m in api.messages_to(TELEGRAM_USER)
+        )
 
 
 async def test_a_whatsapp_resident_registered_first_is_merged_when_telegram_shares_the_number(
     database_url: str,
 ) -> None:
-    async with fake_telegram_api() as api, fake_twilio() as fake:
-        settings = twilio_settings(
-            database_url,
-            fake.base_url or "",
-            telegram_bot_token="123456:TEST",
-            telegram_api_base_url=api.base_url or "",
-        )
-        async with (
-            polling_bot(api, settings) as telegram,
-            twilio_bot(fake, settings, app=telegram.app) as bot,
-        ):
-            await onboard(fake, bot, "whatsapp", PETERIS)
-            await telegram.onboard(TELEGRAM_USER)
-            await telegram.press(TELEGRAM_USER, "phone")
-            await telegram.send(TELEGRAM_USER, None, contact=PETERIS)
-            telegram_resident = await stored(bot, "telegram", str(TELEGRAM_USER))
-            whatsapp_resident = await stored(bot, "whatsapp", PETERIS)
-            assert telegram_resident is not None and whatsapp_resident is not None
-            assert telegram_resident.id == whatsapp_resident.id
-            async with bot.app.sessionmaker() as session:
-                erased = await session.scalar(
-                    select(Resident).where(Resident.erased_at.is_not(None))
-                )
-                assert erased is not None  # the duplicate stays only as an anonymous count
-                assert erased.phone is None
-                assert (
-                    await session.scalars(select(Identity).where(Identity.resident_id == erased.id))
-                ).all() == []
+    async with both_messengers(database_url) as (_api, fake, telegram, bot):
+        await onboard(fake, bot, "whatsapp", PETERIS)
+        await telegram.onboard(TELEGRAM_USER)
+        await telegram.press(TELEGRAM_USER, "phone")
+        await telegram.send(TELEGRAM_USER, None, contact=PETERIS)
+        telegram_resident = await stored(bot, "telegram", str(TELEGRAM_USER))
+        whatsapp_resident = await stored(bot, "whatsapp", PETERIS)
+        assert telegram_resident is not None and whatsapp_resident is not None
+        assert telegram_resident.id == whatsapp_resident.id
+        async with bot.app.sessionmaker() as session:
+            erased = await session.scalar(select(Resident).where(Resident.erased_at.is_not(None)))
+            assert erased is not None  # the duplicate stays only as an anonymous count
+            assert erased.phone is None
+            assert (
+                await session.scalars(select(Identity).where(Identity.resident_id == erased.id))
+            ).all() == []
 
 
 async def test_the_sender_sees_sms_segments_and_cost_before_confirming(database_url: str) -> None:
     chair = 900
-    async with fake_telegram_api() as api, fake_twilio() as fake:
-        settings = twilio_settings(
-            database_url,
-            fake.base_url or "",
-            telegram_bot_token="123456:TEST",
-            telegram_api_base_url=api.base_url or "",
-            admins=f"tg:{chair}",
-            sms_price_per_segment=0.05,
-        )
-        async with (
-            polling_bot(api, settings) as telegram,
-            twilio_bot(fake, settings, app=telegram.app) as bot,
-        ):
-            await telegram.onboard(chair)
-            await onboard(fake, bot, "sms", ILZE)
-            await onboard(fake, bot, "sms", PETERIS)
-            await telegram.send(chair, "/announce")
-            text = "Ūdens nebūs rīt no 9 līdz 12. " * 3
-            await telegram.send(chair, text.strip())
-            await telegram.press(chair, "bc:audience")
-            await telegram.press(chair, "bc:to:all")
-            await telegram.press(chair, "bc:urgent:no")
-            *_, summary = await telegram.press(chair, "bc:at:now", replies=3)
+    async with both_messengers(
+        database_url,
+        admins=f"tg:{chair}",
+        sms_price_per_segment=0.05,
+    ) as (_api, fake, telegram, bot):
+        await telegram.onboard(chair)
+        await onboard(fake, bot, "sms", ILZE)
+        await onboard(fake, bot, "sms", PETERIS)
+        await telegram.send(chair, "/announce")
+        text = "Ūdens nebūs rīt no 9 līdz 12. " * 3
+        await telegram.send(chair, text.strip())
+        await telegram.press(chair, "bc:audience")
+        await telegram.press(chair, "bc:to:all")
+        await telegram.press(chair, "bc:urgent:no")
+        *_, summary = await telegram.press(chair, "bc:at:now", replies=3)
         heading = lv("Message from the residents' council")
         segments = sms_segments(f"{heading}\n\n{text.strip()}").count
         assert segments == 2  # Latvian letters: 67 characters a segment
@@ -696,82 +678,72 @@ async def test_an_ideas_photo_shows_on_the_other_messenger(database_url: str) ->
     from models.territory import unit_by_slug
     from tests.test_ideas import ideas
 
-    async with fake_telegram_api() as api, fake_twilio() as fake:
-        settings = twilio_settings(
-            database_url,
-            fake.base_url or "",
-            telegram_bot_token="123456:TEST",
-            telegram_api_base_url=api.base_url or "",
+    async with both_messengers(database_url) as (api, fake, telegram, bot):
+        await telegram.onboard(TELEGRAM_USER)
+        await onboard(fake, bot, "whatsapp", ANNA)
+        await onboard(fake, bot, "whatsapp", PETERIS)
+        async with bot.app.sessionmaker() as session, session.begin():
+            alsviku = await unit_by_slug(session, "alsviku")
+            for channel, account in (("telegram", str(TELEGRAM_USER)), ("whatsapp", PETERIS)):
+                identity = await find_identity(session, channel, account)
+                assert identity is not None
+                await grant_role(
+                    session, resident=identity.resident, role=Role.REPRESENTATIVE, unit=alsviku
+                )
+
+        # Anna writes on WhatsApp, with the photo sent together with the text.
+        areas = text_of(await say(fake, bot, "whatsapp", ANNA, "/idea"))
+        [roads] = [line.split(")")[0] for line in areas.split("\n") if "Ceļi" in line]
+        await say(fake, bot, "whatsapp", ANNA, roads)
+        before = len(fake.messages_to(ANNA))
+        status = await fake.user_says(
+            "whatsapp", ANNA, "Bedre pie skolas", media=(PHOTO, "image/jpeg")
         )
-        async with (
-            polling_bot(api, settings) as telegram,
-            twilio_bot(fake, settings, app=telegram.app) as bot,
-        ):
-            await telegram.onboard(TELEGRAM_USER)
-            await onboard(fake, bot, "whatsapp", ANNA)
-            await onboard(fake, bot, "whatsapp", PETERIS)
-            async with bot.app.sessionmaker() as session, session.begin():
-                alsviku = await unit_by_slug(session, "alsviku")
-                for channel, account in (("telegram", str(TELEGRAM_USER)), ("whatsapp", PETERIS)):
-                    identity = await find_identity(session, channel, account)
-                    assert identity is not None
-                    await grant_role(
-                        session, resident=identity.resident, role=Role.REPRESENTATIVE, unit=alsviku
-                    )
+        assert status == 200
+        await bot.channel.settle()
+        where = text_of(fake.messages_to(ANNA)[before:])
+        assert lv("Thank you for the photo. Now please write the text.") not in where
+        # the place: a location shared from WhatsApp
+        assert await fake.user_says("whatsapp", ANNA, "", location=(57.42361, 27.04583)) == 200
+        await bot.channel.settle()
+        await say(fake, bot, "whatsapp", ANNA, "2")  # the representative sees no name
+        await say(fake, bot, "whatsapp", ANNA, "1")  # the text may stay
+        sent = text_of(await say(fake, bot, "whatsapp", ANNA, lv("Send")))
+        assert "#1" in sent
 
-            # Anna writes on WhatsApp, with the photo sent together with the text.
-            areas = text_of(await say(fake, bot, "whatsapp", ANNA, "/idea"))
-            [roads] = [line.split(")")[0] for line in areas.split("\n") if "Ceļi" in line]
-            await say(fake, bot, "whatsapp", ANNA, roads)
-            before = len(fake.messages_to(ANNA))
-            status = await fake.user_says(
-                "whatsapp", ANNA, "Bedre pie skolas", media=(PHOTO, "image/jpeg")
-            )
-            assert status == 200
-            await bot.channel.settle()
-            where = text_of(fake.messages_to(ANNA)[before:])
-            assert lv("Thank you for the photo. Now please write the text.") not in where
-            # the place: a location shared from WhatsApp
-            assert await fake.user_says("whatsapp", ANNA, "", location=(57.42361, 27.04583)) == 200
-            await bot.channel.settle()
-            await say(fake, bot, "whatsapp", ANNA, "2")  # the representative sees no name
-            await say(fake, bot, "whatsapp", ANNA, "1")  # the text may stay
-            sent = text_of(await say(fake, bot, "whatsapp", ANNA, lv("Send")))
-            assert "#1" in sent
+        # The representative on Telegram opens it and gets the photo itself.
+        text, photo = await telegram.press(TELEGRAM_USER, "ideaitem:1", replies=2)
+        assert "Bedre pie skolas" in text["text"]
+        assert "57.42361, 27.04583 https://www.openstreetmap.org/?mlat=57.42361" in text["text"]
+        assert photo["method"] == "sendPhoto" and photo["photo"]["content"] == PHOTO
 
-            # The representative on Telegram opens it and gets the photo itself.
-            text, photo = await telegram.press(TELEGRAM_USER, "ideaitem:1", replies=2)
-            assert "Bedre pie skolas" in text["text"]
-            assert "57.42361, 27.04583 https://www.openstreetmap.org/?mlat=57.42361" in text["text"]
-            assert photo["method"] == "sendPhoto" and photo["photo"]["content"] == PHOTO
+        # The other way: a photo sent on Telegram, read by a representative on WhatsApp.
+        await telegram.send(TELEGRAM_USER, "/idea")
+        [item_1] = await ideas(telegram)
+        await telegram.press(TELEGRAM_USER, f"idea:area:{item_1.area_id}")
+        other_photo = PHOTO.replace(b"school", b"church")
+        before = len(api.messages_to(TELEGRAM_USER))
+        api.push_photo(TELEGRAM_USER, other_photo, caption="Bedre pie baznīcas")
+        await api.wait_for(chat_id=TELEGRAM_USER, count=before + 1)
+        await telegram.press(TELEGRAM_USER, "idea:noplace")
+        await telegram.press(TELEGRAM_USER, "idea:who:no")
+        await telegram.press(TELEGRAM_USER, "idea:keep:yes")
+        await telegram.press(TELEGRAM_USER, "idea:send")
 
-            # The other way: a photo sent on Telegram, read by a representative on WhatsApp.
-            await telegram.send(TELEGRAM_USER, "/idea")
-            [item_1] = await ideas(telegram)
-            await telegram.press(TELEGRAM_USER, f"idea:area:{item_1.area_id}")
-            other_photo = PHOTO.replace(b"school", b"church")
-            before = len(api.messages_to(TELEGRAM_USER))
-            api.push_photo(TELEGRAM_USER, other_photo, caption="Bedre pie baznīcas")
-            await api.wait_for(chat_id=TELEGRAM_USER, count=before + 1)
-            await telegram.press(TELEGRAM_USER, "idea:noplace")
-            await telegram.press(TELEGRAM_USER, "idea:who:no")
-            await telegram.press(TELEGRAM_USER, "idea:keep:yes")
-            await telegram.press(TELEGRAM_USER, "idea:send")
-
-            listing = text_of(await say(fake, bot, "whatsapp", PETERIS, "/inbox"))
-            [second] = [
-                line.split(")")[0]
-                for line in listing.split("\n")
-                if ") #2 " in line and line.split(")")[0].isdigit()
-            ]
-            media_before = sum(len(m.media) for m in fake.messages_to(PETERIS))
-            opened = await say(fake, bot, "whatsapp", PETERIS, second)
-            assert "Bedre pie baznīcas" in text_of(opened)
-            assert lv("A photo was sent on another messenger.") not in text_of(opened)
-            fetched = [media for message in fake.messages_to(PETERIS) for media in message.media]
-            assert fetched[media_before:] == [other_photo]
-            [shown] = [m for m in fake.messages_to(PETERIS) if m.media]
-            assert shown.media_types == ["image/jpeg"]
+        listing = text_of(await say(fake, bot, "whatsapp", PETERIS, "/inbox"))
+        [second] = [
+            line.split(")")[0]
+            for line in listing.split("\n")
+            if ") #2 " in line and line.split(")")[0].isdigit()
+        ]
+        media_before = sum(len(m.media) for m in fake.messages_to(PETERIS))
+        opened = await say(fake, bot, "whatsapp", PETERIS, second)
+        assert "Bedre pie baznīcas" in text_of(opened)
+        assert lv("A photo was sent on another messenger.") not in text_of(opened)
+        fetched = [media for message in fake.messages_to(PETERIS) for media in message.media]
+        assert fetched[media_before:] == [other_photo]
+        [shown] = [m for m in fake.messages_to(PETERIS) if m.media]
+        assert shown.media_types == ["image/jpeg"]
 
         async with telegram.app.sessionmaker() as session:
             stored = [
@@ -784,41 +756,31 @@ async def test_an_ideas_photo_shows_on_the_other_messenger(database_url: str) ->
 async def test_a_photo_composed_on_telegram_reaches_whatsapp_as_media_and_sms_as_a_link(
     database_url: str,
 ) -> None:
-    async with fake_telegram_api() as api, fake_twilio() as fake:
-        settings = twilio_settings(
-            database_url,
-            fake.base_url or "",
-            telegram_bot_token="123456:TEST",
-            telegram_api_base_url=api.base_url or "",
-            admins=f"tg:{TELEGRAM_USER}",
-        )
-        async with (
-            polling_bot(api, settings) as telegram,
-            twilio_bot(fake, settings, app=telegram.app) as bot,
-        ):
-            await telegram.onboard(TELEGRAM_USER, language="en")
-            await onboard(fake, bot, "whatsapp", ANNA)
-            await onboard(fake, bot, "sms", ILZE)
+    async with both_messengers(
+        database_url,
+        admins=f"tg:{TELEGRAM_USER}",
+    ) as (api, fake, telegram, bot):
+        await telegram.onboard(TELEGRAM_USER, language="en")
+        await onboard(fake, bot, "whatsapp", ANNA)
+        await onboard(fake, bot, "sms", ILZE)
 
-            await telegram.send(TELEGRAM_USER, "/announce")
-            before = len(api.messages_to(TELEGRAM_USER))
-            api.push_photo(TELEGRAM_USER, PHOTO, caption="Talka sestdien pie skolas.")
-            await api.wait_for(chat_id=TELEGRAM_USER, count=before + 1)
-            await telegram.press(TELEGRAM_USER, "bc:audience")
-            await telegram.press(TELEGRAM_USER, "bc:to:all")
-            await telegram.press(TELEGRAM_USER, "bc:urgent:no")
-            # the preview, as residents see it, carries the photo
-            preview = await telegram.press(TELEGRAM_USER, "bc:at:now", replies=4)
-            assert [m["method"] for m in preview].count("sendPhoto") == 1
-            [done] = await telegram.press(TELEGRAM_USER, "bc:send")
-            assert "Message #1 is on its way" in done["text"]
-            async with broadcasting(bot):
-                await fake.wait_until(
-                    lambda: [m for m in fake.messages_to(ANNA) if m.media] or None
-                )
-                await fake.wait_until(
-                    lambda: [m for m in fake.messages_to(ILZE) if "/media/" in m.body] or None
-                )
+        await telegram.send(TELEGRAM_USER, "/announce")
+        before = len(api.messages_to(TELEGRAM_USER))
+        api.push_photo(TELEGRAM_USER, PHOTO, caption="Talka sestdien pie skolas.")
+        await api.wait_for(chat_id=TELEGRAM_USER, count=before + 1)
+        await telegram.press(TELEGRAM_USER, "bc:audience")
+        await telegram.press(TELEGRAM_USER, "bc:to:all")
+        await telegram.press(TELEGRAM_USER, "bc:urgent:no")
+        # the preview, as residents see it, carries the photo
+        preview = await telegram.press(TELEGRAM_USER, "bc:at:now", replies=4)
+        assert [m["method"] for m in preview].count("sendPhoto") == 1
+        [done] = await telegram.press(TELEGRAM_USER, "bc:send")
+        assert "Message #1 is on its way" in done["text"]
+        async with broadcasting(bot):
+            await fake.wait_until(lambda: [m for m in fake.messages_to(ANNA) if m.media] or None)
+            await fake.wait_until(
+                lambda: [m for m in fake.messages_to(ILZE) if "/media/" in m.body] or None
+            )
 
         [photo] = [m for m in fake.messages_to(ANNA) if m.media]
         assert (photo.media, photo.media_types) == ([PHOTO], ["image/jpeg"])
