@@ -80,6 +80,14 @@ class RunningBot:
         self.api.push_message(user_id, text, **push)
         return (await self.api.wait_for(chat_id=chat_id, count=before + replies))[before:]
 
+    async def send_photo(
+        self, user_id: int, content: bytes, *, caption: str | None = None, replies: int = 1
+    ) -> list[Message]:
+        """Send a photo as a user (see `FakeTelegramAPI.push_photo`); return the new messages."""
+        before = len(self.api.messages_to(user_id))
+        self.api.push_photo(user_id, content, caption=caption)
+        return (await self.api.wait_for(chat_id=user_id, count=before + replies))[before:]
+
     async def press(
         self, user_id: int, data: str, *, replies: int = 1, **push: Any
     ) -> list[Message]:
