@@ -65,7 +65,8 @@ async def results_screen(bot: RunningBot, chat: int, survey_id: int) -> list[dic
     """Open the results and return what arrives, up to the message with the buttons."""
     before = len(bot.api.messages_to(chat))
     bot.api.push_callback(chat, f"survey:r:{survey_id}")
-    await bot.settle()
+    # Drawing the charts of a long survey takes seconds on a busy machine.
+    await bot.settle(timeout=60)
     return bot.api.messages_to(chat)[before:]
 
 
@@ -166,14 +167,14 @@ async def test_staff_see_a_long_surveys_charts_and_can_press_every_button(
 
         for data in payloads(results):
             bot.api.push_callback(CHAIR, data, message_id=results["message_id"])
-            await bot.settle()
+            await bot.settle(timeout=30)
         answers = [m for m in api.messages_to(CHAIR) if m["message_id"] > results["message_id"]]
         assert answers[0]["text"] == 'The results of "Pakalpojumu vērtējums" as a file.'
         assert answers[1]["document"]["filename"].endswith(".xlsx")
         assert answers[3]["document"]["filename"].endswith(".csv")
         assert answers[4]["text"] == "Paper questionnaire: which parish or town is it from?"
         assert answers[5]["text"].startswith('Close "Pakalpojumu vērtējums" now?')
-        assert "menu" not in payloads(answers[6])  # the main menu itself
+        assert answers[6]["text"] == "Main menu: choose what you want to do."
         assert len(answers) == 7
 
 
