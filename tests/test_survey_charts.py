@@ -201,3 +201,50 @@ async def test_results_and_buttons_arrive_when_telegram_refuses_the_chart(
         [seen] = await results_screen(bot, ANNA, survey_id)
         assert seen["text"].startswith("Results: Ceļi un ietves")
         assert payloads(seen) == ["menu"]
+
+
+# --------------------------------------------------------------------------- WhatsApp and SMS
+
+
+async def test_whatsapp_gets_the_charts_as_pictures_and_sms_as_links(database_url: str) -> None:
+    from models.residents import find_identity
+    from models.roles import Role, grant_role
+    from tests.test_twilio import ANNA as WHATSAPP_USER
+    from tests.test_twilio import ILZE as SMS_USER
+    from tests.test_twilio import lv, onboard, say
+    from tests.test_twilio import running as on_twilio
+
+    async with on_twilio(database_url) as (fake, bot):
+        await onboard(fake, bot, "whatsapp", WHATSAPP_USER)
+        await onboard(fake, bot, "sms", SMS_USER)
+        async with bot.app.sessionmaker() as session, session.begin():
+            for channel, phone in (("whatsapp", WHATSAPP_USER), ("sms", SMS_USER)):
+                identity = await find_identity(session, channel, phone)
+                assert identity is not None
+                await grant_role(session, resident=identity.resident, role=Role.CHAIR)
+        survey_id = await make_survey(bot, scale_survey_yaml(7))
+        captions = [
+            lv("Chart {part}/{parts}: questions {first}–{last}", part=1, parts=3, first=1, last=3),
+            lv("Chart {part}/{parts}: questions {first}–{last}", part=2, parts=3, first=4, last=6),
+            lv("Chart {part}/{parts}: question {number}", part=3, parts=3, number=7),
+        ]
+
+        for channel, phone in (("whatsapp", WHATSAPP_USER), ("sms", SMS_USER)):
+            listed = " ".join(m.body for m in await say(fake, bot, channel, phone, "/surveys"))
+            [number] = re.findall(rf"(\d+)\) {lv('Results #{id}', id=survey_id)}", listed)
+            screen = await say(fake, bot, channel, phone, number)
+            charts, rest = screen[:3], screen[3:]
+            if channel == "whatsapp":
+                assert [m.body for m in charts] == captions
+                for message in charts:
+                    [png] = message.media
+                    within_telegram_limits(png)
+                    assert message.media_types == ["image/png"]
+            else:
+                for caption, message in zip(captions, charts, strict=True):
+                    assert message.body.startswith(caption)
+                    assert f"survey-{survey_id}-" in message.body
+                    assert "https://padome.example.lv/media/" in message.body
+            assert not any(message.media for message in rest)
+            last = rest[-1].body
+            assert lv("Spreadsheet (XLSX)") in last and lv("Main menu") in last

@@ -40,6 +40,7 @@ from tests.fakes.telegram_api import FakeTelegramAPI, payloads
 from tests.telegram import RunningBot, fake_telegram_api
 from tests.test_broadcasts import CHAIR, has_text, running, texts_to
 from tests.test_console import run_padome
+from tests.twilio import TwilioBot
 
 ANNA, BERTA = 1001, 1002
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "survey.yaml"
@@ -86,7 +87,7 @@ def survey_yaml(
     )
 
 
-async def make_survey(bot: RunningBot, text: str, **changes: Any) -> int:
+async def make_survey(bot: RunningBot | TwilioBot, text: str, **changes: Any) -> int:
     """Store a survey from YAML as the CLI does, due to open at once."""
     spec = parse_survey_file(text, name="survey.yaml", timezone=bot.settings.tz)
     async with bot.app.sessionmaker() as session, session.begin():
