@@ -824,6 +824,7 @@ async def _results(ctx: Context, survey: Survey) -> None:
 
 
 def _chart_caption(ctx: Context, survey: Survey, chart: Chart, *, part: int, parts: int) -> str:
+    """Which of the images this is, and the questions it shows, so none seems missing."""
     t = ctx.t
     if parts == 1:
         return t._("Chart: {title}", title=_title(ctx, survey))
