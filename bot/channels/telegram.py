@@ -275,7 +275,18 @@ class TelegramChannel:
             )
         chat_id = int(address.chat_id)
         sent = None
+        attachment = reply.attachment
+        caption = None
         pieces = split_text(reply.text) if reply.text.strip() else []
+        if (
+            attachment is not None
+            and attachment.kind == "photo"
+            and markup is None
+            and len(pieces) == 1
+            and len(pieces[0]) <= MessageLimit.CAPTION_LENGTH
+        ):
+            # A photo with a few words and no buttons is one message, the words its caption.
+            caption, pieces = pieces[0], []
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
             sent = await _neutral(
@@ -285,14 +296,15 @@ class TelegramChannel:
                     reply_markup=markup if last and reply.attachment is None else None,
                 )
             )
-        attachment = reply.attachment
         if attachment is not None:
             file: Any = attachment.file_ref or InputFile(
                 attachment.content, filename=attachment.filename
             )
             if attachment.kind == "photo":
                 sent = await _neutral(
-                    self.bot.send_photo(chat_id=chat_id, photo=file, reply_markup=markup)
+                    self.bot.send_photo(
+                        chat_id=chat_id, photo=file, caption=caption, reply_markup=markup
+                    )
                 )
             else:
                 sent = await _neutral(
