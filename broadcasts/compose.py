@@ -94,12 +94,6 @@ async def place_of(session: AsyncSession, audience: Audience) -> str | None:
     return None
 
 
-def parse_local_time(text: str, timezone: ZoneInfo) -> datetime:
-    """`dd.mm.yyyy hh:mm` in the municipality's time zone, as an aware datetime."""
-    moment = datetime.strptime(" ".join(text.split()), TIME_FORMAT)
-    return moment.replace(tzinfo=timezone)
-
-
 def quick_times(now: datetime, timezone: ZoneInfo) -> dict[str, datetime]:
     """This evening 18:00 (while it is still ahead) and tomorrow 09:00."""
     local = now.astimezone(timezone)
