@@ -475,3 +475,21 @@ def test_command_line_times(database_url: str, tmp_path: Path) -> None:
     chosen = send_at(f"{autumn} 03:30 +02:00")
     assert chosen.returncode == 0, chosen.stderr
     assert f"scheduled for {autumn} 03:30" in chosen.stdout
+
+
+async def test_on_sms_control_characters_are_dropped_and_odd_digits_answered(
+    database_url: str,
+) -> None:
+    from tests.test_twilio import ANNA as PHONE
+    from tests.test_twilio import onboard, running, say
+
+    async with running(database_url) as (fake, bot):
+        menu = await onboard(fake, bot, "sms", PHONE)
+        second = menu.split("2) ", 1)[1].split("\n", 1)[0]
+        not_understood = lv("I did not understand that. Please choose from the menu.")
+        [hint, *_] = await say(fake, bot, "sms", PHONE, "\u1369")
+        assert hint.body.startswith(not_understood)
+        # "2" with a NUL after it is the second option, as "2" is.
+        chosen = " ".join(m.body for m in await say(fake, bot, "sms", PHONE, "2\x00"))
+        assert not chosen.startswith(not_understood), second
+        assert "Atvainojiet" not in chosen
