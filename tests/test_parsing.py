@@ -34,7 +34,7 @@ from models import AuditEntry, Resident
 from models.ideas import Idea
 from models.nominations import Refused, clean_name
 from models.residents import find_identity
-from models.survey_file import SurveyFileError, parse_survey_file
+from models.survey_file import SurveyFileError, create_survey, parse_survey_file, resolve_audience
 from tests.fakes.telegram_api import FakeTelegramAPI, labels, payloads
 from tests.telegram import RunningBot, fake_telegram_api, polling_bot, telegram_settings
 from tests.test_console import run_padome
@@ -493,3 +493,13 @@ async def test_on_sms_control_characters_are_dropped_and_odd_digits_answered(
         chosen = " ".join(m.body for m in await say(fake, bot, "sms", PHONE, "2\x00"))
         assert not chosen.startswith(not_understood), second
         assert "Atvainojiet" not in chosen
+
+
+async def test_a_survey_closing_beyond_two_years_is_not_scheduled(app: Any) -> None:
+    far = (datetime.now(RIGA) + timedelta(days=800)).strftime("%d.%m.%Y 18:00")
+    content = f"title: Ceļi\ncloses: {far}\nquestions:\n  - type: yesno\n    text: Vai?\n"
+    spec = parse_survey_file(content, name="s.yaml", timezone=RIGA)
+    async with app.sessionmaker() as session, session.begin():
+        audience = await resolve_audience(session, spec, name="s.yaml")
+        with pytest.raises(ValueError, match="'closes' is too far ahead: at most two years"):
+            await create_survey(session, spec=spec, audience=audience, now=datetime.now(UTC))
