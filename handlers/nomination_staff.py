@@ -329,8 +329,9 @@ async def round_time_typed(ctx: Context) -> None:
 
 def _typed_round_time(ctx: Context, flow: dict[str, Any], text: str, *, fold: int | None) -> None:
     state = ctx.state or "round.start"
+    step = state.removeprefix("round.")
     moment = ctx.read_time(
-        text, example=_example(ctx), choose=f"nomc:round:{state[6:]}:twice", fold=fold
+        text, example=_example(ctx), choose=f"nomc:round:{step}:twice", fold=fold
     )
     if moment is None:
         # Kept for the answer when the time happens twice and the coordinator is asked which.

@@ -136,22 +136,22 @@ class Context:
                 )
             )
         except AmbiguousTime as twice:
+            buttons = []
+            for index, moment in enumerate(twice.choices):
+                hour, zone = moment.strftime("%H:%M"), moment.tzname()
+                label = (
+                    t._("{time} (summer time, {zone})", time=hour, zone=zone)
+                    if moment.dst()
+                    else t._("{time} (winter time, {zone})", time=hour, zone=zone)
+                )
+                buttons.append(Button(label, f"{choose}:{index}"))
             self.reply(
                 t._(
                     "That night the clocks go back an hour, so {time} happens twice. "
                     "Which one do you mean?",
                     time=twice.wall.strftime(DATETIME_FORMAT),
                 ),
-                [
-                    Button(
-                        t._("{time} (summer time, {zone})", time=hour, zone=moment.tzname())
-                        if moment.dst()
-                        else t._("{time} (winter time, {zone})", time=hour, zone=moment.tzname()),
-                        f"{choose}:{index}",
-                    )
-                    for index, moment in enumerate(twice.choices)
-                    for hour in [moment.strftime("%H:%M")]
-                ],
+                buttons,
             )
         except TooFar as far:
             self.reply(
