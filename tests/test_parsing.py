@@ -38,6 +38,7 @@ from models.survey_file import SurveyFileError, create_survey, parse_survey_file
 from tests.fakes.telegram_api import FakeTelegramAPI, labels, payloads
 from tests.telegram import RunningBot, fake_telegram_api, polling_bot, telegram_settings
 from tests.test_console import run_padome
+from tests.test_ideas import submit
 
 RIGA = ZoneInfo("Europe/Riga")
 ADMIN_CHAT = -100_500
@@ -345,19 +346,20 @@ async def test_odd_digits_and_forged_buttons_get_short_answers_and_no_error_repo
 async def test_a_nul_in_an_idea_is_dropped_and_the_idea_kept(database_url: str) -> None:
     async with fake_telegram_api() as api, running(database_url, api) as bot:
         await bot.onboard(ANNA)
-        [areas] = await bot.send(ANNA, "/idea")
-        await bot.press(ANNA, next(p for p in payloads(areas) if p.startswith("idea:area:")))
-        await bot.send(ANNA, "Bedre\x00 uz ceļa\x07 pie skolas")
-        await bot.press(ANNA, "idea:nophoto")
-        await bot.press(ANNA, "idea:noplace")
-        await bot.press(ANNA, "idea:who:no")
-        await bot.press(ANNA, "idea:keep:no")
-        [done] = await bot.press(ANNA, "idea:send")
-        assert "#" in done["text"]
+        await submit(bot, ANNA, "Bedre\x00 uz ceļa\x07 pie skolas")
         async with bot.app.sessionmaker() as session:
             [idea] = list(await session.scalars(select(Idea)))
         assert idea.text == "Bedre uz ceļa pie skolas"
         await no_error_report(bot)
+
+
+async def ask_when(bot: RunningBot) -> None:
+    """Compose a council message up to the question when it should go."""
+    await bot.send(COORDINATOR, "/announce")
+    await bot.send(COORDINATOR, "Ūdens nebūs.")
+    await bot.press(COORDINATOR, "bc:audience")
+    await bot.press(COORDINATOR, "bc:to:all")
+    await bot.press(COORDINATOR, "bc:urgent:no")
 
 
 async def test_broadcast_times_across_clock_changes_and_beyond_two_years(
@@ -366,11 +368,7 @@ async def test_broadcast_times_across_clock_changes_and_beyond_two_years(
     spring, autumn = next_clock_change(3), next_clock_change(10)
     async with fake_telegram_api() as api, running(database_url, api) as bot:
         await bot.onboard(COORDINATOR, language="en")
-        await bot.send(COORDINATOR, "/announce")
-        await bot.send(COORDINATOR, "Ūdens nebūs.")
-        await bot.press(COORDINATOR, "bc:audience")
-        await bot.press(COORDINATOR, "bc:to:all")
-        await bot.press(COORDINATOR, "bc:urgent:no")
+        await ask_when(bot)
 
         [skipped] = await bot.send(COORDINATOR, f"{spring} 03:30")
         assert skipped["text"] == (
@@ -390,11 +388,7 @@ async def test_broadcast_times_across_clock_changes_and_beyond_two_years(
         assert f"{autumn} 03:30" in summary["text"]
         # 18.00 is read as 18:00.
         await bot.press(COORDINATOR, "bc:cancel")
-        await bot.send(COORDINATOR, "/announce")
-        await bot.send(COORDINATOR, "Ūdens nebūs.")
-        await bot.press(COORDINATOR, "bc:audience")
-        await bot.press(COORDINATOR, "bc:to:all")
-        await bot.press(COORDINATOR, "bc:urgent:no")
+        await ask_when(bot)
         *_, summary = await bot.send(COORDINATOR, f"{spring} 18.00", replies=3)
         assert f"{spring} 18:00" in summary["text"]
         await no_error_report(bot)
