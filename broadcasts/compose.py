@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.sms_text import sms_segments, sms_text
 from bot.i18n import Translator
+from bot.parsing import horizon_limit
 from bot.settings import Settings
 from models.broadcasts import (
     LANGUAGES,
@@ -94,12 +95,6 @@ async def place_of(session: AsyncSession, audience: Audience) -> str | None:
     return None
 
 
-def parse_local_time(text: str, timezone: ZoneInfo) -> datetime:
-    """`dd.mm.yyyy hh:mm` in the municipality's time zone, as an aware datetime."""
-    moment = datetime.strptime(" ".join(text.split()), TIME_FORMAT)
-    return moment.replace(tzinfo=timezone)
-
-
 def quick_times(now: datetime, timezone: ZoneInfo) -> dict[str, datetime]:
     """This evening 18:00 (while it is still ahead) and tomorrow 09:00."""
     local = now.astimezone(timezone)
@@ -156,6 +151,8 @@ async def create_broadcast(
         kind = Kind.COUNCIL
     if due_at < now - timedelta(minutes=1):
         raise ValueError("that time has passed")
+    if due_at > horizon_limit(now):
+        raise ValueError("that time is more than two years ahead")
     broadcast = Broadcast(
         kind=kind.value,
         created_by_id=created_by_id,

@@ -10,6 +10,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Button, Reply
 from bot.dialog.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_
+from bot.parsing import parse_number
 from broadcasts.compose import (
     Audience,
     NotAllowed,
@@ -18,7 +19,6 @@ from broadcasts.compose import (
     may_broadcast,
     may_send_council,
     may_send_urgent,
-    parse_local_time,
     place_of,
     quick_times,
     sms_estimate,
@@ -328,6 +328,13 @@ async def _time_chosen(ctx: Context) -> None:
     if flow is None or "audience" not in flow:
         return
     pick = ctx.args[1] if len(ctx.args) > 1 else ""
+    if pick == "twice":
+        fold = parse_number(ctx.args[2] if len(ctx.args) > 2 else None, low=0, high=1)
+        if fold is None or "typed" not in flow:
+            _ask_time(ctx, flow)
+            return
+        await _typed_time(ctx, flow, str(flow["typed"]), fold=fold)
+        return
     if pick == "now":
         due = ctx.now
     else:
@@ -345,15 +352,20 @@ async def time_typed(ctx: Context) -> None:
     flow = _draft(ctx)
     if flow is None:
         return
-    try:
-        due = parse_local_time(ctx.incoming.text or "", ctx.settings.tz)
-    except ValueError:
-        ctx.reply(
-            ctx.t._(
-                "Please write the date and time like {example}.",
-                example=ctx.t.datetime(quick_times(ctx.now, ctx.settings.tz)["tomorrow"]),
-            )
-        )
+    await _typed_time(ctx, flow, ctx.incoming.text or "", fold=None)
+
+
+async def _typed_time(ctx: Context, flow: dict[str, Any], text: str, *, fold: int | None) -> None:
+    due = ctx.read_time(
+        text,
+        example=ctx.t.datetime(quick_times(ctx.now, ctx.settings.tz)["tomorrow"]),
+        choose="bc:at:twice",
+        fold=fold,
+    )
+    if due is None:
+        # Kept for the answer when the time happens twice and the sender is asked which.
+        flow["typed"] = text
+        ctx.set_state("bc.time", **flow)
         return
     if due <= ctx.now:
         ctx.reply(ctx.t._("That time has already passed. Please choose a later one."))

@@ -16,6 +16,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router
 from bot.i18n import N_
+from bot.parsing import parse_id
 from bot.spreadsheets import CSV_MIME, XLSX_MIME
 from bot.survey_reports import (
     Chart,
@@ -115,7 +116,7 @@ def _short(text: str) -> str:
 
 
 def _int(value: str | None) -> int:
-    return int(value) if value is not None and value.isdigit() else 0
+    return parse_id(value) or 0
 
 
 def _arg(ctx: Context, index: int) -> str | None:
@@ -994,10 +995,10 @@ async def _poll_step(ctx: Context) -> None:
         target = _arg(ctx, 1) or ""
         if target == "all" and may_run_surveys(ctx.roles):
             flow["units"] = None
-        elif target.isdigit() and (
-            may_run_surveys(ctx.roles) or int(target) in ctx.roles.units_as(Role.REPRESENTATIVE)
+        elif (unit_id := parse_id(target)) is not None and (
+            may_run_surveys(ctx.roles) or unit_id in ctx.roles.units_as(Role.REPRESENTATIVE)
         ):
-            flow["units"] = [int(target)]
+            flow["units"] = [unit_id]
         else:
             await ctx.refuse("poll_audience", target=target)
             return

@@ -676,9 +676,4 @@ def local_period(first: date, last: date, timezone: ZoneInfo) -> tuple[datetime,
     return start, end
 
 
-def parse_day(text: str) -> date:
-    """`dd.mm.yyyy`."""
-    return datetime.strptime(text.strip(), "%d.%m.%Y").date()
-
-
 add_section("ideas", export_ideas_of, erase_ideas_of)

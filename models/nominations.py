@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.parsing import is_blank
 from models.base import Base, utcnow
 from models.residents import PHONE_CHANNELS, Identity, Resident, normalise_phone
 from models.territory import Unit
@@ -198,7 +199,8 @@ class Refused(Exception):
 
 def clean_name(text: str) -> str:
     name = " ".join(text.split())
-    if not name:
+    if is_blank(name):
+        # Also a "name" of zero-width spaces and the like, which shows as nothing.
         raise Refused("name_empty")
     if len(name) > NAME_MAX:
         raise Refused("name_long")

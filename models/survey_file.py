@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.parsing import TimeError, TimeNotUnderstood, horizon_limit, parse_local_time
 from models.surveys import (
     DESCRIPTION_MAX,
     LANGUAGES,
@@ -201,14 +202,15 @@ class _Reader:
         if raw is None:
             return None
         try:
-            moment = datetime.strptime(" ".join(str(raw).split()), TIME_FORMAT)
-        except ValueError:
+            return parse_local_time(str(raw), timezone)
+        except TimeNotUnderstood:
             self.problem(
                 self.line_of(mapping, key),
                 f"'{key}' must be a date and time like 01.12.2026 18:00, not {raw!r}",
             )
-            return None
-        return moment.replace(tzinfo=timezone)
+        except TimeError as error:
+            self.problem(self.line_of(mapping, key), f"'{key}': {error}")
+        return None
 
 
 def parse_survey_file(content: str, *, name: str, timezone: ZoneInfo) -> SurveySpec:
@@ -568,6 +570,11 @@ async def create_survey(
     opens_at = spec.opens_at or now
     if spec.closes_at <= now:
         raise ValueError("the closing time has already passed")
+    if spec.closes_at > horizon_limit(now):
+        raise ValueError(
+            "'closes' is too far ahead: at most two years from now, before "
+            + horizon_limit(now).astimezone(spec.closes_at.tzinfo).strftime(TIME_FORMAT)
+        )
     if opens_at < now - timedelta(minutes=1):
         opens_at = now
     survey = Survey(

@@ -50,7 +50,7 @@ SURVEY = """
 title: Ceļi un ietves
 description: Padome vēlas zināt, kuri ceļi jāsakārto vispirms.
 audience: {audience}
-closes: 01.12.2099 18:00
+closes: A_YEAR_AHEAD
 anonymous: {anonymous}
 results: {results}
 questions:
@@ -77,6 +77,8 @@ questions:
     text: {{lv: "Vai nāksiet talkā?", en: "Will you join the clean-up?"}}
     required: false
 """
+# Surveys are planned at most two years ahead.
+SURVEY = SURVEY.replace("A_YEAR_AHEAD", (utcnow() + timedelta(days=365)).strftime("%d.%m.%Y 18:00"))
 
 
 def survey_yaml(

@@ -34,6 +34,7 @@ from bot.channels.sms_text import sms_text, split_sms
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Address, Attachment, Incoming, Reply
 from bot.errors import failure_summary
+from bot.parsing import clean_text
 from bot.settings import Settings
 from models.base import utcnow
 from models.broadcasts import DeliveryStatus, apply_message_status
@@ -132,8 +133,8 @@ class TwilioChannel:
             channel=channel,
             user_id=phone,
             chat_id=phone,
-            text=form.get("Body", ""),
-            display_name=form.get("ProfileName") or None,
+            text=clean_text(form.get("Body", "")),
+            display_name=clean_text(form.get("ProfileName", "")) or None,
             attachment=attachment,
             location=_location(form),
             update_key=message_sid,

@@ -17,6 +17,8 @@ What the server does:
   upload: the bytes and file name are kept), getFile and the file download of photos users
   sent (`push_photo`), answerCallbackQuery, editMessageText,
   editMessageReplyMarkup, close and logOut, in the Bot API envelope with realistic objects;
+- delivers what users do: messages, contacts, photos, button taps and changes to messages
+  sent before (`push_edit`);
 - checks what Telegram checks and a bot could get wrong: empty or over-long texts and
   captions, uploaded photos over Telegram's limits (`PhotoLimits`: width and height adding up
   to over 10,000 px, one side over 20 times the other, over 10 MB), callback data over 64
@@ -376,6 +378,25 @@ class FakeTelegramAPI:
             update_id=update_id,
             contact=contact,
         )
+        return self.push_raw(update)
+
+    def push_edit(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        first_name: str = "Anna",
+    ) -> int:
+        """Queue the update Telegram sends when a user changes a message they sent before:
+        an `edited_message` with the new text. Returns the update_id."""
+        update = self.message_update(
+            user_id, text, chat_id=chat_id, chat_type=chat_type, first_name=first_name
+        )
+        message = update.pop("message")
+        message["edit_date"] = message["date"]
+        update["edited_message"] = message
         return self.push_raw(update)
 
     def push_photo(
