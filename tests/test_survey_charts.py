@@ -4,11 +4,13 @@ photo limits, and the results text with the staff buttons arriving even when a p
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
 from bot.survey_reports import charts_png
+from models.base import utcnow
 from models.surveys import OptionCount, Question, QuestionResult, Results, Survey
 from tests.fakes.telegram_api import PhotoLimits, image_size, payloads
 from tests.telegram import RunningBot, fake_telegram_api
@@ -36,7 +38,7 @@ def scale_survey_yaml(questions: int = QUESTIONS) -> str:
     return f"""
 title: Pakalpojumu vērtējums
 audience: all
-closes: 01.12.2099 18:00
+closes: {(utcnow() + timedelta(days=365)):%d.%m.%Y} 18:00
 results: live
 questions:
 {items}
