@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.channels.sms_text import sms_segments, split_sms
+from bot.channels.sms_text import sms_segments, utf16_length
 from bot.i18n import Translator
 from broadcasts.service import JobContext
 from handlers.nominations import run_rounds
@@ -172,19 +172,6 @@ async def test_sms_onboarding_in_plain_latin_within_the_segment_limit(database_u
         assert "16) Ziemera pagasts" in " ".join(bodies)
         assert not any("1) Aluksnes pilseta" in b and "16) Ziemera" in b for b in bodies)
         assert (await stored(bot, "sms", PETERIS)) is not None
-
-
-def test_sms_segments_and_splitting() -> None:
-    assert sms_segments("a" * 160).count == 1
-    assert sms_segments("a" * 161).count == 2  # 153 a segment when long
-    assert sms_segments("ā" * 70) == sms_segments("ā" * 70)
-    assert sms_segments("ā" * 70).count == 1 and sms_segments("ā" * 70).encoding == "UCS-2"
-    assert sms_segments("ā" * 71).count == 2  # 67 a segment when long
-    assert sms_segments("€").length == 2  # the euro sign takes two GSM characters
-    words = " ".join(["Sapulce"] * 100)
-    parts = split_sms(words, max_segments=1)
-    assert " ".join(parts) == words
-    assert all(sms_segments(part).count == 1 for part in parts)
 
 
 async def test_forged_replayed_and_malformed_webhooks(database_url: str) -> None:
@@ -400,6 +387,85 @@ async def test_server_errors_and_rate_limits_are_retried(database_url: str) -> N
         rows = await rows_by_chat(bot, broadcast_id)
         assert rows[ANNA].attempts == 2  # the server error counted as a try
         assert rows[ILZE].attempts == 1  # a rate limit does not
+
+
+async def test_a_reply_twilio_did_not_take_is_tried_again_and_comes_once(
+    database_url: str,
+) -> None:
+    async with running(database_url) as (fake, bot):
+        fake.fail_next(ANNA, 500)
+        [language] = await say(fake, bot, "whatsapp", ANNA, "Sveiki")
+        assert language.body.endswith("1) Latviešu\n2) Русский\n3) English")
+        fake.fail_next(ILZE, 429, retry_after="0")
+        [language] = await say(fake, bot, "sms", ILZE, "Sveiki")
+        assert language.body.endswith("1) Latviešu\n2) Русский\n3) English")
+        assert fake.refused == [500, 429]
+        assert [len(fake.messages_to(phone)) for phone in (ANNA, ILZE)] == [1, 1]
+
+
+async def test_a_reply_waits_as_long_as_twilio_asks_while_others_are_answered(
+    database_url: str,
+) -> None:
+    async with running(database_url) as (fake, bot):
+        fake.fail_next(ANNA, 429, retry_after="1")
+        assert await fake.user_says("whatsapp", ANNA, "Sveiki") == 200
+        await fake.wait_until(lambda: fake.refusals or None)
+        # Peteris writes meanwhile and is answered while Anna's reply waits
+        assert await fake.user_says("whatsapp", PETERIS, "Sveiki") == 200
+        await fake.wait_for(PETERIS, 1)
+        assert fake.messages_to(ANNA) == []
+        await bot.channel.settle()
+        [anna] = fake.messages_to(ANNA)
+        [(_, _, refused_at)] = fake.refusals
+        assert anna.sent_at - refused_at >= 1.0
+        assert anna.body == fake.messages_to(PETERIS)[0].body
+
+
+async def test_a_reply_in_several_messages_goes_on_from_the_one_refused(
+    database_url: str,
+) -> None:
+    async with running(database_url, sms_max_segments=1) as (fake, bot):
+        for phone in (PETERIS, ILZE):
+            await say(fake, bot, "sms", phone, "Labdien")
+            await say(fake, bot, "sms", phone, "1")
+        fake.fail_next(ILZE, 500, times=2, after=1)
+        units = await say(fake, bot, "sms", ILZE, "1")
+        assert fake.refused == [500, 500]
+        # the list of units in one-segment messages, each once and in order, as to Peteris
+        expected = await say(fake, bot, "sms", PETERIS, "1")
+        assert len(expected) > 2
+        assert [m.body for m in units] == [m.body for m in expected]
+
+
+async def test_a_reply_refused_for_good_is_not_tried_again(database_url: str) -> None:
+    async with running(database_url) as (fake, bot):
+        fake.fail_next(ANNA, 400)
+        assert await say(fake, bot, "whatsapp", ANNA, "Sveiki") == []
+        assert fake.refused == [400]
+        # a server error four times running: the reply is given up after four tries
+        fake.fail_next(ANNA, 500, times=4)
+        assert await say(fake, bot, "whatsapp", ANNA, "Sveiki") == []
+        assert fake.refused == [400, 500, 500, 500, 500]
+        [language] = await say(fake, bot, "whatsapp", ANNA, "Sveiki")
+        assert language.body.endswith("1) Latviešu\n2) Русский\n3) English")
+
+
+async def test_a_long_whatsapp_message_with_emoji_comes_in_pieces_twilio_takes(
+    database_url: str,
+) -> None:
+    async with running(database_url) as (fake, bot):
+        await onboard(fake, bot, "whatsapp", ANNA)
+        text = " ".join(["Talka 😀"] * 190)
+        heading = lv("Message from the residents' council")
+        body = f"{heading}\n\n{text}"
+        assert len(body) <= 1600 < utf16_length(body)  # fits by code points, not by Twilio's
+        broadcast_id = await schedule(bot, texts={"lv": text})
+        async with broadcasting(bot):
+            await until_rows(bot, broadcast_id, {ANNA: DeliveryStatus.DELIVERED.value})
+        pieces = [m.body for m in fake.messages_to(ANNA) if "Talka" in m.body]
+        assert len(pieces) == 2
+        assert all(utf16_length(piece) <= 1600 for piece in pieces)
+        assert " ".join(pieces) == body  # cut between words
 
 
 async def test_telegram_and_whatsapp_are_one_resident_after_sharing_the_phone(
