@@ -565,6 +565,44 @@ async def test_the_sender_sees_sms_segments_and_cost_before_confirming(database_
         assert "Ar SMS 2 iedzīvotājiem" in summary["text"]
 
 
+async def test_the_sms_cost_counts_a_files_line_with_its_link(database_url: str) -> None:
+    """The preview's segments are those of the messages a resident then gets by SMS."""
+    chair = 900
+    async with both_messengers(
+        database_url,
+        admins=f"tg:{chair}",
+        sms_price_per_segment=0.05,
+    ) as (_api, fake, telegram, bot):
+        await telegram.onboard(chair)
+        await onboard(fake, bot, "sms", ILZE)
+        await telegram.send(chair, "/announce")
+        await telegram.send_photo(chair, PHOTO, caption="Talka sestdien pie skolas.")
+        await telegram.press(chair, "bc:audience")
+        await telegram.press(chair, "bc:to:all")
+        await telegram.press(chair, "bc:urgent:no")
+        *_, summary = await telegram.press(chair, "bc:at:now", replies=4)
+        await telegram.press(chair, "bc:send")
+        before = len(fake.messages_to(ILZE))
+        async with broadcasting(bot):
+            await fake.wait_until(
+                lambda: [m for m in fake.messages_to(ILZE) if "/media/" in m.body] or None
+            )
+        sent = [message.body for message in fake.messages_to(ILZE)[before:]]
+        assert sent[-1].startswith("📎 photo.jpg: https://padome.example.lv/media/")
+        segments = sum(sms_segments(body).count for body in sent)
+        assert segments == 3  # the text one, the file's line with its link two
+        t = Translator("lv", timezone=ZoneInfo("Europe/Riga"))
+        expected = t.ngettext(
+            "By SMS to {n} resident, SMS segments each: {segments}, about {cost} {currency}.",
+            "By SMS to {n} residents, SMS segments each: {segments}, about {cost} {currency}.",
+            1,
+            segments="3",
+            cost=t.amount(0.15),
+            currency="EUR",
+        )
+        assert expected in summary["text"]
+
+
 async def test_padome_run_serves_twilio_webhooks_without_telegram(
     database_url: str, tmp_path: Path
 ) -> None:
