@@ -395,7 +395,7 @@ def _delivery_error(error: TwilioRestException) -> Exception:
 
 
 def _seconds(value: str | None) -> float | None:
-    """A Retry-After given in seconds; None for none, or for a date (Twilio sends seconds)."""
+    """A Retry-After as seconds; None when there is none, or it is no number of seconds."""
     try:
         seconds = float(value) if value is not None else None
     except ValueError:
