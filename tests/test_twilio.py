@@ -546,23 +546,33 @@ async def test_the_sender_sees_sms_segments_and_cost_before_confirming(database_
         await telegram.send(chair, "/announce")
         text = "Ūdens nebūs rīt no 9 līdz 12. " * 3
         await telegram.send(chair, text.strip())
-        await telegram.press(chair, "bc:audience")
-        await telegram.press(chair, "bc:to:all")
-        await telegram.press(chair, "bc:urgent:no")
-        *_, summary = await telegram.press(chair, "bc:at:now", replies=3)
+        summary = await preview_to_all(telegram, chair, replies=3)
         heading = lv("Message from the residents' council")
         segments = sms_segments(f"{heading}\n\n{text.strip()}").count
         assert segments == 2  # Latvian letters: 67 characters a segment
-        expected = Translator("lv", timezone=ZoneInfo("Europe/Riga")).ngettext(
-            "By SMS to {n} resident, SMS segments each: {segments}, about {cost} {currency}.",
-            "By SMS to {n} residents, SMS segments each: {segments}, about {cost} {currency}.",
-            2,
-            segments="2",
-            cost="0,20",
-            currency="EUR",
-        )
-        assert expected in summary["text"]
-        assert "Ar SMS 2 iedzīvotājiem" in summary["text"]
+        assert cost_line(2, segments=2, cost=0.20) in summary
+        assert "Ar SMS 2 iedzīvotājiem" in summary
+
+
+async def preview_to_all(telegram: RunningBot, chair: int, *, replies: int) -> str:
+    """Send the message being composed to all, not urgent, now: the preview's last line."""
+    await telegram.press(chair, "bc:audience")
+    await telegram.press(chair, "bc:to:all")
+    await telegram.press(chair, "bc:urgent:no")
+    *_, summary = await telegram.press(chair, "bc:at:now", replies=replies)
+    return str(summary["text"])
+
+
+def cost_line(recipients: int, *, segments: int, cost: float) -> str:
+    t = Translator("lv", timezone=ZoneInfo("Europe/Riga"))
+    return t.ngettext(
+        "By SMS to {n} resident, SMS segments each: {segments}, about {cost} {currency}.",
+        "By SMS to {n} residents, SMS segments each: {segments}, about {cost} {currency}.",
+        recipients,
+        segments=str(segments),
+        cost=t.amount(cost),
+        currency="EUR",
+    )
 
 
 async def test_the_sms_cost_counts_a_files_line_with_its_link(database_url: str) -> None:
@@ -577,10 +587,7 @@ async def test_the_sms_cost_counts_a_files_line_with_its_link(database_url: str)
         await onboard(fake, bot, "sms", ILZE)
         await telegram.send(chair, "/announce")
         await telegram.send_photo(chair, PHOTO, caption="Talka sestdien pie skolas.")
-        await telegram.press(chair, "bc:audience")
-        await telegram.press(chair, "bc:to:all")
-        await telegram.press(chair, "bc:urgent:no")
-        *_, summary = await telegram.press(chair, "bc:at:now", replies=4)
+        summary = await preview_to_all(telegram, chair, replies=4)
         await telegram.press(chair, "bc:send")
         before = len(fake.messages_to(ILZE))
         async with broadcasting(bot):
@@ -591,16 +598,7 @@ async def test_the_sms_cost_counts_a_files_line_with_its_link(database_url: str)
         assert sent[-1].startswith("📎 photo.jpg: https://padome.example.lv/media/")
         segments = sum(sms_segments(body).count for body in sent)
         assert segments == 3  # the text one, the file's line with its link two
-        t = Translator("lv", timezone=ZoneInfo("Europe/Riga"))
-        expected = t.ngettext(
-            "By SMS to {n} resident, SMS segments each: {segments}, about {cost} {currency}.",
-            "By SMS to {n} residents, SMS segments each: {segments}, about {cost} {currency}.",
-            1,
-            segments="3",
-            cost=t.amount(0.15),
-            currency="EUR",
-        )
-        assert expected in summary["text"]
+        assert cost_line(1, segments=3, cost=0.15) in summary
 
 
 async def test_padome_run_serves_twilio_webhooks_without_telegram(
