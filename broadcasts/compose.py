@@ -270,6 +270,8 @@ async def sms_estimate(
                 max_segments=settings.sms_max_segments,
             )
         )
-        for language in broadcast.texts
+        # A resident without their language among the texts gets the Latvian one under a
+        # heading in their own.
+        for language in LANGUAGES
     )
     return SmsEstimate(recipients, segments, recipients * segments * settings.sms_price_per_segment)

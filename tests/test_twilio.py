@@ -601,6 +601,33 @@ async def test_the_sms_cost_counts_a_files_line_with_its_link(database_url: str)
         assert cost_line(1, segments=3, cost=0.15) in summary
 
 
+async def test_the_sms_cost_counts_the_heading_in_each_residents_language(
+    database_url: str,
+) -> None:
+    """A resident reading English gets the Latvian text under an English heading."""
+    chair = 900
+    async with both_messengers(database_url, admins=f"tg:{chair}", sms_price_per_segment=0.05) as (
+        _api,
+        fake,
+        telegram,
+        bot,
+    ):
+        await telegram.onboard(chair)
+        for answer in ("Hello", "3", "1", "alsviku"):  # English
+            await say(fake, bot, "sms", ILZE, answer)
+        await telegram.send(chair, "/announce")
+        await telegram.send(chair, "Rīt ūdens nebūs no plkst. 9 līdz 12.00!")
+        summary = await preview_to_all(telegram, chair, replies=3)
+        await telegram.press(chair, "bc:send")
+        async with broadcasting(bot):
+            [sent] = await fake.wait_until(
+                lambda: [m for m in fake.messages_to(ILZE) if "12.00" in m.body] or None
+            )
+        assert sent.body.startswith("Message from the residents' council\n\n")
+        assert sms_segments(sent.body).count == 2  # under the Latvian heading it would be 1
+        assert cost_line(1, segments=2, cost=0.10) in summary
+
+
 async def test_padome_run_serves_twilio_webhooks_without_telegram(
     database_url: str, tmp_path: Path
 ) -> None:
