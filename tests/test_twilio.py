@@ -389,6 +389,22 @@ async def test_server_errors_and_rate_limits_are_retried(database_url: str) -> N
         assert rows[ILZE].attempts == 1  # a rate limit does not
 
 
+async def test_a_broadcast_in_several_sms_goes_on_from_the_one_refused(database_url: str) -> None:
+    async with running(database_url, sms_max_segments=1) as (fake, bot):
+        await onboard(fake, bot, "sms", ILZE)
+        text = " ".join(f"Sapulce {n}." for n in range(1, 40))
+        fake.fail_next(ILZE, 500, after=1)
+        broadcast_id = await schedule(bot, texts={"lv": text})
+        async with broadcasting(bot):
+            await until_rows(bot, broadcast_id, {ILZE: DeliveryStatus.DELIVERED.value})
+        assert fake.refused == [500]
+        parts = [m.body for m in fake.messages_to(ILZE) if "Sapulce" in m.body]
+        heading = lv("Message from the residents' council")
+        assert len(parts) > 2
+        # every word once, in order: the messages sent before the refused one not again
+        assert " ".join(parts).split() == f"{heading}\n\n{text}".split()
+
+
 async def test_a_reply_twilio_did_not_take_is_tried_again_and_comes_once(
     database_url: str,
 ) -> None:

@@ -230,11 +230,11 @@ class TwilioChannel:
     # ------------------------------------------------------------------ messages out
 
     async def send_whatsapp(self, address: Address, reply: Reply) -> str | None:
-        """A broadcast's message (the dispatcher tries it again itself)."""
+        """A broadcast's message (the dispatcher tries it again when nothing went)."""
         return await self._send(await self._whatsapp_parts(address, reply), retrying=False)
 
     async def send_sms(self, address: Address, reply: Reply) -> str | None:
-        """A broadcast's message (the dispatcher tries it again itself)."""
+        """A broadcast's message (the dispatcher tries it again when nothing went)."""
         return await self._send(await self._sms_parts(address, reply), retrying=False)
 
     async def reply_whatsapp(self, address: Address, reply: Reply) -> str | None:
@@ -299,10 +299,16 @@ class TwilioChannel:
         ]
 
     async def _send(self, parts: list[dict[str, Any]], *, retrying: bool) -> str | None:
-        """Create the messages in order; the platform's id of the last one."""
+        """Create the messages in order; the platform's id of the last one.
+
+        Once one has gone, the rest are tried again here even for a broadcast: the
+        dispatcher, trying the whole again, would send the first ones twice."""
         last = None
-        for fields in parts:
-            last = await (self._create_retrying(fields) if retrying else self._create(**fields))
+        for index, fields in enumerate(parts):
+            if retrying or index:
+                last = await self._create_retrying(fields)
+            else:
+                last = await self._create(**fields)
         return last
 
     async def _create_retrying(self, fields: dict[str, Any]) -> str:
