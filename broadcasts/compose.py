@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.sms_text import sms_segments, sms_text
+from bot.channels.sms_text import sms_messages, sms_segments
 from bot.i18n import Translator
 from bot.parsing import horizon_limit
 from bot.settings import Settings
+from broadcasts.render import render
 from models.broadcasts import (
     LANGUAGES,
     TEXT_MAX,
@@ -22,6 +23,7 @@ from models.broadcasts import (
     Status,
     recipients_by_channel,
 )
+from models.messaging import media_link
 from models.roles import Role, Roles
 from models.territory import Locality, Unit
 
@@ -237,21 +239,36 @@ class SmsEstimate:
 async def sms_estimate(
     session: AsyncSession,
     broadcast: Broadcast,
-    replies_by_language: dict[str, list[str]],
     *,
+    media_token: str | None,
     settings: Settings,
 ) -> SmsEstimate | None:
-    """What the broadcast costs by SMS, for the sender to see before confirming; None when
-    nobody gets it by SMS. `replies_by_language`: the texts each recipient gets, as sent."""
+    """What the broadcast costs by SMS, for the sender to see before confirming, counted on
+    the messages as they go (a file as its line with the link, `media_token` being the file
+    kept for it); None when nobody gets it by SMS."""
     by_channel = await recipients_by_channel(session, broadcast)
     recipients = by_channel.get("sms", 0)
     if not recipients:
         return None
+    # Each recipient's file gets a link of its own, of the same length as this one.
+    file_url = (
+        media_link(settings.public_base_url, media_token)
+        if media_token and settings.public_base_url
+        else None
+    )
     segments = max(
         sum(
-            sms_segments(sms_text(text, transliterate=settings.sms_transliterate)).count
-            for text in texts
+            sms_segments(message).count
+            for reply in render(broadcast, language, timezone=settings.tz)
+            for message in sms_messages(
+                reply,
+                file_url=file_url,
+                transliterate=settings.sms_transliterate,
+                max_segments=settings.sms_max_segments,
+            )
         )
-        for texts in replies_by_language.values()
+        # A resident without their language among the texts gets the Latvian one under a
+        # heading in their own.
+        for language in LANGUAGES
     )
     return SmsEstimate(recipients, segments, recipients * segments * settings.sms_price_per_segment)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.channels import text_with_options
 from bot.dialog.context import Context
 from bot.dialog.messages import Button, Reply
 from bot.dialog.router import Router
@@ -420,13 +419,7 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
     sms = await sms_estimate(
         ctx.session,
         draft,
-        {
-            language: [
-                text_with_options(reply) or f"📎 {draft.attachment_name}"
-                for reply in render(draft, language, timezone=ctx.settings.tz)
-            ]
-            for language in flow["texts"]
-        },
+        media_token=(flow.get("attachment") or {}).get("media"),
         settings=ctx.settings,
     )
     if sms is not None:

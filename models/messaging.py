@@ -54,6 +54,11 @@ async def store_media(
     return media
 
 
+def media_link(public_base_url: str, token: str) -> str:
+    """Where a stored file is fetched from (by Twilio, or by a resident following an SMS)."""
+    return f"{public_base_url}/media/{token}"
+
+
 async def find_media(session: AsyncSession, token: str, *, now: datetime) -> MediaFile | None:
     media = await session.get(MediaFile, token)
     if media is None or media.created_at < now - MEDIA_KEPT_FOR:
