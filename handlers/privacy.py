@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
+from bot import db
 from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Needs, Router
 from bot.i18n import LANGUAGE_NAMES, N_
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.roles import role_label
-from models.personal_data import forget, personal_data
+from models.personal_data import EXPORT_FILENAME, forget, personal_data
 from models.residents import CHANNEL_NAMES
 from models.roles import list_grants_of
 
@@ -52,7 +53,7 @@ async def my_data(ctx: Context) -> None:
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     ctx.reply(
         "\n".join(line for line in lines if line),
-        attachment=Attachment("padome-my-data.json", content, mime_type="application/json"),
+        attachment=Attachment(EXPORT_FILENAME, content, mime_type="application/json"),
     )
     await ctx.audit("personal_data_exported", resident=ctx.resident.id)
 
@@ -70,6 +71,7 @@ async def ask_forget(ctx: Context) -> None:
         resident_id = ctx.resident.id
         await forget(ctx.session, ctx.resident)
         await ctx.audit("erased", resident=resident_id)
+        await db.checkpoint_after_commit(ctx.session)
         ctx.forgotten = True
         ctx.reply(
             ctx.t._(
