@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -70,6 +72,31 @@ async def checkpoint_after_commit(session: AsyncSession) -> None:
         return
     connection = await session.connection()
     connection.info[_CHECKPOINT_WANTED] = True
+
+
+async def vacuumed_since(engine: AsyncEngine, tables: Sequence[str], since: datetime) -> bool:
+    """Whether every one of these PostgreSQL tables was VACUUMed (by hand, not by
+    autovacuum) after `since`; the server keeps that time across restarts."""
+    async with engine.connect() as connection:
+        due = await connection.scalar(
+            text(
+                "SELECT count(*) FROM unnest(CAST(:tables AS text[])) AS wanted(name) "
+                "LEFT JOIN pg_stat_user_tables AS stats "
+                "ON stats.relname = wanted.name AND stats.schemaname = current_schema() "
+                "WHERE stats.last_vacuum IS NULL OR stats.last_vacuum < :since"
+            ),
+            {"tables": list(tables), "since": since},
+        )
+    return not due
+
+
+async def vacuum(engine: AsyncEngine, tables: Sequence[str]) -> None:
+    """VACUUM tables on PostgreSQL, so that the space of deleted and updated rows is reused
+    (VACUUM cannot run inside a transaction)."""
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        for table in tables:
+            await autocommit.execute(text(f'VACUUM "{table}"'))
 
 
 class InlineSQLiteConnection(aiosqlite.Connection):

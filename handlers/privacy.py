@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
+import logging
+from datetime import timedelta
 
 from bot import db
 from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Needs, Router
 from bot.i18n import LANGUAGE_NAMES, N_
+from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.roles import role_label
-from models.personal_data import EXPORT_FILENAME, forget, personal_data
+from models.personal_data import ERASED_TABLES, EXPORT_FILENAME, forget, personal_data
 from models.residents import CHANNEL_NAMES
 from models.roles import list_grants_of
 
+logger = logging.getLogger(__name__)
+
 router = Router()
+
+VACUUM_EVERY = timedelta(days=1)
 
 add_help("mydata", N_("see what is stored about you"), everyone)
 add_help("forget", N_("erase your data"), everyone)
@@ -94,3 +101,16 @@ async def ask_forget(ctx: Context) -> None:
             Button(ctx.t._("No, keep it"), "forget:no"),
         ],
     )
+
+
+async def vacuum_erased_tables(context: JobContext) -> None:
+    """Once a day on PostgreSQL, VACUUM the tables erasure changes, so that the space of the
+    old row versions with erased data is reused rather than kept in the files."""
+    async with context.sessionmaker() as session:
+        engine = session.bind
+    if engine.dialect.name != "postgresql":
+        return
+    if await db.vacuumed_since(engine, ERASED_TABLES, context.now - VACUUM_EVERY):
+        return
+    await db.vacuum(engine, ERASED_TABLES)
+    logger.info("vacuumed %d tables erasure changes", len(ERASED_TABLES))

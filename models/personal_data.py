@@ -20,6 +20,26 @@ Eraser = Callable[[AsyncSession, Resident], Awaitable[None]]
 
 # The name of the file /mydata sends.
 EXPORT_FILENAME = "padome-my-data.json"
+# Tables whose rows erasure changes or deletes: on PostgreSQL the old row versions stay in
+# the table's files until VACUUM makes their space reusable.
+ERASED_TABLES = (
+    "residents",
+    "identities",
+    "conversations",
+    "role_grants",
+    "deliveries",
+    "broadcasts",
+    "media_files",
+    "message_statuses",
+    "ideas",
+    "idea_answers",
+    "idea_area_members",
+    "nominations",
+    "supports",
+    "survey_responses",
+    "survey_answers",
+    "survey_participations",
+)
 
 _EXPORTERS: dict[str, Exporter] = {}
 _ERASERS: list[Eraser] = []

@@ -13,12 +13,19 @@ import json
 import re
 import sqlite3
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from broadcasts.service import JobContext
+from handlers.privacy import vacuum_erased_tables
+from models import Base
+from models.base import utcnow
 from models.broadcasts import Delivery, DeliveryStatus, Status
+from models.personal_data import ERASED_TABLES
 from models.residents import Resident
 from tests.conftest import ON_POSTGRES
 from tests.fakes.telegram_api import payloads
@@ -221,3 +228,41 @@ async def test_a_message_the_dispatcher_took_just_before_the_erasure_is_not_sent
         assert not any(PENDING in (m.get("text") or "") for m in api.messages_to(TELEGRAM_ID))
         assert stored.status == DeliveryStatus.CANCELLED.value
         assert stored.chat_id != str(TELEGRAM_ID)
+
+
+def test_every_table_named_for_the_vacuum_exists() -> None:
+    assert set(ERASED_TABLES) <= set(Base.metadata.tables)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite empties its log at each erasure instead")
+async def test_the_tables_erasure_changes_are_vacuumed_once_a_day_on_postgresql(
+    database_url: str,
+) -> None:
+    from bot.app import open_app
+    from tests.conftest import make_settings
+
+    settings = make_settings(database_url)
+    async with open_app(settings) as app:
+
+        async def last_vacuums() -> list[object]:
+            async with app.engine.connect() as connection:
+                result = await connection.execute(
+                    text(
+                        "SELECT last_vacuum FROM pg_stat_user_tables "
+                        "WHERE relname = ANY(CAST(:tables AS text[])) ORDER BY relname"
+                    ),
+                    {"tables": list(ERASED_TABLES)},
+                )
+                return [row[0] for row in result]
+
+        now = utcnow()
+        await vacuum_erased_tables(JobContext(app.sessionmaker, settings, now))
+        first = await last_vacuums()
+        assert len(first) == len(ERASED_TABLES) and all(first)
+        # Later the same day (or after a restart): not again.
+        later = now + timedelta(hours=23)
+        await vacuum_erased_tables(JobContext(app.sessionmaker, settings, later))
+        assert await last_vacuums() == first
+        # A day later: again.
+        await vacuum_erased_tables(JobContext(app.sessionmaker, settings, now + timedelta(days=2)))
+        assert all(new > old for new, old in zip(await last_vacuums(), first, strict=True))
