@@ -2,7 +2,8 @@
 
 A resident who has done many things (registered on WhatsApp and on Telegram, linked the
 two, wrote an idea with a photo, stood as a candidate, answered a survey in their own words,
-took their data as a file, got a council message and has another waiting) erases their data.
+took their data as a file, got a council message and has another waiting; staff have their
+item and candidacy in their lists) erases their data.
 Then a dump of the database (SQLite's own, or pg_dump), and on SQLite the bytes of the
 database file and its write-ahead log, are searched for everything that was theirs.
 """
@@ -27,18 +28,23 @@ from models.base import utcnow
 from models.broadcasts import Delivery, DeliveryStatus, Status
 from models.personal_data import ERASED_TABLES
 from models.residents import Resident
+from models.roles import Role
 from tests.conftest import ON_POSTGRES
-from tests.fakes.telegram_api import payloads
+from tests.fakes.telegram_api import labels, payloads
 from tests.telegram import fake_telegram_api, polling_bot, telegram_settings
 from tests.test_broadcasts import broadcasting, schedule, until_status
+from tests.test_ideas import give
 from tests.test_nominations import make_round, nomination_named, self_nominate
 from tests.test_surveys import invited, make_survey, option, survey_yaml
 from tests.test_twilio import both_messengers, say
 
 TELEGRAM_ID = 7391846025
+COORDINATOR = 900  # an administrator by the ADMINS setting
+CHAIR = 901
 NAME = "Zentiņa Pļaviņa-Testa"
 PHONE = "+37129183746"
-IDEA = "Ūdenstornis pie Zentiņas mājas čīkst naktīs, QXIDEA5521."
+# Staff lists show the start of an item's text.
+IDEA = "QXIDEA5521: ūdenstornis pie Zentiņas mājas čīkst naktīs."
 ABOUT = "Zentiņa strādā bibliotēkā, QXABOUT8812."
 ROAD = "Zentiņas ceļš QXROAD3307"
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"QXPHOTO-7391-" * 64
@@ -91,7 +97,9 @@ def database_files(database_url: str) -> dict[str, bytes]:
 async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_person(
     database_url: str,
 ) -> None:
-    async with both_messengers(database_url, telegram_bot_username="padome_test_bot") as (
+    async with both_messengers(
+        database_url, telegram_bot_username="padome_test_bot", admins=f"tg:{COORDINATOR}"
+    ) as (
         api,
         fake,
         telegram,
@@ -101,6 +109,9 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
         for answer in ("Labdien", "1", "1", "alsviku"):
             assert await fake.user_says("whatsapp", PHONE, answer, profile_name=NAME) == 200
             await bot.channel.settle()
+        await telegram.onboard(COORDINATOR, language="en")
+        await telegram.onboard(CHAIR, language="en")
+        await give(telegram, CHAIR, Role.CHAIR)
         async with broadcasting(telegram):
             first = await schedule(telegram, texts={"lv": DELIVERED})
             await until_status(telegram, first, Status.DONE.value)
@@ -127,7 +138,8 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
             # A candidate in a nomination round.
             await make_round(telegram, supporters=2)
             await self_nominate(telegram, TELEGRAM_ID, ABOUT)
-            assert (await nomination_named(telegram, NAME)).bio == ABOUT
+            candidacy = await nomination_named(telegram, NAME)
+            assert candidacy.bio == ABOUT
 
             # A named survey answered in their own words.
             survey_id = await make_survey(telegram, survey_yaml(anonymous=False))
@@ -154,11 +166,21 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
         waiting = await schedule(telegram, texts={"lv": PENDING})
         await telegram.app.broadcasting().dispatcher.start_due()
         async with telegram.app.sessionmaker() as session:
-            rows = list(
-                await session.scalars(select(Delivery).where(Delivery.broadcast_id == waiting))
+            rows = await session.scalars(
+                select(Delivery).where(
+                    Delivery.broadcast_id.in_([first, waiting]),
+                    Delivery.chat_id.in_([str(TELEGRAM_ID), PHONE]),
+                )
             )
-        assert [row.chat_id for row in rows] == [str(TELEGRAM_ID)]
-        assert rows[0].status == DeliveryStatus.PENDING.value
+            theirs = {row.broadcast_id: (row.id, row.status) for row in rows}
+        assert theirs[waiting][1] == DeliveryStatus.PENDING.value
+
+        # Staff have the item and the candidate in their lists, whose buttons are kept so
+        # that a number typed on WhatsApp or SMS presses one.
+        [listing] = await telegram.send(CHAIR, "/inbox")
+        assert any("QXIDEA5521" in label for label in labels(listing))
+        [candidates] = await telegram.press(COORDINATOR, f"nomc:unit:{candidacy.unit_id}")
+        assert f"#{candidacy.id} {NAME}" in labels(candidates)
 
         # Before: the dump has it all.
         before = found_in(logical_dump(database_url))
@@ -180,12 +202,13 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
             await until_status(telegram, waiting, Status.DONE.value)
         assert not any(PENDING in (m.get("text") or "") for m in api.messages_to(TELEGRAM_ID))
         assert not any(PENDING in m.body for m in fake.messages_to(PHONE))
+        assert any(PENDING in (m.get("text") or "") for m in api.messages_to(CHAIR))
 
         async with telegram.app.sessionmaker() as session:
-            statuses = {
+            after = {
                 row.broadcast_id: row.status
                 for row in await session.scalars(
-                    select(Delivery).where(Delivery.broadcast_id.in_([first, waiting]))
+                    select(Delivery).where(Delivery.id.in_([id for id, _ in theirs.values()]))
                 )
             }
             erased_residents = await session.scalar(
@@ -193,9 +216,9 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
                 .select_from(Resident)
                 .where(Resident.erased_at.is_not(None))
             )
-        # The counts stay: one delivered (or sent) row, one cancelled.
-        assert statuses[waiting] == DeliveryStatus.CANCELLED.value
-        assert statuses[first] in (DeliveryStatus.DELIVERED.value, DeliveryStatus.SENT.value)
+        # The counts stay: the row sent keeps its status, the waiting one is cancelled.
+        assert after[waiting] == DeliveryStatus.CANCELLED.value
+        assert after[first] in (DeliveryStatus.DELIVERED.value, DeliveryStatus.SENT.value)
         assert erased_residents == 2  # the merged-away registration and the person
 
     assert found_in(logical_dump(database_url)) == []
