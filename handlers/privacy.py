@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot import db
 from bot.dialog.context import Context
@@ -110,7 +110,21 @@ async def vacuum_erased_tables(context: JobContext) -> None:
         engine = session.bind
     if engine.dialect.name != "postgresql":
         return
-    if await db.vacuumed_since(engine, ERASED_TABLES, context.now - VACUUM_EVERY):
+    since = context.now - VACUUM_EVERY
+    database = engine.url.render_as_string(hide_password=True)
+    tried = _vacuum_tried_at.get(database)
+    if tried is not None and tried > since:
         return
+    if await db.vacuumed_since(engine, ERASED_TABLES, since):
+        return
+    _vacuum_tried_at[database] = context.now
     await db.vacuum(engine, ERASED_TABLES)
+    if not await db.vacuumed_since(engine, ERASED_TABLES, since):
+        logger.error("VACUUM skipped tables erasure changes: the database user must own them")
+        return
     logger.info("vacuumed %d tables erasure changes", len(ERASED_TABLES))
+
+
+# When this process last started the VACUUM of a database: should the server not record it
+# (a database user who does not own the tables), it is tried once a day, not on every tick.
+_vacuum_tried_at: dict[str, datetime] = {}

@@ -11,25 +11,30 @@ database file and its write-ahead log, are searched for everything that was thei
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 import subprocess
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import db
+from bot.app import open_app
 from broadcasts.service import JobContext
-from handlers.privacy import vacuum_erased_tables
+from handlers.privacy import _vacuum_tried_at, vacuum_erased_tables
 from models import Base
 from models.base import utcnow
 from models.broadcasts import Delivery, DeliveryStatus, Status
 from models.personal_data import ERASED_TABLES
 from models.residents import Resident
 from models.roles import Role
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, _pg_execute, make_settings
 from tests.fakes.telegram_api import labels, payloads
 from tests.telegram import fake_telegram_api, polling_bot, telegram_settings
 from tests.test_broadcasts import broadcasting, schedule, until_status
@@ -257,35 +262,63 @@ def test_every_table_named_for_the_vacuum_exists() -> None:
     assert set(ERASED_TABLES) <= set(Base.metadata.tables)
 
 
+async def last_vacuums(engine: AsyncEngine) -> list[datetime | None]:
+    async with engine.connect() as connection:
+        result = await connection.execute(
+            text(
+                "SELECT last_vacuum FROM pg_stat_user_tables "
+                "WHERE relname = ANY(CAST(:tables AS text[])) ORDER BY relname"
+            ),
+            {"tables": list(ERASED_TABLES)},
+        )
+        return [row[0] for row in result]
+
+
 @pytest.mark.skipif(not ON_POSTGRES, reason="SQLite empties its log at each erasure instead")
 async def test_the_tables_erasure_changes_are_vacuumed_once_a_day_on_postgresql(
     database_url: str,
 ) -> None:
-    from bot.app import open_app
-    from tests.conftest import make_settings
-
     settings = make_settings(database_url)
     async with open_app(settings) as app:
-
-        async def last_vacuums() -> list[object]:
-            async with app.engine.connect() as connection:
-                result = await connection.execute(
-                    text(
-                        "SELECT last_vacuum FROM pg_stat_user_tables "
-                        "WHERE relname = ANY(CAST(:tables AS text[])) ORDER BY relname"
-                    ),
-                    {"tables": list(ERASED_TABLES)},
-                )
-                return [row[0] for row in result]
-
         now = utcnow()
         await vacuum_erased_tables(JobContext(app.sessionmaker, settings, now))
-        first = await last_vacuums()
+        first = await last_vacuums(app.engine)
         assert len(first) == len(ERASED_TABLES) and all(first)
-        # Later the same day (or after a restart): not again.
+        # Later the same day, also after a restart (the process remembers nothing): not again.
+        _vacuum_tried_at.clear()
         later = now + timedelta(hours=23)
         await vacuum_erased_tables(JobContext(app.sessionmaker, settings, later))
-        assert await last_vacuums() == first
+        assert await last_vacuums(app.engine) == first
         # A day later: again.
         await vacuum_erased_tables(JobContext(app.sessionmaker, settings, now + timedelta(days=2)))
-        assert all(new > old for new, old in zip(await last_vacuums(), first, strict=True))
+        again = await last_vacuums(app.engine)
+        assert all(new > old for new, old in zip(again, first, strict=True))  # type: ignore[operator]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="VACUUM is PostgreSQL's")
+async def test_a_vacuum_the_server_refuses_is_tried_once_a_day_not_on_every_tick(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database user who does not own the tables: PostgreSQL skips them with a warning."""
+    role = f"padome_tenant_{uuid.uuid4().hex[:8]}"
+    await _pg_execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        url = make_url(database_url).set(username=role)
+        settings = make_settings(url.render_as_string(hide_password=False))
+        engine = db.create_engine(settings.database_url)
+        try:
+            sessionmaker = db.create_sessionmaker(engine)
+            now = utcnow()
+            with caplog.at_level(logging.ERROR, logger="handlers.privacy"):
+                await vacuum_erased_tables(JobContext(sessionmaker, settings, now))
+                await vacuum_erased_tables(
+                    JobContext(sessionmaker, settings, now + timedelta(seconds=2))
+                )
+            assert [record.getMessage() for record in caplog.records] == [
+                "VACUUM skipped tables erasure changes: the database user must own them"
+            ]
+            assert not any(await last_vacuums(engine))
+        finally:
+            await engine.dispose()
+    finally:
+        await _pg_execute(f'DROP ROLE IF EXISTS "{role}"')
