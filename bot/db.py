@@ -91,12 +91,13 @@ async def vacuumed_since(engine: AsyncEngine, tables: Sequence[str], since: date
 
 
 async def vacuum(engine: AsyncEngine, tables: Sequence[str]) -> None:
-    """VACUUM tables on PostgreSQL, so that the space of deleted and updated rows is reused
-    (VACUUM cannot run inside a transaction)."""
+    """VACUUM tables on PostgreSQL, so that the space of deleted and updated rows is reused,
+    and ANALYZE them, so that the planner's samples of column values (kept in the catalog)
+    are taken again from the rows there are now. VACUUM cannot run inside a transaction."""
     async with engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
         for table in tables:
-            await autocommit.execute(text(f'VACUUM "{table}"'))
+            await autocommit.execute(text(f'VACUUM (ANALYZE) "{table}"'))
 
 
 class InlineSQLiteConnection(aiosqlite.Connection):
