@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import LargeBinary, String, delete, select
@@ -87,6 +88,32 @@ async def statuses_of(session: AsyncSession, message_ids: list[str]) -> list[Mes
         select(MessageStatus).where(MessageStatus.message_id.in_(message_ids))
     )
     return list(result)
+
+
+async def erase_media(
+    session: AsyncSession,
+    *,
+    contents: Sequence[bytes] = (),
+    message_ids: Sequence[str] = (),
+    export_name: str | None = None,
+    export_is_theirs: Callable[[bytes], bool] = lambda _content: False,
+) -> None:
+    """For /forget: files the person sent or was sent, found by their content, their data
+    exports (files named `export_name` whose content `export_is_theirs`), and the
+    statuses of their messages."""
+    for content in contents:
+        await session.execute(delete(MediaFile).where(MediaFile.content == content))
+    if export_name is not None:
+        exports = await session.execute(
+            select(MediaFile.token, MediaFile.content).where(MediaFile.filename == export_name)
+        )
+        theirs = [token for token, content in exports if export_is_theirs(content)]
+        if theirs:
+            await session.execute(delete(MediaFile).where(MediaFile.token.in_(theirs)))
+    if message_ids:
+        await session.execute(
+            delete(MessageStatus).where(MessageStatus.message_id.in_(message_ids))
+        )
 
 
 async def prune_messaging(session: AsyncSession, *, now: datetime) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.parsing import is_blank
 from models.base import Base, utcnow
+from models.conversations import relabel_options
 from models.residents import PHONE_CHANNELS, Identity, Resident, normalise_phone
 from models.territory import Unit
 
@@ -746,7 +747,10 @@ async def erase_personal_data(session: AsyncSession, resident: Resident) -> None
     """Supports go (the name leaves every form and list); a candidacy is withdrawn and its
     personal details cleared; nominations made for others lose who made them and why."""
     await session.execute(delete(Support).where(Support.supporter_id == resident.id))
-    for item in await list_nominations(session, candidate_id=resident.id):
+    candidacies = await list_nominations(session, candidate_id=resident.id)
+    # Staff lists show a nomination's number and the candidate's name.
+    await relabel_options(session, {f"nomc:show:{item.id}": f"#{item.id}" for item in candidacies})
+    for item in candidacies:
         if item.status in ACTIVE:
             item.status = NominationStatus.WITHDRAWN.value
         item.candidate_name = ""
