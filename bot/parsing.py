@@ -26,12 +26,15 @@ _BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
 
 def clean_text(text: str) -> str:
     """The text without control characters other than newline and tab (a NUL, an escape),
-    which some databases refuse and no person means to send."""
-    if text.isprintable():
-        return text
-    return "".join(
-        ch for ch in text if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
+    which some databases refuse and no person means to send; a text that shows nothing
+    (zero-width spaces, say) is no text, so every flow asks for it again."""
+    if not text.isprintable():
+        text = "".join(
+            ch
+            for ch in text
+            if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs")
+        )
+    return "" if is_blank(text) else text
 
 
 def is_blank(text: str) -> bool:

@@ -200,8 +200,8 @@ class Refused(Exception):
 
 def clean_name(text: str) -> str:
     name = " ".join(text.split())
-    if is_blank(name):
-        # Also a "name" of zero-width spaces and the like, which shows as nothing.
+    if is_blank(name) or not any(ch.isalpha() for ch in name):
+        # Also a "name" of zero-width spaces, digits or signs: a name has letters.
         raise Refused("name_empty")
     if len(name) > NAME_MAX:
         raise Refused("name_long")

@@ -110,9 +110,13 @@ def test_payload_ids(carried: Any, id_: int | None, forged: bool | None) -> None
         ("Bedre\x00 uz ceļa", "Bedre uz ceļa"),
         ("line one\nline two\tend", "line one\nline two\tend"),
         ("\x1b[31mred\x7f", "[31mred"),
-        ("\r\n", "\n"),
+        ("a\r\nb", "a\nb"),
         ("Ūdens\u200b", "Ūdens\u200b"),  # a format mark is not a control character
         ("", ""),
+        # A text that shows nothing is no text: every flow then asks for it again.
+        ("\u200b\u200b", ""),
+        ("\u200b \x00\u3164", ""),
+        ("   ", ""),
     ],
 )
 def test_control_characters_are_dropped_but_newline_and_tab(typed: str, kept: str) -> None:
@@ -140,6 +144,12 @@ def test_names_that_show_nothing(name: str, blank: bool) -> None:
             clean_name(name)
     else:
         assert clean_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["፩", "²", "٣", "12345", "-.-", "😀"])
+def test_a_name_has_letters(name: str) -> None:
+    with pytest.raises(Refused):
+        clean_name(name)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from bot.dialog.messages import Address, Button, ChatKind, Incoming, Outgoing, R
 from bot.dialog.router import Handler, Needs, Route, Router, fold
 from bot.errors import failure_summary, failure_trace
 from bot.i18n import Translator
-from bot.parsing import forged_number, parse_number
+from bot.parsing import clean_text, forged_number, parse_number
 from bot.settings import Settings
 from models.conversations import load_conversation, save_conversation
 from models.residents import Resident, find_resident
@@ -101,6 +101,10 @@ class DialogEngine:
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Handle one message and return the replies to send; they are already committed."""
+        if incoming.text:
+            # Whatever the channel: no control characters, and a text that shows nothing is
+            # no text, so a flow asks for it again instead of taking it.
+            incoming = replace(incoming, text=clean_text(incoming.text))
         # Messages of one person are handled in order, never two at once.
         async with self._lock_for(incoming):
             try:
