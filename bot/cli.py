@@ -46,6 +46,7 @@ from models.broadcasts import (
     cancel_broadcast,
     count_recipients,
     delivery_counts,
+    first_line,
     get_broadcast,
     list_broadcasts,
 )
@@ -491,7 +492,7 @@ def broadcast_list() -> None:
                 "yes" if item.urgent else "",
                 str(counts[DeliveryStatus.DELIVERED.value]),
                 str(total),
-                item.texts["lv"].splitlines()[0][:40],
+                first_line(item, 40),
             )
         return table
 

@@ -35,6 +35,7 @@ from models.broadcasts import (
     cancel_broadcast,
     count_recipients,
     delivery_counts,
+    first_line,
     get_broadcast,
     list_broadcasts,
     news_for,
@@ -523,7 +524,7 @@ async def my_broadcasts(ctx: Context) -> None:
     assert ctx.resident is not None
     items = [
         item
-        for item in await list_broadcasts(ctx.session, limit=50)
+        for item in await list_broadcasts(ctx.session, limit=50, with_notices=False)
         if ctx.roles.is_staff or item.created_by_id == ctx.resident.id
     ][:10]
     if not items:
@@ -535,7 +536,6 @@ async def my_broadcasts(ctx: Context) -> None:
         counts = await delivery_counts(ctx.session, item.id)
         delivered = counts[DeliveryStatus.DELIVERED.value]
         total = sum(counts.values()) - counts[DeliveryStatus.CANCELLED.value]
-        first_line = item.texts["lv"].splitlines()[0][:60]
         lines.append(
             ctx.t._(
                 "#{id} {status}, {time}: {delivered} of {total} delivered. {text}",
@@ -544,7 +544,7 @@ async def my_broadcasts(ctx: Context) -> None:
                 time=ctx.t.datetime(item.started_at or item.due_at),
                 delivered=ctx.t.number(delivered),
                 total=ctx.t.number(total),
-                text=first_line,
+                text=first_line(item, 60),
             )
         )
         if item.status in (Status.SCHEDULED.value, Status.SENDING.value):

@@ -303,9 +303,19 @@ async def get_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast |
     return await session.get(Broadcast, broadcast_id)
 
 
-async def list_broadcasts(session: AsyncSession, *, limit: int = 50) -> list[Broadcast]:
-    result = await session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit))
-    return list(result)
+async def list_broadcasts(
+    session: AsyncSession, *, limit: int = 50, with_notices: bool = True
+) -> list[Broadcast]:
+    """The latest broadcasts; without the personal notices to single residents if asked."""
+    query = select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)
+    if not with_notices:
+        query = query.where(Broadcast.kind != Kind.NOTICE.value)
+    return list(await session.scalars(query))
+
+
+def first_line(broadcast: Broadcast, limit: int) -> str:
+    """The start of a broadcast's Latvian text for a list; empty once erasure emptied it."""
+    return (broadcast.texts.get("lv") or "").partition("\n")[0][:limit]
 
 
 async def cancel_broadcast(session: AsyncSession, broadcast: Broadcast) -> int:

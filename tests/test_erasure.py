@@ -25,19 +25,22 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import db
-from bot.app import open_app
+from bot.app import App, open_app
+from broadcasts.compose import notify
 from broadcasts.service import JobContext
 from handlers.privacy import _vacuum_tried_at, vacuum_erased_tables
 from models import Base
 from models.base import utcnow
 from models.broadcasts import Delivery, DeliveryStatus, Status
 from models.personal_data import ERASED_TABLES
-from models.residents import Resident
+from models.residents import Resident, find_identity
 from models.roles import Role
+from tests.chat import Chat
 from tests.conftest import ON_POSTGRES, _pg_execute, make_settings
 from tests.fakes.telegram_api import labels, payloads
 from tests.telegram import fake_telegram_api, polling_bot, telegram_settings
 from tests.test_broadcasts import broadcasting, schedule, until_status
+from tests.test_console import run_padome
 from tests.test_ideas import give
 from tests.test_nominations import make_round, nomination_named, self_nominate
 from tests.test_surveys import invited, make_survey, option, survey_yaml
@@ -352,3 +355,39 @@ async def test_a_vacuum_the_server_refuses_is_tried_once_a_day_not_on_every_tick
             await engine.dispose()
     finally:
         await _pg_execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+async def test_message_lists_work_after_a_notices_reader_erased_their_data(
+    chat: Chat, app: App, database_url: str, tmp_path: Path
+) -> None:
+    await chat.onboard("admin")  # console:admin is in ADMINS in the test settings
+    await chat.onboard("anna")
+    async with app.sessionmaker() as session, session.begin():
+        anna = await find_identity(session, "console", "anna")
+        await notify(
+            session,
+            resident_ids=[anna.resident_id],
+            texts={"lv": "Atbilde uz jūsu ierosinājumu #3: bedri aizbērs rīt."},
+            now=utcnow(),
+        )
+    await chat.say("anna", "/forget")
+    await chat.say("anna", payload="forget:yes")
+
+    listed = await chat.say("admin", "/broadcasts")
+    # A notice to one resident is no council message: staff do not browse them in chat.
+    assert "bedri" not in listed.text and "went wrong" not in listed.text
+    assert listed.buttons  # the way on
+    from_cli = run_padome(
+        ["broadcast", "list"], stdin="", database_url=database_url, cwd=tmp_path
+    )
+    assert from_cli.returncode == 0, from_cli.stderr
+    assert "notice" in from_cli.stdout and "bedri" not in from_cli.stdout
+
+
+async def test_a_message_that_shows_nothing_is_asked_for_again(chat: Chat) -> None:
+    await chat.onboard("admin")
+    await chat.say("admin", "/announce")
+    again = await chat.say("admin", "\u200b\u200b \u3164")
+    assert again.text == "Please write the text of the message too."
+    taken = await chat.say("admin", "Ūdens nebūs.")
+    assert "Add another version?" in taken.text
