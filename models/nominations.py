@@ -745,11 +745,19 @@ async def export_personal_data(session: AsyncSession, resident: Resident) -> dic
 
 async def erase_personal_data(session: AsyncSession, resident: Resident) -> None:
     """Supports go (the name leaves every form and list); a candidacy is withdrawn and its
-    personal details cleared; nominations made for others lose who made them and why."""
+    personal details cleared; nominations made for others lose who made them and why.
+
+    A candidacy's supports go too (its supporters' lists would show a nameless candidate),
+    and its support code is replaced, so the old code leads nowhere.
+    """
     await session.execute(delete(Support).where(Support.supporter_id == resident.id))
     candidacies = await list_nominations(session, candidate_id=resident.id)
     # Staff lists show a nomination's number and the candidate's name.
     await relabel_options(session, {f"nomc:show:{item.id}": f"#{item.id}" for item in candidacies})
+    if candidacies:
+        await session.execute(
+            delete(Support).where(Support.nomination_id.in_([item.id for item in candidacies]))
+        )
     for item in candidacies:
         if item.status in ACTIVE:
             item.status = NominationStatus.WITHDRAWN.value
@@ -758,6 +766,7 @@ async def erase_personal_data(session: AsyncSession, resident: Resident) -> None
         item.bio = None
         item.reason = None
         item.candidate_id = None
+        item.support_code = await _new_code(session)
     await session.execute(
         update(Nomination)
         .where(Nomination.nominated_by_id == resident.id)
