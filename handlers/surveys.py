@@ -1063,6 +1063,7 @@ async def _poll_start(ctx: Context, flow: dict[str, Any]) -> None:
         anonymous=True,
         visibility=Visibility.LIVE,
         remind_hours=None,
+        timezone=ctx.settings.tz,
         questions=[
             QuestionSpec(
                 kind=QuestionKind.SINGLE,

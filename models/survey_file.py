@@ -126,6 +126,8 @@ class SurveySpec:
     visibility: Visibility
     remind_hours: int | None
     questions: list[QuestionSpec]
+    # The clock the file's times were written in, for telling times back.
+    timezone: ZoneInfo
 
 
 class _Reader:
@@ -287,6 +289,7 @@ def parse_survey_file(content: str, *, name: str, timezone: ZoneInfo) -> SurveyS
         visibility=visibility,
         remind_hours=remind,
         questions=questions,
+        timezone=timezone,
     )
 
 
@@ -573,7 +576,7 @@ async def create_survey(
     if spec.closes_at > horizon_limit(now):
         raise ValueError(
             "'closes' is too far ahead: at most two years from now, before "
-            + horizon_limit(now).astimezone(spec.closes_at.tzinfo).strftime(TIME_FORMAT)
+            + horizon_limit(now).astimezone(spec.timezone).strftime(TIME_FORMAT)
         )
     if opens_at < now - timedelta(minutes=1):
         opens_at = now
