@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import LargeBinary, String, delete, select
+from sqlalchemy import LargeBinary, String, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -65,6 +65,22 @@ async def find_media(session: AsyncSession, token: str, *, now: datetime) -> Med
     if media is None or media.created_at < now - MEDIA_KEPT_FOR:
         return None
     return media
+
+
+# Any fixed number: the key of PostgreSQL's transaction lock taken by lock_statuses.
+_STATUSES_LOCK = 7_301_164_552
+
+
+async def lock_statuses(session: AsyncSession) -> None:
+    """Take turns with the other writers of message statuses until the transaction ends.
+
+    A platform's status callback and the dispatcher writing a row's message id may run at
+    the same time; each would then miss the other (the callback finds no row yet, the
+    dispatcher no status yet) and the status would never be applied. Taken first by both,
+    the lock makes the second see what the first committed. SQLite has one writer anyway.
+    """
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STATUSES_LOCK})
 
 
 async def save_status(

@@ -42,7 +42,7 @@ from bot.parsing import clean_text
 from bot.settings import Settings
 from models.base import utcnow
 from models.broadcasts import DeliveryStatus, apply_message_status
-from models.messaging import media_link, save_status, store_media
+from models.messaging import lock_statuses, media_link, save_status, store_media
 from models.residents import normalise_phone, note_inbound
 
 logger = logging.getLogger(__name__)
@@ -222,6 +222,7 @@ class TwilioChannel:
             return True
         new_status, error = neutral
         async with self.engine.sessionmaker() as session, session.begin():
+            await lock_statuses(session)
             await save_status(session, message_id=message_sid, status=new_status, error=error)
             await apply_message_status(
                 session, message_id=message_sid, status=new_status, error=error
