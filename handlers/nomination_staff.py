@@ -339,6 +339,10 @@ def _typed_round_time(ctx: Context, flow: dict[str, Any], text: str, *, fold: in
         ctx.set_state(state, **flow)
         return
     if state == "round.start":
+        if moment < ctx.now - timedelta(minutes=1):
+            # Said, not silently turned into "now": the coordinator may have mistyped a year.
+            ctx.reply(ctx.t._("That time has already passed. Please choose a later one."))
+            return
         flow["start"] = max(moment, ctx.now).isoformat()
         _ask_end(ctx, flow)
         return

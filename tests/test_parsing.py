@@ -411,6 +411,8 @@ async def test_a_round_starting_in_year_9999_is_refused_not_crashing(database_ur
         await bot.press(COORDINATOR, "nomc:round:all")
         [far] = await bot.send(COORDINATOR, "31.12.9999 23:00")
         assert far["text"].startswith("That is too far ahead. Please choose a time before ")
+        [past] = await bot.send(COORDINATOR, "01.01.2020 10:00")
+        assert past["text"] == "That time has already passed. Please choose a later one."
         autumn = next_clock_change(10)
         [which] = await bot.send(COORDINATOR, f"{autumn} 03:30")
         assert payloads(which) == ["nomc:round:start:twice:0", "nomc:round:start:twice:1"]
