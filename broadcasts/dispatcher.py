@@ -1,11 +1,12 @@
 """The dispatcher: starts due broadcasts and sends their rows, paced, retried, crash-safe.
 
-A row's life: pending -> claimed (a batch, by one dispatcher) -> sending (committed just
-before the platform is called) -> delivered, blocked or failed; a temporary failure puts it
-back to pending with a later attempt time. When a dispatcher dies, its claimed rows go back to
-pending (they never left), and a row still "sending" may or may not have arrived: it becomes
-"unknown" and is never sent again. So nobody gets a message twice, and only what was on the
-wire at the moment of the crash can be missed.
+A row's life: pending -> claimed (a batch, by one dispatcher) -> sending (committed once the
+pacer lets its request go, just before the platform is called) -> delivered, blocked or
+failed; a temporary failure puts it back to pending with a later attempt time. When a
+dispatcher dies, its claimed rows go back to pending (they never left), and a row still
+"sending" may or may not have arrived: it becomes "unknown" and is not sent again unless its
+sender chooses so. So nobody gets a message twice unasked, and only the requests on the wire
+at the moment of the crash (at most `broadcast_parallel_sends` a channel) can be missed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from bot.channels import (
     Senders,
     TemporaryFailure,
 )
-from bot.dialog.messages import Address, Reply
+from bot.dialog.messages import Address, Button, Reply
 from bot.errors import failure_summary
 from bot.i18n import Translator
 from bot.settings import Settings
@@ -63,6 +64,8 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 3.0
 MAX_RETRY_DELAY = 300.0
 MAX_BATCH = 500
+# The payload of the final report's button that sends again to the rows left unknown.
+RESEND_UNKNOWN = "bcu"
 
 # Built once: these run for every row sent (building them cost a tenth of a delivery's time).
 MARK_SENDING = (
@@ -218,7 +221,7 @@ class Dispatcher:
             )
         if result.rowcount:
             logger.warning(
-                "%d broadcast rows were interrupted while sending and are not sent again",
+                "%d broadcast rows were interrupted while sending; sent again only if chosen",
                 result.rowcount,
             )
         return result.rowcount
@@ -307,24 +310,23 @@ class Dispatcher:
             return 0
 
         async def send_batch(batch: list[Row]) -> None:
+            # Each channel's share of parallel sends bounds its rows "sending" at any moment,
+            # and so what a crash can leave "unknown".
             limit = asyncio.Semaphore(self.settings.broadcast_parallel_sends)
 
-            parallel = self.settings.broadcast_parallel_sends
-
-            async def send(index: int, row: Row) -> None:
-                # The rows about to follow this one are marked with it, one transaction for
-                # a group of sends instead of one each.
-                following = [later.id for later in batch[index + 1 : index + parallel]]
+            async def send(row: Row) -> None:
                 async with limit:
-                    outcome = await self._send(row, following)
-                # not `self._finished.append(await ...)`: the list is swapped while awaiting
-                self._finished.append(outcome)
+                    outcome = await self._send(row)
+                    # Recorded before the place is given up: a row that is over never adds
+                    # to the rows a crash would find "sending".
+                    self._finished.append(outcome)
 
-            await asyncio.gather(*(send(index, row) for index, row in enumerate(batch)))
+            await asyncio.gather(*(send(row) for row in batch))
 
         await asyncio.gather(*(send_batch(batch) for batch in batches if batch))
         async with self._mark_lock, self.sessionmaker() as session, session.begin():
-            await self._write_finished(session)
+            outcomes, self._finished = self._finished, []
+            await self._write_finished(session, outcomes)
         await self._progress({row.broadcast_id for row in rows})
         return len(rows)
 
@@ -388,25 +390,28 @@ class Dispatcher:
             self._broadcasts[broadcast_id] = broadcast
         return broadcast
 
-    async def _send(self, row: Row, following: list[int]) -> Outcome:
+    async def _send(self, row: Row) -> Outcome:
         broadcast = await self._broadcast(row.broadcast_id)
         replies = render(broadcast, row.language, timezone=self.settings.tz)
         pacer = self.pacers.get(row.channel)
         address = Address(row.channel, row.chat_id)
         done = row.parts_done
+        on_the_wire = False
         try:
-            if not await self._on_the_wire(row.id, following):
-                return Outcome(row, DeliveryStatus.CANCELLED, done, "cancelled")
             message_id = None
             for reply in replies[done:]:
-                # Paced after the commit above, so that a slow commit cannot bunch sends
-                # together beyond the platform's limits.
                 paced = (
                     pacer.sending(row.chat_id, is_group=row.is_group)
                     if pacer is not None
                     else nullcontext()
                 )
                 async with paced:
+                    # Marked only once the pacer lets it go: a row waiting for its turn has
+                    # not left, and a crash meanwhile must give it back, not lose it.
+                    if not on_the_wire:
+                        if not await self._on_the_wire(row.id):
+                            return Outcome(row, DeliveryStatus.CANCELLED, done, "cancelled")
+                        on_the_wire = True
                     message_id = await self.senders.send(address, reply)
                 done += 1
         except RateLimited as limited:
@@ -442,39 +447,40 @@ class Dispatcher:
             return Outcome(row, DeliveryStatus.SENT, done, message_id=message_id)
         return Outcome(row, DeliveryStatus.DELIVERED, done, message_id=message_id)
 
-    async def _on_the_wire(self, row_id: int, following: list[int]) -> bool:
-        """Commit "sending" for a row before the platform is called; False when the row was
+    async def _on_the_wire(self, row_id: int) -> bool:
+        """Commit "sending" for a row whose request goes now; False when the row was
         cancelled meanwhile.
 
-        The rows that follow it in the batch are marked in the same transaction, and rows
-        that get here together share it; it also records the rows finished since the last
-        one. So at any moment only the rows in flight and the next group are "sending", and
-        a crash leaves at most twice `broadcast_parallel_sends` rows "unknown".
+        The rows let through while a commit runs share the next one, which also records the
+        rows finished since the last: one transaction for a group of sends, and at any moment
+        only the rows whose requests were let go are "sending".
         """
-        if row_id in self._marked:
-            self._marked.discard(row_id)
-            return True
         self._to_mark.append(row_id)
-        self._to_mark.extend(following)
         async with self._mark_lock:
             if self._to_mark:
-                ids, self._to_mark = sorted(set(self._to_mark) - self._marked), []
-                async with self.sessionmaker() as session, session.begin():
-                    await self._write_finished(session)
-                    result = await session.execute(
-                        MARK_SENDING,
-                        {"ids": ids, "dispatcher": self.name},
-                        execution_options={"synchronize_session": False},
-                    )
-                    self._marked.update(result.scalars())
+                ids, self._to_mark = self._to_mark, []
+                outcomes, self._finished = self._finished, []
+                try:
+                    async with self.sessionmaker() as session, session.begin():
+                        await self._write_finished(session, outcomes)
+                        result = await session.execute(
+                            MARK_SENDING,
+                            {"ids": sorted(ids), "dispatcher": self.name},
+                            execution_options={"synchronize_session": False},
+                        )
+                        self._marked.update(result.scalars())
+                except BaseException:
+                    # Written with the next commit (a row "sending" in the database is
+                    # taken for unknown after a crash, never sent twice).
+                    self._finished[:0] = outcomes
+                    raise
         if row_id in self._marked:
             self._marked.discard(row_id)
             return True
         return False
 
-    async def _write_finished(self, session: AsyncSession) -> None:
-        """Record the outcomes of the rows finished so far, in the caller's transaction."""
-        outcomes, self._finished = self._finished, []
+    async def _write_finished(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
+        """Record the outcomes of finished rows, in the caller's transaction."""
         if not outcomes:
             return
         now = self.clock()
@@ -674,8 +680,25 @@ class Dispatcher:
         address, t = where
         async with self.sessionmaker() as session:
             counts = await delivery_counts(session, broadcast_id)
+        unknown = counts[DeliveryStatus.UNKNOWN.value]
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if unknown:
+            # A person decides: those residents may already have it.
+            label = t.ngettext(
+                "Send again to the {n} unknown one…", "Send again to the {n} unknown ones…", unknown
+            )
+            buttons = ((Button(label, f"{RESEND_UNKNOWN}:{broadcast_id}"),),)
+            async with self.sessionmaker() as session, session.begin():
+                await show_options(
+                    session,
+                    channel=address.channel,
+                    external_ids=[address.chat_id],
+                    options=[[label, f"{RESEND_UNKNOWN}:{broadcast_id}"]],
+                )
         try:
-            await self._send_to_sender(address, Reply(report_text(t, broadcast_id, counts)))
+            await self._send_to_sender(
+                address, Reply(report_text(t, broadcast_id, counts), buttons=buttons)
+            )
         except DeliveryError as error:
             logger.info("the sender's final report failed: %s", error.reason)
 
@@ -699,7 +722,7 @@ def report_text(t: Translator, broadcast_id: int, counts: dict[str, int]) -> str
     if counts[DeliveryStatus.UNKNOWN.value]:
         lines.append(
             t._(
-                "Unknown (interrupted while sending, not sent again): {n}",
+                "Unknown (interrupted while on its way, maybe not received): {n}",
                 n=t.number(counts[DeliveryStatus.UNKNOWN.value]),
             )
         )
