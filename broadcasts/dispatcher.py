@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import secrets
 import socket
 import time
+from collections import deque
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -39,7 +41,7 @@ from bot.errors import failure_summary
 from bot.i18n import Translator
 from bot.settings import Settings
 from broadcasts.compose import still_allowed
-from broadcasts.pacing import Pacer
+from broadcasts.pacing import Pacer, Window
 from broadcasts.render import render
 from models.audit import audit
 from models.base import utcnow
@@ -64,21 +66,24 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 3.0
 MAX_RETRY_DELAY = 300.0
 MAX_BATCH = 500
+# Rows passed over in one look for the next ones to send, while their own chat must wait.
+MAX_PASSED = 64
 # The payload of the final report's button that sends again to the rows left unknown.
 RESEND_UNKNOWN = "bcu"
 
-# Built once: these run for every row sent (building them cost a tenth of a delivery's time).
+# Built once and run on the session's connection, past the ORM: these run for every few
+# rows sent (building them cost a tenth of a delivery's time, the ORM's handling as much).
+_deliveries = Delivery.__table__
 MARK_SENDING = (
-    update(Delivery)
+    _deliveries.update()
     .where(
-        Delivery.id.in_(bindparam("ids", expanding=True)),
-        Delivery.claimed_by == bindparam("dispatcher"),
-        Delivery.status == DeliveryStatus.CLAIMED.value,
+        _deliveries.c.id.in_(bindparam("ids", expanding=True)),
+        _deliveries.c.claimed_by == bindparam("dispatcher"),
+        _deliveries.c.status == DeliveryStatus.CLAIMED.value,
     )
     .values(status=DeliveryStatus.SENDING.value)
-    .returning(Delivery.id)
+    .returning(_deliveries.c.id)
 )
-_deliveries = Delivery.__table__
 RECORD_OUTCOME = (
     _deliveries.update()
     .where(
@@ -176,11 +181,10 @@ class Dispatcher:
             ),
         }
         self.wake = asyncio.Event()
-        self._to_mark: list[int] = []
-        self._marked: set[int] = set()
         self._finished: list[Outcome] = []
         self._mark_lock = asyncio.Lock()
         self._broadcasts: dict[int, Broadcast] = {}
+        self._rendered: dict[tuple[int, str], list[Reply]] = {}
         self._last_progress: dict[int, float] = {}
         self._is_sqlite = sessionmaker.kw["bind"].dialect.name == "sqlite"
 
@@ -309,21 +313,9 @@ class Dispatcher:
             await self._finish()
             return 0
 
-        async def send_batch(batch: list[Row]) -> None:
-            # Each channel's share of parallel sends bounds its rows "sending" at any moment,
-            # and so what a crash can leave "unknown".
-            limit = asyncio.Semaphore(self.settings.broadcast_parallel_sends)
-
-            async def send(row: Row) -> None:
-                async with limit:
-                    outcome = await self._send(row)
-                    # Recorded before the place is given up: a row that is over never adds
-                    # to the rows a crash would find "sending".
-                    self._finished.append(outcome)
-
-            await asyncio.gather(*(send(row) for row in batch))
-
-        await asyncio.gather(*(send_batch(batch) for batch in batches if batch))
+        await asyncio.gather(
+            *(self._send_batch(batch[0].channel, batch) for batch in batches if batch)
+        )
         async with self._mark_lock, self.sessionmaker() as session, session.begin():
             outcomes, self._finished = self._finished, []
             await self._write_finished(session, outcomes)
@@ -390,29 +382,139 @@ class Dispatcher:
             self._broadcasts[broadcast_id] = broadcast
         return broadcast
 
-    async def _send(self, row: Row) -> Outcome:
-        broadcast = await self._broadcast(row.broadcast_id)
-        replies = render(broadcast, row.language, timezone=self.settings.tz)
+    async def _send_batch(self, channel: str, batch: list[Row]) -> None:
+        """Send one channel's rows, at most `broadcast_parallel_sends` at once.
+
+        The rows the pacer lets go together are committed "sending" together, in the
+        transaction that also records the rows finished meanwhile; a row waiting for its turn
+        stays "claimed". So only the requests on the wire are "sending" at any moment, and
+        only they can end "unknown" after a crash.
+        """
+        pacer = self.pacers.get(channel)
+        parallel = self.settings.broadcast_parallel_sends
+        waiting = deque(batch)
+        running: set[asyncio.Task[None]] = set()
+        while waiting or running:
+            wave = self._admit(pacer, waiting, parallel - len(running))
+            if wave:
+                for row, place in await self._mark_sending(wave):
+                    running.add(asyncio.create_task(self._send_and_record(row, place)))
+                continue
+            if running:
+                timeout = None
+                if waiting and len(running) < parallel and pacer is not None:
+                    head = waiting[0]
+                    wait = pacer.wait(head.chat_id, is_group=head.is_group)
+                    timeout = max(wait, 0.001) if wait < math.inf else None
+                _, running = await asyncio.wait(
+                    running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+            elif pacer is not None:
+                head = waiting[0]
+                await pacer.until_free(head.chat_id, is_group=head.is_group)
+
+    def _admit(
+        self, pacer: Pacer | None, waiting: deque[Row], places: int
+    ) -> list[tuple[Row, Window | None]]:
+        """The next rows the pacer lets go now, at most `places`; a row whose own chat must
+        wait (a second message to one person) is passed over, not waited for."""
+        wave: list[tuple[Row, Window | None]] = []
+        passed: list[Row] = []
+        while waiting and len(wave) < places and len(passed) < MAX_PASSED:
+            row = waiting.popleft()
+            if pacer is None:
+                wave.append((row, None))
+                continue
+            place = pacer.admit(row.chat_id, is_group=row.is_group)
+            if place is not None:
+                wave.append((row, place))
+            elif pacer.chat_waits(row.chat_id, is_group=row.is_group):
+                passed.append(row)
+            else:
+                waiting.appendleft(row)
+                break
+        waiting.extendleft(reversed(passed))
+        return wave
+
+    async def _mark_sending(
+        self, wave: list[tuple[Row, Window | None]]
+    ) -> list[tuple[Row, Window | None]]:
+        """Commit "sending" for rows whose requests go now, with the outcomes of the rows
+        finished so far; returns the rows that may go (not cancelled meanwhile)."""
+        async with self._mark_lock:
+            outcomes, self._finished = self._finished, []
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    await self._write_finished(session, outcomes)
+                    connection = await session.connection()
+                    result = await connection.execute(
+                        MARK_SENDING, {"ids": [row.id for row, _ in wave], "dispatcher": self.name}
+                    )
+                    marked = set(result.scalars())
+            except Exception as error:
+                # The rows go back to pending for a later try: none of them has left.
+                logger.error("marking broadcast rows as sending failed: %s", failure_summary(error))
+                self._finished[:0] = outcomes
+                for row, place in wave:
+                    if place is not None:
+                        self.pacers[row.channel].release(place)
+                    self._finished.append(
+                        Outcome(
+                            row,
+                            DeliveryStatus.PENDING,
+                            row.parts_done,
+                            "not_marked",
+                            retry_in=self.settings.broadcast_retry_seconds,
+                            counts_as_attempt=False,
+                        )
+                    )
+                return []
+        going = []
+        for row, place in wave:
+            if row.id in marked:
+                going.append((row, place))
+                continue
+            if place is not None:
+                self.pacers[row.channel].release(place)
+            self._finished.append(
+                Outcome(row, DeliveryStatus.CANCELLED, row.parts_done, "cancelled")
+            )
+        return going
+
+    async def _send_and_record(self, row: Row, place: Window | None) -> None:
+        outcome = await self._send(row, place)
+        # Kept before the task ends, so that the next commit records it: a row that is over
+        # never adds to the rows a crash would find "sending".
+        self._finished.append(outcome)
+
+    async def _send(self, row: Row, place: Window | None) -> Outcome:
+        """Send a row already marked "sending"; its first part was let go by the pacer
+        (`place`), the next ones wait for their turn."""
+        replies = self._rendered.get((row.broadcast_id, row.language))
+        if replies is None:
+            broadcast = await self._broadcast(row.broadcast_id)
+            replies = render(broadcast, row.language, timezone=self.settings.tz)
+            self._rendered[(row.broadcast_id, row.language)] = replies
         pacer = self.pacers.get(row.channel)
         address = Address(row.channel, row.chat_id)
         done = row.parts_done
-        on_the_wire = False
         try:
             message_id = None
             for reply in replies[done:]:
-                paced = (
-                    pacer.sending(row.chat_id, is_group=row.is_group)
-                    if pacer is not None
-                    else nullcontext()
-                )
-                async with paced:
-                    # Marked only once the pacer lets it go: a row waiting for its turn has
-                    # not left, and a crash meanwhile must give it back, not lose it.
-                    if not on_the_wire:
-                        if not await self._on_the_wire(row.id):
-                            return Outcome(row, DeliveryStatus.CANCELLED, done, "cancelled")
-                        on_the_wire = True
-                    message_id = await self.senders.send(address, reply)
+                if pacer is not None and place is not None:
+                    admitted, place = place, None
+                    try:
+                        message_id = await self.senders.send(address, reply)
+                    finally:
+                        pacer.answered(admitted)
+                else:
+                    paced = (
+                        pacer.sending(row.chat_id, is_group=row.is_group)
+                        if pacer is not None
+                        else nullcontext()
+                    )
+                    async with paced:
+                        message_id = await self.senders.send(address, reply)
                 done += 1
         except RateLimited as limited:
             if pacer is not None:
@@ -443,41 +545,12 @@ class Dispatcher:
         except Exception as error:
             logger.error("a broadcast send failed: %s", failure_summary(error))
             return Outcome(row, DeliveryStatus.FAILED, done, type(error).__name__[:100])
+        finally:
+            if pacer is not None and place is not None:
+                pacer.release(place)  # nothing was left to send
         if self.senders.confirms_later(row.channel):
             return Outcome(row, DeliveryStatus.SENT, done, message_id=message_id)
         return Outcome(row, DeliveryStatus.DELIVERED, done, message_id=message_id)
-
-    async def _on_the_wire(self, row_id: int) -> bool:
-        """Commit "sending" for a row whose request goes now; False when the row was
-        cancelled meanwhile.
-
-        The rows let through while a commit runs share the next one, which also records the
-        rows finished since the last: one transaction for a group of sends, and at any moment
-        only the rows whose requests were let go are "sending".
-        """
-        self._to_mark.append(row_id)
-        async with self._mark_lock:
-            if self._to_mark:
-                ids, self._to_mark = self._to_mark, []
-                outcomes, self._finished = self._finished, []
-                try:
-                    async with self.sessionmaker() as session, session.begin():
-                        await self._write_finished(session, outcomes)
-                        result = await session.execute(
-                            MARK_SENDING,
-                            {"ids": sorted(ids), "dispatcher": self.name},
-                            execution_options={"synchronize_session": False},
-                        )
-                        self._marked.update(result.scalars())
-                except BaseException:
-                    # Written with the next commit (a row "sending" in the database is
-                    # taken for unknown after a crash, never sent twice).
-                    self._finished[:0] = outcomes
-                    raise
-        if row_id in self._marked:
-            self._marked.discard(row_id)
-            return True
-        return False
 
     async def _write_finished(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
         """Record the outcomes of finished rows, in the caller's transaction."""
@@ -508,9 +581,14 @@ class Dispatcher:
             )
             if outcome.status is DeliveryStatus.BLOCKED and not row.is_group:
                 blocked.append((row.channel, row.chat_id))
-        await session.execute(RECORD_OUTCOME, params)
+        await (await session.connection()).execute(RECORD_OUTCOME, params)
         # Statuses the platform reported before the row had its message id.
-        confirmed = [outcome.message_id for outcome in outcomes if outcome.message_id]
+        # Only a row waiting for the platform's callback can have had it arrive first.
+        confirmed = [
+            outcome.message_id
+            for outcome in outcomes
+            if outcome.message_id and outcome.status is DeliveryStatus.SENT
+        ]
         for early in await statuses_of(session, confirmed):
             await apply_message_status(
                 session, message_id=early.message_id, status=early.status, error=early.error
@@ -674,6 +752,9 @@ class Dispatcher:
         broadcast = await self._broadcast(broadcast_id)
         where = await self._report_address(broadcast)
         self._broadcasts.pop(broadcast_id, None)
+        self._rendered = {
+            key: item for key, item in self._rendered.items() if key[0] != broadcast_id
+        }
         self._last_progress.pop(broadcast_id, None)
         if where is None:
             return
