@@ -20,12 +20,12 @@ import socket
 import time
 from collections import deque
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels import (
     Blocked,
@@ -186,7 +186,9 @@ class Dispatcher:
         self._broadcasts: dict[int, Broadcast] = {}
         self._rendered: dict[tuple[int, str], list[Reply]] = {}
         self._last_progress: dict[int, float] = {}
-        self._is_sqlite = sessionmaker.kw["bind"].dialect.name == "sqlite"
+        self.engine: AsyncEngine = sessionmaker.kw["bind"]
+        self._is_sqlite = self.engine.dialect.name == "sqlite"
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     # ------------------------------------------------------------------ starting
 
@@ -316,9 +318,10 @@ class Dispatcher:
         await asyncio.gather(
             *(self._send_batch(batch[0].channel, batch) for batch in batches if batch)
         )
-        async with self._mark_lock, self.sessionmaker() as session, session.begin():
+        async with self._mark_lock:
             outcomes, self._finished = self._finished, []
-            await self._write_finished(session, outcomes)
+            async with self._connection(outcomes) as connection:
+                await self._write_finished(connection, outcomes)
         await self._progress({row.broadcast_id for row in rows})
         return len(rows)
 
@@ -444,9 +447,8 @@ class Dispatcher:
         async with self._mark_lock:
             outcomes, self._finished = self._finished, []
             try:
-                async with self.sessionmaker() as session, session.begin():
-                    await self._write_finished(session, outcomes)
-                    connection = await session.connection()
+                async with self._connection(outcomes) as connection:
+                    await self._write_finished(connection, outcomes)
                     result = await connection.execute(
                         MARK_SENDING, {"ids": [row.id for row, _ in wave], "dispatcher": self.name}
                     )
@@ -552,7 +554,27 @@ class Dispatcher:
             return Outcome(row, DeliveryStatus.SENT, done, message_id=message_id)
         return Outcome(row, DeliveryStatus.DELIVERED, done, message_id=message_id)
 
-    async def _write_finished(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
+    def _connection(self, outcomes: list[Outcome]) -> AbstractAsyncContextManager[AsyncConnection]:
+        """Where outcomes are recorded and rows marked: on PostgreSQL, when nothing needs the
+        ORM, each statement commits on its own (the outcomes first, atomically), two round
+        trips instead of four, on the path of every send. A crash between them leaves the
+        rows to mark claimed, which is what they are."""
+        if self._is_sqlite or self._needs_session(outcomes):
+            return self.engine.begin()
+        return self._autocommit.connect()
+
+    def _needs_session(self, outcomes: list[Outcome]) -> bool:
+        """Outcomes that need more than their rows written: an early status callback to
+        apply, a button to offer, an account to mark inactive."""
+        for outcome in outcomes:
+            if outcome.status is DeliveryStatus.SENT or outcome.status is DeliveryStatus.BLOCKED:
+                return True
+            broadcast = self._broadcasts.get(outcome.row.broadcast_id)
+            if broadcast is None or broadcast.action_payload:
+                return True
+        return False
+
+    async def _write_finished(self, connection: AsyncConnection, outcomes: list[Outcome]) -> None:
         """Record the outcomes of finished rows, in the caller's transaction."""
         if not outcomes:
             return
@@ -581,25 +603,33 @@ class Dispatcher:
             )
             if outcome.status is DeliveryStatus.BLOCKED and not row.is_group:
                 blocked.append((row.channel, row.chat_id))
-        await (await session.connection()).execute(RECORD_OUTCOME, params)
-        # Statuses the platform reported before the row had its message id.
-        # Only a row waiting for the platform's callback can have had it arrive first.
+        await connection.execute(RECORD_OUTCOME, params)
+        # Statuses the platform reported before the row had its message id: only a row
+        # waiting for the platform's callback can have had its callback first.
         confirmed = [
             outcome.message_id
             for outcome in outcomes
             if outcome.message_id and outcome.status is DeliveryStatus.SENT
         ]
-        for early in await statuses_of(session, confirmed):
-            await apply_message_status(
-                session, message_id=early.message_id, status=early.status, error=early.error
-            )
-        await self._offer_actions(session, outcomes)
-        for channel, chat_id in blocked:
-            await session.execute(
-                update(Identity)
-                .where(Identity.channel == channel, Identity.external_id == chat_id)
-                .values(active=False)
-            )
+        # Most groups of rows need nothing more, and so no ORM session (a fifth of the cost
+        # of their transaction).
+        if self._needs_session(outcomes):
+            session = AsyncSession(bind=connection)
+            try:
+                for early in await statuses_of(session, confirmed):
+                    await apply_message_status(
+                        session, message_id=early.message_id, status=early.status, error=early.error
+                    )
+                await self._offer_actions(session, outcomes)
+                for channel, chat_id in blocked:
+                    await session.execute(
+                        update(Identity)
+                        .where(Identity.channel == channel, Identity.external_id == chat_id)
+                        .values(active=False)
+                    )
+                await session.flush()
+            finally:
+                await session.close()
         if any(outcome.retry_in for outcome in outcomes):
             self.wake.set()
 
