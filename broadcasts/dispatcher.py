@@ -189,6 +189,7 @@ class Dispatcher:
         self.engine: AsyncEngine = sessionmaker.kw["bind"]
         self._is_sqlite = self.engine.dialect.name == "sqlite"
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._held: AsyncConnection | None = None
 
     # ------------------------------------------------------------------ starting
 
@@ -315,15 +316,28 @@ class Dispatcher:
             await self._finish()
             return 0
 
-        await asyncio.gather(
-            *(self._send_batch(batch[0].channel, batch) for batch in batches if batch)
-        )
+        if self._is_sqlite:
+            await self._send_batches(batches)
+        else:
+            # One connection for the batch's marks, not one checked out (and pinged) for
+            # each group: in autocommit it holds no lock between them.
+            async with self._autocommit.connect() as connection:
+                self._held = connection
+                try:
+                    await self._send_batches(batches)
+                finally:
+                    self._held = None
         async with self._mark_lock:
             outcomes, self._finished = self._finished, []
             async with self._connection(outcomes) as connection:
                 await self._write_finished(connection, outcomes)
         await self._progress({row.broadcast_id for row in rows})
         return len(rows)
+
+    async def _send_batches(self, batches: list[list[Row]]) -> None:
+        await asyncio.gather(
+            *(self._send_batch(batch[0].channel, batch) for batch in batches if batch)
+        )
 
     def _batch_size(self, channel: str) -> int:
         """About a second of sending: claimed rows wait on the wire's pace, and a row
@@ -561,6 +575,8 @@ class Dispatcher:
         rows to mark claimed, which is what they are."""
         if self._is_sqlite or self._needs_session(outcomes):
             return self.engine.begin()
+        if self._held is not None:
+            return nullcontext(self._held)
         return self._autocommit.connect()
 
     def _needs_session(self, outcomes: list[Outcome]) -> bool:
