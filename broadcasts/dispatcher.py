@@ -402,9 +402,9 @@ class Dispatcher:
     async def _send_batch(self, channel: str, batch: list[Row]) -> None:
         """Send one channel's rows, at most `broadcast_parallel_sends` at once.
 
-        The rows the pacer lets go together are committed "sending" together, in the
-        transaction that also records the rows finished meanwhile; a row waiting for its turn
-        stays "claimed". So only the requests on the wire are "sending" at any moment, and
+        The rows the pacer lets go together are committed "sending" together, just after
+        the outcomes of the rows finished meanwhile; a row waiting for its turn stays
+        "claimed". So only the requests on the wire are "sending" at any moment, and
         only they can end "unknown" after a crash.
         """
         pacer = self.pacers.get(channel)
