@@ -5,12 +5,19 @@
     .venv/bin/python -m benchmarks.broadcast scale [--recipients 100000]
         [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test]
     common options: [--parallel-sends 8] [--no-report] [--timeout SECONDS]
+        [--bare-sends 20000] (0: no bare client run)
 
 - pacing: the fake server enforces Telegram's limits (30/s overall, 1/s per chat), the bot
   paces at its defaults; target at least 97% of 30/s and no 429 answer.
 - overhead: no limits on the fake server, the bot's pacing settings at their upper bounds;
   SQLite; deliveries per second and peak memory.
 - scale: as overhead, on PostgreSQL; peak memory of the bot process under 300 MB.
+
+Every run also times a bare python-telegram-bot send loop against the same fake server, in
+a process of its own just before and just after Padome's run: the project's aiohttp request
+class, as many sends at once as the bot, no database, the same texts to chats of its own.
+Its rate is what this machine allows at that moment; Padome's is printed as a ratio to it
+(targets: at least 0.8 on SQLite, 0.6 on PostgreSQL), since the machine's speed drifts.
 
 A fake Bot API server runs in a second process, so that its CPU does not count against the
 bot; it counts every message each chat got (duplicates and missing) and every 429. The bot
@@ -31,6 +38,7 @@ import logging
 import multiprocessing
 import resource
 import secrets
+import statistics
 import tempfile
 import time
 from collections import Counter
@@ -43,7 +51,7 @@ import asyncpg
 from sqlalchemy import func, insert, make_url, select, text
 
 from bot import db
-from bot.app import open_app
+from bot.app import open_app, settle_heap
 from bot.channels.telegram import TelegramChannel
 from bot.settings import Settings
 from broadcasts.compose import Audience, create_broadcast
@@ -53,6 +61,7 @@ from models.broadcasts import Broadcast, Delivery, Status
 
 TOKEN = "123456:BENCH"
 FIRST_CHAT = 1_000_000
+BARE_FIRST_CHAT = 50_000_000  # the bare client's chats, apart from the residents'
 logger = logging.getLogger(__name__)
 SENDER_CHAT = 999  # the staff member who composed the broadcast follows its progress here
 LANGUAGES = ("lv", "ru", "en")
@@ -75,9 +84,12 @@ class Scenario:
 
 SCENARIOS = {
     "pacing": Scenario(1_500, "sqlite", True, False, "at least 97% of 30/s, zero 429"),
-    "overhead": Scenario(20_000, "sqlite", False, True, "at least 2,000 deliveries/s"),
-    "scale": Scenario(100_000, "postgresql", False, True, "peak RSS under 300 MB"),
+    "overhead": Scenario(20_000, "sqlite", False, True, "at least 0.8x the bare client's rate"),
+    "scale": Scenario(
+        100_000, "postgresql", False, True, "peak RSS under 300 MB, 0.6x the bare client's rate"
+    ),
 }
+RATIO_TARGETS = {"sqlite": 0.8, "postgresql": 0.6}
 
 
 def lifted_pacing() -> dict[str, float]:
@@ -130,12 +142,17 @@ def _server_report(api: Any, recipients: int, cpu: float) -> dict[str, Any]:
         if call.status == 200
         and call.method.lower() in ("sendmessage", "sendphoto", "senddocument")
         and call.params.get("chat_id") != SENDER_CHAT
+        and int(call.params.get("chat_id") or 0) < BARE_FIRST_CHAT
     )
     return {
         "messages": sum(per_chat[chat] for chat in expected),
         "duplicates": sum(1 for chat in expected if per_chat[chat] > 1),
         "missing": sum(1 for chat in expected if per_chat[chat] == 0),
-        "strangers": sum(1 for chat in per_chat if chat not in expected and chat != SENDER_CHAT),
+        "strangers": sum(
+            1
+            for chat in per_chat
+            if chat not in expected and chat != SENDER_CHAT and chat < BARE_FIRST_CHAT
+        ),
         "sender_messages": per_chat[SENDER_CHAT],
         "edits": len([call for call in api.calls if call.method.lower() == "editmessagetext"]),
         "rate_limited": api.rate_limited,
@@ -155,6 +172,46 @@ def _busiest_second(times: list[float]) -> int:
         (bisect.bisect_left(times, at + 1.0, lo=index) - index for index, at in enumerate(times)),
         default=0,
     )
+
+
+# ------------------------------------------------------------------ the bare client's process
+
+
+def bare_process(pipe: Connection, base_url: str, sends: int, parallel: int) -> None:
+    pipe.send(asyncio.run(_bare(base_url, sends, parallel)))
+
+
+async def _bare(base_url: str, sends: int, parallel: int) -> dict[str, float]:
+    """python-telegram-bot alone: `sends` messages, `parallel` at once, nothing else."""
+    from telegram import Bot
+
+    from bot.channels.telegram import HTTP_POOL_SIZE
+    from bot.channels.telegram_http import AiohttpRequest
+
+    bot = Bot(TOKEN, base_url=f"{base_url}/bot", request=AiohttpRequest(pool_size=HTTP_POOL_SIZE))
+    async with bot:
+        numbers = iter(range(sends))
+
+        async def worker() -> None:
+            for number in numbers:
+                language = LANGUAGES[number % len(LANGUAGES)]
+                await bot.send_message(chat_id=BARE_FIRST_CHAT + number, text=TEXTS[language])
+
+        cpu_started = _cpu_seconds()
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(parallel)))
+        elapsed = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu_started
+    return {"sends": sends, "rate": sends / elapsed, "cpu_ms": cpu / sends * 1000}
+
+
+async def measure_bare(base_url: str, sends: int, parallel: int) -> dict[str, float]:
+    parent, child = multiprocessing.get_context("spawn").Pipe()
+    process = _in_process(bare_process, child, base_url, sends, parallel)
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, parent.recv)
+    finally:
+        process.join(10)
 
 
 # ------------------------------------------------------------------ setting up the database
@@ -255,6 +312,7 @@ async def run_bot(settings: Settings, seconds_allowed: float) -> dict[str, Any]:
     async with open_app(settings) as app:
         channel = TelegramChannel(settings=settings, engine=app.dialog, senders=app.senders)
         await channel.start()
+        settle_heap()  # as `padome run` does once started
         service = app.broadcasting()
         rss_ready = _memory_mb("VmRSS")
         cpu_started = _cpu_seconds()
@@ -381,8 +439,18 @@ async def _measure(
         f"{settings.broadcast_parallel_sends} sends at once; fake server limits: "
         f"{'30/s overall, 1/s per chat' if scenario.flood_limits else 'none'}"
     )
+    base_url = settings.telegram_api_base_url
+    # Against a server that enforces the limits the bare loop would only meet 429s.
+    sends = 0 if scenario.flood_limits else min(args.bare_sends, recipients)
     try:
+        bare = (
+            [await measure_bare(base_url, sends, settings.broadcast_parallel_sends)]
+            if sends
+            else []
+        )
         bot = await run_bot(settings, seconds_allowed)
+        if sends:
+            bare.append(await measure_bare(base_url, sends, settings.broadcast_parallel_sends))
         parent.send("report")
         wire = await asyncio.get_running_loop().run_in_executor(None, parent.recv)
         parent.send("stop")
@@ -391,6 +459,27 @@ async def _measure(
         if server.is_alive():
             server.terminate()
     _print(scenario, recipients, bot, wire)
+    if bare:
+        _print_side_by_side(scenario, bot, wire, bare)
+
+
+def _print_side_by_side(
+    scenario: Scenario, bot: dict[str, Any], wire: dict[str, Any], bare: list[dict[str, float]]
+) -> None:
+    delivered = wire["messages"]
+    sending = bot["sending"] or bot["elapsed"]
+    rate = delivered / sending if sending else 0.0
+    cpu_ms = bot["cpu"] / max(delivered, 1) * 1000
+    bare_rate = statistics.mean(item["rate"] for item in bare)
+    bare_cpu = statistics.mean(item["cpu_ms"] for item in bare)
+    runs = ", ".join(f"{item['rate']:,.0f}/s at {item['cpu_ms']:.2f} ms" for item in bare)
+    print(f"bare client ({bare[0]['sends']:,.0f} sends, before and after): {runs}")
+    target = RATIO_TARGETS[scenario.database]
+    print(
+        f"side by side: padome {rate:,.0f}/s at {cpu_ms:.2f} ms CPU per delivery | bare client "
+        f"{bare_rate:,.0f}/s at {bare_cpu:.2f} ms per send | padome/bare {rate / bare_rate:.2f} "
+        f"(target at least {target:.1f}), CPU per message {cpu_ms / bare_cpu:.2f}x"
+    )
 
 
 def _print(scenario: Scenario, recipients: int, bot: dict[str, Any], wire: dict[str, Any]) -> None:
@@ -443,5 +532,12 @@ if __name__ == "__main__":
     )
     parser.add_argument("--no-report", action="store_true")
     parser.add_argument("--timeout", type=float, default=None)
+    parser.add_argument(
+        "--bare-sends",
+        type=int,
+        default=20_000,
+        help="messages the bare client sends before and after Padome's run (at most the "
+        "recipients; 0: none)",
+    )
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     asyncio.run(main(parser.parse_args()))

@@ -42,6 +42,8 @@ from models.base import utcnow
 TOKEN = "123456:BENCH"
 FIRST_USER_ID = 5_000_000_000
 STEPS = ("/start", "lang:lv", "privacy:agree", "unit:alsviku")
+# Handling p95 was to stay under 25 ms when the echo bot's took about 10 ms on this machine.
+P95_RATIO_TARGET = 2.5
 
 
 # ------------------------------------------------------------------ residents' process
@@ -293,8 +295,15 @@ async def main(args: argparse.Namespace) -> None:
         print(
             f"padome/echo throughput: {statistics.median(ratios):.2f} median of "
             f"{', '.join(f'{ratio:.2f}' for ratio in ratios)} (target at least 0.50); "
-            f"handling p95 {padome['h95']:.1f} ms (target under 25 ms); "
             f"echo bot {bare['throughput']:.0f} updates/s"
+        )
+        # The machine's speed moves absolute latencies; their ratio within one run holds.
+        print(
+            f"padome/echo handling p95: {padome['h95'] / bare['h95']:.2f} "
+            f"({padome['h95']:.1f} ms against {bare['h95']:.1f} ms; target at most "
+            f"{P95_RATIO_TARGET:.1f}, the 25 ms set against an echo bot's 10 ms); "
+            f"p50: {padome['h50'] / bare['h50']:.2f} ({padome['h50']:.1f} against "
+            f"{bare['h50']:.1f} ms)"
         )
 
 

@@ -49,6 +49,7 @@ from models.broadcasts import (
     first_line,
     get_broadcast,
     list_broadcasts,
+    resend_unknown,
 )
 from models.ideas import (
     IdeaArea,
@@ -551,6 +552,47 @@ def broadcast_cancel(broadcast_id: int) -> None:
         stopped = await cancel_broadcast(session, item)
         await audit(session, action="broadcast_cancelled", actor_id=None, broadcast=item.id)
         return f"Broadcast #{broadcast_id} cancelled; {stopped} pending deliveries stopped."
+
+    typer.echo(in_session(work))
+
+
+@broadcast_app.command("resend-unknown")
+def broadcast_resend_unknown(
+    broadcast_id: int,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask: they may get it twice, and that is fine.")
+    ] = False,
+) -> None:
+    """Send a finished broadcast again to the rows a crash left "unknown" (they may have it)."""
+
+    async def count(session: AsyncSession) -> int:
+        item = await get_broadcast(session, broadcast_id)
+        if item is None:
+            raise fail(f"No broadcast #{broadcast_id}.")
+        unknown = (await delivery_counts(session, item.id))[DeliveryStatus.UNKNOWN.value]
+        if item.status != Status.DONE.value or not unknown:
+            raise fail(f"Broadcast #{broadcast_id} has no unknown deliveries to send again.")
+        return unknown
+
+    unknown = in_session(count)
+    if not yes and not typer.confirm(
+        f"{unknown} residents may already have broadcast #{broadcast_id}: it was on its way "
+        "to them when sending was interrupted. Send it to them again?"
+    ):
+        raise typer.Exit(1)
+
+    async def work(session: AsyncSession) -> str:
+        item = await get_broadcast(session, broadcast_id)
+        assert item is not None
+        again = await resend_unknown(session, item)
+        if not again:
+            raise fail(f"Broadcast #{broadcast_id} has no unknown deliveries to send again.")
+        await audit(
+            session, action="broadcast_resent_unknown", actor_id=None, broadcast=item.id, rows=again
+        )
+        return (
+            f"Broadcast #{broadcast_id} goes again to {again} residents; the running bot sends it."
+        )
 
     typer.echo(in_session(work))
 

@@ -1,28 +1,31 @@
 """The dispatcher: starts due broadcasts and sends their rows, paced, retried, crash-safe.
 
-A row's life: pending -> claimed (a batch, by one dispatcher) -> sending (committed just
-before the platform is called) -> delivered, blocked or failed; a temporary failure puts it
-back to pending with a later attempt time. When a dispatcher dies, its claimed rows go back to
-pending (they never left), and a row still "sending" may or may not have arrived: it becomes
-"unknown" and is never sent again. So nobody gets a message twice, and only what was on the
-wire at the moment of the crash can be missed.
+A row's life: pending -> claimed (a batch, by one dispatcher) -> sending (committed once the
+pacer lets its request go, just before the platform is called) -> delivered, blocked or
+failed; a temporary failure puts it back to pending with a later attempt time. When a
+dispatcher dies, its claimed rows go back to pending (they never left), and a row still
+"sending" may or may not have arrived: it becomes "unknown" and is not sent again unless its
+sender chooses so. So nobody gets a message twice unasked, and only the requests on the wire
+at the moment of the crash (at most `broadcast_parallel_sends` a channel) can be missed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import secrets
 import socket
 import time
+from collections import deque
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels import (
     Blocked,
@@ -33,12 +36,12 @@ from bot.channels import (
     Senders,
     TemporaryFailure,
 )
-from bot.dialog.messages import Address, Reply
+from bot.dialog.messages import Address, Button, Reply
 from bot.errors import failure_summary
 from bot.i18n import Translator
 from bot.settings import Settings
 from broadcasts.compose import still_allowed
-from broadcasts.pacing import Pacer
+from broadcasts.pacing import Pacer, Window
 from broadcasts.render import render
 from models.audit import audit
 from models.base import utcnow
@@ -63,19 +66,24 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 3.0
 MAX_RETRY_DELAY = 300.0
 MAX_BATCH = 500
+# Rows passed over in one look for the next ones to send, while their own chat must wait.
+MAX_PASSED = 64
+# The payload of the final report's button that sends again to the rows left unknown.
+RESEND_UNKNOWN = "bcu"
 
-# Built once: these run for every row sent (building them cost a tenth of a delivery's time).
+# Built once and run on the session's connection, past the ORM: these run for every few
+# rows sent (building them cost a tenth of a delivery's time, the ORM's handling as much).
+_deliveries = Delivery.__table__
 MARK_SENDING = (
-    update(Delivery)
+    _deliveries.update()
     .where(
-        Delivery.id.in_(bindparam("ids", expanding=True)),
-        Delivery.claimed_by == bindparam("dispatcher"),
-        Delivery.status == DeliveryStatus.CLAIMED.value,
+        _deliveries.c.id.in_(bindparam("ids", expanding=True)),
+        _deliveries.c.claimed_by == bindparam("dispatcher"),
+        _deliveries.c.status == DeliveryStatus.CLAIMED.value,
     )
     .values(status=DeliveryStatus.SENDING.value)
-    .returning(Delivery.id)
+    .returning(_deliveries.c.id)
 )
-_deliveries = Delivery.__table__
 RECORD_OUTCOME = (
     _deliveries.update()
     .where(
@@ -173,13 +181,15 @@ class Dispatcher:
             ),
         }
         self.wake = asyncio.Event()
-        self._to_mark: list[int] = []
-        self._marked: set[int] = set()
         self._finished: list[Outcome] = []
         self._mark_lock = asyncio.Lock()
         self._broadcasts: dict[int, Broadcast] = {}
+        self._rendered: dict[tuple[int, str], list[Reply]] = {}
         self._last_progress: dict[int, float] = {}
-        self._is_sqlite = sessionmaker.kw["bind"].dialect.name == "sqlite"
+        self.engine: AsyncEngine = sessionmaker.kw["bind"]
+        self._is_sqlite = self.engine.dialect.name == "sqlite"
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._held: AsyncConnection | None = None
 
     # ------------------------------------------------------------------ starting
 
@@ -218,7 +228,7 @@ class Dispatcher:
             )
         if result.rowcount:
             logger.warning(
-                "%d broadcast rows were interrupted while sending and are not sent again",
+                "%d broadcast rows were interrupted while sending; sent again only if chosen",
                 result.rowcount,
             )
         return result.rowcount
@@ -306,27 +316,28 @@ class Dispatcher:
             await self._finish()
             return 0
 
-        async def send_batch(batch: list[Row]) -> None:
-            limit = asyncio.Semaphore(self.settings.broadcast_parallel_sends)
-
-            parallel = self.settings.broadcast_parallel_sends
-
-            async def send(index: int, row: Row) -> None:
-                # The rows about to follow this one are marked with it, one transaction for
-                # a group of sends instead of one each.
-                following = [later.id for later in batch[index + 1 : index + parallel]]
-                async with limit:
-                    outcome = await self._send(row, following)
-                # not `self._finished.append(await ...)`: the list is swapped while awaiting
-                self._finished.append(outcome)
-
-            await asyncio.gather(*(send(index, row) for index, row in enumerate(batch)))
-
-        await asyncio.gather(*(send_batch(batch) for batch in batches if batch))
-        async with self._mark_lock, self.sessionmaker() as session, session.begin():
-            await self._write_finished(session)
+        if self._is_sqlite:
+            await self._send_batches(batches)
+        else:
+            # One connection for the batch's marks, not one checked out (and pinged) for
+            # each group: in autocommit it holds no lock between them.
+            async with self._autocommit.connect() as connection:
+                self._held = connection
+                try:
+                    await self._send_batches(batches)
+                finally:
+                    self._held = None
+        async with self._mark_lock:
+            outcomes, self._finished = self._finished, []
+            async with self._connection(outcomes) as connection:
+                await self._write_finished(connection, outcomes)
         await self._progress({row.broadcast_id for row in rows})
         return len(rows)
+
+    async def _send_batches(self, batches: list[list[Row]]) -> None:
+        await asyncio.gather(
+            *(self._send_batch(batch[0].channel, batch) for batch in batches if batch)
+        )
 
     def _batch_size(self, channel: str) -> int:
         """About a second of sending: claimed rows wait on the wire's pace, and a row
@@ -388,26 +399,138 @@ class Dispatcher:
             self._broadcasts[broadcast_id] = broadcast
         return broadcast
 
-    async def _send(self, row: Row, following: list[int]) -> Outcome:
-        broadcast = await self._broadcast(row.broadcast_id)
-        replies = render(broadcast, row.language, timezone=self.settings.tz)
+    async def _send_batch(self, channel: str, batch: list[Row]) -> None:
+        """Send one channel's rows, at most `broadcast_parallel_sends` at once.
+
+        The rows the pacer lets go together are committed "sending" together, just after
+        the outcomes of the rows finished meanwhile; a row waiting for its turn stays
+        "claimed". So only the requests on the wire are "sending" at any moment, and
+        only they can end "unknown" after a crash.
+        """
+        pacer = self.pacers.get(channel)
+        parallel = self.settings.broadcast_parallel_sends
+        waiting = deque(batch)
+        running: set[asyncio.Task[None]] = set()
+        while waiting or running:
+            wave = self._admit(pacer, waiting, parallel - len(running))
+            if wave:
+                for row, place in await self._mark_sending(wave):
+                    running.add(asyncio.create_task(self._send_and_record(row, place)))
+                continue
+            if running:
+                timeout = None
+                if waiting and len(running) < parallel and pacer is not None:
+                    head = waiting[0]
+                    wait = pacer.wait(head.chat_id, is_group=head.is_group)
+                    timeout = max(wait, 0.001) if wait < math.inf else None
+                _, running = await asyncio.wait(
+                    running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+            elif pacer is not None:
+                head = waiting[0]
+                await pacer.until_free(head.chat_id, is_group=head.is_group)
+
+    def _admit(
+        self, pacer: Pacer | None, waiting: deque[Row], places: int
+    ) -> list[tuple[Row, Window | None]]:
+        """The next rows the pacer lets go now, at most `places`; a row whose own chat must
+        wait (a second message to one person) is passed over, not waited for."""
+        wave: list[tuple[Row, Window | None]] = []
+        passed: list[Row] = []
+        while waiting and len(wave) < places and len(passed) < MAX_PASSED:
+            row = waiting.popleft()
+            if pacer is None:
+                wave.append((row, None))
+                continue
+            place = pacer.admit(row.chat_id, is_group=row.is_group)
+            if place is not None:
+                wave.append((row, place))
+            elif pacer.chat_waits(row.chat_id, is_group=row.is_group):
+                passed.append(row)
+            else:
+                waiting.appendleft(row)
+                break
+        waiting.extendleft(reversed(passed))
+        return wave
+
+    async def _mark_sending(
+        self, wave: list[tuple[Row, Window | None]]
+    ) -> list[tuple[Row, Window | None]]:
+        """Commit "sending" for rows whose requests go now, with the outcomes of the rows
+        finished so far; returns the rows that may go (not cancelled meanwhile)."""
+        async with self._mark_lock:
+            outcomes, self._finished = self._finished, []
+            try:
+                async with self._connection(outcomes) as connection:
+                    await self._write_finished(connection, outcomes)
+                    result = await connection.execute(
+                        MARK_SENDING, {"ids": [row.id for row, _ in wave], "dispatcher": self.name}
+                    )
+                    marked = set(result.scalars())
+            except Exception as error:
+                # The rows go back to pending for a later try: none of them has left.
+                logger.error("marking broadcast rows as sending failed: %s", failure_summary(error))
+                self._finished[:0] = outcomes
+                for row, place in wave:
+                    if place is not None:
+                        self.pacers[row.channel].release(place)
+                    self._finished.append(
+                        Outcome(
+                            row,
+                            DeliveryStatus.PENDING,
+                            row.parts_done,
+                            "not_marked",
+                            retry_in=self.settings.broadcast_retry_seconds,
+                            counts_as_attempt=False,
+                        )
+                    )
+                return []
+        going = []
+        for row, place in wave:
+            if row.id in marked:
+                going.append((row, place))
+                continue
+            if place is not None:
+                self.pacers[row.channel].release(place)
+            self._finished.append(
+                Outcome(row, DeliveryStatus.CANCELLED, row.parts_done, "cancelled")
+            )
+        return going
+
+    async def _send_and_record(self, row: Row, place: Window | None) -> None:
+        outcome = await self._send(row, place)
+        # Kept before the task ends, so that the next commit records it: a row that is over
+        # never adds to the rows a crash would find "sending".
+        self._finished.append(outcome)
+
+    async def _send(self, row: Row, place: Window | None) -> Outcome:
+        """Send a row already marked "sending"; its first part was let go by the pacer
+        (`place`), the next ones wait for their turn."""
+        replies = self._rendered.get((row.broadcast_id, row.language))
+        if replies is None:
+            broadcast = await self._broadcast(row.broadcast_id)
+            replies = render(broadcast, row.language, timezone=self.settings.tz)
+            self._rendered[(row.broadcast_id, row.language)] = replies
         pacer = self.pacers.get(row.channel)
         address = Address(row.channel, row.chat_id)
         done = row.parts_done
         try:
-            if not await self._on_the_wire(row.id, following):
-                return Outcome(row, DeliveryStatus.CANCELLED, done, "cancelled")
             message_id = None
             for reply in replies[done:]:
-                # Paced after the commit above, so that a slow commit cannot bunch sends
-                # together beyond the platform's limits.
-                paced = (
-                    pacer.sending(row.chat_id, is_group=row.is_group)
-                    if pacer is not None
-                    else nullcontext()
-                )
-                async with paced:
-                    message_id = await self.senders.send(address, reply)
+                if pacer is not None and place is not None:
+                    admitted, place = place, None
+                    try:
+                        message_id = await self.senders.send(address, reply)
+                    finally:
+                        pacer.answered(admitted)
+                else:
+                    paced = (
+                        pacer.sending(row.chat_id, is_group=row.is_group)
+                        if pacer is not None
+                        else nullcontext()
+                    )
+                    async with paced:
+                        message_id = await self.senders.send(address, reply)
                 done += 1
         except RateLimited as limited:
             if pacer is not None:
@@ -438,43 +561,37 @@ class Dispatcher:
         except Exception as error:
             logger.error("a broadcast send failed: %s", failure_summary(error))
             return Outcome(row, DeliveryStatus.FAILED, done, type(error).__name__[:100])
+        finally:
+            if pacer is not None and place is not None:
+                pacer.release(place)  # nothing was left to send
         if self.senders.confirms_later(row.channel):
             return Outcome(row, DeliveryStatus.SENT, done, message_id=message_id)
         return Outcome(row, DeliveryStatus.DELIVERED, done, message_id=message_id)
 
-    async def _on_the_wire(self, row_id: int, following: list[int]) -> bool:
-        """Commit "sending" for a row before the platform is called; False when the row was
-        cancelled meanwhile.
+    def _connection(self, outcomes: list[Outcome]) -> AbstractAsyncContextManager[AsyncConnection]:
+        """Where outcomes are recorded and rows marked: on PostgreSQL, when nothing needs the
+        ORM, each statement commits on its own (the outcomes first, atomically), two round
+        trips instead of four, on the path of every send. A crash between them leaves the
+        rows to mark claimed, which is what they are."""
+        if self._is_sqlite or self._needs_session(outcomes):
+            return self.engine.begin()
+        if self._held is not None:
+            return nullcontext(self._held)
+        return self._autocommit.connect()
 
-        The rows that follow it in the batch are marked in the same transaction, and rows
-        that get here together share it; it also records the rows finished since the last
-        one. So at any moment only the rows in flight and the next group are "sending", and
-        a crash leaves at most twice `broadcast_parallel_sends` rows "unknown".
-        """
-        if row_id in self._marked:
-            self._marked.discard(row_id)
-            return True
-        self._to_mark.append(row_id)
-        self._to_mark.extend(following)
-        async with self._mark_lock:
-            if self._to_mark:
-                ids, self._to_mark = sorted(set(self._to_mark) - self._marked), []
-                async with self.sessionmaker() as session, session.begin():
-                    await self._write_finished(session)
-                    result = await session.execute(
-                        MARK_SENDING,
-                        {"ids": ids, "dispatcher": self.name},
-                        execution_options={"synchronize_session": False},
-                    )
-                    self._marked.update(result.scalars())
-        if row_id in self._marked:
-            self._marked.discard(row_id)
-            return True
+    def _needs_session(self, outcomes: list[Outcome]) -> bool:
+        """Outcomes that need more than their rows written: an early status callback to
+        apply, a button to offer, an account to mark inactive."""
+        for outcome in outcomes:
+            if outcome.status is DeliveryStatus.SENT or outcome.status is DeliveryStatus.BLOCKED:
+                return True
+            broadcast = self._broadcasts.get(outcome.row.broadcast_id)
+            if broadcast is None or broadcast.action_payload:
+                return True
         return False
 
-    async def _write_finished(self, session: AsyncSession) -> None:
-        """Record the outcomes of the rows finished so far, in the caller's transaction."""
-        outcomes, self._finished = self._finished, []
+    async def _write_finished(self, connection: AsyncConnection, outcomes: list[Outcome]) -> None:
+        """Record the outcomes of finished rows, in the caller's transaction."""
         if not outcomes:
             return
         now = self.clock()
@@ -502,20 +619,33 @@ class Dispatcher:
             )
             if outcome.status is DeliveryStatus.BLOCKED and not row.is_group:
                 blocked.append((row.channel, row.chat_id))
-        await session.execute(RECORD_OUTCOME, params)
-        # Statuses the platform reported before the row had its message id.
-        confirmed = [outcome.message_id for outcome in outcomes if outcome.message_id]
-        for early in await statuses_of(session, confirmed):
-            await apply_message_status(
-                session, message_id=early.message_id, status=early.status, error=early.error
-            )
-        await self._offer_actions(session, outcomes)
-        for channel, chat_id in blocked:
-            await session.execute(
-                update(Identity)
-                .where(Identity.channel == channel, Identity.external_id == chat_id)
-                .values(active=False)
-            )
+        await connection.execute(RECORD_OUTCOME, params)
+        # Statuses the platform reported before the row had its message id: only a row
+        # waiting for the platform's callback can have had its callback first.
+        confirmed = [
+            outcome.message_id
+            for outcome in outcomes
+            if outcome.message_id and outcome.status is DeliveryStatus.SENT
+        ]
+        # Most groups of rows need nothing more, and so no ORM session (a fifth of the cost
+        # of their transaction).
+        if self._needs_session(outcomes):
+            session = AsyncSession(bind=connection)
+            try:
+                for early in await statuses_of(session, confirmed):
+                    await apply_message_status(
+                        session, message_id=early.message_id, status=early.status, error=early.error
+                    )
+                await self._offer_actions(session, outcomes)
+                for channel, chat_id in blocked:
+                    await session.execute(
+                        update(Identity)
+                        .where(Identity.channel == channel, Identity.external_id == chat_id)
+                        .values(active=False)
+                    )
+                await session.flush()
+            finally:
+                await session.close()
         if any(outcome.retry_in for outcome in outcomes):
             self.wake.set()
 
@@ -668,14 +798,34 @@ class Dispatcher:
         broadcast = await self._broadcast(broadcast_id)
         where = await self._report_address(broadcast)
         self._broadcasts.pop(broadcast_id, None)
+        self._rendered = {
+            key: item for key, item in self._rendered.items() if key[0] != broadcast_id
+        }
         self._last_progress.pop(broadcast_id, None)
         if where is None:
             return
         address, t = where
         async with self.sessionmaker() as session:
             counts = await delivery_counts(session, broadcast_id)
+        unknown = counts[DeliveryStatus.UNKNOWN.value]
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if unknown:
+            # A person decides: those residents may already have it.
+            label = t.ngettext(
+                "Send again to the {n} unknown one…", "Send again to the {n} unknown ones…", unknown
+            )
+            buttons = ((Button(label, f"{RESEND_UNKNOWN}:{broadcast_id}"),),)
+            async with self.sessionmaker() as session, session.begin():
+                await show_options(
+                    session,
+                    channel=address.channel,
+                    external_ids=[address.chat_id],
+                    options=[[label, f"{RESEND_UNKNOWN}:{broadcast_id}"]],
+                )
         try:
-            await self._send_to_sender(address, Reply(report_text(t, broadcast_id, counts)))
+            await self._send_to_sender(
+                address, Reply(report_text(t, broadcast_id, counts), buttons=buttons)
+            )
         except DeliveryError as error:
             logger.info("the sender's final report failed: %s", error.reason)
 
@@ -699,7 +849,7 @@ def report_text(t: Translator, broadcast_id: int, counts: dict[str, int]) -> str
     if counts[DeliveryStatus.UNKNOWN.value]:
         lines.append(
             t._(
-                "Unknown (interrupted while sending, not sent again): {n}",
+                "Unknown (interrupted while on its way, maybe not received): {n}",
                 n=t.number(counts[DeliveryStatus.UNKNOWN.value]),
             )
         )

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager, suppress
 # A send is counted from its answer (see Window), so the platform cannot see it later than
 # we do; a few milliseconds more cover the rounding of both clocks.
 SAFETY = 0.005
+PRUNE_AT = 10_000
 
 
 class Window:
@@ -67,6 +68,9 @@ class Pacer:
         self.private_chat_per_second = private_chat_per_second
         self.group_per_minute = group_per_minute
         self.chats: dict[str, Window] = {}
+        # Idle chats' windows are dropped when there are this many, then at twice those
+        # left: a walk over every chat for each send made a long broadcast ever slower.
+        self._prune_at = PRUNE_AT
         self.paused_until = 0.0
         self._lock = asyncio.Lock()
         self._answer = asyncio.Event()
@@ -95,6 +99,64 @@ class Pacer:
         with suppress(TimeoutError):
             await asyncio.wait_for(answer.wait(), 1.0)
 
+    def admit(self, chat_id: str, *, is_group: bool = False) -> Window | None:
+        """Let one more message to this chat go now if every limit allows it, without
+        waiting; None when it must wait. Its place is held until `answered` (or `release`)."""
+        if self._lock.locked():
+            return None  # someone is already waiting for their turn
+        now = self.clock()
+        chat = self._chat_window(chat_id, is_group)
+        if self.paused_until > now or chat.wait(now) > 0 or self.overall.wait(now) > 0:
+            return None
+        self._start(chat, now)
+        return chat
+
+    def wait(self, chat_id: str, *, is_group: bool = False) -> float:
+        """Seconds until one more message to this chat would be let through; infinite while
+        it waits for an answer."""
+        now = self.clock()
+        chat = self._chat_window(chat_id, is_group)
+        return max(self.paused_until - now, self.overall.wait(now), chat.wait(now))
+
+    def chat_waits(self, chat_id: str, *, is_group: bool = False) -> bool:
+        """This chat's own limit holds its next message back, but not the others'."""
+        return self._chat_window(chat_id, is_group).wait(self.clock()) > 0
+
+    async def until_free(self, chat_id: str, *, is_group: bool = False) -> None:
+        """Wait until one more message to this chat would be let through (not taking it)."""
+        chat = self._chat_window(chat_id, is_group)
+        async with self._lock:
+            while True:
+                now = self.clock()
+                wait = max(self.paused_until - now, self.overall.wait(now), chat.wait(now))
+                if wait <= 0:
+                    return
+                await self._sleep(wait)
+
+    def answered(self, chat: Window) -> None:
+        """The platform answered a message let through by `admit`."""
+        now = self.clock()
+        self.overall.answered(now)
+        chat.answered(now)
+        self._answer.set()
+        self._answer = asyncio.Event()
+
+    def release(self, chat: Window) -> None:
+        """A message let through by `admit` did not go after all."""
+        self.overall.in_flight -= 1
+        chat.in_flight -= 1
+
+    def _start(self, chat: Window, now: float) -> None:
+        self.overall.start()
+        chat.start()
+        if len(self.chats) > self._prune_at:
+            self.chats = {
+                key: window
+                for key, window in self.chats.items()
+                if window is chat or not window.idle_since(now)
+            }
+            self._prune_at = max(PRUNE_AT, 2 * len(self.chats))
+
     @asynccontextmanager
     async def sending(self, chat_id: str, *, is_group: bool = False) -> AsyncIterator[None]:
         """Wait until one more message to this chat is within every limit, and count it from
@@ -114,19 +176,8 @@ class Pacer:
                 if wait <= 0:
                     break
                 await self._sleep(wait)
-            self.overall.start()
-            chat.start()
-            if len(self.chats) > 10_000:
-                self.chats = {
-                    key: window
-                    for key, window in self.chats.items()
-                    if window is chat or not window.idle_since(now)
-                }
+            self._start(chat, now)
         try:
             yield
         finally:
-            now = self.clock()
-            self.overall.answered(now)
-            chat.answered(now)
-            self._answer.set()
-            self._answer = asyncio.Event()
+            self.answered(chat)

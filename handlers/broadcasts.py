@@ -22,7 +22,7 @@ from broadcasts.compose import (
     quick_times,
     sms_estimate,
 )
-from broadcasts.dispatcher import in_quiet_hours, quiet_hours_end
+from broadcasts.dispatcher import RESEND_UNKNOWN, in_quiet_hours, quiet_hours_end
 from broadcasts.render import render
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
 from handlers.onboarding import unit_checklist
@@ -39,6 +39,7 @@ from models.broadcasts import (
     get_broadcast,
     list_broadcasts,
     news_for,
+    resend_unknown,
 )
 from models.messaging import find_media, store_media
 from models.roles import Role
@@ -578,6 +579,58 @@ async def cancel_one(ctx: Context) -> None:
             "Message #{id} is cancelled; {n} residents will not get it.",
             stopped,
         ).format(id=broadcast.id, n=ctx.t.number(stopped)),
+    )
+
+
+def _may_follow(ctx: Context, broadcast: Broadcast) -> bool:
+    """Staff, or the message's own sender while they may still send messages."""
+    assert ctx.resident is not None
+    return ctx.roles.is_staff or (
+        broadcast.created_by_id == ctx.resident.id and may_broadcast(ctx.roles)
+    )
+
+
+@router.payload(RESEND_UNKNOWN)
+async def resend_unknown_ones(ctx: Context) -> None:
+    """Send a message again to the residents a crash left unknown, once the sender confirms."""
+    broadcast_id = int(ctx.args[0]) if ctx.args and ctx.args[0].isdigit() else 0
+    broadcast = await get_broadcast(ctx.session, broadcast_id)
+    if broadcast is None or not _may_follow(ctx, broadcast):
+        await ctx.refuse("broadcast_resend", broadcast=broadcast_id)
+        return
+    counts = await delivery_counts(ctx.session, broadcast.id)
+    unknown = counts[DeliveryStatus.UNKNOWN.value]
+    if broadcast.status != Status.DONE.value or not unknown:
+        show_menu(ctx, ctx.t._("Message #{id} has nobody to send it again to.", id=broadcast.id))
+        return
+    if ctx.args[1:] != ["yes"]:
+        ctx.reply(
+            ctx.t.ngettext(
+                "Sending message #{id} was interrupted while it was on its way to {n} "
+                "resident. They may already have it: if you send it again, they may get it "
+                "twice. Send it again?",
+                "Sending message #{id} was interrupted while it was on its way to {n} "
+                "residents. They may already have it: if you send it again, they may get it "
+                "twice. Send it again?",
+                unknown,
+                id=broadcast.id,
+            ),
+            [
+                Button(ctx.t._("Send again"), f"{RESEND_UNKNOWN}:{broadcast.id}:yes"),
+                Button(ctx.t._("Do not send"), "menu"),
+            ],
+        )
+        return
+    again = await resend_unknown(ctx.session, broadcast)
+    await ctx.audit("broadcast_resent_unknown", broadcast=broadcast.id, rows=again)
+    show_menu(
+        ctx,
+        ctx.t.ngettext(
+            "Message #{id} goes again to {n} resident.",
+            "Message #{id} goes again to {n} residents.",
+            again,
+            id=broadcast.id,
+        ),
     )
 
 

@@ -333,6 +333,34 @@ async def cancel_broadcast(session: AsyncSession, broadcast: Broadcast) -> int:
     return result.rowcount
 
 
+async def resend_unknown(session: AsyncSession, broadcast: Broadcast) -> int:
+    """Send a finished broadcast again to its rows left "unknown" by a crash; they may
+    already have it, so only on a person's explicit choice. Acts once: a second call finds
+    no unknown rows and changes nothing. Returns the rows that go again."""
+    if broadcast.status != Status.DONE.value:
+        return 0
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.broadcast_id == broadcast.id,
+            Delivery.status == DeliveryStatus.UNKNOWN.value,
+        )
+        .values(
+            status=DeliveryStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=None,
+            finished_at=None,
+            error=None,
+            claimed_by=None,
+        )
+    )
+    if not result.rowcount:
+        return 0
+    broadcast.status = Status.SENDING.value
+    broadcast.finished_at = None
+    return int(result.rowcount)
+
+
 async def news_for(session: AsyncSession, resident: Resident, *, limit: int = 5) -> list[Broadcast]:
     """The latest broadcasts that reached (or would reach) this resident's unit."""
     if resident.unit_id is None:

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.i18n import Translator
 from bot.settings import Settings
@@ -22,7 +22,14 @@ from broadcasts.dispatcher import Dispatcher
 from broadcasts.service import BroadcastService, Job, JobContext
 from models.audit import audit_entries
 from models.base import utcnow
-from models.broadcasts import Broadcast, Delivery, DeliveryStatus, Status, cancel_broadcast
+from models.broadcasts import (
+    Broadcast,
+    Delivery,
+    DeliveryStatus,
+    Status,
+    cancel_broadcast,
+    create_deliveries,
+)
 from models.residents import Identity, Resident, register_resident
 from models.roles import Role, grant_role, load_roles, revoke_role
 from models.territory import unit_by_slug
@@ -380,16 +387,17 @@ async def test_two_dispatchers_on_postgresql_never_send_a_row_twice(database_url
         assert claimed == {None}
 
 
-async def test_a_bot_killed_mid_broadcast_sends_nothing_twice_after_restart(
+async def test_a_bot_killed_mid_broadcast_loses_only_what_was_on_the_wire(
     database_url: str, tmp_path: Path
 ) -> None:
-    """`padome run` as a real process, killed with SIGKILL while sending, then started again."""
-    chats = list(range(11000, 11060))
+    """`padome run` as a real process, killed with SIGKILL while sending an urgent council
+    message to 300 residents, then started again: whoever's message never left gets it once."""
+    chats = list(range(11000, 11300))
     async with fake_telegram_api() as api:
         settings = telegram_settings(database_url, api.base_url or "", quiet_hours="off")
         async with polling_bot(api, settings) as bot:
             await seed(bot, chats)
-            broadcast_id = await schedule(bot)
+            broadcast_id = await schedule(bot, urgent=True)
         environment = {
             key: value
             for key, value in os.environ.items()
@@ -399,7 +407,7 @@ async def test_a_bot_killed_mid_broadcast_sends_nothing_twice_after_restart(
             DATABASE_URL=database_url,
             TELEGRAM_BOT_TOKEN=BOT_TOKEN,
             TELEGRAM_API_BASE_URL=api.base_url or "",
-            TELEGRAM_MESSAGES_PER_SECOND="15",
+            TELEGRAM_MESSAGES_PER_SECOND="60",
             QUIET_HOURS="off",
             # On PostgreSQL the rows of the killed process are taken over once their claim
             # is this old (on SQLite, at start).
@@ -422,37 +430,134 @@ async def test_a_bot_killed_mid_broadcast_sends_nothing_twice_after_restart(
             )
 
         first = await start()
-        await api.wait_for(predicate=lambda _: delivered_chats() >= 20, timeout=30)
+        await api.wait_for(predicate=lambda _: delivered_chats() >= 60, timeout=30)
         first.send_signal(signal.SIGKILL)
         await first.wait()
-        before_restart = delivered_chats()
-        assert before_restart < len(chats)
+        assert delivered_chats() < len(chats)
 
         second = await start()
         try:
             async with polling_bot(api, settings) as bot:
-                finished = await until_status(bot, broadcast_id, Status.DONE.value, seconds=30)
+                finished = await until_status(bot, broadcast_id, Status.DONE.value, seconds=60)
                 states = await rows(bot, broadcast_id)
         finally:
             second.terminate()
             await second.wait()
         assert finished.status == Status.DONE.value
-        # nobody got it twice
-        assert all(len(api.messages_to(chat)) <= 1 for chat in chats)
-        # every row ended; only rows on the wire at the kill may be unknown, never re-sent
+        got = {chat: len(api.messages_to(chat)) for chat in chats}
+        assert max(got.values()) == 1  # nobody got it twice
         assert set(states.values()) <= {
             DeliveryStatus.DELIVERED.value,
             DeliveryStatus.UNKNOWN.value,
         }
+        # Only the requests let go at the kill are unknown: at most one per parallel send.
         unknown = [chat for chat, state in states.items() if state == DeliveryStatus.UNKNOWN.value]
-        # in flight, and the next group marked with them
-        assert len(unknown) <= 2 * bot.settings.broadcast_parallel_sends
-        for chat in chats:
-            if states[str(chat)] == DeliveryStatus.DELIVERED.value:
-                assert len(api.messages_to(chat)) == 1
-        # whoever got nothing is an unknown row (on the wire at the kill and lost with it)
-        missed = [chat for chat in chats if not api.messages_to(chat)]
+        assert len(unknown) <= bot.settings.broadcast_parallel_sends
+        # Whoever got nothing is one of those; everyone else has it exactly once.
+        missed = [chat for chat in chats if not got[chat]]
         assert all(str(chat) in unknown for chat in missed)
+        # Killed just after the 60th message, the first second's burst: the pacer holds the
+        # next requests for most of a second, and a row waiting for it has not left, so it
+        # is sent after the restart (one margin for a kill that lands as the next one goes).
+        assert len(missed) <= 1
+
+        # The operators choose to send those again: each gets it (maybe a second time).
+        resend = await asyncio.create_subprocess_exec(
+            PADOME,
+            "broadcast",
+            "resend-unknown",
+            str(broadcast_id),
+            "--yes",
+            cwd=tmp_path,
+            env=environment,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        output, _ = await resend.communicate()
+        if not unknown:
+            assert resend.returncode != 0
+            return
+        assert resend.returncode == 0, output
+        async with running(database_url, api) as bot:
+            await until_status(bot, broadcast_id, Status.DONE.value, seconds=30)
+            states = await rows(bot, broadcast_id)
+        assert set(states.values()) == {DeliveryStatus.DELIVERED.value}
+        for chat in chats:
+            assert len(api.messages_to(chat)) == got[chat] + (str(chat) in unknown)
+
+
+async def interrupted_broadcast(bot: RunningBot, *, sender: int, unknown: list[int]) -> int:
+    """A council message as a crashed process leaves it: sending, the rows of `unknown` on
+    the wire when it died, the others not yet sent."""
+    sender_id = await resident_of(bot, sender)
+    broadcast_id = await schedule(
+        bot, created_by_id=sender_id, report_to=("telegram", str(sender)), urgent=True
+    )
+    async with bot.app.sessionmaker() as session, session.begin():
+        broadcast = await session.get(Broadcast, broadcast_id)
+        assert broadcast is not None
+        broadcast.status = Status.SENDING.value
+        broadcast.started_at = utcnow()
+        await create_deliveries(session, broadcast, channels={"telegram"})
+        await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.broadcast_id == broadcast_id,
+                Delivery.chat_id.in_([str(chat) for chat in unknown]),
+            )
+            .values(
+                status=DeliveryStatus.SENDING.value,
+                attempts=1,
+                claimed_by="gone:1",
+                claimed_at=utcnow() - timedelta(hours=1),
+            )
+        )
+    return broadcast_id
+
+
+async def test_the_sender_chooses_to_send_again_to_the_unknown_ones(database_url: str) -> None:
+    chats = [12001, 12002, 12003, 12004]
+    async with fake_telegram_api() as api:
+        settings = telegram_settings(
+            database_url, api.base_url or "", admins=f"tg:{CHAIR}", quiet_hours="off"
+        )
+        async with polling_bot(api, settings) as bot:
+            await bot.onboard(CHAIR, language="en")
+            await bot.onboard(REPRESENTATIVE, unit="alsviku")
+            await seed(bot, chats)
+            broadcast_id = await interrupted_broadcast(bot, sender=CHAIR, unknown=chats[:2])
+        async with running(database_url, api) as bot:
+            await until_status(bot, broadcast_id, Status.DONE.value)
+            [report] = (await api.wait_for(chat_id=CHAIR, predicate=has_text("finished")))[-1:]
+            assert "Unknown (interrupted while on its way, maybe not received): 2" in report["text"]
+            assert payloads(report) == [f"bcu:{broadcast_id}"]
+            assert [len(api.messages_to(chat)) for chat in chats] == [0, 0, 1, 1]
+
+            # Someone else cannot, even with a crafted button.
+            [refused] = await bot.press(REPRESENTATIVE, f"bcu:{broadcast_id}:yes")
+            assert refused["text"] == lv("Sorry, you are not allowed to do that.")
+
+            [question] = await bot.press(CHAIR, f"bcu:{broadcast_id}")
+            assert "2 residents" in question["text"]
+            assert "They may already have it" in question["text"]
+            assert payloads(question) == [f"bcu:{broadcast_id}:yes", "menu"]
+            [done] = await bot.press(CHAIR, f"bcu:{broadcast_id}:yes")
+            assert f"Message #{broadcast_id} goes again to 2 residents." in done["text"]
+            # Pressed twice: it goes once.
+            [again] = await bot.press(CHAIR, f"bcu:{broadcast_id}:yes")
+            assert "has nobody to send it again to" in again["text"]
+
+            await until_status(bot, broadcast_id, Status.DONE.value)
+            [report] = (
+                await api.wait_for(
+                    chat_id=CHAIR,
+                    predicate=lambda ms: sum("finished" in (m.get("text") or "") for m in ms) == 2,
+                )
+            )[-1:]
+            assert "Unknown" not in report["text"] and not payloads(report)
+            states = await rows(bot, broadcast_id)
+        assert [len(api.messages_to(chat)) for chat in chats] == [1, 1, 1, 1]
+        assert set(states.values()) == {DeliveryStatus.DELIVERED.value}
 
 
 async def resident_of(bot: RunningBot, chat_id: int) -> int:
