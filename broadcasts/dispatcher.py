@@ -56,7 +56,7 @@ from models.broadcasts import (
     due_filter,
 )
 from models.conversations import show_options
-from models.messaging import statuses_of
+from models.messaging import lock_statuses, statuses_of
 from models.residents import Identity, Resident
 from models.roles import load_roles
 
@@ -619,7 +619,6 @@ class Dispatcher:
             )
             if outcome.status is DeliveryStatus.BLOCKED and not row.is_group:
                 blocked.append((row.channel, row.chat_id))
-        await connection.execute(RECORD_OUTCOME, params)
         # Statuses the platform reported before the row had its message id: only a row
         # waiting for the platform's callback can have had its callback first.
         confirmed = [
@@ -627,6 +626,11 @@ class Dispatcher:
             for outcome in outcomes
             if outcome.message_id and outcome.status is DeliveryStatus.SENT
         ]
+        if confirmed:
+            # Before the message ids are written: a callback running meanwhile then either
+            # finds them or has stored its status for the lines below to find.
+            await lock_statuses(connection)
+        await connection.execute(RECORD_OUTCOME, params)
         # Most groups of rows need nothing more, and so no ORM session (a fifth of the cost
         # of their transaction).
         if self._needs_session(outcomes):

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import LargeBinary, String, delete, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -71,7 +71,7 @@ async def find_media(session: AsyncSession, token: str, *, now: datetime) -> Med
 _STATUSES_LOCK = 7_301_164_552
 
 
-async def lock_statuses(session: AsyncSession) -> None:
+async def lock_statuses(db: AsyncSession | AsyncConnection) -> None:
     """Take turns with the other writers of message statuses until the transaction ends.
 
     A platform's status callback and the dispatcher writing a row's message id may run at
@@ -79,8 +79,9 @@ async def lock_statuses(session: AsyncSession) -> None:
     dispatcher no status yet) and the status would never be applied. Taken first by both,
     the lock makes the second see what the first committed. SQLite has one writer anyway.
     """
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STATUSES_LOCK})
+    dialect = db.get_bind().dialect if isinstance(db, AsyncSession) else db.dialect
+    if dialect.name == "postgresql":
+        await db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STATUSES_LOCK})
 
 
 async def save_status(
