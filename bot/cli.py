@@ -21,6 +21,7 @@ from bot import db
 from bot.i18n import Translator
 from bot.nomination_papers import forms_pdf, nomination_tables, unit_papers
 from bot.parsing import (
+    MAX_ID,
     TimeError,
     TimeNotUnderstood,
     TooFar,
@@ -94,6 +95,9 @@ from models.surveys import (
 from models.territory import Locality, Unit, add_locality, list_localities, list_units, unit_by_slug
 
 app = typer.Typer(help="Padome: the residents' council assistant.", no_args_is_help=True)
+# The number of a stored thing (a broadcast, a survey): what a database id can hold, so a
+# mistyped 25-digit number is told it is out of range instead of failing in the database.
+Id = Annotated[int, typer.Argument(help="Its number.", min=1, max=MAX_ID)]
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 roles_app = typer.Typer(help="Roles of council members and staff.", no_args_is_help=True)
 localities_app = typer.Typer(help="Villages and neighbourhoods of each unit.", no_args_is_help=True)
@@ -501,7 +505,7 @@ def broadcast_list() -> None:
 
 
 @broadcast_app.command("show")
-def broadcast_show(broadcast_id: int) -> None:
+def broadcast_show(broadcast_id: Id) -> None:
     """One broadcast: audience, times, and its rows counted by state."""
     settings = load_settings()
 
@@ -540,7 +544,7 @@ async def _describe_audience(session: AsyncSession, item: Broadcast) -> str:
 
 
 @broadcast_app.command("cancel")
-def broadcast_cancel(broadcast_id: int) -> None:
+def broadcast_cancel(broadcast_id: Id) -> None:
     """Cancel a scheduled or running broadcast: rows not yet sent never go."""
 
     async def work(session: AsyncSession) -> str:
@@ -558,7 +562,7 @@ def broadcast_cancel(broadcast_id: int) -> None:
 
 @broadcast_app.command("resend-unknown")
 def broadcast_resend_unknown(
-    broadcast_id: int,
+    broadcast_id: Id,
     yes: Annotated[
         bool, typer.Option("--yes", help="Do not ask: they may get it twice, and that is fine.")
     ] = False,
@@ -690,7 +694,9 @@ def _round_refusal(refused: Refused, settings: Settings) -> str:
 
 
 @rounds_app.command("end")
-def round_end(round_id: Annotated[int, typer.Argument(help="The round's number.")]) -> None:
+def round_end(
+    round_id: Annotated[int, typer.Argument(help="The round's number.", min=1, max=MAX_ID)],
+) -> None:
     """End a round now: one not yet started is cancelled; an open one closes on the running
     bot's next tick, which tells each candidate their count."""
 
@@ -781,7 +787,7 @@ def nominations_export(
         Path | None, typer.Option(help="File to write; nominations-<unit>.<format> if not set.")
     ] = None,
     nomination: Annotated[
-        int | None, typer.Option(help="pdf: only this nomination's form.")
+        int | None, typer.Option(help="pdf: only this nomination's form.", min=1, max=MAX_ID)
     ] = None,
 ) -> None:
     """Export a unit's nominations (CSV, XLSX) or print its nomination forms (PDF)."""
@@ -1118,7 +1124,7 @@ async def _survey_results(session: AsyncSession, survey_id: int) -> tuple[Result
 
 
 @surveys_app.command("show")
-def surveys_show(survey_id: int) -> None:
+def surveys_show(survey_id: Id) -> None:
     """The results as staff see them in chat, in the default language."""
     settings = load_settings()
 
@@ -1131,7 +1137,7 @@ def surveys_show(survey_id: int) -> None:
 
 
 @surveys_app.command("close")
-def surveys_close(survey_id: int) -> None:
+def surveys_close(survey_id: Id) -> None:
     """Close a survey now; the running bot closes it on its next tick and tells its creator
     the number of responses (one not yet opened closes without inviting anybody)."""
 
@@ -1149,7 +1155,7 @@ def surveys_close(survey_id: int) -> None:
 
 @surveys_app.command("export")
 def surveys_export(
-    survey_id: int,
+    survey_id: Id,
     file_format: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "xlsx",
     output: Annotated[Path | None, typer.Option(help="The file to write.")] = None,
 ) -> None:

@@ -123,3 +123,16 @@ def test_broadcast_commands_schedule_list_show_and_cancel(
     again = padome("broadcast", "cancel", "1")
     assert again.returncode == 1
     assert "nothing to cancel" in again.stderr
+
+
+def test_a_number_too_big_for_any_id_is_refused_plainly(database_url: str, tmp_path: Path) -> None:
+    huge = "1234567890123456789012345"
+    for args in (
+        ["broadcast", "show", huge],
+        ["broadcast", "cancel", huge],
+        ["nominations", "round", "end", huge],
+        ["surveys", "close", huge],
+    ):
+        refused = run_padome(args, stdin="", database_url=database_url, cwd=tmp_path)
+        assert refused.returncode == 2, args
+        assert "Invalid value" in refused.stderr and "Traceback" not in refused.stderr, args
