@@ -572,7 +572,8 @@ async def cancel_one(ctx: Context) -> None:
             "Message #{id} is cancelled; {n} resident will not get it.",
             "Message #{id} is cancelled; {n} residents will not get it.",
             stopped,
-        ).format(id=broadcast.id, n=ctx.t.number(stopped)),
+            id=broadcast.id,
+        ),
     )
 
 
