@@ -74,6 +74,8 @@ NOT_UNDERSTOOD = (
     "That round is no longer being prepared.",
     "That poll is no longer being prepared.",
     "That paper questionnaire is no longer being entered.",
+    # A button shown to someone who may not press it.
+    "Sorry, you are not allowed to do that.",
 )
 
 
@@ -401,6 +403,20 @@ async def home_of(app: App, user: str) -> tuple[int | None, int | None, str]:
     return resident.unit_id, resident.locality_id, resident.language
 
 
+@pytest.mark.parametrize("user", [RESIDENT, DEPUTY, REPRESENTATIVE, COORDINATOR, CHAIR])
+async def test_every_button_reachable_from_the_menu_works(
+    app: App, chat: Chat, user: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    await build_world(app, chat)
+    caplog.set_level(logging.WARNING)
+    walker = Walker(app, chat, user, await home_of(app, user))
+    walk = await walker.run(caplog)
+    problems = "\n".join(walk.problems)
+    assert not walk.problems, f"{problems}\n\n{walk.summary()}"
+    # The walk reached the world's content, not just the menu.
+    assert len(walk.screens) >= 20, walk.summary()
+
+
 async def test_cancel_in_my_messages_stops_a_message_on_its_way(app: App, chat: Chat) -> None:
     world = await build_world(app, chat)
     # A message of the representative's caught mid-way (rate limits, quiet hours): its rows
@@ -540,3 +556,23 @@ def test_ngettext_fills_the_other_placeholders_too() -> None:
     assert lv.ngettext(singular, plural, 21, id=7) == f"{one} to nesaņems."
     assert lv.ngettext(singular, plural, 0, id=7) == f"{none} to nesaņems."
     assert lv.ngettext(singular, plural, 1200, id=7).startswith("Ziņa #7 ir atcelta; 1\xa0200 ")
+
+
+async def test_yes_erase_my_data_erases_the_walker_and_start_begins_again(
+    app: App, chat: Chat, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The one button the walk leaves alone, pressed from the menu as the walk would."""
+    await build_world(app, chat)
+    caplog.set_level(logging.WARNING)
+    walker = Walker(app, chat, RESIDENT, await home_of(app, RESIDENT))
+    asked = await walker.replay(("mydata",), caplog)
+    assert asked is not None and "menu" in buttons_of(asked)
+    question = await chat.say(RESIDENT, payload="forget")
+    assert buttons_of(question) == ["forget:yes", "forget:no"]
+    erased = await chat.say(RESIDENT, payload="forget:yes")
+    assert erased.text.startswith("Jūsu dati ir izdzēsti."), erased.text
+    async with app.sessionmaker() as session:
+        assert await find_resident(session, "console", RESIDENT) is None
+    again = await chat.say(RESIDENT, "/start")
+    assert "lang:lv" in buttons_of(again)
+    assert walker.walk.problems == []
