@@ -469,6 +469,15 @@ async def test_cancel_in_my_messages_stops_a_message_on_its_way(app: App, chat: 
     again = await chat.say(REPRESENTATIVE, payload=f"bcx:{broadcast_id}")
     assert again.text.startswith(f"Ziņu #{broadcast_id} vairs nevar atcelt."), again.text
 
+    # One not yet due is cancelled for everyone it would have reached.
+    scheduled = await chat.say(REPRESENTATIVE, payload=f"bcx:{world.scheduled_id}")
+    assert scheduled.text.startswith(
+        f"Ziņa #{world.scheduled_id} ir atcelta; 4 iedzīvotāji to nesaņems."
+    ), scheduled.text
+    async with app.sessionmaker() as session:
+        stored = await session.get(Broadcast, world.scheduled_id)
+        assert stored is not None and stored.status == Status.CANCELLED.value
+
 
 # --------------------------------------------------------------------------- placeholders
 
