@@ -120,4 +120,8 @@ class Context:
     async def refuse(self, action: str, **details: Any) -> None:
         """Refuse a privileged action the person may not take, and write it down."""
         await self.audit("refused", attempted=action, **details)
-        self.reply(self.t._("Sorry, you are not allowed to do that."))
+        # Often an old button on an earlier message: the menu is the way on.
+        self.reply(
+            self.t._("Sorry, you are not allowed to do that."),
+            [Button(self.t._("Main menu"), "menu")],
+        )
