@@ -580,3 +580,16 @@ async def test_yes_erase_my_data_erases_the_walker_and_start_begins_again(
     again = await chat.say(RESIDENT, "/start")
     assert "lang:lv" in buttons_of(again)
     assert walker.walk.problems == []
+
+
+async def test_text_typed_where_buttons_are_asked_for_keeps_the_question(chat: Chat) -> None:
+    await chat.onboard("anna")
+    question = await chat.say("anna", "/idea")
+    areas = buttons_of(question)
+    assert "idea:area:1" in areas
+    # The resident starts writing straight away instead of choosing the area.
+    again = await chat.say("anna", "Bedre Dzirnavu ielā")
+    assert again.text == "Please choose one of the options: tap a button or type its number."
+    assert buttons_of(again) == areas
+    prompt = await chat.say("anna", payload="idea:area:1")
+    assert prompt.text.startswith("Write it in your own words"), prompt.text
