@@ -4,9 +4,11 @@ A realistic world is set up first (a resident with a candidacy and an idea, a re
 with a poll and a scheduled message, a deputy, a coordinator, the chair; an open round, an
 open survey, delivered news). Then, as each role, every button shown from /menu on is pressed
 by its payload, as a messenger would send it, breadth-first to a bounded depth; each path is
-replayed from /menu. Where a typed answer is asked, wrong answers are typed too. A press
-fails on the apology, a logged error, a "not understood", "no longer being prepared" or "not
-allowed" reply to a button just shown, or a screen offering nothing to press.
+replayed from /menu. Where a typed answer is asked, wrong answers are typed too, then a likely
+answer that the question takes, and the walk goes on past it. A press or typed answer fails on
+the apology, a logged error, a "not understood", "no longer being prepared" or "not allowed"
+reply where the button was just shown or the question just asked, or on a screen offering
+nothing to press.
 """
 
 from __future__ import annotations
@@ -59,12 +61,22 @@ PEOPLE = (
     (CHAIR, "lv", "alsviku"),
 )
 RIGA = ZoneInfo("Europe/Riga")
-MAX_DEPTH = 5
-MAX_SCREENS = 600
+MAX_DEPTH = 10
+MAX_SCREENS = 1000
 # Pressing it erases the walker; tested on its own below.
 DESTROYS_THE_WORLD = frozenset({"forget:yes"})
 # Typed where an answer is asked: longer than any dialog takes, an emoji, a stray letter.
 WRONG_ANSWERS = ("x" * 4100, "Ä" * 1200, "🙂", "x")
+# Typed to get past a question to the buttons after it: a name, a text, answer options,
+# a phone number, a date and time, a number. A typed step is marked so in a path.
+LIKELY_ANSWERS = (
+    "Jānis Bērziņš",
+    "Sestdien; Svētdien",
+    "+37126123456",
+    "12.12.2099 10:00",
+    "1",
+)
+TYPED = "✎ "
 
 APOLOGY = "Sorry, something went wrong on our side. Please try again, or send /menu."
 NOT_UNDERSTOOD = (
@@ -272,8 +284,9 @@ class Walk:
     user: str
     screens: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    # Paths whose button was no longer on the screen when replayed (an answer already
-    # given, a candidacy withdrawn): pressed as on an earlier message, as a person may.
+    # Paths whose button was no longer on the screen when replayed, or whose typed answer
+    # met another question (an answer already given, a candidacy withdrawn): pressed or
+    # typed anyway, as a person may on an earlier message.
     old_buttons: list[tuple[str, ...]] = field(default_factory=list)
     # Buttons still queued when the bound on screens was reached.
     unexplored: int = 0
@@ -296,6 +309,8 @@ class Walker:
         self.user = user
         self.home = home
         self.walk = Walk(user)
+        # The question open where each typed step of a path was first typed.
+        self.asked_at: dict[tuple[str, ...], str] = {}
 
     async def restore(self) -> None:
         """Put the walker back where they live, in their language, before each path."""
@@ -341,7 +356,7 @@ class Walker:
         for reply in mine:
             if any(apology in reply.text for apology in APOLOGIES):
                 self.walk.problems.append(f"{what}: the apology")
-            elif shown and payload is not None and any(text in reply.text for text in CONFUSED):
+            elif shown and any(confused in reply.text for confused in CONFUSED):
                 self.walk.problems.append(f"{what}: not understood: {reply.text[:90]!r}")
         last = mine[-1]
         if not last.options:
@@ -353,15 +368,25 @@ class Walker:
         await self.restore()
         screen = await self.act("/menu", caplog, text="/menu")
         for step, payload in enumerate(path):
-            shown = screen is not None and payload in buttons_of(screen)
+            where = " > ".join(path[: step + 1])
+            if payload.startswith(TYPED):
+                # Typed where the same question stood when this path was found.
+                shown = await self.state() == self.asked_at.get(path[: step + 1])
+            else:
+                shown = screen is not None and payload in buttons_of(screen)
             if not shown and path[: step + 1] not in self.walk.old_buttons:
                 self.walk.old_buttons.append(path[: step + 1])
-            where = " > ".join(path[: step + 1])
-            screen = await self.act(where, caplog, payload=payload, shown=shown)
+            if payload.startswith(TYPED):
+                screen = await self.act(
+                    where, caplog, text=payload.removeprefix(TYPED), shown=shown
+                )
+            else:
+                screen = await self.act(where, caplog, payload=payload, shown=shown)
         return screen
 
     async def run(self, caplog: pytest.LogCaptureFixture) -> Walk:
         seen: set[str] = set()
+        answered: set[str] = set()
         queue: deque[tuple[str, ...]] = deque([()])
         while queue and len(self.walk.screens) < MAX_SCREENS:
             path = queue.popleft()
@@ -369,10 +394,17 @@ class Walker:
             if screen is None:
                 continue
             self.walk.screens.append((path, screen.text))
-            if await self.state() is not None:
+            asked = await self.state()
+            if asked is not None:
                 await self.type_wrong(path, caplog)
             if len(path) >= MAX_DEPTH:
                 continue
+            if asked is not None and asked not in answered:
+                answered.add(asked)
+                answer = await self.type_answer(path, asked, caplog)
+                if answer is not None:
+                    queue.append((*path, TYPED + answer))
+                    self.asked_at[queue[-1]] = asked
             for payload in buttons_of(screen):
                 if payload in seen or payload in DESTROYS_THE_WORLD:
                     continue
@@ -388,9 +420,24 @@ class Walker:
         for number, wrong in enumerate(WRONG_ANSWERS):
             # A refused answer leaves the question standing; one taken moves on, so the
             # question is asked again for the next.
-            if number and await self.state() != asked and await self.replay(path, caplog) is None:
-                return
+            if number and await self.state() != asked:
+                await self.replay(path, caplog)
+                if await self.state() != asked:
+                    return  # the question is not asked any more (the answer was taken)
             await self.act(f"{where} + typed {wrong[:8]!r}…", caplog, text=wrong)
+
+    async def type_answer(
+        self, path: tuple[str, ...], asked: str, caplog: pytest.LogCaptureFixture
+    ) -> str | None:
+        """The first of the likely answers this question takes, to walk on past it."""
+        for answer in LIKELY_ANSWERS:
+            await self.replay(path, caplog)
+            if await self.state() != asked:
+                return None
+            await self.act(f"{' > '.join(path)} + typed {answer!r}", caplog, text=answer)
+            if await self.state() != asked:
+                return answer
+        return None
 
 
 async def home_of(app: App, user: str) -> tuple[int | None, int | None, str]:
