@@ -640,3 +640,13 @@ async def test_text_typed_where_buttons_are_asked_for_keeps_the_question(chat: C
     assert buttons_of(again) == areas
     prompt = await chat.say("anna", payload="idea:area:1")
     assert prompt.text.startswith("Write it in your own words"), prompt.text
+
+
+async def test_a_refusal_offers_the_menu_in_private_and_nothing_in_a_group(chat: Chat) -> None:
+    await chat.onboard("anna")
+    refused = await chat.say("anna", payload="revoke:1")
+    assert refused.text == "Sorry, you are not allowed to do that."
+    assert buttons_of(refused) == ["menu"]
+    [in_group] = await chat.send("anna", "/linkgroup", chat_id="-100200", group=True)
+    assert in_group.reply.text == "Sorry, you are not allowed to do that."
+    assert in_group.reply.options == []
