@@ -1,19 +1,21 @@
 # The two commands of the README: `make chat` and `make test`.
+# Installs take the exact versions in constraints.txt; `make lock` refreshes it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet --constraint constraints.txt
 
-.PHONY: chat test install install-test lint
+.PHONY: chat test install install-test lint lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(PIP) --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(PIP) -e .
 
 install-test: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(PIP) -e '.[test]'
 
 chat: install
 	$(BIN)/padome chat
@@ -21,3 +23,16 @@ chat: install
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+# The newest releases that pyproject.toml allows, installed in a scratch environment and
+# written down as the new constraints.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[test]'
+	{ sed -n '1,2p' constraints.txt; \
+	  .lock-venv/bin/python -m pip freeze --all --exclude-editable \
+	    | grep -viE '^(setuptools|wheel|padome)=='; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf .lock-venv

@@ -27,6 +27,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -94,6 +95,7 @@ def survey_spec() -> SurveySpec:
         visibility=Visibility.STAFF,
         remind_hours=None,
         questions=questions,
+        timezone=ZoneInfo("Europe/Riga"),
     )
 
 

@@ -20,6 +20,14 @@ from bot import app as lifecycle
 from bot import db
 from bot.i18n import Translator
 from bot.nomination_papers import forms_pdf, nomination_tables, unit_papers
+from bot.parsing import (
+    TimeError,
+    TimeNotUnderstood,
+    TooFar,
+    check_horizon,
+    parse_day,
+    parse_local_time,
+)
 from bot.settings import Settings, describe_validation_error, get_settings
 from bot.spreadsheets import to_csv, to_xlsx
 from bot.survey_reports import export_name, results_csv, results_text, results_xlsx
@@ -27,7 +35,6 @@ from broadcasts.compose import (
     TIME_FORMAT,
     Audience,
     create_broadcast,
-    parse_local_time,
     place_of,
 )
 from models.audit import audit
@@ -39,6 +46,7 @@ from models.broadcasts import (
     cancel_broadcast,
     count_recipients,
     delivery_counts,
+    first_line,
     get_broadcast,
     list_broadcasts,
 )
@@ -51,7 +59,6 @@ from models.ideas import (
     ideas_between,
     list_areas,
     local_period,
-    parse_day,
     rename_area,
     set_specialist,
     unassign_area,
@@ -119,6 +126,19 @@ def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
 def fail(message: str) -> typer.Exit:
     typer.echo(message, err=True)
     return typer.Exit(1)
+
+
+def _planned_time(option: str, text: str, settings: Settings, *, now: datetime) -> datetime:
+    """A time typed for a plan, in the municipality's time zone and at most two years ahead."""
+    try:
+        return check_horizon(parse_local_time(text, settings.tz), now)
+    except TimeNotUnderstood:
+        raise fail(f'{option} takes a date and time like "01.12.2026 18:00".') from None
+    except TooFar as far:
+        limit = far.limit.astimezone(settings.tz).strftime(TIME_FORMAT)
+        raise fail(f"{option}: {far}, before {limit}.") from None
+    except TimeError as error:
+        raise fail(f"{option}: {error}.") from None
 
 
 def in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -424,10 +444,7 @@ def broadcast_send(
             raise fail("--attach: the file is larger than 10 MB.")
         attachment = (kind[0], attach.name, content)
     now = utcnow()
-    try:
-        due = parse_local_time(at, settings.tz) if at else now
-    except ValueError:
-        raise fail('--at takes a date and time like "01.12.2026 18:00".') from None
+    due = _planned_time("--at", at, settings, now=now) if at else now
 
     async def work(session: AsyncSession) -> str:
         try:
@@ -475,7 +492,7 @@ def broadcast_list() -> None:
                 "yes" if item.urgent else "",
                 str(counts[DeliveryStatus.DELIVERED.value]),
                 str(total),
-                item.texts["lv"].splitlines()[0][:40],
+                first_line(item, 40),
             )
         return table
 
@@ -581,13 +598,12 @@ def round_open(
     """Schedule a nomination round; the running bot opens it on time and tells residents."""
     settings = load_settings()
     now = utcnow()
-    try:
-        starts_at = (
-            now if start.strip().casefold() == "now" else parse_local_time(start, settings.tz)
-        )
-        ends_at = parse_local_time(end, settings.tz)
-    except ValueError:
-        raise fail('--from and --to take a date and time like "01.12.2026 09:00".') from None
+    starts_at = (
+        now
+        if start.strip().casefold() == "now"
+        else _planned_time("--from", start, settings, now=now)
+    )
+    ends_at = _planned_time("--to", end, settings, now=now)
 
     async def work(session: AsyncSession) -> str:
         try:
@@ -959,7 +975,7 @@ def ideas_export(
         raise fail("--language is lv, ru or en.")
     try:
         period = local_period(parse_day(start), parse_day(end), settings.tz)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise fail("--from and --to take days like 01.11.2026, --to not before --from.") from None
 
     async def work(session: AsyncSession) -> tuple[int, bytes, str]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,7 +23,11 @@ from sqlalchemy.ext.asyncio import (
 
 import migrations
 
+logger = logging.getLogger(__name__)
+
 MIGRATIONS_DIR = Path(migrations.__file__).parent
+# Set on a pooled SQLite connection whose transaction erased a person: see `_on_checkin`.
+_CHECKPOINT_WANTED = "padome_checkpoint_wanted"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -32,7 +39,65 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # A page cache of up to 64 MB (the default is 2 MB): survey results scan an index of
     # a million rows, which then stays in memory instead of being read from the file again.
     cursor.execute("PRAGMA cache_size=-65536")
+    # Deleted rows are overwritten with zeros, not only marked free: erased personal data
+    # must not stay readable in the file's unused space.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+    """After a transaction that erased a person has ended (committed or rolled back), copy
+    the write-ahead log into the database file and empty it: the log still holds earlier
+    images of the pages with the erased data."""
+    if not record.info.pop(_CHECKPOINT_WANTED, False) or dbapi_connection is None:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = cursor.fetchone()[0]
+        finally:
+            cursor.close()
+    except Exception as error:
+        logger.error("the write-ahead log was not checkpointed: %s", type(error).__name__)
+        return
+    if busy:
+        logger.error("the write-ahead log was not checkpointed: the database was busy")
+
+
+async def checkpoint_after_commit(session: AsyncSession) -> None:
+    """On SQLite, empty the write-ahead log once this session's transaction has ended, so
+    that no earlier image of what it erased stays in the database's files."""
+    if session.bind.dialect.name != "sqlite":
+        return
+    connection = await session.connection()
+    connection.info[_CHECKPOINT_WANTED] = True
+
+
+async def vacuumed_since(engine: AsyncEngine, tables: Sequence[str], since: datetime) -> bool:
+    """Whether every one of these PostgreSQL tables was VACUUMed (by hand, not by
+    autovacuum) after `since`; the server keeps that time across restarts."""
+    async with engine.connect() as connection:
+        due = await connection.scalar(
+            text(
+                "SELECT count(*) FROM unnest(CAST(:tables AS text[])) AS wanted(name) "
+                "LEFT JOIN pg_stat_user_tables AS stats "
+                "ON stats.relname = wanted.name AND stats.schemaname = current_schema() "
+                "WHERE stats.last_vacuum IS NULL OR stats.last_vacuum < :since"
+            ),
+            {"tables": list(tables), "since": since},
+        )
+    return not due
+
+
+async def vacuum(engine: AsyncEngine, tables: Sequence[str]) -> None:
+    """VACUUM tables on PostgreSQL, so that the space of deleted and updated rows is reused,
+    and ANALYZE them, so that the planner's samples of column values (kept in the catalog)
+    are taken again from the rows there are now. VACUUM cannot run inside a transaction."""
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        for table in tables:
+            await autocommit.execute(text(f'VACUUM (ANALYZE) "{table}"'))
 
 
 class InlineSQLiteConnection(aiosqlite.Connection):
@@ -83,6 +148,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs = {"async_creator": _inline_sqlite_creator(url), **one_connection, **kwargs}
         engine = create_async_engine(url, hide_parameters=True, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine.pool, "checkin", _on_checkin)
         return engine
     return create_async_engine(url, hide_parameters=True, pool_pre_ping=True, **kwargs)
 

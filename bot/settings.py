@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     sms_currency: str = "EUR"
     sms_transliterate: bool = False
     sms_max_segments: int = Field(default=6, ge=1, le=10)
+    # A reply Twilio did not take (5xx, 429, timeout) is tried again after this many
+    # seconds, then twice and four times as long.
+    reply_retry_seconds: float = Field(default=2, ge=0, le=10)
     phone_region: str = "LV"
     # Residents' ideas: the weekly digest to representatives and the chair goes on this ISO
     # weekday (1 = Monday) from this hour on (local time), once a week.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from dataclasses import dataclass
 
 from babel.numbers import format_decimal
 
@@ -21,6 +22,14 @@ from models.surveys import (
 # DejaVu Sans ships with matplotlib and has every Latvian and Russian letter.
 CHART_FONT = "DejaVu Sans"
 TEXTS_IN_CHAT = 10
+# Charts are 850 px wide and at most 2,000 px high: Telegram refuses a photo whose width
+# and height add up to over 10,000 px, and a phone shrinks a taller one past reading.
+CHART_DPI = 100
+CHART_WIDTH_INCHES = 8.5
+CHART_PAGE_INCHES = 20.0
+# The survey's title above the charts and the note under them.
+CHART_FRAME_INCHES = 1.2
+QUESTION_WRAP = 80
 TEXT_IN_CHAT_MAX = 300
 
 
@@ -138,30 +147,66 @@ def results_text(
     return "\n".join(lines)
 
 
-def chart_png(results: Results, t: Translator) -> bytes | None:
-    """One horizontal bar chart per choice or scale question, stacked in one PNG image."""
-    # Imported here: the bot process should not carry matplotlib until a chart is drawn.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+@dataclass(frozen=True)
+class Chart:
+    """One image of the results: the numbers of the questions it shows, and the PNG."""
 
+    questions: tuple[int, ...]
+    png: bytes
+
+
+def _chart_height(result: QuestionResult, t: Translator) -> float:
+    """Inches one question takes: its title lines and a bar per option."""
+    title = textwrap.wrap(f"0. {text_in(result.question.texts, t.language)}", QUESTION_WRAP)
+    return 0.8 + 0.2 * max(len(title), 1) + 0.42 * len(result.counts)
+
+
+def _pages(
+    charted: list[tuple[int, QuestionResult]], heights: list[float]
+) -> list[list[tuple[int, QuestionResult, float]]]:
+    """The questions in order, as many to an image as fit in CHART_PAGE_INCHES."""
+    pages: list[list[tuple[int, QuestionResult, float]]] = []
+    used = 0.0
+    for (number, result), height in zip(charted, heights, strict=True):
+        if not pages or used + height > CHART_PAGE_INCHES - CHART_FRAME_INCHES:
+            pages.append([])
+            used = 0.0
+        pages[-1].append((number, result, height))
+        used += height
+    return pages
+
+
+def charts_png(results: Results, t: Translator) -> list[Chart]:
+    """Horizontal bar charts of the choice and scale questions, a few to an image: one tall
+    image of a long survey would be refused by Telegram and unreadable on a phone."""
     charted = [
         (number, result)
         for number, result in enumerate(results.questions, start=1)
         if result.question.kind != QuestionKind.TEXT.value
     ]
-    if not charted:
-        return None
-    heights = [1.0 + 0.42 * len(result.counts) for _, result in charted]
-    figure = Figure(figsize=(8.5, sum(heights) + 0.9), dpi=100)
+    heights = [_chart_height(result, t) for _, result in charted]
+    return [
+        Chart(tuple(number for number, _, _ in page), _draw(results, page, t))
+        for page in _pages(charted, heights)
+    ]
+
+
+def _draw(results: Results, page: list[tuple[int, QuestionResult, float]], t: Translator) -> bytes:
+    # Imported here: the bot process should not carry matplotlib until a chart is drawn.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    heights = [height for _, _, height in page]
+    figure = Figure(figsize=(CHART_WIDTH_INCHES, sum(heights) + CHART_FRAME_INCHES), dpi=CHART_DPI)
     FigureCanvasAgg(figure)
-    grid = figure.add_gridspec(len(charted), 1, height_ratios=heights)
+    grid = figure.add_gridspec(len(page), 1, height_ratios=heights)
     figure.suptitle(
         "\n".join(textwrap.wrap(text_in(results.survey.title, t.language), 70)),
         fontfamily=CHART_FONT,
         fontsize=13,
         fontweight="bold",
     )
-    for row, (number, result) in enumerate(charted):
+    for row, (number, result, _) in enumerate(page):
         axes = figure.add_subplot(grid[row])
         labels = [
             "\n".join(textwrap.wrap(_option_label(result, item.label_texts, t), 32))
@@ -185,7 +230,7 @@ def chart_png(results: Results, t: Translator) -> bytes | None:
             )
         question = text_in(result.question.texts, t.language)
         axes.set_title(
-            "\n".join(textwrap.wrap(f"{number}. {question}", 80)),
+            "\n".join(textwrap.wrap(f"{number}. {question}", QUESTION_WRAP)),
             loc="left",
             fontfamily=CHART_FONT,
             fontsize=10,

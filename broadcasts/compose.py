@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.sms_text import sms_segments, sms_text
+from bot.channels.sms_text import sms_messages, sms_segments
 from bot.i18n import Translator
+from bot.parsing import horizon_limit
 from bot.settings import Settings
+from broadcasts.render import render
 from models.broadcasts import (
     LANGUAGES,
     TEXT_MAX,
@@ -21,6 +23,7 @@ from models.broadcasts import (
     Status,
     recipients_by_channel,
 )
+from models.messaging import media_link
 from models.roles import Role, Roles
 from models.territory import Locality, Unit
 
@@ -94,12 +97,6 @@ async def place_of(session: AsyncSession, audience: Audience) -> str | None:
     return None
 
 
-def parse_local_time(text: str, timezone: ZoneInfo) -> datetime:
-    """`dd.mm.yyyy hh:mm` in the municipality's time zone, as an aware datetime."""
-    moment = datetime.strptime(" ".join(text.split()), TIME_FORMAT)
-    return moment.replace(tzinfo=timezone)
-
-
 def quick_times(now: datetime, timezone: ZoneInfo) -> dict[str, datetime]:
     """This evening 18:00 (while it is still ahead) and tomorrow 09:00."""
     local = now.astimezone(timezone)
@@ -156,6 +153,8 @@ async def create_broadcast(
         kind = Kind.COUNCIL
     if due_at < now - timedelta(minutes=1):
         raise ValueError("that time has passed")
+    if due_at > horizon_limit(now):
+        raise ValueError("that time is more than two years ahead")
     broadcast = Broadcast(
         kind=kind.value,
         created_by_id=created_by_id,
@@ -240,21 +239,36 @@ class SmsEstimate:
 async def sms_estimate(
     session: AsyncSession,
     broadcast: Broadcast,
-    replies_by_language: dict[str, list[str]],
     *,
+    media_token: str | None,
     settings: Settings,
 ) -> SmsEstimate | None:
-    """What the broadcast costs by SMS, for the sender to see before confirming; None when
-    nobody gets it by SMS. `replies_by_language`: the texts each recipient gets, as sent."""
+    """What the broadcast costs by SMS, for the sender to see before confirming, counted on
+    the messages as they go (a file as its line with the link, `media_token` being the file
+    kept for it); None when nobody gets it by SMS."""
     by_channel = await recipients_by_channel(session, broadcast)
     recipients = by_channel.get("sms", 0)
     if not recipients:
         return None
+    # Each recipient's file gets a link of its own, of the same length as this one.
+    file_url = (
+        media_link(settings.public_base_url, media_token)
+        if media_token and settings.public_base_url
+        else None
+    )
     segments = max(
         sum(
-            sms_segments(sms_text(text, transliterate=settings.sms_transliterate)).count
-            for text in texts
+            sms_segments(message).count
+            for reply in render(broadcast, language, timezone=settings.tz)
+            for message in sms_messages(
+                reply,
+                file_url=file_url,
+                transliterate=settings.sms_transliterate,
+                max_segments=settings.sms_max_segments,
+            )
         )
-        for texts in replies_by_language.values()
+        # A resident without their language among the texts gets the Latvian one under a
+        # heading in their own.
+        for language in LANGUAGES
     )
     return SmsEstimate(recipients, segments, recipients * segments * settings.sms_price_per_segment)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.channels import text_with_options
 from bot.dialog.context import Context
 from bot.dialog.messages import Button, Reply
 from bot.dialog.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_
+from bot.parsing import parse_number
 from broadcasts.compose import (
     Audience,
     NotAllowed,
@@ -18,7 +18,6 @@ from broadcasts.compose import (
     may_broadcast,
     may_send_council,
     may_send_urgent,
-    parse_local_time,
     place_of,
     quick_times,
     sms_estimate,
@@ -36,6 +35,7 @@ from models.broadcasts import (
     cancel_broadcast,
     count_recipients,
     delivery_counts,
+    first_line,
     get_broadcast,
     list_broadcasts,
     news_for,
@@ -328,6 +328,13 @@ async def _time_chosen(ctx: Context) -> None:
     if flow is None or "audience" not in flow:
         return
     pick = ctx.args[1] if len(ctx.args) > 1 else ""
+    if pick == "twice":
+        fold = parse_number(ctx.args[2] if len(ctx.args) > 2 else None, low=0, high=1)
+        if fold is None or "typed" not in flow:
+            _ask_time(ctx, flow)
+            return
+        await _typed_time(ctx, flow, str(flow["typed"]), fold=fold)
+        return
     if pick == "now":
         due = ctx.now
     else:
@@ -345,15 +352,20 @@ async def time_typed(ctx: Context) -> None:
     flow = _draft(ctx)
     if flow is None:
         return
-    try:
-        due = parse_local_time(ctx.incoming.text or "", ctx.settings.tz)
-    except ValueError:
-        ctx.reply(
-            ctx.t._(
-                "Please write the date and time like {example}.",
-                example=ctx.t.datetime(quick_times(ctx.now, ctx.settings.tz)["tomorrow"]),
-            )
-        )
+    await _typed_time(ctx, flow, ctx.incoming.text or "", fold=None)
+
+
+async def _typed_time(ctx: Context, flow: dict[str, Any], text: str, *, fold: int | None) -> None:
+    due = ctx.read_time(
+        text,
+        example=ctx.t.datetime(quick_times(ctx.now, ctx.settings.tz)["tomorrow"]),
+        choose="bc:at:twice",
+        fold=fold,
+    )
+    if due is None:
+        # Kept for the answer when the time happens twice and the sender is asked which.
+        flow["typed"] = text
+        ctx.set_state("bc.time", **flow)
         return
     if due <= ctx.now:
         ctx.reply(ctx.t._("That time has already passed. Please choose a later one."))
@@ -408,13 +420,7 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
     sms = await sms_estimate(
         ctx.session,
         draft,
-        {
-            language: [
-                text_with_options(reply) or f"📎 {draft.attachment_name}"
-                for reply in render(draft, language, timezone=ctx.settings.tz)
-            ]
-            for language in flow["texts"]
-        },
+        media_token=(flow.get("attachment") or {}).get("media"),
         settings=ctx.settings,
     )
     if sms is not None:
@@ -518,7 +524,7 @@ async def my_broadcasts(ctx: Context) -> None:
     assert ctx.resident is not None
     items = [
         item
-        for item in await list_broadcasts(ctx.session, limit=50)
+        for item in await list_broadcasts(ctx.session, limit=50, with_notices=False)
         if ctx.roles.is_staff or item.created_by_id == ctx.resident.id
     ][:10]
     if not items:
@@ -530,7 +536,6 @@ async def my_broadcasts(ctx: Context) -> None:
         counts = await delivery_counts(ctx.session, item.id)
         delivered = counts[DeliveryStatus.DELIVERED.value]
         total = sum(counts.values()) - counts[DeliveryStatus.CANCELLED.value]
-        first_line = item.texts["lv"].splitlines()[0][:60]
         lines.append(
             ctx.t._(
                 "#{id} {status}, {time}: {delivered} of {total} delivered. {text}",
@@ -539,7 +544,7 @@ async def my_broadcasts(ctx: Context) -> None:
                 time=ctx.t.datetime(item.started_at or item.due_at),
                 delivered=ctx.t.number(delivered),
                 total=ctx.t.number(total),
-                text=first_line,
+                text=first_line(item, 60),
             )
         )
         if item.status in (Status.SCHEDULED.value, Status.SENDING.value):

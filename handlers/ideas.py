@@ -16,6 +16,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router
 from bot.i18n import N_, Translator
+from bot.parsing import parse_day, parse_id
 from bot.spreadsheets import CSV_MIME, XLSX_MIME, Table, to_csv, to_xlsx
 from broadcasts.compose import in_every_language, notify
 from broadcasts.service import JobContext
@@ -49,7 +50,6 @@ from models.ideas import (
     may_read,
     may_see_all,
     may_use_inbox,
-    parse_day,
     recipients_for,
     set_specialist,
     set_status,
@@ -102,10 +102,6 @@ add_help("areas", N_("give council members their areas; outside specialists"), _
 
 def status_label(t: Translator, status: str) -> str:
     return t._(STATUS_LABELS.get(status, N_("new")))
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() else None
 
 
 def _arg(ctx: Context, index: int) -> str | None:
@@ -185,7 +181,7 @@ async def _idea_step(ctx: Context) -> None:
 
 
 async def _area_chosen(ctx: Context, flow: dict[str, Any]) -> None:
-    area_id = _int(_arg(ctx, 1))
+    area_id = parse_id(_arg(ctx, 1))
     area = await ctx.session.get(IdeaArea, area_id) if area_id else None
     if area is None or area.hidden:
         show_menu(ctx, ctx.t._("That idea is no longer being prepared."))
@@ -556,14 +552,14 @@ async def show_inbox(ctx: Context) -> None:
         ctx.args = []
     step = _arg(ctx, 0)
     if step == "fs":
-        await _choose_status(ctx, _int(_arg(ctx, 1)) or 0)
+        await _choose_status(ctx, parse_id(_arg(ctx, 1)) or 0)
         return
     if step == "fa":
         await _choose_area(ctx, _arg(ctx, 1) or "all")
         return
     status = step if step in STATUS_LABELS else None
-    area_id = _int(_arg(ctx, 1)) or None
-    offset = _int(_arg(ctx, 2)) or 0
+    area_id = parse_id(_arg(ctx, 1)) or None
+    offset = parse_id(_arg(ctx, 2)) or 0
     items = await inbox(
         ctx.session,
         roles=ctx.roles,
@@ -649,12 +645,13 @@ async def _readable_item(ctx: Context, idea_id: int | None, action: str) -> Idea
 async def item_action(ctx: Context) -> None:
     """Open an item, or act on it; every step checks again that this person may read it."""
     step = _arg(ctx, 0) or ""
-    if step.isdigit():
-        item = await _readable_item(ctx, int(step), "idea_read")
+    opened = parse_id(step)
+    if opened is not None:
+        item = await _readable_item(ctx, opened, "idea_read")
         if item is not None:
             await _show_item(ctx, item)
         return
-    item = await _readable_item(ctx, _int(_arg(ctx, 1)), f"idea_{step or 'read'}")
+    item = await _readable_item(ctx, parse_id(_arg(ctx, 1)), f"idea_{step or 'read'}")
     if item is None:
         return
     if step == "st":
@@ -766,7 +763,7 @@ async def _status_chosen(ctx: Context, item: Idea) -> None:
 
 
 async def _forward(ctx: Context, item: Idea) -> None:
-    member_id = _int(_arg(ctx, 2))
+    member_id = parse_id(_arg(ctx, 2))
     try:
         if member_id is None:
             raise ValueError("no member")
@@ -797,7 +794,7 @@ async def _forward(ctx: Context, item: Idea) -> None:
 
 
 async def _item_in_flow(ctx: Context, action: str) -> Idea | None:
-    item = await _readable_item(ctx, _int(str(ctx.flow.get("idea", ""))), action)
+    item = await _readable_item(ctx, parse_id(ctx.flow.get("idea")), action)
     if item is None:
         ctx.clear_state()
     return item
@@ -842,7 +839,7 @@ async def duplicate_named(ctx: Context) -> None:
     item = await _item_in_flow(ctx, "idea_dup")
     if item is None:
         return
-    other_id = _int((ctx.incoming.text or "").strip().lstrip("#"))
+    other_id = parse_id((ctx.incoming.text or "").strip().lstrip("#"))
     other = await get_idea(ctx.session, other_id) if other_id else None
     assert ctx.resident is not None
     if other is None or other.id == item.id or not may_read(ctx.roles, ctx.resident.id, other):
@@ -874,14 +871,14 @@ async def areas(ctx: Context) -> None:
         await ctx.refuse("idea_areas")
         return
     step = _arg(ctx, 0) if ctx.payload else None
-    area_id = _int(_arg(ctx, 1))
+    area_id = parse_id(_arg(ctx, 1))
     area = await ctx.session.get(IdeaArea, area_id) if area_id else None
     if step in ("a", "t", "sp") and area is None:
         await ctx.refuse("idea_areas", area=area_id)
         return
     assert ctx.resident is not None
     if step == "t" and area is not None:
-        member_id = _int(_arg(ctx, 2))
+        member_id = parse_id(_arg(ctx, 2))
         member = await ctx.session.get(Resident, member_id) if member_id else None
         if member is None:
             await ctx.refuse("idea_area_assign", area=area.id)
@@ -961,7 +958,7 @@ async def specialist_written(ctx: Context) -> None:
         ctx.clear_state()
         await ctx.refuse("idea_areas")
         return
-    area = await ctx.session.get(IdeaArea, _int(str(ctx.flow.get("area", ""))))
+    area = await ctx.session.get(IdeaArea, parse_id(ctx.flow.get("area")))
     if area is None:
         await _list_areas(ctx)
         return
@@ -1126,7 +1123,7 @@ async def period_written(ctx: Context) -> None:
     first, _, last = (ctx.incoming.text or "").replace("–", "-").partition("-")
     try:
         start, end = local_period(parse_day(first), parse_day(last or first), ctx.settings.tz)
-    except ValueError:
+    except (ValueError, OverflowError):
         ctx.reply(
             ctx.t._("Please write the period like {example}.", example="01.11.2026-30.11.2026")
         )

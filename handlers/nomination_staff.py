@@ -14,8 +14,9 @@ from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router
 from bot.i18n import N_
 from bot.nomination_papers import PDF_MIME, forms_pdf, nomination_tables, paper_of, unit_papers
+from bot.parsing import parse_id, parse_number
 from bot.spreadsheets import CSV_MIME, XLSX_MIME, to_csv, to_xlsx
-from broadcasts.compose import parse_local_time, quick_times
+from broadcasts.compose import quick_times
 from handlers.menu import MenuEntry, add_menu_entry, show_menu
 from handlers.nominations import (
     progress,
@@ -77,8 +78,7 @@ def _arg(ctx: Context, index: int) -> str:
 
 
 def _number(ctx: Context, index: int) -> int | None:
-    value = _arg(ctx, index)
-    return int(value) if value.isdigit() else None
+    return parse_id(_arg(ctx, index))
 
 
 @router.payload("nomc")
@@ -230,6 +230,13 @@ async def _round_step(ctx: Context) -> None:
             return
         flow["units"] = flow["picked"]
         _ask_start(ctx, flow)
+    elif step in ("start", "end") and _arg(ctx, 2) == "twice":
+        # The answer to which of two equal clock times was meant (the clocks went back).
+        fold = parse_number(_arg(ctx, 3), low=0, high=1)
+        if fold is None or "typed" not in flow or ctx.state != f"round.{step}":
+            (_ask_start if step == "start" else _ask_end)(ctx, flow)
+            return
+        _typed_round_time(ctx, flow, str(flow["typed"]), fold=fold)
     elif step == "start":
         picks = quick_times(ctx.now, ctx.settings.tz)
         choice = _arg(ctx, 2)
@@ -317,13 +324,21 @@ async def round_time_typed(ctx: Context) -> None:
     if not ctx.roles.is_staff:
         await ctx.refuse("nominations_staff", step=ctx.state)
         return
-    flow = ctx.flow
-    try:
-        moment = parse_local_time(ctx.incoming.text or "", ctx.settings.tz)
-    except ValueError:
-        ctx.reply(ctx.t._("Please write the date and time like {example}.", example=_example(ctx)))
+    _typed_round_time(ctx, ctx.flow, ctx.incoming.text or "", fold=None)
+
+
+def _typed_round_time(ctx: Context, flow: dict[str, Any], text: str, *, fold: int | None) -> None:
+    state = ctx.state or "round.start"
+    step = state.removeprefix("round.")
+    moment = ctx.read_time(
+        text, example=_example(ctx), choose=f"nomc:round:{step}:twice", fold=fold
+    )
+    if moment is None:
+        # Kept for the answer when the time happens twice and the coordinator is asked which.
+        flow["typed"] = text
+        ctx.set_state(state, **flow)
         return
-    if ctx.state == "round.start":
+    if state == "round.start":
         flow["start"] = max(moment, ctx.now).isoformat()
         _ask_end(ctx, flow)
         return
@@ -397,7 +412,8 @@ async def round_number_typed(ctx: Context) -> None:
     which = flow.pop("setting", "supporters")
     text = (ctx.incoming.text or "").strip()
     low, high = (1, 1000) if which == "supporters" else (14, 120)
-    if not text.isdigit() or not low <= int(text) <= high:
+    number = parse_number(text, low=low, high=high)
+    if number is None:
         ctx.reply(
             ctx.t._(
                 "Please write a number from {low} to {high}.",
@@ -406,7 +422,7 @@ async def round_number_typed(ctx: Context) -> None:
             )
         )
         return
-    flow["supporters" if which == "supporters" else "age"] = int(text)
+    flow["supporters" if which == "supporters" else "age"] = number
     _show_settings(ctx, flow)
 
 

@@ -17,6 +17,7 @@ from bot.dialog.messages import Address, Button, Reply
 from bot.dialog.router import Needs, Router
 from bot.i18n import N_, Translator
 from bot.nomination_papers import STATUS_LABELS
+from bot.parsing import parse_id
 from bot.settings import Settings
 from broadcasts.compose import Audience, create_broadcast, in_every_language, notify
 from broadcasts.service import JobContext
@@ -557,7 +558,7 @@ async def _candidate_nomination(ctx: Context, action: str) -> Nomination | None:
     """The nomination named in the payload, if this resident is its candidate; else refused."""
     nomination_id = ctx.args[1] if len(ctx.args) > 1 else ""
     nomination = (
-        await get_nomination(ctx.session, int(nomination_id)) if nomination_id.isdigit() else None
+        await get_nomination(ctx.session, found) if (found := parse_id(nomination_id)) else None
     )
     assert ctx.resident is not None
     if nomination is None or nomination.candidate_id != ctx.resident.id:
@@ -925,7 +926,7 @@ async def _support_confirmed(ctx: Context) -> None:
     assert ctx.resident is not None
     nomination_id = ctx.args[1] if len(ctx.args) > 1 else ""
     nomination = (
-        await get_nomination(ctx.session, int(nomination_id)) if nomination_id.isdigit() else None
+        await get_nomination(ctx.session, found) if (found := parse_id(nomination_id)) else None
     )
     if nomination is None:
         await _overview(ctx)
@@ -994,7 +995,7 @@ async def tell_threshold(ctx: Context, nomination: Nomination, count: int) -> No
 async def _support_declined(ctx: Context) -> None:
     nomination_id = ctx.args[1] if len(ctx.args) > 1 else ""
     nomination = (
-        await get_nomination(ctx.session, int(nomination_id)) if nomination_id.isdigit() else None
+        await get_nomination(ctx.session, found) if (found := parse_id(nomination_id)) else None
     )
     if nomination is None:
         await _overview(ctx)
@@ -1037,7 +1038,7 @@ async def _drop_support(ctx: Context) -> None:
     """Withdraw one's own support while the round is open; another's is refused."""
     assert ctx.resident is not None
     support_id = ctx.args[1] if len(ctx.args) > 1 else ""
-    support = await ctx.session.get(Support, int(support_id)) if support_id.isdigit() else None
+    support = await ctx.session.get(Support, found) if (found := parse_id(support_id)) else None
     if support is None:
         show_menu(ctx, ctx.t._("That support no longer exists."))
         return

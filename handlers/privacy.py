@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import json
+import logging
+from datetime import datetime, timedelta
 
+from bot import db
 from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Needs, Router
 from bot.i18n import LANGUAGE_NAMES, N_
+from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.roles import role_label
-from models.personal_data import forget, personal_data
+from models.personal_data import ERASED_TABLES, EXPORT_FILENAME, forget, personal_data
 from models.residents import CHANNEL_NAMES
 from models.roles import list_grants_of
 
+logger = logging.getLogger(__name__)
+
 router = Router()
+
+VACUUM_EVERY = timedelta(days=1)
 
 add_help("mydata", N_("see what is stored about you"), everyone)
 add_help("forget", N_("erase your data"), everyone)
@@ -53,7 +61,7 @@ async def my_data(ctx: Context) -> None:
     ctx.reply(
         "\n".join(line for line in lines if line),
         [Button(t._("Main menu"), "menu")],
-        attachment=Attachment("padome-my-data.json", content, mime_type="application/json"),
+        attachment=Attachment(EXPORT_FILENAME, content, mime_type="application/json"),
     )
     await ctx.audit("personal_data_exported", resident=ctx.resident.id)
 
@@ -71,6 +79,7 @@ async def ask_forget(ctx: Context) -> None:
         resident_id = ctx.resident.id
         await forget(ctx.session, ctx.resident)
         await ctx.audit("erased", resident=resident_id)
+        await db.checkpoint_after_commit(ctx.session)
         ctx.forgotten = True
         ctx.reply(
             ctx.t._(
@@ -93,3 +102,30 @@ async def ask_forget(ctx: Context) -> None:
             Button(ctx.t._("No, keep it"), "forget:no"),
         ],
     )
+
+
+async def vacuum_erased_tables(context: JobContext) -> None:
+    """Once a day on PostgreSQL, VACUUM the tables erasure changes, so that the space of the
+    old row versions with erased data is reused rather than kept in the files."""
+    async with context.sessionmaker() as session:
+        engine = session.bind
+    if engine.dialect.name != "postgresql":
+        return
+    since = context.now - VACUUM_EVERY
+    database = engine.url.render_as_string(hide_password=True)
+    tried = _vacuum_tried_at.get(database)
+    if tried is not None and tried > since:
+        return
+    if await db.vacuumed_since(engine, ERASED_TABLES, since):
+        return
+    _vacuum_tried_at[database] = context.now
+    await db.vacuum(engine, ERASED_TABLES)
+    if not await db.vacuumed_since(engine, ERASED_TABLES, since):
+        logger.error("VACUUM skipped tables erasure changes: the database user must own them")
+        return
+    logger.info("vacuumed %d tables erasure changes", len(ERASED_TABLES))
+
+
+# When this process last started the VACUUM of a database: should the server not record it
+# (a database user who does not own the tables), it is tried once a day, not on every tick.
+_vacuum_tried_at: dict[str, datetime] = {}

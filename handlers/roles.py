@@ -6,6 +6,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router
 from bot.i18n import N_
+from bot.parsing import parse_id
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
 from handlers.onboarding import add_deep_link, deep_link
 from models.base import utcnow
@@ -114,8 +115,8 @@ async def grant(ctx: Context) -> None:
             )
             return
     if step == "loc":
-        if ctx.args[2].isdigit():
-            locality = await locality_by_id(ctx.session, int(ctx.args[2]))
+        if (locality_id := parse_id(ctx.args[2])) is not None:
+            locality = await locality_by_id(ctx.session, locality_id)
         if locality is None:
             show_menu(ctx)
             return
@@ -209,8 +210,8 @@ async def revoke(ctx: Context) -> None:
         await ctx.refuse("revoke_role", grant=ctx.args[0] if ctx.args else None)
         return
     grant = None
-    if ctx.args and ctx.args[0].isdigit():
-        grant = await grant_by_id(ctx.session, int(ctx.args[0]))
+    if ctx.args and (grant_id := parse_id(ctx.args[0])) is not None:
+        grant = await grant_by_id(ctx.session, grant_id)
     if grant is None:
         show_menu(ctx, ctx.t._("That role no longer exists."))
         return

@@ -16,8 +16,16 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router
 from bot.i18n import N_
+from bot.parsing import parse_id
 from bot.spreadsheets import CSV_MIME, XLSX_MIME
-from bot.survey_reports import chart_png, export_name, results_csv, results_text, results_xlsx
+from bot.survey_reports import (
+    Chart,
+    charts_png,
+    export_name,
+    results_csv,
+    results_text,
+    results_xlsx,
+)
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.survey_lifecycle import open_survey
 from models.personal_data import add_section
@@ -108,7 +116,7 @@ def _short(text: str) -> str:
 
 
 def _int(value: str | None) -> int:
-    return int(value) if value is not None and value.isdigit() else 0
+    return parse_id(value) or 0
 
 
 def _arg(ctx: Context, index: int) -> str | None:
@@ -793,7 +801,7 @@ async def _results(ctx: Context, survey: Survey) -> None:
             return
     results = await compute_results(ctx.session, survey)
     text = results_text(results, t, unit_names=await _unit_names(ctx), staff=staff)
-    png = await asyncio.to_thread(chart_png, results, t)
+    charts = await asyncio.to_thread(charts_png, results, t)
     buttons = []
     if staff:
         buttons.append(Button(t._("Spreadsheet (XLSX)"), f"survey:x:{survey.id}:xlsx"))
@@ -804,12 +812,37 @@ async def _results(ctx: Context, survey: Survey) -> None:
             buttons.append(Button(t._("Close the survey now"), f"survey:close:{survey.id}"))
     buttons.append(Button(t._("Main menu"), "menu"))
     ctx.clear_state()
-    attachment = (
-        Attachment(f"survey-{survey.id}.png", png, kind="photo", mime_type="image/png")
-        if png
-        else None
+    # The charts go first, each a message of its own, and the buttons under the text last:
+    # a chart the messenger refuses leaves the text and the buttons in place.
+    for part, chart in enumerate(charts, start=1):
+        ctx.reply(
+            _chart_caption(ctx, survey, chart, part=part, parts=len(charts)),
+            attachment=Attachment(
+                f"survey-{survey.id}-{part}.png", chart.png, kind="photo", mime_type="image/png"
+            ),
+        )
+    ctx.reply(text, buttons)
+
+
+def _chart_caption(ctx: Context, survey: Survey, chart: Chart, *, part: int, parts: int) -> str:
+    """Which of the images this is, and the questions it shows, so none seems missing."""
+    t = ctx.t
+    if parts == 1:
+        return t._("Chart: {title}", title=_title(ctx, survey))
+    if len(chart.questions) == 1:
+        return t._(
+            "Chart {part}/{parts}: question {number}",
+            part=t.number(part),
+            parts=t.number(parts),
+            number=t.number(chart.questions[0]),
+        )
+    return t._(
+        "Chart {part}/{parts}: questions {first}–{last}",
+        part=t.number(part),
+        parts=t.number(parts),
+        first=t.number(chart.questions[0]),
+        last=t.number(chart.questions[-1]),
     )
-    ctx.reply(text, buttons, attachment)
 
 
 async def _close_now(ctx: Context, survey: Survey) -> None:
@@ -962,10 +995,10 @@ async def _poll_step(ctx: Context) -> None:
         target = _arg(ctx, 1) or ""
         if target == "all" and may_run_surveys(ctx.roles):
             flow["units"] = None
-        elif target.isdigit() and (
-            may_run_surveys(ctx.roles) or int(target) in ctx.roles.units_as(Role.REPRESENTATIVE)
+        elif (unit_id := parse_id(target)) is not None and (
+            may_run_surveys(ctx.roles) or unit_id in ctx.roles.units_as(Role.REPRESENTATIVE)
         ):
-            flow["units"] = [int(target)]
+            flow["units"] = [unit_id]
         else:
             await ctx.refuse("poll_audience", target=target)
             return
@@ -1030,6 +1063,7 @@ async def _poll_start(ctx: Context, flow: dict[str, Any]) -> None:
         anonymous=True,
         visibility=Visibility.LIVE,
         remind_hours=None,
+        timezone=ctx.settings.tz,
         questions=[
             QuestionSpec(
                 kind=QuestionKind.SINGLE,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     and_,
+    cast,
     func,
     literal,
     or_,
@@ -302,9 +303,19 @@ async def get_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast |
     return await session.get(Broadcast, broadcast_id)
 
 
-async def list_broadcasts(session: AsyncSession, *, limit: int = 50) -> list[Broadcast]:
-    result = await session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit))
-    return list(result)
+async def list_broadcasts(
+    session: AsyncSession, *, limit: int = 50, with_notices: bool = True
+) -> list[Broadcast]:
+    """The latest broadcasts; without the personal notices to single residents if asked."""
+    query = select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)
+    if not with_notices:
+        query = query.where(Broadcast.kind != Kind.NOTICE.value)
+    return list(await session.scalars(query))
+
+
+def first_line(broadcast: Broadcast, limit: int) -> str:
+    """The start of a broadcast's Latvian text for a list; empty once erasure emptied it."""
+    return (broadcast.texts.get("lv") or "").partition("\n")[0][:limit]
 
 
 async def cancel_broadcast(session: AsyncSession, broadcast: Broadcast) -> int:
@@ -373,3 +384,92 @@ async def apply_message_status(
             .values(active=False)
         )
     return True
+
+
+async def erase_broadcast_data(
+    session: AsyncSession, *, resident_id: int, accounts: Sequence[tuple[str, str]]
+) -> list[str]:
+    """For /forget: the person's rows not yet on the wire are cancelled, so nothing more is
+    sent to them; every row of theirs keeps its status, so the broadcasts' counts stay, but
+    loses the address and the platform's message id. A notice written to them alone loses
+    its text. Returns the platform message ids the rows had.
+
+    Rows are found by resident and by account: after two registrations were merged, the
+    rows of the merged-away resident still carry this person's accounts as addresses.
+    """
+    theirs = or_(
+        Delivery.resident_id == resident_id,
+        *(
+            and_(
+                Delivery.channel == channel,
+                Delivery.chat_id == external_id,
+                Delivery.is_group.is_(False),
+            )
+            for channel, external_id in accounts
+        ),
+    )
+    message_ids = list(
+        await session.scalars(
+            select(Delivery.provider_message_id).where(
+                theirs, Delivery.provider_message_id.is_not(None)
+            )
+        )
+    )
+    now = utcnow()
+    # A claimed row stops here too: the dispatcher marks a row "sending" only while it is
+    # still claimed by it, and records an outcome only on a row it still holds.
+    await session.execute(
+        update(Delivery)
+        .where(
+            theirs,
+            Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value]),
+        )
+        .values(
+            status=DeliveryStatus.CANCELLED.value,
+            finished_at=now,
+            claimed_by=None,
+            next_attempt_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    notices = await session.scalars(
+        select(Broadcast).where(
+            Broadcast.kind == Kind.NOTICE.value,
+            or_(
+                Broadcast.status == Status.SCHEDULED.value,
+                Broadcast.id.in_(
+                    select(Delivery.broadcast_id).where(Delivery.resident_id == resident_id)
+                ),
+            ),
+        )
+    )
+    for notice in notices:
+        if notice.resident_ids == [resident_id]:
+            notice.texts = {"lv": ""}
+    await session.execute(
+        update(Delivery)
+        .where(theirs)
+        .values(
+            # Unique within a broadcast and channel, as the address was.
+            chat_id=literal("erased:") + cast(Delivery.id, String),
+            provider_message_id=None,
+            error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Broadcast)
+        .where(
+            or_(
+                Broadcast.created_by_id == resident_id,
+                *(
+                    and_(Broadcast.report_channel == channel, Broadcast.report_chat_id == chat)
+                    for channel, chat in accounts
+                ),
+            ),
+            Broadcast.report_chat_id.is_not(None),
+        )
+        .values(report_channel=None, report_chat_id=None, report_message_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return message_ids

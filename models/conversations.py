@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    JSON,
+    String,
+    UniqueConstraint,
+    bindparam,
+    cast,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -135,3 +147,24 @@ async def show_options(
             .where(Conversation.channel == channel, Conversation.external_id.in_(external_ids))
             .values(options=options)
         )
+
+
+async def relabel_options(session: AsyncSession, labels: dict[str, str]) -> None:
+    """Give the options with these payloads new labels in every conversation that last
+    showed them: for /forget, where a label quoted what a person erased (a name, the start of
+    a text) in a staff member's list. The options keep their places, so a number typed on
+    WhatsApp or SMS still presses the same one."""
+    if not labels:
+        return
+    shown = cast(_TABLE.c.options, String)
+    rows = await session.execute(
+        select(_TABLE.c.id, _TABLE.c.options).where(
+            or_(*(shown.contains(json.dumps(payload), autoescape=True) for payload in labels))
+        )
+    )
+    for row_id, options in rows.all():
+        relabelled = [[labels.get(payload, label), payload] for label, payload in options]
+        if relabelled != options:
+            await session.execute(
+                update(_TABLE).where(_TABLE.c.id == row_id).values(options=relabelled)
+            )

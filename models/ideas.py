@@ -33,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
+from models.conversations import relabel_options
+from models.messaging import erase_media
 from models.personal_data import add_section
 from models.residents import Resident
 from models.roles import Role, RoleGrant, Roles
@@ -644,10 +646,21 @@ async def erase_ideas_of(session: AsyncSession, resident: Resident) -> None:
 
     Areas given to the person and items forwarded to them lose the link too.
     """
+    photos = await session.scalars(
+        select(Idea.photo_data).where(
+            Idea.author_id == resident.id,
+            Idea.keep_text.is_(False),
+            Idea.photo_data.is_not(None),
+        )
+    )
+    # Copies wait in the media store: the one sent with the idea, those shown to staff.
+    await erase_media(session, contents=[photo for photo in photos if photo])
+    erased: dict[str, str] = {}
     for idea in await ideas_of(session, resident.id, limit=100_000):
         idea.author_id = None
         idea.submission_key = None
         if not idea.keep_text:
+            erased[f"ideaitem:{idea.id}"] = f"#{idea.id}"
             idea.text = None
             idea.place = None
             idea.photo_ref = None
@@ -664,6 +677,8 @@ async def erase_ideas_of(session: AsyncSession, resident: Resident) -> None:
         idea.forwarded_to_id = None
     for answer in await session.scalars(select(IdeaAnswer).where(IdeaAnswer.by_id == resident.id)):
         answer.by_id = None
+    # Staff lists show an item's number and the start of its text.
+    await relabel_options(session, erased)
     await session.flush()
 
 
@@ -674,11 +689,6 @@ def local_period(first: date, last: date, timezone: ZoneInfo) -> tuple[datetime,
     start = datetime.combine(first, time(0), tzinfo=timezone)
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=timezone)
     return start, end
-
-
-def parse_day(text: str) -> date:
-    """`dd.mm.yyyy`."""
-    return datetime.strptime(text.strip(), "%d.%m.%Y").date()
 
 
 add_section("ideas", export_ideas_of, erase_ideas_of)

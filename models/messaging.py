@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import LargeBinary, String, delete, select
+from sqlalchemy import LargeBinary, String, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,11 +55,32 @@ async def store_media(
     return media
 
 
+def media_link(public_base_url: str, token: str) -> str:
+    """Where a stored file is fetched from (by Twilio, or by a resident following an SMS)."""
+    return f"{public_base_url}/media/{token}"
+
+
 async def find_media(session: AsyncSession, token: str, *, now: datetime) -> MediaFile | None:
     media = await session.get(MediaFile, token)
     if media is None or media.created_at < now - MEDIA_KEPT_FOR:
         return None
     return media
+
+
+# Any fixed number: the key of PostgreSQL's transaction lock taken by lock_statuses.
+_STATUSES_LOCK = 7_301_164_552
+
+
+async def lock_statuses(session: AsyncSession) -> None:
+    """Take turns with the other writers of message statuses until the transaction ends.
+
+    A platform's status callback and the dispatcher writing a row's message id may run at
+    the same time; each would then miss the other (the callback finds no row yet, the
+    dispatcher no status yet) and the status would never be applied. Taken first by both,
+    the lock makes the second see what the first committed. SQLite has one writer anyway.
+    """
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STATUSES_LOCK})
 
 
 async def save_status(
@@ -82,6 +104,32 @@ async def statuses_of(session: AsyncSession, message_ids: list[str]) -> list[Mes
         select(MessageStatus).where(MessageStatus.message_id.in_(message_ids))
     )
     return list(result)
+
+
+async def erase_media(
+    session: AsyncSession,
+    *,
+    contents: Sequence[bytes] = (),
+    message_ids: Sequence[str] = (),
+    export_name: str | None = None,
+    export_is_theirs: Callable[[bytes], bool] = lambda _content: False,
+) -> None:
+    """For /forget: files the person sent or was sent, found by their content, their data
+    exports (files named `export_name` whose content `export_is_theirs`), and the
+    statuses of their messages."""
+    for content in contents:
+        await session.execute(delete(MediaFile).where(MediaFile.content == content))
+    if export_name is not None:
+        exports = await session.execute(
+            select(MediaFile.token, MediaFile.content).where(MediaFile.filename == export_name)
+        )
+        theirs = [token for token, content in exports if export_is_theirs(content)]
+        if theirs:
+            await session.execute(delete(MediaFile).where(MediaFile.token.in_(theirs)))
+    if message_ids:
+        await session.execute(
+            delete(MessageStatus).where(MessageStatus.message_id.in_(message_ids))
+        )
 
 
 async def prune_messaging(session: AsyncSession, *, now: datetime) -> None:

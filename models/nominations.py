@@ -31,7 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.parsing import is_blank
 from models.base import Base, utcnow
+from models.conversations import relabel_options
 from models.residents import PHONE_CHANNELS, Identity, Resident, normalise_phone
 from models.territory import Unit
 
@@ -198,7 +200,8 @@ class Refused(Exception):
 
 def clean_name(text: str) -> str:
     name = " ".join(text.split())
-    if not name:
+    if is_blank(name) or not any(ch.isalpha() for ch in name):
+        # Also a "name" of zero-width spaces, digits or signs: a name has letters.
         raise Refused("name_empty")
     if len(name) > NAME_MAX:
         raise Refused("name_long")
@@ -742,9 +745,20 @@ async def export_personal_data(session: AsyncSession, resident: Resident) -> dic
 
 async def erase_personal_data(session: AsyncSession, resident: Resident) -> None:
     """Supports go (the name leaves every form and list); a candidacy is withdrawn and its
-    personal details cleared; nominations made for others lose who made them and why."""
+    personal details cleared; nominations made for others lose who made them and why.
+
+    A candidacy's supports go too (its supporters' lists would show a nameless candidate),
+    and its support code is replaced, so the old code leads nowhere.
+    """
     await session.execute(delete(Support).where(Support.supporter_id == resident.id))
-    for item in await list_nominations(session, candidate_id=resident.id):
+    candidacies = await list_nominations(session, candidate_id=resident.id)
+    # Staff lists show a nomination's number and the candidate's name.
+    await relabel_options(session, {f"nomc:show:{item.id}": f"#{item.id}" for item in candidacies})
+    if candidacies:
+        await session.execute(
+            delete(Support).where(Support.nomination_id.in_([item.id for item in candidacies]))
+        )
+    for item in candidacies:
         if item.status in ACTIVE:
             item.status = NominationStatus.WITHDRAWN.value
         item.candidate_name = ""
@@ -752,6 +766,7 @@ async def erase_personal_data(session: AsyncSession, resident: Resident) -> None
         item.bio = None
         item.reason = None
         item.candidate_id = None
+        item.support_code = await _new_code(session)
     await session.execute(
         update(Nomination)
         .where(Nomination.nominated_by_id == resident.id)

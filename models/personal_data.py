@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.broadcasts import erase_broadcast_data
+from models.messaging import erase_media
 from models.nominations import erase_personal_data as erase_nominations
 from models.nominations import export_personal_data as export_nominations
 from models.residents import Resident, erase_resident, identities_of
@@ -14,6 +17,29 @@ from models.roles import list_grants_of
 
 Exporter = Callable[[AsyncSession, Resident], Awaitable[Any]]
 Eraser = Callable[[AsyncSession, Resident], Awaitable[None]]
+
+# The name of the file /mydata sends.
+EXPORT_FILENAME = "padome-my-data.json"
+# Tables whose rows erasure changes or deletes: on PostgreSQL the old row versions stay in
+# the table's files until VACUUM makes their space reusable.
+ERASED_TABLES = (
+    "residents",
+    "identities",
+    "conversations",
+    "role_grants",
+    "deliveries",
+    "broadcasts",
+    "media_files",
+    "message_statuses",
+    "ideas",
+    "idea_answers",
+    "idea_area_members",
+    "nominations",
+    "supports",
+    "survey_responses",
+    "survey_answers",
+    "survey_participations",
+)
 
 _EXPORTERS: dict[str, Exporter] = {}
 _ERASERS: list[Eraser] = []
@@ -63,10 +89,30 @@ async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, 
 
 
 async def forget(session: AsyncSession, resident: Resident) -> None:
-    """Erase the person everywhere; features first, then the resident record itself."""
+    """Erase the person everywhere: what was sent or is waiting to be sent to them, their
+    data exports, each feature's data, then the resident record itself."""
+    accounts = [
+        (item.channel, item.external_id) for item in await identities_of(session, resident.id)
+    ]
+    message_ids = await erase_broadcast_data(session, resident_id=resident.id, accounts=accounts)
+    await erase_media(
+        session,
+        message_ids=message_ids,
+        export_name=EXPORT_FILENAME,
+        export_is_theirs=lambda content: _export_of(content) == resident.id,
+    )
     for eraser in _ERASERS:
         await eraser(session, resident)
     await erase_resident(session, resident)
+
+
+def _export_of(content: bytes) -> int | None:
+    """Whose data export a file is."""
+    try:
+        about = json.loads(content)["resident"]["id"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return about if isinstance(about, int) else None
 
 
 def _iso(value: Any) -> str | None:

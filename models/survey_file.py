@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.parsing import TimeError, TimeNotUnderstood, horizon_limit, parse_local_time
 from models.surveys import (
     DESCRIPTION_MAX,
     LANGUAGES,
@@ -125,6 +126,8 @@ class SurveySpec:
     visibility: Visibility
     remind_hours: int | None
     questions: list[QuestionSpec]
+    # The clock the file's times were written in, for telling times back.
+    timezone: ZoneInfo
 
 
 class _Reader:
@@ -201,14 +204,15 @@ class _Reader:
         if raw is None:
             return None
         try:
-            moment = datetime.strptime(" ".join(str(raw).split()), TIME_FORMAT)
-        except ValueError:
+            return parse_local_time(str(raw), timezone)
+        except TimeNotUnderstood:
             self.problem(
                 self.line_of(mapping, key),
                 f"'{key}' must be a date and time like 01.12.2026 18:00, not {raw!r}",
             )
-            return None
-        return moment.replace(tzinfo=timezone)
+        except TimeError as error:
+            self.problem(self.line_of(mapping, key), f"'{key}': {error}")
+        return None
 
 
 def parse_survey_file(content: str, *, name: str, timezone: ZoneInfo) -> SurveySpec:
@@ -285,6 +289,7 @@ def parse_survey_file(content: str, *, name: str, timezone: ZoneInfo) -> SurveyS
         visibility=visibility,
         remind_hours=remind,
         questions=questions,
+        timezone=timezone,
     )
 
 
@@ -568,6 +573,11 @@ async def create_survey(
     opens_at = spec.opens_at or now
     if spec.closes_at <= now:
         raise ValueError("the closing time has already passed")
+    if spec.closes_at > horizon_limit(now):
+        raise ValueError(
+            "'closes' is too far ahead: at most two years from now, before "
+            + horizon_limit(now).astimezone(spec.timezone).strftime(TIME_FORMAT)
+        )
     if opens_at < now - timedelta(minutes=1):
         opens_at = now
     survey = Survey(

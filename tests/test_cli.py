@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.app import open_app
 from models import Role, RoleGrant
+from models.base import utcnow
 from tests.conftest import make_settings
 from tests.test_console import run_padome
+
+A_YEAR_AHEAD = (utcnow() + timedelta(days=365)).strftime("%d.%m.%Y 18:00")
 
 
 def test_locality_added_by_cli_is_offered_in_onboarding(database_url: str, tmp_path: Path) -> None:
@@ -105,10 +109,10 @@ def test_broadcast_commands_schedule_list_show_and_cancel(
         "--audience",
         "unit:alsviku,annas",
         "--at",
-        "01.12.2099 18:00",
+        A_YEAR_AHEAD,
     )
     assert sent.returncode == 0, sent.stderr
-    assert "Broadcast #1 scheduled for 01.12.2099 18:00" in sent.stdout
+    assert f"Broadcast #1 scheduled for {A_YEAR_AHEAD}" in sent.stdout
     listed = padome("broadcast", "list")
     assert "schedul" in listed.stdout and "Sapulce" in listed.stdout  # a narrow table wraps
     shown = padome("broadcast", "show", "1")

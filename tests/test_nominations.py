@@ -732,6 +732,30 @@ async def test_forgetting_a_supporter_removes_their_name_from_forms_and_lists(
         assert await supports_count(bot) == 0
 
 
+async def test_a_candidate_who_erases_their_data_leaves_no_nameless_trace(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api, nominating(database_url, api) as bot:
+        await bot.onboard(ANNA, first_name="Anna Bērziņa")
+        await bot.onboard(BERTA)
+        await make_round(bot, supporters=2)
+        await self_nominate(bot, ANNA, "Par Alsviķiem.")
+        anna = await nomination_named(bot, "Anna Bērziņa")
+        await support(bot, BERTA, anna.support_code, "Līga Šteina")
+
+        await bot.send(ANNA, "/forget")
+        await bot.press(ANNA, "forget:yes")
+
+        # The supporter's list holds no candidate without a name, and the old code leads
+        # nowhere, as any unknown code.
+        [mine] = await bot.press(BERTA, "sup:mine")
+        assert "Jūs neatbalstāt nevienu kandidātu." in mine["text"]
+        [unknown] = await bot.send(BERTA, f"/start support_{anna.support_code}")
+        [none] = await bot.send(BERTA, "/start support_ZZZZZ9")
+        assert unknown["text"] == none["text"].replace("ZZZZZ9", anna.support_code)
+        assert await supports_count(bot) == 0
+
+
 # --------------------------------------------------------------------------- the rules
 
 

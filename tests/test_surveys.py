@@ -40,6 +40,7 @@ from tests.fakes.telegram_api import FakeTelegramAPI, payloads
 from tests.telegram import RunningBot, fake_telegram_api
 from tests.test_broadcasts import CHAIR, has_text, running, texts_to
 from tests.test_console import run_padome
+from tests.twilio import TwilioBot
 
 ANNA, BERTA = 1001, 1002
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "survey.yaml"
@@ -49,7 +50,7 @@ SURVEY = """
 title: Ceļi un ietves
 description: Padome vēlas zināt, kuri ceļi jāsakārto vispirms.
 audience: {audience}
-closes: 01.12.2099 18:00
+closes: A_YEAR_AHEAD
 anonymous: {anonymous}
 results: {results}
 questions:
@@ -76,6 +77,8 @@ questions:
     text: {{lv: "Vai nāksiet talkā?", en: "Will you join the clean-up?"}}
     required: false
 """
+# Surveys are planned at most two years ahead.
+SURVEY = SURVEY.replace("A_YEAR_AHEAD", (utcnow() + timedelta(days=365)).strftime("%d.%m.%Y 18:00"))
 
 
 def survey_yaml(
@@ -86,7 +89,7 @@ def survey_yaml(
     )
 
 
-async def make_survey(bot: RunningBot, text: str, **changes: Any) -> int:
+async def make_survey(bot: RunningBot | TwilioBot, text: str, **changes: Any) -> int:
     """Store a survey from YAML as the CLI does, due to open at once."""
     spec = parse_survey_file(text, name="survey.yaml", timezone=bot.settings.tz)
     async with bot.app.sessionmaker() as session, session.begin():
@@ -453,7 +456,8 @@ async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
         [saved] = await bot.press(CHAIR, option(review, "Save the questionnaire"))
         assert saved["text"] == "The paper questionnaire is saved and counted."
 
-        text, chart = await bot.press(CHAIR, f"survey:r:{survey_id}", replies=2)
+        chart, text = await bot.press(CHAIR, f"survey:r:{survey_id}", replies=2)
+        assert chart["text"] == "Chart: Ceļi un ietves"
         assert "2 responses (on paper: 1)" in text["text"]
         assert "• Good: 1 (50 %)" in text["text"]
         assert "• Bad: 1 (50 %) on paper: 1" in text["text"]
@@ -507,7 +511,7 @@ async def test_results_visibility_for_residents(database_url: str) -> None:
         assert hidden["text"].startswith("The results of this survey are for the council only.")
         [later] = await bot.press(ANNA, f"survey:r:{after}")
         assert later["text"].startswith("The results will be shown after the survey closes")
-        text, chart = await bot.press(ANNA, f"survey:r:{live}", replies=2)
+        chart, text = await bot.press(ANNA, f"survey:r:{live}", replies=2)
         assert text["text"].startswith("Results: Ceļi un ietves")
         assert "by parish or town" not in text["text"]  # the breakdown is for staff
         assert chart["photo"]["content"].startswith(b"\x89PNG")
@@ -516,7 +520,7 @@ async def test_results_visibility_for_residents(database_url: str) -> None:
         await set_times(bot, staff_only, closes_at=utcnow())
         await until_survey(bot, after, Status.CLOSED.value)
         await until_survey(bot, staff_only, Status.CLOSED.value)
-        text, _ = await bot.press(ANNA, f"survey:r:{after}", replies=2)
+        _, text = await bot.press(ANNA, f"survey:r:{after}", replies=2)
         assert text["text"].startswith("Results: Ceļi un ietves")
         [hidden] = await bot.press(ANNA, f"survey:r:{staff_only}")
         assert hidden["text"].startswith("The results of this survey are for the council only.")
@@ -565,9 +569,10 @@ async def test_representative_runs_a_quick_poll_for_their_unit_only(database_url
         await bot.press(ANNA, option(question, "Svētdien"))
         [thanks] = await bot.press(ANNA, "survey:send:1")
         assert "survey:r:1" in payloads(thanks)  # a poll's results are live
-        text, chart = await bot.press(REPRESENTATIVE, "survey:r:1", replies=2)
+        chart, text = await bot.press(REPRESENTATIVE, "survey:r:1", replies=2)
+        assert chart["method"] == "sendPhoto"
         assert "• Svētdien: 1 (100 %)" in text["text"]
-        assert "survey:close:1" in payloads(chart)
+        assert "survey:close:1" in payloads(text)
         await asyncio.sleep(0.3)
         assert not any("survey:open:1" in payloads(m) for m in api.messages_to(BERTA))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -601,6 +603,30 @@ async def test_fake_api_keeps_uploads_and_applies_edits(kind: str) -> None:
     assert photo["photo"]["filename"] == "plakāts.png"
     assert photo["photo"]["content"] == b"\x89PNG..."
     assert (question["text"], question["buttons"], question["edited"]) == ("Paldies!", [], True)
+
+
+def image(width: int, height: int, kind: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", (width, height), 255).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+async def test_fake_api_refuses_photos_telegram_would_refuse() -> None:
+    async with (
+        fake_telegram_api() as api,
+        Bot(BOT_TOKEN, base_url=f"{api.base_url}/bot", **http_client("aiohttp")) as client,
+    ):
+        for refused in (image(850, 10_490), image(9_000, 1_001, "JPEG"), image(2_100, 100)):
+            with pytest.raises(BadRequest, match=r"(?i)photo_invalid_dimensions"):
+                await client.send_photo(ANNA, InputFile(refused, filename="chart.png"))
+        with pytest.raises(BadRequest, match=r"(?i)photo_save_file_invalid"):
+            await client.send_photo(ANNA, InputFile(b"\x89PNG" + bytes(10 * 2**20), filename="x"))
+        sent = await client.send_photo(ANNA, InputFile(image(850, 2_000), filename="chart.png"))
+        edge = await client.send_photo(ANNA, InputFile(image(5_000, 5_000, "JPEG"), filename="x"))
+
+    assert (sent.photo[-1].width, sent.photo[-1].height) == (850, 2_000)
+    assert (edge.photo[-1].width, edge.photo[-1].height) == (5_000, 5_000)
+    assert len(api.messages_to(ANNA)) == 2
 
 
 async def test_an_unreachable_api_is_a_network_error_that_does_not_show_the_token() -> None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.channels.sms_text import sms_segments, split_sms
+from bot.channels.sms_text import sms_segments, utf16_length
 from bot.i18n import Translator
 from broadcasts.service import JobContext
 from handlers.nominations import run_rounds
@@ -172,19 +172,6 @@ async def test_sms_onboarding_in_plain_latin_within_the_segment_limit(database_u
         assert "16) Ziemera pagasts" in " ".join(bodies)
         assert not any("1) Aluksnes pilseta" in b and "16) Ziemera" in b for b in bodies)
         assert (await stored(bot, "sms", PETERIS)) is not None
-
-
-def test_sms_segments_and_splitting() -> None:
-    assert sms_segments("a" * 160).count == 1
-    assert sms_segments("a" * 161).count == 2  # 153 a segment when long
-    assert sms_segments("ā" * 70) == sms_segments("ā" * 70)
-    assert sms_segments("ā" * 70).count == 1 and sms_segments("ā" * 70).encoding == "UCS-2"
-    assert sms_segments("ā" * 71).count == 2  # 67 a segment when long
-    assert sms_segments("€").length == 2  # the euro sign takes two GSM characters
-    words = " ".join(["Sapulce"] * 100)
-    parts = split_sms(words, max_segments=1)
-    assert " ".join(parts) == words
-    assert all(sms_segments(part).count == 1 for part in parts)
 
 
 async def test_forged_replayed_and_malformed_webhooks(database_url: str) -> None:
@@ -402,6 +389,101 @@ async def test_server_errors_and_rate_limits_are_retried(database_url: str) -> N
         assert rows[ILZE].attempts == 1  # a rate limit does not
 
 
+async def test_a_broadcast_in_several_sms_goes_on_from_the_one_refused(database_url: str) -> None:
+    async with running(database_url, sms_max_segments=1) as (fake, bot):
+        await onboard(fake, bot, "sms", ILZE)
+        text = " ".join(f"Sapulce {n}." for n in range(1, 40))
+        fake.fail_next(ILZE, 500, after=1)
+        broadcast_id = await schedule(bot, texts={"lv": text})
+        async with broadcasting(bot):
+            await until_rows(bot, broadcast_id, {ILZE: DeliveryStatus.DELIVERED.value})
+        assert fake.refused == [500]
+        parts = [m.body for m in fake.messages_to(ILZE) if "Sapulce" in m.body]
+        heading = lv("Message from the residents' council")
+        assert len(parts) > 2
+        # every word once, in order: the messages sent before the refused one not again
+        assert " ".join(parts).split() == f"{heading}\n\n{text}".split()
+
+
+async def test_a_reply_twilio_did_not_take_is_tried_again_and_comes_once(
+    database_url: str,
+) -> None:
+    async with running(database_url) as (fake, bot):
+        fake.fail_next(ANNA, 500)
+        [language] = await say(fake, bot, "whatsapp", ANNA, "Sveiki")
+        assert language.body.endswith("1) Latviešu\n2) Русский\n3) English")
+        fake.fail_next(ILZE, 429, retry_after="0")
+        [language] = await say(fake, bot, "sms", ILZE, "Sveiki")
+        assert language.body.endswith("1) Latviešu\n2) Русский\n3) English")
+        assert fake.refused == [500, 429]
+        assert [len(fake.messages_to(phone)) for phone in (ANNA, ILZE)] == [1, 1]
+
+
+async def test_a_reply_waits_as_long_as_twilio_asks_while_others_are_answered(
+    database_url: str,
+) -> None:
+    async with running(database_url) as (fake, bot):
+        fake.fail_next(ANNA, 429, retry_after="1")
+        assert await fake.user_says("whatsapp", ANNA, "Sveiki") == 200
+        await fake.wait_until(lambda: fake.refusals or None)
+        # Peteris writes meanwhile and is answered while Anna's reply waits
+        assert await fake.user_says("whatsapp", PETERIS, "Sveiki") == 200
+        await fake.wait_for(PETERIS, 1)
+        assert fake.messages_to(ANNA) == []
+        await bot.channel.settle()
+        [anna] = fake.messages_to(ANNA)
+        [(_, _, refused_at)] = fake.refusals
+        assert anna.sent_at - refused_at >= 1.0
+        assert anna.body == fake.messages_to(PETERIS)[0].body
+
+
+async def test_a_reply_in_several_messages_goes_on_from_the_one_refused(
+    database_url: str,
+) -> None:
+    async with running(database_url, sms_max_segments=1) as (fake, bot):
+        for phone in (PETERIS, ILZE):
+            await say(fake, bot, "sms", phone, "Labdien")
+            await say(fake, bot, "sms", phone, "1")
+        fake.fail_next(ILZE, 500, times=2, after=1)
+        units = await say(fake, bot, "sms", ILZE, "1")
+        assert fake.refused == [500, 500]
+        # the list of units in one-segment messages, each once and in order, as to Peteris
+        expected = await say(fake, bot, "sms", PETERIS, "1")
+        assert len(expected) > 2
+        assert [m.body for m in units] == [m.body for m in expected]
+
+
+async def test_a_reply_refused_for_good_is_not_tried_again(database_url: str) -> None:
+    async with running(database_url) as (fake, bot):
+        fake.fail_next(ANNA, 400)
+        assert await say(fake, bot, "whatsapp", ANNA, "Sveiki") == []
+        assert fake.refused == [400]
+        # a server error four times running: the reply is given up after four tries
+        fake.fail_next(ANNA, 500, times=4)
+        assert await say(fake, bot, "whatsapp", ANNA, "Sveiki") == []
+        assert fake.refused == [400, 500, 500, 500, 500]
+        [language] = await say(fake, bot, "whatsapp", ANNA, "Sveiki")
+        assert language.body.endswith("1) Latviešu\n2) Русский\n3) English")
+
+
+async def test_a_long_whatsapp_message_with_emoji_comes_in_pieces_twilio_takes(
+    database_url: str,
+) -> None:
+    async with running(database_url) as (fake, bot):
+        await onboard(fake, bot, "whatsapp", ANNA)
+        text = " ".join(["Talka 😀"] * 190)
+        heading = lv("Message from the residents' council")
+        body = f"{heading}\n\n{text}"
+        assert len(body) <= 1600 < utf16_length(body)  # fits by code points, not by Twilio's
+        broadcast_id = await schedule(bot, texts={"lv": text})
+        async with broadcasting(bot):
+            await until_rows(bot, broadcast_id, {ANNA: DeliveryStatus.DELIVERED.value})
+        pieces = [m.body for m in fake.messages_to(ANNA) if "Talka" in m.body]
+        assert len(pieces) == 2
+        assert all(utf16_length(piece) <= 1600 for piece in pieces)
+        assert " ".join(pieces) == body  # cut between words
+
+
 async def test_telegram_and_whatsapp_are_one_resident_after_sharing_the_phone(
     database_url: str,
 ) -> None:
@@ -480,23 +562,86 @@ async def test_the_sender_sees_sms_segments_and_cost_before_confirming(database_
         await telegram.send(chair, "/announce")
         text = "Ūdens nebūs rīt no 9 līdz 12. " * 3
         await telegram.send(chair, text.strip())
-        await telegram.press(chair, "bc:audience")
-        await telegram.press(chair, "bc:to:all")
-        await telegram.press(chair, "bc:urgent:no")
-        *_, summary = await telegram.press(chair, "bc:at:now", replies=3)
+        summary = await preview_to_all(telegram, chair, replies=3)
         heading = lv("Message from the residents' council")
         segments = sms_segments(f"{heading}\n\n{text.strip()}").count
         assert segments == 2  # Latvian letters: 67 characters a segment
-        expected = Translator("lv", timezone=ZoneInfo("Europe/Riga")).ngettext(
-            "By SMS to {n} resident, SMS segments each: {segments}, about {cost} {currency}.",
-            "By SMS to {n} residents, SMS segments each: {segments}, about {cost} {currency}.",
-            2,
-            segments="2",
-            cost="0,20",
-            currency="EUR",
-        )
-        assert expected in summary["text"]
-        assert "Ar SMS 2 iedzīvotājiem" in summary["text"]
+        assert cost_line(2, segments=2, cost=0.20) in summary
+        assert "Ar SMS 2 iedzīvotājiem" in summary
+
+
+async def preview_to_all(telegram: RunningBot, chair: int, *, replies: int) -> str:
+    """Send the message being composed to all, not urgent, now: the preview's last line."""
+    await telegram.press(chair, "bc:audience")
+    await telegram.press(chair, "bc:to:all")
+    await telegram.press(chair, "bc:urgent:no")
+    *_, summary = await telegram.press(chair, "bc:at:now", replies=replies)
+    return str(summary["text"])
+
+
+def cost_line(recipients: int, *, segments: int, cost: float) -> str:
+    t = Translator("lv", timezone=ZoneInfo("Europe/Riga"))
+    return t.ngettext(
+        "By SMS to {n} resident, SMS segments each: {segments}, about {cost} {currency}.",
+        "By SMS to {n} residents, SMS segments each: {segments}, about {cost} {currency}.",
+        recipients,
+        segments=str(segments),
+        cost=t.amount(cost),
+        currency="EUR",
+    )
+
+
+async def test_the_sms_cost_counts_a_files_line_with_its_link(database_url: str) -> None:
+    """The preview's segments are those of the messages a resident then gets by SMS."""
+    chair = 900
+    async with both_messengers(
+        database_url,
+        admins=f"tg:{chair}",
+        sms_price_per_segment=0.05,
+    ) as (_api, fake, telegram, bot):
+        await telegram.onboard(chair)
+        await onboard(fake, bot, "sms", ILZE)
+        await telegram.send(chair, "/announce")
+        await telegram.send_photo(chair, PHOTO, caption="Talka sestdien pie skolas.")
+        summary = await preview_to_all(telegram, chair, replies=4)
+        await telegram.press(chair, "bc:send")
+        before = len(fake.messages_to(ILZE))
+        async with broadcasting(bot):
+            await fake.wait_until(
+                lambda: [m for m in fake.messages_to(ILZE) if "/media/" in m.body] or None
+            )
+        sent = [message.body for message in fake.messages_to(ILZE)[before:]]
+        assert sent[-1].startswith("📎 photo.jpg: https://padome.example.lv/media/")
+        segments = sum(sms_segments(body).count for body in sent)
+        assert segments == 3  # the text one, the file's line with its link two
+        assert cost_line(1, segments=3, cost=0.15) in summary
+
+
+async def test_the_sms_cost_counts_the_heading_in_each_residents_language(
+    database_url: str,
+) -> None:
+    """A resident reading English gets the Latvian text under an English heading."""
+    chair = 900
+    async with both_messengers(database_url, admins=f"tg:{chair}", sms_price_per_segment=0.05) as (
+        _api,
+        fake,
+        telegram,
+        bot,
+    ):
+        await telegram.onboard(chair)
+        for answer in ("Hello", "3", "1", "alsviku"):  # English
+            await say(fake, bot, "sms", ILZE, answer)
+        await telegram.send(chair, "/announce")
+        await telegram.send(chair, "Rīt ūdens nebūs no plkst. 9 līdz 12.00!")
+        summary = await preview_to_all(telegram, chair, replies=3)
+        await telegram.press(chair, "bc:send")
+        async with broadcasting(bot):
+            [sent] = await fake.wait_until(
+                lambda: [m for m in fake.messages_to(ILZE) if "12.00" in m.body] or None
+            )
+        assert sent.body.startswith("Message from the residents' council\n\n")
+        assert sms_segments(sent.body).count == 2  # under the Latvian heading it would be 1
+        assert cost_line(1, segments=2, cost=0.10) in summary
 
 
 async def test_padome_run_serves_twilio_webhooks_without_telegram(

@@ -36,6 +36,7 @@ def twilio_settings(database_url: str, api_url: str, **overrides: object) -> Set
         "public_base_url": PUBLIC_BASE_URL,
         "quiet_hours": "off",
         "broadcast_retry_seconds": 0.05,
+        "reply_retry_seconds": 0.05,
     }
     values.update(overrides)
     return make_settings(database_url, **values)

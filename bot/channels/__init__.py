@@ -67,6 +67,7 @@ class Senders:
     def __init__(self) -> None:
         self._senders: dict[str, Sender] = {}
         self._editors: dict[str, Editor] = {}
+        self._repliers: dict[str, Sender] = {}
         self._confirming_later: set[str] = set()
 
     def register(
@@ -76,12 +77,17 @@ class Senders:
         editor: Editor | None = None,
         *,
         confirms_later: bool = False,
+        replier: Sender | None = None,
     ) -> None:
         """`confirms_later`: the platform only accepts a message when it is sent and reports
-        delivery afterwards (Twilio's status callbacks)."""
+        delivery afterwards (Twilio's status callbacks). `replier`: sends the replies to
+        people's messages, where they need more than `sender` (which broadcasts use, trying
+        again themselves)."""
         self._senders[channel] = sender
         if editor is not None:
             self._editors[channel] = editor
+        if replier is not None:
+            self._repliers[channel] = replier
         if confirms_later:
             self._confirming_later.add(channel)
 
@@ -110,8 +116,9 @@ class Senders:
             if item.address.channel not in self._senders:
                 logger.warning("no running %s channel; a reply was not sent", item.address.channel)
                 continue
+            replier = self._repliers.get(item.address.channel, self._senders[item.address.channel])
             try:
-                await self.send(item.address, item.reply)
+                await replier(item.address, item.reply)
             except Exception as error:
                 logger.error(
                     "sending a reply on %s failed: %s", item.address.channel, failure_summary(error)

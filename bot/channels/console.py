@@ -9,6 +9,7 @@ from typing import TextIO
 from bot.channels import Senders, text_with_options
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Address, Incoming, Reply
+from bot.parsing import clean_text
 
 CHANNEL = "console"
 QUIT_WORDS = {"/quit", "/exit"}
@@ -54,7 +55,9 @@ class ConsoleChannel:
         await self.send(address, Reply(text))
 
     async def say(self, text: str) -> None:
-        incoming = Incoming(channel=CHANNEL, user_id=self.user, chat_id=self.user, text=text)
+        incoming = Incoming(
+            channel=CHANNEL, user_id=self.user, chat_id=self.user, text=clean_text(text)
+        )
         await self.senders.deliver(await self.engine.handle(incoming))
 
     async def run(self) -> None:

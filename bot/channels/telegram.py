@@ -45,6 +45,7 @@ from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Address, Attachment, ChatKind, Incoming, Reply
 from bot.errors import failure_summary, failure_trace
 from bot.i18n import N_, Translator
+from bot.parsing import clean_text
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 
 logger = logging.getLogger(__name__)
@@ -101,19 +102,21 @@ def to_incoming(update: Update) -> Incoming | None:
         "user_id": str(user.id),
         "chat_id": str(chat.id),
         "chat_kind": kind,
-        "display_name": user.full_name,
+        "display_name": clean_text(user.full_name),
         "platform_language": user.language_code,
         "update_key": str(update.update_id),
     }
     if update.callback_query is not None:
         return Incoming(payload=update.callback_query.data, **common)
     message = update.message
+    if message is None and update.edited_message is not None:
+        return Incoming(text=clean_text(update.edited_message.text or ""), edited=True, **common)
     if message is None:
         return None
     if message.contact is not None:
         contact = message.contact
         return Incoming(
-            contact_phone=contact.phone_number,
+            contact_phone=_contact_phone(contact.phone_number, known=bool(contact.user_id)),
             contact_user_id=str(contact.user_id) if contact.user_id else None,
             **common,
         )
@@ -125,7 +128,7 @@ def to_incoming(update: Update) -> Incoming | None:
         photo = Attachment(
             filename="photo.jpg", kind="photo", mime_type="image/jpeg", file_ref=largest.file_id
         )
-        return Incoming(text=message.caption or "", attachment=photo, **common)
+        return Incoming(text=clean_text(message.caption or ""), attachment=photo, **common)
     if message.document is not None:
         document = Attachment(
             filename=message.document.file_name or "document",
@@ -133,10 +136,17 @@ def to_incoming(update: Update) -> Incoming | None:
             mime_type=message.document.mime_type or "application/octet-stream",
             file_ref=message.document.file_id,
         )
-        return Incoming(text=message.caption or "", attachment=document, **common)
+        return Incoming(text=clean_text(message.caption or ""), attachment=document, **common)
     if message.text is None:
         return Incoming(text="", **common)
-    return Incoming(text=message.text, **common)
+    return Incoming(text=clean_text(message.text), **common)
+
+
+def _contact_phone(number: str, *, known: bool) -> str:
+    """The number of a shared contact. Telegram gives a Telegram user's number (which it
+    has verified) in international form but without "+": 37120000000."""
+    digits = number.strip()
+    return f"+{digits}" if known and digits.isascii() and digits.isdigit() else number
 
 
 def _retry_after_seconds(error: RetryAfter) -> float:
@@ -275,7 +285,18 @@ class TelegramChannel:
             )
         chat_id = int(address.chat_id)
         sent = None
+        attachment = reply.attachment
+        caption = None
         pieces = split_text(reply.text) if reply.text.strip() else []
+        if (
+            attachment is not None
+            and attachment.kind == "photo"
+            and markup is None
+            and len(pieces) == 1
+            and len(pieces[0]) <= MessageLimit.CAPTION_LENGTH
+        ):
+            # A photo with a few words and no buttons is one message, the words its caption.
+            caption, pieces = pieces[0], []
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
             sent = await _neutral(
@@ -285,14 +306,15 @@ class TelegramChannel:
                     reply_markup=markup if last and reply.attachment is None else None,
                 )
             )
-        attachment = reply.attachment
         if attachment is not None:
             file: Any = attachment.file_ref or InputFile(
                 attachment.content, filename=attachment.filename
             )
             if attachment.kind == "photo":
                 sent = await _neutral(
-                    self.bot.send_photo(chat_id=chat_id, photo=file, reply_markup=markup)
+                    self.bot.send_photo(
+                        chat_id=chat_id, photo=file, caption=caption, reply_markup=markup
+                    )
                 )
             else:
                 sent = await _neutral(

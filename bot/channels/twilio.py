@@ -10,13 +10,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import weakref
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
@@ -30,14 +34,15 @@ from bot.channels import (
     TemporaryFailure,
     text_with_options,
 )
-from bot.channels.sms_text import sms_text, split_sms
+from bot.channels.sms_text import sms_messages, split_whatsapp
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Address, Attachment, Incoming, Reply
 from bot.errors import failure_summary
+from bot.parsing import clean_text
 from bot.settings import Settings
 from models.base import utcnow
 from models.broadcasts import DeliveryStatus, apply_message_status
-from models.messaging import save_status, store_media
+from models.messaging import lock_statuses, media_link, save_status, store_media
 from models.residents import normalise_phone, note_inbound
 
 logger = logging.getLogger(__name__)
@@ -49,8 +54,25 @@ WHATSAPP_WINDOW = timedelta(hours=24)
 UNSUBSCRIBED = 21610  # the person sent STOP to this sender: Twilio refuses further messages
 OUTSIDE_WINDOW = 63016  # WhatsApp free text outside the 24-hour window
 TOO_MANY_REQUESTS = 20429
-# Twilio refuses a message body longer than this.
-BODY_MAX = 1600
+# A reply to a resident's message: each part is tried this many times at most, and a wait
+# Twilio asks for beyond this many seconds is not waited out: the answer would come too late
+# to read as one.
+REPLY_ATTEMPTS = 4
+REPLY_WAIT_MAX = 30.0
+
+# The Retry-After of Twilio's last 429 in this task: the client's exception drops headers.
+_retry_after: ContextVar[float | None] = ContextVar("twilio_retry_after", default=None)
+
+
+class _HttpClient(AsyncTwilioHttpClient):
+    """Twilio's own HTTP client, keeping the Retry-After of a 429 answer."""
+
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        response = await super().request(method, url, *args, **kwargs)
+        headers = response.headers or {}
+        waited = _seconds(headers.get("Retry-After")) if response.status_code == 429 else None
+        _retry_after.set(waited)
+        return response
 
 
 def neutral_status(status: str, error_code: str | None) -> tuple[str, str | None] | None:
@@ -78,18 +100,23 @@ class TwilioChannel:
         self.public_base_url = settings.public_base_url
         token = settings.twilio_auth_token.get_secret_value()
         self.validator = RequestValidator(token)
-        self.http = AsyncTwilioHttpClient(timeout=15)
+        self.http = _HttpClient(timeout=15)
         self.client = Client(settings.twilio_account_sid, token, http_client=self.http)
         # The REST API's address is a setting, so staging and tests can use another server.
         self.client.api.base_url = settings.twilio_api_base_url
         self.channels: list[str] = []
         if settings.twilio_whatsapp_from:
-            senders.register(WHATSAPP, self.send_whatsapp, confirms_later=True)
+            senders.register(
+                WHATSAPP, self.send_whatsapp, confirms_later=True, replier=self.reply_whatsapp
+            )
             self.channels.append(WHATSAPP)
         if settings.twilio_sms_from:
-            senders.register(SMS, self.send_sms, confirms_later=True)
+            senders.register(SMS, self.send_sms, confirms_later=True, replier=self.reply_sms)
             self.channels.append(SMS)
         self._background: set[asyncio.Task[None]] = set()
+        # One lock a chat while its replies go, so that a reply waiting to be tried again is
+        # not overtaken by the answer to the resident's next message.
+        self._chats: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def settle(self) -> None:
         """Wait until the replies to every message handled so far have been sent."""
@@ -132,8 +159,8 @@ class TwilioChannel:
             channel=channel,
             user_id=phone,
             chat_id=phone,
-            text=form.get("Body", ""),
-            display_name=form.get("ProfileName") or None,
+            text=clean_text(form.get("Body", "")),
+            display_name=clean_text(form.get("ProfileName", "")) or None,
             attachment=attachment,
             location=_location(form),
             update_key=message_sid,
@@ -195,6 +222,7 @@ class TwilioChannel:
             return True
         new_status, error = neutral
         async with self.engine.sessionmaker() as session, session.begin():
+            await lock_statuses(session)
             await save_status(session, message_id=message_sid, status=new_status, error=error)
             await apply_message_status(
                 session, message_id=message_sid, status=new_status, error=error
@@ -204,20 +232,48 @@ class TwilioChannel:
     # ------------------------------------------------------------------ messages out
 
     async def send_whatsapp(self, address: Address, reply: Reply) -> str | None:
+        """A broadcast's message (the dispatcher tries it again when nothing went)."""
+        return await self._send(await self._whatsapp_parts(address, reply), retrying=False)
+
+    async def send_sms(self, address: Address, reply: Reply) -> str | None:
+        """A broadcast's message (the dispatcher tries it again when nothing went)."""
+        return await self._send(await self._sms_parts(address, reply), retrying=False)
+
+    async def reply_whatsapp(self, address: Address, reply: Reply) -> str | None:
+        """A reply to a person's message."""
+        async with self._chat_lock(address):
+            return await self._send(await self._whatsapp_parts(address, reply), retrying=True)
+
+    async def reply_sms(self, address: Address, reply: Reply) -> str | None:
+        """A reply to a person's message."""
+        async with self._chat_lock(address):
+            return await self._send(await self._sms_parts(address, reply), retrying=True)
+
+    def _chat_lock(self, address: Address) -> asyncio.Lock:
+        key = f"{address.channel}:{address.chat_id}"
+        lock = self._chats.get(key)
+        if lock is None:
+            lock = self._chats[key] = asyncio.Lock()
+        return lock
+
+    async def _whatsapp_parts(self, address: Address, reply: Reply) -> list[dict[str, Any]]:
+        """The messages to create for one reply: a template outside the 24-hour window, else
+        the text in pieces Twilio accepts, the first one with the file."""
         settings = self.settings
         assert settings.twilio_whatsapp_from is not None
-        to = f"whatsapp:{address.chat_id}"
+        sender = {"to": f"whatsapp:{address.chat_id}", "from_": settings.twilio_whatsapp_from}
         if reply.template is not None and not await self._within_window(address.chat_id):
             content_sid = settings.whatsapp_template(reply.template.kind)
             if content_sid is None:
                 raise NeedsTemplate("needs_template")
             variables = {"1": reply.template.heading, "2": reply.template.text[:1024]}
-            return await self._create(
-                to=to,
-                from_=settings.twilio_whatsapp_from,
-                content_sid=content_sid,
-                content_variables=json.dumps(variables, ensure_ascii=False),
-            )
+            return [
+                {
+                    **sender,
+                    "content_sid": content_sid,
+                    "content_variables": json.dumps(variables, ensure_ascii=False),
+                }
+            ]
         media_url = None
         body = text_with_options(reply)
         if reply.attachment is not None:
@@ -226,26 +282,59 @@ class TwilioChannel:
                 media_url = [url]
             else:
                 body = f"{body}\n📎 {reply.attachment.filename}".strip()
-        last = None
-        for part in _chunks(body, BODY_MAX) or [""]:
-            last = await self._create(
-                to=to, from_=settings.twilio_whatsapp_from, body=part, media_url=media_url
+        return [
+            {**sender, "body": part, "media_url": None if index else media_url}
+            for index, part in enumerate(split_whatsapp(body))
+        ]
+
+    async def _sms_parts(self, address: Address, reply: Reply) -> list[dict[str, Any]]:
+        url = await self._media_url(reply.attachment) if reply.attachment is not None else None
+        settings = self.settings
+        return [
+            {"to": address.chat_id, "body": part, **self._sms_sender()}
+            for part in sms_messages(
+                reply,
+                file_url=url,
+                transliterate=settings.sms_transliterate,
+                max_segments=settings.sms_max_segments,
             )
-            media_url = None
+        ]
+
+    async def _send(self, parts: list[dict[str, Any]], *, retrying: bool) -> str | None:
+        """Create the messages in order; the platform's id of the last one.
+
+        Once one has gone, the rest are tried again here even for a broadcast: the
+        dispatcher, trying the whole again, would send the first ones twice."""
+        last = None
+        for index, fields in enumerate(parts):
+            if retrying or index:
+                last = await self._create_retrying(fields)
+            else:
+                last = await self._create(**fields)
         return last
 
-    async def send_sms(self, address: Address, reply: Reply) -> str | None:
-        settings = self.settings
-        body = text_with_options(reply)
-        if reply.attachment is not None:
-            url = await self._media_url(reply.attachment)
-            line = f"📎 {reply.attachment.filename}" + (f": {url}" if url else "")
-            body = f"{body}\n{line}".strip()
-        body = sms_text(body, transliterate=settings.sms_transliterate)
-        last = None
-        for part in split_sms(body, max_segments=settings.sms_max_segments):
-            last = await self._create(to=address.chat_id, body=part, **self._sms_sender())
-        return last
+    async def _create_retrying(self, fields: dict[str, Any]) -> str:
+        """One message of a reply, tried again after a server error, a timeout or a rate
+        limit, with growing waits and never before Twilio's Retry-After; a refusal that would
+        hold again is not retried. The parts before it are not sent again."""
+        attempt = 1
+        while True:
+            try:
+                return await self._create(**fields)
+            except (RateLimited, TemporaryFailure) as error:
+                wait = self.settings.reply_retry_seconds * 2 ** (attempt - 1)
+                if isinstance(error, RateLimited):
+                    wait = max(wait, error.retry_after)
+                if attempt >= REPLY_ATTEMPTS or wait > REPLY_WAIT_MAX:
+                    raise
+                logger.info(
+                    "Twilio did not take a reply (%s); try %d in %.1f s",
+                    error.reason,
+                    attempt + 1,
+                    wait,
+                )
+                await asyncio.sleep(wait)
+                attempt += 1
 
     def _sms_sender(self) -> dict[str, str]:
         sender = self.settings.twilio_sms_from
@@ -273,7 +362,7 @@ class TwilioChannel:
                 mime_type=attachment.mime_type,
                 content=attachment.content,
             )
-        return f"{self.public_base_url}/media/{media.token}"
+        return media_link(self.public_base_url, media.token)
 
     async def _create(self, **fields: object) -> str:
         """One message through the twilio client; refusals as the dispatcher's errors."""
@@ -302,7 +391,8 @@ def _location(form: Mapping[str, str]) -> tuple[float, float] | None:
 def _delivery_error(error: TwilioRestException) -> Exception:
     code = error.code
     if error.status == 429 or code == TOO_MANY_REQUESTS:
-        return RateLimited(1.0)
+        asked = _retry_after.get()
+        return RateLimited(asked if asked is not None else 1.0)
     if code == UNSUBSCRIBED:
         return Blocked("unsubscribed")
     if code == OUTSIDE_WINDOW:
@@ -312,5 +402,10 @@ def _delivery_error(error: TwilioRestException) -> Exception:
     return PermanentFailure(f"twilio:{code or error.status}")
 
 
-def _chunks(text: str, size: int) -> list[str]:
-    return [text[start : start + size] for start in range(0, len(text), size)]
+def _seconds(value: str | None) -> float | None:
+    """A Retry-After as seconds; None when there is none, or it is no number of seconds."""
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0 <= seconds < 86400 else None

@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dialog.messages import Address, Attachment, Button, ChatKind, Incoming, Outbox, Reply
-from bot.i18n import Translator
+from bot.i18n import DATETIME_FORMAT, Translator
+from bot.parsing import (
+    AmbiguousTime,
+    NonexistentTime,
+    TimeError,
+    TooFar,
+    check_horizon,
+    parse_local_time,
+)
 from bot.settings import Settings
 from models.audit import audit
 from models.base import utcnow
@@ -108,6 +116,53 @@ class Context:
             )
         )
         return True
+
+    def read_time(
+        self, text: str, *, example: str, choose: str, fold: int | None = None
+    ) -> datetime | None:
+        """A typed `dd.mm.yyyy hh:mm` in the municipality's time zone, at most two years
+        ahead; or None, the person told why. A time that happens twice (the clocks go back)
+        is asked about with two buttons, `{choose}:0` the earlier and `{choose}:1` the later;
+        their answer comes back as `fold`."""
+        t = self.t
+        try:
+            return check_horizon(parse_local_time(text, self.settings.tz, fold=fold), self.now)
+        except NonexistentTime as missing:
+            self.reply(
+                t._(
+                    "That night the clocks go forward an hour, so {time} does not exist. "
+                    "Please write another time.",
+                    time=missing.wall.strftime(DATETIME_FORMAT),
+                )
+            )
+        except AmbiguousTime as twice:
+            buttons = []
+            for index, moment in enumerate(twice.choices):
+                hour, zone = moment.strftime("%H:%M"), moment.tzname()
+                label = (
+                    t._("{time} (summer time, {zone})", time=hour, zone=zone)
+                    if moment.dst()
+                    else t._("{time} (winter time, {zone})", time=hour, zone=zone)
+                )
+                buttons.append(Button(label, f"{choose}:{index}"))
+            self.reply(
+                t._(
+                    "That night the clocks go back an hour, so {time} happens twice. "
+                    "Which one do you mean?",
+                    time=twice.wall.strftime(DATETIME_FORMAT),
+                ),
+                buttons,
+            )
+        except TooFar as far:
+            self.reply(
+                t._(
+                    "That is too far ahead. Please choose a time before {limit}.",
+                    limit=t.datetime(far.limit),
+                )
+            )
+        except TimeError:
+            self.reply(t._("Please write the date and time like {example}.", example=example))
+        return None
 
     async def audit(self, action: str, **details: Any) -> None:
         await audit(

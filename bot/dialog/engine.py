@@ -17,6 +17,7 @@ from bot.dialog.messages import Address, Button, ChatKind, Incoming, Outgoing, R
 from bot.dialog.router import Handler, Needs, Route, Router, fold
 from bot.errors import failure_summary, failure_trace
 from bot.i18n import Translator
+from bot.parsing import clean_text, forged_number, parse_number
 from bot.settings import Settings
 from models.conversations import load_conversation, save_conversation
 from models.residents import Resident, find_resident
@@ -56,9 +57,12 @@ def match_option(text: str, options: list[list[str]], *, whole_label: bool = Fal
         bare = _EDGES.sub("", wanted)
         exact = [payload for label, payload in options if _EDGES.sub("", fold(label)) == bare]
         return exact[0] if bare and len(exact) == 1 else None
+    # From the text as typed: folding turns "²" into "2".
+    index = parse_number(text, low=1, high=len(options))
+    if index is not None:
+        return options[index - 1][1]
     if wanted.isdigit():
-        index = int(wanted)
-        return options[index - 1][1] if 1 <= index <= len(options) else None
+        return None
     exact = [payload for label, payload in options if fold(label) == wanted]
     if len(exact) == 1:
         return exact[0]
@@ -97,6 +101,10 @@ class DialogEngine:
 
     async def handle(self, incoming: Incoming) -> list[Outgoing]:
         """Handle one message and return the replies to send; they are already committed."""
+        if incoming.text:
+            # Whatever the channel: no control characters, and a text that shows nothing is
+            # no text, so a flow asks for it again instead of taking it.
+            incoming = replace(incoming, text=clean_text(incoming.text))
         # Messages of one person are handled in order, never two at once.
         async with self._lock_for(incoming):
             try:
@@ -156,6 +164,10 @@ class DialogEngine:
             logger.info("skipped a redelivered %s update", incoming.channel)
             return []
         ctx = await self._context(session, incoming)
+        if incoming.edited:
+            if incoming.chat_kind is ChatKind.PRIVATE:
+                _edits_not_read(ctx)
+            return list(ctx.outbox.items)
         route = self._route(ctx)
         if route is None:
             return []
@@ -225,6 +237,8 @@ class DialogEngine:
             if route is not None:
                 ctx.payload = payload
                 ctx.args = payload.split(":")[1:]
+                if not payload.isprintable() or any(forged_number(arg) for arg in ctx.args):
+                    return Route(_forged_button, Needs.NOTHING)
                 return route
         return state or Route(self.flows.fallback)
 
@@ -259,6 +273,28 @@ def _satisfied(needs: Needs, resident: Resident | None) -> bool:
     if resident is None:
         return False
     return needs is not Needs.UNIT or resident.unit_id is not None
+
+
+def _edits_not_read(ctx: Context) -> None:
+    """Answer a message the person changed after sending: what it said first was already
+    acted on, so its new wording is not read as if it were new."""
+    ctx.reply(
+        ctx.t._(
+            "I do not read changes to messages already sent. If you corrected something, "
+            "please send it again as a new message."
+        ),
+        [Button(ctx.t._("Main menu"), "menu")],
+    )
+
+
+async def _forged_button(ctx: Context) -> None:
+    """Refuse a button no message of ours carries (numbers in another script, or bigger
+    than any id), as any other refused button: written down, no error report."""
+    assert ctx.payload is not None
+    await ctx.audit("refused", attempted="button", button=ctx.payload.split(":", 1)[0][:32])
+    ctx.reply(
+        ctx.t._("Sorry, you are not allowed to do that."), [Button(ctx.t._("Main menu"), "menu")]
+    )
 
 
 async def _too_long(ctx: Context) -> None:

@@ -33,6 +33,8 @@ class Incoming:
     location: tuple[float, float] | None = None
     # The platform's id of this delivery; the same key twice is handled once.
     update_key: str | None = None
+    # A message sent before and changed now (Telegram lets people edit what they sent).
+    edited: bool = False
 
 
 @dataclass(frozen=True)

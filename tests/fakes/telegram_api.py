@@ -17,9 +17,13 @@ What the server does:
   upload: the bytes and file name are kept), getFile and the file download of photos users
   sent (`push_photo`), answerCallbackQuery, editMessageText,
   editMessageReplyMarkup, close and logOut, in the Bot API envelope with realistic objects;
+- delivers what users do: messages, contacts, photos, button taps and changes to messages
+  sent before (`push_edit`);
 - checks what Telegram checks and a bot could get wrong: empty or over-long texts and
-  captions, callback data over 64 bytes, invalid command lists, unknown or twice-answered
-  callback queries, edits that change nothing, getUpdates while a webhook is set;
+  captions, uploaded photos over Telegram's limits (`PhotoLimits`: width and height adding up
+  to over 10,000 px, one side over 20 times the other, over 10 MB), callback data over 64
+  bytes, invalid command lists, unknown or twice-answered callback queries, edits that change
+  nothing, getUpdates while a webhook is set;
 - records every call (`calls`) and every message the bot sent, per chat (`messages_to`);
 - optionally enforces Telegram's flood limits (`FloodLimits`), answering 429 with
   `parameters.retry_after` and counting the refusals (`rate_limited`);
@@ -38,6 +42,7 @@ import itertools
 import json
 import math
 import re
+import struct
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -51,7 +56,9 @@ __all__ = [
     "FailureKind",
     "FakeTelegramAPI",
     "FloodLimits",
+    "PhotoLimits",
     "UploadedFile",
+    "image_size",
     "labels",
     "payloads",
 ]
@@ -141,6 +148,15 @@ class FloodLimits:
     group_per_minute: int = 20
 
 
+@dataclass(frozen=True)
+class PhotoLimits:
+    """What Telegram accepts as an uploaded photo (sendPhoto)."""
+
+    side_sum: int = 10_000  # width + height, in pixels
+    ratio: float = 20.0  # the longer side over the shorter
+    size: int = 10 * 1024 * 1024  # bytes
+
+
 class FailureKind(enum.StrEnum):
     BLOCKED = "blocked"  # 403 Forbidden: bot was blocked by the user
     SERVER_ERROR = "server_error"  # 500 Internal Server Error
@@ -179,16 +195,19 @@ class FakeTelegramAPI:
         bot_username: str = "padome_test_bot",
         bot_first_name: str = "Padome",
         flood_limits: FloodLimits | None = None,
+        photo_limits: PhotoLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`token`: when given, other tokens are answered 401 like a revoked token.
 
+        `photo_limits`: Telegram's unless given (stricter ones make any photo refused).
         `clock` measures the flood-limit windows; pass a controllable one for exact tests.
         """
         self.token = token
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.flood_limits = flood_limits
+        self.photo_limits = photo_limits or PhotoLimits()
         self.clock = clock
 
         self.calls: list[ApiCall] = []
@@ -359,6 +378,25 @@ class FakeTelegramAPI:
             update_id=update_id,
             contact=contact,
         )
+        return self.push_raw(update)
+
+    def push_edit(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        first_name: str = "Anna",
+    ) -> int:
+        """Queue the update Telegram sends when a user changes a message they sent before:
+        an `edited_message` with the new text. Returns the update_id."""
+        update = self.message_update(
+            user_id, text, chat_id=chat_id, chat_type=chat_type, first_name=first_name
+        )
+        message = update.pop("message")
+        message["edit_date"] = message["date"]
+        update["edited_message"] = message
         return self.push_raw(update)
 
     def push_photo(
@@ -898,17 +936,38 @@ class FakeTelegramAPI:
         chat_id = _chat_id(params)
         file = _file_param(params, "photo")
         size = len(file.content) if isinstance(file, UploadedFile) else 0
+        width, height = 800, 600
+        if isinstance(file, UploadedFile):
+            width, height = self._check_photo(file.content)
         photo = [
             {
                 "file_id": f"photo-{next(self._file_ids)}",
                 "file_unique_id": f"uphoto-{next(self._file_ids)}",
-                "width": 800,
-                "height": 600,
+                "width": width,
+                "height": height,
                 "file_size": size,
             }
         ]
         content: JSONDict = {"photo": photo, **_caption(params), **_markup(params)}
         return self._record(chat_id, "sendPhoto", content, {"photo": _kept_file(file)})
+
+    def _check_photo(self, content: bytes) -> tuple[int, int]:
+        """The photo's width and height, or Telegram's refusal of it. Bytes that are no PNG or
+        JPEG pass as an 800x600 photo: tests may upload a few made-up bytes as a photo."""
+        limits = self.photo_limits
+        if len(content) > limits.size:
+            raise _bad_request("PHOTO_SAVE_FILE_INVALID")
+        found = image_size(content)
+        if found is None:
+            return 800, 600
+        width, height = found
+        if (
+            min(width, height) < 1
+            or width + height > limits.side_sum
+            or max(width, height) / min(width, height) > limits.ratio
+        ):
+            raise _bad_request("PHOTO_INVALID_DIMENSIONS")
+        return width, height
 
     async def _send_document(self, params: JSONDict) -> JSONDict:
         chat_id = _chat_id(params)
@@ -1111,6 +1170,32 @@ def _kept_file(file: UploadedFile | str) -> JSONDict:
     if isinstance(file, UploadedFile):
         return {"filename": file.filename, "content": file.content, "mime_type": file.content_type}
     return {"filename": None, "content": None, "mime_type": None, "file_id": file}
+
+
+def image_size(content: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG or JPEG image, from its header; None for other bytes."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and content[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", content[16:24])
+        return width, height
+    if not content.startswith(b"\xff\xd8"):
+        return None
+    at = 2
+    while at + 4 <= len(content):
+        if content[at] != 0xFF:
+            return None
+        marker = content[at + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            at += 2
+            continue
+        (length,) = struct.unpack(">H", content[at + 2 : at + 4])
+        # Start of frame: every SOFn but DHT (C4), JPG (C8) and DAC (CC).
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            if at + 9 > len(content):
+                return None
+            height, width = struct.unpack(">HH", content[at + 5 : at + 9])
+            return width, height
+        at += 2 + length
+    return None
 
 
 def _prune(times: deque[float], before: float) -> deque[float]:

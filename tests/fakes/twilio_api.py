@@ -5,7 +5,9 @@ through the official twilio client. The fake:
 
 - answers `POST /2010-04-01/Accounts/<sid>/Messages.json` with Basic auth checked, as Twilio
   does: 201 with a message resource, or Twilio's error JSON (21610 unsubscribed recipient,
-  21617 body too long, 21619 nothing to send, 20429 too many requests, 500);
+  21617 body over 1,600 UTF-16 code units, 21619 nothing to send, and on demand
+  (`fail_next`) 20429 too many requests with or without Retry-After, 500, 21211 invalid
+  number);
 - fetches each MediaUrl from the bot's web app, as Twilio does before sending media, and serves
   the media users send (`user_says(..., media=...)`) to the account's credentials;
 - keeps WhatsApp's 24-hour rule: free text to someone who has not written within 24 hours is
@@ -55,6 +57,7 @@ class SentMessage:
     status_callback: str | None = None
     status: str = "queued"
     error_code: int | None = None
+    sent_at: float = 0.0  # the event loop's time when Twilio took it
 
     @property
     def phone(self) -> str:
@@ -84,9 +87,13 @@ class FakeTwilio:
         self.sent: list[SentMessage] = []
         self.unsubscribed: set[str] = set()
         self.last_inbound: dict[str, float] = {}
-        self.failures: dict[str, list[int]] = {}
+        # Per phone, the answers to its next sends: None goes through, else (status,
+        # Retry-After).
+        self.failures: dict[str, list[tuple[int, str | None] | None]] = {}
         self.callbacks: list[dict[str, str]] = []
         self.refused: list[int] = []
+        # (phone, HTTP status, loop time) of each refused send
+        self.refusals: list[tuple[str, int, float]] = []
         self._sids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -210,9 +217,21 @@ class FakeTwilio:
             except TimeoutError:
                 pass
 
-    def fail_next(self, phone: str, status: int, times: int = 1) -> None:
-        """The next `times` sends to `phone` get HTTP `status` (429 or 500)."""
-        self.failures.setdefault(phone, []).extend([status] * times)
+    def fail_next(
+        self,
+        phone: str,
+        status: int,
+        times: int = 1,
+        *,
+        after: int = 0,
+        retry_after: str | None = None,
+    ) -> None:
+        """After `after` more sends to `phone` go through, the next `times` get HTTP
+        `status`: 429 (with a Retry-After header when given), 5xx, or 400 (an invalid number,
+        as Twilio answers it)."""
+        answers: list[tuple[int, str | None] | None] = [None] * after
+        answers += [(status, retry_after)] * times
+        self.failures.setdefault(phone, []).extend(answers)
 
     def new_sid(self) -> str:
         return f"SM{next(self._sids):032x}"
@@ -251,12 +270,20 @@ class FakeTwilio:
         to = str(form.get("To", ""))
         phone = to.removeprefix("whatsapp:")
         queued = self.failures.get(phone)
-        if queued:
-            status = queued.pop(0)
+        failure = queued.pop(0) if queued else None
+        if failure is not None:
+            status, retry_after = failure
             self.refused.append(status)
+            self.refusals.append((phone, status, asyncio.get_running_loop().time()))
+            self._notify()
             if status == 429:
-                return self._error(429, 20429, "Too Many Requests")
-            return self._error(status, 20500, "Internal Server Error")
+                response = self._error(429, 20429, "Too Many Requests")
+                if retry_after is not None:
+                    response.headers["Retry-After"] = retry_after
+                return response
+            if status >= 500:
+                return self._error(status, 20500, "Internal Server Error")
+            return self._error(status, 21211, "The 'To' number is not a valid phone number")
         if phone in self.unsubscribed:
             self.refused.append(21610)
             return self._error(400, 21610, "Attempt to send to unsubscribed recipient")
@@ -265,7 +292,7 @@ class FakeTwilio:
         content_sid = form.get("ContentSid")
         if not body and not media_urls and not content_sid:
             return self._error(400, 21619, "A text message body or media urls must be specified")
-        if len(body) > 1600:
+        if len(body.encode("utf-16-le")) // 2 > 1600:  # Twilio counts UTF-16 code units
             return self._error(400, 21617, "The concatenated message body exceeds the 1600 limit")
         sender = str(form.get("From") or form.get("MessagingServiceSid") or "")
         message = SentMessage(
@@ -278,6 +305,7 @@ class FakeTwilio:
             if form.get("ContentVariables")
             else None,
             status_callback=str(form["StatusCallback"]) if form.get("StatusCallback") else None,
+            sent_at=asyncio.get_running_loop().time(),
         )
         for url in media_urls:
             content, content_type = await self._fetch(url)
