@@ -570,7 +570,11 @@ async def cancel_one(ctx: Context) -> None:
     if broadcast.status not in (Status.SCHEDULED.value, Status.SENDING.value):
         show_menu(ctx, ctx.t._("Message #{id} can no longer be cancelled.", id=broadcast.id))
         return
+    # Before its time a message has no rows yet: everyone it would have reached misses it.
+    waiting = broadcast.status == Status.SCHEDULED.value
     stopped = await cancel_broadcast(ctx.session, broadcast)
+    if waiting:
+        stopped = await count_recipients(ctx.session, broadcast)
     await ctx.audit("broadcast_cancelled", broadcast=broadcast.id)
     show_menu(
         ctx,
@@ -578,7 +582,8 @@ async def cancel_one(ctx: Context) -> None:
             "Message #{id} is cancelled; {n} resident will not get it.",
             "Message #{id} is cancelled; {n} residents will not get it.",
             stopped,
-        ).format(id=broadcast.id, n=ctx.t.number(stopped)),
+            id=broadcast.id,
+        ),
     )
 
 

@@ -1159,6 +1159,7 @@ async def _send_export(ctx: Context, fmt: str) -> None:
     ctx.clear_state()
     ctx.reply(
         ctx.t.ngettext("{n} item in the file.", "{n} items in the file.", len(items)),
+        [Button(ctx.t._("Main menu"), "menu")],
         attachment=attachment,
     )
 

@@ -108,7 +108,7 @@ async def help_command(ctx: Context) -> None:
 
 
 async def fallback(ctx: Context) -> None:
-    """Answer text no flow expects: a short hint and the menu."""
+    """Answer text no flow expects: a short hint and the menu, or the question still open."""
     text = ctx.incoming.text or ""
     if text.strip() == "0":
         # 0 is never a numbered option: on channels without buttons it means "the menu".
@@ -117,6 +117,15 @@ async def fallback(ctx: Context) -> None:
         return
     if text.startswith("/"):
         hint = ctx.t._("I do not know that command. Send /help to see what I can do.")
+    elif ctx.state is not None and ctx.conversation is not None and ctx.conversation.options:
+        # A question answered by its buttons stands: typed text does not throw it away.
+        buttons = [Button(label, payload) for label, payload in ctx.conversation.options]
+        if "menu" not in (button.payload for button in buttons):
+            buttons.append(Button(ctx.t._("Main menu"), "menu"))
+        ctx.reply(
+            ctx.t._("Please choose one of the options: tap a button or type its number."), buttons
+        )
+        return
     else:
         hint = ctx.t._("I did not understand that. Please choose from the menu.")
     show_menu(ctx, hint)

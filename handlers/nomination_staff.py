@@ -775,6 +775,7 @@ async def _export(ctx: Context) -> None:
         ctx.t.ngettext(
             "{unit}: {n} nomination.", "{unit}: {n} nominations.", len(papers), unit=unit.name
         ),
+        [Button(ctx.t._("Back"), f"nomc:unit:{unit.id}")],
         attachment=attachment,
     )
 
@@ -793,5 +794,6 @@ async def _form(ctx: Context) -> None:
             "The nomination form of {name}: print it; the candidate and the supporters sign it.",
             name=nomination.candidate_name,
         ),
+        [Button(ctx.t._("Back"), f"nomc:show:{nomination.id}")],
         attachment=Attachment(f"nomination-{nomination.id}.pdf", content, mime_type=PDF_MIME),
     )

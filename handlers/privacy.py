@@ -60,6 +60,7 @@ async def my_data(ctx: Context) -> None:
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     ctx.reply(
         "\n".join(line for line in lines if line),
+        [Button(t._("Main menu"), "menu")],
         attachment=Attachment(EXPORT_FILENAME, content, mime_type="application/json"),
     )
     await ctx.audit("personal_data_exported", resident=ctx.resident.id)

@@ -185,7 +185,7 @@ add_deep_link("role", redeem_invite)
 @router.command("roles")
 @router.payload("roles")
 async def roles(ctx: Context) -> None:
-    """List every role grant with a revoke button (staff only)."""
+    """List every role grant, with a revoke button where this person may revoke it (staff only)."""
     if not ctx.roles.is_staff:
         await ctx.refuse("list_roles")
         return
@@ -197,7 +197,8 @@ async def roles(ctx: Context) -> None:
     for number, item in enumerate(grants, start=1):
         name = item.resident.display_name or f"#{item.resident_id}"
         lines.append(f"{number}. {name}: {role_label(ctx, item.role)} {item.place}".rstrip())
-        buttons.append(Button(ctx.t._("Revoke {number}", number=number), f"revoke:{item.id}"))
+        if ctx.roles.may_grant(Role(item.role)):
+            buttons.append(Button(ctx.t._("Revoke {number}", number=number), f"revoke:{item.id}"))
     buttons.append(Button(ctx.t._("Back to the menu"), "menu"))
     ctx.reply("\n".join(lines), buttons)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dialog.messages import Address, Attachment, Button, Incoming, Outbox, Reply
+from bot.dialog.messages import Address, Attachment, Button, ChatKind, Incoming, Outbox, Reply
 from bot.i18n import DATETIME_FORMAT, Translator
 from bot.parsing import (
     AmbiguousTime,
@@ -175,4 +175,10 @@ class Context:
     async def refuse(self, action: str, **details: Any) -> None:
         """Refuse a privileged action the person may not take, and write it down."""
         await self.audit("refused", attempted=action, **details)
-        self.reply(self.t._("Sorry, you are not allowed to do that."))
+        # Often an old button on an earlier message: the menu is the way on (in a private
+        # chat; a group has no menu).
+        private = self.incoming.chat_kind is ChatKind.PRIVATE
+        self.reply(
+            self.t._("Sorry, you are not allowed to do that."),
+            [Button(self.t._("Main menu"), "menu")] if private else None,
+        )

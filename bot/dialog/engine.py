@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.dialog.context import Context
+from bot.dialog.context import Context, button_rows
 from bot.dialog.messages import Address, Button, ChatKind, Incoming, Outgoing, Reply
 from bot.dialog.router import Handler, Needs, Route, Router, fold
 from bot.errors import failure_summary, failure_trace
@@ -171,12 +171,13 @@ class DialogEngine:
         route = self._route(ctx)
         if route is None:
             return []
+        asked = ctx.state
         if route.needs is not Needs.NOTHING and not _satisfied(route.needs, ctx.resident):
             await self.flows.resume_onboarding(ctx)
         else:
             await route.handler(ctx)
         if ctx.conversation is not None and not ctx.forgotten:
-            self._remember_options(ctx)
+            self._remember_options(ctx, asked)
             await save_conversation(session, ctx.conversation)
         return list(ctx.outbox.items)
 
@@ -241,7 +242,7 @@ class DialogEngine:
                 return route
         return state or Route(self.flows.fallback)
 
-    def _remember_options(self, ctx: Context) -> None:
+    def _remember_options(self, ctx: Context, asked: str | None) -> None:
         """Keep the options last shown here, so that typing one presses it; where an answer
         is to be typed, they are shown unnumbered."""
         assert ctx.conversation is not None
@@ -249,6 +250,19 @@ class DialogEngine:
         if not mine:
             return
         last = ctx.outbox.items[mine[-1]]
+        if ctx.state is not None and not last.reply.options:
+            # Where an answer is to be typed there is always a way back: a refused answer
+            # keeps the question's buttons, a question without any offers Cancel.
+            kept = ctx.conversation.options if ctx.state == asked else []
+            buttons = [Button(label, payload) for label, payload in kept]
+            last = replace(
+                last,
+                reply=replace(
+                    last.reply,
+                    buttons=button_rows(buttons or [Button(ctx.t._("Cancel"), "menu")]),
+                ),
+            )
+            ctx.outbox.items[mine[-1]] = last
         ctx.conversation.options = [[button.label, button.payload] for button in last.reply.options]
         state = self.flows.router.states.get(ctx.state or "")
         if state is not None and state.free_text and last.reply.options:
