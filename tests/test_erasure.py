@@ -278,8 +278,10 @@ async def test_a_message_the_dispatcher_took_just_before_the_erasure_is_not_sent
             await bot.send(TELEGRAM_ID, "/forget")
             await bot.press(TELEGRAM_ID, "forget:yes")
             # ...and goes on after the erasure: the row is no longer its to send.
-            outcome = await dispatcher._send(row, [])
-            assert outcome.status is DeliveryStatus.CANCELLED
+            await dispatcher._send_batch("telegram", [row])
+            assert [(o.row.id, o.status) for o in dispatcher._finished] == [
+                (row.id, DeliveryStatus.CANCELLED)
+            ]
             await dispatcher.run_once()
             await until_status(bot, broadcast_id, Status.DONE.value)
             async with bot.app.sessionmaker() as session:
