@@ -709,11 +709,7 @@ async def test_forgetting_a_supporter_removes_their_name_from_forms_and_lists(
 ) -> None:
     async with fake_telegram_api() as api, nominating(database_url, api) as bot:
         await bot.onboard(COORDINATOR, language="en")
-        await bot.onboard(ANNA, first_name="Anna Bērziņa")
-        await bot.onboard(BERTA)
-        await make_round(bot, supporters=2)
-        await self_nominate(bot, ANNA, "Par Alsviķiem.")
-        anna = await nomination_named(bot, "Anna Bērziņa")
+        anna = await anna_stands_in_a_round_of_two(bot)
         await support(bot, BERTA, anna.support_code, "Līga Šteina")
 
         _, file = await bot.send(BERTA, "/mydata", replies=2)
@@ -732,15 +728,20 @@ async def test_forgetting_a_supporter_removes_their_name_from_forms_and_lists(
         assert await supports_count(bot) == 0
 
 
+async def anna_stands_in_a_round_of_two(bot: RunningBot) -> Nomination:
+    """Anna and Berta are residents; Anna stands in a round that needs two supporters."""
+    await bot.onboard(ANNA, first_name="Anna Bērziņa")
+    await bot.onboard(BERTA)
+    await make_round(bot, supporters=2)
+    await self_nominate(bot, ANNA, "Par Alsviķiem.")
+    return await nomination_named(bot, "Anna Bērziņa")
+
+
 async def test_a_candidate_who_erases_their_data_leaves_no_nameless_trace(
     database_url: str,
 ) -> None:
     async with fake_telegram_api() as api, nominating(database_url, api) as bot:
-        await bot.onboard(ANNA, first_name="Anna Bērziņa")
-        await bot.onboard(BERTA)
-        await make_round(bot, supporters=2)
-        await self_nominate(bot, ANNA, "Par Alsviķiem.")
-        anna = await nomination_named(bot, "Anna Bērziņa")
+        anna = await anna_stands_in_a_round_of_two(bot)
         await support(bot, BERTA, anna.support_code, "Līga Šteina")
 
         await bot.send(ANNA, "/forget")
@@ -762,11 +763,7 @@ async def test_a_candidate_who_erases_their_data_leaves_no_nameless_trace(
 async def test_fifty_concurrent_support_attempts_record_exactly_one(database_url: str) -> None:
     """One resident taps Confirm 50 times at once, on two bot processes: one support."""
     async with fake_telegram_api() as api, nominating(database_url, api) as bot:
-        await bot.onboard(ANNA, first_name="Anna Bērziņa")
-        await bot.onboard(BERTA)
-        await make_round(bot, supporters=2)
-        await self_nominate(bot, ANNA, "Par Alsviķiem.")
-        anna = await nomination_named(bot, "Anna Bērziņa")
+        anna = await anna_stands_in_a_round_of_two(bot)
         await bot.send(BERTA, f"/start support_{anna.support_code}")
         await bot.send(BERTA, "Berta Liepiņa")
 
