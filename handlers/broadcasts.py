@@ -9,7 +9,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Button, Reply
 from bot.dialog.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_
-from bot.parsing import parse_number
+from bot.parsing import parse_id, parse_number
 from broadcasts.compose import (
     Audience,
     NotAllowed,
@@ -250,8 +250,8 @@ async def _unit_toggled(ctx: Context) -> None:
         await ctx.refuse("broadcast_units")
         return
     picked = set(flow.get("picked", []))
-    if len(ctx.args) > 1 and ctx.args[1].isdigit():
-        unit_id = int(ctx.args[1])
+    unit_id = parse_id(ctx.args[1]) if len(ctx.args) > 1 else None
+    if unit_id is not None:
         picked ^= {unit_id}
     flow["picked"] = sorted(picked)
     ctx.set_state("bc.audience", **flow)
@@ -270,10 +270,10 @@ async def _audience_chosen(ctx: Context) -> None:
             audience = Audience()
         elif target == "units":
             audience = Audience(unit_ids=tuple(flow.get("picked", [])))
-        elif target == "unit" and value.isdigit():
-            audience = Audience(unit_ids=(int(value),))
-        elif target == "loc" and value.isdigit():
-            audience = Audience(locality_id=int(value))
+        elif target == "unit" and (unit_id := parse_id(value)) is not None:
+            audience = Audience(unit_ids=(unit_id,))
+        elif target == "loc" and (locality_id := parse_id(value)) is not None:
+            audience = Audience(locality_id=locality_id)
         else:
             raise ValueError(target)
         await kind_for(ctx.session, ctx.roles, audience)
@@ -558,7 +558,7 @@ async def my_broadcasts(ctx: Context) -> None:
 @router.payload("bcx")
 async def cancel_one(ctx: Context) -> None:
     """Cancel a scheduled or running message: its sender or staff only."""
-    broadcast_id = int(ctx.args[0]) if ctx.args and ctx.args[0].isdigit() else 0
+    broadcast_id = (parse_id(ctx.args[0]) if ctx.args else None) or 0
     broadcast = await get_broadcast(ctx.session, broadcast_id)
     assert ctx.resident is not None
     if broadcast is None or not (
@@ -598,7 +598,7 @@ def _may_follow(ctx: Context, broadcast: Broadcast) -> bool:
 @router.payload(RESEND_UNKNOWN)
 async def resend_unknown_ones(ctx: Context) -> None:
     """Send a message again to the residents a crash left unknown, once the sender confirms."""
-    broadcast_id = int(ctx.args[0]) if ctx.args and ctx.args[0].isdigit() else 0
+    broadcast_id = (parse_id(ctx.args[0]) if ctx.args else None) or 0
     broadcast = await get_broadcast(ctx.session, broadcast_id)
     if broadcast is None or not _may_follow(ctx, broadcast):
         await ctx.refuse("broadcast_resend", broadcast=broadcast_id)
