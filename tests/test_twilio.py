@@ -549,20 +549,29 @@ async def test_a_whatsapp_resident_registered_first_is_merged_when_telegram_shar
             ).all() == []
 
 
-async def test_the_sender_sees_sms_segments_and_cost_before_confirming(database_url: str) -> None:
-    chair = 900
+CHAIR = 900  # the council chair composing the message, on Telegram
+
+
+@asynccontextmanager
+async def sms_priced(
+    database_url: str,
+) -> AsyncIterator[tuple[FakeTwilio, RunningBot, TwilioBot]]:
+    """Both messengers, SMS at 0.05 EUR a segment, the chair registered on Telegram."""
     async with both_messengers(
-        database_url,
-        admins=f"tg:{chair}",
-        sms_price_per_segment=0.05,
+        database_url, admins=f"tg:{CHAIR}", sms_price_per_segment=0.05
     ) as (_api, fake, telegram, bot):
-        await telegram.onboard(chair)
+        await telegram.onboard(CHAIR)
+        yield fake, telegram, bot
+
+
+async def test_the_sender_sees_sms_segments_and_cost_before_confirming(database_url: str) -> None:
+    async with sms_priced(database_url) as (fake, telegram, bot):
         await onboard(fake, bot, "sms", ILZE)
         await onboard(fake, bot, "sms", PETERIS)
-        await telegram.send(chair, "/announce")
+        await telegram.send(CHAIR, "/announce")
         text = "Ūdens nebūs rīt no 9 līdz 12. " * 3
-        await telegram.send(chair, text.strip())
-        summary = await preview_to_all(telegram, chair, replies=3)
+        await telegram.send(CHAIR, text.strip())
+        summary = await preview_to_all(telegram, CHAIR, replies=3)
         heading = lv("Message from the residents' council")
         segments = sms_segments(f"{heading}\n\n{text.strip()}").count
         assert segments == 2  # Latvian letters: 67 characters a segment
@@ -593,18 +602,12 @@ def cost_line(recipients: int, *, segments: int, cost: float) -> str:
 
 async def test_the_sms_cost_counts_a_files_line_with_its_link(database_url: str) -> None:
     """The preview's segments are those of the messages a resident then gets by SMS."""
-    chair = 900
-    async with both_messengers(
-        database_url,
-        admins=f"tg:{chair}",
-        sms_price_per_segment=0.05,
-    ) as (_api, fake, telegram, bot):
-        await telegram.onboard(chair)
+    async with sms_priced(database_url) as (fake, telegram, bot):
         await onboard(fake, bot, "sms", ILZE)
-        await telegram.send(chair, "/announce")
-        await telegram.send_photo(chair, PHOTO, caption="Talka sestdien pie skolas.")
-        summary = await preview_to_all(telegram, chair, replies=4)
-        await telegram.press(chair, "bc:send")
+        await telegram.send(CHAIR, "/announce")
+        await telegram.send_photo(CHAIR, PHOTO, caption="Talka sestdien pie skolas.")
+        summary = await preview_to_all(telegram, CHAIR, replies=4)
+        await telegram.press(CHAIR, "bc:send")
         before = len(fake.messages_to(ILZE))
         async with broadcasting(bot):
             await fake.wait_until(
@@ -621,20 +624,13 @@ async def test_the_sms_cost_counts_the_heading_in_each_residents_language(
     database_url: str,
 ) -> None:
     """A resident reading English gets the Latvian text under an English heading."""
-    chair = 900
-    async with both_messengers(database_url, admins=f"tg:{chair}", sms_price_per_segment=0.05) as (
-        _api,
-        fake,
-        telegram,
-        bot,
-    ):
-        await telegram.onboard(chair)
+    async with sms_priced(database_url) as (fake, telegram, bot):
         for answer in ("Hello", "3", "1", "alsviku"):  # English
             await say(fake, bot, "sms", ILZE, answer)
-        await telegram.send(chair, "/announce")
-        await telegram.send(chair, "Rīt ūdens nebūs no plkst. 9 līdz 12.00!")
-        summary = await preview_to_all(telegram, chair, replies=3)
-        await telegram.press(chair, "bc:send")
+        await telegram.send(CHAIR, "/announce")
+        await telegram.send(CHAIR, "Rīt ūdens nebūs no plkst. 9 līdz 12.00!")
+        summary = await preview_to_all(telegram, CHAIR, replies=3)
+        await telegram.press(CHAIR, "bc:send")
         async with broadcasting(bot):
             [sent] = await fake.wait_until(
                 lambda: [m for m in fake.messages_to(ILZE) if "12.00" in m.body] or None
