@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 import re
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Button, ChatKind
+from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Needs, Router
 from bot.i18n import N_
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
@@ -13,6 +15,18 @@ from models.roles import Role
 from models.territory import Unit, list_units, unit_by_group_chat, unit_by_slug
 
 router = Router()
+
+
+class State(enum.StrEnum):
+    LINK = "groups.link"
+
+
+@payload("grouplink")
+class GroupLinkFor(Payload):
+    """Set the group link of a unit (of the only one the person manages when None)."""
+
+    unit: str | None = None
+
 
 INVITE_LINK_RE = re.compile(r"^https://(t\.me|telegram\.me|chat\.whatsapp\.com)/\S{1,200}$")
 
@@ -54,36 +68,42 @@ async def _manageable_units(ctx: Context) -> list[Unit]:
 
 
 @router.command("grouplink")
-@router.payload("grouplink")
-async def ask_group_link(ctx: Context) -> None:
+async def group_link_command(ctx: Context) -> None:
+    await ask_group_link(ctx, GroupLinkFor())
+
+
+@router.button(GroupLinkFor)
+async def ask_group_link(ctx: Context, press: GroupLinkFor) -> None:
     """Ask a representative for their unit's group invite link."""
     units = await _manageable_units(ctx)
     if not units:
         await ctx.refuse("set_group_link")
         return
-    if ctx.payload and ctx.args:
-        unit = await unit_by_slug(ctx.session, ctx.args[0])
+    if press.unit is not None:
+        unit = await unit_by_slug(ctx.session, press.unit)
         if unit is None or not ctx.roles.may_manage_unit(unit.id):
-            await ctx.refuse("set_group_link", unit=ctx.args[0])
+            await ctx.refuse("set_group_link", unit=press.unit)
             return
         units = [unit]
     if len(units) > 1:
         ctx.reply(
             ctx.t._("For which parish or town?"),
-            [Button(unit.name, f"grouplink:{unit.slug}") for unit in units],
+            [Button(unit.name, GroupLinkFor(unit.slug)) for unit in units]
+            + [Button(ctx.t._("Main menu"), "menu")],
         )
         return
-    ctx.set_state("groups.link", unit=units[0].slug)
-    ctx.reply(
+    ctx.ask(
+        State.LINK,
         ctx.t._(
             "Send the invite link of the community group of {unit} "
-            "(https://chat.whatsapp.com/… or https://t.me/…), or /cancel.",
+            "(https://chat.whatsapp.com/… or https://t.me/…).",
             unit=units[0].name,
-        )
+        ),
+        limit=250,
+        unit=units[0].slug,
     )
 
 
-@router.state("groups.link")
 async def group_link_typed(ctx: Context) -> None:
     """Store the invite link after checking the sender still manages the unit."""
     unit = await unit_by_slug(ctx.session, str(ctx.flow.get("unit", "")))
@@ -92,10 +112,10 @@ async def group_link_typed(ctx: Context) -> None:
         return
     link = (ctx.incoming.text or "").strip()
     if not INVITE_LINK_RE.match(link):
-        ctx.reply(
+        ctx.ask_again(
             ctx.t._(
                 "That is not a group invite link. It starts with https://chat.whatsapp.com/ "
-                "or https://t.me/. Try again, or /cancel."
+                "or https://t.me/."
             )
         )
         return
@@ -111,8 +131,8 @@ async def link_group(ctx: Context) -> None:
         show_menu(ctx, ctx.t._("Send /linkgroup inside the Telegram group you want to link."))
         return
     units = await _manageable_units(ctx)
-    if ctx.args:
-        units = [unit for unit in units if unit.slug == ctx.args[0].casefold()]
+    if ctx.argument:
+        units = [unit for unit in units if unit.slug == ctx.argument.casefold()]
     elif ctx.roles.is_staff:
         units = [u for u in units if u.id in ctx.roles.units_as(Role.REPRESENTATIVE)] or units
     if not units:
@@ -130,3 +150,6 @@ async def link_group(ctx: Context) -> None:
     unit.telegram_group_chat_id = chat_id
     await ctx.audit("group_linked", unit=unit.slug)
     ctx.reply(ctx.t._("This group is now the community group of {unit}.", unit=unit.name))
+
+
+router.flow({State.LINK: group_link_typed})

@@ -80,8 +80,14 @@ async def test_representative_sets_the_group_link_residents_see(chat: Chat, app)
 
     prompt = await chat.say("rep", "/grouplink")
     assert "Alsviķu pagasts" in prompt.text
+    assert [button.label for button in prompt.options] == ["Cancel"]
     wrong = await chat.say("rep", "http://example.com/x")
-    assert "not a group invite link" in wrong.text
+    # Why, then the same question again with the same way back, in one message.
+    assert "not a group invite link" in wrong.text and prompt.text in wrong.text
+    assert [button.label for button in wrong.options] == ["Cancel"]
+    over = await chat.say("rep", "https://t.me/" + "x" * 300)
+    assert "at most 250 characters" in over.text and "Yours has 313" in over.text
+    assert prompt.text in over.text and [b.label for b in over.options] == ["Cancel"]
     saved = await chat.say("rep", "https://chat.whatsapp.com/AbCdEf123")
     assert "Saved." in saved.text
 
@@ -94,6 +100,11 @@ async def test_representative_sets_the_group_link_residents_see(chat: Chat, app)
             await session.scalars(select(AuditEntry).where(AuditEntry.action == "refused"))
         )
         assert [entry.details["attempted"] for entry in refusals] == ["set_group_link"]
+
+    # A button that does not unpack (a slug no button carries) is refused, not acted on.
+    for forged in ("grouplink:../etc", "grouplink:alsviku:extra", "grouplink:" + "a" * 60):
+        refused = await chat.say("rep", payload=forged)
+        assert "not allowed" in refused.text
 
 
 async def test_role_link_works_once_and_only_from_someone_allowed(chat: Chat, app) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dialog.messages import Address, Attachment, Button, ChatKind, Incoming, Outbox, Reply
+from bot.dialog.payloads import Payload
 from bot.i18n import DATETIME_FORMAT, Translator
 from bot.parsing import (
     AmbiguousTime,
@@ -27,6 +28,8 @@ from models.residents import Resident
 from models.roles import Roles
 
 Buttons = Sequence[Sequence[Button]] | Sequence[Button]
+# Where `Context.ask` keeps the question it asked, to ask again.
+_ASKED = "asked"
 
 
 def button_rows(buttons: Buttons | None) -> tuple[tuple[Button, ...], ...]:
@@ -55,10 +58,17 @@ class Context:
     now: datetime = field(default_factory=utcnow)
     # Set when the conversation row was deleted (a declined notice, an erasure).
     forgotten: bool = False
+    # The typed payload of the button pressed, for a route registered with `Router.button`.
+    pressed: Payload | None = None
 
     @property
     def here(self) -> Address:
         return Address(self.incoming.channel, self.incoming.chat_id)
+
+    @property
+    def argument(self) -> str:
+        """What follows a typed command or keyword ("/linkgroup alsviku" -> "alsviku")."""
+        return " ".join(self.args) if self.pressed is None and self.payload is None else ""
 
     @property
     def state(self) -> str | None:
@@ -76,6 +86,7 @@ class Context:
             return
         data = dict(self.conversation.data)
         data["flow"] = flow
+        data.pop(_ASKED, None)
         self.conversation.data = data
         self.conversation.state = state
 
@@ -103,6 +114,59 @@ class Context:
 
     def send(self, address: Address, reply: Reply) -> None:
         self.outbox.add(address, reply)
+
+    def ask(
+        self,
+        state: str,
+        question: str,
+        *,
+        limit: int | None = None,
+        buttons: Buttons | None = None,
+        back: Button | None = None,
+        **flow: Any,
+    ) -> None:
+        """Ask for typed input: set `state` (with `flow`'s values) and ask `question`, with
+        `buttons` and always a way back (`back`, by default Cancel to the menu). Typed text
+        over `limit` characters never reaches the state's handler: the engine names the limit
+        and asks again. A handler that cannot take an answer calls `ask_again`."""
+        self.set_state(state, **flow)
+        rows = list(button_rows(buttons))
+        way_back = back or Button(self.t._("Cancel"), "menu")
+        if not any(button.payload == way_back.payload for row in rows for button in row):
+            rows.append((way_back,))
+        self.reply(question, rows)
+        if self.conversation is not None:
+            shown = [[[button.label, button.payload] for button in row] for row in rows]
+            self.remember(_ASKED, {"question": question, "buttons": shown, "limit": limit})
+
+    @property
+    def asked_limit(self) -> int | None:
+        """The length limit of the question now asked with `ask`, if any."""
+        asked = self.recall(_ASKED)
+        return asked.get("limit") if isinstance(asked, dict) else None
+
+    def ask_again(self, why: str) -> None:
+        """Tell the person why their answer is not taken and ask the same question again,
+        with the same buttons and way back, in one message."""
+        asked = self.recall(_ASKED)
+        if not isinstance(asked, dict):
+            self.reply(why)
+            return
+        rows = [
+            [Button(label, payload) for label, payload in row] for row in asked.get("buttons", [])
+        ]
+        self.reply(f"{why}\n\n{asked.get('question', '')}".strip(), rows)
+
+    def answer_too_long(self, limit: int) -> None:
+        """Refuse typed text over the asked question's `limit`, naming it, and ask again."""
+        text = self.incoming.text or ""
+        self.ask_again(
+            self.t._(
+                "That is too long: at most {limit} characters, please. Yours has {length}.",
+                limit=self.t.number(limit),
+                length=self.t.number(len(text)),
+            )
+        )
 
     def too_long(self, text: str, limit: int) -> bool:
         """Whether typed text is over `limit` characters; if so, the person is told so."""

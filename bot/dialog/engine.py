@@ -236,10 +236,17 @@ class DialogEngine:
             route = router.for_payload(payload)
             if route is not None:
                 ctx.payload = payload
+                if route.kind is not None:
+                    ctx.pressed = route.kind.unpack(payload)
+                    if ctx.pressed is None:
+                        return Route(_forged_button, Needs.NOTHING)
+                    return route
                 ctx.args = payload.split(":")[1:]
                 if not payload.isprintable() or any(forged_number(arg) for arg in ctx.args):
                     return Route(_forged_button, Needs.NOTHING)
                 return route
+        if state is not None and (limit := ctx.asked_limit) is not None and len(text) > limit:
+            return Route(_answer_too_long, state.needs)
         return state or Route(self.flows.fallback)
 
     def _remember_options(self, ctx: Context, asked: str | None) -> None:
@@ -295,6 +302,13 @@ async def _forged_button(ctx: Context) -> None:
     ctx.reply(
         ctx.t._("Sorry, you are not allowed to do that."), [Button(ctx.t._("Main menu"), "menu")]
     )
+
+
+async def _answer_too_long(ctx: Context) -> None:
+    """Typed text over the asked question's limit: named, and the question asked again."""
+    limit = ctx.asked_limit
+    assert limit is not None
+    ctx.answer_too_long(limit)
 
 
 async def _too_long(ctx: Context) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from bot.dialog.payloads import Payload
+
 
 class ChatKind(enum.StrEnum):
     PRIVATE = "private"
@@ -40,9 +42,14 @@ class Incoming:
 @dataclass(frozen=True)
 class Button:
     label: str
+    # What pressing it sends back: a typed payload (packed here) or a plain word ("menu").
     payload: str
     # Asks the messenger to share the person's own, verified phone number (Telegram).
     asks_contact: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.payload, Payload):
+            object.__setattr__(self, "payload", self.payload.pack())
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,18 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+from bot.dialog.payloads import Payload
 
 if TYPE_CHECKING:
     from bot.dialog.context import Context
 
 Handler = Callable[["Context"], Awaitable[None]]
+P = TypeVar("P", bound=Payload)
+Pressed = Callable[["Context", P], Awaitable[None]]
 
 
 def fold(text: str) -> str:
@@ -38,6 +42,17 @@ class Route:
     # A state whose typed text may be anything, a bare number too: a typed message presses
     # one of the options shown only when it is that option's whole label.
     free_text: bool = False
+    # The typed payload a button route unpacks; the handler gets it as `ctx.pressed`.
+    kind: type[Payload] | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One row of a flow's table: what handles typed text in a state."""
+
+    handler: Handler
+    free_text: bool = False
+    needs: Needs | None = None  # the flow's default when None
 
 
 class Router:
@@ -92,6 +107,33 @@ class Router:
             return handler
 
         return register
+
+    def button(
+        self, kind: type[P], *, needs: Needs = Needs.UNIT
+    ) -> Callable[[Pressed[P]], Pressed[P]]:
+        """Handle buttons of a typed payload: the handler gets the unpacked value; a press
+        that does not unpack (forged, stale, out of range) is refused before it."""
+
+        def register(handler: Pressed[P]) -> Pressed[P]:
+            async def call(ctx: Context) -> None:
+                await handler(ctx, ctx.pressed)  # type: ignore[arg-type]
+
+            call.__name__ = handler.__name__
+            call.__doc__ = handler.__doc__
+            self._add(self.payloads, kind.kind, Route(call, needs, kind=kind))
+            return handler
+
+        return register
+
+    def flow(
+        self, table: Mapping[enum.StrEnum, Handler | Step], *, needs: Needs = Needs.UNIT
+    ) -> None:
+        """A flow's table of named states: what handles typed text in each. Each flow module
+        ends with its table, so the whole flow reads on one screen."""
+        for state, row in table.items():
+            step = row if isinstance(row, Step) else Step(row)
+            route = Route(step.handler, step.needs or needs, free_text=step.free_text)
+            self._add(self.states, str(state), route)
 
     def state(
         self, name: str, *, needs: Needs = Needs.UNIT, free_text: bool = False
