@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
-from bot.dialog.router import Needs, Router
+from bot.dialog.payloads import Payload, payload
+from bot.dialog.router import Needs, Router, Step
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
@@ -17,9 +19,43 @@ from models.residents import (
     register_resident,
     resident_with_phone,
 )
-from models.territory import list_localities, list_units, unit_by_slug, unit_choices
+from models.territory import (
+    list_localities,
+    list_units,
+    match_places,
+    unit_by_slug,
+    unit_choices,
+)
 
 router = Router()
+
+
+class State(enum.StrEnum):
+    UNIT = "onboarding.unit"
+    LOCALITY = "onboarding.locality"
+
+
+@payload("lang")
+class LanguagePick(Payload):
+    language: str
+
+
+@payload("privacy")
+class PrivacyAnswer(Payload):
+    agree: bool
+
+
+@payload("unit")
+class UnitPick(Payload):
+    unit: str  # the unit's slug
+
+
+@payload("loc")
+class LocalityPick(Payload):
+    """A village or neighbourhood of the resident's own unit; None skips the question."""
+
+    locality: int | None = None
+
 
 # Deep-link starts (`/start <kind>_<code>`) other features answer once onboarding is done.
 DeepLinkHandler = Callable[[Context, str], Awaitable[None]]
@@ -51,7 +87,9 @@ def ask_language(ctx: Context) -> None:
         Translator(code, timezone=ctx.t.timezone)._("Please choose your language.")
         for code in SUPPORTED_LANGUAGES
     ]
-    buttons = [Button(LANGUAGE_NAMES[code], f"lang:{code}") for code in SUPPORTED_LANGUAGES]
+    buttons = [Button(LANGUAGE_NAMES[code], LanguagePick(code)) for code in SUPPORTED_LANGUAGES]
+    if ctx.resident is not None and ctx.resident.unit_id is not None:
+        buttons.append(Button(ctx.t._("Main menu"), "menu"))
     ctx.reply("\n".join(prompts), buttons)
 
 
@@ -67,24 +105,46 @@ def ask_consent(ctx: Context) -> None:
     )
     ctx.reply(
         text,
-        [Button(t._("I agree"), "privacy:agree"), Button(t._("I do not agree"), "privacy:decline")],
+        [
+            Button(t._("I agree"), PrivacyAnswer(agree=True)),
+            Button(t._("I do not agree"), PrivacyAnswer(agree=False)),
+        ],
     )
 
 
-async def ask_unit(ctx: Context) -> None:
-    units = await unit_choices(ctx.session)
-    ctx.set_state("onboarding.unit")
-    ctx.reply(
-        ctx.t._("Which parish or town do you live in?"),
-        [Button(name, f"unit:{slug}") for name, slug in units],
-    )
+def _settled(ctx: Context) -> bool:
+    """Whether the person has finished onboarding, so a way back to the menu exists."""
+    return ctx.resident is not None and ctx.resident.unit_id is not None
 
 
-async def unit_checklist(ctx: Context, picked: set[int], *, pick: str, done: str) -> list[Button]:
-    """Every unit as a button that ticks or unticks it (`<pick>:<unit id>`), and Continue
+async def ask_unit(ctx: Context, why: str | None = None) -> None:
+    """Ask for the parish or town; a typed name in any language is an answer too."""
+    question = ctx.t._("Which parish or town do you live in?")
+    buttons = [Button(name, UnitPick(slug)) for name, slug in await unit_choices(ctx.session)]
+    if _settled(ctx):
+        buttons.append(Button(ctx.t._("Back to the menu"), "menu"))
+    ctx.set_state(State.UNIT)
+    ctx.reply(f"{why}\n\n{question}" if why else question, buttons)
+
+
+async def unit_checklist(
+    ctx: Context,
+    picked: set[int],
+    *,
+    pick: Callable[[int], Payload | str] | str,
+    done: Payload | str,
+) -> list[Button]:
+    """Every unit as a button that ticks or unticks it (`pick(unit id)`), and Continue
     (`done`) once one is ticked: for choosing several parishes at once."""
+    if isinstance(pick, str):
+        # A caller still on plain payloads: `<prefix>:<unit id>`.
+        prefix = pick
+
+        def pick(unit_id: int) -> str:
+            return ":".join((prefix, str(unit_id)))
+
     buttons = [
-        Button(("✓ " if unit.id in picked else "") + unit.name, f"{pick}:{unit.id}")
+        Button(("✓ " if unit.id in picked else "") + unit.name, pick(unit.id))
         for unit in await list_units(ctx.session)
     ]
     if picked:
@@ -131,20 +191,26 @@ async def adopt_known_number(ctx: Context) -> bool:
     return True
 
 
+def remember_deep_link(ctx: Context, kind: str, code: str) -> None:
+    """Keep `<kind>_<code>` to answer once the person has finished onboarding."""
+    ctx.remember("start_arg", f"{kind}_{code}"[:64])
+
+
 @router.command("start", needs=Needs.NOTHING)
 async def start(ctx: Context) -> None:
     """Begin onboarding, or show the menu to someone who has finished it."""
-    if ctx.args:
-        ctx.remember("start_arg", ctx.args[0][:64])
-    if ctx.resident is None or ctx.resident.unit_id is None:
+    if ctx.argument:
+        ctx.remember("start_arg", ctx.argument.split()[0][:64])
+    if not _settled(ctx):
         await resume_onboarding(ctx)
         return
-    if await _answer_deep_link(ctx):
+    if await answer_deep_link(ctx):
         return
     show_menu(ctx)
 
 
-async def _answer_deep_link(ctx: Context) -> bool:
+async def answer_deep_link(ctx: Context) -> bool:
+    """Answer a remembered `/start <kind>_<code>`; False when there is none."""
     argument = ctx.recall("start_arg")
     if not argument:
         return False
@@ -164,36 +230,34 @@ async def change_language(ctx: Context) -> None:
     ask_language(ctx)
 
 
-@router.payload("lang", needs=Needs.NOTHING)
-async def language_chosen(ctx: Context) -> None:
+@router.button(LanguagePick, needs=Needs.NOTHING)
+async def language_chosen(ctx: Context, press: LanguagePick) -> None:
     """Store the chosen language and go on."""
-    code = ctx.args[0] if ctx.args else ""
-    if code not in SUPPORTED_LANGUAGES:
+    if press.language not in SUPPORTED_LANGUAGES:
         ask_language(ctx)
         return
-    ctx.use_language(code)
+    ctx.use_language(press.language)
     if ctx.resident is None:
-        ctx.remember("language", code)
+        ctx.remember("language", press.language)
         ask_consent(ctx)
         return
-    ctx.resident.language = code
+    ctx.resident.language = press.language
     if ctx.resident.unit_id is None:
         await ask_unit(ctx)
         return
     show_menu(ctx, ctx.t._("Language changed to English."))
 
 
-@router.payload("privacy", needs=Needs.NOTHING)
-async def privacy_answered(ctx: Context) -> None:
+@router.button(PrivacyAnswer, needs=Needs.NOTHING)
+async def privacy_answered(ctx: Context, press: PrivacyAnswer) -> None:
     """Register the person on agreement; on refusal, forget the conversation."""
-    answer = ctx.args[0] if ctx.args else ""
     if ctx.resident is not None:
         if ctx.resident.unit_id is None:
             await resume_onboarding(ctx)
         else:
             show_menu(ctx)
         return
-    if answer == "decline":
+    if not press.agree:
         if ctx.conversation is not None:
             await drop_conversation(ctx.session, ctx.conversation)
         ctx.forgotten = True
@@ -203,9 +267,6 @@ async def privacy_answered(ctx: Context) -> None:
                 "send /start."
             )
         )
-        return
-    if answer != "agree":
-        ask_consent(ctx)
         return
     ctx.resident = await register_resident(
         ctx.session,
@@ -221,15 +282,15 @@ async def privacy_answered(ctx: Context) -> None:
 @router.command("territory", needs=Needs.CONSENT)
 @router.payload("territory", needs=Needs.CONSENT)
 async def change_territory(ctx: Context) -> None:
-    """Offer the units again."""
+    """Offer the units again, with the way back to the menu."""
     await ask_unit(ctx)
 
 
-@router.payload("unit", needs=Needs.CONSENT)
-async def unit_chosen(ctx: Context) -> None:
+@router.button(UnitPick, needs=Needs.CONSENT)
+async def unit_chosen(ctx: Context, press: UnitPick) -> None:
     """Store the unit; ask for the locality when the unit has any."""
     assert ctx.resident is not None
-    unit = await unit_by_slug(ctx.session, ctx.args[0]) if ctx.args else None
+    unit = await unit_by_slug(ctx.session, press.unit)
     if unit is None:
         await ask_unit(ctx)
         return
@@ -237,24 +298,31 @@ async def unit_chosen(ctx: Context) -> None:
     ctx.resident.unit = unit
     ctx.resident.locality_id = None
     ctx.resident.locality = None
-    localities = await list_localities(ctx.session, unit.id)
+    await ask_locality(ctx)
+
+
+async def ask_locality(ctx: Context, why: str | None = None) -> None:
+    """Ask for the village or neighbourhood of the resident's unit, or finish without."""
+    assert ctx.resident is not None and ctx.resident.unit is not None
+    localities = await list_localities(ctx.session, ctx.resident.unit.id)
     if not localities:
         await _finish(ctx)
         return
-    buttons = [Button(item.name, f"loc:{item.id}") for item in localities]
-    buttons.append(Button(ctx.t._("Skip"), "loc:skip"))
-    ctx.set_state("onboarding.locality")
-    ctx.reply(ctx.t._("Which village or neighbourhood? You may skip this."), buttons)
+    buttons = [Button(item.name, LocalityPick(item.id)) for item in localities]
+    buttons.append(Button(ctx.t._("Skip"), LocalityPick()))
+    buttons.append(Button(ctx.t._("Back"), "territory"))
+    question = ctx.t._("Which village or neighbourhood? You may skip this.")
+    ctx.set_state(State.LOCALITY)
+    ctx.reply(f"{why}\n\n{question}" if why else question, buttons)
 
 
-@router.payload("loc", needs=Needs.UNIT)
-async def locality_chosen(ctx: Context) -> None:
+@router.button(LocalityPick, needs=Needs.UNIT)
+async def locality_chosen(ctx: Context, press: LocalityPick) -> None:
     """Store the locality (only one of the resident's own unit) or skip it."""
     assert ctx.resident is not None
-    choice = ctx.args[0] if ctx.args else "skip"
-    if choice != "skip":
+    if press.locality is not None:
         localities = await list_localities(ctx.session, ctx.resident.unit_id or 0)
-        chosen = next((item for item in localities if str(item.id) == choice), None)
+        chosen = next((item for item in localities if item.id == press.locality), None)
         if chosen is None:
             await change_territory(ctx)
             return
@@ -263,16 +331,44 @@ async def locality_chosen(ctx: Context) -> None:
     await _finish(ctx)
 
 
-@router.state("onboarding.unit", needs=Needs.CONSENT)
-@router.state("onboarding.locality", needs=Needs.CONSENT)
-async def territory_typed(ctx: Context) -> None:
-    """Ask again when the typed text matches no unit or locality."""
-    ctx.reply(ctx.t._("Please choose one of the options: tap a button or type its number."))
-    if ctx.state == "onboarding.locality" and ctx.resident and ctx.resident.unit:
-        ctx.args = [ctx.resident.unit.slug]
-        await unit_chosen(ctx)
+def _wants_menu(ctx: Context, text: str) -> bool:
+    """`0` typed where a place is asked: the menu, for someone who has one."""
+    return text == "0" and _settled(ctx)
+
+
+async def unit_typed(ctx: Context) -> None:
+    """Take a unit's name typed in any language ("Алсвики"); otherwise ask again."""
+    text = (ctx.incoming.text or "").strip()
+    if _wants_menu(ctx, text):
+        show_menu(ctx)
         return
-    await ask_unit(ctx)
+    units = await list_units(ctx.session)
+    found = match_places(units, text, slugs=[unit.slug for unit in units])
+    if len(found) == 1:
+        await unit_chosen(ctx, UnitPick(found[0].slug))
+        return
+    await ask_unit(
+        ctx, ctx.t._("Please choose one of the options: tap a button or type its number.")
+    )
+
+
+async def locality_typed(ctx: Context) -> None:
+    """Take a village's name typed in any language; otherwise ask again."""
+    assert ctx.resident is not None
+    text = (ctx.incoming.text or "").strip()
+    if _wants_menu(ctx, text):
+        show_menu(ctx)
+        return
+    if ctx.resident.unit is None:
+        await ask_unit(ctx)
+        return
+    found = match_places(await list_localities(ctx.session, ctx.resident.unit.id), text)
+    if len(found) == 1:
+        await locality_chosen(ctx, LocalityPick(found[0].id))
+        return
+    await ask_locality(
+        ctx, ctx.t._("Please choose one of the options: tap a button or type its number.")
+    )
 
 
 async def _finish(ctx: Context) -> None:
@@ -291,7 +387,12 @@ async def _finish(ctx: Context) -> None:
     text = "\n".join(lines)
     if ctx.recall("start_arg"):
         ctx.reply(text)
-        if not await _answer_deep_link(ctx):
+        if not await answer_deep_link(ctx):
             show_menu(ctx)
         return
     show_menu(ctx, text)
+
+
+router.flow(
+    {State.UNIT: Step(unit_typed), State.LOCALITY: Step(locality_typed)}, needs=Needs.CONSENT
+)

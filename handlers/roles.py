@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import enum
+
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
-from bot.dialog.router import Router
+from bot.dialog.payloads import Payload, payload
+from bot.dialog.router import Needs, Router
 from bot.i18n import N_
-from bot.parsing import parse_id
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
-from handlers.onboarding import add_deep_link, deep_link
+from handlers.onboarding import add_deep_link, deep_link, remember_deep_link, resume_onboarding
+from models import codes
 from models.base import utcnow
-from models.residents import Resident
+from models.residents import CHANNEL_NAMES, Resident, identities_of
 from models.roles import (
+    INVITE_CODE_LENGTH,
     INVITE_LIFETIME,
     LOCALITY_SCOPED,
     UNIT_SCOPED,
@@ -23,9 +27,35 @@ from models.roles import (
     list_grants,
     load_roles,
 )
-from models.territory import list_localities, list_units, locality_by_id, unit_by_slug
+from models.territory import list_localities, list_units, unit_by_slug
 
 router = Router()
+
+ROLE_LINK = "role"
+# The word a person types on WhatsApp or SMS with the code: "LOMA K7M2QP3A".
+ROLE_WORDS = ("loma", "role", "роль")
+
+
+class State(enum.StrEnum):
+    REVOKE = "roles.revoke"
+
+
+@payload("grant")
+class Grant(Payload):
+    """A step of giving a role: which role, then its unit, then its locality."""
+
+    role: Role | None = None
+    unit: str | None = None  # the unit's slug
+    locality: int | None = None
+
+
+@payload("revoke")
+class Revoke(Payload):
+    """Revoke one role grant: asked first, done on `sure` from the question just asked."""
+
+    grant_id: int
+    sure: bool = False
+
 
 ROLE_LABELS = {
     Role.DEPUTY: N_("locality deputy"),
@@ -53,73 +83,85 @@ add_help("grant", N_("give someone a role with a one-time link"), _is_staff)
 add_help("roles", N_("list and revoke roles"), _is_staff)
 
 
-def _role_arg(ctx: Context, index: int) -> Role | None:
-    try:
-        return Role(ctx.args[index])
-    except (IndexError, ValueError):
-        return None
+async def person_name(ctx: Context, resident: Resident) -> str:
+    """How staff know a person: the name they gave, else their account; a number only
+    when nothing else is left (erased)."""
+    if resident.display_name:
+        return resident.display_name
+    if resident.erased_at is None:
+        accounts = [item for item in await identities_of(ctx.session, resident.id) if item.active]
+        if accounts:
+            first = accounts[0]
+            return f"{first.external_id} ({CHANNEL_NAMES.get(first.channel, first.channel)})"
+    return f"#{resident.id}"
 
 
 @router.command("grant")
-@router.payload("grant")
-async def grant(ctx: Context) -> None:
+async def grant_command(ctx: Context) -> None:
+    await grant(ctx, Grant())
+
+
+@router.button(Grant)
+async def grant(ctx: Context, press: Grant) -> None:
     """Walk a coordinator through role, unit and locality; every step checks the right again."""
-    step = ctx.args[0] if ctx.payload and ctx.args else "start"
-    role = _role_arg(ctx, 1)
-    if step == "start":
+    role = press.role
+    if role is None:
         grantable = [item for item in Role if ctx.roles.may_grant(item)]
-        if not grantable:
+        if not grantable or press.unit is not None or press.locality is not None:
             await ctx.refuse("grant")
             return
         ctx.reply(
             ctx.t._("Which role?"),
-            [Button(role_label(ctx, item), f"grant:role:{item.value}") for item in grantable],
+            [Button(role_label(ctx, item), Grant(item)) for item in grantable]
+            + [Button(ctx.t._("Back to the menu"), "menu")],
         )
         return
     scoped = UNIT_SCOPED | LOCALITY_SCOPED
-    fits = role is not None and (
-        (step == "role")
-        or (step == "unit" and role in scoped and len(ctx.args) > 2)
-        or (step == "loc" and role in LOCALITY_SCOPED and len(ctx.args) > 2)
+    fits = (
+        (press.unit is None and press.locality is None)
+        or (press.unit is not None and role in scoped and press.locality is None)
+        or (press.unit is not None and role in LOCALITY_SCOPED)
     )
-    if role is None or not fits or not ctx.roles.may_grant(role):
-        await ctx.refuse("grant", step=step, role=ctx.args[1] if len(ctx.args) > 1 else None)
+    if not fits or not ctx.roles.may_grant(role):
+        await ctx.refuse("grant", role=role.value, unit=press.unit)
         return
-    unit = locality = None
-    if step == "role" and role in scoped:
+    if press.unit is None and role in scoped:
         units = await list_units(ctx.session)
         ctx.reply(
             ctx.t._("For which parish or town?"),
-            [Button(unit.name, f"grant:unit:{role.value}:{unit.slug}") for unit in units],
+            [Button(unit.name, Grant(role, unit.slug)) for unit in units]
+            + [Button(ctx.t._("Back"), Grant())],
         )
         return
-    if step == "unit":
-        unit = await unit_by_slug(ctx.session, ctx.args[2])
+    unit = locality = None
+    if press.unit is not None:
+        unit = await unit_by_slug(ctx.session, press.unit)
         if unit is None:
-            show_menu(ctx)
+            await ctx.refuse("grant", role=role.value, unit=press.unit)
             return
-        if role in LOCALITY_SCOPED:
-            localities = await list_localities(ctx.session, unit.id)
+    if unit is not None and role in LOCALITY_SCOPED:
+        localities = await list_localities(ctx.session, unit.id)
+        if press.locality is None:
             if not localities:
-                show_menu(
-                    ctx,
+                ctx.reply(
                     ctx.t._(
                         "This parish or town has no villages or neighbourhoods yet; "
                         "a coordinator adds them."
                     ),
+                    [Button(ctx.t._("Back"), Grant(role)), Button(ctx.t._("Main menu"), "menu")],
                 )
                 return
             ctx.reply(
                 ctx.t._("For which village or neighbourhood?"),
-                [Button(item.name, f"grant:loc:{role.value}:{item.id}") for item in localities],
+                [Button(item.name, Grant(role, unit.slug, item.id)) for item in localities]
+                + [Button(ctx.t._("Back"), Grant(role))],
             )
             return
-    if step == "loc":
-        if (locality_id := parse_id(ctx.args[2])) is not None:
-            locality = await locality_by_id(ctx.session, locality_id)
+        locality = next((item for item in localities if item.id == press.locality), None)
         if locality is None:
-            show_menu(ctx)
+            await ctx.refuse("grant", role=role.value, unit=press.unit)
             return
+        unit = None
     assert ctx.resident is not None
     invite = await create_invite(
         ctx.session, role=role, unit=unit, locality=locality, created_by=ctx.resident
@@ -127,16 +169,31 @@ async def grant(ctx: Context) -> None:
     await ctx.audit("role_invite_created", role=role.value, invite=invite.id)
     text = ctx.t._(
         "Send this one-time link to the person who should become {role}:\n{link}\n"
-        "On WhatsApp or SMS they send: /start role_{code}",
+        "On WhatsApp or SMS they send: {word} {code}",
         role=role_label(ctx, role),
-        link=deep_link(ctx.settings, "role", invite.code),
+        link=deep_link(ctx.settings, ROLE_LINK, invite.code),
+        word=ROLE_WORDS[0].upper(),
         code=invite.code,
     )
     days = INVITE_LIFETIME.days
     validity = ctx.t.ngettext(
         "The link works once, for {n} day.", "The link works once, for {n} days.", days
     )
-    show_menu(ctx, f"{text}\n{validity}")
+    ctx.reply(
+        f"{text}\n{validity}",
+        [Button(ctx.t._("Give another role"), Grant()), Button(ctx.t._("Main menu"), "menu")],
+    )
+
+
+@router.keyword(*ROLE_WORDS, argument=codes.pattern(INVITE_CODE_LENGTH), needs=Needs.NOTHING)
+async def role_word_typed(ctx: Context) -> None:
+    """`LOMA <code>` typed on any channel; a newcomer registers first, then gets the role."""
+    code = codes.normal(ctx.argument)
+    if ctx.resident is None or ctx.resident.unit_id is None:
+        remember_deep_link(ctx, ROLE_LINK, code)
+        await resume_onboarding(ctx)
+        return
+    await redeem_invite(ctx, code)
 
 
 async def redeem_invite(ctx: Context, code: str) -> None:
@@ -170,6 +227,8 @@ async def redeem_invite(ctx: Context, code: str) -> None:
     invite.used_at = utcnow()
     invite.used_by_id = ctx.resident.id
     await ctx.audit("role_granted", role=role.value, resident=ctx.resident.id, invite=invite.id)
+    # The menu that follows shows what the new role allows, at once.
+    ctx.roles = await load_roles(ctx.session, ctx.resident, admins=ctx.settings.admins)
     if grant.place:
         text = ctx.t._(
             "You are now {role} ({place}).", role=role_label(ctx, role), place=grant.place
@@ -179,7 +238,7 @@ async def redeem_invite(ctx: Context, code: str) -> None:
     show_menu(ctx, text)
 
 
-add_deep_link("role", redeem_invite)
+add_deep_link(ROLE_LINK, redeem_invite)
 
 
 @router.command("roles")
@@ -195,29 +254,61 @@ async def roles(ctx: Context) -> None:
         return
     lines, buttons = [], []
     for number, item in enumerate(grants, start=1):
-        name = item.resident.display_name or f"#{item.resident_id}"
+        name = await person_name(ctx, item.resident)
         lines.append(f"{number}. {name}: {role_label(ctx, item.role)} {item.place}".rstrip())
         if ctx.roles.may_grant(Role(item.role)):
-            buttons.append(Button(ctx.t._("Revoke {number}", number=number), f"revoke:{item.id}"))
+            buttons.append(Button(ctx.t._("Revoke {number}", number=number), Revoke(item.id)))
     buttons.append(Button(ctx.t._("Back to the menu"), "menu"))
+    ctx.clear_state()
     ctx.reply("\n".join(lines), buttons)
 
 
-@router.payload("revoke")
-async def revoke(ctx: Context) -> None:
-    """Revoke one grant; the right is checked here, not trusted from the button."""
+@router.button(Revoke)
+async def revoke(ctx: Context, press: Revoke) -> None:
+    """Ask before revoking a grant, then revoke it; the right is checked here each time,
+    not trusted from the button."""
     if not ctx.roles.is_staff:
-        await ctx.refuse("revoke_role", grant=ctx.args[0] if ctx.args else None)
+        await ctx.refuse("revoke_role", grant=press.grant_id)
         return
-    grant = None
-    if ctx.args and (grant_id := parse_id(ctx.args[0])) is not None:
-        grant = await grant_by_id(ctx.session, grant_id)
+    grant = await grant_by_id(ctx.session, press.grant_id)
     if grant is None:
         show_menu(ctx, ctx.t._("That role no longer exists."))
         return
     if not ctx.roles.may_grant(Role(grant.role)):
         await ctx.refuse("revoke_role", grant=grant.id)
         return
+    assert ctx.resident is not None
+    # Only the question just asked may be answered: an old "Yes" button revokes nothing.
+    asked = ctx.state == State.REVOKE and ctx.flow.get("grant") == grant.id
+    if not press.sure or not asked:
+        what = f"{role_label(ctx, grant.role)} {grant.place}".strip()
+        if grant.resident_id == ctx.resident.id:
+            question = ctx.t._(
+                "Revoke your own role: {role}? You will no longer be able to do what it allows.",
+                role=what,
+            )
+        else:
+            question = ctx.t._(
+                "Revoke the role of {name}: {role}?",
+                name=await person_name(ctx, grant.resident),
+                role=what,
+            )
+        ctx.set_state(State.REVOKE, grant=grant.id)
+        ctx.reply(
+            question,
+            [
+                Button(ctx.t._("Yes, revoke"), Revoke(grant.id, sure=True)),
+                Button(ctx.t._("Back"), "roles"),
+            ],
+        )
+        return
     await ctx.session.delete(grant)
+    await ctx.session.flush()
     await ctx.audit("role_revoked", role=grant.role, resident=grant.resident_id)
-    show_menu(ctx, ctx.t._("The role has been revoked."))
+    ctx.roles = await load_roles(ctx.session, ctx.resident, admins=ctx.settings.admins)
+    text = ctx.t._("The role has been revoked.")
+    if ctx.roles.is_staff:
+        ctx.clear_state()
+        ctx.reply(text, [Button(ctx.t._("Roles"), "roles"), Button(ctx.t._("Main menu"), "menu")])
+        return
+    show_menu(ctx, text)

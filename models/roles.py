@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,6 +10,7 @@ from sqlalchemy import ForeignKey, String, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models import codes
 from models.base import Base, utcnow
 from models.residents import Resident, format_identity, identities_of
 from models.territory import Locality, Unit
@@ -198,6 +198,8 @@ async def revoke_role(
 
 
 INVITE_LIFETIME = timedelta(days=7)
+# Typed from a letter or dictated over the phone: short, and without look-alike characters.
+INVITE_CODE_LENGTH = 8
 
 
 class RoleInvite(Base):
@@ -232,7 +234,7 @@ async def create_invite(
 ) -> RoleInvite:
     _check_scope(role, unit, locality)
     invite = RoleInvite(
-        code=secrets.token_urlsafe(9),
+        code=codes.new_code(INVITE_CODE_LENGTH),
         role=role.value,
         unit_id=locality.unit_id if locality else (unit.id if unit else None),
         locality_id=locality.id if locality else None,
@@ -245,9 +247,13 @@ async def create_invite(
 
 
 async def find_invite(session: AsyncSession, code: str) -> RoleInvite | None:
-    return await session.scalar(
-        select(RoleInvite).where(RoleInvite.code == code).with_for_update(of=RoleInvite)
-    )
+    """The invite of a code as typed: in any case, with spaces or hyphens added; an older,
+    case-sensitive code still opens as it was sent."""
+    query = select(RoleInvite).with_for_update(of=RoleInvite)
+    found = await session.scalar(query.where(RoleInvite.code == codes.normal(code)))
+    if found is None and code.strip():
+        found = await session.scalar(query.where(RoleInvite.code == code.strip()))
+    return found
 
 
 async def grant_by_id(session: AsyncSession, grant_id: int) -> RoleGrant | None:

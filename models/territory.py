@@ -2,21 +2,48 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, bindparam, select
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    bindparam,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.dialog.router import fold
 from models.base import Base
 
 LOCALITY_NAME_MAX = 80
 
 
-class Unit(Base):
+class Named:
+    """A place with its official Latvian `name` and its `names` by language code."""
+
+    name: str
+    names: dict[str, str]
+
+    def name_in(self, language: str) -> str:
+        return (self.names or {}).get(language) or self.name
+
+    def all_names(self) -> list[str]:
+        return [self.name, *(self.names or {}).values()]
+
+
+class Unit(Named, Base):
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(80))
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     sort_order: Mapped[int] = mapped_column(default=0)
     invite_link: Mapped[str | None] = mapped_column(String(300))
     telegram_group_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
@@ -27,13 +54,14 @@ class Unit(Base):
     )
 
 
-class Locality(Base):
+class Locality(Named, Base):
     __tablename__ = "localities"
     __table_args__ = (UniqueConstraint("unit_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(LOCALITY_NAME_MAX))
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
     unit: Mapped[Unit] = relationship(back_populates="localities", lazy="joined")
 
@@ -87,7 +115,107 @@ async def add_locality(session: AsyncSession, *, unit: Unit, name: str) -> Local
     existing = await list_localities(session, unit.id)
     if any(item.name.casefold() == clean.casefold() for item in existing):
         raise ValueError("this unit already has a locality of that name")
-    locality = Locality(unit_id=unit.id, name=clean)
+    locality = Locality(unit_id=unit.id, name=clean, names={"lv": clean})
     session.add(locality)
     await session.flush()
     return locality
+
+
+# Cyrillic as a Russian speaker spells Latvian place names, letter by letter in Latin.
+_LATIN = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "д": "d",
+        "е": "e",
+        "ё": "e",
+        "ж": "z",
+        "з": "z",
+        "и": "i",
+        "й": "j",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "h",
+        "ц": "c",
+        "ч": "c",
+        "ш": "s",
+        "щ": "s",
+        "ъ": "",
+        "ы": "i",
+        "ь": "",
+        "э": "e",
+        "ю": "ju",
+        "я": "ja",
+    }
+)
+# A typed word and a name's first word must share this many letters at least.
+_STEM = 4
+# Endings a typed word may differ by ("Alsviķi", "Алсвики", "Алсвикская").
+_ENDING = 3
+
+# Words that say what kind of place it is, not which one.
+_GENERIC = {"pagasts", "pilseta", "volost", "gorod", "parish", "town"}
+
+P = TypeVar("P", bound=Named)
+
+
+def _words(name: str) -> list[str]:
+    words = fold(name).translate(_LATIN).replace("-", " ").replace(",", " ").split()
+    return [word for word in words if word not in _GENERIC]
+
+
+def _shared(typed: str, word: str) -> int:
+    length = 0
+    for mine, theirs in zip(typed, word, strict=False):
+        if mine != theirs:
+            break
+        length += 1
+    return length
+
+
+def match_places(places: Sequence[P], typed: str, *, slugs: Iterable[str] = ()) -> list[P]:
+    """The places a typed name means, in any language, any case, with or without diacritics:
+    the whole name ("Алсвикская волость"), without "parish" or "town", or a stem of its first
+    word ("Алсвики", "alsviki"). Only the best matches are returned: one is an answer."""
+    wanted = _words(typed)
+    if not wanted:
+        return []
+    slug_list = list(slugs)
+    exact = [
+        place
+        for index, place in enumerate(places)
+        if any(_words(name) == wanted for name in place.all_names())
+        or (index < len(slug_list) and [slug_list[index]] == wanted)
+    ]
+    if exact:
+        return exact
+    first = wanted[0]
+    if len(first) < _STEM:
+        return []
+    scored: list[tuple[int, P]] = []
+    for place in places:
+        best = 0
+        for name in place.all_names():
+            words = _words(name)
+            if not words:
+                continue
+            shared = _shared(first, words[0])
+            if shared >= _STEM and shared >= min(len(first), len(words[0])) - _ENDING:
+                best = max(best, shared)
+        if best:
+            scored.append((best, place))
+    if not scored:
+        return []
+    top = max(score for score, _ in scored)
+    return [place for score, place in scored if score == top]

@@ -7,6 +7,9 @@ from sqlalchemy import select
 from bot.dialog.engine import MAX_INPUT_LENGTH, match_option
 from models import AuditEntry, Unit
 from models.residents import find_identity
+from handlers.roles import Grant, Revoke
+from models import RoleGrant
+from models.codes import ALPHABET
 from models.roles import Role, grant_role
 from models.territory import add_locality, unit_by_slug
 from tests.chat import Chat
@@ -107,24 +110,101 @@ async def test_representative_sets_the_group_link_residents_see(chat: Chat, app)
         assert "not allowed" in refused.text
 
 
+async def _role_code(chat: Chat, role: Role, unit: str | None = None) -> str:
+    """A coordinator's role code, as the admin gets it in chat."""
+    await chat.say("admin", "/grant")
+    reply = await chat.say("admin", payload=Grant(role, unit).pack())
+    return reply.text.split("they send: LOMA ")[1].split()[0]
+
+
 async def test_role_link_works_once_and_only_from_someone_allowed(chat: Chat, app) -> None:
     await chat.onboard("admin")
-    await chat.say("admin", "/grant")
-    await chat.say("admin", payload="grant:role:representative")
-    reply = await chat.say("admin", payload="grant:unit:representative:zeltinu")
-    code = reply.text.split("role_")[1].split()[0]
+    roles = await chat.say("admin", "/grant")
+    # The role list has a way back.
+    assert roles.options[-1].label == "Back to the menu"
+    units = await chat.say("admin", payload=Grant(Role.REPRESENTATIVE).pack())
+    assert units.options[-1].label == "Back"
+    assert units.options[-1].payload == Grant().pack()
+    reply = await chat.say("admin", payload=Grant(Role.REPRESENTATIVE, "zeltinu").pack())
+    assert [b.label for b in reply.options] == ["Give another role", "Main menu"]
+    code = reply.text.split("/start role_")[1].split()[0]
+    # Short, in one case, without look-alike characters: easy to copy into an SMS.
+    assert len(code) == 8 and set(code) <= set(ALPHABET)
 
     await chat.onboard("new")
-    became = await chat.say("new", f"/start role_{code}")
+    became = await chat.say("new", f"/start role_{code.lower()}")
     assert became.text.startswith("You are now unit representative (Zeltiņu pagasts).")
+    # The menu shown with it has the new role's items already.
+    assert "Send a message to residents" in [b.label for b in became.options]
 
     await chat.onboard("other")
     again = await chat.say("other", f"/start role_{code}")
     assert "not valid any more" in again.text
 
     # A resident cannot mint a link by pressing a crafted button.
-    forged = await chat.say("other", payload="grant:unit:coordinator:zeltinu")
+    forged = await chat.say("other", payload=Grant(Role.COORDINATOR, "zeltinu").pack())
     assert "not allowed" in forged.text
+
+
+async def test_a_role_code_is_typed_after_a_word_also_by_a_newcomer(chat: Chat, app) -> None:
+    await chat.onboard("admin")
+    code = await _role_code(chat, Role.CHAIR)
+    # A newcomer on SMS types the word and the code, in lower case.
+    first = await chat.say("sms-new", f"Loma {code.lower()}")
+    assert "Please choose your language." in first.text
+    await chat.say("sms-new", "English")
+    await chat.say("sms-new", "I agree")
+    became = await chat.say("sms-new", "zeltinu")
+    assert became.text.startswith("You are now council chair.")
+    async with app.sessionmaker() as session:
+        holder = (await find_identity(session, "console", "sms-new")).resident
+        grants = list(await session.scalars(select(RoleGrant)))
+        assert [(g.resident_id, g.role) for g in grants] == [(holder.id, "chair")]
+
+
+async def test_roles_name_people_and_revoking_asks_first(chat: Chat, app) -> None:
+    await chat.onboard("admin")
+    await chat.onboard("maija")
+    code = await _role_code(chat, Role.REPRESENTATIVE, "zeltinu")
+    await chat.say("maija", f"/start role_{code}")
+    async with app.sessionmaker() as session, session.begin():
+        admin = (await find_identity(session, "console", "admin")).resident
+        await grant_role(session, resident=admin, role=Role.COORDINATOR)
+
+    listed = await chat.say("admin", "/roles")
+    assert "#" not in listed.text
+    assert "maija (console): unit representative Zeltiņu pagasts" in listed.text
+    assert "admin (console): coordinator" in listed.text
+    async with app.sessionmaker() as session:
+        grants = {g.role: g.id for g in await session.scalars(select(RoleGrant))}
+    revoke = Revoke(grants["representative"])
+
+    # A tap asks first; Back keeps the role.
+    question = await chat.say("admin", payload=revoke.pack())
+    assert question.text == "Revoke the role of maija (console): unit representative Zeltiņu pagasts?"
+    assert [b.label for b in question.options] == ["Yes, revoke", "Back"]
+    back = await chat.say("admin", "2")
+    assert "maija (console)" in back.text
+    # A "Yes" from a question no longer asked revokes nothing: the question comes again.
+    stale = await chat.say("admin", payload=Revoke(revoke.grant_id, sure=True).pack())
+    assert stale.text.startswith("Revoke the role of maija")
+    async with app.sessionmaker() as session:
+        assert await session.get(RoleGrant, revoke.grant_id) is not None
+    done = await chat.say("admin", "Yes, revoke")
+    assert done.text.startswith("The role has been revoked.")
+    async with app.sessionmaker() as session:
+        assert await session.get(RoleGrant, revoke.grant_id) is None
+
+    # One's own coordinator role too, said as such.
+    own = await chat.say("admin", payload=Revoke(grants["coordinator"]).pack())
+    assert own.text.startswith("Revoke your own role: coordinator?")
+    await chat.say("admin", "Yes, revoke")
+    async with app.sessionmaker() as session:
+        assert await session.get(RoleGrant, grants["coordinator"]) is None
+
+    # A resident's crafted "yes" is refused and changes nothing.
+    refused = await chat.say("maija", payload=Revoke(grants["representative"], sure=True).pack())
+    assert "not allowed" in refused.text
 
 
 async def test_changing_unit_forgets_the_old_village(chat: Chat, app) -> None:
@@ -145,7 +225,11 @@ async def test_changing_unit_forgets_the_old_village(chat: Chat, app) -> None:
 
 async def test_crafted_grant_buttons_from_staff_are_refused_not_crashing(chat: Chat, app) -> None:
     await chat.onboard("admin")
-    for payload in ("grant:unit:chair:zeltinu", "grant:loc:representative:1", "grant:x:deputy"):
+    for payload in (
+        Grant(Role.CHAIR, "zeltinu").pack(),
+        Grant(Role.REPRESENTATIVE, "zeltinu", 1).pack(),
+        "grant:x:deputy",
+    ):
         reply = await chat.say("admin", payload=payload)
         assert reply.text == "Sorry, you are not allowed to do that.", payload
     async with app.sessionmaker() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from models import Conversation, Identity, Resident
+from models.residents import find_identity
 from tests.chat import Chat
 
 
@@ -38,3 +39,47 @@ async def test_decline_stores_nothing(chat: Chat, app) -> None:
     async with app.sessionmaker() as session:
         for model in (Resident, Identity, Conversation):
             assert await session.scalar(select(func.count()).select_from(model)) == 0
+
+
+async def test_a_unit_typed_in_russian_or_english_is_understood(chat: Chat, app) -> None:
+    for user, typed, expected in (
+        ("a", "Алсвики", "alsviku"),
+        ("b", "алсвикская волость", "alsviku"),
+        ("c", "Алсвикская", "alsviku"),
+        ("d", "Алуксне", "aluksne"),
+        ("e", "Яунанна", "jaunannas"),
+        ("f", "Вецлайцене", "veclaicenes"),
+        ("g", "Alsviki parish", "alsviku"),
+        ("h", "Зиемерская волость", "ziemera"),
+    ):
+        await chat.say(user, "/start")
+        await chat.say(user, "Русский")
+        await chat.say(user, "1")
+        reply = await chat.say(user, typed)
+        assert "Сохранено" in reply.text, typed
+        async with app.sessionmaker() as session:
+            resident = (await find_identity(session, "console", user)).resident
+            assert resident.unit.slug == expected, typed
+
+
+async def test_an_unknown_place_asks_again_with_the_options(chat: Chat) -> None:
+    await chat.say("anna", "/start")
+    await chat.say("anna", "English")
+    question = await chat.say("anna", "I agree")
+    again = await chat.say("anna", "Москва")
+    assert again.text.startswith("Please choose one of the options")
+    assert question.text in again.text and len(again.options) == len(question.options)
+
+
+async def test_changing_the_parish_has_a_way_back(chat: Chat, app) -> None:
+    await chat.onboard("anna")
+    question = await chat.say("anna", "/territory")
+    assert question.options[-1].label == "Back to the menu"
+    back = await chat.say("anna", "0")
+    assert back.text.startswith("Main menu")
+    await chat.say("anna", "/territory")
+    back = await chat.say("anna", "izvēlne")
+    assert back.text.startswith("Main menu")
+    async with app.sessionmaker() as session:
+        resident = (await find_identity(session, "console", "anna")).resident
+        assert resident.unit.slug == "alsviku"
