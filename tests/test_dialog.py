@@ -5,11 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.dialog.engine import MAX_INPUT_LENGTH, match_option
-from models import AuditEntry, Unit
-from models.residents import find_identity
 from handlers.roles import Grant, Revoke
-from models import RoleGrant
+from models import AuditEntry, RoleGrant, Unit
 from models.codes import ALPHABET
+from models.residents import find_identity
 from models.roles import Role, grant_role
 from models.territory import add_locality, unit_by_slug
 from tests.chat import Chat
@@ -181,7 +180,9 @@ async def test_roles_name_people_and_revoking_asks_first(chat: Chat, app) -> Non
 
     # A tap asks first; Back keeps the role.
     question = await chat.say("admin", payload=revoke.pack())
-    assert question.text == "Revoke the role of maija (console): unit representative Zeltiņu pagasts?"
+    assert question.text == (
+        "Revoke the role of maija (console): unit representative Zeltiņu pagasts?"
+    )
     assert [b.label for b in question.options] == ["Yes, revoke", "Back"]
     back = await chat.say("admin", "2")
     assert "maija (console)" in back.text
