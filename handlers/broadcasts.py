@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Button, Reply
-from bot.dialog.router import Router
+from bot.dialog.payloads import Payload, payload
+from bot.dialog.router import Router, Step
 from bot.i18n import LANGUAGE_NAMES, N_
-from bot.parsing import parse_id, parse_number
 from broadcasts.compose import (
     Audience,
     NotAllowed,
@@ -47,6 +48,103 @@ from models.territory import list_localities, list_units, locality_by_id
 
 router = Router()
 
+
+class State(enum.StrEnum):
+    TEXT = "bc.text"
+    LANGUAGES = "bc.languages"
+    TRANSLATION = "bc.translation"
+    AUDIENCE = "bc.audience"
+    URGENT = "bc.urgent"
+    TIME = "bc.time"
+    CONFIRM = "bc.confirm"
+
+
+class Target(enum.StrEnum):
+    ALL = "all"
+    UNITS = "units"  # the units ticked in the checklist
+    UNIT = "unit"
+    LOCALITY = "loc"
+
+
+class When(enum.StrEnum):
+    NOW = "now"
+    EVENING = "evening"
+    TOMORROW = "tomorrow"
+    TWICE = "twice"  # a typed time the clocks make happen twice: `fold` says which
+
+
+class Yes(enum.StrEnum):
+    YES = "yes"
+
+
+@payload("bclang")
+class AddLanguage(Payload):
+    """Add (or replace) the version in a language; None shows the languages again."""
+
+    language: str | None = None
+
+
+@payload("bcaud")
+class ChooseAudience(Payload):
+    pass
+
+
+@payload("bcpick")
+class PickUnit(Payload):
+    """Tick or untick a unit in a council sender's checklist; None shows it."""
+
+    unit_id: int | None = None
+
+
+@payload("bcto")
+class SendTo(Payload):
+    target: Target
+    place_id: int | None = None  # the unit or locality
+
+
+@payload("bcurg")
+class Urgency(Payload):
+    urgent: bool
+
+
+@payload("bcat")
+class SendAt(Payload):
+    when: When
+    fold: int | None = None
+
+
+@payload("bcsend")
+class Confirm(Payload):
+    pass
+
+
+@payload("bcdrop")
+class Drop(Payload):
+    pass
+
+
+@payload("bcx")
+class CancelBroadcast(Payload):
+    broadcast_id: int
+
+
+@payload(RESEND_UNKNOWN)
+class ResendUnknown(Payload):
+    """Send again to the residents a crash left unknown: asked first, done on `yes`."""
+
+    broadcast_id: int
+    answer: Yes | None = None
+
+
+@payload("news")
+class News(Payload):
+    """A page of the News, 1 the latest."""
+
+    page: int | None = None
+
+
+# How many messages one page of the News shows: a few, not the whole history at once.
+NEWS_PAGE = 3
 PDF = "application/pdf"
 STATUS_LABELS = {
     Status.SCHEDULED.value: N_("scheduled"),
@@ -74,31 +172,44 @@ add_help("broadcasts", N_("follow or cancel your messages to residents"), _may_b
 @router.command("announce")
 @router.payload("bc")
 async def announce(ctx: Context) -> None:
-    """Start a new message (first its Latvian text), or take a step of the flow's buttons."""
-    if ctx.payload and ctx.args:
-        await _step(ctx)
-        return
+    """Start a new message: first its Latvian text."""
     if not may_broadcast(ctx.roles):
         await ctx.refuse("broadcast")
         return
-    ctx.set_state("bc.text", texts={})
-    ctx.reply(
+    _ask_text(ctx, {"texts": {}})
+
+
+def _ask_text(ctx: Context, flow: dict[str, Any]) -> None:
+    ctx.ask(
+        State.TEXT,
         ctx.t._(
             "Write the message in Latvian (at most {limit} characters). You may send one "
-            "photo or PDF with it, the text as its caption. /cancel stops.",
+            "photo or PDF with it, the text as its caption.",
             limit=ctx.t.number(TEXT_MAX),
-        )
+        ),
+        limit=TEXT_MAX,
+        back=Button(ctx.t._("Cancel"), Drop()),
+        **flow,
     )
 
 
-@router.state("bc.text", free_text=True)
+async def _sender(ctx: Context) -> bool:
+    """Whether the person may still send messages; refused (and written down) if not."""
+    if may_broadcast(ctx.roles):
+        return True
+    await ctx.refuse("broadcast")
+    return False
+
+
 async def text_written(ctx: Context) -> None:
     """Keep the Latvian text (and the attachment), then offer the other languages."""
     flow = ctx.flow
     attachment = ctx.incoming.attachment
     if attachment is not None:
         if attachment.kind == "document" and attachment.mime_type != PDF:
-            ctx.reply(ctx.t._("Only a photo or a PDF can go with the message. Please try again."))
+            ctx.ask_again(
+                ctx.t._("Only a photo or a PDF can go with the message. Please try again.")
+            )
             return
         flow["attachment"] = {
             "kind": attachment.kind,
@@ -117,33 +228,29 @@ async def text_written(ctx: Context) -> None:
             flow["attachment"]["media"] = media.token
     text = (ctx.incoming.text or "").strip()
     if not text:
-        ctx.set_state("bc.text", **flow)
-        ctx.reply(ctx.t._("Please write the text of the message too."))
-        return
-    if len(text) > TEXT_MAX:
-        ctx.set_state("bc.text", **flow)
-        ctx.reply(_too_long(ctx))
+        _keep(ctx, flow)
+        ctx.ask_again(ctx.t._("Please write the text of the message too."))
         return
     flow["texts"] = {**flow.get("texts", {}), "lv": text}
-    ctx.set_state("bc.languages", **flow)
     _ask_languages(ctx, flow)
 
 
-def _too_long(ctx: Context) -> str:
-    return ctx.t._(
-        "That is too long: at most {limit} characters, please.", limit=ctx.t.number(TEXT_MAX)
-    )
+def _keep(ctx: Context, flow: dict[str, Any]) -> None:
+    """Keep what the flow gathered while the same question stays asked."""
+    ctx.remember("flow", flow)
 
 
 def _ask_languages(ctx: Context, flow: dict[str, Any]) -> None:
+    ctx.set_state(State.LANGUAGES, **flow)
     texts = flow.get("texts", {})
     buttons = []
     for language in ("ru", "en"):
         label = ctx.t._("Add a version in {language}", language=LANGUAGE_NAMES[language])
         if language in texts:
             label = ctx.t._("Replace the version in {language}", language=LANGUAGE_NAMES[language])
-        buttons.append(Button(label, f"bc:lang:{language}"))
-    buttons.append(Button(ctx.t._("Continue"), "bc:audience"))
+        buttons.append(Button(label, AddLanguage(language)))
+    buttons.append(Button(ctx.t._("Continue"), ChooseAudience()))
+    buttons.append(Button(ctx.t._("Cancel"), Drop()))
     ctx.reply(
         ctx.t._(
             "Each resident gets the message in their language, in Latvian when there is no "
@@ -162,132 +269,116 @@ def _draft(ctx: Context) -> dict[str, Any] | None:
     return flow
 
 
-async def _step(ctx: Context) -> None:
-    """Dispatch the buttons of the composing flow; every step checks the right again."""
-    if not may_broadcast(ctx.roles):
-        await ctx.refuse("broadcast")
-        return
-    step = ctx.args[0] if ctx.args else ""
-    if step == "lang":
-        await _language_chosen(ctx)
-    elif step == "audience":
-        await _ask_audience(ctx)
-    elif step == "pick":
-        await _unit_toggled(ctx)
-    elif step == "to":
-        await _audience_chosen(ctx)
-    elif step == "urgent":
-        await _urgency_chosen(ctx)
-    elif step == "at":
-        await _time_chosen(ctx)
-    elif step == "send":
-        await _confirmed(ctx)
-    elif step == "cancel":
-        await _cancel(ctx)
-    else:
-        show_menu(ctx)
+# Every button of the composing flow checks the right to send again: it may be gone.
 
 
-async def _language_chosen(ctx: Context) -> None:
-    flow = _draft(ctx)
-    if flow is None:
+@router.button(AddLanguage)
+async def language_chosen(ctx: Context, press: AddLanguage) -> None:
+    """Ask for the version in another language (or show the languages again)."""
+    if not await _sender(ctx) or (flow := _draft(ctx)) is None:
         return
-    language = ctx.args[1] if len(ctx.args) > 1 else ""
-    if language not in ("ru", "en"):
+    flow.pop("language", None)
+    if press.language not in ("ru", "en"):
         _ask_languages(ctx, flow)
         return
-    ctx.set_state("bc.translation", **flow, language=language)
-    ctx.reply(ctx.t._("Write the version in {language}.", language=LANGUAGE_NAMES[language]))
+    ctx.ask(
+        State.TRANSLATION,
+        ctx.t._("Write the version in {language}.", language=LANGUAGE_NAMES[press.language]),
+        limit=TEXT_MAX,
+        back=Button(ctx.t._("Back"), AddLanguage()),
+        **flow,
+        language=press.language,
+    )
 
 
-@router.state("bc.translation", free_text=True)
 async def translation_written(ctx: Context) -> None:
     flow = _draft(ctx)
     if flow is None:
         return
     text = (ctx.incoming.text or "").strip()
     language = flow.pop("language", "ru")
-    if not text or len(text) > TEXT_MAX:
-        ctx.set_state("bc.translation", **flow, language=language)
-        ctx.reply(_too_long(ctx) if text else ctx.t._("Please write the text."))
+    if not text:
+        ctx.ask_again(ctx.t._("Please write the text."))
         return
     flow["texts"] = {**flow["texts"], language: text}
-    ctx.set_state("bc.languages", **flow)
     _ask_languages(ctx, flow)
 
 
-async def _ask_audience(ctx: Context) -> None:
-    flow = _draft(ctx)
-    if flow is None:
+@router.button(ChooseAudience)
+async def ask_audience(ctx: Context, press: ChooseAudience) -> None:
+    """Offer the audiences this sender may reach."""
+    if not await _sender(ctx) or (flow := _draft(ctx)) is None:
         return
     buttons: list[Button] = []
     if may_send_council(ctx.roles):
-        buttons.append(Button(ctx.t._("All parishes and the town"), "bc:to:all"))
-        buttons.append(Button(ctx.t._("Choose parishes"), "bc:pick"))
+        buttons.append(Button(ctx.t._("All parishes and the town"), SendTo(Target.ALL)))
+        buttons.append(Button(ctx.t._("Choose parishes"), PickUnit()))
     else:
         units = {unit.id: unit for unit in await list_units(ctx.session)}
         for unit_id in sorted(ctx.roles.units_as(Role.REPRESENTATIVE)):
             if unit_id in units:
-                buttons.append(Button(units[unit_id].name, f"bc:to:unit:{unit_id}"))
+                buttons.append(Button(units[unit_id].name, SendTo(Target.UNIT, unit_id)))
                 for locality in await list_localities(ctx.session, unit_id):
                     label = f"{units[unit_id].name}, {locality.name}"
-                    buttons.append(Button(label, f"bc:to:loc:{locality.id}"))
+                    buttons.append(Button(label, SendTo(Target.LOCALITY, locality.id)))
         for locality_id in sorted(ctx.roles.localities_as(Role.DEPUTY)):
             locality = await locality_by_id(ctx.session, locality_id)
             if locality is not None:
                 label = f"{locality.unit.name}, {locality.name}"
-                buttons.append(Button(label, f"bc:to:loc:{locality.id}"))
-    ctx.set_state("bc.audience", **flow)
+                buttons.append(Button(label, SendTo(Target.LOCALITY, locality.id)))
+    buttons.append(Button(ctx.t._("Back"), AddLanguage()))
+    ctx.set_state(State.AUDIENCE, **flow)
     ctx.reply(ctx.t._("Who should get it?"), buttons)
 
 
-async def _unit_toggled(ctx: Context) -> None:
+@router.button(PickUnit)
+async def unit_toggled(ctx: Context, press: PickUnit) -> None:
     """Council senders tick the units one by one, then go on."""
-    flow = _draft(ctx)
-    if flow is None:
+    if not await _sender(ctx) or (flow := _draft(ctx)) is None:
         return
     if not may_send_council(ctx.roles):
         await ctx.refuse("broadcast_units")
         return
     picked = set(flow.get("picked", []))
-    unit_id = parse_id(ctx.args[1]) if len(ctx.args) > 1 else None
-    if unit_id is not None:
-        picked ^= {unit_id}
+    if press.unit_id is not None:
+        picked ^= {press.unit_id}
     flow["picked"] = sorted(picked)
-    ctx.set_state("bc.audience", **flow)
-    buttons = await unit_checklist(ctx, picked, pick="bc:pick", done="bc:to:units")
+    ctx.set_state(State.AUDIENCE, **flow)
+    buttons = await unit_checklist(ctx, picked, pick=PickUnit, done=SendTo(Target.UNITS))
+    buttons.append(Button(ctx.t._("Back"), ChooseAudience()))
     ctx.reply(ctx.t._("Tap the parishes that should get it, then Continue."), buttons)
 
 
-async def _audience_chosen(ctx: Context) -> None:
-    flow = _draft(ctx)
-    if flow is None:
+@router.button(SendTo)
+async def audience_chosen(ctx: Context, press: SendTo) -> None:
+    """Keep the audience, once the sender is checked to reach it."""
+    if not await _sender(ctx) or (flow := _draft(ctx)) is None:
         return
-    target = ctx.args[1] if len(ctx.args) > 1 else ""
-    value = ctx.args[2] if len(ctx.args) > 2 else ""
+    target = press.target
     try:
-        if target == "all":
+        if target is Target.ALL:
             audience = Audience()
-        elif target == "units":
+        elif target is Target.UNITS:
             audience = Audience(unit_ids=tuple(flow.get("picked", [])))
-        elif target == "unit" and (unit_id := parse_id(value)) is not None:
-            audience = Audience(unit_ids=(unit_id,))
-        elif target == "loc" and (locality_id := parse_id(value)) is not None:
-            audience = Audience(locality_id=locality_id)
+        elif target is Target.UNIT and press.place_id is not None:
+            audience = Audience(unit_ids=(press.place_id,))
+        elif target is Target.LOCALITY and press.place_id is not None:
+            audience = Audience(locality_id=press.place_id)
         else:
             raise ValueError(target)
         await kind_for(ctx.session, ctx.roles, audience)
     except (NotAllowed, ValueError):
-        await ctx.refuse("broadcast_audience", target=target)
+        await ctx.refuse("broadcast_audience", target=target.value)
         return
     flow["audience"] = {"units": audience.unit_ids, "locality": audience.locality_id}
     if may_send_urgent(ctx.roles):
-        ctx.set_state("bc.urgent", **flow)
+        ctx.set_state(State.URGENT, **flow)
         ctx.reply(
             ctx.t._("Is it urgent? Urgent messages go at once, also during quiet hours."),
             [
-                Button(ctx.t._("Not urgent"), "bc:urgent:no"),
-                Button(ctx.t._("Urgent"), "bc:urgent:yes"),
+                Button(ctx.t._("Not urgent"), Urgency(urgent=False)),
+                Button(ctx.t._("Urgent"), Urgency(urgent=True)),
+                Button(ctx.t._("Back"), ChooseAudience()),
             ],
         )
         return
@@ -295,51 +386,53 @@ async def _audience_chosen(ctx: Context) -> None:
     _ask_time(ctx, flow)
 
 
-async def _urgency_chosen(ctx: Context) -> None:
-    flow = _draft(ctx)
-    if flow is None or "audience" not in flow:
+@router.button(Urgency)
+async def urgency_chosen(ctx: Context, press: Urgency) -> None:
+    if not await _sender(ctx) or (flow := _draft(ctx)) is None or "audience" not in flow:
         return
-    urgent = len(ctx.args) > 1 and ctx.args[1] == "yes"
-    if urgent and not may_send_urgent(ctx.roles):
+    if press.urgent and not may_send_urgent(ctx.roles):
         await ctx.refuse("broadcast_urgent")
         return
-    flow["urgent"] = urgent
+    flow["urgent"] = press.urgent
     _ask_time(ctx, flow)
 
 
-def _ask_time(ctx: Context, flow: dict[str, Any]) -> None:
-    ctx.set_state("bc.time", **flow)
+def _ask_time(ctx: Context, flow: dict[str, Any], why: str | None = None) -> None:
+    flow.pop("typed", None)
     picks = quick_times(ctx.now, ctx.settings.tz)
-    buttons = [Button(ctx.t._("Send now"), "bc:at:now")]
-    if "evening" in picks:
-        buttons.append(Button(ctx.t._("This evening at 18:00"), "bc:at:evening"))
-    buttons.append(Button(ctx.t._("Tomorrow at 09:00"), "bc:at:tomorrow"))
-    example = ctx.t.datetime(picks["tomorrow"])
-    ctx.reply(
-        ctx.t._(
-            "When should it go? Tap a button or type a date and time like {example}.",
-            example=example,
-        ),
-        buttons,
+    buttons = [Button(ctx.t._("Send now"), SendAt(When.NOW))]
+    if When.EVENING in picks:
+        buttons.append(Button(ctx.t._("This evening at 18:00"), SendAt(When.EVENING)))
+    buttons.append(Button(ctx.t._("Tomorrow at 09:00"), SendAt(When.TOMORROW)))
+    example = ctx.t.datetime(picks[When.TOMORROW])
+    question = ctx.t._(
+        "When should it go? Tap a button or type a date and time like {example}.",
+        example=example,
+    )
+    ctx.ask(
+        State.TIME,
+        f"{why}\n\n{question}" if why else question,
+        limit=40,
+        buttons=buttons,
+        back=Button(ctx.t._("Back"), ChooseAudience()),
+        **flow,
     )
 
 
-async def _time_chosen(ctx: Context) -> None:
-    flow = _draft(ctx)
-    if flow is None or "audience" not in flow:
+@router.button(SendAt)
+async def time_chosen(ctx: Context, press: SendAt) -> None:
+    if not await _sender(ctx) or (flow := _draft(ctx)) is None or "audience" not in flow:
         return
-    pick = ctx.args[1] if len(ctx.args) > 1 else ""
-    if pick == "twice":
-        fold = parse_number(ctx.args[2] if len(ctx.args) > 2 else None, low=0, high=1)
-        if fold is None or "typed" not in flow:
+    if press.when is When.TWICE:
+        if press.fold not in (0, 1) or "typed" not in flow:
             _ask_time(ctx, flow)
             return
-        await _typed_time(ctx, flow, str(flow["typed"]), fold=fold)
+        await _typed_time(ctx, flow, str(flow["typed"]), fold=press.fold)
         return
-    if pick == "now":
+    if press.when is When.NOW:
         due = ctx.now
     else:
-        due_local = quick_times(ctx.now, ctx.settings.tz).get(pick)
+        due_local = quick_times(ctx.now, ctx.settings.tz).get(press.when.value)
         if due_local is None:
             _ask_time(ctx, flow)
             return
@@ -348,7 +441,6 @@ async def _time_chosen(ctx: Context) -> None:
     await _preview(ctx, flow)
 
 
-@router.state("bc.time")
 async def time_typed(ctx: Context) -> None:
     flow = _draft(ctx)
     if flow is None:
@@ -360,16 +452,16 @@ async def _typed_time(ctx: Context, flow: dict[str, Any], text: str, *, fold: in
     due = ctx.read_time(
         text,
         example=ctx.t.datetime(quick_times(ctx.now, ctx.settings.tz)["tomorrow"]),
-        choose="bc:at:twice",
+        choose=SendAt(When.TWICE).pack(),
         fold=fold,
     )
     if due is None:
         # Kept for the answer when the time happens twice and the sender is asked which.
         flow["typed"] = text
-        ctx.set_state("bc.time", **flow)
+        _keep(ctx, flow)
         return
     if due <= ctx.now:
-        ctx.reply(ctx.t._("That time has already passed. Please choose a later one."))
+        ctx.ask_again(ctx.t._("That time has already passed. Please choose a later one."))
         return
     flow["due"] = due.isoformat()
     await _preview(ctx, flow)
@@ -408,7 +500,7 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
     place = await place_of(ctx.session, audience) if kind is Kind.ANNOUNCEMENT else None
     draft = _draft_broadcast(flow, kind, place)
     recipients = await count_recipients(ctx.session, draft)
-    ctx.set_state("bc.confirm", **flow)
+    ctx.set_state(State.CONFIRM, **flow)
     ctx.reply(ctx.t._("This is how residents will see it:"))
     for reply in render(draft, ctx.t.language, timezone=ctx.settings.tz):
         ctx.send(ctx.here, reply)
@@ -453,15 +545,17 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
         )
     ctx.reply(
         "\n".join(lines),
-        [Button(ctx.t._("Send"), "bc:send"), Button(ctx.t._("Cancel"), "bc:cancel")],
+        [Button(ctx.t._("Send"), Confirm()), Button(ctx.t._("Cancel"), Drop())],
     )
 
 
-async def _confirmed(ctx: Context) -> None:
-    flow = _draft(ctx)
-    if flow is None or ctx.state != "bc.confirm":
-        if flow is not None:
-            show_menu(ctx)
+@router.button(Confirm)
+async def confirmed(ctx: Context, press: Confirm) -> None:
+    """Create the message shown in the preview: only from the preview just shown."""
+    if not await _sender(ctx) or (flow := _draft(ctx)) is None:
+        return
+    if ctx.state != State.CONFIRM:
+        show_menu(ctx)
         return
     assert ctx.resident is not None
     due = datetime.fromisoformat(flow["due"])
@@ -491,8 +585,7 @@ async def _confirmed(ctx: Context) -> None:
         await ctx.refuse("broadcast_audience")
         return
     except ValueError:
-        ctx.set_state("bc.time", **flow)
-        ctx.reply(ctx.t._("That time has already passed. Please choose a later one."))
+        _ask_time(ctx, flow, ctx.t._("That time has already passed. Please choose a later one."))
         return
     await ctx.audit("broadcast_created", broadcast=broadcast.id)
     if due <= ctx.now:
@@ -508,7 +601,9 @@ async def _confirmed(ctx: Context) -> None:
     show_menu(ctx, text)
 
 
-async def _cancel(ctx: Context) -> None:
+@router.button(Drop)
+async def dropped(ctx: Context, press: Drop) -> None:
+    """Leave the message being composed."""
     show_menu(ctx, ctx.t._("The message was not sent."))
 
 
@@ -549,16 +644,16 @@ async def my_broadcasts(ctx: Context) -> None:
             )
         )
         if item.status in (Status.SCHEDULED.value, Status.SENDING.value):
-            buttons.append(Button(ctx.t._("Cancel #{id}", id=item.id), f"bcx:{item.id}"))
+            buttons.append(Button(ctx.t._("Cancel #{id}", id=item.id), CancelBroadcast(item.id)))
     buttons.append(Button(ctx.t._("Main menu"), "menu"))
     ctx.clear_state()
     ctx.reply("\n".join(lines), buttons)
 
 
-@router.payload("bcx")
-async def cancel_one(ctx: Context) -> None:
+@router.button(CancelBroadcast)
+async def cancel_one(ctx: Context, press: CancelBroadcast) -> None:
     """Cancel a scheduled or running message: its sender or staff only."""
-    broadcast_id = (parse_id(ctx.args[0]) if ctx.args else None) or 0
+    broadcast_id = press.broadcast_id
     broadcast = await get_broadcast(ctx.session, broadcast_id)
     assert ctx.resident is not None
     if broadcast is None or not (
@@ -595,10 +690,10 @@ def _may_follow(ctx: Context, broadcast: Broadcast) -> bool:
     )
 
 
-@router.payload(RESEND_UNKNOWN)
-async def resend_unknown_ones(ctx: Context) -> None:
+@router.button(ResendUnknown)
+async def resend_unknown_ones(ctx: Context, press: ResendUnknown) -> None:
     """Send a message again to the residents a crash left unknown, once the sender confirms."""
-    broadcast_id = (parse_id(ctx.args[0]) if ctx.args else None) or 0
+    broadcast_id = press.broadcast_id
     broadcast = await get_broadcast(ctx.session, broadcast_id)
     if broadcast is None or not _may_follow(ctx, broadcast):
         await ctx.refuse("broadcast_resend", broadcast=broadcast_id)
@@ -608,7 +703,7 @@ async def resend_unknown_ones(ctx: Context) -> None:
     if broadcast.status != Status.DONE.value or not unknown:
         show_menu(ctx, ctx.t._("Message #{id} has nobody to send it again to.", id=broadcast.id))
         return
-    if ctx.args[1:] != ["yes"]:
+    if press.answer is not Yes.YES:
         ctx.reply(
             ctx.t.ngettext(
                 "Sending message #{id} was interrupted while it was on its way to {n} "
@@ -621,7 +716,7 @@ async def resend_unknown_ones(ctx: Context) -> None:
                 id=broadcast.id,
             ),
             [
-                Button(ctx.t._("Send again"), f"{RESEND_UNKNOWN}:{broadcast.id}:yes"),
+                Button(ctx.t._("Send again"), ResendUnknown(broadcast.id, Yes.YES)),
                 Button(ctx.t._("Do not send"), "menu"),
             ],
         )
@@ -643,18 +738,51 @@ async def resend_unknown_ones(ctx: Context) -> None:
 
 
 @router.command("news")
-@router.payload("news")
-async def news(ctx: Context) -> None:
-    """The latest messages that reached this resident's parish or town."""
+async def news_command(ctx: Context) -> None:
+    await news(ctx, News())
+
+
+@router.button(News)
+async def news(ctx: Context, press: News) -> None:
+    """A few of the latest messages that reached this resident's parish or town, the
+    newest last (nearest the buttons), and older ones a page at a time."""
     assert ctx.resident is not None
-    items = await news_for(ctx.session, ctx.resident)
-    if not items:
-        show_menu(ctx, ctx.t._("No news yet for your parish or town."))
+    page = max(press.page or 1, 1)
+    skip = (page - 1) * NEWS_PAGE
+    items = await news_for(ctx.session, ctx.resident, limit=skip + NEWS_PAGE + 1)
+    shown = items[skip : skip + NEWS_PAGE]
+    if not shown:
+        show_menu(
+            ctx,
+            ctx.t._("No news yet for your parish or town.")
+            if page == 1
+            else ctx.t._("There are no older messages."),
+        )
         return
     ctx.clear_state()
-    for item in reversed(items):
+    for item in reversed(shown):
         when = ctx.t.datetime(item.started_at or item.due_at)
         for reply in render(item, ctx.t.language, timezone=ctx.settings.tz):
             text = f"{when}\n{reply.text}" if reply.text else ""
             ctx.send(ctx.here, Reply(text, attachment=reply.attachment))
-    show_menu(ctx)
+    buttons = []
+    if len(items) > skip + NEWS_PAGE:
+        buttons.append(Button(ctx.t._("Older messages"), News(page + 1)))
+    if page > 1:
+        buttons.append(Button(ctx.t._("The latest messages"), News()))
+    buttons.append(Button(ctx.t._("Main menu"), "menu"))
+    text = (
+        ctx.t._("These are the latest messages for your parish or town.")
+        if page == 1
+        else ctx.t._("These are older messages for your parish or town.")
+    )
+    ctx.reply(text, buttons)
+
+
+router.flow(
+    {
+        State.TEXT: Step(text_written, free_text=True),
+        State.TRANSLATION: Step(translation_written, free_text=True),
+        State.TIME: time_typed,
+    }
+)

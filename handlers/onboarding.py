@@ -40,9 +40,14 @@ class LanguagePick(Payload):
     language: str
 
 
+class Consent(enum.StrEnum):
+    AGREE = "agree"
+    DECLINE = "decline"
+
+
 @payload("privacy")
 class PrivacyAnswer(Payload):
-    agree: bool
+    answer: Consent
 
 
 @payload("unit")
@@ -106,8 +111,8 @@ def ask_consent(ctx: Context) -> None:
     ctx.reply(
         text,
         [
-            Button(t._("I agree"), PrivacyAnswer(agree=True)),
-            Button(t._("I do not agree"), PrivacyAnswer(agree=False)),
+            Button(t._("I agree"), PrivacyAnswer(Consent.AGREE)),
+            Button(t._("I do not agree"), PrivacyAnswer(Consent.DECLINE)),
         ],
     )
 
@@ -257,7 +262,7 @@ async def privacy_answered(ctx: Context, press: PrivacyAnswer) -> None:
         else:
             show_menu(ctx)
         return
-    if not press.agree:
+    if press.answer is Consent.DECLINE:
         if ctx.conversation is not None:
             await drop_conversation(ctx.session, ctx.conversation)
         ctx.forgotten = True

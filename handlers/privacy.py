@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot import db
 from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
+from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Needs, Router
-from bot.i18n import LANGUAGE_NAMES, N_
+from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.roles import role_label
@@ -23,6 +26,35 @@ logger = logging.getLogger(__name__)
 router = Router()
 
 VACUUM_EVERY = timedelta(days=1)
+
+
+class State(enum.StrEnum):
+    FORGET = "privacy.forget"
+
+
+class Answer(enum.StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+@payload("forget")
+class Forget(Payload):
+    """Erase my data: asked first (no answer), then answered."""
+
+    answer: Answer | None = None
+
+
+# How an idea's state reads in the person's own data (the same words the ideas use).
+IDEA_STATUSES = {
+    "new": N_("new"),
+    "in_progress": N_("in progress"),
+    "forwarded": N_("forwarded"),
+    "answered": N_("answered"),
+    "closed": N_("closed"),
+    "duplicate": N_("duplicate"),
+}
+# Enough of an idea's text to recognise it; the whole text is in the file.
+IDEA_TEXT_SHOWN = 80
 
 add_help("mydata", N_("see what is stored about you"), everyone)
 add_help("forget", N_("erase your data"), everyone)
@@ -56,6 +88,7 @@ async def my_data(ctx: Context) -> None:
         t._("Role: {role} {place}", role=role_label(ctx, grant.role), place=grant.place).strip()
         for grant in await list_grants_of(ctx.session, ctx.resident.id)
     )
+    lines.extend(_idea_lines(t, data.get("ideas") or []))
     lines.append(t._("Everything is in the attached file. To erase it, send /forget."))
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     ctx.reply(
@@ -66,16 +99,42 @@ async def my_data(ctx: Context) -> None:
     await ctx.audit("personal_data_exported", resident=ctx.resident.id)
 
 
+def _idea_lines(t: Translator, ideas: list[dict[str, Any]]) -> list[str]:
+    """The person's ideas, one line each: when, which area, how far, and the text's start."""
+    if not ideas:
+        return []
+    lines = [t._("Your ideas and reports:")]
+    for idea in ideas:
+        text = " ".join((idea.get("text") or "").split())
+        if len(text) > IDEA_TEXT_SHOWN:
+            text = text[: IDEA_TEXT_SHOWN - 1] + "…"
+        lines.append(
+            t._(
+                "#{id} {date}, {area}: {status}. {text}",
+                id=idea["id"],
+                date=t.datetime(datetime.fromisoformat(idea["created_at"])),
+                area=idea.get("area") or "–",
+                status=t._(IDEA_STATUSES.get(idea.get("status") or "", N_("new"))),
+                text=text,
+            ).strip()
+        )
+    return lines
+
+
 @router.command("forget", needs=Needs.CONSENT)
-@router.payload("forget", needs=Needs.CONSENT)
-async def ask_forget(ctx: Context) -> None:
+async def forget_command(ctx: Context) -> None:
+    await ask_forget(ctx, Forget())
+
+
+@router.button(Forget, needs=Needs.CONSENT)
+async def ask_forget(ctx: Context, press: Forget) -> None:
     """Ask for confirmation before erasing; a button answer is checked against this person."""
-    answer = ctx.args[0] if ctx.payload and ctx.args else None
+    answer = press.answer
     assert ctx.resident is not None
     # Only the question just asked may be answered: an old "yes" button erases nothing.
-    if answer is not None and ctx.state != "privacy.forget":
+    if answer is not None and ctx.state != State.FORGET:
         answer = None
-    if answer == "yes":
+    if answer is Answer.YES:
         resident_id = ctx.resident.id
         await forget(ctx.session, ctx.resident)
         await ctx.audit("erased", resident=resident_id)
@@ -88,18 +147,18 @@ async def ask_forget(ctx: Context) -> None:
             )
         )
         return
-    if answer == "no":
+    if answer is Answer.NO:
         show_menu(ctx, ctx.t._("Nothing was erased."))
         return
-    ctx.set_state("privacy.forget")
+    ctx.set_state(State.FORGET)
     ctx.reply(
         ctx.t._(
             "Erase everything stored about you: your accounts, roles and what you wrote? "
             "This cannot be undone."
         ),
         [
-            Button(ctx.t._("Yes, erase my data"), "forget:yes"),
-            Button(ctx.t._("No, keep it"), "forget:no"),
+            Button(ctx.t._("Yes, erase my data"), Forget(Answer.YES)),
+            Button(ctx.t._("No, keep it"), Forget(Answer.NO)),
         ],
     )
 

@@ -153,25 +153,25 @@ async def test_chair_composes_a_council_message_and_every_resident_gets_their_la
         [prompt] = await bot.send(CHAIR, "/announce")
         assert "in Latvian" in prompt["text"]
         [languages] = await bot.send(CHAIR, "Ūdens nebūs rīt no 9 līdz 12.")
-        assert "bc:lang:ru" in payloads(languages)
-        await bot.press(CHAIR, "bc:lang:ru")
+        assert "bclang:ru" in payloads(languages)
+        await bot.press(CHAIR, "bclang:ru")
         await bot.send(CHAIR, "Воды не будет завтра с 9 до 12.")
-        [audience] = await bot.press(CHAIR, "bc:audience")
-        assert payloads(audience)[:2] == ["bc:to:all", "bc:pick"]
-        [urgency] = await bot.press(CHAIR, "bc:to:all")
-        assert payloads(urgency) == ["bc:urgent:no", "bc:urgent:yes"]
-        [when] = await bot.press(CHAIR, "bc:urgent:no")
-        assert payloads(when)[0] == "bc:at:now"
-        _, preview, summary = await bot.press(CHAIR, "bc:at:now", replies=3)
+        [audience] = await bot.press(CHAIR, "bcaud")
+        assert payloads(audience)[:2] == ["bcto:all", "bcpick"]
+        [urgency] = await bot.press(CHAIR, "bcto:all")
+        assert payloads(urgency) == ["bcurg:n", "bcurg:y", "bcaud"]
+        [when] = await bot.press(CHAIR, "bcurg:n")
+        assert payloads(when)[0] == "bcat:now"
+        _, preview, summary = await bot.press(CHAIR, "bcat:now", replies=3)
         assert (
             preview["text"]
             == "Message from the residents' council\n\nŪdens nebūs rīt no 9 līdz 12."
         )
         assert "It goes to 3 residents." in summary["text"]  # the chair and two residents
         assert "Русский" in summary["text"]
-        assert payloads(summary) == ["bc:send", "bc:cancel"]
+        assert payloads(summary) == ["bcsend", "bcdrop"]
 
-        [done] = await bot.press(CHAIR, "bc:send")
+        [done] = await bot.press(CHAIR, "bcsend")
         assert "Message #1 is on its way" in done["text"]
         await api.wait_for(chat_id=1001, predicate=has_text("Ūdens nebūs rīt"))
         await api.wait_for(chat_id=1002, predicate=has_text("Воды не будет завтра"))
@@ -210,16 +210,16 @@ async def test_representative_reaches_only_their_unit_and_crafted_audiences_are_
 
         await bot.send(REPRESENTATIVE, "/announce")
         await bot.send(REPRESENTATIVE, "Talka sestdien!")
-        [audience] = await bot.press(REPRESENTATIVE, "bc:audience")
-        assert payloads(audience) == [f"bc:to:unit:{unit.id}"]
-        for crafted in (f"bc:to:unit:{annas.id}", "bc:to:all", "bc:pick"):
+        [audience] = await bot.press(REPRESENTATIVE, "bcaud")
+        assert payloads(audience) == [f"bcto:unit:{unit.id}", "bclang"]
+        for crafted in (f"bcto:unit:{annas.id}", "bcto:all", "bcpick"):
             [refused] = await bot.press(REPRESENTATIVE, crafted)
             assert refused["text"] == "Sorry, you are not allowed to do that."
-        [when] = await bot.press(REPRESENTATIVE, f"bc:to:unit:{unit.id}")
-        assert "bc:urgent:yes" not in payloads(when)  # urgent is for the chair and coordinators
-        *_, summary = await bot.press(REPRESENTATIVE, "bc:at:now", replies=3)
+        [when] = await bot.press(REPRESENTATIVE, f"bcto:unit:{unit.id}")
+        assert "bcurg:y" not in payloads(when)  # urgent is for the chair and coordinators
+        *_, summary = await bot.press(REPRESENTATIVE, "bcat:now", replies=3)
         assert "It goes to 2 residents." in summary["text"]
-        await bot.press(REPRESENTATIVE, "bc:send")
+        await bot.press(REPRESENTATIVE, "bcsend")
         await api.wait_for(chat_id=1001, predicate=has_text("Talka sestdien!"))
         assert texts_to(api, 1001)[-1].startswith(
             lv("Announcement: {place}", place="Alsviķu pagasts")
@@ -358,6 +358,28 @@ async def test_residents_see_the_latest_messages_under_news(database_url: str) -
         await until_status(bot, broadcast_id, Status.DONE.value)
         news = await bot.send(1001, "/news", replies=2)
         assert "Koncerts tautas namā." in news[0]["text"]
+        assert payloads(news[1]) == ["menu"]
+
+
+async def test_news_shows_the_latest_few_and_older_ones_a_page_at_a_time(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(1001, unit="alsviku")
+        for number in range(1, 6):
+            broadcast_id = await schedule(bot, texts={"lv": f"Ziņa numur {number}."})
+            await until_status(bot, broadcast_id, Status.DONE.value)
+        *latest, more = await bot.send(1001, "/news", replies=4)
+        # The newest three, the newest last, nearest the buttons.
+        assert ["Ziņa numur 3." in latest[0]["text"], "Ziņa numur 5." in latest[2]["text"]] == [
+            True,
+            True,
+        ]
+        assert payloads(more) == ["news:2", "menu"]
+        assert more["text"] == lv("These are the latest messages for your parish or town.")
+        *older, back = await bot.press(1001, "news:2", replies=3)
+        assert "Ziņa numur 1." in older[0]["text"] and "Ziņa numur 2." in older[1]["text"]
+        assert payloads(back) == ["news", "menu"]
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="two dispatchers share rows only on PostgreSQL")

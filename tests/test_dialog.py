@@ -7,7 +7,9 @@ from sqlalchemy import select
 from bot.dialog.engine import MAX_INPUT_LENGTH, match_option
 from handlers.roles import Grant, Revoke
 from models import AuditEntry, RoleGrant, Unit
+from models.base import utcnow
 from models.codes import ALPHABET
+from models.ideas import list_areas, submit_idea
 from models.residents import find_identity
 from models.roles import Role, grant_role
 from models.territory import add_locality, unit_by_slug
@@ -252,3 +254,28 @@ async def test_an_old_erase_button_erases_nothing(chat: Chat, app) -> None:
     assert "Your data has been erased." in erased.text
     async with app.sessionmaker() as session:
         assert await find_identity(session, "console", "anna") is None
+
+
+async def test_mydata_lists_the_persons_ideas_in_the_text_too(chat: Chat, app) -> None:
+    await chat.onboard("anna")
+    async with app.sessionmaker() as session, session.begin():
+        anna = (await find_identity(session, "console", "anna")).resident
+        [area, *_] = await list_areas(session)
+        await submit_idea(
+            session,
+            author=anna,
+            area=area,
+            text="The bus stop by the school has no bench.",
+            place=None,
+            photo_ref=None,
+            photo_channel=None,
+            show_author=False,
+            keep_text=False,
+            submission_key="k1",
+            now=utcnow(),
+        )
+    reply = await chat.say("anna", "/mydata")
+    assert "Your ideas and reports:" in reply.text
+    assert "The bus stop by the school has no bench." in reply.text
+    assert f"{area.name_in('en')}: new." in reply.text
+    assert reply.attachment is not None and [b.label for b in reply.options] == ["Main menu"]

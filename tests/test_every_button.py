@@ -80,7 +80,7 @@ TYPED = "✎ "
 # Buttons (payload beginnings) each role's walk must have pressed: the world's content.
 EVERYONE = ("news", "nom:list", "survey:open", "idea:send")
 STAFF_TOO = ("inbox", "ideaitem:ans", "ideaexp:f")
-SENDERS = ("bcs", "bcx:", "bc:send", "poll:go")
+SENDERS = ("bcs", "bcx:", "bcsend", "poll:go")
 REACHED = {
     RESIDENT: (*EVERYONE, "survey:send", "nom:withdraw"),
     DEPUTY: (*EVERYONE, *STAFF_TOO, "survey:send", "sup:yes"),
@@ -90,7 +90,7 @@ REACHED = {
     CHAIR: (
         *EVERYONE,
         *STAFF_TOO,
-        *("bcs", "bc:send", "poll:go", "survey:send", "sup:yes", "areas:t"),
+        *("bcs", "bcsend", "poll:go", "survey:send", "sup:yes", "areas:t"),
     ),
 }
 

@@ -581,10 +581,10 @@ async def test_the_sender_sees_sms_segments_and_cost_before_confirming(database_
 
 async def preview_to_all(telegram: RunningBot, chair: int, *, replies: int) -> str:
     """Send the message being composed to all, not urgent, now: the preview's last line."""
-    await telegram.press(chair, "bc:audience")
-    await telegram.press(chair, "bc:to:all")
-    await telegram.press(chair, "bc:urgent:no")
-    *_, summary = await telegram.press(chair, "bc:at:now", replies=replies)
+    await telegram.press(chair, "bcaud")
+    await telegram.press(chair, "bcto:all")
+    await telegram.press(chair, "bcurg:n")
+    *_, summary = await telegram.press(chair, "bcat:now", replies=replies)
     return str(summary["text"])
 
 
@@ -607,7 +607,7 @@ async def test_the_sms_cost_counts_a_files_line_with_its_link(database_url: str)
         await telegram.send(CHAIR, "/announce")
         await telegram.send_photo(CHAIR, PHOTO, caption="Talka sestdien pie skolas.")
         summary = await preview_to_all(telegram, CHAIR, replies=4)
-        await telegram.press(CHAIR, "bc:send")
+        await telegram.press(CHAIR, "bcsend")
         before = len(fake.messages_to(ILZE))
         async with broadcasting(bot):
             await fake.wait_until(
@@ -630,7 +630,7 @@ async def test_the_sms_cost_counts_the_heading_in_each_residents_language(
         await telegram.send(CHAIR, "/announce")
         await telegram.send(CHAIR, "Rīt ūdens nebūs no plkst. 9 līdz 12.00!")
         summary = await preview_to_all(telegram, CHAIR, replies=3)
-        await telegram.press(CHAIR, "bc:send")
+        await telegram.press(CHAIR, "bcsend")
         async with broadcasting(bot):
             [sent] = await fake.wait_until(
                 lambda: [m for m in fake.messages_to(ILZE) if "12.00" in m.body] or None
@@ -905,13 +905,13 @@ async def test_a_photo_composed_on_telegram_reaches_whatsapp_as_media_and_sms_as
 
         await telegram.send(TELEGRAM_USER, "/announce")
         await telegram.send_photo(TELEGRAM_USER, PHOTO, caption="Talka sestdien pie skolas.")
-        await telegram.press(TELEGRAM_USER, "bc:audience")
-        await telegram.press(TELEGRAM_USER, "bc:to:all")
-        await telegram.press(TELEGRAM_USER, "bc:urgent:no")
+        await telegram.press(TELEGRAM_USER, "bcaud")
+        await telegram.press(TELEGRAM_USER, "bcto:all")
+        await telegram.press(TELEGRAM_USER, "bcurg:n")
         # the preview, as residents see it, carries the photo
-        preview = await telegram.press(TELEGRAM_USER, "bc:at:now", replies=4)
+        preview = await telegram.press(TELEGRAM_USER, "bcat:now", replies=4)
         assert [m["method"] for m in preview].count("sendPhoto") == 1
-        [done] = await telegram.press(TELEGRAM_USER, "bc:send")
+        [done] = await telegram.press(TELEGRAM_USER, "bcsend")
         assert "Message #1 is on its way" in done["text"]
         async with broadcasting(bot):
             await fake.wait_until(lambda: [m for m in fake.messages_to(ANNA) if m.media] or None)
