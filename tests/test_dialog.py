@@ -279,3 +279,19 @@ async def test_mydata_lists_the_persons_ideas_in_the_text_too(chat: Chat, app) -
     assert "The bus stop by the school has no bench." in reply.text
     assert f"{area.name_in('en')}: new." in reply.text
     assert reply.attachment is not None and [b.label for b in reply.options] == ["Main menu"]
+
+
+async def test_zero_and_izvelne_lead_to_the_menu_in_the_middle_of_a_flow(chat: Chat) -> None:
+    await chat.onboard("admin")
+    for way_back in ("0", "izvēlne"):
+        await chat.say("admin", "/announce")
+        await chat.say("admin", "Talka sestdien.")
+        await chat.say("admin", payload="bcaud")
+        await chat.say("admin", payload="bcto:all")
+        when = await chat.say("admin", payload="bcurg:n")
+        assert when.text.startswith("When should it go?")
+        menu = await chat.say("admin", way_back)
+        assert menu.text.startswith("Main menu"), way_back
+        # The question is gone: a typed time is not taken as an answer any more.
+        again = await chat.say("admin", "12.12.2099 10:00")
+        assert "I did not understand that" in again.text
