@@ -336,17 +336,9 @@ async def locality_chosen(ctx: Context, press: LocalityPick) -> None:
     await _finish(ctx)
 
 
-def _wants_menu(ctx: Context, text: str) -> bool:
-    """`0` typed where a place is asked: the menu, for someone who has one."""
-    return text == "0" and _settled(ctx)
-
-
 async def unit_typed(ctx: Context) -> None:
     """Take a unit's name typed in any language ("Алсвики"); otherwise ask again."""
     text = (ctx.incoming.text or "").strip()
-    if _wants_menu(ctx, text):
-        show_menu(ctx)
-        return
     units = await list_units(ctx.session)
     found = match_places(units, text, slugs=[unit.slug for unit in units])
     if len(found) == 1:
@@ -361,9 +353,6 @@ async def locality_typed(ctx: Context) -> None:
     """Take a village's name typed in any language; otherwise ask again."""
     assert ctx.resident is not None
     text = (ctx.incoming.text or "").strip()
-    if _wants_menu(ctx, text):
-        show_menu(ctx)
-        return
     if ctx.resident.unit is None:
         await ask_unit(ctx)
         return

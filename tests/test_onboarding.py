@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from models import Conversation, Identity, Resident
 from models.residents import find_identity
+from models.territory import Unit, match_places
 from tests.chat import Chat
 
 
@@ -83,3 +84,27 @@ async def test_changing_the_parish_has_a_way_back(chat: Chat, app) -> None:
     async with app.sessionmaker() as session:
         resident = (await find_identity(session, "console", "anna")).resident
         assert resident.unit.slug == "alsviku"
+
+
+def test_place_names_match_in_any_language_and_by_their_stem() -> None:
+    units = [
+        Unit(slug="alsviku", name="Alsviķu pagasts", names={"ru": "Алсвикская волость"}),
+        Unit(slug="annas", name="Annas pagasts", names={"ru": "Аннинская волость"}),
+        Unit(slug="jaunannas", name="Jaunannas pagasts", names={"ru": "Яунаннинская волость"}),
+        Unit(slug="jaunaluksnes", name="Jaunalūksnes pagasts", names={}),
+    ]
+    slugs = [unit.slug for unit in units]
+    for typed, expected in (
+        ("Алсвики", ["alsviku"]),
+        ("АЛСВИКСКАЯ", ["alsviku"]),
+        ("alsviķu pagasts", ["alsviku"]),
+        ("Анна", ["annas"]),
+        ("Яунанна", ["jaunannas"]),
+        ("jaunannas", ["jaunannas"]),
+        ("Jauna", ["jaunannas", "jaunaluksnes"]),  # not one: asked again
+        ("Ан", []),
+        ("волость", []),
+        ("", []),
+    ):
+        found = [unit.slug for unit in match_places(units, typed, slugs=slugs)]
+        assert found == expected, typed
