@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.dialog.context import Context
+from bot.dialog.messages import Button
 from bot.dialog.router import Needs, Router
 from handlers.menu import show_menu
 from handlers.onboarding import resume_onboarding
@@ -19,11 +20,14 @@ async def stop(ctx: Context) -> None:
     ctx.resident.subscribed = False
     await ctx.audit("unsubscribed", channel=ctx.incoming.channel)
     ctx.clear_state()
+    # The menu stays open: what the resident asks for is still answered.
+    buttons = [Button(ctx.t._("Main menu"), "menu")] if ctx.resident.unit_id else []
     ctx.reply(
         ctx.t._(
             "You will no longer get the council's messages. Send START to get them again. "
             "You can still write to me at any time."
-        )
+        ),
+        buttons,
     )
 
 
