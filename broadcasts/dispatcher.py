@@ -291,6 +291,8 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; sleeps while there is nothing to send."""
         while not stop.is_set():
+            # Cleared before looking, so a wake-up during the look is not lost.
+            self.wake.clear()
             try:
                 sent = await self.run_once()
             except Exception as error:
@@ -298,7 +300,6 @@ class Dispatcher:
                 sent = 0
             if sent:
                 continue
-            self.wake.clear()
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
             await asyncio.wait(waiters, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
@@ -667,7 +668,7 @@ class Dispatcher:
             broadcast = self._broadcasts.get(row.broadcast_id) or await session.get(
                 Broadcast, row.broadcast_id
             )
-            if broadcast is not None and broadcast.action_label and broadcast.action_payload:
+            if broadcast is not None and broadcast.actions:
                 key = (row.broadcast_id, row.channel, row.language)
                 reached.setdefault(key, []).append(row.chat_id)
         for (broadcast_id, channel, language), chat_ids in reached.items():
@@ -675,13 +676,12 @@ class Dispatcher:
                 Broadcast, broadcast_id
             )
             assert broadcast is not None
-            assert broadcast.action_label is not None and broadcast.action_payload is not None
-            label = Translator(language, timezone=self.settings.tz)._(broadcast.action_label)
+            t = Translator(language, timezone=self.settings.tz)
             await show_options(
                 session,
                 channel=channel,
                 external_ids=chat_ids,
-                options=[[label, broadcast.action_payload]],
+                options=[[t._(label), payload] for label, payload in broadcast.actions],
             )
 
     # ------------------------------------------------------------------ the sender's view
