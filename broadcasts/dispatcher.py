@@ -42,6 +42,7 @@ from bot.i18n import Translator
 from bot.settings import Settings
 from broadcasts.compose import still_allowed
 from broadcasts.pacing import Pacer, Window
+from broadcasts.quiet_hours import in_quiet_hours
 from broadcasts.render import render
 from models.audit import audit
 from models.base import utcnow
@@ -124,28 +125,6 @@ class Outcome:
     retry_in: float | None = None  # back to pending, tried again after this many seconds
     counts_as_attempt: bool = True
     message_id: str | None = None  # the platform's id of the message sent last
-
-
-def in_quiet_hours(settings: Settings, moment: datetime) -> bool:
-    period = settings.quiet_period
-    if period is None:
-        return False
-    start, end = period
-    local = moment.astimezone(settings.tz).time()
-    if start < end:
-        return start <= local < end
-    return local >= start or local < end
-
-
-def quiet_hours_end(settings: Settings, moment: datetime) -> datetime:
-    """When the quiet hours that `moment` falls in are over (UTC)."""
-    period = settings.quiet_period
-    assert period is not None
-    local = moment.astimezone(settings.tz)
-    end = local.replace(hour=period[1].hour, minute=period[1].minute, second=0, microsecond=0)
-    if end <= local:
-        end += timedelta(days=1)
-    return end.astimezone(moment.tzinfo)
 
 
 class Dispatcher:
