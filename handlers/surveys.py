@@ -26,6 +26,7 @@ from bot.survey_reports import (
     results_text,
     results_xlsx,
 )
+from broadcasts.quiet_hours import goes_at
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.survey_lifecycle import open_survey
 from models.personal_data import add_section
@@ -1082,10 +1083,16 @@ async def _poll_start(ctx: Context, flow: dict[str, Any]) -> None:
     )
     await open_survey(ctx.session, survey, settings=ctx.settings, now=ctx.now)
     await ctx.audit("poll_created", survey=survey.id)
-    show_menu(
-        ctx,
-        ctx.t._(
-            "Poll #{id} is open; the residents are being invited. /surveys shows its results.",
-            id=survey.id,
-        ),
+    invited = goes_at(ctx.settings, due_at=ctx.now, urgent=False, now=ctx.now)
+    text = ctx.t._(
+        "Poll #{id} is open; the residents are being invited. /surveys shows its results.",
+        id=survey.id,
     )
+    if invited > ctx.now:
+        text = ctx.t._(
+            "Poll #{id} is open; the residents get the invitation on {time}, when the quiet "
+            "hours are over. /surveys shows its results.",
+            id=survey.id,
+            time=ctx.t.datetime(invited),
+        )
+    show_menu(ctx, text)
