@@ -16,7 +16,6 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Address, Button, Reply
 from bot.dialog.router import Needs, Router
 from bot.i18n import N_, Translator
-from bot.nomination_papers import STATUS_LABELS
 from bot.parsing import parse_id
 from bot.settings import Settings
 from broadcasts.compose import Audience, create_broadcast, in_every_language, notify
@@ -57,6 +56,7 @@ from models.nominations import (
     withdraw_support,
 )
 from models.residents import Resident, identities_of
+from reports.nomination_papers import STATUS_LABELS
 
 logger = logging.getLogger(__name__)
 router = Router()

@@ -24,12 +24,12 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
 from bot.dialog.engine import DialogEngine
 from bot.settings import Settings
-from bot.web import create_web_app
 from broadcasts.service import TICK_SECONDS, BroadcastService
 from handlers import build_flows, scheduled_jobs
 from models.base import utcnow
 from models.messaging import prune_messaging
 from models.updates import prune_processed_updates
+from padome.web import create_web_app
 
 logger = logging.getLogger(__name__)
 

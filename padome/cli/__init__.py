@@ -16,10 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import app as lifecycle
 from bot import db
 from bot.i18n import Translator
-from bot.nomination_papers import forms_pdf, nomination_tables, unit_papers
 from bot.parsing import (
     MAX_ID,
     TimeError,
@@ -30,8 +28,6 @@ from bot.parsing import (
     parse_local_time,
 )
 from bot.settings import Settings, describe_validation_error, get_settings
-from bot.spreadsheets import to_csv, to_xlsx
-from bot.survey_reports import export_name, results_csv, results_text, results_xlsx
 from broadcasts.compose import (
     TIME_FORMAT,
     Audience,
@@ -93,6 +89,10 @@ from models.surveys import (
     response_counts,
 )
 from models.territory import Locality, Unit, add_locality, list_localities, list_units, unit_by_slug
+from padome import app as lifecycle
+from reports.nomination_papers import forms_pdf, nomination_tables, unit_papers
+from reports.spreadsheets import to_csv, to_xlsx
+from reports.surveys import export_name, results_csv, results_text, results_xlsx
 
 app = typer.Typer(help="Padome: the residents' council assistant.", no_args_is_help=True)
 # The number of a stored thing (a broadcast, a survey): what a database id can hold, so a
