@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -44,9 +45,22 @@ def load_settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-def setup_logging(settings: Settings, *, quiet: bool = False) -> None:
-    level = logging.WARNING if quiet else getattr(logging, settings.log_level)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def setup_logging(settings: Settings, *, log_file: Path | None = None) -> None:
+    """Log to standard error, or to `log_file` (and nothing, warnings included, to the
+    terminal)."""
+    level = getattr(logging, settings.log_level)
+    handler = (
+        logging.FileHandler(log_file, encoding="utf-8")
+        if log_file is not None
+        else logging.StreamHandler()
+    )
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=[handler],
+        force=True,
+    )
+    logging.captureWarnings(log_file is not None)
     # The HTTP clients log request URLs (holding the bot token) and, at DEBUG, bodies
     # (holding residents' messages): they never log below WARNING.
     for name in ("httpx", "httpcore", "telegram", "apscheduler", "twilio"):
