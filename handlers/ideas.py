@@ -17,7 +17,6 @@ from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router
 from bot.i18n import N_, Translator
 from bot.parsing import parse_day, parse_id
-from bot.spreadsheets import CSV_MIME, XLSX_MIME, Table, to_csv, to_xlsx
 from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
@@ -61,6 +60,7 @@ from models.messaging import find_media, store_media
 from models.residents import Resident
 from models.roles import Role, RoleGrant
 from models.territory import list_units
+from reports.spreadsheets import CSV_MIME, XLSX_MIME, Table, to_csv, to_xlsx
 
 logger = logging.getLogger(__name__)
 router = Router()

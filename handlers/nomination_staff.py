@@ -13,9 +13,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router
 from bot.i18n import N_
-from bot.nomination_papers import PDF_MIME, forms_pdf, nomination_tables, paper_of, unit_papers
 from bot.parsing import parse_id, parse_number
-from bot.spreadsheets import CSV_MIME, XLSX_MIME, to_csv, to_xlsx
 from broadcasts.compose import quick_times
 from broadcasts.notices import send_notice
 from handlers.menu import MenuEntry, add_menu_entry, show_menu
@@ -48,6 +46,8 @@ from models.nominations import (
     supporters_of,
 )
 from models.territory import Unit, list_units
+from reports.nomination_papers import PDF_MIME, forms_pdf, nomination_tables, paper_of, unit_papers
+from reports.spreadsheets import CSV_MIME, XLSX_MIME, to_csv, to_xlsx
 
 router = Router()
 

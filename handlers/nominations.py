@@ -15,7 +15,6 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Needs, Router
 from bot.i18n import N_, Translator
-from bot.nomination_papers import STATUS_LABELS
 from bot.parsing import parse_id
 from bot.settings import Settings
 from broadcasts.compose import Audience, create_broadcast, in_every_language
@@ -57,6 +56,7 @@ from models.nominations import (
     withdraw_support,
 )
 from models.residents import Resident
+from reports.nomination_papers import STATUS_LABELS
 
 logger = logging.getLogger(__name__)
 router = Router()

@@ -17,15 +17,6 @@ from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router
 from bot.i18n import N_
 from bot.parsing import parse_id
-from bot.spreadsheets import CSV_MIME, XLSX_MIME
-from bot.survey_reports import (
-    Chart,
-    charts_png,
-    export_name,
-    results_csv,
-    results_text,
-    results_xlsx,
-)
 from broadcasts.quiet_hours import goes_at
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.survey_lifecycle import open_survey
@@ -69,6 +60,15 @@ from models.surveys import (
     visible_questions,
 )
 from models.territory import Locality, list_units
+from reports.spreadsheets import CSV_MIME, XLSX_MIME
+from reports.surveys import (
+    Chart,
+    charts_png,
+    export_name,
+    results_csv,
+    results_text,
+    results_xlsx,
+)
 
 router = Router()
 

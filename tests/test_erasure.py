@@ -25,7 +25,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import db
-from bot.app import App, open_app
 from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
 from handlers.privacy import _vacuum_tried_at, vacuum_erased_tables
@@ -35,6 +34,7 @@ from models.broadcasts import Delivery, DeliveryStatus, Status
 from models.personal_data import ERASED_TABLES
 from models.residents import Resident, find_identity
 from models.roles import Role
+from padome.app import App, open_app
 from tests.chat import Chat
 from tests.conftest import ON_POSTGRES, _pg_execute, make_settings
 from tests.fakes.telegram_api import labels, payloads

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.app import App
 from bot.i18n import Translator
 from bot.settings import Settings
 from broadcasts.notices import send_notice
@@ -23,6 +22,7 @@ from models.ideas import Idea, list_areas, submit_idea
 from models.residents import add_identity, identities_of, register_resident
 from models.roles import Role, grant_role
 from models.territory import unit_by_slug
+from padome.app import App
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.twilio_api import FakeTwilio
 from tests.telegram import fake_telegram_api, polling_bot
