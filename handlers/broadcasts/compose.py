@@ -1,4 +1,4 @@
-"""Composing council messages and announcements in chat, following them, and the News."""
+"""Composing a council message or an announcement in chat: texts, audience, time, preview."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.dialog.context import Context
-from bot.dialog.messages import Button, Reply
+from bot.dialog.messages import Button
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router, Step
 from bot.i18n import LANGUAGE_NAMES, N_
@@ -23,26 +23,11 @@ from broadcasts.compose import (
     quick_times,
     sms_estimate,
 )
-from broadcasts.dispatcher import RESEND_UNKNOWN
-from broadcasts.quiet_hours import goes_at, held, when_it_goes
+from broadcasts.quiet_hours import goes_at, when_it_goes
 from broadcasts.render import render
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
 from handlers.onboarding import unit_checklist
-from models.broadcasts import (
-    TEXT_MAX,
-    Broadcast,
-    DeliveryStatus,
-    Kind,
-    Status,
-    cancel_broadcast,
-    count_recipients,
-    delivery_counts,
-    first_line,
-    get_broadcast,
-    list_broadcasts,
-    news_for,
-    resend_unknown,
-)
+from models.broadcasts import TEXT_MAX, Broadcast, Kind, count_recipients
 from models.messaging import find_media, store_media
 from models.roles import Role
 from models.territory import list_localities, list_units, locality_by_id
@@ -72,10 +57,6 @@ class When(enum.StrEnum):
     EVENING = "evening"
     TOMORROW = "tomorrow"
     TWICE = "twice"  # a typed time the clocks make happen twice: `fold` says which
-
-
-class Yes(enum.StrEnum):
-    YES = "yes"
 
 
 @payload("bclang")
@@ -124,50 +105,16 @@ class Drop(Payload):
     pass
 
 
-@payload("bcx")
-class CancelBroadcast(Payload):
-    broadcast_id: int
-
-
-@payload(RESEND_UNKNOWN)
-class ResendUnknown(Payload):
-    """Send again to the residents a crash left unknown: asked first, done on `yes`."""
-
-    broadcast_id: int
-    answer: Yes | None = None
-
-
-@payload("news")
-class News(Payload):
-    """A page of the News, 1 the latest."""
-
-    page: int | None = None
-
-
-# How many messages one page of the News shows: a few, not the whole history at once.
-NEWS_PAGE = 3
 PDF = "application/pdf"
-STATUS_LABELS = {
-    Status.SCHEDULED.value: N_("scheduled"),
-    Status.SENDING.value: N_("sending"),
-    Status.DONE.value: N_("sent"),
-    Status.CANCELLED.value: N_("cancelled"),
-}
 
 
-def _may_broadcast(ctx: Context) -> bool:
+def may_send(ctx: Context) -> bool:
+    """Whether the person may send messages to residents (for menus and help)."""
     return may_broadcast(ctx.roles)
 
 
-add_menu_entry(MenuEntry(N_("News"), "news", order=10))
-add_menu_entry(MenuEntry(N_("Send a message to residents"), "bc", order=60, visible=_may_broadcast))
-add_menu_entry(MenuEntry(N_("My messages to residents"), "bcs", order=61, visible=_may_broadcast))
-add_help("news", N_("the latest messages for your parish or town"), lambda ctx: True)
-add_help("announce", N_("send a message to residents"), _may_broadcast)
-add_help("broadcasts", N_("follow or cancel your messages to residents"), _may_broadcast)
-
-
-# ---------------------------------------------------------------------- composing
+add_menu_entry(MenuEntry(N_("Send a message to residents"), "bc", order=60, visible=may_send))
+add_help("announce", N_("send a message to residents"), may_send)
 
 
 @router.command("announce")
@@ -595,187 +542,6 @@ async def confirmed(ctx: Context, press: Confirm) -> None:
 async def dropped(ctx: Context, press: Drop) -> None:
     """Leave the message being composed."""
     show_menu(ctx, ctx.t._("The message was not sent."))
-
-
-# ---------------------------------------------------------------------- following
-
-
-@router.command("broadcasts")
-@router.payload("bcs")
-async def my_broadcasts(ctx: Context) -> None:
-    """The sender's latest messages (all of them for staff), with a Cancel button each."""
-    if not may_broadcast(ctx.roles):
-        await ctx.refuse("broadcasts")
-        return
-    assert ctx.resident is not None
-    items = [
-        item
-        for item in await list_broadcasts(ctx.session, limit=50, with_notices=False)
-        if ctx.roles.is_staff or item.created_by_id == ctx.resident.id
-    ][:10]
-    if not items:
-        show_menu(ctx, ctx.t._("There are no messages yet."))
-        return
-    lines = []
-    buttons = []
-    for item in items:
-        counts = await delivery_counts(ctx.session, item.id)
-        delivered = counts[DeliveryStatus.DELIVERED.value]
-        total = sum(counts.values()) - counts[DeliveryStatus.CANCELLED.value]
-        status = ctx.t._(STATUS_LABELS[item.status])
-        when = item.started_at or item.due_at
-        if item.status == Status.SCHEDULED.value:
-            when = goes_at(ctx.settings, due_at=item.due_at, urgent=item.urgent, now=ctx.now)
-        elif item.status == Status.SENDING.value and held(
-            ctx.settings, urgent=item.urgent, moment=ctx.now
-        ):
-            status = ctx.t._("waiting for the quiet hours to end")
-            when = goes_at(ctx.settings, due_at=ctx.now, urgent=item.urgent, now=ctx.now)
-        lines.append(
-            ctx.t._(
-                "#{id} {status}, {time}: {delivered} of {total} delivered. {text}",
-                id=item.id,
-                status=status,
-                time=ctx.t.datetime(when),
-                delivered=ctx.t.number(delivered),
-                total=ctx.t.number(total),
-                text=first_line(item, 60),
-            )
-        )
-        if item.status in (Status.SCHEDULED.value, Status.SENDING.value):
-            buttons.append(Button(ctx.t._("Cancel #{id}", id=item.id), CancelBroadcast(item.id)))
-    buttons.append(Button(ctx.t._("Main menu"), "menu"))
-    ctx.clear_state()
-    ctx.reply("\n".join(lines), buttons)
-
-
-@router.button(CancelBroadcast)
-async def cancel_one(ctx: Context, press: CancelBroadcast) -> None:
-    """Cancel a scheduled or running message: its sender or staff only."""
-    broadcast_id = press.broadcast_id
-    broadcast = await get_broadcast(ctx.session, broadcast_id)
-    assert ctx.resident is not None
-    if broadcast is None or not (
-        ctx.roles.is_staff
-        or (broadcast.created_by_id == ctx.resident.id and may_broadcast(ctx.roles))
-    ):
-        await ctx.refuse("broadcast_cancel", broadcast=broadcast_id)
-        return
-    if broadcast.status not in (Status.SCHEDULED.value, Status.SENDING.value):
-        show_menu(ctx, ctx.t._("Message #{id} can no longer be cancelled.", id=broadcast.id))
-        return
-    # Before its time a message has no rows yet: everyone it would have reached misses it.
-    waiting = broadcast.status == Status.SCHEDULED.value
-    stopped = await cancel_broadcast(ctx.session, broadcast)
-    if waiting:
-        stopped = await count_recipients(ctx.session, broadcast)
-    await ctx.audit("broadcast_cancelled", broadcast=broadcast.id)
-    show_menu(
-        ctx,
-        ctx.t.ngettext(
-            "Message #{id} is cancelled; {n} resident will not get it.",
-            "Message #{id} is cancelled; {n} residents will not get it.",
-            stopped,
-            id=broadcast.id,
-        ),
-    )
-
-
-def _may_follow(ctx: Context, broadcast: Broadcast) -> bool:
-    """Staff, or the message's own sender while they may still send messages."""
-    assert ctx.resident is not None
-    return ctx.roles.is_staff or (
-        broadcast.created_by_id == ctx.resident.id and may_broadcast(ctx.roles)
-    )
-
-
-@router.button(ResendUnknown)
-async def resend_unknown_ones(ctx: Context, press: ResendUnknown) -> None:
-    """Send a message again to the residents a crash left unknown, once the sender confirms."""
-    broadcast_id = press.broadcast_id
-    broadcast = await get_broadcast(ctx.session, broadcast_id)
-    if broadcast is None or not _may_follow(ctx, broadcast):
-        await ctx.refuse("broadcast_resend", broadcast=broadcast_id)
-        return
-    counts = await delivery_counts(ctx.session, broadcast.id)
-    unknown = counts[DeliveryStatus.UNKNOWN.value]
-    if broadcast.status != Status.DONE.value or not unknown:
-        show_menu(ctx, ctx.t._("Message #{id} has nobody to send it again to.", id=broadcast.id))
-        return
-    if press.answer is not Yes.YES:
-        ctx.reply(
-            ctx.t.ngettext(
-                "Sending message #{id} was interrupted while it was on its way to {n} "
-                "resident. They may already have it: if you send it again, they may get it "
-                "twice. Send it again?",
-                "Sending message #{id} was interrupted while it was on its way to {n} "
-                "residents. They may already have it: if you send it again, they may get it "
-                "twice. Send it again?",
-                unknown,
-                id=broadcast.id,
-            ),
-            [
-                Button(ctx.t._("Send again"), ResendUnknown(broadcast.id, Yes.YES)),
-                Button(ctx.t._("Do not send"), "menu"),
-            ],
-        )
-        return
-    again = await resend_unknown(ctx.session, broadcast)
-    await ctx.audit("broadcast_resent_unknown", broadcast=broadcast.id, rows=again)
-    show_menu(
-        ctx,
-        ctx.t.ngettext(
-            "Message #{id} goes again to {n} resident.",
-            "Message #{id} goes again to {n} residents.",
-            again,
-            id=broadcast.id,
-        ),
-    )
-
-
-# ---------------------------------------------------------------------- News
-
-
-@router.command("news")
-async def news_command(ctx: Context) -> None:
-    await news(ctx, News())
-
-
-@router.button(News)
-async def news(ctx: Context, press: News) -> None:
-    """A few of the latest messages that reached this resident's parish or town, the
-    newest last (nearest the buttons), and older ones a page at a time."""
-    assert ctx.resident is not None
-    page = max(press.page or 1, 1)
-    skip = (page - 1) * NEWS_PAGE
-    items = await news_for(ctx.session, ctx.resident, limit=skip + NEWS_PAGE + 1)
-    shown = items[skip : skip + NEWS_PAGE]
-    if not shown:
-        show_menu(
-            ctx,
-            ctx.t._("No news yet for your parish or town.")
-            if page == 1
-            else ctx.t._("There are no older messages."),
-        )
-        return
-    ctx.clear_state()
-    for item in reversed(shown):
-        when = ctx.t.datetime(item.started_at or item.due_at)
-        for reply in render(item, ctx.t.language, timezone=ctx.settings.tz):
-            text = f"{when}\n{reply.text}" if reply.text else ""
-            ctx.send(ctx.here, Reply(text, attachment=reply.attachment))
-    buttons = []
-    if len(items) > skip + NEWS_PAGE:
-        buttons.append(Button(ctx.t._("Older messages"), News(page + 1)))
-    if page > 1:
-        buttons.append(Button(ctx.t._("The latest messages"), News()))
-    buttons.append(Button(ctx.t._("Main menu"), "menu"))
-    text = (
-        ctx.t._("These are the latest messages for your parish or town.")
-        if page == 1
-        else ctx.t._("These are older messages for your parish or town.")
-    )
-    ctx.reply(text, buttons)
 
 
 router.flow(

@@ -1,0 +1,10 @@
+"""Council messages in chat: the News residents read, composing a message, following it."""
+
+from __future__ import annotations
+
+from bot.dialog.router import Router
+from handlers.broadcasts import compose, manage, news
+
+router = Router()
+for part in (news, compose, manage):
+    router.include(part.router)
