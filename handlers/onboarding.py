@@ -10,6 +10,7 @@ from bot.dialog.messages import Button
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Needs, Router, Step
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
+from bot.parsing import parse_id
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from models.conversations import drop_conversation
@@ -55,11 +56,18 @@ class UnitPick(Payload):
     unit: str  # the unit's slug
 
 
+SKIP = "skip"
+
+
 @payload("loc")
 class LocalityPick(Payload):
-    """A village or neighbourhood of the resident's own unit; None skips the question."""
+    """A village or neighbourhood of the resident's own unit by its id, or `skip`."""
 
-    locality: int | None = None
+    choice: str = SKIP
+
+    @property
+    def locality(self) -> int | None:
+        return parse_id(self.choice)
 
 
 # Deep-link starts (`/start <kind>_<code>`) other features answer once onboarding is done.
@@ -313,8 +321,8 @@ async def ask_locality(ctx: Context, why: str | None = None) -> None:
     if not localities:
         await _finish(ctx)
         return
-    buttons = [Button(item.name, LocalityPick(item.id)) for item in localities]
-    buttons.append(Button(ctx.t._("Skip"), LocalityPick()))
+    buttons = [Button(item.name, LocalityPick(str(item.id))) for item in localities]
+    buttons.append(Button(ctx.t._("Skip"), LocalityPick(SKIP)))
     buttons.append(Button(ctx.t._("Back"), "territory"))
     question = ctx.t._("Which village or neighbourhood? You may skip this.")
     ctx.set_state(State.LOCALITY)
@@ -325,7 +333,7 @@ async def ask_locality(ctx: Context, why: str | None = None) -> None:
 async def locality_chosen(ctx: Context, press: LocalityPick) -> None:
     """Store the locality (only one of the resident's own unit) or skip it."""
     assert ctx.resident is not None
-    if press.locality is not None:
+    if press.choice != SKIP:
         localities = await list_localities(ctx.session, ctx.resident.unit_id or 0)
         chosen = next((item for item in localities if item.id == press.locality), None)
         if chosen is None:
@@ -358,7 +366,7 @@ async def locality_typed(ctx: Context) -> None:
         return
     found = match_places(await list_localities(ctx.session, ctx.resident.unit.id), text)
     if len(found) == 1:
-        await locality_chosen(ctx, LocalityPick(found[0].id))
+        await locality_chosen(ctx, LocalityPick(str(found[0].id)))
         return
     await ask_locality(
         ctx, ctx.t._("Please choose one of the options: tap a button or type its number.")

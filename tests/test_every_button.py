@@ -180,7 +180,7 @@ async def build_world(app: App, chat: Chat) -> World:
         await chat.say(user, payload=f"lang:{language}")
         await chat.say(user, payload="privacy:agree")
         answer = await chat.say(user, payload=f"unit:{unit}")
-        if "loc" in buttons_of(answer):  # Skip: a unit with villages
+        if "loc:skip" in buttons_of(answer):
             await chat.say(user, payload=f"loc:{village_id}")
     async with app.sessionmaker() as session, session.begin():
         alsviku = await unit_by_slug(session, "alsviku")

@@ -186,7 +186,8 @@ async def test_language_switch_changes_the_menu_and_is_stored(bot: RunningBot) -
     menu_lv = await bot.onboard(ANNA, language="lv")
 
     [prompt] = await bot.send(ANNA, "/language")
-    assert payloads(prompt) == ["lang:lv", "lang:ru", "lang:en"]
+    # The languages, and the way back for someone who has a menu.
+    assert payloads(prompt) == ["lang:lv", "lang:ru", "lang:en", "menu"]
     [menu_ru] = await bot.press(ANNA, "lang:ru")
     resident = await resident_of(bot, ANNA)
     assert resident is not None and resident.language == "ru"
@@ -216,7 +217,7 @@ async def test_territory_change_asks_for_the_locality(bot: RunningBot) -> None:
     assert "Annas pagasts" in labels(units)
     [question] = await bot.press(ANNA, "unit:annas")
     assert labels(question)[0] == "Testa ciems"
-    assert payloads(question) == [f"loc:{village_id}", "loc:skip"]
+    assert payloads(question) == [f"loc:{village_id}", "loc:skip", "territory"]  # and Back
     [menu] = await bot.press(ANNA, f"loc:{village_id}")
 
     assert "Annas pagasts, Testa ciems" in menu["text"]
@@ -277,7 +278,7 @@ async def test_crafted_privileged_buttons_are_refused_and_logged(bot: RunningBot
     refusal = lv(bot, "Sorry, you are not allowed to do that.")
 
     [revoke] = await bot.press(ANNA, f"revoke:{berta_grant.id}")
-    [grant] = await bot.press(ANNA, "grant:role:admin")
+    [grant] = await bot.press(ANNA, "grant:admin")
 
     assert refusal in revoke["text"]
     assert refusal in grant["text"]
@@ -293,10 +294,10 @@ async def test_crafted_privileged_buttons_are_refused_and_logged(bot: RunningBot
 async def test_coordinator_hands_out_a_one_time_representative_link(bot: RunningBot) -> None:
     await bot.onboard(COORDINATOR)
     [roles] = await bot.send(COORDINATOR, "/grant")
-    assert "grant:role:representative" in payloads(roles)
-    [units] = await bot.press(COORDINATOR, "grant:role:representative")
-    assert len(payloads(units)) == 16
-    [link] = await bot.press(COORDINATOR, "grant:unit:representative:zeltinu")
+    assert "grant:representative" in payloads(roles)
+    [units] = await bot.press(COORDINATOR, "grant:representative")
+    assert len(payloads(units)) == 16 + 1  # and Back
+    [link] = await bot.press(COORDINATOR, "grant:representative:zeltinu")
     match = re.search(r"role_([A-Za-z0-9_-]+)", link["text"])
     assert match is not None, link["text"]
     code = match.group(1)
@@ -317,8 +318,8 @@ async def test_a_new_resident_opening_a_role_link_gets_the_role_after_onboarding
 ) -> None:
     await bot.onboard(COORDINATOR)
     await bot.send(COORDINATOR, "/grant")
-    await bot.press(COORDINATOR, "grant:role:representative")
-    [link] = await bot.press(COORDINATOR, "grant:unit:representative:pededzes")
+    await bot.press(COORDINATOR, "grant:representative")
+    [link] = await bot.press(COORDINATOR, "grant:representative:pededzes")
     match = re.search(r"role_[A-Za-z0-9_-]+", link["text"])
     assert match is not None
 
