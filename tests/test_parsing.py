@@ -367,9 +367,9 @@ async def ask_when(bot: RunningBot) -> None:
     """Compose a council message up to the question when it should go."""
     await bot.send(COORDINATOR, "/announce")
     await bot.send(COORDINATOR, "Ūdens nebūs.")
-    await bot.press(COORDINATOR, "bc:audience")
-    await bot.press(COORDINATOR, "bc:to:all")
-    await bot.press(COORDINATOR, "bc:urgent:no")
+    await bot.press(COORDINATOR, "bcaud")
+    await bot.press(COORDINATOR, "bcto:all")
+    await bot.press(COORDINATOR, "bcurg:n")
 
 
 async def test_broadcast_times_across_clock_changes_and_beyond_two_years(
@@ -393,11 +393,11 @@ async def test_broadcast_times_across_clock_changes_and_beyond_two_years(
             "Which one do you mean?"
         )
         assert labels(which) == ["03:30 (summer time, EEST)", "03:30 (winter time, EET)"]
-        assert payloads(which) == ["bc:at:twice:0", "bc:at:twice:1"]
-        *_, summary = await bot.press(COORDINATOR, "bc:at:twice:1", replies=3)
+        assert payloads(which) == ["bcat:twice:0", "bcat:twice:1"]
+        *_, summary = await bot.press(COORDINATOR, "bcat:twice:1", replies=3)
         assert f"{autumn} 03:30" in summary["text"]
         # 18.00 is read as 18:00.
-        await bot.press(COORDINATOR, "bc:cancel")
+        await bot.press(COORDINATOR, "bcdrop")
         await ask_when(bot)
         *_, summary = await bot.send(COORDINATOR, f"{spring} 18.00", replies=3)
         assert f"{spring} 18:00" in summary["text"]

@@ -74,11 +74,11 @@ async def compose_now(bot: RunningBot, text: str) -> tuple[str, str]:
     """The chair writes a message to everyone, to go now: the summary and the answer to Send."""
     await bot.send(CHAIR, "/announce")
     await bot.send(CHAIR, text)
-    await bot.press(CHAIR, "bc:audience")
-    await bot.press(CHAIR, "bc:to:all")
-    await bot.press(CHAIR, "bc:urgent:no")
-    *_, summary = await bot.press(CHAIR, "bc:at:now", replies=3)
-    [done] = await bot.press(CHAIR, "bc:send")
+    await bot.press(CHAIR, "bcaud")
+    await bot.press(CHAIR, "bcto:all")
+    await bot.press(CHAIR, "bcurg:n")
+    *_, summary = await bot.press(CHAIR, "bcat:now", replies=3)
+    [done] = await bot.press(CHAIR, "bcsend")
     return summary["text"], done["text"]
 
 
