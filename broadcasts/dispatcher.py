@@ -634,9 +634,10 @@ class Dispatcher:
             self.wake.set()
 
     async def _offer_actions(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
-        """A broadcast's button becomes the option its recipients last saw, so that typing
-        its number (on WhatsApp or SMS) presses it as a tap does on Telegram."""
-        reached: dict[tuple[int, str, str], list[str]] = {}
+        """A broadcast's buttons become the options its recipients last saw, so that typing
+        a number (on WhatsApp or SMS) presses one as a tap does on Telegram; not for those
+        the bot has answered since the row was claimed (just before it went)."""
+        offered: list[Row] = []
         for outcome in outcomes:
             row = outcome.row
             if row.is_group or outcome.status not in (
@@ -648,9 +649,24 @@ class Dispatcher:
                 Broadcast, row.broadcast_id
             )
             if broadcast is not None and broadcast.actions:
-                key = (row.broadcast_id, row.channel, row.language)
-                reached.setdefault(key, []).append(row.chat_id)
-        for (broadcast_id, channel, language), chat_ids in reached.items():
+                offered.append(row)
+        if not offered:
+            return
+        claimed = dict(
+            (
+                await session.execute(
+                    select(Delivery.id, Delivery.claimed_at).where(
+                        Delivery.id.in_([row.id for row in offered])
+                    )
+                )
+            ).all()
+        )
+        reached: dict[tuple[int, str, str, datetime], list[str]] = {}
+        for row in offered:
+            shown_at = claimed.get(row.id) or self.clock()
+            key = (row.broadcast_id, row.channel, row.language, shown_at)
+            reached.setdefault(key, []).append(row.chat_id)
+        for (broadcast_id, channel, language, shown_at), chat_ids in reached.items():
             broadcast = self._broadcasts.get(broadcast_id) or await session.get(
                 Broadcast, broadcast_id
             )
@@ -661,6 +677,7 @@ class Dispatcher:
                 channel=channel,
                 external_ids=chat_ids,
                 options=[[t._(label), payload] for label, payload in broadcast.actions],
+                shown_at=shown_at,
             )
 
     # ------------------------------------------------------------------ the sender's view
@@ -804,6 +821,7 @@ class Dispatcher:
                     channel=address.channel,
                     external_ids=[address.chat_id],
                     options=[[label, f"{RESEND_UNKNOWN}:{broadcast_id}"]],
+                    shown_at=self.clock(),
                 )
         try:
             await self._send_to_sender(
