@@ -35,6 +35,7 @@ from bot.channels import (
     RateLimited,
     Senders,
     TemporaryFailure,
+    messengers,
 )
 from bot.dialog.messages import Address, Button, Reply
 from bot.errors import failure_summary
@@ -141,24 +142,16 @@ class Dispatcher:
         self.senders = senders
         self.clock = clock
         self.name = f"{socket.gethostname()[:16]}:{os.getpid()}:{secrets.token_hex(4)}"
-        self.pacers: dict[str, Pacer] = {
-            "telegram": Pacer(
-                per_second=settings.telegram_messages_per_second,
-                private_chat_per_second=settings.telegram_private_chat_per_second,
-                group_per_minute=settings.telegram_group_per_minute,
-            ),
-            # Twilio queues messages to one number itself; only the account's rate counts.
-            "whatsapp": Pacer(
-                per_second=settings.whatsapp_messages_per_second,
-                private_chat_per_second=settings.whatsapp_messages_per_second,
-                group_per_minute=60 * settings.whatsapp_messages_per_second,
-            ),
-            "sms": Pacer(
-                per_second=settings.sms_messages_per_second,
-                private_chat_per_second=settings.sms_messages_per_second,
-                group_per_minute=60 * settings.sms_messages_per_second,
-            ),
-        }
+        # Each messenger declares its platform's limits.
+        self.pacers: dict[str, Pacer] = {}
+        for item in messengers().values():
+            if item.pacing is not None:
+                limits = item.pacing(settings)
+                self.pacers[item.name] = Pacer(
+                    per_second=limits.per_second,
+                    private_chat_per_second=limits.private_chat_per_second,
+                    group_per_minute=limits.group_per_minute,
+                )
         self.wake = asyncio.Event()
         self._finished: list[Outcome] = []
         self._mark_lock = asyncio.Lock()

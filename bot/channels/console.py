@@ -6,12 +6,25 @@ import asyncio
 from pathlib import Path
 from typing import TextIO
 
-from bot.channels import Senders, text_with_options
+from bot.channels import Messenger, Senders, text_with_options
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Address, Incoming, Reply
+from bot.i18n import N_
 from bot.parsing import clean_text
 
 CHANNEL = "console"
+MESSENGERS = (
+    Messenger(
+        name=CHANNEL,
+        label=N_("Terminal"),
+        prefix="console",
+        buttons=False,
+        contact_sharing=False,
+        files=True,  # saved into a folder, its path printed
+        groups=False,
+        phone_accounts=False,
+    ),
+)
 QUIT_WORDS = {"/quit", "/exit"}
 
 

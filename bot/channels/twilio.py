@@ -27,7 +27,9 @@ from twilio.rest import Client
 from bot.channels import (
     INCOMING_FILE_MAX,
     Blocked,
+    Messenger,
     NeedsTemplate,
+    Pacing,
     PermanentFailure,
     RateLimited,
     Senders,
@@ -38,6 +40,7 @@ from bot.channels.sms_text import sms_messages, split_whatsapp
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Address, Attachment, Incoming, Reply
 from bot.errors import failure_summary
+from bot.i18n import N_
 from bot.parsing import clean_text
 from bot.settings import Settings
 from models.base import utcnow
@@ -49,6 +52,41 @@ logger = logging.getLogger(__name__)
 
 WHATSAPP = "whatsapp"
 SMS = "sms"
+# Twilio queues messages to one number itself; only the account's rate counts.
+MESSENGERS = (
+    Messenger(
+        name=WHATSAPP,
+        label=N_("WhatsApp"),
+        prefix="wa",
+        buttons=False,
+        contact_sharing=False,
+        files=True,
+        groups=False,
+        phone_accounts=True,
+        pacing=lambda settings: Pacing(
+            per_second=settings.whatsapp_messages_per_second,
+            private_chat_per_second=settings.whatsapp_messages_per_second,
+            group_per_minute=60 * settings.whatsapp_messages_per_second,
+        ),
+        runs=lambda settings: WHATSAPP in settings.phone_channels,
+    ),
+    Messenger(
+        name=SMS,
+        label=N_("SMS"),
+        prefix="sms",
+        buttons=False,
+        contact_sharing=False,
+        files=False,  # a file goes as a link to it
+        groups=False,
+        phone_accounts=True,
+        pacing=lambda settings: Pacing(
+            per_second=settings.sms_messages_per_second,
+            private_chat_per_second=settings.sms_messages_per_second,
+            group_per_minute=60 * settings.sms_messages_per_second,
+        ),
+        runs=lambda settings: SMS in settings.phone_channels,
+    ),
+)
 WHATSAPP_WINDOW = timedelta(hours=24)
 # Twilio's error codes with a meaning of their own.
 UNSUBSCRIBED = 21610  # the person sent STOP to this sender: Twilio refuses further messages
