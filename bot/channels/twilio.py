@@ -52,7 +52,27 @@ logger = logging.getLogger(__name__)
 
 WHATSAPP = "whatsapp"
 SMS = "sms"
-# Twilio queues messages to one number itself; only the account's rate counts.
+WHATSAPP_WINDOW = timedelta(hours=24)
+# Twilio's error codes with a meaning of their own.
+UNSUBSCRIBED = 21610  # the person sent STOP to this sender: Twilio refuses further messages
+OUTSIDE_WINDOW = 63016  # WhatsApp free text outside the 24-hour window
+TOO_MANY_REQUESTS = 20429
+# A reply to a resident's message: each part is tried this many times at most, and a wait
+# Twilio asks for beyond this many seconds is not waited out: the answer would come too late
+# to read as one.
+REPLY_ATTEMPTS = 4
+REPLY_WAIT_MAX = 30.0
+
+
+def account_pacing(per_second: float) -> Pacing:
+    """Twilio queues messages to one number itself; only the account's rate counts."""
+    return Pacing(
+        per_second=per_second,
+        private_chat_per_second=per_second,
+        group_per_minute=60 * per_second,
+    )
+
+
 MESSENGERS = (
     Messenger(
         name=WHATSAPP,
@@ -63,11 +83,7 @@ MESSENGERS = (
         files=True,
         groups=False,
         phone_accounts=True,
-        pacing=lambda settings: Pacing(
-            per_second=settings.whatsapp_messages_per_second,
-            private_chat_per_second=settings.whatsapp_messages_per_second,
-            group_per_minute=60 * settings.whatsapp_messages_per_second,
-        ),
+        pacing=lambda settings: account_pacing(settings.whatsapp_messages_per_second),
         runs=lambda settings: WHATSAPP in settings.phone_channels,
     ),
     Messenger(
@@ -79,24 +95,10 @@ MESSENGERS = (
         files=False,  # a file goes as a link to it
         groups=False,
         phone_accounts=True,
-        pacing=lambda settings: Pacing(
-            per_second=settings.sms_messages_per_second,
-            private_chat_per_second=settings.sms_messages_per_second,
-            group_per_minute=60 * settings.sms_messages_per_second,
-        ),
+        pacing=lambda settings: account_pacing(settings.sms_messages_per_second),
         runs=lambda settings: SMS in settings.phone_channels,
     ),
 )
-WHATSAPP_WINDOW = timedelta(hours=24)
-# Twilio's error codes with a meaning of their own.
-UNSUBSCRIBED = 21610  # the person sent STOP to this sender: Twilio refuses further messages
-OUTSIDE_WINDOW = 63016  # WhatsApp free text outside the 24-hour window
-TOO_MANY_REQUESTS = 20429
-# A reply to a resident's message: each part is tried this many times at most, and a wait
-# Twilio asks for beyond this many seconds is not waited out: the answer would come too late
-# to read as one.
-REPLY_ATTEMPTS = 4
-REPLY_WAIT_MAX = 30.0
 
 # The Retry-After of Twilio's last 429 in this task: the client's exception drops headers.
 _retry_after: ContextVar[float | None] = ContextVar("twilio_retry_after", default=None)
