@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -9,13 +10,25 @@ from bot.app import App
 from bot.i18n import N_, Translator
 from broadcasts.notices import send_notice
 from models.base import utcnow
+from models.broadcasts import DeliveryStatus
 from models.conversations import show_options
 from models.residents import find_identity
 from tests.chat import Chat
 from tests.test_broadcasts import broadcasting
-from tests.test_twilio import onboard, running, say
+from tests.test_twilio import onboard, rows_by_chat, running, say
+from tests.twilio import TwilioBot
 
 ANNA = "+37126000021"
+
+
+async def recorded(bot: TwilioBot, broadcast_id: int) -> None:
+    deadline = asyncio.get_running_loop().time() + 10
+    while (await rows_by_chat(bot, broadcast_id))[ANNA].status not in (
+        DeliveryStatus.SENT.value,
+        DeliveryStatus.DELIVERED.value,
+    ):
+        assert asyncio.get_running_loop().time() < deadline, "the notice's outcome was not recorded"
+        await asyncio.sleep(0.05)
 
 
 def lv(message: str, **values: Any) -> str:
@@ -31,7 +44,7 @@ async def test_a_notices_buttons_are_numbered_in_order_and_typing_one_presses_it
             identity = await find_identity(session, "sms", ANNA)
             assert identity is not None
             before = len(fake.messages_to(ANNA))
-            await send_notice(
+            notice = await send_notice(
                 session,
                 settings=bot.settings,
                 resident_ids=[identity.resident_id],
@@ -39,8 +52,11 @@ async def test_a_notices_buttons_are_numbered_in_order_and_typing_one_presses_it
                 now=utcnow(),
                 buttons=[(N_("My ideas and concerns"), "myideas"), (N_("News"), "news")],
             )
-        [notice] = (await fake.wait_for(ANNA, before + 1))[before:]
-        assert notice.body.endswith(f"1) {lv('My ideas and concerns')}\n2) {lv('News')}")
+            assert notice is not None
+        [received] = (await fake.wait_for(ANNA, before + 1))[before:]
+        assert received.body.endswith(f"1) {lv('My ideas and concerns')}\n2) {lv('News')}")
+        # A person reads before answering: by then the outcome is recorded.
+        await recorded(bot, notice.id)
         [news] = await say(fake, bot, "sms", ANNA, "2")
         assert news.body.startswith(lv("No news yet for your parish or town."))
 
