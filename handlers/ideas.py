@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import secrets
 from collections import Counter
@@ -14,15 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
-from bot.dialog.router import Router
+from bot.dialog.payloads import Payload, payload
+from bot.dialog.router import Router, Step
 from bot.i18n import N_, Translator
-from bot.parsing import parse_day, parse_id
+from bot.parsing import clean_text, parse_day, parse_id
 from bot.spreadsheets import CSV_MIME, XLSX_MIME, Table, to_csv, to_xlsx
 from broadcasts.compose import in_every_language, notify
 from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from models.ideas import (
     ANSWER_MAX,
+    AUTHOR_NAME_MAX,
     PLACE_MAX,
     SPECIALIST_MAX,
     TEXT_MAX,
@@ -59,11 +62,165 @@ from models.ideas import (
 )
 from models.messaging import find_media, store_media
 from models.residents import Resident
-from models.roles import Role, RoleGrant
+from models.roles import Role, RoleGrant, list_grants_of
 from models.territory import list_units
 
 logger = logging.getLogger(__name__)
 router = Router()
+
+
+class State(enum.StrEnum):
+    AREA = "idea.area"
+    TEXT = "idea.text"
+    PHOTO = "idea.photo"
+    PLACE = "idea.place"
+    WHO = "idea.who"
+    NAME = "idea.name"
+    KEEP = "idea.keep"
+    CONFIRM = "idea.confirm"
+    ANSWER = "ideaitem.answer"
+    DUPLICATE = "ideaitem.duplicate"
+    SPECIALIST = "areas.specialist"
+    PERIOD = "ideaexp.period"
+    FORMAT = "ideaexp.format"
+
+
+class Draft(enum.StrEnum):
+    """A step of writing an idea that a button takes."""
+
+    NO_PHOTO = "nophoto"
+    NO_PLACE = "noplace"
+    WHO = "who"
+    SEND = "send"
+    CANCEL = "cancel"
+
+
+class Filter(enum.StrEnum):
+    STATUS = "st"
+    AREA = "ar"
+
+
+class Period(enum.StrEnum):
+    WEEK = "7"
+    MONTH = "30"
+    YEAR = "year"
+
+
+class FileFormat(enum.StrEnum):
+    XLSX = "xlsx"
+    CSV = "csv"
+
+
+@payload("ideaarea")
+class AreaChosen(Payload):
+    """The area a new idea is about."""
+
+    area_id: int
+
+
+@payload("ideastep")
+class DraftStep(Payload):
+    step: Draft
+
+
+@payload("ideawho")
+class ShowName(Payload):
+    """Whether the representative may see who wrote it."""
+
+    show: bool
+
+
+@payload("ideakeep")
+class KeepText(Payload):
+    """Whether the text stays if the author erases their data."""
+
+    keep: bool
+
+
+@payload("inbox")
+class InboxPage(Payload):
+    """The inbox, filtered by status and area, from `offset` on; plain `inbox` is all of it."""
+
+    status: IdeaStatus | None = None
+    area_id: int | None = None
+    offset: int | None = None
+
+
+@payload("inboxfilter")
+class ChooseFilter(Payload):
+    """Ask which status (or area) to show, keeping the other filter."""
+
+    by: Filter
+    status: IdeaStatus | None = None
+    area_id: int | None = None
+
+
+@payload("ideaitem")
+class OpenIdea(Payload):
+    idea_id: int
+
+
+@payload("ideaans")
+class AnswerIdea(Payload):
+    idea_id: int
+
+
+@payload("ideast")
+class SetIdeaStatus(Payload):
+    idea_id: int
+    status: IdeaStatus
+
+
+@payload("ideafwd")
+class ForwardIdea(Payload):
+    idea_id: int
+    to: int
+
+
+@payload("ideadup")
+class SameAs(Payload):
+    """Ask which item this one is the same as."""
+
+    idea_id: int
+
+
+@payload("ideadupok")
+class ConfirmSameAs(Payload):
+    """Mark `idea_id` as the same as `of`, after the confirmation screen."""
+
+    idea_id: int
+    of: int
+
+
+@payload("areas")
+class Areas(Payload):
+    """The areas of responsibility; one area when `area_id` is given."""
+
+    area_id: int | None = None
+
+
+@payload("areamember")
+class ToggleAreaMember(Payload):
+    area_id: int
+    resident_id: int
+
+
+@payload("areaspec")
+class AskSpecialist(Payload):
+    area_id: int
+
+
+@payload("ideaexp")
+class ExportPeriod(Payload):
+    """Export the items of a period; plain `ideaexp` asks which."""
+
+    period: Period | None = None
+
+
+@payload("ideaexpf")
+class ExportFormat(Payload):
+    fmt: FileFormat
+
 
 STATUS_LABELS = {
     IdeaStatus.NEW.value: N_("new"),
@@ -76,8 +233,18 @@ STATUS_LABELS = {
 # Statuses a handler sets with a plain button; the others come with an answer, a forward or
 # the number of the original.
 BUTTON_STATUSES = (IdeaStatus.IN_PROGRESS, IdeaStatus.CLOSED)
+# How a council member without a name from their messenger is shown: by their office.
+COUNCIL_ROLE_LABELS = {
+    Role.CHAIR: N_("council chair"),
+    Role.VICE_CHAIR: N_("council vice-chair"),
+    Role.COUNCIL_MEMBER: N_("council member"),
+    Role.REPRESENTATIVE: N_("unit representative"),
+    Role.DEPUTY: N_("locality deputy"),
+}
 PAGE = 8
 PREVIEW = 60
+DUPLICATE_NUMBER_MAX = 20
+PERIOD_MAX = 40
 
 
 def _inbox_visible(ctx: Context) -> bool:
@@ -104,10 +271,6 @@ def status_label(t: Translator, status: str) -> str:
     return t._(STATUS_LABELS.get(status, N_("new")))
 
 
-def _arg(ctx: Context, index: int) -> str | None:
-    return ctx.args[index] if len(ctx.args) > index else None
-
-
 def _short(text: str | None, limit: int = PREVIEW) -> str:
     if not text:
         return ""
@@ -115,10 +278,31 @@ def _short(text: str | None, limit: int = PREVIEW) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _person(resident: Resident | None) -> str:
-    if resident is None:
+def author_name(t: Translator, item: Idea, author: Resident | None) -> str:
+    """Who wrote an item, as the council reads it: the name only where the author allowed it."""
+    if author is None:
+        return t._("erased their data")
+    if not item.show_author:
+        return t._("name not shown")
+    return author.display_name or t._("no name given")
+
+
+async def council_name(session: AsyncSession, t: Translator, person: Resident | None) -> str:
+    """A council member by name; by their office where their messenger gives no name."""
+    if person is None:
         return "–"
-    return resident.display_name or f"#{resident.id}"
+    if person.display_name:
+        return person.display_name
+    offices = []
+    for grant in await list_grants_of(session, person.id):
+        label = COUNCIL_ROLE_LABELS.get(Role(grant.role))
+        if label is not None:
+            offices.append(f"{t._(label)}, {grant.place}" if grant.place else t._(label))
+    return "; ".join(offices) or t._("a council member without a name")
+
+
+def _list_buttons(t: Translator) -> list[Button]:
+    return [Button(t._("Back to the list"), InboxPage()), Button(t._("Main menu"), "menu")]
 
 
 # ---------------------------------------------------------------------- residents: submitting
@@ -127,13 +311,10 @@ def _person(resident: Resident | None) -> str:
 @router.command("idea")
 @router.payload("idea")
 async def idea(ctx: Context) -> None:
-    """Start a new idea or concern (its area first), or take a step of the flow's buttons."""
-    if ctx.payload and ctx.args:
-        await _idea_step(ctx)
-        return
+    """Start a new idea or concern: its area first."""
     areas = await list_areas(ctx.session)
-    ctx.set_state("idea.area", key=secrets.token_hex(12))
-    buttons = [Button(area.name_in(ctx.t.language), f"idea:area:{area.id}") for area in areas]
+    ctx.set_state(State.AREA, key=secrets.token_hex(12))
+    buttons = [Button(area.name_in(ctx.t.language), AreaChosen(area.id)) for area in areas]
     buttons.append(Button(ctx.t._("My ideas and concerns"), "myideas"))
     buttons.append(Button(ctx.t._("Main menu"), "menu"))
     ctx.reply(
@@ -145,60 +326,74 @@ async def idea(ctx: Context) -> None:
     )
 
 
-def _draft(ctx: Context) -> dict[str, Any] | None:
-    """The idea being written; None (and a note) when there is none any more."""
+def _draft(ctx: Context, *needed: str) -> dict[str, Any] | None:
+    """The idea being written, if it has got as far as `needed`; None (and a note) when there
+    is none any more."""
     flow = ctx.flow
     if not (ctx.state or "").startswith("idea.") or "key" not in flow:
+        show_menu(ctx, ctx.t._("That idea is no longer being prepared."))
+        return None
+    if any(key not in flow for key in needed):
         show_menu(ctx, ctx.t._("That idea is no longer being prepared."))
         return None
     return flow
 
 
-async def _idea_step(ctx: Context) -> None:
-    step = _arg(ctx, 0)
+def _cancel_button(t: Translator) -> Button:
+    return Button(t._("Cancel"), DraftStep(Draft.CANCEL))
+
+
+@router.button(AreaChosen)
+async def area_chosen(ctx: Context, press: AreaChosen) -> None:
+    """Keep the area and ask for the text."""
     flow = _draft(ctx)
     if flow is None:
         return
-    if step == "area":
-        await _area_chosen(ctx, flow)
-    elif step == "nophoto" and "text" in flow:
-        _ask_place(ctx, flow)
-    elif step == "noplace" and "text" in flow:
-        flow.pop("place", None)
-        _ask_who(ctx, flow)
-    elif step == "who" and "text" in flow:
-        flow["show_author"] = _arg(ctx, 1) == "yes"
-        _ask_keep(ctx, flow)
-    elif step == "keep" and "show_author" in flow:
-        flow["keep_text"] = _arg(ctx, 1) == "yes"
-        await _preview(ctx, flow)
-    elif step == "send" and ctx.state == "idea.confirm":
-        await _send(ctx, flow)
-    elif step == "cancel":
-        show_menu(ctx, ctx.t._("Nothing was sent."))
-    else:
-        show_menu(ctx, ctx.t._("That idea is no longer being prepared."))
-
-
-async def _area_chosen(ctx: Context, flow: dict[str, Any]) -> None:
-    area_id = parse_id(_arg(ctx, 1))
-    area = await ctx.session.get(IdeaArea, area_id) if area_id else None
+    area = await ctx.session.get(IdeaArea, press.area_id)
     if area is None or area.hidden:
         show_menu(ctx, ctx.t._("That idea is no longer being prepared."))
         return
     flow["area"] = area.id
-    ctx.set_state("idea.text", **flow)
-    ctx.reply(
-        ctx.t._(
-            "Write it in your own words (at most {limit} characters). You may send a photo "
-            "with it: then write the text as the photo's caption. /cancel stops.",
-            limit=ctx.t.number(TEXT_MAX),
-        )
+    _ask_text(ctx, flow)
+
+
+def _ask_text(ctx: Context, flow: dict[str, Any], note: str | None = None) -> None:
+    question = ctx.t._(
+        "Write it in your own words (at most {limit} characters). You may send a photo "
+        "with it: then write the text as the photo's caption.",
+        limit=ctx.t.number(TEXT_MAX),
+    )
+    ctx.ask(
+        State.TEXT,
+        f"{note}\n\n{question}" if note else question,
+        limit=TEXT_MAX,
+        back=_cancel_button(ctx.t),
+        **flow,
     )
 
 
+@router.button(DraftStep)
+async def draft_step(ctx: Context, press: DraftStep) -> None:
+    """Skip the photo or the place, go back to the name question, send, or cancel."""
+    if press.step is Draft.CANCEL:
+        show_menu(ctx, ctx.t._("Nothing was sent."))
+        return
+    if press.step is Draft.NO_PHOTO and (flow := _draft(ctx, "text")) is not None:
+        _ask_place(ctx, flow)
+    elif press.step is Draft.NO_PLACE and (flow := _draft(ctx, "text")) is not None:
+        flow.pop("place", None)
+        _ask_who(ctx, flow)
+    elif press.step is Draft.WHO and (flow := _draft(ctx, "text")) is not None:
+        _ask_who(ctx, flow)
+    elif press.step is Draft.SEND:
+        if ctx.state != State.CONFIRM:
+            show_menu(ctx, ctx.t._("That idea is no longer being prepared."))
+        elif (flow := _draft(ctx, "text", "show_author", "keep_text")) is not None:
+            await _send(ctx, flow)
+
+
 async def _take_photo(ctx: Context, flow: dict[str, Any]) -> bool:
-    """Keep a photo the resident sent; False (and a note) for other files.
+    """Keep a photo the resident sent; False for other files.
 
     The photo's bytes, when the channel could fetch them, wait in the media store until the
     idea is sent; the idea then keeps them, so the photo shows on any messenger."""
@@ -206,7 +401,6 @@ async def _take_photo(ctx: Context, flow: dict[str, Any]) -> bool:
     if attachment is None:
         return True
     if attachment.kind != "photo" or not attachment.file_ref:
-        ctx.reply(ctx.t._("Only a photo can go with it. Please send a photo, not a file."))
         return False
     flow["photo"] = attachment.file_ref
     flow["photo_channel"] = ctx.incoming.channel
@@ -222,49 +416,44 @@ async def _take_photo(ctx: Context, flow: dict[str, Any]) -> bool:
     return True
 
 
-@router.state("idea.text", free_text=True)
 async def text_written(ctx: Context) -> None:
     """Keep the text (and a photo sent with it), then ask for a photo or the place."""
     flow = _draft(ctx)
     if flow is None:
         return
     if not await _take_photo(ctx, flow):
-        ctx.set_state("idea.text", **flow)
+        ctx.ask_again(ctx.t._("Only a photo can go with it. Please send a photo, not a file."))
         return
     text = (ctx.incoming.text or "").strip()
     if not text:
-        ctx.set_state("idea.text", **flow)
         if "photo" in flow:
-            ctx.reply(ctx.t._("Thank you for the photo. Now please write the text."))
+            _ask_text(ctx, flow, ctx.t._("Thank you for the photo. Now please write the text."))
         else:
-            ctx.reply(ctx.t._("Please write the text."))
-        return
-    if ctx.too_long(text, TEXT_MAX):
-        ctx.set_state("idea.text", **flow)
+            ctx.ask_again(ctx.t._("Please write the text."))
         return
     flow["text"] = text
     if "photo" in flow:
         _ask_place(ctx, flow)
         return
-    ctx.set_state("idea.photo", **flow)
-    ctx.reply(
+    ctx.ask(
+        State.PHOTO,
         ctx.t._("Would you like to add a photo? Send it now, or tap Skip."),
-        [Button(ctx.t._("Skip"), "idea:nophoto")],
+        buttons=[Button(ctx.t._("Skip"), DraftStep(Draft.NO_PHOTO))],
+        back=_cancel_button(ctx.t),
+        **flow,
     )
 
 
-@router.state("idea.photo")
 async def photo_sent(ctx: Context) -> None:
-    flow = _draft(ctx)
+    """Keep the photo, then ask for the place."""
+    flow = _draft(ctx, "text")
     if flow is None:
         return
-    if ctx.incoming.attachment is None or not await _take_photo(ctx, flow):
-        ctx.set_state("idea.photo", **flow)
-        if ctx.incoming.attachment is None:
-            ctx.reply(
-                ctx.t._("Please send a photo, or tap Skip."),
-                [Button(ctx.t._("Skip"), "idea:nophoto")],
-            )
+    if ctx.incoming.attachment is None:
+        ctx.ask_again(ctx.t._("Please send a photo, or tap Skip."))
+        return
+    if not await _take_photo(ctx, flow):
+        ctx.ask_again(ctx.t._("Only a photo can go with it. Please send a photo, not a file."))
         return
     _ask_place(ctx, flow)
 
@@ -279,8 +468,8 @@ def place_of(latitude: float, longitude: float) -> str:
 
 
 def _ask_place(ctx: Context, flow: dict[str, Any]) -> None:
-    ctx.set_state("idea.place", **flow)
-    ctx.reply(
+    ctx.ask(
+        State.PLACE,
         ctx.t._(
             "Where is it? Write the place: a street and house, a road or a landmark "
             "(at most {limit} characters). Or tap Skip.",
@@ -288,13 +477,16 @@ def _ask_place(ctx: Context, flow: dict[str, Any]) -> None:
         )
         + "\n"
         + ctx.t._("You may also share the location from your messenger's attachment menu."),
-        [Button(ctx.t._("Skip"), "idea:noplace")],
+        limit=PLACE_MAX,
+        buttons=[Button(ctx.t._("Skip"), DraftStep(Draft.NO_PLACE))],
+        back=_cancel_button(ctx.t),
+        **flow,
     )
 
 
-@router.state("idea.place", free_text=True)
 async def place_written(ctx: Context) -> None:
-    flow = _draft(ctx)
+    """Keep the place, typed or shared as a location."""
+    flow = _draft(ctx, "text")
     if flow is None:
         return
     place = (
@@ -302,53 +494,89 @@ async def place_written(ctx: Context) -> None:
         if ctx.incoming.location is not None
         else " ".join((ctx.incoming.text or "").split())
     )
-    if not place or len(place) > PLACE_MAX:
-        ctx.set_state("idea.place", **flow)
-        ctx.reply(
-            ctx.t._(
-                "Please write the place in at most {limit} characters, or tap Skip.",
-                limit=ctx.t.number(PLACE_MAX),
-            ),
-            [Button(ctx.t._("Skip"), "idea:noplace")],
-        )
+    if not place:
+        ctx.ask_again(ctx.t._("Please write the place, or tap Skip."))
         return
     flow["place"] = place
     _ask_who(ctx, flow)
 
 
 def _ask_who(ctx: Context, flow: dict[str, Any]) -> None:
-    _ask_yes_no(
-        ctx,
-        flow,
-        step="who",
-        question=ctx.t._(
+    ctx.set_state(State.WHO, **flow)
+    ctx.reply(
+        ctx.t._(
             "May your representative see who wrote it? If not, they see only what you wrote; "
             "their answer still reaches you here."
         ),
-        yes=ctx.t._("Yes, show my name"),
-        no=ctx.t._("No, do not show my name"),
+        [
+            Button(ctx.t._("Yes, show my name"), ShowName(True)),
+            Button(ctx.t._("No, do not show my name"), ShowName(False)),
+            _cancel_button(ctx.t),
+        ],
     )
+
+
+@router.button(ShowName)
+async def show_name_chosen(ctx: Context, press: ShowName) -> None:
+    """Keep the answer; ask for the name to show when the messenger gives none."""
+    flow = _draft(ctx, "text")
+    if flow is None:
+        return
+    assert ctx.resident is not None
+    flow["show_author"] = press.show
+    flow.pop("name", None)
+    if press.show and not ctx.resident.display_name:
+        ctx.ask(
+            State.NAME,
+            ctx.t._(
+                "Which name may your representative see? Write your name and surname "
+                "(at most {limit} characters).",
+                limit=ctx.t.number(AUTHOR_NAME_MAX),
+            ),
+            limit=AUTHOR_NAME_MAX,
+            back=Button(ctx.t._("Back"), DraftStep(Draft.WHO)),
+            **flow,
+        )
+        return
+    _ask_keep(ctx, flow)
+
+
+async def name_written(ctx: Context) -> None:
+    """Keep the name the author allows their representative to see."""
+    flow = _draft(ctx, "text", "show_author")
+    if flow is None:
+        return
+    name = " ".join(clean_text(ctx.incoming.text or "").split())
+    if not any(ch.isalpha() for ch in name):
+        ctx.ask_again(ctx.t._("Please write your name in letters."))
+        return
+    flow["name"] = name
+    _ask_keep(ctx, flow)
 
 
 def _ask_keep(ctx: Context, flow: dict[str, Any]) -> None:
-    _ask_yes_no(
-        ctx,
-        flow,
-        step="keep",
-        question=ctx.t._(
+    ctx.set_state(State.KEEP, **flow)
+    ctx.reply(
+        ctx.t._(
             "If you erase your data one day (/forget), may the text stay, without your name, "
             "so that the council can go on working on it?"
         ),
-        yes=ctx.t._("Yes, the text may stay"),
-        no=ctx.t._("No, erase the text too"),
+        [
+            Button(ctx.t._("Yes, the text may stay"), KeepText(True)),
+            Button(ctx.t._("No, erase the text too"), KeepText(False)),
+            _cancel_button(ctx.t),
+        ],
     )
 
 
-def _ask_yes_no(
-    ctx: Context, flow: dict[str, Any], *, step: str, question: str, yes: str, no: str
-) -> None:
-    ctx.set_state(f"idea.{step}", **flow)
-    ctx.reply(question, [Button(yes, f"idea:{step}:yes"), Button(no, f"idea:{step}:no")])
+@router.button(KeepText)
+async def keep_text_chosen(ctx: Context, press: KeepText) -> None:
+    """Keep the answer and show the idea before it is sent."""
+    flow = _draft(ctx, "text", "show_author")
+    if flow is None:
+        return
+    flow["keep_text"] = press.keep
+    await _preview(ctx, flow)
 
 
 async def _destination(ctx: Context) -> str:
@@ -375,6 +603,14 @@ async def _destination(ctx: Context) -> str:
     )
 
 
+def _shown_name(ctx: Context, flow: dict[str, Any]) -> str | None:
+    """The name the representative will see, when the author allows it."""
+    assert ctx.resident is not None
+    if not flow.get("show_author"):
+        return None
+    return flow.get("name") or ctx.resident.display_name
+
+
 async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
     assert ctx.resident is not None and ctx.resident.unit_id is not None
     area = await ctx.session.get(IdeaArea, flow["area"])
@@ -382,13 +618,14 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
         show_menu(ctx, ctx.t._("That idea is no longer being prepared."))
         return
     yes, no = ctx.t._("yes"), ctx.t._("no")
+    name = _shown_name(ctx, flow)
     lines = [
         ctx.t._("Please check it:"),
         ctx.t._("About: {area}", area=area.name_in(ctx.t.language)),
         ctx.t._("Text: {text}", text=flow["text"]),
         ctx.t._("Place: {place}", place=flow.get("place") or "–"),
         ctx.t._("Photo: {answer}", answer=yes if flow.get("photo") else no),
-        ctx.t._("Your name is shown: {answer}", answer=yes if flow["show_author"] else no),
+        ctx.t._("Your name is shown: {answer}", answer=f"{yes} ({name})" if name else no),
         ctx.t._(
             "The text stays if you erase your data: {answer}",
             answer=yes if flow["keep_text"] else no,
@@ -396,10 +633,10 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
         "",
         await _destination(ctx),
     ]
-    ctx.set_state("idea.confirm", **flow)
+    ctx.set_state(State.CONFIRM, **flow)
     ctx.reply(
         "\n".join(lines),
-        [Button(ctx.t._("Send"), "idea:send"), Button(ctx.t._("Cancel"), "idea:cancel")],
+        [Button(ctx.t._("Send"), DraftStep(Draft.SEND)), _cancel_button(ctx.t)],
     )
 
 
@@ -414,6 +651,9 @@ async def _send(ctx: Context, flow: dict[str, Any]) -> None:
         if flow.get("photo_media")
         else None
     )
+    if flow.get("show_author") and flow.get("name") and not ctx.resident.display_name:
+        # The name the author gave to be shown; their messenger gave none.
+        ctx.resident.display_name = flow["name"]
     item, created = await submit_idea(
         ctx.session,
         author=ctx.resident,
@@ -431,13 +671,18 @@ async def _send(ctx: Context, flow: dict[str, Any]) -> None:
     if created:
         await ctx.audit("idea_submitted", idea=item.id)
         await _tell_readers(ctx, item)
-    show_menu(
-        ctx,
+    ctx.clear_state()
+    ctx.reply(
         ctx.t._(
             "Thank you! It is registered as #{id}. You will get a message here when its "
-            "status changes or an answer comes. /myideas shows all of yours.",
+            "status changes or an answer comes.",
             id=item.id,
         ),
+        [
+            Button(ctx.t._("My ideas and concerns"), "myideas"),
+            Button(ctx.t._("Another idea or concern"), "idea"),
+            Button(ctx.t._("Main menu"), "menu"),
+        ],
     )
 
 
@@ -462,11 +707,26 @@ async def _tell_readers(ctx: Context, item: Idea) -> None:
             timezone=ctx.settings.tz,
         ),
         now=ctx.now,
-        action=(N_("Open"), f"ideaitem:{item.id}"),
+        action=(N_("Open"), OpenIdea(item.id).pack()),
     )
 
 
 # ---------------------------------------------------------------------- residents: their list
+
+
+def same_as(t: Translator, item: Idea, original: Idea | None) -> str:
+    """Which item a duplicate is followed under, as its author may read it: the number and
+    area, and the first words where the original is theirs too."""
+    if original is None:
+        return t._("another item, which the council already has")
+    if original.author_id is not None and original.author_id == item.author_id:
+        return t._(
+            "#{id} ({area}): “{start}”",
+            id=original.id,
+            area=original.area.name_in(t.language),
+            start=_short(original.text, 40),
+        )
+    return t._("#{id} ({area})", id=original.id, area=original.area.name_in(t.language))
 
 
 @router.command("myideas")
@@ -491,8 +751,15 @@ async def my_ideas(ctx: Context) -> None:
                 area=item.area.name_in(ctx.t.language),
             ),
             ctx.t._("Status: {status}", status=status_label(ctx.t, item.status)),
-            _short(item.text, 200),
         ]
+        if item.status == IdeaStatus.DUPLICATE.value:
+            original = (
+                await get_idea(ctx.session, item.duplicate_of_id) if item.duplicate_of_id else None
+            )
+            lines.append(
+                ctx.t._("The same as {original}.", original=same_as(ctx.t, item, original))
+            )
+        lines.append(_short(item.text, 200))
         for answer in await answers_to(ctx.session, item.id):
             lines.append(
                 ctx.t._(
@@ -541,25 +808,20 @@ async def _tell_status(ctx: Context, item: Idea) -> None:
 
 
 @router.command("inbox")
-@router.payload("inbox")
-async def show_inbox(ctx: Context) -> None:
+async def inbox_command(ctx: Context) -> None:
+    await show_inbox(ctx, InboxPage())
+
+
+@router.button(InboxPage)
+async def show_inbox(ctx: Context, press: InboxPage) -> None:
     """Items this person may read, newest first; filters by status and area."""
     if not may_use_inbox(ctx.roles):
         await ctx.refuse("ideas_inbox")
         return
     assert ctx.resident is not None
-    if not ctx.payload:
-        ctx.args = []
-    step = _arg(ctx, 0)
-    if step == "fs":
-        await _choose_status(ctx, parse_id(_arg(ctx, 1)) or 0)
-        return
-    if step == "fa":
-        await _choose_area(ctx, _arg(ctx, 1) or "all")
-        return
-    status = step if step in STATUS_LABELS else None
-    area_id = parse_id(_arg(ctx, 1)) or None
-    offset = parse_id(_arg(ctx, 2)) or 0
+    status = press.status.value if press.status else None
+    area_id = press.area_id or None
+    offset = press.offset or 0
     items = await inbox(
         ctx.session,
         roles=ctx.roles,
@@ -594,38 +856,50 @@ async def show_inbox(ctx: Context) -> None:
             )
         )
         lines.append("   " + (_short(item.text) or ctx.t._("(the text was erased)")))
-        buttons.append(Button(f"#{item.id} {_short(item.text, 28)}".strip(), f"ideaitem:{item.id}"))
+        buttons.append(Button(f"#{item.id} {_short(item.text, 28)}".strip(), OpenIdea(item.id)))
     if not items:
         lines.append(ctx.t._("Nothing here."))
-    key_status = status or "all"
-    key_area = str(area_id or 0)
     if more:
-        buttons.append(Button(ctx.t._("Older"), f"inbox:{key_status}:{key_area}:{offset + PAGE}"))
-    buttons.append(Button(ctx.t._("Filter by status"), f"inbox:fs:{key_area}"))
-    buttons.append(Button(ctx.t._("Filter by area"), f"inbox:fa:{key_status}"))
+        buttons.append(Button(ctx.t._("Older"), InboxPage(press.status, area_id, offset + PAGE)))
+    buttons.append(
+        Button(ctx.t._("Filter by status"), ChooseFilter(Filter.STATUS, press.status, area_id))
+    )
+    buttons.append(
+        Button(ctx.t._("Filter by area"), ChooseFilter(Filter.AREA, press.status, area_id))
+    )
     if filters:
-        buttons.append(Button(ctx.t._("Show all"), "inbox"))
-    buttons.append(Button(ctx.t._("Export as a file"), "ideaexp"))
+        buttons.append(Button(ctx.t._("Show all"), InboxPage()))
+    buttons.append(Button(ctx.t._("Export as a file"), ExportPeriod()))
     buttons.append(Button(ctx.t._("Main menu"), "menu"))
     ctx.clear_state()
     ctx.reply("\n".join(lines), buttons)
 
 
-async def _choose_status(ctx: Context, area_id: int) -> None:
-    buttons = [
-        Button(status_label(ctx.t, status), f"inbox:{status}:{area_id}") for status in STATUS_LABELS
-    ]
-    buttons.append(Button(ctx.t._("All"), f"inbox:all:{area_id}"))
-    ctx.reply(ctx.t._("Which status?"), buttons)
-
-
-async def _choose_area(ctx: Context, status: str) -> None:
-    buttons = [
-        Button(area.name_in(ctx.t.language), f"inbox:{status}:{area.id}")
-        for area in await list_areas(ctx.session, include_hidden=True)
-    ]
-    buttons.append(Button(ctx.t._("All"), f"inbox:{status}:0"))
-    ctx.reply(ctx.t._("Which area?"), buttons)
+@router.button(ChooseFilter)
+async def choose_filter(ctx: Context, press: ChooseFilter) -> None:
+    """Ask which status or which area to show."""
+    if not may_use_inbox(ctx.roles):
+        await ctx.refuse("ideas_inbox")
+        return
+    if press.by is Filter.STATUS:
+        question = ctx.t._("Which status?")
+        buttons = [
+            Button(status_label(ctx.t, status), InboxPage(status, press.area_id))
+            for status in IdeaStatus
+        ]
+        buttons.append(Button(ctx.t._("All"), InboxPage(None, press.area_id)))
+    else:
+        question = ctx.t._("Which area?")
+        buttons = [
+            Button(area.name_in(ctx.t.language), InboxPage(press.status, area.id))
+            for area in await list_areas(ctx.session, include_hidden=True)
+        ]
+        buttons.append(Button(ctx.t._("All"), InboxPage(press.status)))
+    buttons.append(
+        Button(ctx.t._("Back to the list"), InboxPage(press.status, press.area_id or None))
+    )
+    ctx.clear_state()
+    ctx.reply(question, buttons)
 
 
 # ---------------------------------------------------------------------- one item
@@ -641,36 +915,11 @@ async def _readable_item(ctx: Context, idea_id: int | None, action: str) -> Idea
     return item
 
 
-@router.payload("ideaitem")
-async def item_action(ctx: Context) -> None:
-    """Open an item, or act on it; every step checks again that this person may read it."""
-    step = _arg(ctx, 0) or ""
-    opened = parse_id(step)
-    if opened is not None:
-        item = await _readable_item(ctx, opened, "idea_read")
-        if item is not None:
-            await _show_item(ctx, item)
-        return
-    item = await _readable_item(ctx, parse_id(_arg(ctx, 1)), f"idea_{step or 'read'}")
-    if item is None:
-        return
-    if step == "st":
-        await _status_chosen(ctx, item)
-    elif step == "ans":
-        ctx.set_state("ideaitem.answer", idea=item.id)
-        ctx.reply(
-            ctx.t._(
-                "Write your answer to the resident (at most {limit} characters). It goes to "
-                "them through the assistant; /cancel stops.",
-                limit=ctx.t.number(ANSWER_MAX),
-            )
-        )
-    elif step == "fwd":
-        await _forward(ctx, item)
-    elif step == "dup":
-        ctx.set_state("ideaitem.duplicate", idea=item.id)
-        ctx.reply(ctx.t._("Which item is the same? Write its number, e.g. 12."))
-    else:
+@router.button(OpenIdea)
+async def open_idea(ctx: Context, press: OpenIdea) -> None:
+    """Open an item; the person's right to read it is checked here, not trusted."""
+    item = await _readable_item(ctx, press.idea_id, "idea_read")
+    if item is not None:
         await _show_item(ctx, item)
 
 
@@ -687,7 +936,7 @@ async def _show_item(ctx: Context, item: Idea) -> None:
     if author is None:
         lines.append(t._("Written by: the author has erased their data."))
     elif item.show_author:
-        contact = _person(author) + (f", {author.phone}" if author.phone else "")
+        contact = author_name(t, item, author) + (f", {author.phone}" if author.phone else "")
         lines.append(t._("Written by: {name}", name=contact))
     else:
         lines.append(t._("Written by: the author asked not to show their name."))
@@ -697,7 +946,7 @@ async def _show_item(ctx: Context, item: Idea) -> None:
         lines.append(t._("The same as #{id}.", id=item.duplicate_of_id))
     if item.forwarded_to_id:
         member = await ctx.session.get(Resident, item.forwarded_to_id)
-        lines.append(t._("Forwarded to: {name}", name=_person(member)))
+        lines.append(t._("Forwarded to: {name}", name=await council_name(ctx.session, t, member)))
     if item.area.specialist_name:
         lines.append(
             t._(
@@ -715,20 +964,20 @@ async def _show_item(ctx: Context, item: Idea) -> None:
         )
     buttons: list[Button] = []
     if item.author_id is not None:
-        buttons.append(Button(t._("Answer the resident"), f"ideaitem:ans:{item.id}"))
-    buttons.append(Button(t._("Mark: in progress"), f"ideaitem:st:{item.id}:in_progress"))
+        buttons.append(Button(t._("Answer the resident"), AnswerIdea(item.id)))
+    buttons.append(Button(t._("Mark: in progress"), SetIdeaStatus(item.id, IdeaStatus.IN_PROGRESS)))
     assert ctx.resident is not None
     for member in await area_members(ctx.session, item.area_id):
         if member.resident_id not in (ctx.resident.id, item.forwarded_to_id):
+            name = await council_name(ctx.session, t, member.resident)
             buttons.append(
                 Button(
-                    t._("Forward to {name}", name=_person(member.resident)),
-                    f"ideaitem:fwd:{item.id}:{member.resident_id}",
+                    t._("Forward to {name}", name=name), ForwardIdea(item.id, member.resident_id)
                 )
             )
-    buttons.append(Button(t._("Mark as the same as another"), f"ideaitem:dup:{item.id}"))
-    buttons.append(Button(t._("Close"), f"ideaitem:st:{item.id}:closed"))
-    buttons.append(Button(t._("Back to the list"), "inbox"))
+    buttons.append(Button(t._("Mark as the same as another"), SameAs(item.id)))
+    buttons.append(Button(t._("Close"), SetIdeaStatus(item.id, IdeaStatus.CLOSED)))
+    buttons.append(Button(t._("Back to the list"), InboxPage()))
     ctx.clear_state()
     # The text first, then the photo with the buttons under it. On the messenger it came
     # from, the platform's own copy is reused.
@@ -750,31 +999,45 @@ async def _show_item(ctx: Context, item: Idea) -> None:
     ctx.reply("\n".join(lines), buttons, attachment=photo)
 
 
-async def _status_chosen(ctx: Context, item: Idea) -> None:
-    wanted = _arg(ctx, 2)
-    status = next((s for s in BUTTON_STATUSES if s.value == wanted), None)
-    if status is None:
-        await _show_item(ctx, item)
+def _item_buttons(t: Translator, item: Idea) -> list[Button]:
+    """The way on after acting on an item: the item, the list, the menu."""
+    return [
+        Button(t._("Open #{id}", id=item.id), OpenIdea(item.id)),
+        Button(t._("Back to the list"), InboxPage()),
+        Button(t._("Main menu"), "menu"),
+    ]
+
+
+@router.button(SetIdeaStatus)
+async def status_chosen(ctx: Context, press: SetIdeaStatus) -> None:
+    """Set a status a plain button sets, and tell the author."""
+    item = await _readable_item(ctx, press.idea_id, "idea_st")
+    if item is None:
         return
-    if set_status(item, status, now=ctx.now):
-        await ctx.audit("idea_status", idea=item.id, status=status.value)
+    if press.status not in BUTTON_STATUSES:
+        await ctx.refuse("idea_st", idea=item.id, status=press.status.value)
+        return
+    if set_status(item, press.status, now=ctx.now):
+        await ctx.audit("idea_status", idea=item.id, status=press.status.value)
         await _tell_status(ctx, item)
     await _show_item(ctx, item)
 
 
-async def _forward(ctx: Context, item: Idea) -> None:
-    member_id = parse_id(_arg(ctx, 2))
-    try:
-        if member_id is None:
-            raise ValueError("no member")
-        await forward_idea(ctx.session, idea=item, to_resident_id=member_id, now=ctx.now)
-    except ValueError:
-        await ctx.refuse("idea_forward", idea=item.id, to=member_id)
+@router.button(ForwardIdea)
+async def forward(ctx: Context, press: ForwardIdea) -> None:
+    """Forward to a council member responsible for the item's area."""
+    item = await _readable_item(ctx, press.idea_id, "idea_fwd")
+    if item is None:
         return
-    await ctx.audit("idea_forwarded", idea=item.id, to=member_id)
+    try:
+        await forward_idea(ctx.session, idea=item, to_resident_id=press.to, now=ctx.now)
+    except ValueError:
+        await ctx.refuse("idea_forward", idea=item.id, to=press.to)
+        return
+    await ctx.audit("idea_forwarded", idea=item.id, to=press.to)
     await notify(
         ctx.session,
-        resident_ids=[member_id],
+        resident_ids=[press.to],
         texts=in_every_language(
             lambda t: t._(
                 "Forwarded to you as responsible for {area}: #{id}, {unit}. Open it with the "
@@ -786,11 +1049,34 @@ async def _forward(ctx: Context, item: Idea) -> None:
             timezone=ctx.settings.tz,
         ),
         now=ctx.now,
-        action=(N_("Open"), f"ideaitem:{item.id}"),
+        action=(N_("Open"), OpenIdea(item.id).pack()),
     )
     await _tell_status(ctx, item)
-    member = await ctx.session.get(Resident, member_id)
-    show_menu(ctx, ctx.t._("#{id} is forwarded to {name}.", id=item.id, name=_person(member)))
+    member = await ctx.session.get(Resident, press.to)
+    name = await council_name(ctx.session, ctx.t, member)
+    ctx.clear_state()
+    ctx.reply(
+        ctx.t._("#{id} is forwarded to {name}.", id=item.id, name=name), _item_buttons(ctx.t, item)
+    )
+
+
+@router.button(AnswerIdea)
+async def ask_answer(ctx: Context, press: AnswerIdea) -> None:
+    """Ask for the answer to the resident."""
+    item = await _readable_item(ctx, press.idea_id, "idea_ans")
+    if item is None:
+        return
+    ctx.ask(
+        State.ANSWER,
+        ctx.t._(
+            "Write your answer to the resident (at most {limit} characters). It goes to "
+            "them through the assistant.",
+            limit=ctx.t.number(ANSWER_MAX),
+        ),
+        limit=ANSWER_MAX,
+        back=Button(ctx.t._("Back"), OpenIdea(item.id)),
+        idea=item.id,
+    )
 
 
 async def _item_in_flow(ctx: Context, action: str) -> Idea | None:
@@ -800,7 +1086,6 @@ async def _item_in_flow(ctx: Context, action: str) -> Idea | None:
     return item
 
 
-@router.state("ideaitem.answer", free_text=True)
 async def answer_written(ctx: Context) -> None:
     """Send the answer to the author and mark the item answered."""
     item = await _item_in_flow(ctx, "idea_ans")
@@ -808,16 +1093,15 @@ async def answer_written(ctx: Context) -> None:
         return
     assert ctx.resident is not None
     text = (ctx.incoming.text or "").strip()
-    if not text or len(text) > ANSWER_MAX:
-        ctx.reply(
-            ctx.t._(
-                "Please write the answer in at most {limit} characters.",
-                limit=ctx.t.number(ANSWER_MAX),
-            )
-        )
+    if not text:
+        ctx.ask_again(ctx.t._("Please write the answer."))
         return
     if item.author_id is None:
-        show_menu(ctx, ctx.t._("The author has erased their data; the answer cannot reach them."))
+        ctx.clear_state()
+        ctx.reply(
+            ctx.t._("The author has erased their data; the answer cannot reach them."),
+            _item_buttons(ctx.t, item),
+        )
         return
     await answer_idea(ctx.session, idea=item, by=ctx.resident, text=text, now=ctx.now)
     await ctx.audit("idea_answered", idea=item.id)
@@ -831,11 +1115,30 @@ async def answer_written(ctx: Context) -> None:
             answer=text,
         ),
     )
-    show_menu(ctx, ctx.t._("Your answer to #{id} goes to the resident.", id=item.id))
+    ctx.clear_state()
+    ctx.reply(
+        ctx.t._("Your answer to #{id} goes to the resident.", id=item.id),
+        _item_buttons(ctx.t, item),
+    )
 
 
-@router.state("ideaitem.duplicate", free_text=True)
+@router.button(SameAs)
+async def ask_same_as(ctx: Context, press: SameAs) -> None:
+    """Ask for the number of the item this one is the same as."""
+    item = await _readable_item(ctx, press.idea_id, "idea_dup")
+    if item is None:
+        return
+    ctx.ask(
+        State.DUPLICATE,
+        ctx.t._("Which item is #{id} the same as? Write its number, e.g. 12.", id=item.id),
+        limit=DUPLICATE_NUMBER_MAX,
+        back=Button(ctx.t._("Back"), OpenIdea(item.id)),
+        idea=item.id,
+    )
+
+
 async def duplicate_named(ctx: Context) -> None:
+    """Show both items and ask to confirm: the author is told, which cannot be taken back."""
     item = await _item_in_flow(ctx, "idea_dup")
     if item is None:
         return
@@ -843,7 +1146,52 @@ async def duplicate_named(ctx: Context) -> None:
     other = await get_idea(ctx.session, other_id) if other_id else None
     assert ctx.resident is not None
     if other is None or other.id == item.id or not may_read(ctx.roles, ctx.resident.id, other):
-        ctx.reply(ctx.t._("There is no other item with that number that you can read. Try again."))
+        ctx.ask_again(ctx.t._("There is no other item with that number that you can read."))
+        return
+    t = ctx.t
+    lines = [
+        t._("Mark #{id} as the same as #{other}?", id=item.id, other=other.id),
+        "",
+        f"#{item.id} · {item.unit.name} · {item.area.name_in(t.language)}",
+        "   " + (_short(item.text) or t._("(the text was erased)")),
+        f"#{other.id} · {other.unit.name} · {other.area.name_in(t.language)} · "
+        f"{status_label(t, other.status)}",
+        "   " + (_short(other.text) or t._("(the text was erased)")),
+        "",
+        t._(
+            "The resident who wrote #{id} is told at once that it is followed under #{other}; "
+            "that message cannot be taken back.",
+            id=item.id,
+            other=other.id,
+        ),
+    ]
+    ctx.clear_state()
+    ctx.reply(
+        "\n".join(lines),
+        [
+            Button(t._("Yes, mark it"), ConfirmSameAs(item.id, other.id)),
+            Button(t._("Back"), OpenIdea(item.id)),
+        ],
+    )
+
+
+@router.button(ConfirmSameAs)
+async def confirm_same_as(ctx: Context, press: ConfirmSameAs) -> None:
+    """Mark the item as the same as another; both are checked again here, not trusted."""
+    item = await _readable_item(ctx, press.idea_id, "idea_dup")
+    if item is None:
+        return
+    other = await _readable_item(ctx, press.of, "idea_dup")
+    if other is None:
+        return
+    if other.id == item.id:
+        await ctx.refuse("idea_dup", idea=item.id, of=other.id)
+        return
+    if item.status == IdeaStatus.DUPLICATE.value and item.duplicate_of_id == other.id:
+        ctx.reply(
+            ctx.t._("#{id} is already marked as the same as #{other}.", id=item.id, other=other.id),
+            _item_buttons(ctx.t, item),
+        )
         return
     await mark_duplicate(ctx.session, idea=item, of=other, now=ctx.now)
     await ctx.audit("idea_duplicate", idea=item.id, of=other.id)
@@ -851,59 +1199,63 @@ async def duplicate_named(ctx: Context) -> None:
         ctx,
         item,
         lambda t: t._(
-            "Your idea or concern #{id} is the same as #{other}, which the council already "
+            "Your idea or concern #{id} is the same as {original}, which the council already "
             "has. It is followed there.",
             id=item.id,
-            other=other.id,
+            original=same_as(t, item, other),
         ),
     )
-    show_menu(ctx, ctx.t._("#{id} is marked as the same as #{other}.", id=item.id, other=other.id))
+    ctx.clear_state()
+    ctx.reply(
+        ctx.t._("#{id} is marked as the same as #{other}.", id=item.id, other=other.id),
+        _item_buttons(ctx.t, item),
+    )
 
 
 # ---------------------------------------------------------------------- areas of responsibility
 
 
 @router.command("areas")
-@router.payload("areas")
-async def areas(ctx: Context) -> None:
-    """The chair gives council members their areas and names outside specialists."""
+async def areas_command(ctx: Context) -> None:
+    await areas(ctx, Areas())
+
+
+@router.button(Areas)
+async def areas(ctx: Context, press: Areas) -> None:
+    """The areas and who is responsible for each; one area when it names one."""
     if not may_see_all(ctx.roles):
         await ctx.refuse("idea_areas")
         return
-    step = _arg(ctx, 0) if ctx.payload else None
-    area_id = parse_id(_arg(ctx, 1))
-    area = await ctx.session.get(IdeaArea, area_id) if area_id else None
-    if step in ("a", "t", "sp") and area is None:
-        await ctx.refuse("idea_areas", area=area_id)
+    if press.area_id is None:
+        await _list_areas(ctx)
+        return
+    area = await ctx.session.get(IdeaArea, press.area_id)
+    if area is None:
+        await ctx.refuse("idea_areas", area=press.area_id)
+        return
+    await _show_area(ctx, area)
+
+
+@router.button(ToggleAreaMember)
+async def toggle_area_member(ctx: Context, press: ToggleAreaMember) -> None:
+    """Give a council member the area, or take it away; only the chair and staff may."""
+    if not may_see_all(ctx.roles):
+        await ctx.refuse("idea_areas")
         return
     assert ctx.resident is not None
-    if step == "t" and area is not None:
-        member_id = parse_id(_arg(ctx, 2))
-        member = await ctx.session.get(Resident, member_id) if member_id else None
-        if member is None:
-            await ctx.refuse("idea_area_assign", area=area.id)
+    area = await ctx.session.get(IdeaArea, press.area_id)
+    member = await ctx.session.get(Resident, press.resident_id)
+    if area is None or member is None:
+        await ctx.refuse("idea_area_assign", area=press.area_id)
+        return
+    if not await unassign_area(ctx.session, area=area, resident_id=member.id):
+        try:
+            await assign_area(ctx.session, area=area, resident=member, by=ctx.resident)
+        except ValueError:
+            await ctx.refuse("idea_area_assign", area=area.id, member=member.id)
             return
-        if not await unassign_area(ctx.session, area=area, resident_id=member.id):
-            try:
-                await assign_area(ctx.session, area=area, resident=member, by=ctx.resident)
-            except ValueError:
-                await ctx.refuse("idea_area_assign", area=area.id, member=member.id)
-                return
-        await ctx.audit("idea_area_assigned", area=area.id, member=member.id)
-    if step == "sp" and area is not None:
-        ctx.set_state("areas.specialist", area=area.id)
-        ctx.reply(
-            ctx.t._(
-                "Write the outside specialist for {area} as: name; contact (phone or e-mail). "
-                "Write - to remove the specialist.",
-                area=area.name_in(ctx.t.language),
-            )
-        )
-        return
-    if area is not None:
-        await _show_area(ctx, area)
-        return
-    await _list_areas(ctx)
+    await ctx.audit("idea_area_assigned", area=area.id, member=member.id)
+    await _show_area(ctx, area)
 
 
 async def _list_areas(ctx: Context) -> None:
@@ -911,13 +1263,16 @@ async def _list_areas(ctx: Context) -> None:
     buttons = []
     for area in await list_areas(ctx.session):
         members = ", ".join(
-            _person(member.resident) for member in await area_members(ctx.session, area.id)
+            [
+                await council_name(ctx.session, ctx.t, member.resident)
+                for member in await area_members(ctx.session, area.id)
+            ]
         )
         line = f"{area.name_in(ctx.t.language)}: {members or '–'}"
         if area.specialist_name:
             line += " · " + ctx.t._("specialist: {name}", name=area.specialist_name)
         lines.append(line)
-        buttons.append(Button(area.name_in(ctx.t.language), f"areas:a:{area.id}"))
+        buttons.append(Button(area.name_in(ctx.t.language), Areas(area.id)))
     buttons.append(Button(ctx.t._("Main menu"), "menu"))
     ctx.clear_state()
     ctx.reply("\n".join(lines), buttons)
@@ -939,21 +1294,46 @@ async def _show_area(ctx: Context, area: IdeaArea) -> None:
         )
     buttons = [
         Button(
-            ("✓ " if person.id in responsible else "") + _person(person),
-            f"areas:t:{area.id}:{person.id}",
+            ("✓ " if person.id in responsible else "")
+            + await council_name(ctx.session, ctx.t, person),
+            ToggleAreaMember(area.id, person.id),
         )
         for person in await council_people(ctx.session)
     ]
     if not buttons:
         lines.append(ctx.t._("Nobody has a council role yet."))
-    buttons.append(Button(ctx.t._("Outside specialist"), f"areas:sp:{area.id}"))
-    buttons.append(Button(ctx.t._("Back to the list"), "areas"))
+    buttons.append(Button(ctx.t._("Outside specialist"), AskSpecialist(area.id)))
+    buttons.append(Button(ctx.t._("Back to the list"), Areas()))
+    buttons.append(Button(ctx.t._("Main menu"), "menu"))
     ctx.clear_state()
     ctx.reply("\n".join(lines), buttons)
 
 
-@router.state("areas.specialist", free_text=True)
+@router.button(AskSpecialist)
+async def ask_specialist(ctx: Context, press: AskSpecialist) -> None:
+    """Ask for the outside specialist of an area."""
+    if not may_see_all(ctx.roles):
+        await ctx.refuse("idea_areas")
+        return
+    area = await ctx.session.get(IdeaArea, press.area_id)
+    if area is None:
+        await ctx.refuse("idea_areas", area=press.area_id)
+        return
+    ctx.ask(
+        State.SPECIALIST,
+        ctx.t._(
+            "Write the outside specialist for {area} as: name; contact (phone or e-mail). "
+            "Write - to remove the specialist.",
+            area=area.name_in(ctx.t.language),
+        ),
+        limit=SPECIALIST_MAX,
+        back=Button(ctx.t._("Back"), Areas(area.id)),
+        area=area.id,
+    )
+
+
 async def specialist_written(ctx: Context) -> None:
+    """Name the area's outside specialist, or remove them with -."""
     if not may_see_all(ctx.roles):
         ctx.clear_state()
         await ctx.refuse("idea_areas")
@@ -964,24 +1344,10 @@ async def specialist_written(ctx: Context) -> None:
         return
     text = (ctx.incoming.text or "").strip()
     name, _, contact = text.partition(";")
-    if text != "-" and (not name.strip() or len(name) > SPECIALIST_MAX):
-        ctx.reply(
-            ctx.t._(
-                "Please write it as: name; contact. At most {limit} characters each.",
-                limit=ctx.t.number(SPECIALIST_MAX),
-            )
-        )
+    if text != "-" and not name.strip():
+        ctx.ask_again(ctx.t._("Please write it as: name; contact."))
         return
-    try:
-        set_specialist(area, name=None if text == "-" else name, contact=contact)
-    except ValueError:
-        ctx.reply(
-            ctx.t._(
-                "Please write it as: name; contact. At most {limit} characters each.",
-                limit=ctx.t.number(SPECIALIST_MAX),
-            )
-        )
-        return
+    set_specialist(area, name=None if text == "-" else name, contact=contact)
     await ctx.audit("idea_area_specialist", area=area.id)
     await _show_area(ctx, area)
 
@@ -1023,12 +1389,6 @@ async def export_tables(
 
     for item in items:
         author = await person(item.author_id)
-        if author is None:
-            written_by = t._("erased their data")
-        elif item.show_author:
-            written_by = _person(author)
-        else:
-            written_by = t._("name not shown")
         answers = await answers_to(session, item.id)
         forwarded = await person(item.forwarded_to_id)
         rows.append(
@@ -1043,8 +1403,8 @@ async def export_tables(
                 item.text or "",
                 item.place or "",
                 t._("yes") if item.photo_ref or item.photo_mime else "",
-                written_by,
-                _person(forwarded) if forwarded else "",
+                author_name(t, item, author),
+                await council_name(session, t, forwarded) if forwarded else "",
                 item.answered_at.astimezone(t.timezone) if item.answered_at else "",
                 "\n\n".join(answer.text for answer in answers),
             ]
@@ -1079,43 +1439,42 @@ def export_stem(start: datetime, end: datetime, timezone: Any) -> str:
 
 
 @router.command("ideasexport")
-@router.payload("ideaexp")
-async def export(ctx: Context) -> None:
-    """Export the items this person may read for a period, as CSV or XLSX."""
+async def export_command(ctx: Context) -> None:
+    await export(ctx, ExportPeriod())
+
+
+@router.button(ExportPeriod)
+async def export(ctx: Context, press: ExportPeriod) -> None:
+    """Export the items this person may read for a period, as CSV or XLSX: which period?"""
     if not may_use_inbox(ctx.roles):
         await ctx.refuse("ideas_export")
         return
-    step = _arg(ctx, 0) if ctx.payload else None
-    if step == "p":
+    if press.period is not None:
         local = ctx.now.astimezone(ctx.settings.tz).date()
-        pick = _arg(ctx, 1)
-        if pick == "year":
+        if press.period is Period.YEAR:
             first = local.replace(month=1, day=1)
-        elif pick in ("7", "30"):
-            first = local - timedelta(days=int(pick) - 1)
         else:
-            first = local
-        await _ask_format(ctx, *local_period(first, local, ctx.settings.tz))
+            first = local - timedelta(days=int(press.period.value) - 1)
+        _ask_format(ctx, *local_period(first, local, ctx.settings.tz))
         return
-    if step == "f" and ctx.state == "ideaexp.format":
-        await _send_export(ctx, _arg(ctx, 1) or "xlsx")
-        return
-    ctx.set_state("ideaexp.period")
-    ctx.reply(
+    ctx.ask(
+        State.PERIOD,
         ctx.t._(
             "Which period? Tap a button or write it like {example}.",
             example="01.11.2026-30.11.2026",
         ),
-        [
-            Button(ctx.t._("The last 7 days"), "ideaexp:p:7"),
-            Button(ctx.t._("The last 30 days"), "ideaexp:p:30"),
-            Button(ctx.t._("This year"), "ideaexp:p:year"),
+        limit=PERIOD_MAX,
+        buttons=[
+            Button(ctx.t._("The last 7 days"), ExportPeriod(Period.WEEK)),
+            Button(ctx.t._("The last 30 days"), ExportPeriod(Period.MONTH)),
+            Button(ctx.t._("This year"), ExportPeriod(Period.YEAR)),
         ],
+        back=Button(ctx.t._("Back to the list"), InboxPage()),
     )
 
 
-@router.state("ideaexp.period")
 async def period_written(ctx: Context) -> None:
+    """Take a typed period, then ask which file."""
     if not may_use_inbox(ctx.roles):
         ctx.clear_state()
         await ctx.refuse("ideas_export")
@@ -1124,28 +1483,38 @@ async def period_written(ctx: Context) -> None:
     try:
         start, end = local_period(parse_day(first), parse_day(last or first), ctx.settings.tz)
     except (ValueError, OverflowError):
-        ctx.reply(
+        ctx.ask_again(
             ctx.t._("Please write the period like {example}.", example="01.11.2026-30.11.2026")
         )
         return
-    await _ask_format(ctx, start, end)
+    _ask_format(ctx, start, end)
 
 
-async def _ask_format(ctx: Context, start: datetime, end: datetime) -> None:
-    ctx.set_state("ideaexp.format", start=start.isoformat(), end=end.isoformat())
+def _ask_format(ctx: Context, start: datetime, end: datetime) -> None:
+    ctx.set_state(State.FORMAT, start=start.isoformat(), end=end.isoformat())
     ctx.reply(
         ctx.t._("Which file?"),
         [
             # The names of the file formats, the same in every language.
-            Button("Excel (XLSX)", "ideaexp:f:xlsx"),
-            Button("CSV", "ideaexp:f:csv"),
+            Button("Excel (XLSX)", ExportFormat(FileFormat.XLSX)),
+            Button("CSV", ExportFormat(FileFormat.CSV)),
+            Button(ctx.t._("Back"), ExportPeriod()),
         ],
     )
 
 
-async def _send_export(ctx: Context, fmt: str) -> None:
-    assert ctx.resident is not None
+@router.button(ExportFormat)
+async def send_export(ctx: Context, press: ExportFormat) -> None:
+    """Send the file of the period chosen, of the items this person may read."""
+    if not may_use_inbox(ctx.roles):
+        ctx.clear_state()
+        await ctx.refuse("ideas_export")
+        return
     flow = ctx.flow
+    if ctx.state != State.FORMAT or "start" not in flow:
+        await export(ctx, ExportPeriod())
+        return
+    assert ctx.resident is not None
     start = datetime.fromisoformat(flow["start"])
     end = datetime.fromisoformat(flow["end"])
     items = await ideas_between(
@@ -1153,13 +1522,16 @@ async def _send_export(ctx: Context, fmt: str) -> None:
     )
     tables = await export_tables(ctx.session, items, ctx.t)
     attachment = export_file(
-        tables, fmt="csv" if fmt == "csv" else "xlsx", stem=export_stem(start, end, ctx.settings.tz)
+        tables, fmt=press.fmt.value, stem=export_stem(start, end, ctx.settings.tz)
     )
-    await ctx.audit("ideas_exported", count=len(items), format=fmt)
+    await ctx.audit("ideas_exported", count=len(items), format=press.fmt.value)
     ctx.clear_state()
     ctx.reply(
         ctx.t.ngettext("{n} item in the file.", "{n} items in the file.", len(items)),
-        [Button(ctx.t._("Main menu"), "menu")],
+        [
+            Button(ctx.t._("Another file"), ExportPeriod()),
+            *_list_buttons(ctx.t),
+        ],
         attachment=attachment,
     )
 
@@ -1270,3 +1642,19 @@ async def weekly_digest(context: JobContext) -> None:
             sent += 1
         digest.recipients = sent
     logger.info("weekly ideas digest %s sent to %d people", week, sent)
+
+
+router.flow(
+    {
+        State.TEXT: Step(text_written, free_text=True),
+        State.PHOTO: photo_sent,
+        State.PLACE: Step(place_written, free_text=True),
+        State.NAME: Step(name_written, free_text=True),
+        State.ANSWER: Step(answer_written, free_text=True),
+        State.DUPLICATE: Step(duplicate_named, free_text=True),
+        State.SPECIALIST: Step(specialist_written, free_text=True),
+        State.PERIOD: period_written,
+    }
+)
+# Answered by their buttons (typed text keeps the question): State.AREA, State.WHO,
+# State.KEEP, State.CONFIRM, State.FORMAT.

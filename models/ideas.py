@@ -45,6 +45,8 @@ ANSWER_MAX = 2000
 PLACE_MAX = 300
 AREA_NAME_MAX = 80
 SPECIALIST_MAX = 200
+# The name an author without one from their messenger gives to be shown with an idea.
+AUTHOR_NAME_MAX = 120
 # An item waiting longer than this without an answer is named in the weekly digest.
 UNANSWERED_AFTER = timedelta(days=7)
 AREA_LANGUAGES = ("lv", "ru", "en")
