@@ -28,12 +28,14 @@ from handlers.ideas import (
     AreaChosen,
     Areas,
     AskSpecialist,
+    ChooseFilter,
     ConfirmSameAs,
     Draft,
     DraftStep,
     ExportFormat,
     ExportPeriod,
     FileFormat,
+    Filter,
     ForwardIdea,
     InboxPage,
     KeepText,
@@ -59,6 +61,7 @@ from models.ideas import (
 from models.residents import Resident, find_identity
 from models.roles import Role, grant_role
 from models.territory import add_locality, unit_by_slug
+from tests.chat import Chat
 from tests.fakes.telegram_api import FakeTelegramAPI, labels, payloads
 from tests.telegram import RunningBot, fake_telegram_api, polling_bot, telegram_settings
 from tests.test_console import run_padome
@@ -862,3 +865,127 @@ async def _staff_at_the_command_line(
     assert written is not None, xlsx.stdout
     book = load_workbook(tmp_path / written.group(1))
     assert book.sheetnames == ["Ideas and concerns", "By parish and area"]
+
+
+def pressable(reply: Any) -> list[str]:
+    return [button.payload for button in reply.options]
+
+
+async def console_role(app: Any, user: str, role: Role, unit: str | None = None) -> int:
+    async with app.sessionmaker() as session, session.begin():
+        identity = await find_identity(session, "console", user)
+        assert identity is not None
+        place = await unit_by_slug(session, unit) if unit else None
+        await grant_role(session, resident=identity.resident, role=role, unit=place)
+        return identity.resident_id
+
+
+async def console_idea(chat: Chat, user: str, text: str) -> Any:
+    """Write an idea on the console, where the messenger gives no name, up to the question
+    whether the representative may see who wrote it; that question."""
+    await chat.say(user, "/idea")
+    async with chat.app.sessionmaker() as session:
+        roads = await area_by_slug(session, "roads")
+        assert roads is not None
+    await chat.say(user, payload=AreaChosen(roads.id).pack())
+    await chat.say(user, text)
+    await chat.say(user, payload=NO_PHOTO)
+    return await chat.say(user, payload=NO_PLACE)
+
+
+async def test_people_are_shown_by_the_name_they_allowed_not_by_number(chat: Chat) -> None:
+    """On the console (and SMS) the messenger gives no name: the author who lets their
+    representative see who wrote it is asked which name; council members are shown by name
+    or, without one, by their office; nobody as "#5"."""
+    for user in ("rep", "anna", "berta", "admin"):
+        await chat.onboard(user)
+    rep = await console_role(chat.app, "rep", Role.REPRESENTATIVE, "alsviku")
+
+    await console_idea(chat, "anna", "A bench by the library.")
+    asked = await chat.say("anna", payload=ShowName(True).pack())
+    assert "Which name may your representative see?" in asked.text
+    assert pressable(asked) == [DraftStep(Draft.WHO).pack()]  # Back to the question
+    blank = await chat.say("anna", "1234")
+    assert "Please write your name in letters." in blank.text and asked.text in blank.text
+    keep = await chat.say("anna", "Anna Bērziņa")
+    assert pressable(keep) == KEEP
+    preview = await chat.say("anna", payload=KeepText(False).pack())
+    assert "Your name is shown: yes (Anna Bērziņa)" in preview.text
+    sent = await chat.say("anna", payload=SEND)
+    assert "#1" in sent.text
+    assert pressable(sent) == ["myideas", "idea", "menu"]
+
+    await console_idea(chat, "berta", "Too dark in the park.")
+    await chat.say("berta", payload=ShowName(False).pack())
+    await chat.say("berta", payload=KeepText(False).pack())
+    await chat.say("berta", payload=SEND)
+
+    opened = await chat.say("rep", payload=OpenIdea(1).pack())
+    assert "Written by: Anna Bērziņa" in opened.text and "#1:" not in opened.text
+    hidden = await chat.say("rep", payload=OpenIdea(2).pack())
+    assert "Written by: the author asked not to show their name." in hidden.text
+    async with chat.app.sessionmaker() as session:
+        author = await find_identity(session, "console", "anna")
+        assert author is not None and author.resident.display_name == "Anna Bērziņa"
+
+    # the areas: a council member whose messenger gives no name is shown by their office
+    async with chat.app.sessionmaker() as session:
+        roads = await area_by_slug(session, "roads")
+        assert roads is not None
+    area = await chat.say("admin", payload=Areas(roads.id).pack())
+    member = next(b for b in area.options if b.payload == ToggleAreaMember(roads.id, rep).pack())
+    assert member.label == "unit representative, Alsviķu pagasts"
+    await chat.say("admin", payload=member.payload)
+    listing = await chat.say("admin", "/areas")
+    assert "Roads and transport: unit representative, Alsviķu pagasts" in listing.text
+    assert f"#{rep}" not in listing.text
+    assert pressable(listing)[-1] == "menu"
+
+
+async def test_every_ideas_screen_offers_the_way_on_and_back(chat: Chat) -> None:
+    for user in ("rep", "anna"):
+        await chat.onboard(user)
+    await console_role(chat.app, "rep", Role.REPRESENTATIVE, "alsviku")
+    await console_idea(chat, "anna", "A bench by the library.")
+    await chat.say("anna", payload=ShowName(False).pack())
+    await chat.say("anna", payload=KeepText(False).pack())
+    await chat.say("anna", payload=SEND)
+
+    # the inbox and its filters
+    listing = await chat.say("rep", "/inbox")
+    assert "menu" in pressable(listing)
+    for by in (Filter.STATUS, Filter.AREA):
+        question = await chat.say("rep", payload=ChooseFilter(by).pack())
+        assert pressable(question)[-1] == InboxPage().pack()
+    # an answer: asked with a way back, then the item, the list and the menu
+    ask = await chat.say("rep", payload=AnswerIdea(1).pack())
+    assert pressable(ask) == [OpenIdea(1).pack()]
+    over = await chat.say("rep", "x" * 2001)
+    assert "at most 2,000 characters" in over.text and ask.text in over.text
+    done = await chat.say("rep", "Thank you, we will see to it.")
+    assert pressable(done) == [OpenIdea(1).pack(), "inbox", "menu"]
+    # an export: after the file, another file, the list or the menu
+    await chat.say("rep", payload=ExportPeriod().pack())
+    await chat.say("rep", payload=ExportPeriod(Period.WEEK).pack())
+    [note, *_] = [
+        item.reply
+        for item in await chat.send("rep", payload=ExportFormat(FileFormat.CSV).pack())
+        if item.reply.attachment is not None
+    ]
+    assert pressable(note) == [ExportPeriod().pack(), "inbox", "menu"]
+    # a refusal offers the menu
+    refused = await chat.say("anna", payload=InboxPage().pack())
+    assert refused.text == REFUSED and pressable(refused) == ["menu"]
+    # the place, over its limit: named, and the question again with Skip and Cancel
+    await chat.say("anna", "/idea")
+    async with chat.app.sessionmaker() as session:
+        roads = await area_by_slug(session, "roads")
+        assert roads is not None
+    await chat.say("anna", payload=AreaChosen(roads.id).pack())
+    await chat.say("anna", "Another one.")
+    place = await chat.say("anna", payload=NO_PHOTO)
+    too_long = await chat.say("anna", "y" * 301)
+    assert "at most 300 characters" in too_long.text and place.text in too_long.text
+    assert pressable(too_long) == [NO_PLACE, CANCEL]
+    cancelled = await chat.say("anna", payload=CANCEL)
+    assert "Nothing was sent." in cancelled.text and "idea" in pressable(cancelled)
