@@ -3,6 +3,9 @@
 An idea belongs to the unit (and locality) of its author. It reaches the unit's representative
 and the locality's deputy; a representative may forward it to the council member responsible
 for its area. The chair and coordinators see everything.
+
+One module of about 700 lines on purpose: who may read an item, what erasure keeps and the
+queries that enforce both are one set of rules, read and changed together.
 """
 
 from __future__ import annotations
