@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import db
 from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
-from handlers.ideas import Draft, DraftStep, KeepText, ShowName
+from handlers.ideas.submit import Draft, DraftStep, KeepText, ShowName
 from handlers.privacy import _vacuum_tried_at, vacuum_erased_tables
 from models import Base
 from models.base import utcnow

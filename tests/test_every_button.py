@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.dialog.messages import Address, Outgoing, Reply
 from bot.i18n import DOMAIN, LOCALES_DIR, Translator
 from broadcasts.compose import Audience, create_broadcast
-from handlers.ideas import AreaChosen, Draft, DraftStep, KeepText, ShowName
+from handlers.ideas.submit import AreaChosen, Draft, DraftStep, KeepText, ShowName
 from models.base import utcnow
 from models.broadcasts import Broadcast, Delivery, DeliveryStatus, Status, create_deliveries
 from models.conversations import load_conversation

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from bot.i18n import Translator
 from broadcasts.service import BroadcastService, Job, JobContext
-from handlers.ideas import (
+from handlers.ideas.submit import (
     AnswerIdea,
     AreaChosen,
     Areas,
@@ -610,7 +610,7 @@ async def test_the_weekly_digest_goes_once_to_each_representative_and_the_chair(
     database_url: str,
 ) -> None:
     from handlers import scheduled_jobs
-    from handlers.ideas import digest_week, weekly_digest
+    from handlers.ideas.submit import digest_week, weekly_digest
 
     assert "ideas_weekly_digest" in [job.name for job in scheduled_jobs()]
     today = utcnow().astimezone(RIGA).isoweekday()

@@ -815,7 +815,7 @@ PHOTO = b"\xff\xd8\xff\xe0 a pothole by the school \xff\xd9"
 async def test_an_ideas_photo_shows_on_the_other_messenger(database_url: str) -> None:
     """A photo sent on WhatsApp reaches a representative on Telegram, and one sent on
     Telegram reaches a representative on WhatsApp: the idea keeps the photo itself."""
-    from handlers.ideas import AreaChosen, Draft, DraftStep, KeepText, ShowName
+    from handlers.ideas.submit import AreaChosen, Draft, DraftStep, KeepText, ShowName
     from models.roles import Role, grant_role
     from models.territory import unit_by_slug
     from tests.test_ideas import ideas
