@@ -23,29 +23,19 @@ from sqlalchemy import func, select
 
 from bot.i18n import Translator
 from broadcasts.service import BroadcastService, Job, JobContext
-from handlers.ideas.submit import (
+from handlers.ideas.areas import Areas, AskSpecialist, ToggleAreaMember
+from handlers.ideas.common import ExportPeriod, InboxPage, OpenIdea, Period
+from handlers.ideas.export import ExportFormat, FileFormat
+from handlers.ideas.inbox import (
     AnswerIdea,
-    AreaChosen,
-    Areas,
-    AskSpecialist,
     ChooseFilter,
     ConfirmSameAs,
-    Draft,
-    DraftStep,
-    ExportFormat,
-    ExportPeriod,
-    FileFormat,
     Filter,
     ForwardIdea,
-    InboxPage,
-    KeepText,
-    OpenIdea,
-    Period,
     SameAs,
     SetIdeaStatus,
-    ShowName,
-    ToggleAreaMember,
 )
+from handlers.ideas.submit import AreaChosen, Draft, DraftStep, KeepText, ShowName
 from models.audit import audit_entries
 from models.base import utcnow
 from models.broadcasts import Broadcast
@@ -610,7 +600,7 @@ async def test_the_weekly_digest_goes_once_to_each_representative_and_the_chair(
     database_url: str,
 ) -> None:
     from handlers import scheduled_jobs
-    from handlers.ideas.submit import digest_week, weekly_digest
+    from handlers.ideas.digest import digest_week, weekly_digest
 
     assert "ideas_weekly_digest" in [job.name for job in scheduled_jobs()]
     today = utcnow().astimezone(RIGA).isoweekday()
