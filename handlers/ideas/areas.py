@@ -11,9 +11,7 @@ from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router, Step
 from bot.i18n import N_
 from bot.parsing import parse_id
-from handlers.ideas.common import (
-    council_name,
-)
+from handlers.ideas.common import council_name
 from handlers.menu import MenuEntry, add_help, add_menu_entry
 from models.ideas import (
     SPECIALIST_MAX,
@@ -59,9 +57,6 @@ def _assigns_areas(ctx: Context) -> bool:
 
 add_menu_entry(MenuEntry(N_("Areas of responsibility"), "areas", order=63, visible=_assigns_areas))
 add_help("areas", N_("give council members their areas; outside specialists"), _assigns_areas)
-
-
-# ---------------------------------------------------------------------- areas of responsibility
 
 
 @router.command("areas")

@@ -13,9 +13,7 @@ from sqlalchemy import select
 from bot.i18n import N_, Translator
 from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
-from handlers.ideas.common import (
-    InboxPage,
-)
+from handlers.ideas.common import InboxPage
 from models.ideas import (
     UNANSWERED_AFTER,
     Idea,
@@ -29,9 +27,6 @@ from models.ideas import (
 from models.roles import Role, RoleGrant
 
 logger = logging.getLogger(__name__)
-
-
-# ---------------------------------------------------------------------- the weekly digest
 
 
 def digest_week(now: datetime, settings: Any) -> tuple[str, datetime] | None:

@@ -26,14 +26,7 @@ from handlers.ideas.common import (
     status_label,
 )
 from handlers.menu import add_help
-from models.ideas import (
-    Idea,
-    answers_to,
-    ideas_between,
-    list_areas,
-    local_period,
-    may_use_inbox,
-)
+from models.ideas import Idea, answers_to, ideas_between, list_areas, local_period, may_use_inbox
 from models.residents import Resident
 from models.territory import list_units
 from reports.spreadsheets import CSV_MIME, XLSX_MIME, Table, to_csv, to_xlsx
@@ -63,9 +56,6 @@ add_help("ideasexport", N_("residents' ideas and concerns as a CSV or XLSX file"
 
 def _list_buttons(t: Translator) -> list[Button]:
     return [Button(t._("Back to the list"), InboxPage()), Button(t._("Main menu"), "menu")]
-
-
-# ---------------------------------------------------------------------- exports
 
 
 EXPORT_HEADERS = (

@@ -13,12 +13,7 @@ from bot.dialog.router import Router, Step
 from bot.i18n import N_, Translator
 from bot.parsing import clean_text
 from broadcasts.notices import send_notice
-from handlers.ideas.common import (
-    OpenIdea,
-    same_as,
-    short,
-    status_label,
-)
+from handlers.ideas.common import OpenIdea, same_as, short, status_label
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from models.ideas import (
     AUTHOR_NAME_MAX,
@@ -495,6 +490,9 @@ async def _tell_readers(ctx: Context, item: Idea) -> None:
         now=ctx.now,
         buttons=[(N_("Open"), OpenIdea(item.id).pack())],
     )
+
+
+# ---------------------------------------------------------------------- residents: their list
 
 
 @router.command("myideas")
