@@ -6,18 +6,20 @@ is refused and written to the audit log.
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
-from bot.dialog.router import Router
+from bot.dialog.payloads import Payload, payload
+from bot.dialog.router import Router, Step
 from bot.i18n import N_
 from bot.nomination_papers import PDF_MIME, forms_pdf, nomination_tables, paper_of, unit_papers
-from bot.parsing import parse_id, parse_number
+from bot.parsing import parse_number
 from bot.spreadsheets import CSV_MIME, XLSX_MIME, to_csv, to_xlsx
 from broadcasts.compose import quick_times
-from handlers.menu import MenuEntry, add_menu_entry, show_menu
+from handlers.menu import MenuEntry, add_menu_entry
 from handlers.nominations import (
     progress,
     refusal_text,
@@ -45,18 +47,178 @@ from models.nominations import (
     list_nominations,
     list_rounds,
     record_consent,
+    standings,
     supporters_of,
 )
 from models.territory import Unit, list_units
 
 router = Router()
 
+
+class State(enum.StrEnum):
+    UNITS = "round.units"
+    START = "round.start"
+    END = "round.end"
+    SETTINGS = "round.settings"
+    NUMBER = "round.number"
+    REASON = "nomc.reason"
+    PAPER = "nomc.paper"
+
+
+class Filter(enum.StrEnum):
+    ALL = "all"
+    AWAITING = NominationStatus.AWAITING_CONSENT.value
+    CONSENTED = NominationStatus.CONSENTED.value
+    VERIFIED = NominationStatus.VERIFIED.value
+    REJECTED = NominationStatus.REJECTED.value
+
+
+class StartPick(enum.StrEnum):
+    NOW = "now"
+    TOMORROW = "tomorrow"
+
+
+class RoundStep(enum.StrEnum):
+    START = "start"
+    END = "end"
+
+
+class Fold(enum.StrEnum):
+    """Which of a time that happens twice (the clocks go back): `read_time`'s buttons."""
+
+    EARLIER = "0"
+    LATER = "1"
+
+
+class Setting(enum.StrEnum):
+    SUPPORTERS = "supporters"
+    AGE = "age"
+    MULTIPLE = "multiple"
+
+
+class TableFormat(enum.StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@payload("nomcend")
+class EndRound(Payload):
+    round_id: int
+    sure: bool = False
+
+
+@payload("rndnew")
+class NewRound(Payload):
+    """Start preparing a round."""
+
+
+@payload("rndall")
+class RoundEverywhere(Payload):
+    """A round for every parish and the town."""
+
+
+@payload("rndpick")
+class RoundPick(Payload):
+    """The parish picker; with a unit, tick or untick it."""
+
+    unit_id: int | None = None
+
+
+@payload("rndunits")
+class RoundUnitsChosen(Payload):
+    """The ticked parishes are the round's."""
+
+
+@payload("rndstart")
+class RoundStart(Payload):
+    when: StartPick
+
+
+@payload("rndtwice")
+class RoundTimeTwice(Payload):
+    step: RoundStep
+    fold: Fold | None = None
+
+
+@payload("rndend")
+class RoundLength(Payload):
+    days: int
+
+
+@payload("rnddates")
+class RoundDates(Payload):
+    """Choose the round's dates again, keeping its parishes and settings."""
+
+
+@payload("rndset")
+class RoundSetting(Payload):
+    setting: Setting
+
+
+@payload("rndshow")
+class RoundSettings(Payload):
+    """The round's settings as prepared so far."""
+
+
+@payload("rndsave")
+class SaveRound(Payload):
+    """Schedule the round as prepared."""
+
+
+@payload("nomcunits")
+class UnitList(Payload):
+    """The parishes and the town, to see their nominations."""
+
+
+@payload("nomcunit")
+class UnitNominations(Payload):
+    unit_id: int
+    show: Filter = Filter.ALL
+
+
+@payload("nomcshow")
+class NominationShown(Payload):
+    nomination_id: int
+
+
+@payload("nomcverify")
+class VerifyNomination(Payload):
+    nomination_id: int
+
+
+@payload("nomcreject")
+class RejectNomination(Payload):
+    nomination_id: int
+
+
+@payload("nomcconsent")
+class OfflineConsent(Payload):
+    nomination_id: int
+    sure: bool = False
+
+
+@payload("nomcpaper")
+class PaperSupporter(Payload):
+    nomination_id: int
+
+
+@payload("nomcexport")
+class ExportTable(Payload):
+    unit_id: int
+    format: TableFormat
+
+
+@payload("nomcpdf")
+class NominationForm(Payload):
+    nomination_id: int
+
+
 FILTERS = (
-    ("all", N_("All")),
-    (NominationStatus.AWAITING_CONSENT.value, N_("Waiting for consent")),
-    (NominationStatus.CONSENTED.value, N_("Collecting support")),
-    (NominationStatus.VERIFIED.value, N_("Verified")),
-    (NominationStatus.REJECTED.value, N_("Rejected")),
+    (Filter.ALL, N_("All")),
+    (Filter.AWAITING, N_("Waiting for consent")),
+    (Filter.CONSENTED, N_("Collecting support")),
+    (Filter.VERIFIED, N_("Verified")),
+    (Filter.REJECTED, N_("Rejected")),
 )
 ROUND_LENGTHS = (14, 30)
 ROUND_STATUS = {
@@ -73,42 +235,24 @@ def _is_staff(ctx: Context) -> bool:
 add_menu_entry(MenuEntry(N_("Nominations: coordinator"), "nomc", order=62, visible=_is_staff))
 
 
-def _arg(ctx: Context, index: int) -> str:
-    return ctx.args[index] if len(ctx.args) > index else ""
+async def _may(ctx: Context, step: str) -> bool:
+    """Whether the person is staff; if not, refused and written down. The right is checked at
+    every step, never trusted from the button."""
+    if ctx.roles.is_staff:
+        return True
+    await ctx.refuse("nominations_staff", step=step)
+    return False
 
 
-def _number(ctx: Context, index: int) -> int | None:
-    return parse_id(_arg(ctx, index))
+def _home_button(ctx: Context) -> Button:
+    return Button(ctx.t._("Back to nominations: coordinator"), "nomc")
 
 
 @router.payload("nomc")
 async def coordinator(ctx: Context) -> None:
-    """Every coordinator step; the right is checked here, never trusted from the button."""
-    if not ctx.roles.is_staff:
-        await ctx.refuse("nominations_staff", step=_arg(ctx, 0) or None)
+    """The coordinator's home: the latest rounds, and what to do."""
+    if not await _may(ctx, "home"):
         return
-    steps = {
-        "round": _round_step,
-        "end": _end_round,
-        "units": _choose_unit,
-        "unit": _unit_screen,
-        "show": _show,
-        "verify": _verify,
-        "reject": _ask_reject_reason,
-        "consent": _offline_consent,
-        "paper": _ask_paper_name,
-        "csv": _export,
-        "xlsx": _export,
-        "pdf": _form,
-    }
-    handler = steps.get(_arg(ctx, 0))
-    if handler is None:
-        await _home(ctx)
-        return
-    await handler(ctx)
-
-
-async def _home(ctx: Context) -> None:
     t = ctx.t
     lines = [t._("Nominations: coordinator.")]
     units = {unit.id: unit.name for unit in await list_units(ctx.session)}
@@ -130,7 +274,7 @@ async def _home(ctx: Context) -> None:
             )
         )
     ending = [
-        Button(t._("End round #{id}", id=item.id), f"nomc:end:{item.id}")
+        Button(t._("End round #{id}", id=item.id), EndRound(item.id))
         for item in rounds
         if item.status != RoundStatus.CLOSED.value and item.ends_at > ctx.now
     ]
@@ -138,24 +282,26 @@ async def _home(ctx: Context) -> None:
     ctx.reply(
         "\n".join(lines),
         [
-            Button(t._("Open a nomination round"), "nomc:round"),
-            Button(t._("Nominations by parish or town"), "nomc:units"),
+            Button(t._("Open a nomination round"), NewRound()),
+            Button(t._("Nominations by parish or town"), UnitList()),
             *ending,
             Button(t._("Main menu"), "menu"),
         ],
     )
 
 
-async def _end_round(ctx: Context) -> None:
+@router.button(EndRound)
+async def end_round(ctx: Context, press: EndRound) -> None:
     """End a round early, after a confirmation: one not started is cancelled."""
+    if not await _may(ctx, "end"):
+        return
     t = ctx.t
-    number = _number(ctx, 1)
-    item = await get_round(ctx.session, number) if number is not None else None
+    item = await get_round(ctx.session, press.round_id)
     if item is None or item.status == RoundStatus.CLOSED.value or item.ends_at <= ctx.now:
-        await _home(ctx)
+        await coordinator(ctx)
         return
     started = item.starts_at <= ctx.now
-    if _arg(ctx, 2) != "yes":
+    if not press.sure:
         question = (
             t._(
                 "End round #{id} now? Nominating and supporting stop at once, and each "
@@ -173,7 +319,7 @@ async def _end_round(ctx: Context) -> None:
             [
                 Button(
                     t._("Yes, end it") if started else t._("Yes, cancel it"),
-                    f"nomc:end:{item.id}:yes",
+                    EndRound(item.id, sure=True),
                 ),
                 Button(t._("No"), "nomc"),
             ],
@@ -184,101 +330,91 @@ async def _end_round(ctx: Context) -> None:
     await ctx.audit(
         "nomination_round_cancelled" if cancelled else "nomination_round_ended", round=round_id
     )
-    show_menu(
-        ctx,
+    ctx.reply(
         t._("Round #{id} is cancelled.", id=round_id)
         if cancelled
         else t._(
             "Round #{id} has ended. The candidates are told their counts in a moment.",
             id=round_id,
         ),
+        [_home_button(ctx), Button(t._("Main menu"), "menu")],
     )
 
 
 # ---------------------------------------------------------------------- the round wizard
 
 
-async def _round_step(ctx: Context) -> None:
-    step = _arg(ctx, 1)
-    if not step:
-        ctx.set_state(
-            "round.units",
-            supporters=SUPPORTERS_NEEDED,
-            age=MINIMUM_AGE,
-            multiple=False,
-        )
-        ctx.reply(
-            ctx.t._("A new nomination round. For which parishes?"),
-            [
-                Button(ctx.t._("All parishes and the town"), "nomc:round:all"),
-                Button(ctx.t._("Choose parishes"), "nomc:round:pick"),
-                Button(ctx.t._("Cancel"), "menu"),
-            ],
-        )
-        return
-    flow = _draft(ctx)
-    if flow is None:
-        return
-    if step == "all":
-        flow["units"] = None
-        _ask_start(ctx, flow)
-    elif step == "pick":
-        await _pick_units(ctx, flow)
-    elif step == "units":
-        if not flow.get("picked"):
-            await _pick_units(ctx, flow)
-            return
-        flow["units"] = flow["picked"]
-        _ask_start(ctx, flow)
-    elif step in ("start", "end") and _arg(ctx, 2) == "twice":
-        # The answer to which of two equal clock times was meant (the clocks went back).
-        fold = parse_number(_arg(ctx, 3), low=0, high=1)
-        if fold is None or "typed" not in flow or ctx.state != f"round.{step}":
-            (_ask_start if step == "start" else _ask_end)(ctx, flow)
-            return
-        _typed_round_time(ctx, flow, str(flow["typed"]), fold=fold)
-    elif step == "start":
-        picks = quick_times(ctx.now, ctx.settings.tz)
-        choice = _arg(ctx, 2)
-        start = ctx.now if choice == "now" else picks.get(choice)
-        if start is None:
-            _ask_start(ctx, flow)
-            return
-        flow["start"] = start.isoformat()
-        _ask_end(ctx, flow)
-    elif step == "end":
-        days = _number(ctx, 2)
-        if days not in ROUND_LENGTHS or "start" not in flow:
-            _ask_end(ctx, flow)
-            return
-        local_start = datetime.fromisoformat(flow["start"]).astimezone(ctx.settings.tz)
-        end = (local_start + timedelta(days=days)).replace(hour=23, minute=59, second=0)
-        flow["end"] = end.isoformat()
-        _show_settings(ctx, flow)
-    elif step == "set":
-        _ask_setting(ctx, flow)
-    elif step == "save":
-        await _save_round(ctx, flow)
-    else:
-        _show_settings(ctx, flow)
+def _cancel_round(ctx: Context) -> Button:
+    return Button(ctx.t._("Cancel"), "nomc")
 
 
-def _draft(ctx: Context) -> dict[str, Any] | None:
+@router.button(NewRound)
+async def new_round(ctx: Context, press: NewRound) -> None:
+    """Ask which parishes a new round is for."""
+    if not await _may(ctx, "round"):
+        return
+    ctx.set_state(State.UNITS, supporters=SUPPORTERS_NEEDED, age=MINIMUM_AGE, multiple=False)
+    ctx.reply(
+        ctx.t._("A new nomination round. For which parishes?"),
+        [
+            Button(ctx.t._("All parishes and the town"), RoundEverywhere()),
+            Button(ctx.t._("Choose parishes"), RoundPick()),
+            _cancel_round(ctx),
+        ],
+    )
+
+
+async def _draft(ctx: Context) -> dict[str, Any] | None:
+    """The round being prepared, with the right checked again; None when there is none."""
+    if not await _may(ctx, "round"):
+        return None
     if not (ctx.state or "").startswith("round."):
-        show_menu(ctx, ctx.t._("That round is no longer being prepared."))
+        ctx.clear_state()
+        ctx.reply(
+            ctx.t._("That round is no longer being prepared."),
+            [_home_button(ctx), Button(ctx.t._("Main menu"), "menu")],
+        )
         return None
     return ctx.flow
 
 
-async def _pick_units(ctx: Context, flow: dict[str, Any]) -> None:
+@router.button(RoundEverywhere)
+async def round_everywhere(ctx: Context, press: RoundEverywhere) -> None:
+    flow = await _draft(ctx)
+    if flow is None:
+        return
+    flow["units"] = None
+    _ask_start(ctx, flow)
+
+
+@router.button(RoundPick)
+async def pick_units(ctx: Context, press: RoundPick) -> None:
+    """Tick or untick a parish of the round."""
+    flow = await _draft(ctx)
+    if flow is None:
+        return
     picked = set(flow.get("picked", []))
-    unit_id = _number(ctx, 2)
-    if unit_id is not None:
-        picked ^= {unit_id}
+    if press.unit_id is not None:
+        picked ^= {press.unit_id}
     flow["picked"] = sorted(picked)
-    ctx.set_state("round.units", **flow)
-    buttons = await unit_checklist(ctx, picked, pick="nomc:round:pick", done="nomc:round:units")
-    ctx.reply(ctx.t._("Tap the parishes of this round, then Continue."), buttons)
+    ctx.set_state(State.UNITS, **flow)
+    buttons = await unit_checklist(ctx, picked, pick=RoundPick.kind, done=RoundUnitsChosen().pack())
+    ctx.reply(
+        ctx.t._("Tap the parishes of this round, then Continue."),
+        [*buttons, _cancel_round(ctx)],
+    )
+
+
+@router.button(RoundUnitsChosen)
+async def units_chosen(ctx: Context, press: RoundUnitsChosen) -> None:
+    flow = await _draft(ctx)
+    if flow is None:
+        return
+    if not flow.get("picked"):
+        await pick_units(ctx, RoundPick())
+        return
+    flow["units"] = flow["picked"]
+    _ask_start(ctx, flow)
 
 
 def _example(ctx: Context) -> str:
@@ -286,79 +422,139 @@ def _example(ctx: Context) -> str:
 
 
 def _ask_start(ctx: Context, flow: dict[str, Any]) -> None:
-    ctx.set_state("round.start", **flow)
-    ctx.reply(
+    flow.pop("start", None)
+    flow.pop("end", None)
+    ctx.ask(
+        State.START,
         ctx.t._(
             "When does nominating start? Tap a button or type a date and time like {example}.",
             example=_example(ctx),
         ),
-        [
-            Button(ctx.t._("Now"), "nomc:round:start:now"),
-            Button(ctx.t._("Tomorrow at 09:00"), "nomc:round:start:tomorrow"),
+        limit=40,
+        buttons=[
+            Button(ctx.t._("Now"), RoundStart(StartPick.NOW)),
+            Button(ctx.t._("Tomorrow at 09:00"), RoundStart(StartPick.TOMORROW)),
         ],
+        back=_cancel_round(ctx),
+        **flow,
     )
 
 
 def _ask_end(ctx: Context, flow: dict[str, Any]) -> None:
-    ctx.set_state("round.end", **flow)
-    buttons = [
-        Button(
-            ctx.t.ngettext("In {n} day", "In {n} days", days),
-            f"nomc:round:end:{days}",
-        )
-        for days in ROUND_LENGTHS
-    ]
-    ctx.reply(
+    flow.pop("end", None)
+    ctx.ask(
+        State.END,
         ctx.t._(
             "When does it end? Tap a button or type a date and time like {example}.",
             example=_example(ctx),
         ),
-        buttons,
+        limit=40,
+        buttons=[
+            Button(ctx.t.ngettext("In {n} day", "In {n} days", days), RoundLength(days))
+            for days in ROUND_LENGTHS
+        ],
+        back=_cancel_round(ctx),
+        **flow,
     )
 
 
-@router.state("round.start")
-@router.state("round.end")
+@router.button(RoundStart)
+async def start_chosen(ctx: Context, press: RoundStart) -> None:
+    flow = await _draft(ctx)
+    if flow is None:
+        return
+    if ctx.state != State.START:
+        _ask_start(ctx, flow)
+        return
+    start = (
+        ctx.now
+        if press.when is StartPick.NOW
+        else quick_times(ctx.now, ctx.settings.tz)[StartPick.TOMORROW.value]
+    )
+    flow["start"] = start.isoformat()
+    _ask_end(ctx, flow)
+
+
+@router.button(RoundLength)
+async def length_chosen(ctx: Context, press: RoundLength) -> None:
+    flow = await _draft(ctx)
+    if flow is None:
+        return
+    if "start" not in flow:
+        _ask_start(ctx, flow)
+        return
+    if press.days not in ROUND_LENGTHS or ctx.state != State.END:
+        _ask_end(ctx, flow)
+        return
+    local_start = datetime.fromisoformat(flow["start"]).astimezone(ctx.settings.tz)
+    end = (local_start + timedelta(days=press.days)).replace(hour=23, minute=59, second=0)
+    flow["end"] = end.isoformat()
+    _show_settings(ctx, flow)
+
+
+@router.button(RoundDates)
+async def change_dates(ctx: Context, press: RoundDates) -> None:
+    flow = await _draft(ctx)
+    if flow is None:
+        return
+    _ask_start(ctx, flow)
+
+
+@router.button(RoundTimeTwice)
+async def time_twice_chosen(ctx: Context, press: RoundTimeTwice) -> None:
+    """The answer to which of two equal clock times was meant (the clocks went back)."""
+    flow = await _draft(ctx)
+    if flow is None:
+        return
+    typed = ctx.recall(_TYPED)
+    if press.fold is None or not typed or ctx.state != f"round.{press.step.value}":
+        (_ask_start if press.step is RoundStep.START else _ask_end)(ctx, flow)
+        return
+    _typed_round_time(ctx, flow, str(typed), fold=int(press.fold.value))
+
+
+# The time last typed, kept outside the flow for the answer when it happens twice.
+_TYPED = "round_time_typed"
+
+
 async def round_time_typed(ctx: Context) -> None:
     """A typed start or end time, `dd.mm.yyyy hh:mm` in the municipality's time zone."""
-    if not ctx.roles.is_staff:
-        await ctx.refuse("nominations_staff", step=ctx.state)
+    if not await _may(ctx, ctx.state or "round"):
         return
     _typed_round_time(ctx, ctx.flow, ctx.incoming.text or "", fold=None)
 
 
 def _typed_round_time(ctx: Context, flow: dict[str, Any], text: str, *, fold: int | None) -> None:
-    state = ctx.state or "round.start"
-    step = state.removeprefix("round.")
+    step = RoundStep.START if ctx.state == State.START else RoundStep.END
     moment = ctx.read_time(
-        text, example=_example(ctx), choose=f"nomc:round:{step}:twice", fold=fold
+        text, example=_example(ctx), choose=RoundTimeTwice(step).pack(), fold=fold
     )
     if moment is None:
-        # Kept for the answer when the time happens twice and the coordinator is asked which.
-        flow["typed"] = text
-        ctx.set_state(state, **flow)
+        ctx.remember(_TYPED, text)
         return
-    if state == "round.start":
+    ctx.remember(_TYPED, None)
+    if step is RoundStep.START:
         if moment < ctx.now - timedelta(minutes=1):
             # Said, not silently turned into "now": the coordinator may have mistyped a year.
-            ctx.reply(ctx.t._("That time has already passed. Please choose a later one."))
+            ctx.ask_again(ctx.t._("That time has already passed. Please choose a later one."))
             return
         flow["start"] = max(moment, ctx.now).isoformat()
         _ask_end(ctx, flow)
         return
     start = datetime.fromisoformat(flow["start"])
     if moment <= max(start, ctx.now):
-        ctx.reply(ctx.t._("The end must come after the start and after now. Please try again."))
+        ctx.ask_again(ctx.t._("The end must come after the start and after now. Please try again."))
         return
     flow["end"] = moment.isoformat()
     _show_settings(ctx, flow)
 
 
-def _show_settings(ctx: Context, flow: dict[str, Any]) -> None:
+def _show_settings(ctx: Context, flow: dict[str, Any], heading: str | None = None) -> None:
     t = ctx.t
-    ctx.set_state("round.settings", **flow)
+    ctx.set_state(State.SETTINGS, **flow)
     multiple = bool(flow.get("multiple"))
-    lines = [
+    lines = [heading, ""] if heading else []
+    lines += [
         t._(
             "Nominating from {start} to {end}.",
             start=t.datetime(datetime.fromisoformat(flow["start"])),
@@ -373,52 +569,66 @@ def _show_settings(ctx: Context, flow: dict[str, Any]) -> None:
     ctx.reply(
         "\n".join(lines),
         [
-            Button(t._("Open the round"), "nomc:round:save"),
-            Button(t._("Change the supporters needed"), "nomc:round:set:supporters"),
-            Button(t._("Change the minimum age"), "nomc:round:set:age"),
+            Button(t._("Open the round"), SaveRound()),
+            Button(t._("Change the dates"), RoundDates()),
+            Button(t._("Change the supporters needed"), RoundSetting(Setting.SUPPORTERS)),
+            Button(t._("Change the minimum age"), RoundSetting(Setting.AGE)),
             Button(
                 t._("Allow only one candidate each")
                 if multiple
                 else t._("Allow several candidates each"),
-                "nomc:round:set:multiple",
+                RoundSetting(Setting.MULTIPLE),
             ),
-            Button(t._("Cancel"), "menu"),
+            _cancel_round(ctx),
         ],
     )
 
 
-def _ask_setting(ctx: Context, flow: dict[str, Any]) -> None:
+@router.button(RoundSettings)
+async def round_settings(ctx: Context, press: RoundSettings) -> None:
+    flow = await _draft(ctx)
+    if flow is None:
+        return
     if "end" not in flow:
         _ask_start(ctx, flow)
         return
-    which = _arg(ctx, 2)
-    if which == "multiple":
+    _show_settings(ctx, flow)
+
+
+@router.button(RoundSetting)
+async def change_setting(ctx: Context, press: RoundSetting) -> None:
+    flow = await _draft(ctx)
+    if flow is None:
+        return
+    if "end" not in flow:
+        _ask_start(ctx, flow)
+        return
+    if press.setting is Setting.MULTIPLE:
         flow["multiple"] = not flow.get("multiple")
         _show_settings(ctx, flow)
         return
-    if which not in ("supporters", "age"):
-        _show_settings(ctx, flow)
-        return
-    ctx.set_state("round.number", **flow, setting=which)
-    ctx.reply(
+    ctx.ask(
+        State.NUMBER,
         ctx.t._("How many supporters does a candidate need? Write a number.")
-        if which == "supporters"
-        else ctx.t._("The minimum age of supporters? Write a number.")
+        if press.setting is Setting.SUPPORTERS
+        else ctx.t._("The minimum age of supporters? Write a number."),
+        limit=10,
+        back=Button(ctx.t._("Back"), RoundSettings()),
+        **flow,
+        setting=press.setting.value,
     )
 
 
-@router.state("round.number", free_text=True)
 async def round_number_typed(ctx: Context) -> None:
-    if not ctx.roles.is_staff:
-        await ctx.refuse("nominations_staff", step=ctx.state)
+    if not await _may(ctx, ctx.state or "round"):
         return
     flow = ctx.flow
-    which = flow.pop("setting", "supporters")
+    which = flow.pop("setting", Setting.SUPPORTERS.value)
     text = (ctx.incoming.text or "").strip()
-    low, high = (1, 1000) if which == "supporters" else (14, 120)
+    low, high = (1, 1000) if which == Setting.SUPPORTERS.value else (14, 120)
     number = parse_number(text, low=low, high=high)
     if number is None:
-        ctx.reply(
+        ctx.ask_again(
             ctx.t._(
                 "Please write a number from {low} to {high}.",
                 low=ctx.t.number(low),
@@ -426,13 +636,18 @@ async def round_number_typed(ctx: Context) -> None:
             )
         )
         return
-    flow["supporters" if which == "supporters" else "age"] = number
+    flow["supporters" if which == Setting.SUPPORTERS.value else "age"] = number
     _show_settings(ctx, flow)
 
 
-async def _save_round(ctx: Context, flow: dict[str, Any]) -> None:
-    if ctx.state != "round.settings" or "end" not in flow:
-        show_menu(ctx, ctx.t._("That round is no longer being prepared."))
+@router.button(SaveRound)
+async def save_round(ctx: Context, press: SaveRound) -> None:
+    """Schedule the round; one that overlaps another keeps what was entered."""
+    flow = await _draft(ctx)
+    if flow is None:
+        return
+    if ctx.state != State.SETTINGS or "end" not in flow:
+        _ask_start(ctx, flow)
         return
     assert ctx.resident is not None
     try:
@@ -451,19 +666,20 @@ async def _save_round(ctx: Context, flow: dict[str, Any]) -> None:
         if refused.reason == "round_overlap":
             other = refused.details["round"]
             text = ctx.t._(
-                "It overlaps round #{id} ({start} – {end}) in the same parishes. Choose other "
-                "dates or parishes.",
+                "It overlaps round #{id} ({start} – {end}) in the same parishes. Change the "
+                "dates, or cancel.",
                 id=other.id,
                 start=ctx.t.datetime(other.starts_at),
                 end=ctx.t.datetime(other.ends_at),
             )
-        else:
-            text = ctx.t._("The end must come after the start and after now. Please try again.")
-        show_menu(ctx, text)
+            _show_settings(ctx, flow, text)
+            return
+        ctx.reply(ctx.t._("The end must come after the start and after now. Please try again."))
+        _ask_start(ctx, flow)
         return
     await ctx.audit("nomination_round_created", round=item.id)
-    show_menu(
-        ctx,
+    ctx.clear_state()
+    ctx.reply(
         ctx.t._(
             "Round #{id} is ready: nominating from {start} to {end}. It opens and closes on "
             "time, and the residents are told when it opens.",
@@ -471,88 +687,94 @@ async def _save_round(ctx: Context, flow: dict[str, Any]) -> None:
             start=ctx.t.datetime(item.starts_at),
             end=ctx.t.datetime(item.ends_at),
         ),
+        [_home_button(ctx), Button(ctx.t._("Main menu"), "menu")],
     )
 
 
 # ---------------------------------------------------------------------- lists and checks
 
 
-async def _choose_unit(ctx: Context) -> None:
+@router.button(UnitList)
+async def choose_unit(ctx: Context, press: UnitList) -> None:
+    if not await _may(ctx, "units"):
+        return
     units = await list_units(ctx.session)
     ctx.clear_state()
     ctx.reply(
         ctx.t._("Nominations of which parish or town?"),
-        [Button(unit.name, f"nomc:unit:{unit.id}") for unit in units],
+        [Button(unit.name, UnitNominations(unit.id)) for unit in units]
+        + [_home_button(ctx), Button(ctx.t._("Main menu"), "menu")],
     )
 
 
-async def _unit(ctx: Context, index: int) -> Unit | None:
-    unit_id = _number(ctx, index)
+async def _unit(ctx: Context, unit_id: int) -> Unit | None:
     units = {unit.id: unit for unit in await list_units(ctx.session)}
-    return units.get(unit_id) if unit_id is not None else None
+    return units.get(unit_id)
 
 
-async def _unit_screen(ctx: Context) -> None:
+@router.button(UnitNominations)
+async def unit_screen(ctx: Context, press: UnitNominations) -> None:
     """One unit's nominations, filtered by status, with exports."""
-    unit = await _unit(ctx, 1)
+    if not await _may(ctx, "unit"):
+        return
+    unit = await _unit(ctx, press.unit_id)
     if unit is None:
-        await _choose_unit(ctx)
+        await choose_unit(ctx, UnitList())
         return
     t = ctx.t
-    wanted = _arg(ctx, 2) or "all"
-    statuses = None if wanted == "all" else (wanted,)
+    wanted = press.show
+    statuses = None if wanted is Filter.ALL else (wanted.value,)
     found = await list_nominations(ctx.session, unit_id=unit.id, statuses=statuses)
+    standing = await standings(ctx.session, found)
     lines = [t._("Nominations in {unit}:", unit=unit.name)]
     buttons = []
     for item in found:
-        supporters = len(await supporters_of(ctx.session, item.id))
         lines.append(
             f"#{item.id} {item.candidate_name or '–'}: {status_label(t, item.status)}, "
-            + progress(t, supporters, item.round.supporters_needed)
+            + progress(t, standing[item.id].count, item.round.supporters_needed)
         )
-        buttons.append(Button(f"#{item.id} {item.candidate_name or '–'}", f"nomc:show:{item.id}"))
+        buttons.append(Button(f"#{item.id} {item.candidate_name or '–'}", NominationShown(item.id)))
     if not found:
         lines.append(t._("None."))
     for value, label in FILTERS:
-        if value != wanted:
+        if value is not wanted:
             buttons.append(
-                Button(t._("Show: {what}", what=t._(label)), f"nomc:unit:{unit.id}:{value}")
+                Button(t._("Show: {what}", what=t._(label)), UnitNominations(unit.id, value))
             )
     buttons += [
-        Button(t._("Table (CSV)"), f"nomc:csv:{unit.id}"),
-        Button(t._("Table (XLSX)"), f"nomc:xlsx:{unit.id}"),
-        Button(t._("Back"), "nomc:units"),
+        Button(t._("Table (CSV)"), ExportTable(unit.id, TableFormat.CSV)),
+        Button(t._("Table (XLSX)"), ExportTable(unit.id, TableFormat.XLSX)),
+        Button(t._("Back"), UnitList()),
     ]
     ctx.clear_state()
     ctx.reply("\n".join(lines), buttons)
 
 
-async def _nomination(ctx: Context) -> Nomination | None:
-    nomination_id = _number(ctx, 1)
-    nomination = (
-        await get_nomination(ctx.session, nomination_id) if nomination_id is not None else None
-    )
+async def _nomination(ctx: Context, nomination_id: int, step: str) -> Nomination | None:
+    """The nomination a staff member acts on, with their right checked again."""
+    if not await _may(ctx, step):
+        return None
+    nomination = await get_nomination(ctx.session, nomination_id)
     if nomination is None:
-        show_menu(ctx, ctx.t._("That nomination does not exist."))
+        ctx.clear_state()
+        ctx.reply(
+            ctx.t._("That nomination does not exist."),
+            [Button(ctx.t._("Back"), UnitList()), Button(ctx.t._("Main menu"), "menu")],
+        )
     return nomination
 
 
 async def _nomination_in_flow(ctx: Context, *, step: str) -> Nomination | None:
     """The nomination a staff member is typing about, with their right checked again."""
-    if not ctx.roles.is_staff:
-        await ctx.refuse("nominations_staff", step=step)
-        return None
-    nomination = await get_nomination(ctx.session, int(ctx.flow.get("nomination") or 0))
-    if nomination is None:
-        show_menu(ctx, ctx.t._("That nomination does not exist."))
-    return nomination
+    return await _nomination(ctx, int(ctx.flow.get("nomination") or 0), step)
 
 
-async def _show(ctx: Context, heading: str | None = None) -> None:
-    nomination = await _nomination(ctx)
+@router.button(NominationShown)
+async def show(ctx: Context, press: NominationShown) -> None:
+    nomination = await _nomination(ctx, press.nomination_id, "show")
     if nomination is None:
         return
-    await _show_nomination(ctx, nomination, heading)
+    await _show_nomination(ctx, nomination)
 
 
 async def _show_nomination(ctx: Context, item: Nomination, heading: str | None = None) -> None:
@@ -561,12 +783,10 @@ async def _show_nomination(ctx: Context, item: Nomination, heading: str | None =
     lines = [heading, ""] if heading else []
     lines += [
         t._("Nomination #{id}, {unit}", id=item.id, unit=item.unit.name),
-        t._("Candidate: {name}", name=item.candidate_name or "–"),
+        t._("Name: {name}", name=item.candidate_name or "–"),
         t._("Phone: {phone}", phone=item.candidate_phone or "–"),
         t._("Status: {status}", status=status_label(t, item.status)),
-        t._("Nominated themselves.")
-        if item.self_nominated
-        else t._("Nominated by another resident."),
+        t._("Self-nomination.") if item.self_nominated else t._("Nominated by another resident."),
         t._("Why / about: {text}", text=item.bio or item.reason or "–"),
         progress(t, len(supporters), item.round.supporters_needed),
     ]
@@ -579,29 +799,30 @@ async def _show_nomination(ctx: Context, item: Nomination, heading: str | None =
         lines.append(f"{number}. {support.name} ({origin})")
     buttons = []
     if item.status == NominationStatus.AWAITING_CONSENT.value:
-        buttons.append(Button(t._("Record consent given offline"), f"nomc:consent:{item.id}"))
+        buttons.append(Button(t._("Record consent given offline"), OfflineConsent(item.id)))
     if item.collecting:
-        buttons.append(Button(t._("Add a paper supporter"), f"nomc:paper:{item.id}"))
+        buttons.append(Button(t._("Add a paper supporter"), PaperSupporter(item.id)))
         if item.status != NominationStatus.VERIFIED.value:
-            buttons.append(Button(t._("Mark verified"), f"nomc:verify:{item.id}"))
-        buttons.append(Button(t._("Reject"), f"nomc:reject:{item.id}"))
+            buttons.append(Button(t._("Mark verified"), VerifyNomination(item.id)))
+        buttons.append(Button(t._("Reject"), RejectNomination(item.id)))
     buttons += [
-        Button(t._("Nomination form (PDF)"), f"nomc:pdf:{item.id}"),
-        Button(t._("Back"), f"nomc:unit:{item.unit_id}"),
+        Button(t._("Nomination form (PDF)"), NominationForm(item.id)),
+        Button(t._("Back"), UnitNominations(item.unit_id)),
     ]
     ctx.clear_state()
     ctx.reply("\n".join(lines), buttons)
 
 
-async def _verify(ctx: Context) -> None:
-    nomination = await _nomination(ctx)
+@router.button(VerifyNomination)
+async def verify(ctx: Context, press: VerifyNomination) -> None:
+    nomination = await _nomination(ctx, press.nomination_id, "verify")
     if nomination is None:
         return
     assert ctx.resident is not None
     try:
         decide(nomination, verified=True, reason=None, decided_by_id=ctx.resident.id, now=ctx.now)
     except Refused as refused:
-        show_menu(ctx, refusal_text(ctx.t, refused, now=ctx.now))
+        await _show_nomination(ctx, nomination, refusal_text(ctx.t, refused, now=ctx.now))
         return
     await ctx.audit("nomination_verified", nomination=nomination.id)
     unit = nomination.unit.name
@@ -617,33 +838,30 @@ async def _verify(ctx: Context) -> None:
     await _show_nomination(ctx, nomination, ctx.t._("Marked verified; the candidate is told."))
 
 
-async def _ask_reject_reason(ctx: Context) -> None:
-    nomination = await _nomination(ctx)
+@router.button(RejectNomination)
+async def ask_reject_reason(ctx: Context, press: RejectNomination) -> None:
+    nomination = await _nomination(ctx, press.nomination_id, "reject")
     if nomination is None:
         return
-    ctx.set_state("nomc.reason", nomination=nomination.id)
-    ctx.reply(
+    ctx.ask(
+        State.REASON,
         ctx.t._(
             "Why is the nomination of {name} rejected? The candidate is told.",
             name=nomination.candidate_name,
         ),
-        [Button(ctx.t._("Cancel"), f"nomc:show:{nomination.id}")],
+        limit=REASON_MAX,
+        back=Button(ctx.t._("Back"), NominationShown(nomination.id)),
+        nomination=nomination.id,
     )
 
 
-@router.state("nomc.reason", free_text=True)
 async def reject_reason_typed(ctx: Context) -> None:
     nomination = await _nomination_in_flow(ctx, step="reject")
     if nomination is None:
         return
     reason = (ctx.incoming.text or "").strip()
-    if not reason or len(reason) > REASON_MAX:
-        ctx.reply(
-            ctx.t._(
-                "Please write the reason in at most {limit} characters.",
-                limit=ctx.t.number(REASON_MAX),
-            )
-        )
+    if not reason:
+        ctx.ask_again(ctx.t._("Please write a few words."))
         return
     assert ctx.resident is not None
     try:
@@ -651,7 +869,7 @@ async def reject_reason_typed(ctx: Context) -> None:
             nomination, verified=False, reason=reason, decided_by_id=ctx.resident.id, now=ctx.now
         )
     except Refused as refused:
-        show_menu(ctx, refusal_text(ctx.t, refused, now=ctx.now))
+        await _show_nomination(ctx, nomination, refusal_text(ctx.t, refused, now=ctx.now))
         return
     await ctx.audit("nomination_rejected", nomination=nomination.id)
     unit = nomination.unit.name
@@ -668,15 +886,38 @@ async def reject_reason_typed(ctx: Context) -> None:
     await _show_nomination(ctx, nomination, ctx.t._("Rejected; the candidate is told why."))
 
 
-async def _offline_consent(ctx: Context) -> None:
-    """The candidate told the coordinator they agree (they sign the form anyway)."""
-    nomination = await _nomination(ctx)
+@router.button(OfflineConsent)
+async def offline_consent(ctx: Context, press: OfflineConsent) -> None:
+    """The candidate told the coordinator they agree (they sign the form anyway); recorded
+    after a confirmation, since it cannot be undone."""
+    nomination = await _nomination(ctx, press.nomination_id, "consent")
     if nomination is None:
+        return
+    if nomination.status != NominationStatus.AWAITING_CONSENT.value:
+        await _show_nomination(
+            ctx, nomination, ctx.t._("This nomination has already been answered.")
+        )
+        return
+    if not press.sure:
+        ctx.clear_state()
+        ctx.reply(
+            ctx.t._(
+                "Record that {name} agreed to be a candidate? They then collect support, and "
+                "this cannot be undone.",
+                name=nomination.candidate_name,
+            ),
+            [
+                Button(
+                    ctx.t._("Yes, record the consent"), OfflineConsent(nomination.id, sure=True)
+                ),
+                Button(ctx.t._("Back"), NominationShown(nomination.id)),
+            ],
+        )
         return
     try:
         record_consent(nomination, agreed=True, origin="offline", now=ctx.now)
     except Refused as refused:
-        show_menu(ctx, refusal_text(ctx.t, refused, now=ctx.now))
+        await _show_nomination(ctx, nomination, refusal_text(ctx.t, refused, now=ctx.now))
         return
     await ctx.audit("nomination_consent", nomination=nomination.id, agreed=True, via="offline")
     await tell(
@@ -698,23 +939,25 @@ async def _offline_consent(ctx: Context) -> None:
     )
 
 
-async def _ask_paper_name(ctx: Context) -> None:
-    nomination = await _nomination(ctx)
+@router.button(PaperSupporter)
+async def ask_paper_name(ctx: Context, press: PaperSupporter) -> None:
+    nomination = await _nomination(ctx, press.nomination_id, "paper")
     if nomination is None:
         return
-    ctx.set_state("nomc.paper", nomination=nomination.id)
-    ctx.reply(
+    ctx.ask(
+        State.PAPER,
         ctx.t._(
             "Write the name and surname of a supporter of {name} who signed on paper (at most "
             "{limit} characters).",
             name=nomination.candidate_name,
             limit=ctx.t.number(NAME_MAX),
         ),
-        [Button(ctx.t._("Cancel"), f"nomc:show:{nomination.id}")],
+        limit=NAME_MAX,
+        back=Button(ctx.t._("Back"), NominationShown(nomination.id)),
+        nomination=nomination.id,
     )
 
 
-@router.state("nomc.paper", free_text=True)
 async def paper_name_typed(ctx: Context) -> None:
     nomination = await _nomination_in_flow(ctx, step="paper")
     if nomination is None:
@@ -729,7 +972,10 @@ async def paper_name_typed(ctx: Context) -> None:
             now=ctx.now,
         )
     except Refused as refused:
-        ctx.reply(refusal_text(ctx.t, refused, now=ctx.now))
+        if refused.reason in ("name_empty", "name_long"):
+            ctx.ask_again(refusal_text(ctx.t, refused, now=ctx.now))
+        else:
+            await _show_nomination(ctx, nomination, refusal_text(ctx.t, refused, now=ctx.now))
         return
     await ctx.audit("paper_support_recorded", nomination=nomination.id)
     if supported.reached_threshold:
@@ -743,8 +989,8 @@ async def paper_name_typed(ctx: Context) -> None:
             progress=progress(ctx.t, supported.count, nomination.round.supporters_needed),
         ),
         [
-            Button(ctx.t._("Add another paper supporter"), f"nomc:paper:{nomination.id}"),
-            Button(ctx.t._("Back"), f"nomc:show:{nomination.id}"),
+            Button(ctx.t._("Add another paper supporter"), PaperSupporter(nomination.id)),
+            Button(ctx.t._("Back"), NominationShown(nomination.id)),
         ],
     )
 
@@ -752,15 +998,18 @@ async def paper_name_typed(ctx: Context) -> None:
 # ---------------------------------------------------------------------- paperwork
 
 
-async def _export(ctx: Context) -> None:
+@router.button(ExportTable)
+async def export(ctx: Context, press: ExportTable) -> None:
     """The unit's nominations and supporters as a CSV or XLSX file."""
-    unit = await _unit(ctx, 1)
+    if not await _may(ctx, "export"):
+        return
+    unit = await _unit(ctx, press.unit_id)
     if unit is None:
-        await _choose_unit(ctx)
+        await choose_unit(ctx, UnitList())
         return
     papers = await unit_papers(ctx.session, unit.id)
     nominations, supporters = nomination_tables(ctx.t, papers)
-    if _arg(ctx, 0) == "csv":
+    if press.format is TableFormat.CSV:
         attachment = Attachment(
             f"nominations-{unit.slug}.csv", to_csv(nominations), mime_type=CSV_MIME
         )
@@ -770,19 +1019,23 @@ async def _export(ctx: Context) -> None:
             to_xlsx([nominations, supporters]),
             mime_type=XLSX_MIME,
         )
-    await ctx.audit("nominations_exported", unit=unit.id, format=_arg(ctx, 0))
+    await ctx.audit("nominations_exported", unit=unit.id, format=press.format.value)
     ctx.reply(
         ctx.t.ngettext(
             "{unit}: {n} nomination.", "{unit}: {n} nominations.", len(papers), unit=unit.name
         ),
-        [Button(ctx.t._("Back"), f"nomc:unit:{unit.id}")],
+        [
+            Button(ctx.t._("Back"), UnitNominations(unit.id)),
+            Button(ctx.t._("Main menu"), "menu"),
+        ],
         attachment=attachment,
     )
 
 
-async def _form(ctx: Context) -> None:
+@router.button(NominationForm)
+async def form(ctx: Context, press: NominationForm) -> None:
     """The printable nomination form of one candidate, with the supporters' names."""
-    nomination = await _nomination(ctx)
+    nomination = await _nomination(ctx, press.nomination_id, "pdf")
     if nomination is None:
         return
     content = forms_pdf(
@@ -794,6 +1047,20 @@ async def _form(ctx: Context) -> None:
             "The nomination form of {name}: print it; the candidate and the supporters sign it.",
             name=nomination.candidate_name,
         ),
-        [Button(ctx.t._("Back"), f"nomc:show:{nomination.id}")],
+        [
+            Button(ctx.t._("Back"), NominationShown(nomination.id)),
+            Button(ctx.t._("Main menu"), "menu"),
+        ],
         attachment=Attachment(f"nomination-{nomination.id}.pdf", content, mime_type=PDF_MIME),
     )
+
+
+router.flow(
+    {
+        State.START: round_time_typed,
+        State.END: round_time_typed,
+        State.NUMBER: Step(round_number_typed, free_text=True),
+        State.REASON: Step(reject_reason_typed, free_text=True),
+        State.PAPER: Step(paper_name_typed, free_text=True),
+    }
+)

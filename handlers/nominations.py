@@ -6,6 +6,7 @@ paper: the assistant gathers nominations and support and prepares the form; it s
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -14,19 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Address, Button, Reply
-from bot.dialog.router import Needs, Router
+from bot.dialog.payloads import Payload, payload
+from bot.dialog.router import Needs, Router, Step
 from bot.i18n import N_, Translator
 from bot.nomination_papers import STATUS_LABELS
-from bot.parsing import parse_id
 from bot.settings import Settings
 from broadcasts.compose import Audience, create_broadcast, in_every_language, notify
 from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.onboarding import add_deep_link, deep_link, resume_onboarding
+from models.codes import normal
 from models.nominations import (
     ACTIVE,
     BIO_SHOWN,
-    CODE_PATTERN,
+    CODE_TYPED,
     COLLECTING,
     NAME_MAX,
     REASON_MAX,
@@ -35,6 +37,7 @@ from models.nominations import (
     NominationStatus,
     Refused,
     RoundStatus,
+    Standing,
     Support,
     add_support,
     candidate_phone,
@@ -51,7 +54,7 @@ from models.nominations import (
     open_round_for_unit,
     record_consent,
     round_for_unit,
-    support_counts,
+    standings,
     supports_of,
     withdraw_nomination,
     withdraw_support,
@@ -68,6 +71,107 @@ PAPER_NOTE = N_(
     "Signatures and the vote stay on paper: the assistant only gathers nominations and "
     "support and prepares the form for signing."
 )
+
+
+class State(enum.StrEnum):
+    NAME = "nom.name"
+    CONTACT = "nom.contact"
+    REASON = "nom.reason"
+    BIO = "nom.bio"
+    SUPPORTER = "sup.name"
+    # Waiting for a button (no typed answer): the declaration of a supporter.
+    DECLARATION = "sup.confirm"
+
+
+@payload("nomnew")
+class NominateStart(Payload):
+    """Start a nomination: whom?"""
+
+
+@payload("nomwho")
+class NominateWho(Payload):
+    """Nominate oneself (True) or someone else."""
+
+    myself: bool
+
+
+@payload("nommyname")
+class OwnName(Payload):
+    """Use one's messenger name as the name on the form."""
+
+
+@payload("nomskip")
+class SkipContact(Payload):
+    """Nominate without a way to reach the candidate."""
+
+
+@payload("nomlist")
+class Candidates(Payload):
+    """The candidates of the resident's unit."""
+
+
+@payload("nommine")
+class MyCandidacy(Payload):
+    """The resident's own candidacy."""
+
+
+@payload("nomconsent")
+class ConsentAnswer(Payload):
+    """The candidate's answer to a nomination; `sure` after the confirmation screen."""
+
+    nomination_id: int
+    agreed: bool
+    sure: bool = False
+
+
+@payload("nombio")
+class WriteBio(Payload):
+    nomination_id: int
+
+
+@payload("nomnobio")
+class SkipBio(Payload):
+    nomination_id: int
+
+
+@payload("nomwithdraw")
+class WithdrawCandidacy(Payload):
+    nomination_id: int
+    sure: bool = False
+
+
+@payload("supcode")
+class SupportPage(Payload):
+    """A candidate's support page, by the candidate's support code."""
+
+    code: str
+
+
+@payload("supmyname")
+class SupporterOwnName(Payload):
+    """Use one's messenger name as a supporter's name."""
+
+
+@payload("supyes")
+class SupportDeclared(Payload):
+    nomination_id: int
+
+
+@payload("supno")
+class SupportNotDeclared(Payload):
+    nomination_id: int
+
+
+@payload("supmine")
+class MySupport(Payload):
+    """The candidates the resident supports."""
+
+
+@payload("supdrop")
+class WithdrawSupport(Payload):
+    support_id: int
+    sure: bool = False
+
 
 add_menu_entry(MenuEntry(N_("Nominations"), "nom", order=20))
 add_help("nominate", N_("nominate a candidate for your parish or town"), everyone)
@@ -246,32 +350,14 @@ def share_text(t: Translator, settings: Settings, nomination: Nomination) -> str
 # ---------------------------------------------------------------------- the residents' screen
 
 
+def _back_to_nominations(ctx: Context) -> Button:
+    return Button(ctx.t._("Back to nominations"), "nom")
+
+
 @router.command("nominations")
 @router.payload("nom")
 async def nominations(ctx: Context) -> None:
-    """The round of the resident's unit, and what they can do in it; sub-steps by payload."""
-    step = ctx.args[0] if ctx.payload and ctx.args else ""
-    steps = {
-        "new": start_nomination,
-        "self": _nominate_self,
-        "other": _nominate_other,
-        "myname": _own_name_chosen,
-        "nocontact": _contact_skipped,
-        "list": _candidates,
-        "mine": _my_candidacy,
-        "consent": _consent_answered,
-        "bio": _ask_bio,
-        "nobio": _bio_skipped,
-        "withdraw": _withdraw,
-    }
-    handler = steps.get(step)
-    if handler is not None:
-        await handler(ctx)
-        return
-    await _overview(ctx)
-
-
-async def _overview(ctx: Context) -> None:
+    """The round of the resident's unit, and what they can do in it."""
     assert ctx.resident is not None and ctx.resident.unit is not None
     t = ctx.t
     unit = ctx.resident.unit
@@ -290,12 +376,12 @@ async def _overview(ctx: Context) -> None:
     lines.append(t._(PAPER_NOTE))
     buttons = []
     if item is not None and item.is_open(ctx.now):
-        buttons.append(Button(t._("Nominate a candidate"), "nom:new"))
-    buttons.append(Button(t._("Candidates of my parish or town"), "nom:list"))
+        buttons.append(Button(t._("Nominate a candidate"), NominateStart()))
+    buttons.append(Button(t._("Candidates of my parish or town"), Candidates()))
     if await list_nominations(ctx.session, candidate_id=ctx.resident.id, statuses=ACTIVE):
-        buttons.append(Button(t._("My candidacy"), "nom:mine"))
+        buttons.append(Button(t._("My candidacy"), MyCandidacy()))
     if await supports_of(ctx.session, ctx.resident.id):
-        buttons.append(Button(t._("My support"), "sup:mine"))
+        buttons.append(Button(t._("My support"), MySupport()))
     if ctx.roles.is_staff:
         buttons.append(Button(t._("Nominations: coordinator"), "nomc"))
     buttons.append(Button(t._("Main menu"), "menu"))
@@ -317,12 +403,17 @@ async def _open_round(ctx: Context) -> NominationRound | None:
 
 
 @router.command("nominate")
-async def start_nomination(ctx: Context) -> None:
+async def nominate_command(ctx: Context) -> None:
+    await start_nomination(ctx, NominateStart())
+
+
+@router.button(NominateStart)
+async def start_nomination(ctx: Context, press: NominateStart) -> None:
     """Ask whom the resident nominates: themselves or someone else."""
     if await _open_round(ctx) is None:
         return
     assert ctx.resident is not None and ctx.resident.unit is not None
-    ctx.set_state("nom.who")
+    ctx.clear_state()
     ctx.reply(
         "\n\n".join(
             [
@@ -335,53 +426,62 @@ async def start_nomination(ctx: Context) -> None:
             ]
         ),
         [
-            Button(ctx.t._("Myself"), "nom:self"),
-            Button(ctx.t._("Someone else"), "nom:other"),
-            Button(ctx.t._("Cancel"), "menu"),
+            Button(ctx.t._("Myself"), NominateWho(myself=True)),
+            Button(ctx.t._("Someone else"), NominateWho(myself=False)),
+            _back_to_nominations(ctx),
         ],
     )
 
 
-async def _nominate_self(ctx: Context) -> None:
+@router.button(NominateWho)
+async def nominate_who(ctx: Context, press: NominateWho) -> None:
+    """Ask the candidate's name: one's own (with one's name as a button) or another's."""
     item = await _open_round(ctx)
     if item is None:
         return
     assert ctx.resident is not None
+    back = Button(ctx.t._("Back"), NominateStart())
+    if not press.myself:
+        ctx.ask(
+            State.NAME,
+            ctx.t._("The candidate's name and surname:"),
+            limit=NAME_MAX,
+            back=back,
+            who="other",
+        )
+        return
     mine = await list_nominations(
         ctx.session, candidate_id=ctx.resident.id, statuses=ACTIVE, round_id=item.id
     )
     if mine:
-        await _my_candidacy(ctx, ctx.t._("You are already nominated in this round."))
+        await my_candidacy(
+            ctx, MyCandidacy(), ctx.t._("Your candidacy in this round is already registered.")
+        )
         return
-    ctx.set_state("nom.name", who="self")
     buttons = []
     if ctx.resident.display_name:
-        buttons.append(Button(ctx.resident.display_name[:NAME_MAX], "nom:myname"))
-    buttons.append(Button(ctx.t._("Cancel"), "menu"))
-    ctx.reply(
+        buttons.append(Button(ctx.resident.display_name[:NAME_MAX], OwnName()))
+    ctx.ask(
+        State.NAME,
         ctx.t._(
             "Your name and surname, as they should be on the nomination form. Type them, or "
             "tap your name if it is right."
         ),
-        buttons,
+        limit=NAME_MAX,
+        buttons=buttons,
+        back=back,
+        who="self",
     )
 
 
-async def _nominate_other(ctx: Context) -> None:
-    if await _open_round(ctx) is None:
-        return
-    ctx.set_state("nom.name", who="other")
-    ctx.reply(ctx.t._("The candidate's name and surname:"), [Button(ctx.t._("Cancel"), "menu")])
-
-
-async def _own_name_chosen(ctx: Context) -> None:
-    if ctx.state != "nom.name" or ctx.flow.get("who") != "self" or ctx.resident is None:
-        await _overview(ctx)
+@router.button(OwnName)
+async def own_name_chosen(ctx: Context, press: OwnName) -> None:
+    if ctx.state != State.NAME or ctx.flow.get("who") != "self" or ctx.resident is None:
+        await nominations(ctx)
         return
     await _name_given(ctx, ctx.resident.display_name or "")
 
 
-@router.state("nom.name", free_text=True)
 async def name_typed(ctx: Context) -> None:
     await _name_given(ctx, ctx.incoming.text or "")
 
@@ -391,31 +491,36 @@ async def _name_given(ctx: Context, text: str) -> None:
     try:
         name = clean_name(text)
     except Refused as refused:
-        ctx.reply(refusal_text(ctx.t, refused, now=ctx.now))
+        ctx.ask_again(refusal_text(ctx.t, refused, now=ctx.now))
         return
     flow["name"] = name
     if flow.get("who") == "self":
-        ctx.set_state("nom.reason", **flow)
-        ctx.reply(
+        ctx.ask(
+            State.REASON,
             ctx.t._(
                 "Tell the residents briefly about yourself and why you stand (at most {limit} "
                 "characters). They see it in the list of candidates.",
                 limit=ctx.t.number(REASON_MAX),
-            )
+            ),
+            limit=REASON_MAX,
+            back=_back_to_nominations(ctx),
+            **flow,
         )
         return
-    ctx.set_state("nom.contact", **flow)
-    ctx.reply(
+    ctx.ask(
+        State.CONTACT,
         ctx.t._(
             "How can {name} be reached? Send their phone number or share their Telegram "
             "contact. You may skip this.",
             name=name,
         ),
-        [Button(ctx.t._("Skip"), "nom:nocontact")],
+        limit=40,
+        buttons=[Button(ctx.t._("Skip"), SkipContact())],
+        back=_back_to_nominations(ctx),
+        **flow,
     )
 
 
-@router.state("nom.contact")
 async def contact_given(ctx: Context) -> None:
     """A typed phone number (normalised) or a shared contact card."""
     flow = ctx.flow
@@ -426,10 +531,7 @@ async def contact_given(ctx: Context) -> None:
         )
     except Refused as refused:
         if incoming.contact_user_id is None:
-            ctx.reply(
-                refusal_text(ctx.t, refused, now=ctx.now),
-                [Button(ctx.t._("Skip"), "nom:nocontact")],
-            )
+            ctx.ask_again(refusal_text(ctx.t, refused, now=ctx.now))
             return
         phone = None
     flow["phone"] = phone
@@ -437,33 +539,34 @@ async def contact_given(ctx: Context) -> None:
     _ask_reason(ctx, flow)
 
 
-async def _contact_skipped(ctx: Context) -> None:
-    if ctx.state != "nom.contact":
-        await _overview(ctx)
+@router.button(SkipContact)
+async def contact_skipped(ctx: Context, press: SkipContact) -> None:
+    if ctx.state != State.CONTACT:
+        await nominations(ctx)
         return
     _ask_reason(ctx, ctx.flow)
 
 
 def _ask_reason(ctx: Context, flow: dict[str, object]) -> None:
-    ctx.set_state("nom.reason", **flow)
-    ctx.reply(
+    ctx.ask(
+        State.REASON,
         ctx.t._(
             "Why do you nominate {name}? (at most {limit} characters)",
             name=flow["name"],
             limit=ctx.t.number(REASON_MAX),
-        )
+        ),
+        limit=REASON_MAX,
+        back=_back_to_nominations(ctx),
+        **flow,
     )
 
 
-@router.state("nom.reason", free_text=True)
 async def reason_written(ctx: Context) -> None:
     """Record the nomination; ask a registered candidate for consent."""
     flow = ctx.flow
     text = (ctx.incoming.text or "").strip()
     if not text:
-        ctx.reply(ctx.t._("Please write a few words."))
-        return
-    if ctx.too_long(text, REASON_MAX):
+        ctx.ask_again(ctx.t._("Please write a few words."))
         return
     item = await _open_round(ctx)
     if item is None:
@@ -494,17 +597,21 @@ async def reason_written(ctx: Context) -> None:
         return
     await ctx.audit("nomination_created", nomination=nomination.id)
     if myself:
-        show_menu(
-            ctx,
+        ctx.clear_state()
+        ctx.reply(
             "\n\n".join(
                 [
                     ctx.t._(
-                        "You are a candidate for the representative of {unit}.",
+                        "Your candidacy for the representative of {unit} is registered.",
                         unit=nomination.unit.name,
                     ),
                     share_text(ctx.t, ctx.settings, nomination),
                 ]
             ),
+            [
+                Button(ctx.t._("My candidacy"), MyCandidacy()),
+                Button(ctx.t._("Main menu"), "menu"),
+            ],
         )
         return
     if candidate is not None and candidate.id != ctx.resident.id:
@@ -529,8 +636,8 @@ async def _ask_consent(ctx: Context, nomination: Nomination, *, nominator: Resid
         return "\n\n".join(
             [
                 t._(
-                    "{nominator} nominated you as a candidate for the representative of {unit} "
-                    "on the residents' council.",
+                    "{nominator} has nominated you as a candidate for the representative of "
+                    "{unit} on the residents' council.",
                     nominator=nominator.display_name or t._("A resident"),
                     unit=nomination.unit.name,
                 ),
@@ -548,35 +655,63 @@ async def _ask_consent(ctx: Context, nomination: Nomination, *, nominator: Resid
         nomination.candidate_id,
         write,
         [
-            (N_("I agree"), f"nom:consent:{nomination.id}:yes"),
-            (N_("I decline"), f"nom:consent:{nomination.id}:no"),
+            (N_("I agree"), ConsentAnswer(nomination.id, agreed=True).pack()),
+            (N_("I decline"), ConsentAnswer(nomination.id, agreed=False).pack()),
         ],
     )
 
 
-async def _candidate_nomination(ctx: Context, action: str) -> Nomination | None:
-    """The nomination named in the payload, if this resident is its candidate; else refused."""
-    nomination_id = ctx.args[1] if len(ctx.args) > 1 else ""
-    nomination = (
-        await get_nomination(ctx.session, found) if (found := parse_id(nomination_id)) else None
-    )
+async def _candidate_nomination(ctx: Context, nomination_id: int, action: str) -> Nomination | None:
+    """The nomination, if this resident is its candidate; else refused and written down."""
+    nomination = await get_nomination(ctx.session, nomination_id)
     assert ctx.resident is not None
     if nomination is None or nomination.candidate_id != ctx.resident.id:
-        await ctx.refuse(action, nomination=nomination_id or None)
+        await ctx.refuse(action, nomination=nomination_id)
         return None
     return nomination
 
 
-async def _consent_answered(ctx: Context) -> None:
-    """The candidate accepts or declines a nomination by someone else."""
-    nomination = await _candidate_nomination(ctx, "nomination_consent")
+@router.button(ConsentAnswer)
+async def consent_answered(ctx: Context, press: ConsentAnswer) -> None:
+    """The candidate accepts or declines a nomination by someone else, after confirming."""
+    nomination = await _candidate_nomination(ctx, press.nomination_id, "nomination_consent")
     if nomination is None:
         return
-    agreed = len(ctx.args) > 2 and ctx.args[2] == "yes"
+    t = ctx.t
+    if nomination.status != NominationStatus.AWAITING_CONSENT.value:
+        await my_candidacy(ctx, MyCandidacy(), t._("This nomination has already been answered."))
+        return
+    if not press.sure:
+        ctx.clear_state()
+        if press.agreed:
+            question = t._(
+                "Do you agree to be a candidate for the representative of {unit}? Your name "
+                "is then shown to the residents of {unit} in the list of candidates, and they "
+                "can support you. Your answer cannot be changed here later; you can withdraw "
+                "your candidacy.",
+                unit=nomination.unit.name,
+            )
+            yes = t._("Yes, I agree")
+        else:
+            question = t._(
+                "Decline the nomination as a candidate for {unit}? It cannot be undone: "
+                "the nomination ends and the resident who made it is told.",
+                unit=nomination.unit.name,
+            )
+            yes = t._("Yes, I decline")
+        ctx.reply(
+            question,
+            [
+                Button(yes, ConsentAnswer(nomination.id, agreed=press.agreed, sure=True)),
+                Button(t._("Back"), MyCandidacy()),
+            ],
+        )
+        return
+    agreed = press.agreed
     try:
         record_consent(nomination, agreed=agreed, origin="chat", now=ctx.now)
     except Refused as refused:
-        show_menu(ctx, refusal_text(ctx.t, refused, now=ctx.now))
+        show_menu(ctx, refusal_text(t, refused, now=ctx.now))
         return
     await ctx.audit("nomination_consent", nomination=nomination.id, agreed=agreed)
     name = nomination.candidate_name
@@ -586,19 +721,22 @@ async def _consent_answered(ctx: Context) -> None:
             nomination.nominated_by_id,
             lambda t: t._("{name} accepted your nomination.", name=name),
         )
-        ctx.set_state("nom.bio", nomination=nomination.id)
-        ctx.reply(
+        ctx.ask(
+            State.BIO,
             "\n\n".join(
                 [
-                    ctx.t._("Thank you! You are a candidate now."),
-                    ctx.t._(
+                    t._("Thank you! Your candidacy is registered."),
+                    t._(
                         "Write a few words about yourself for the residents (at most {limit} "
                         "characters), or tap Skip.",
-                        limit=ctx.t.number(REASON_MAX),
+                        limit=t.number(REASON_MAX),
                     ),
                 ]
             ),
-            [Button(ctx.t._("Skip"), f"nom:nobio:{nomination.id}")],
+            limit=REASON_MAX,
+            buttons=[Button(t._("Skip"), SkipBio(nomination.id))],
+            back=Button(t._("Skip"), SkipBio(nomination.id)),
+            nomination=nomination.id,
         )
         return
     await tell(
@@ -606,110 +744,115 @@ async def _consent_answered(ctx: Context) -> None:
         nomination.nominated_by_id,
         lambda t: t._("{name} declined your nomination.", name=name),
     )
-    show_menu(ctx, ctx.t._("You declined the nomination. Nothing more will happen with it."))
+    show_menu(ctx, t._("You declined the nomination. Nothing more will happen with it."))
 
 
-async def _ask_bio(ctx: Context) -> None:
-    nomination = await _candidate_nomination(ctx, "nomination_bio")
+@router.button(WriteBio)
+async def ask_bio(ctx: Context, press: WriteBio) -> None:
+    nomination = await _candidate_nomination(ctx, press.nomination_id, "nomination_bio")
     if nomination is None:
         return
-    ctx.set_state("nom.bio", nomination=nomination.id)
-    ctx.reply(
+    ctx.ask(
+        State.BIO,
         ctx.t._(
             "Write a few words about yourself for the residents (at most {limit} characters).",
             limit=ctx.t.number(REASON_MAX),
         ),
-        [Button(ctx.t._("Cancel"), "nom:mine")],
+        limit=REASON_MAX,
+        back=Button(ctx.t._("Back"), MyCandidacy()),
+        nomination=nomination.id,
     )
 
 
-@router.state("nom.bio", free_text=True)
 async def bio_written(ctx: Context) -> None:
-    nomination_id = ctx.flow.get("nomination")
-    nomination = await get_nomination(ctx.session, int(nomination_id or 0))
+    nomination = await get_nomination(ctx.session, int(ctx.flow.get("nomination") or 0))
     assert ctx.resident is not None
     if nomination is None or nomination.candidate_id != ctx.resident.id:
-        await _overview(ctx)
+        await nominations(ctx)
         return
     text = (ctx.incoming.text or "").strip()
-    if not text or len(text) > REASON_MAX:
-        ctx.reply(
-            ctx.t._(
-                "Please write at most {limit} characters, or tap Skip.",
-                limit=ctx.t.number(REASON_MAX),
-            ),
-            [Button(ctx.t._("Skip"), f"nom:nobio:{nomination.id}")],
-        )
+    if not text:
+        ctx.ask_again(ctx.t._("Please write a few words."))
         return
     nomination.bio = text
-    show_menu(ctx, share_text(ctx.t, ctx.settings, nomination))
+    _shared(ctx, nomination)
 
 
-async def _bio_skipped(ctx: Context) -> None:
-    nomination = await _candidate_nomination(ctx, "nomination_bio")
+def _shared(ctx: Context, nomination: Nomination) -> None:
+    ctx.clear_state()
+    ctx.reply(
+        share_text(ctx.t, ctx.settings, nomination),
+        [
+            Button(ctx.t._("My candidacy"), MyCandidacy()),
+            Button(ctx.t._("Main menu"), "menu"),
+        ],
+    )
+
+
+@router.button(SkipBio)
+async def bio_skipped(ctx: Context, press: SkipBio) -> None:
+    nomination = await _candidate_nomination(ctx, press.nomination_id, "nomination_bio")
     if nomination is None:
         return
-    show_menu(ctx, share_text(ctx.t, ctx.settings, nomination))
+    _shared(ctx, nomination)
 
 
-async def _my_candidacy(ctx: Context, heading: str | None = None) -> None:
+@router.button(MyCandidacy)
+async def my_candidacy(ctx: Context, press: MyCandidacy, heading: str | None = None) -> None:
     """The resident's active nominations as a candidate: progress, link, answers, withdraw."""
     assert ctx.resident is not None
     t = ctx.t
     mine = await list_nominations(ctx.session, candidate_id=ctx.resident.id, statuses=ACTIVE)
     if not mine:
-        show_menu(ctx, t._("You are not a candidate."))
+        show_menu(ctx, t._("You have no candidacy."))
         return
-    counts = await support_counts(ctx.session, [item.id for item in mine])
+    standing = await standings(ctx.session, mine)
     blocks = [heading] if heading else []
     buttons = []
     for item in mine:
         lines = [
             t._(
-                "Candidate for {unit}: {status}.",
+                "Your candidacy in {unit}: {status}.",
                 unit=item.unit.name,
                 status=status_label(t, item.status),
             )
         ]
         if item.status == NominationStatus.AWAITING_CONSENT.value:
             buttons += [
-                Button(t._("I agree"), f"nom:consent:{item.id}:yes"),
-                Button(t._("I decline"), f"nom:consent:{item.id}:no"),
+                Button(t._("I agree"), ConsentAnswer(item.id, agreed=True)),
+                Button(t._("I decline"), ConsentAnswer(item.id, agreed=False)),
             ]
         else:
-            lines.append(progress(t, counts[item.id], item.round.supporters_needed))
+            lines.append(progress(t, standing[item.id].count, item.round.supporters_needed))
             lines.append(share_text(t, ctx.settings, item))
             buttons += [
-                Button(t._("Write about myself"), f"nom:bio:{item.id}"),
-                Button(t._("Withdraw my candidacy"), f"nom:withdraw:{item.id}"),
+                Button(t._("Write about myself"), WriteBio(item.id)),
+                Button(t._("Withdraw my candidacy"), WithdrawCandidacy(item.id)),
             ]
         blocks.append("\n".join(lines))
-    buttons.append(Button(t._("Main menu"), "menu"))
+    buttons += [_back_to_nominations(ctx), Button(t._("Main menu"), "menu")]
     ctx.clear_state()
     ctx.reply("\n\n".join(blocks), buttons)
 
 
-async def _withdraw(ctx: Context) -> None:
+@router.button(WithdrawCandidacy)
+async def withdraw_candidacy(ctx: Context, press: WithdrawCandidacy) -> None:
     """Ask, then withdraw the candidate's own nomination."""
-    nomination = await _candidate_nomination(ctx, "nomination_withdraw")
+    nomination = await _candidate_nomination(ctx, press.nomination_id, "nomination_withdraw")
     if nomination is None:
         return
-    confirmed = len(ctx.args) > 2 and ctx.args[2] == "yes"
-    if not confirmed:
-        ctx.set_state("nom.withdraw", nomination=nomination.id)
+    if not press.sure:
+        ctx.clear_state()
         ctx.reply(
             ctx.t._(
                 "Withdraw your candidacy for {unit}? Your supporters' support ends with it.",
                 unit=nomination.unit.name,
             ),
             [
-                Button(ctx.t._("Yes, withdraw"), f"nom:withdraw:{nomination.id}:yes"),
-                Button(ctx.t._("No, stay a candidate"), "nom:mine"),
+                Button(ctx.t._("Yes, withdraw"), WithdrawCandidacy(nomination.id, sure=True)),
+                Button(ctx.t._("No, keep my candidacy"), MyCandidacy()),
             ],
         )
-        return
-    if ctx.state != "nom.withdraw":
-        await _my_candidacy(ctx)
         return
     try:
         withdraw_nomination(nomination, ctx.now)
@@ -720,7 +863,8 @@ async def _withdraw(ctx: Context) -> None:
     show_menu(ctx, ctx.t._("You have withdrawn your candidacy."))
 
 
-async def _candidates(ctx: Context) -> None:
+@router.button(Candidates)
+async def candidates(ctx: Context, press: Candidates) -> None:
     """The consenting candidates of the resident's unit, with short bios and Support buttons."""
     assert ctx.resident is not None and ctx.resident.unit is not None
     t = ctx.t
@@ -732,9 +876,13 @@ async def _candidates(ctx: Context) -> None:
         else []
     )
     if item is None or not found:
-        show_menu(ctx, t._("There are no candidates in {unit} yet.", unit=unit.name))
+        ctx.clear_state()
+        ctx.reply(
+            t._("There are no candidates in {unit} yet.", unit=unit.name),
+            [_back_to_nominations(ctx), Button(t._("Main menu"), "menu")],
+        )
         return
-    counts = await support_counts(ctx.session, [nomination.id for nomination in found])
+    standing = await standings(ctx.session, found)
     blocks = [t._("Candidates in {unit}:", unit=unit.name)]
     buttons = []
     for number, nomination in enumerate(found, start=1):
@@ -743,7 +891,7 @@ async def _candidates(ctx: Context) -> None:
             about = about[: BIO_SHOWN - 1].rstrip() + "…"
         lines = [
             f"{number}. {nomination.candidate_name} "
-            f"({progress(t, counts[nomination.id], item.supporters_needed)})"
+            f"({progress(t, standing[nomination.id].count, item.supporters_needed)})"
         ]
         if about:
             lines.append(about)
@@ -752,11 +900,11 @@ async def _candidates(ctx: Context) -> None:
             buttons.append(
                 Button(
                     t._("Support {name}", name=nomination.candidate_name),
-                    f"sup:code:{nomination.support_code}",
+                    SupportPage(nomination.support_code),
                 )
             )
     blocks.append(t._(PAPER_NOTE))
-    buttons.append(Button(t._("Main menu"), "menu"))
+    buttons += [_back_to_nominations(ctx), Button(t._("Main menu"), "menu")]
     ctx.clear_state()
     ctx.reply("\n\n".join(blocks), buttons)
 
@@ -772,7 +920,7 @@ async def start_support(ctx: Context, code: str) -> None:
         show_menu(
             ctx,
             ctx.t._(
-                "No candidate has the support code {code}. Please check it.", code=code.upper()
+                "No candidate has the support code {code}. Please check it.", code=normal(code)
             ),
         )
         return
@@ -782,7 +930,6 @@ async def start_support(ctx: Context, code: str) -> None:
         await _refused_support(ctx, refused)
         return
     t = ctx.t
-    ctx.set_state("sup.name", nomination=nomination.id)
     lines = [
         t._(
             "{name} stands as a candidate for the representative of {unit}.",
@@ -801,9 +948,19 @@ async def start_support(ctx: Context, code: str) -> None:
     )
     buttons = []
     if ctx.resident.display_name:
-        buttons.append(Button(ctx.resident.display_name[:NAME_MAX], "sup:myname"))
-    buttons.append(Button(t._("Cancel"), "menu"))
-    ctx.reply("\n\n".join(lines), buttons)
+        buttons.append(Button(ctx.resident.display_name[:NAME_MAX], SupporterOwnName()))
+    ctx.ask(
+        State.SUPPORTER,
+        "\n\n".join(lines),
+        limit=NAME_MAX,
+        buttons=buttons,
+        nomination=nomination.id,
+    )
+
+
+@router.button(SupportPage)
+async def support_page(ctx: Context, press: SupportPage) -> None:
+    await start_support(ctx, press.code)
 
 
 async def _check_support(ctx: Context, nomination: Nomination) -> None:
@@ -828,7 +985,7 @@ async def _refused_support(ctx: Context, refused: Refused) -> None:
                     ctx.t._(
                         "Withdraw my support for {name}", name=support.nomination.candidate_name
                     ),
-                    f"sup:drop:{support.id}",
+                    WithdrawSupport(support.id),
                 ),
                 Button(ctx.t._("Main menu"), "menu"),
             ],
@@ -845,10 +1002,10 @@ async def support_link_opened(ctx: Context, code: str) -> None:
 add_deep_link(SUPPORT_LINK, support_link_opened)
 
 
-@router.keyword(SUPPORT_WORD, argument=CODE_PATTERN, needs=Needs.NOTHING)
+@router.keyword(SUPPORT_WORD, argument=CODE_TYPED, needs=Needs.NOTHING)
 async def support_word_typed(ctx: Context) -> None:
     """`ATBALSTS <code>` typed on any channel; a newcomer registers first, then goes on."""
-    code = ctx.args[0].upper()
+    code = normal(ctx.argument)
     if ctx.resident is None or ctx.resident.unit_id is None:
         ctx.remember("start_arg", f"{SUPPORT_LINK}_{code}")
         await resume_onboarding(ctx)
@@ -856,30 +1013,14 @@ async def support_word_typed(ctx: Context) -> None:
     await start_support(ctx, code)
 
 
-@router.payload("sup")
-async def support_step(ctx: Context) -> None:
-    """The buttons of supporting: open, use my name, confirm, decline, list, withdraw."""
-    step = ctx.args[0] if ctx.args else ""
-    if step == "code" and len(ctx.args) > 1:
-        await start_support(ctx, ctx.args[1])
-    elif step == "myname":
-        if ctx.state != "sup.name" or ctx.resident is None:
-            await _overview(ctx)
-            return
-        await _supporter_named(ctx, ctx.resident.display_name or "")
-    elif step == "yes":
-        await _support_confirmed(ctx)
-    elif step == "no":
-        await _support_declined(ctx)
-    elif step == "mine":
-        await _my_support(ctx)
-    elif step == "drop":
-        await _drop_support(ctx)
-    else:
-        await _overview(ctx)
+@router.button(SupporterOwnName)
+async def supporter_own_name(ctx: Context, press: SupporterOwnName) -> None:
+    if ctx.state != State.SUPPORTER or ctx.resident is None:
+        await nominations(ctx)
+        return
+    await _supporter_named(ctx, ctx.resident.display_name or "")
 
 
-@router.state("sup.name", free_text=True)
 async def supporter_name_typed(ctx: Context) -> None:
     await _supporter_named(ctx, ctx.incoming.text or "")
 
@@ -888,15 +1029,15 @@ async def _supporter_named(ctx: Context, text: str) -> None:
     flow = ctx.flow
     nomination = await get_nomination(ctx.session, int(flow.get("nomination") or 0))
     if nomination is None:
-        await _overview(ctx)
+        await nominations(ctx)
         return
     try:
         name = clean_name(text)
     except Refused as refused:
-        ctx.reply(refusal_text(ctx.t, refused, now=ctx.now))
+        ctx.ask_again(refusal_text(ctx.t, refused, now=ctx.now))
         return
     item = nomination.round
-    ctx.set_state("sup.confirm", nomination=nomination.id, name=name)
+    ctx.set_state(State.DECLARATION, nomination=nomination.id, name=name)
     ctx.reply(
         "\n".join(
             [
@@ -915,24 +1056,22 @@ async def _supporter_named(ctx: Context, text: str) -> None:
             ]
         ),
         [
-            Button(ctx.t._("Yes, I confirm"), f"sup:yes:{nomination.id}"),
-            Button(ctx.t._("No"), f"sup:no:{nomination.id}"),
+            Button(ctx.t._("Yes, I confirm"), SupportDeclared(nomination.id)),
+            Button(ctx.t._("No"), SupportNotDeclared(nomination.id)),
         ],
     )
 
 
-async def _support_confirmed(ctx: Context) -> None:
+@router.button(SupportDeclared)
+async def support_confirmed(ctx: Context, press: SupportDeclared) -> None:
     """Record the support; of attempts that race, the database lets exactly one through."""
     assert ctx.resident is not None
-    nomination_id = ctx.args[1] if len(ctx.args) > 1 else ""
-    nomination = (
-        await get_nomination(ctx.session, found) if (found := parse_id(nomination_id)) else None
-    )
+    nomination = await get_nomination(ctx.session, press.nomination_id)
     if nomination is None:
-        await _overview(ctx)
+        await nominations(ctx)
         return
     flow = ctx.flow
-    if ctx.state != "sup.confirm" or flow.get("nomination") != nomination.id:
+    if ctx.state != State.DECLARATION or flow.get("nomination") != nomination.id:
         # Pressed again, or an old button: say where the resident stands.
         try:
             await _check_support(ctx, nomination)
@@ -954,8 +1093,8 @@ async def _support_confirmed(ctx: Context) -> None:
         return
     await ctx.audit("supported", nomination=nomination.id)
     needed = nomination.round.supporters_needed
-    show_menu(
-        ctx,
+    ctx.clear_state()
+    ctx.reply(
         "\n".join(
             [
                 ctx.t._("Thank you! You support {name}.", name=nomination.candidate_name),
@@ -967,6 +1106,10 @@ async def _support_confirmed(ctx: Context) -> None:
                 ctx.t._(PAPER_NOTE),
             ]
         ),
+        [
+            Button(ctx.t._("My support"), MySupport()),
+            Button(ctx.t._("Main menu"), "menu"),
+        ],
     )
     if supported.reached_threshold:
         await tell_threshold(ctx, nomination, supported.count)
@@ -992,13 +1135,11 @@ async def tell_threshold(ctx: Context, nomination: Nomination, count: int) -> No
     )
 
 
-async def _support_declined(ctx: Context) -> None:
-    nomination_id = ctx.args[1] if len(ctx.args) > 1 else ""
-    nomination = (
-        await get_nomination(ctx.session, found) if (found := parse_id(nomination_id)) else None
-    )
+@router.button(SupportNotDeclared)
+async def support_declined(ctx: Context, press: SupportNotDeclared) -> None:
+    nomination = await get_nomination(ctx.session, press.nomination_id)
     if nomination is None:
-        await _overview(ctx)
+        await nominations(ctx)
         return
     show_menu(
         ctx,
@@ -1011,7 +1152,8 @@ async def _support_declined(ctx: Context) -> None:
     )
 
 
-async def _my_support(ctx: Context) -> None:
+@router.button(MySupport)
+async def my_support(ctx: Context, press: MySupport) -> None:
     assert ctx.resident is not None
     mine = await supports_of(ctx.session, ctx.resident.id)
     if not mine:
@@ -1026,19 +1168,20 @@ async def _my_support(ctx: Context) -> None:
             buttons.append(
                 Button(
                     ctx.t._("Withdraw my support for {name}", name=nomination.candidate_name),
-                    f"sup:drop:{support.id}",
+                    WithdrawSupport(support.id),
                 )
             )
-    buttons.append(Button(ctx.t._("Main menu"), "menu"))
+    buttons += [_back_to_nominations(ctx), Button(ctx.t._("Main menu"), "menu")]
     ctx.clear_state()
     ctx.reply("\n".join(lines), buttons)
 
 
-async def _drop_support(ctx: Context) -> None:
-    """Withdraw one's own support while the round is open; another's is refused."""
+@router.button(WithdrawSupport)
+async def withdraw_my_support(ctx: Context, press: WithdrawSupport) -> None:
+    """Withdraw one's own support while the round is open, after confirming; another's is
+    refused."""
     assert ctx.resident is not None
-    support_id = ctx.args[1] if len(ctx.args) > 1 else ""
-    support = await ctx.session.get(Support, found) if (found := parse_id(support_id)) else None
+    support = await ctx.session.get(Support, press.support_id)
     if support is None:
         show_menu(ctx, ctx.t._("That support no longer exists."))
         return
@@ -1046,6 +1189,24 @@ async def _drop_support(ctx: Context) -> None:
         await ctx.refuse("support_withdraw", support=support.id)
         return
     name = support.nomination.candidate_name
+    round_ = support.nomination.round
+    if not round_.is_open(ctx.now):
+        show_menu(ctx, refusal_text(ctx.t, Refused("round_closed", round=round_), now=ctx.now))
+        return
+    if not press.sure:
+        ctx.clear_state()
+        ctx.reply(
+            ctx.t._(
+                "Withdraw your support for {name}? Your name leaves the nomination form. "
+                "You can support again while the round is open.",
+                name=name,
+            ),
+            [
+                Button(ctx.t._("Yes, withdraw my support"), WithdrawSupport(support.id, sure=True)),
+                Button(ctx.t._("Back"), MySupport()),
+            ],
+        )
+        return
     try:
         await withdraw_support(ctx.session, support, ctx.now)
     except Refused as refused:
@@ -1061,27 +1222,34 @@ async def _drop_support(ctx: Context) -> None:
 async def _tell_candidates_the_round_closed(
     session: AsyncSession, item: NominationRound, context: JobContext
 ) -> None:
-    """Each registered candidate still in the round learns their count and what comes next."""
+    """Each registered candidate still in the round learns their count and what comes next:
+    the count every list shows, and the coordinator's verification where it was made."""
     nominations = [
         nomination
         for nomination in await list_nominations(session, round_id=item.id, statuses=COLLECTING)
         if nomination.candidate_id is not None
     ]
-    counts = await support_counts(session, [nomination.id for nomination in nominations])
+    standing = await standings(session, nominations)
     needed = item.supporters_needed
     for nomination in nominations:
         candidate_id = nomination.candidate_id
         assert candidate_id is not None
-        count = counts[nomination.id]
+        now_stands = standing[nomination.id]
         unit = nomination.unit.name
 
-        def write(t: Translator, count: int = count, unit: str = unit) -> str:
+        def write(t: Translator, stands: Standing = now_stands, unit: str = unit) -> str:
             head = t._(
                 "Nominations in {unit} have closed. Your nomination has {progress}.",
                 unit=unit,
-                progress=progress(t, count, needed),
+                progress=progress(t, stands.count, needed),
             )
-            if count >= needed:
+            if stands.status == NominationStatus.VERIFIED.value:
+                then = t._(
+                    "The coordinator has verified your nomination, so it goes further. You and "
+                    "your supporters sign the nomination form on paper, and the coordinator "
+                    "tells you the result."
+                )
+            elif stands.goes_further:
                 then = t._(
                     "That is enough. The coordinator prepares the nomination form; you and "
                     "your supporters sign it on paper, and the coordinator tells you the result."
@@ -1147,3 +1315,14 @@ async def run_rounds(context: JobContext) -> None:
                 action=(N_("Nominations"), "nom"),
             )
             logger.info("nomination round %d opened and announced", item.id)
+
+
+router.flow(
+    {
+        State.NAME: Step(name_typed, free_text=True),
+        State.CONTACT: contact_given,
+        State.REASON: Step(reason_written, free_text=True),
+        State.BIO: Step(bio_written, free_text=True),
+        State.SUPPORTER: Step(supporter_name_typed, free_text=True),
+    }
+)

@@ -10,7 +10,6 @@ one support per resident per candidate, and one per round when the round says so
 from __future__ import annotations
 
 import enum
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.parsing import is_blank
 from models.base import Base, utcnow
+from models.codes import new_code, normal
 from models.conversations import relabel_options
 from models.residents import PHONE_CHANNELS, Identity, Resident, normalise_phone
 from models.territory import Unit
@@ -42,11 +42,12 @@ MINIMUM_AGE = 16
 REASON_MAX = 1000
 NAME_MAX = 120
 BIO_SHOWN = 300
-# Support codes are typed on SMS: no letters and digits that look alike (0/O, 1/I/L).
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# Support codes are typed on SMS (see models/codes.py).
 CODE_LENGTH = 6
-# A code always holds a digit, so that no ordinary word after "ATBALSTS" looks like one.
-CODE_PATTERN = r"(?=[A-Za-z0-9]*[0-9])[A-Za-z0-9]{6}"
+# A typed code after "ATBALSTS": in any case, with spaces or hyphens the resident added
+# ("k7m 2qp", "K7M-2QP"), and always with a digit, so that no ordinary sentence after the
+# word looks like one. Codes made before the shorter alphabet still match.
+CODE_TYPED = r"(?=[^0-9]*[0-9])(?:[A-Za-z0-9][ \-]?){5}[A-Za-z0-9]"
 
 
 class RoundStatus(enum.StrEnum):
@@ -143,7 +144,8 @@ class Nomination(Base):
 
     @property
     def self_nominated(self) -> bool:
-        return self.nominated_by_id is not None and self.nominated_by_id == self.candidate_id
+        # The consent's origin outlives an erasure, which clears who nominated whom.
+        return self.consent_origin == "self"
 
     @property
     def collecting(self) -> bool:
@@ -369,10 +371,7 @@ async def end_round_now(session: AsyncSession, item: NominationRound, now: datet
 
 async def _new_code(session: AsyncSession) -> str:
     while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH - 1))
-        # One digit at a random place: see CODE_PATTERN.
-        at = secrets.randbelow(CODE_LENGTH)
-        code = code[:at] + secrets.choice("23456789") + code[at:]
+        code = new_code(CODE_LENGTH)
         taken = await session.scalar(select(Nomination.id).where(Nomination.support_code == code))
         if taken is None:
             return code
@@ -485,9 +484,7 @@ async def get_nomination(session: AsyncSession, nomination_id: int) -> Nominatio
 
 
 async def nomination_by_code(session: AsyncSession, code: str) -> Nomination | None:
-    return await session.scalar(
-        select(Nomination).where(Nomination.support_code == code.strip().upper())
-    )
+    return await session.scalar(select(Nomination).where(Nomination.support_code == normal(code)))
 
 
 async def list_nominations(
@@ -521,6 +518,36 @@ async def support_counts(session: AsyncSession, nomination_ids: list[int]) -> di
     counts = dict.fromkeys(nomination_ids, 0)
     counts.update({nomination_id: number for nomination_id, number in rows})
     return counts
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a nomination stands: its supporters (chat and paper) against the number needed,
+    and whether it goes further, which a coordinator's verification decides once made."""
+
+    status: str
+    count: int
+    needed: int
+
+    @property
+    def goes_further(self) -> bool:
+        if self.status == NominationStatus.VERIFIED.value:
+            return True
+        return self.status in COLLECTING and self.count >= self.needed
+
+    @property
+    def figure(self) -> str:
+        """ "1/2", as lists and the command line show it."""
+        return f"{self.count}/{self.needed}"
+
+
+async def standings(session: AsyncSession, nominations: list[Nomination]) -> dict[int, Standing]:
+    """Each nomination's standing: the one count every screen, notice and list shows."""
+    counts = await support_counts(session, [item.id for item in nominations])
+    return {
+        item.id: Standing(item.status, counts[item.id], item.round.supporters_needed)
+        for item in nominations
+    }
 
 
 async def count_supporters(session: AsyncSession, nomination_id: int) -> int:
@@ -753,7 +780,8 @@ async def erase_personal_data(session: AsyncSession, resident: Resident) -> None
     await session.execute(delete(Support).where(Support.supporter_id == resident.id))
     candidacies = await list_nominations(session, candidate_id=resident.id)
     # Staff lists show a nomination's number and the candidate's name.
-    await relabel_options(session, {f"nomc:show:{item.id}": f"#{item.id}" for item in candidacies})
+    # (The packed payload of the staff's nomination button, handlers' NominationShown.)
+    await relabel_options(session, {f"nomcshow:{item.id}": f"#{item.id}" for item in candidacies})
     if candidacies:
         await session.execute(
             delete(Support).where(Support.nomination_id.in_([item.id for item in candidacies]))
