@@ -27,6 +27,7 @@ from handlers.nominations import PAPER_NOTE, progress, run_rounds
 from models.audit import audit_entries
 from models.base import utcnow
 from models.broadcasts import Broadcast, Status
+from models.codes import ALPHABET as CODE_ALPHABET
 from models.nominations import (
     Nomination,
     NominationRound,
@@ -1080,3 +1081,241 @@ async def test_cli_opens_a_round_lists_and_exports_csv_xlsx_and_pdf(
         assert [entry.details["round"] for entry in entries] == [1]
     again = padome("nominations", "round", "end", "1")
     assert again.returncode == 1 and "Round #1 has already closed." in again.stderr
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def pressable(reply: Any) -> list[str]:
+    return [button.payload for button in reply.options]
+
+
+def local(moment: Any) -> str:
+    return moment.astimezone(RIGA).strftime("%d.%m.%Y %H:%M")
+
+
+async def test_the_round_wizard_keeps_its_buttons_after_a_wrong_date_and_its_setup_after_an_overlap(
+    app: App,
+) -> None:
+    chat = Chat(app)
+    await chat.onboard("admin")
+    now = utcnow()
+    async with app.sessionmaker() as session, session.begin():
+        other = await create_round(
+            session,
+            unit_ids=None,
+            starts_at=now + timedelta(days=1),
+            ends_at=now + timedelta(days=10),
+            now=now,
+        )
+    # The list of parishes leads back.
+    units = await chat.say("admin", payload="nomcunits")
+    assert {"nomc", "menu"} <= set(pressable(units))
+
+    await chat.say("admin", payload="rndnew")
+    await chat.say("admin", payload="rndall")
+    passed = await chat.say("admin", "01.01.2020 10:00")
+    assert "That time has already passed." in passed.text
+    assert pressable(passed) == ["rndstart:now", "rndstart:tomorrow", "nomc"]
+    end = await chat.say("admin", payload="rndstart:now")
+    assert pressable(end) == ["rndend:14", "rndend:30", "nomc"]
+    wrong = await chat.say("admin", "31.02.2027 10:00")
+    assert "Please write the date and time like" in wrong.text
+    assert "When does it end?" in wrong.text
+    assert pressable(wrong) == ["rndend:14", "rndend:30", "nomc"]
+    # Typing a button's label still works after the wrong date.
+    settings = await chat.say("admin", "In 14 days")
+    assert "Supporters needed: 10" in settings.text
+    await chat.say("admin", payload="rndset:supporters")
+    settings = await chat.say("admin", "5")
+    assert "Supporters needed: 5" in settings.text
+
+    overlap = await chat.say("admin", payload="rndsave")
+    assert f"It overlaps round #{other.id}" in overlap.text
+    # What was entered is kept, and the dates can be changed.
+    assert "Supporters needed: 5" in overlap.text
+    assert {"rnddates", "rndsave"} <= set(pressable(overlap))
+    start = await chat.say("admin", payload="rnddates")
+    assert "When does nominating start?" in start.text
+    await chat.say("admin", local(now + timedelta(days=11)))
+    settings = await chat.say("admin", payload="rndend:14")
+    assert "Supporters needed: 5" in settings.text
+    saved = await chat.say("admin", payload="rndsave")
+    assert "is ready" in saved.text
+    async with app.sessionmaker() as session:
+        rounds = list(await session.scalars(select(NominationRound).order_by(NominationRound.id)))
+    assert [item.supporters_needed for item in rounds] == [10, 5]
+
+
+async def test_support_codes_are_short_plain_and_typed_in_any_case_with_spaces_or_hyphens(
+    app: App,
+) -> None:
+    chat = Chat(app)
+    for person in ("anna", "berta", "carl"):
+        await chat.onboard(person)
+    now = utcnow()
+    async with app.sessionmaker() as session, session.begin():
+        item = await create_round(
+            session, unit_ids=None, starts_at=now, ends_at=now + timedelta(days=5), now=now
+        )
+        anna = await find_identity(session, "console", "anna")
+        assert anna is not None and anna.resident.unit_id is not None
+        nomination = await nominate(
+            session,
+            round_=item,
+            unit_id=anna.resident.unit_id,
+            nominated_by=anna.resident,
+            candidate=anna.resident,
+            name="Anna Bērziņa",
+            phone=None,
+            reason="Par Alsviķiem.",
+            now=now,
+        )
+        code = nomination.support_code
+    await run_rounds(JobContext(app.sessionmaker, app.settings, utcnow()))
+    assert len(code) == 6 and set(code) <= set(CODE_ALPHABET)
+
+    page = await chat.say("berta", f"atbalsts {code[:3].lower()} {code[3:].lower()}")
+    assert "Anna Bērziņa stands as a candidate" in page.text
+
+    # A code made before the shorter alphabet keeps working.
+    async with app.sessionmaker() as session, session.begin():
+        stored = await session.get(Nomination, nomination.id)
+        assert stored is not None
+        stored.support_code = "B8S2QD"
+    page = await chat.say("carl", "ATBALSTS b8s-2qd")
+    assert "Anna Bērziņa stands as a candidate" in page.text
+    # An ordinary sentence after the word is not a code.
+    reply = await chat.say("carl", "/menu")
+    reply = await chat.say("carl", "atbalsts 2 kandidātiem")
+    assert "stands as a candidate" not in reply.text
+
+
+async def test_a_verified_candidate_is_told_at_the_close_what_the_coordinator_decided(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with fake_telegram_api() as api, nominating(database_url, api) as bot:
+        await bot.onboard(COORDINATOR, language="en")
+        await bot.onboard(ANNA, first_name="Anna Bērziņa")
+        await bot.onboard(CARL, unit="alsviku")
+        await bot.onboard(DACE, unit="alsviku")
+        round_id = await make_round(bot, supporters=2)
+        await self_nominate(bot, ANNA, "Skolotāja.")
+        anna = await nomination_named(bot, "Anna Bērziņa")
+        await support(bot, CARL, anna.support_code, "Kārlis Zariņš")
+        await support(bot, DACE, anna.support_code, "Dace Ābele")
+        await bot.press(COORDINATOR, f"nomcverify:{anna.id}")
+        # Later one supporter withdraws, the other erases her data; one signs on paper.
+        [supports] = await bot.press(CARL, "supmine")
+        [drop] = [payload for payload in payloads(supports) if payload.startswith("supdrop:")]
+        await bot.press(CARL, confirming(drop))
+        await bot.send(DACE, "/forget")
+        await bot.press(DACE, "forget:yes")
+        await bot.press(COORDINATOR, f"nomcpaper:{anna.id}")
+        await bot.send(COORDINATOR, "Ģirts Ļoļa")
+
+        await end_round(bot, round_id)
+        closing = lv(
+            "Nominations in {unit} have closed. Your nomination has {progress}.",
+            unit="Alsviķu pagasts",
+            progress=lv_progress(1, 2),
+        )
+        [*_, told] = await api.wait_for(chat_id=ANNA, predicate=has_text(closing))
+        assert (
+            lv(
+                "The coordinator has verified your nomination, so it goes further. You and "
+                "your supporters sign the nomination form on paper, and the coordinator "
+                "tells you the result."
+            )
+            in told["text"]
+        )
+        assert "netiek virzīts" not in told["text"]
+
+    shown = run_padome(
+        ["nominations", "list", "--unit", "alsviku"],
+        stdin="",
+        database_url=database_url,
+        cwd=tmp_path,
+        COLUMNS="200",
+    )
+    assert shown.returncode == 0, shown.stderr
+    [row] = [line for line in shown.stdout.splitlines() if "Anna Bērziņa" in line]
+    assert "verified" in row and "1/2" in row
+
+
+async def test_nomination_texts_in_latvian_hold_for_women_and_an_erased_self_nomination_stays_one(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api, nominating(database_url, api) as bot:
+        await bot.onboard(COORDINATOR, language="en")
+        await bot.onboard(ANNA, first_name="Anna Bērziņa")
+        await bot.onboard(BERTA, first_name="Berta")
+        await bot.onboard(CARL, unit="alsviku")
+        async with bot.app.sessionmaker() as session, session.begin():
+            berta = await session.get(Resident, await resident_id(bot, BERTA))
+            assert berta is not None
+            berta.phone = "+37126123456"
+        await make_round(bot, supporters=2)
+
+        [done] = await self_nominate(bot, ANNA, "Skolotāja.")
+        assert "Jūsu kandidatūra" in done["text"]
+        assert "esat pārstāvja kandidāts" not in done["text"]
+        anna = await nomination_named(bot, "Anna Bērziņa")
+        await bot.send(CARL, f"/start support_{anna.support_code}")
+        [declaration] = await bot.send(CARL, "Kārlis Zariņš")
+        assert "man ir vismaz 16 gadu" in declaration["text"]
+        assert "vecs" not in declaration["text"]
+        [mine] = await bot.press(ANNA, "nommine")
+        assert "Kandidāts" not in mine["text"]
+
+        before = len(api.messages_to(BERTA))
+        await bot.press(ANNA, "nomnew")
+        await bot.press(ANNA, "nomwho:n")
+        await bot.send(ANNA, "Berta Ozoliņa")
+        await bot.send(ANNA, "26123456")
+        await bot.send(ANNA, "Palīdz kaimiņiem.")
+        [asked] = (await api.wait_for(chat_id=BERTA, count=before + 1))[before:]
+        assert "Jūsu kandidatūru" in asked["text"] and "Vai piekrītat" in asked["text"]
+        for masculine in ("gatavs", "izvirzīts", "kandidāts?"):
+            assert masculine not in asked["text"]
+
+        # An erased self-nomination is still a self-nomination on the coordinator's screen.
+        await bot.send(ANNA, "/forget")
+        await bot.press(ANNA, "forget:yes")
+        [shown] = await bot.press(COORDINATOR, f"nomcshow:{anna.id}")
+        assert "Self-nomination." in shown["text"]
+        assert "Nominated by another resident." not in shown["text"]
+
+
+async def test_a_rejection_reason_over_the_limit_is_named_and_asked_again_with_the_way_back(
+    app: App,
+) -> None:
+    chat = Chat(app)
+    await chat.onboard("admin")
+    await chat.onboard("anna")
+    now = utcnow()
+    async with app.sessionmaker() as session, session.begin():
+        item = await create_round(
+            session, unit_ids=None, starts_at=now, ends_at=now + timedelta(days=5), now=now
+        )
+        anna = await find_identity(session, "console", "anna")
+        assert anna is not None and anna.resident.unit_id is not None
+        nomination = await nominate(
+            session,
+            round_=item,
+            unit_id=anna.resident.unit_id,
+            nominated_by=anna.resident,
+            candidate=anna.resident,
+            name="Anna Bērziņa",
+            phone=None,
+            reason="Par Alsviķiem.",
+            now=now,
+        )
+    await chat.say("admin", payload=f"nomcreject:{nomination.id}")
+    long = await chat.say("admin", "x" * 1001)
+    assert "at most 1,000 characters" in long.text
+    assert "Why is the nomination of Anna Bērziņa rejected?" in long.text
+    assert pressable(long) == [f"nomcshow:{nomination.id}"]
+    async with app.sessionmaker() as session:
+        stored = await session.get(Nomination, nomination.id)
+        assert stored is not None and stored.status == "consented"
