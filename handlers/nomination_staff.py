@@ -378,6 +378,15 @@ async def _draft(ctx: Context) -> dict[str, Any] | None:
     return ctx.flow
 
 
+async def _dated_draft(ctx: Context) -> dict[str, Any] | None:
+    """The round being prepared once its dates are chosen; before that, its start is asked."""
+    flow = await _draft(ctx)
+    if flow is not None and "end" not in flow:
+        _ask_start(ctx, flow)
+        return None
+    return flow
+
+
 @router.button(RoundEverywhere)
 async def round_everywhere(ctx: Context, press: RoundEverywhere) -> None:
     flow = await _draft(ctx)
@@ -586,22 +595,15 @@ def _show_settings(ctx: Context, flow: dict[str, Any], heading: str | None = Non
 
 @router.button(RoundSettings)
 async def round_settings(ctx: Context, press: RoundSettings) -> None:
-    flow = await _draft(ctx)
-    if flow is None:
-        return
-    if "end" not in flow:
-        _ask_start(ctx, flow)
-        return
-    _show_settings(ctx, flow)
+    flow = await _dated_draft(ctx)
+    if flow is not None:
+        _show_settings(ctx, flow)
 
 
 @router.button(RoundSetting)
 async def change_setting(ctx: Context, press: RoundSetting) -> None:
-    flow = await _draft(ctx)
+    flow = await _dated_draft(ctx)
     if flow is None:
-        return
-    if "end" not in flow:
-        _ask_start(ctx, flow)
         return
     if press.setting is Setting.MULTIPLE:
         flow["multiple"] = not flow.get("multiple")
@@ -643,11 +645,11 @@ async def round_number_typed(ctx: Context) -> None:
 @router.button(SaveRound)
 async def save_round(ctx: Context, press: SaveRound) -> None:
     """Schedule the round; one that overlaps another keeps what was entered."""
-    flow = await _draft(ctx)
+    flow = await _dated_draft(ctx)
     if flow is None:
         return
-    if ctx.state != State.SETTINGS or "end" not in flow:
-        _ask_start(ctx, flow)
+    if ctx.state != State.SETTINGS:
+        _show_settings(ctx, flow)
         return
     assert ctx.resident is not None
     try:

@@ -1094,6 +1094,30 @@ def local(moment: Any) -> str:
     return moment.astimezone(RIGA).strftime("%d.%m.%Y %H:%M")
 
 
+async def anna_stands_on_the_console(app: App) -> Nomination:
+    """An open round for every unit, and console user anna's self-nomination in it."""
+    now = utcnow()
+    async with app.sessionmaker() as session, session.begin():
+        item = await create_round(
+            session, unit_ids=None, starts_at=now, ends_at=now + timedelta(days=5), now=now
+        )
+        anna = await find_identity(session, "console", "anna")
+        assert anna is not None and anna.resident.unit_id is not None
+        nomination = await nominate(
+            session,
+            round_=item,
+            unit_id=anna.resident.unit_id,
+            nominated_by=anna.resident,
+            candidate=anna.resident,
+            name="Anna Bērziņa",
+            phone=None,
+            reason="Par Alsviķiem.",
+            now=now,
+        )
+    await run_rounds(JobContext(app.sessionmaker, app.settings, utcnow()))
+    return nomination
+
+
 async def test_the_round_wizard_keeps_its_buttons_after_a_wrong_date_and_its_setup_after_an_overlap(
     app: App,
 ) -> None:
@@ -1153,26 +1177,8 @@ async def test_support_codes_are_short_plain_and_typed_in_any_case_with_spaces_o
     chat = Chat(app)
     for person in ("anna", "berta", "carl"):
         await chat.onboard(person)
-    now = utcnow()
-    async with app.sessionmaker() as session, session.begin():
-        item = await create_round(
-            session, unit_ids=None, starts_at=now, ends_at=now + timedelta(days=5), now=now
-        )
-        anna = await find_identity(session, "console", "anna")
-        assert anna is not None and anna.resident.unit_id is not None
-        nomination = await nominate(
-            session,
-            round_=item,
-            unit_id=anna.resident.unit_id,
-            nominated_by=anna.resident,
-            candidate=anna.resident,
-            name="Anna Bērziņa",
-            phone=None,
-            reason="Par Alsviķiem.",
-            now=now,
-        )
-        code = nomination.support_code
-    await run_rounds(JobContext(app.sessionmaker, app.settings, utcnow()))
+    nomination = await anna_stands_on_the_console(app)
+    code = nomination.support_code
     assert len(code) == 6 and set(code) <= set(CODE_ALPHABET)
 
     page = await chat.say("berta", f"atbalsts {code[:3].lower()} {code[3:].lower()}")
@@ -1293,24 +1299,7 @@ async def test_a_rejection_reason_over_the_limit_is_named_and_asked_again_with_t
     chat = Chat(app)
     await chat.onboard("admin")
     await chat.onboard("anna")
-    now = utcnow()
-    async with app.sessionmaker() as session, session.begin():
-        item = await create_round(
-            session, unit_ids=None, starts_at=now, ends_at=now + timedelta(days=5), now=now
-        )
-        anna = await find_identity(session, "console", "anna")
-        assert anna is not None and anna.resident.unit_id is not None
-        nomination = await nominate(
-            session,
-            round_=item,
-            unit_id=anna.resident.unit_id,
-            nominated_by=anna.resident,
-            candidate=anna.resident,
-            name="Anna Bērziņa",
-            phone=None,
-            reason="Par Alsviķiem.",
-            now=now,
-        )
+    nomination = await anna_stands_on_the_console(app)
     await chat.say("admin", payload=f"nomcreject:{nomination.id}")
     long = await chat.say("admin", "x" * 1001)
     assert "at most 1,000 characters" in long.text
