@@ -17,15 +17,7 @@ from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router
 from bot.i18n import N_
 from bot.parsing import parse_id
-from bot.spreadsheets import CSV_MIME, XLSX_MIME
-from bot.survey_reports import (
-    Chart,
-    charts_png,
-    export_name,
-    results_csv,
-    results_text,
-    results_xlsx,
-)
+from broadcasts.quiet_hours import goes_at
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.survey_lifecycle import open_survey
 from models.personal_data import add_section
@@ -68,6 +60,15 @@ from models.surveys import (
     visible_questions,
 )
 from models.territory import Locality, list_units
+from reports.spreadsheets import CSV_MIME, XLSX_MIME
+from reports.surveys import (
+    Chart,
+    charts_png,
+    export_name,
+    results_csv,
+    results_text,
+    results_xlsx,
+)
 
 router = Router()
 
@@ -1082,10 +1083,16 @@ async def _poll_start(ctx: Context, flow: dict[str, Any]) -> None:
     )
     await open_survey(ctx.session, survey, settings=ctx.settings, now=ctx.now)
     await ctx.audit("poll_created", survey=survey.id)
-    show_menu(
-        ctx,
-        ctx.t._(
-            "Poll #{id} is open; the residents are being invited. /surveys shows its results.",
-            id=survey.id,
-        ),
+    invited = goes_at(ctx.settings, due_at=ctx.now, urgent=False, now=ctx.now)
+    text = ctx.t._(
+        "Poll #{id} is open; the residents are being invited. /surveys shows its results.",
+        id=survey.id,
     )
+    if invited > ctx.now:
+        text = ctx.t._(
+            "Poll #{id} is open; the residents get the invitation on {time}, when the quiet "
+            "hours are over. /surveys shows its results.",
+            id=survey.id,
+            time=ctx.t.datetime(invited),
+        )
+    show_menu(ctx, text)

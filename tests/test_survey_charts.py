@@ -9,9 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
-from bot.survey_reports import charts_png
 from models.base import utcnow
 from models.surveys import OptionCount, Question, QuestionResult, Results, Survey
+from reports.surveys import charts_png
 from tests.fakes.telegram_api import PhotoLimits, image_size, payloads
 from tests.telegram import RunningBot, fake_telegram_api
 from tests.test_broadcasts import CHAIR, running

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from babel.numbers import format_decimal
 
 from bot.i18n import Translator
-from bot.spreadsheets import Table, to_csv, to_xlsx
 from models.surveys import (
     Origin,
     QuestionKind,
@@ -18,6 +17,7 @@ from models.surveys import (
     Status,
     text_in,
 )
+from reports.spreadsheets import Table, to_csv, to_xlsx
 
 # DejaVu Sans ships with matplotlib and has every Latvian and Russian letter.
 CHART_FONT = "DejaVu Sans"
