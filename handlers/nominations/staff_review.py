@@ -9,7 +9,7 @@ import enum
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router, Step
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from broadcasts.notices import send_notice
 from handlers.nominations.buttons import (
     ExportTable,
@@ -184,26 +184,57 @@ async def verify(ctx: Context, press: VerifyNomination) -> None:
     nomination = await staff_nomination(ctx, press.nomination_id, "verify")
     if nomination is None:
         return
+    await _decide(ctx, nomination, reason=None)
+
+
+async def _decide(ctx: Context, nomination: Nomination, *, reason: str | None) -> None:
+    """Verify the nomination (no reason) or reject it with the reason; the candidate is told."""
     assert ctx.resident is not None
+    verified = reason is None
     try:
-        decide(nomination, verified=True, reason=None, decided_by_id=ctx.resident.id, now=ctx.now)
+        decide(
+            nomination,
+            verified=verified,
+            reason=reason,
+            decided_by_id=ctx.resident.id,
+            now=ctx.now,
+        )
     except Refused as refused:
         await show_nomination(ctx, nomination, refusal_text(ctx.t, refused, now=ctx.now))
         return
-    await ctx.audit("nomination_verified", nomination=nomination.id)
+    await ctx.audit(
+        "nomination_verified" if verified else "nomination_rejected", nomination=nomination.id
+    )
     unit = nomination.unit.name
+
+    def write(t: Translator) -> str:
+        if verified:
+            return t._(
+                "Your nomination as a candidate for {unit} has been checked and verified by "
+                "the coordinator.",
+                unit=unit,
+            )
+        return t._(
+            "Your nomination as a candidate for {unit} was not accepted by the coordinator. "
+            "Reason: {reason}",
+            unit=unit,
+            reason=reason,
+        )
+
     await send_notice(
         ctx.session,
         settings=ctx.settings,
         resident_ids=[nomination.candidate_id],
         now=ctx.now,
-        write=lambda t: t._(
-            "Your nomination as a candidate for {unit} has been checked and verified by the "
-            "coordinator.",
-            unit=unit,
-        ),
+        write=write,
     )
-    await show_nomination(ctx, nomination, ctx.t._("Marked verified; the candidate is told."))
+    await show_nomination(
+        ctx,
+        nomination,
+        ctx.t._("Marked verified; the candidate is told.")
+        if verified
+        else ctx.t._("Rejected; the candidate is told why."),
+    )
 
 
 @router.button(RejectNomination)
@@ -231,29 +262,7 @@ async def reject_reason_typed(ctx: Context) -> None:
     if not reason:
         ctx.ask_again(ctx.t._("Please write a few words."))
         return
-    assert ctx.resident is not None
-    try:
-        decide(
-            nomination, verified=False, reason=reason, decided_by_id=ctx.resident.id, now=ctx.now
-        )
-    except Refused as refused:
-        await show_nomination(ctx, nomination, refusal_text(ctx.t, refused, now=ctx.now))
-        return
-    await ctx.audit("nomination_rejected", nomination=nomination.id)
-    unit = nomination.unit.name
-    await send_notice(
-        ctx.session,
-        settings=ctx.settings,
-        resident_ids=[nomination.candidate_id],
-        now=ctx.now,
-        write=lambda t: t._(
-            "Your nomination as a candidate for {unit} was not accepted by the coordinator. "
-            "Reason: {reason}",
-            unit=unit,
-            reason=reason,
-        ),
-    )
-    await show_nomination(ctx, nomination, ctx.t._("Rejected; the candidate is told why."))
+    await _decide(ctx, nomination, reason=reason)
 
 
 @router.button(OfflineConsent)
