@@ -543,7 +543,7 @@ async def test_cancel_in_my_messages_stops_a_message_on_its_way(app: App, chat: 
 
 # --------------------------------------------------------------------------- placeholders
 
-SOURCES = ("bot", "handlers", "models", "broadcasts")
+SOURCES = ("bot", "handlers", "models", "broadcasts", "reports", "padome")
 TRANSLATING = {"_": 1, "ngettext": 2}  # the function, and how many message ids it takes
 
 
