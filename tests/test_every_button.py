@@ -79,19 +79,19 @@ LIKELY_ANSWERS = (
 )
 TYPED = "✎ "
 # Buttons (payload beginnings) each role's walk must have pressed: the world's content.
-EVERYONE = ("news", "nom:list", "survey:open", "ideastep:send")
+EVERYONE = ("news", "nomlist", "survey:open", "ideastep:send")
 STAFF_TOO = ("inbox", "ideaans", "ideaexpf")
 SENDERS = ("bcs", "bcx:", "bc:send", "poll:go")
 REACHED = {
-    RESIDENT: (*EVERYONE, "survey:send", "nom:withdraw"),
-    DEPUTY: (*EVERYONE, *STAFF_TOO, "survey:send", "sup:yes"),
-    REPRESENTATIVE: (*EVERYONE, *STAFF_TOO, *SENDERS, "survey:send", "sup:yes"),
-    COORDINATOR: (*EVERYONE, *STAFF_TOO, *SENDERS, "nomc:end", "revoke:", "areamember"),
+    RESIDENT: (*EVERYONE, "survey:send", "nomwithdraw"),
+    DEPUTY: (*EVERYONE, *STAFF_TOO, "survey:send", "supyes"),
+    REPRESENTATIVE: (*EVERYONE, *STAFF_TOO, *SENDERS, "survey:send", "supyes"),
+    COORDINATOR: (*EVERYONE, *STAFF_TOO, *SENDERS, "nomcend", "revoke:", "areamember"),
     # The chair sees only their own messages, none of them waiting: no Cancel.
     CHAIR: (
         *EVERYONE,
         *STAFF_TOO,
-        *("bcs", "bc:send", "poll:go", "survey:send", "sup:yes", "areamember"),
+        *("bcs", "bc:send", "poll:go", "survey:send", "supyes", "areamember"),
     ),
 }
 
@@ -224,8 +224,8 @@ async def build_world(app: App, chat: Chat) -> World:
 
         # The resident stands as a candidate and sends an idea, all by chat.
         await chat.say(RESIDENT, payload="nom")
-        await chat.say(RESIDENT, payload="nom:new")
-        await chat.say(RESIDENT, payload="nom:self")
+        await chat.say(RESIDENT, payload="nomnew")
+        await chat.say(RESIDENT, payload="nomwho:y")
         await chat.say(RESIDENT, "Anna Bērziņa")
         await chat.say(RESIDENT, "Strādāju skolā, gribu labākus ceļus.")
         async with app.sessionmaker() as session:
