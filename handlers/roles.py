@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from bot.channels import messenger
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.payloads import Payload, payload
@@ -13,9 +14,9 @@ from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
 from handlers.onboarding import add_deep_link, deep_link, remember_deep_link, resume_onboarding
 from models import codes
 from models.base import utcnow
-from models.residents import CHANNEL_NAMES, Resident, identities_of
+from models.residents import Resident, identities_of
 from models.roles import (
-    INVITE_CODE_LENGTH,
+    INVITE_CODE_TYPED,
     INVITE_LIFETIME,
     LOCALITY_SCOPED,
     UNIT_SCOPED,
@@ -92,7 +93,7 @@ async def person_name(ctx: Context, resident: Resident) -> str:
         accounts = [item for item in await identities_of(ctx.session, resident.id) if item.active]
         if accounts:
             first = accounts[0]
-            return f"{first.external_id} ({CHANNEL_NAMES.get(first.channel, first.channel)})"
+            return f"{first.external_id} ({ctx.t._(messenger(first.channel).label)})"
     return f"#{resident.id}"
 
 
@@ -185,7 +186,7 @@ async def grant(ctx: Context, press: Grant) -> None:
     )
 
 
-@router.keyword(*ROLE_WORDS, argument=codes.pattern(INVITE_CODE_LENGTH), needs=Needs.NOTHING)
+@router.keyword(*ROLE_WORDS, argument=INVITE_CODE_TYPED, needs=Needs.NOTHING)
 async def role_word_typed(ctx: Context) -> None:
     """`LOMA <code>` typed on any channel; a newcomer registers first, then gets the role."""
     code = codes.normal(ctx.argument)

@@ -200,6 +200,9 @@ async def revoke_role(
 INVITE_LIFETIME = timedelta(days=7)
 # Typed from a letter or dictated over the phone: short, and without look-alike characters.
 INVITE_CODE_LENGTH = 8
+# A typed code after "LOMA": in any case, with spaces or hyphens the person added
+# ("k7m2 qp3a", "K7M2-QP3A"), and always with a digit, so no ordinary sentence matches.
+INVITE_CODE_TYPED = rf"(?=[^0-9]*[0-9])(?:[A-Za-z0-9][ \-]?){{{INVITE_CODE_LENGTH - 1}}}[A-Za-z0-9]"
 
 
 class RoleInvite(Base):

@@ -150,8 +150,8 @@ async def test_role_link_works_once_and_only_from_someone_allowed(chat: Chat, ap
 async def test_a_role_code_is_typed_after_a_word_also_by_a_newcomer(chat: Chat, app) -> None:
     await chat.onboard("admin")
     code = await _role_code(chat, Role.CHAIR)
-    # A newcomer on SMS types the word and the code, in lower case.
-    first = await chat.say("sms-new", f"Loma {code.lower()}")
+    # A newcomer on SMS types the word and the code, in lower case, in two groups.
+    first = await chat.say("sms-new", f"Loma {code[:4].lower()} {code[4:].lower()}")
     assert "Please choose your language." in first.text
     await chat.say("sms-new", "English")
     await chat.say("sms-new", "I agree")
@@ -174,8 +174,8 @@ async def test_roles_name_people_and_revoking_asks_first(chat: Chat, app) -> Non
 
     listed = await chat.say("admin", "/roles")
     assert "#" not in listed.text
-    assert "maija (console): unit representative Zeltiņu pagasts" in listed.text
-    assert "admin (console): coordinator" in listed.text
+    assert "maija (Terminal): unit representative Zeltiņu pagasts" in listed.text
+    assert "admin (Terminal): coordinator" in listed.text
     async with app.sessionmaker() as session:
         grants = {g.role: g.id for g in await session.scalars(select(RoleGrant))}
     revoke = Revoke(grants["representative"])
@@ -183,11 +183,11 @@ async def test_roles_name_people_and_revoking_asks_first(chat: Chat, app) -> Non
     # A tap asks first; Back keeps the role.
     question = await chat.say("admin", payload=revoke.pack())
     assert question.text == (
-        "Revoke the role of maija (console): unit representative Zeltiņu pagasts?"
+        "Revoke the role of maija (Terminal): unit representative Zeltiņu pagasts?"
     )
     assert [b.label for b in question.options] == ["Yes, revoke", "Back"]
     back = await chat.say("admin", "2")
-    assert "maija (console)" in back.text
+    assert "maija (Terminal)" in back.text
     # A "Yes" from a question no longer asked revokes nothing: the question comes again.
     stale = await chat.say("admin", payload=Revoke(revoke.grant_id, sure=True).pack())
     assert stale.text.startswith("Revoke the role of maija")

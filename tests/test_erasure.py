@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import db
 from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
+from handlers.ideas.submit import Draft, DraftStep, KeepText, ShowName
 from handlers.privacy import _vacuum_tried_at, vacuum_erased_tables
 from models import Base
 from models.base import utcnow
@@ -145,14 +146,14 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
 
             # An idea with a photo, its text not to be kept after erasure.
             [areas] = await telegram.send(TELEGRAM_ID, "/idea")
-            area = next(p for p in payloads(areas) if p.startswith("idea:area:"))
+            area = next(p for p in payloads(areas) if p.startswith("ideaarea:"))
             await telegram.press(TELEGRAM_ID, area)
             await telegram.send(TELEGRAM_ID, IDEA)
             await telegram.send_photo(TELEGRAM_ID, PHOTO)
-            await telegram.press(TELEGRAM_ID, "idea:noplace")
-            await telegram.press(TELEGRAM_ID, "idea:who:yes")
-            await telegram.press(TELEGRAM_ID, "idea:keep:no")
-            [sent] = await telegram.press(TELEGRAM_ID, "idea:send")
+            await telegram.press(TELEGRAM_ID, DraftStep(Draft.NO_PLACE).pack())
+            await telegram.press(TELEGRAM_ID, ShowName(True).pack())
+            await telegram.press(TELEGRAM_ID, KeepText(False).pack())
+            [sent] = await telegram.press(TELEGRAM_ID, DraftStep(Draft.SEND).pack())
             assert re.search(r"#\d+", sent["text"]), sent["text"]
 
             # A candidate in a nomination round.
@@ -199,7 +200,7 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
         # that a number typed on WhatsApp or SMS presses one.
         [listing] = await telegram.send(CHAIR, "/inbox")
         assert any("QXIDEA5521" in label for label in labels(listing))
-        [candidates] = await telegram.press(COORDINATOR, f"nomc:unit:{candidacy.unit_id}")
+        [candidates] = await telegram.press(COORDINATOR, f"nomcunit:{candidacy.unit_id}")
         assert f"#{candidacy.id} {NAME}" in labels(candidates)
 
         # Before: the dump has it all.
