@@ -514,6 +514,16 @@ async def test_telegram_and_whatsapp_are_one_resident_after_sharing_the_phone(
         # a crafted choice of a messenger that is not theirs is refused
         [refused] = await telegram.press(TELEGRAM_USER, "prefer:console")
         assert refused["text"] == lv("Sorry, you are not allowed to do that.")
+        for forged in ("prefer:../sms", "prefer:sms:extra"):
+            [refused] = await telegram.press(TELEGRAM_USER, forged)
+            assert refused["text"] == lv("Sorry, you are not allowed to do that.")
+        # typed with the command, in any case; a word no button carries is refused
+        [typed] = await telegram.send(TELEGRAM_USER, "/channel SMS")
+        assert typed["text"].startswith(
+            lv("The council's messages will come on {channel}.", channel="SMS")
+        )
+        [refused] = await telegram.send(TELEGRAM_USER, "/channel what/sapp")
+        assert refused["text"] == lv("Sorry, you are not allowed to do that.")
         [done] = await telegram.press(TELEGRAM_USER, "prefer:whatsapp")
         assert done["text"].startswith(
             lv("The council's messages will come on {channel}.", channel="WhatsApp")
