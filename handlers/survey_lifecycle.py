@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,10 +17,13 @@ from bot.i18n import N_, Translator
 from bot.settings import Settings
 from broadcasts.compose import Audience, create_broadcast, in_every_language, notify
 from broadcasts.service import Job, JobContext
+from handlers.survey_payloads import SurveyOpen, SurveyResults
+from models.broadcasts import leave_out_when_done
 from models.surveys import (
     Kind,
     Status,
     Survey,
+    answered,
     claim,
     compute_results,
     due_for_reminder,
@@ -34,6 +38,16 @@ logger = logging.getLogger(__name__)
 
 ANSWER_LABEL = N_("Answer the survey")
 RESULTS_LABEL = N_("See the results")
+
+
+def _answered_the_survey(packed: str) -> Any:
+    press = SurveyOpen.unpack(packed)
+    return answered(press.survey_id if press is not None else 0)
+
+
+# An invitation or a reminder waiting for the end of quiet hours (or for its turn) does not
+# go to a resident who has answered meanwhile.
+leave_out_when_done(SurveyOpen.kind, _answered_the_survey)
 
 
 def invitation_text(survey: Survey, t: Translator) -> str:
@@ -65,7 +79,7 @@ async def open_survey(
     if not await claim(session, survey, field_name="opened_at", status=Status.OPEN.value, now=now):
         return False
     texts = in_every_language(lambda t: invitation_text(survey, t), timezone=settings.tz)
-    action = (ANSWER_LABEL, f"survey:open:{survey.id}")
+    action = (ANSWER_LABEL, SurveyOpen(survey.id).pack())
     audiences: list[Audience] = []
     if survey.everywhere:
         audiences.append(Audience())
@@ -116,7 +130,7 @@ async def close_survey(
             resident_ids=[survey.created_by_id],
             texts=texts,
             now=now,
-            action=(RESULTS_LABEL, f"survey:r:{survey.id}"),
+            action=(RESULTS_LABEL, SurveyResults(survey.id).pack()),
         )
     logger.info("survey %s closed", survey.id)
     return True
@@ -143,7 +157,7 @@ async def remind(
         resident_ids=late,
         texts=texts,
         now=now,
-        action=(ANSWER_LABEL, f"survey:open:{survey.id}"),
+        action=(ANSWER_LABEL, SurveyOpen(survey.id).pack()),
     )
     logger.info("survey %s: reminded %d residents", survey.id, len(late))
     return True

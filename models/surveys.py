@@ -330,12 +330,17 @@ def audience_filter(survey: Survey) -> Any:
     return and_(registered, or_(*places))
 
 
+def answered(survey_id: int) -> Any:
+    """Residents who have sent their answers to a survey, as a WHERE clause on Resident."""
+    sent = select(Participation.resident_id).where(Participation.survey_id == survey_id)
+    return Resident.id.in_(sent)
+
+
 async def not_finished(session: AsyncSession, survey: Survey) -> list[int]:
     """Residents of the audience who have not sent their answers (for the reminder)."""
-    sent = select(Participation.resident_id).where(Participation.survey_id == survey.id)
     result = await session.scalars(
         select(Resident.id).where(
-            audience_filter(survey), Resident.subscribed.is_(True), Resident.id.not_in(sent)
+            audience_filter(survey), Resident.subscribed.is_(True), ~answered(survey.id)
         )
     )
     return list(result)
@@ -375,6 +380,27 @@ def is_answered(draft: dict[str, Any], question: Question) -> bool:
     if question.kind == QuestionKind.MULTIPLE.value:
         return bool(answer.get("d") or answer.get("s"))
     return True
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a person is in a survey, as the intro and every question show it."""
+
+    number: int  # of the question among those shown so far; 0 for the intro
+    total: int  # every question of the survey, also those asked only after certain answers
+    conditional: bool  # some questions are asked only after certain answers
+
+
+def progress(survey: Survey, draft: dict[str, Any], question: Question | None = None) -> Progress:
+    """One count for the intro and every question: the total never changes while a person
+    answers (a conditional question shown or dropped moves only the numbers after it)."""
+    shown = visible_questions(survey, draft)
+    number = shown.index(question) + 1 if question is not None and question in shown else 0
+    return Progress(
+        number=number,
+        total=len(survey.questions),
+        conditional=any(item.show_if_option_id is not None for item in survey.questions),
+    )
 
 
 def first_unanswered(survey: Survey, draft: dict[str, Any]) -> Question | None:

@@ -29,6 +29,7 @@ from bot.app import App, open_app
 from broadcasts.compose import notify
 from broadcasts.service import JobContext
 from handlers.privacy import _vacuum_tried_at, vacuum_erased_tables
+from handlers.survey_payloads import SurveyOpen, SurveySend
 from models import Base
 from models.base import utcnow
 from models.broadcasts import Delivery, DeliveryStatus, Status
@@ -165,7 +166,7 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
             survey_id = await make_survey(telegram, survey_yaml(anonymous=False))
             await invited(api, TELEGRAM_ID, survey_id)
             _, first_question = await telegram.press(
-                TELEGRAM_ID, f"survey:open:{survey_id}", replies=2
+                TELEGRAM_ID, SurveyOpen(survey_id).pack(), replies=2
             )
             [road] = await telegram.press(TELEGRAM_ID, option(first_question, "Slikti"))
             assert "Kurš ceļš jāsakārto?" in road["text"]
@@ -176,7 +177,7 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
                 [scale_prompt] = await telegram.press(TELEGRAM_ID, option(scale, "Gatavs"))
             [yesno] = await telegram.press(TELEGRAM_ID, option(scale_prompt, "2"))
             await telegram.press(TELEGRAM_ID, option(yesno, "Izlaist"))
-            [thanks] = await telegram.press(TELEGRAM_ID, f"survey:send:{survey_id}")
+            [thanks] = await telegram.press(TELEGRAM_ID, SurveySend(survey_id).pack())
             assert "Paldies" in thanks["text"]
 
             # Their data as a file on WhatsApp: Twilio fetches it from the media store.
@@ -379,9 +380,7 @@ async def test_message_lists_work_after_a_notices_reader_erased_their_data(
     # A notice to one resident is no council message: staff do not browse them in chat.
     assert "bedri" not in listed.text and "went wrong" not in listed.text
     assert listed.buttons  # the way on
-    from_cli = run_padome(
-        ["broadcast", "list"], stdin="", database_url=database_url, cwd=tmp_path
-    )
+    from_cli = run_padome(["broadcast", "list"], stdin="", database_url=database_url, cwd=tmp_path)
     assert from_cli.returncode == 0, from_cli.stderr
     assert "notice" in from_cli.stdout and "bedri" not in from_cli.stdout
 
