@@ -173,6 +173,7 @@ async def test_staff_see_a_long_surveys_charts_and_can_press_every_button(
             SurveyFile(survey_id, FileFormat.CSV).pack(),
             SurveyPaper(survey_id).pack(),
             SurveyClose(survey_id).pack(),
+            "surveys",
             "menu",
         ]
 
@@ -185,8 +186,9 @@ async def test_staff_see_a_long_surveys_charts_and_can_press_every_button(
         assert answers[3]["document"]["filename"].endswith(".csv")
         assert answers[4]["text"] == "Paper questionnaire: which parish or town is it from?"
         assert answers[5]["text"].startswith('Close "Pakalpojumu vērtējums" now?')
-        assert answers[6]["text"] == "Main menu: choose what you want to do."
-        assert len(answers) == 7
+        assert answers[6]["text"].startswith("Surveys for you:")
+        assert answers[7]["text"] == "Main menu: choose what you want to do."
+        assert len(answers) == 8
 
 
 async def test_results_and_buttons_arrive_when_telegram_refuses_the_chart(
@@ -211,7 +213,7 @@ async def test_results_and_buttons_arrive_when_telegram_refuses_the_chart(
         # A resident looking at live results gets the text and the menu button too.
         [seen] = await results_screen(bot, ANNA, survey_id)
         assert seen["text"].startswith("Results: Ceļi un ietves")
-        assert payloads(seen) == ["menu"]
+        assert payloads(seen) == ["surveys", "menu"]
 
 
 # --------------------------------------------------------------------------- WhatsApp and SMS

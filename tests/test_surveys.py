@@ -490,7 +490,11 @@ async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
         assert chart["method"] == "sendPhoto"
         assert chart["photo"]["content"].startswith(b"\x89PNG")
 
-        _, xlsx = await bot.press(CHAIR, SurveyFile(survey_id, FileFormat.XLSX).pack(), replies=2)
+        said, xlsx = await bot.press(
+            CHAIR, SurveyFile(survey_id, FileFormat.XLSX).pack(), replies=2
+        )
+        # After the file, the way back to the results it came from.
+        assert SurveyResults(survey_id).pack() in payloads(said) + payloads(xlsx)
         workbook = load_workbook(io.BytesIO(xlsx["document"]["content"]))
         assert workbook.sheetnames == [
             "Results",
