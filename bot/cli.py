@@ -84,14 +84,8 @@ from models.residents import (
 )
 from models.roles import Role, grant_role, list_grants, revoke_role
 from models.survey_file import SurveyFileError, create_survey, parse_survey_file, resolve_audience
-from models.surveys import (
-    Results,
-    compute_results,
-    end_survey_now,
-    get_survey,
-    list_surveys,
-    response_counts,
-)
+from models.survey_results import Results, compute_results
+from models.surveys import end_survey_now, get_survey, list_surveys, response_counts
 from models.territory import Locality, Unit, add_locality, list_localities, list_units, unit_by_slug
 
 app = typer.Typer(help="Padome: the residents' council assistant.", no_args_is_help=True)

@@ -10,14 +10,8 @@ from babel.numbers import format_decimal
 
 from bot.i18n import Translator
 from bot.spreadsheets import Table, to_csv, to_xlsx
-from models.surveys import (
-    Origin,
-    QuestionKind,
-    QuestionResult,
-    Results,
-    Status,
-    text_in,
-)
+from models.survey_results import QuestionResult, Results
+from models.surveys import Origin, QuestionKind, Status, text_in
 
 # DejaVu Sans ships with matplotlib and has every Latvian and Russian letter.
 CHART_FONT = "DejaVu Sans"

@@ -19,13 +19,13 @@ from broadcasts.compose import Audience, create_broadcast, in_every_language, no
 from broadcasts.service import Job, JobContext
 from handlers.survey_payloads import SurveyOpen, SurveyResults
 from models.broadcasts import leave_out_when_done
+from models.survey_results import compute_results
 from models.surveys import (
     Kind,
     Status,
     Survey,
     answered,
     claim,
-    compute_results,
     due_for_reminder,
     due_to_close,
     due_to_open,

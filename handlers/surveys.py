@@ -56,33 +56,13 @@ from handlers.survey_payloads import (
 from models.broadcasts import cancel_done_action
 from models.personal_data import add_section
 from models.roles import Role, Roles
-from models.survey_file import Audience as SurveyAudience
-from models.survey_file import QuestionSpec, SurveySpec, create_survey
-from models.surveys import (
-    OPTION_MAX,
-    OPTIONS_MAX,
-    OPTIONS_MIN,
-    QUESTION_MAX,
+from models.survey_answers import (
     AlreadyAnswered,
-    Kind,
     NotOpen,
-    Origin,
-    Question,
-    QuestionKind,
-    Response,
-    ResponseStatus,
-    Status,
-    Survey,
-    Visibility,
     answers_of,
-    compute_results,
-    end_survey_now,
     erase_survey_data,
     first_unanswered,
-    get_survey,
     is_answered,
-    list_surveys,
-    open_surveys_for,
     participated,
     progress,
     record_answer,
@@ -91,8 +71,30 @@ from models.surveys import (
     start_paper_response,
     start_response,
     survey_data_of,
-    text_in,
     visible_questions,
+)
+from models.survey_file import Audience as SurveyAudience
+from models.survey_file import QuestionSpec, SurveySpec, create_survey
+from models.survey_results import compute_results
+from models.surveys import (
+    OPTION_MAX,
+    OPTIONS_MAX,
+    OPTIONS_MIN,
+    QUESTION_MAX,
+    Kind,
+    Origin,
+    Question,
+    QuestionKind,
+    Response,
+    ResponseStatus,
+    Status,
+    Survey,
+    Visibility,
+    end_survey_now,
+    get_survey,
+    list_surveys,
+    open_surveys_for,
+    text_in,
 )
 from models.territory import Locality, list_units
 

@@ -20,7 +20,8 @@ from handlers.survey_payloads import (
     SurveySend,
 )
 from models.base import utcnow
-from models.surveys import OptionCount, Question, QuestionResult, Results, Survey
+from models.survey_results import OptionCount, QuestionResult, Results
+from models.surveys import Question, Survey
 from tests.fakes.telegram_api import PhotoLimits, image_size, payloads
 from tests.telegram import RunningBot, fake_telegram_api
 from tests.test_broadcasts import CHAIR, running

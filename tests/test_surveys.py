@@ -36,9 +36,9 @@ from models.audit import audit_entries
 from models.base import utcnow
 from models.residents import Identity, Resident
 from models.roles import Role, grant_role
+from models.survey_answers import AlreadyAnswered, record_answer, send_response, start_response
 from models.survey_file import create_survey, parse_survey_file, resolve_audience
 from models.surveys import (
-    AlreadyAnswered,
     Answer,
     Option,
     Participation,
@@ -48,9 +48,6 @@ from models.surveys import (
     Status,
     Survey,
     get_survey,
-    record_answer,
-    send_response,
-    start_response,
 )
 from models.territory import unit_by_slug
 from tests.fakes.telegram_api import FakeTelegramAPI, labels, payloads

@@ -27,7 +27,8 @@ from models.ideas import Idea
 from models.nominations import create_round, nominate, supporters_of
 from models.residents import Identity, Resident, find_identity
 from models.survey_file import create_survey, parse_survey_file, resolve_audience
-from models.surveys import compute_results, get_survey
+from models.survey_results import compute_results
+from models.surveys import get_survey
 from tests.fakes.telegram_api import FakeTelegramAPI, payloads
 from tests.fakes.twilio_api import FakeTwilio, SentMessage
 from tests.telegram import RunningBot, fake_telegram_api, polling_bot
