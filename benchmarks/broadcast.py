@@ -51,13 +51,13 @@ import asyncpg
 from sqlalchemy import func, insert, make_url, select, text
 
 from bot import db
-from bot.app import open_app, settle_heap
 from bot.channels.telegram import TelegramChannel
 from bot.settings import Settings
 from broadcasts.compose import Audience, create_broadcast
 from models import Identity, Resident
 from models.base import utcnow
 from models.broadcasts import Broadcast, Delivery, Status
+from padome.app import open_app, settle_heap
 
 TOKEN = "123456:BENCH"
 FIRST_CHAT = 1_000_000

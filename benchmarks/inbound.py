@@ -32,12 +32,12 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot import db
-from bot.app import open_app, settle_heap
 from bot.channels.telegram import HTTP_POOL_SIZE, TelegramChannel
 from bot.channels.telegram_http import AiohttpRequest
 from bot.settings import Settings
 from models import Identity, Resident
 from models.base import utcnow
+from padome.app import open_app, settle_heap
 
 TOKEN = "123456:BENCH"
 FIRST_USER_ID = 5_000_000_000

@@ -27,11 +27,11 @@ from pathlib import Path
 
 from benchmarks.broadcast import TEXTS, TOKEN, _cpu_seconds, _in_process, server_process
 from bot import db
-from bot.app import open_app
 from bot.channels.telegram import HTTP_POOL_SIZE, TelegramChannel
 from bot.channels.telegram_http import AiohttpRequest
 from bot.dialog.messages import Address, Reply
 from bot.settings import Settings
+from padome.app import open_app
 
 MESSAGE = "Ziņa no iedzīvotāju padomes\n\n" + TEXTS["lv"]
 

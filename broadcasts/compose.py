@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -200,33 +200,6 @@ async def still_allowed(session: AsyncSession, broadcast: Broadcast, roles: Role
 def in_every_language(write: Callable[[Translator], str], *, timezone: ZoneInfo) -> dict[str, str]:
     """A text written once through the translator, in each language a resident may have."""
     return {language: write(Translator(language, timezone=timezone)) for language in LANGUAGES}
-
-
-async def notify(
-    session: AsyncSession,
-    *,
-    resident_ids: Iterable[int],
-    texts: dict[str, str],
-    now: datetime,
-    action: tuple[str, str] | None = None,
-    urgent: bool = False,
-) -> Broadcast | None:
-    """Send named residents a message from the assistant through the broadcast outbox:
-    paced, in their language, sent once even across a crash. None when nobody is named."""
-    ids = tuple(sorted(set(resident_ids)))
-    if not ids:
-        return None
-    return await create_broadcast(
-        session,
-        roles=None,
-        created_by_id=None,
-        audience=Audience(resident_ids=ids),
-        texts=texts,
-        due_at=now,
-        now=now,
-        urgent=urgent,
-        action=action,
-    )
 
 
 @dataclass(frozen=True)

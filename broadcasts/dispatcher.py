@@ -42,6 +42,7 @@ from bot.i18n import Translator
 from bot.settings import Settings
 from broadcasts.compose import still_allowed
 from broadcasts.pacing import Pacer, Window
+from broadcasts.quiet_hours import in_quiet_hours
 from broadcasts.render import render
 from models.audit import audit
 from models.base import utcnow
@@ -124,28 +125,6 @@ class Outcome:
     retry_in: float | None = None  # back to pending, tried again after this many seconds
     counts_as_attempt: bool = True
     message_id: str | None = None  # the platform's id of the message sent last
-
-
-def in_quiet_hours(settings: Settings, moment: datetime) -> bool:
-    period = settings.quiet_period
-    if period is None:
-        return False
-    start, end = period
-    local = moment.astimezone(settings.tz).time()
-    if start < end:
-        return start <= local < end
-    return local >= start or local < end
-
-
-def quiet_hours_end(settings: Settings, moment: datetime) -> datetime:
-    """When the quiet hours that `moment` falls in are over (UTC)."""
-    period = settings.quiet_period
-    assert period is not None
-    local = moment.astimezone(settings.tz)
-    end = local.replace(hour=period[1].hour, minute=period[1].minute, second=0, microsecond=0)
-    if end <= local:
-        end += timedelta(days=1)
-    return end.astimezone(moment.tzinfo)
 
 
 class Dispatcher:
@@ -291,6 +270,8 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; sleeps while there is nothing to send."""
         while not stop.is_set():
+            # Cleared before looking, so a wake-up during the look is not lost.
+            self.wake.clear()
             try:
                 sent = await self.run_once()
             except Exception as error:
@@ -298,7 +279,6 @@ class Dispatcher:
                 sent = 0
             if sent:
                 continue
-            self.wake.clear()
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
             await asyncio.wait(waiters, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
@@ -667,7 +647,7 @@ class Dispatcher:
             broadcast = self._broadcasts.get(row.broadcast_id) or await session.get(
                 Broadcast, row.broadcast_id
             )
-            if broadcast is not None and broadcast.action_label and broadcast.action_payload:
+            if broadcast is not None and broadcast.actions:
                 key = (row.broadcast_id, row.channel, row.language)
                 reached.setdefault(key, []).append(row.chat_id)
         for (broadcast_id, channel, language), chat_ids in reached.items():
@@ -675,13 +655,12 @@ class Dispatcher:
                 Broadcast, broadcast_id
             )
             assert broadcast is not None
-            assert broadcast.action_label is not None and broadcast.action_payload is not None
-            label = Translator(language, timezone=self.settings.tz)._(broadcast.action_label)
+            t = Translator(language, timezone=self.settings.tz)
             await show_options(
                 session,
                 channel=channel,
                 external_ids=chat_ids,
-                options=[[label, broadcast.action_payload]],
+                options=[[t._(label), payload] for label, payload in broadcast.actions],
             )
 
     # ------------------------------------------------------------------ the sender's view

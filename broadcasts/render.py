@@ -25,7 +25,7 @@ def heading(broadcast: Broadcast, t: Translator) -> str:
         title = t._("Message from the residents' council")
     else:
         title = t._("Announcement: {place}", place=broadcast.place or "")
-    if broadcast.urgent:
+    if broadcast.urgent and broadcast.kind != Kind.NOTICE.value:
         title = f"‼️ {t._('Urgent')} · {title}"
     return title
 
@@ -36,9 +36,7 @@ def render(broadcast: Broadcast, language: str, *, timezone: ZoneInfo) -> list[R
     body = broadcast.text_for(t.language)
     title = heading(broadcast, t)
     text = body if broadcast.kind == Kind.NOTICE.value else f"{title}\n\n{body}"
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    if broadcast.action_label and broadcast.action_payload:
-        buttons = ((Button(t._(broadcast.action_label), broadcast.action_payload),),)
+    buttons = tuple((Button(t._(label), payload),) for label, payload in broadcast.actions)
     replies = [Reply(text, buttons, template=TemplateParts(broadcast.kind, title, body))]
     if broadcast.attachment_kind in ATTACHMENT_KINDS:
         replies.append(

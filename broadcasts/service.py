@@ -22,6 +22,7 @@ from bot.channels import Senders
 from bot.errors import failure_summary
 from bot.settings import Settings
 from broadcasts.dispatcher import Dispatcher
+from broadcasts.notices import attach_dispatcher, detach_dispatcher
 from models.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class BroadcastService:
             coalesce=True,
         )
         self.scheduler.start()
+        attach_dispatcher(self.dispatcher.wake)
         self._task = asyncio.create_task(self.dispatcher.run(self._stop))
 
     async def tick(self) -> None:
@@ -140,6 +142,7 @@ class BroadcastService:
 
     async def stop(self) -> None:
         self.scheduler.shutdown(wait=False)
+        detach_dispatcher(self.dispatcher.wake)
         self._stop.set()
         if self._task is not None:
             await self._task

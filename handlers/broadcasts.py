@@ -22,7 +22,8 @@ from broadcasts.compose import (
     quick_times,
     sms_estimate,
 )
-from broadcasts.dispatcher import RESEND_UNKNOWN, in_quiet_hours, quiet_hours_end
+from broadcasts.dispatcher import RESEND_UNKNOWN
+from broadcasts.quiet_hours import goes_at, held, when_it_goes
 from broadcasts.render import render
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
 from handlers.onboarding import unit_checklist
@@ -438,19 +439,7 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
     others = [LANGUAGE_NAMES[lang] for lang in ("ru", "en") if lang in flow["texts"]]
     if others:
         lines.append(ctx.t._("Also in: {languages}.", languages=", ".join(others)))
-    if due <= ctx.now:
-        lines.append(ctx.t._("It goes now."))
-    else:
-        lines.append(ctx.t._("It goes on {time}.", time=ctx.t.datetime(due)))
-    start = max(due, ctx.now)
-    if not draft.urgent and in_quiet_hours(ctx.settings, start):
-        morning = quiet_hours_end(ctx.settings, start)
-        lines.append(
-            ctx.t._(
-                "That is within the quiet hours: it will go on {time}.",
-                time=ctx.t.datetime(morning),
-            )
-        )
+    lines.append(when_it_goes(ctx.t, ctx.settings, due_at=due, urgent=draft.urgent, now=ctx.now))
     ctx.reply(
         "\n".join(lines),
         [Button(ctx.t._("Send"), "bc:send"), Button(ctx.t._("Cancel"), "bc:cancel")],
@@ -495,7 +484,8 @@ async def _confirmed(ctx: Context) -> None:
         ctx.reply(ctx.t._("That time has already passed. Please choose a later one."))
         return
     await ctx.audit("broadcast_created", broadcast=broadcast.id)
-    if due <= ctx.now:
+    goes = goes_at(ctx.settings, due_at=due, urgent=broadcast.urgent, now=ctx.now)
+    if goes <= ctx.now:
         text = ctx.t._(
             "Message #{id} is on its way. You will see the progress here.", id=broadcast.id
         )
@@ -503,7 +493,7 @@ async def _confirmed(ctx: Context) -> None:
         text = ctx.t._(
             "Message #{id} will go on {time}. /broadcasts shows it and can cancel it.",
             id=broadcast.id,
-            time=ctx.t.datetime(due),
+            time=ctx.t.datetime(goes),
         )
     show_menu(ctx, text)
 
@@ -537,12 +527,21 @@ async def my_broadcasts(ctx: Context) -> None:
         counts = await delivery_counts(ctx.session, item.id)
         delivered = counts[DeliveryStatus.DELIVERED.value]
         total = sum(counts.values()) - counts[DeliveryStatus.CANCELLED.value]
+        status = ctx.t._(STATUS_LABELS[item.status])
+        when = item.started_at or item.due_at
+        if item.status == Status.SCHEDULED.value:
+            when = goes_at(ctx.settings, due_at=item.due_at, urgent=item.urgent, now=ctx.now)
+        elif item.status == Status.SENDING.value and held(
+            ctx.settings, urgent=item.urgent, moment=ctx.now
+        ):
+            status = ctx.t._("waiting for the quiet hours to end")
+            when = goes_at(ctx.settings, due_at=ctx.now, urgent=item.urgent, now=ctx.now)
         lines.append(
             ctx.t._(
                 "#{id} {status}, {time}: {delivered} of {total} delivered. {text}",
                 id=item.id,
-                status=ctx.t._(STATUS_LABELS[item.status]),
-                time=ctx.t.datetime(item.started_at or item.due_at),
+                status=status,
+                time=ctx.t.datetime(when),
                 delivered=ctx.t.number(delivered),
                 total=ctx.t.number(total),
                 text=first_line(item, 60),

@@ -17,8 +17,7 @@ from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router
 from bot.i18n import N_, Translator
 from bot.parsing import parse_day, parse_id
-from bot.spreadsheets import CSV_MIME, XLSX_MIME, Table, to_csv, to_xlsx
-from broadcasts.compose import in_every_language, notify
+from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from models.ideas import (
@@ -61,6 +60,7 @@ from models.messaging import find_media, store_media
 from models.residents import Resident
 from models.roles import Role, RoleGrant
 from models.territory import list_units
+from reports.spreadsheets import CSV_MIME, XLSX_MIME, Table, to_csv, to_xlsx
 
 logger = logging.getLogger(__name__)
 router = Router()
@@ -449,20 +449,18 @@ async def _tell_readers(ctx: Context, item: Idea) -> None:
     if not recipients:
         recipients = tuple(await holders_of(ctx.session, Role.CHAIR))
     unit = item.unit.name
-    await notify(
+    await send_notice(
         ctx.session,
+        settings=ctx.settings,
         resident_ids=recipients,
-        texts=in_every_language(
-            lambda t: t._(
-                "A resident wrote: #{id}, {unit}, {area}. Open it with the button or /inbox.",
-                id=item.id,
-                unit=unit,
-                area=item.area.name_in(t.language),
-            ),
-            timezone=ctx.settings.tz,
+        write=lambda t: t._(
+            "A resident wrote: #{id}, {unit}, {area}. Open it with the button or /inbox.",
+            id=item.id,
+            unit=unit,
+            area=item.area.name_in(t.language),
         ),
         now=ctx.now,
-        action=(N_("Open"), f"ideaitem:{item.id}"),
+        buttons=[(N_("Open"), f"ideaitem:{item.id}")],
     )
 
 
@@ -515,12 +513,13 @@ async def _tell_author(
     """A notice to the author, if they are still here; their address stays with the bot."""
     if item.author_id is None:
         return
-    await notify(
+    await send_notice(
         ctx.session,
+        settings=ctx.settings,
         resident_ids=[item.author_id],
-        texts=in_every_language(write, timezone=ctx.settings.tz),
+        write=write,
         now=ctx.now,
-        action=action or (N_("My ideas and concerns"), "myideas"),
+        buttons=[action or (N_("My ideas and concerns"), "myideas")],
     )
 
 
@@ -772,21 +771,19 @@ async def _forward(ctx: Context, item: Idea) -> None:
         await ctx.refuse("idea_forward", idea=item.id, to=member_id)
         return
     await ctx.audit("idea_forwarded", idea=item.id, to=member_id)
-    await notify(
+    await send_notice(
         ctx.session,
+        settings=ctx.settings,
         resident_ids=[member_id],
-        texts=in_every_language(
-            lambda t: t._(
-                "Forwarded to you as responsible for {area}: #{id}, {unit}. Open it with the "
-                "button or /inbox.",
-                id=item.id,
-                unit=item.unit.name,
-                area=item.area.name_in(t.language),
-            ),
-            timezone=ctx.settings.tz,
+        write=lambda t: t._(
+            "Forwarded to you as responsible for {area}: #{id}, {unit}. Open it with the "
+            "button or /inbox.",
+            id=item.id,
+            unit=item.unit.name,
+            area=item.area.name_in(t.language),
         ),
         now=ctx.now,
-        action=(N_("Open"), f"ideaitem:{item.id}"),
+        buttons=[(N_("Open"), f"ideaitem:{item.id}")],
     )
     await _tell_status(ctx, item)
     member = await ctx.session.get(Resident, member_id)
@@ -1255,17 +1252,16 @@ async def weekly_digest(context: JobContext) -> None:
             waiting = await unanswered(session, before=now - UNANSWERED_AFTER, unit_ids=unit_ids)
             if not new and not waiting:
                 continue
-            await notify(
+            await send_notice(
                 session,
+                settings=context.settings,
                 resident_ids=[resident_id],
-                texts=in_every_language(
-                    lambda t, new=new, waiting=waiting: _digest_text(
-                        t, start=start, end=now, new=new, waiting=waiting, areas=areas
-                    ),
-                    timezone=context.settings.tz,
+                write=lambda t, new=new, waiting=waiting: _digest_text(
+                    t, start=start, end=now, new=new, waiting=waiting, areas=areas
                 ),
                 now=now,
-                action=(N_("Open the list"), "inbox"),
+                buttons=[(N_("Open the list"), "inbox")],
+                personal=False,
             )
             sent += 1
         digest.recipients = sent

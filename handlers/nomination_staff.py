@@ -13,17 +13,15 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router
 from bot.i18n import N_
-from bot.nomination_papers import PDF_MIME, forms_pdf, nomination_tables, paper_of, unit_papers
 from bot.parsing import parse_id, parse_number
-from bot.spreadsheets import CSV_MIME, XLSX_MIME, to_csv, to_xlsx
 from broadcasts.compose import quick_times
+from broadcasts.notices import send_notice
 from handlers.menu import MenuEntry, add_menu_entry, show_menu
 from handlers.nominations import (
     progress,
     refusal_text,
     share_text,
     status_label,
-    tell,
     tell_threshold,
 )
 from handlers.onboarding import unit_checklist
@@ -48,6 +46,8 @@ from models.nominations import (
     supporters_of,
 )
 from models.territory import Unit, list_units
+from reports.nomination_papers import PDF_MIME, forms_pdf, nomination_tables, paper_of, unit_papers
+from reports.spreadsheets import CSV_MIME, XLSX_MIME, to_csv, to_xlsx
 
 router = Router()
 
@@ -605,10 +605,12 @@ async def _verify(ctx: Context) -> None:
         return
     await ctx.audit("nomination_verified", nomination=nomination.id)
     unit = nomination.unit.name
-    await tell(
-        ctx,
-        nomination.candidate_id,
-        lambda t: t._(
+    await send_notice(
+        ctx.session,
+        settings=ctx.settings,
+        resident_ids=[nomination.candidate_id],
+        now=ctx.now,
+        write=lambda t: t._(
             "Your nomination as a candidate for {unit} has been checked and verified by the "
             "coordinator.",
             unit=unit,
@@ -655,10 +657,12 @@ async def reject_reason_typed(ctx: Context) -> None:
         return
     await ctx.audit("nomination_rejected", nomination=nomination.id)
     unit = nomination.unit.name
-    await tell(
-        ctx,
-        nomination.candidate_id,
-        lambda t: t._(
+    await send_notice(
+        ctx.session,
+        settings=ctx.settings,
+        resident_ids=[nomination.candidate_id],
+        now=ctx.now,
+        write=lambda t: t._(
             "Your nomination as a candidate for {unit} was not accepted by the coordinator. "
             "Reason: {reason}",
             unit=unit,
@@ -679,10 +683,12 @@ async def _offline_consent(ctx: Context) -> None:
         show_menu(ctx, refusal_text(ctx.t, refused, now=ctx.now))
         return
     await ctx.audit("nomination_consent", nomination=nomination.id, agreed=True, via="offline")
-    await tell(
-        ctx,
-        nomination.candidate_id,
-        lambda t: "\n\n".join(
+    await send_notice(
+        ctx.session,
+        settings=ctx.settings,
+        resident_ids=[nomination.candidate_id],
+        now=ctx.now,
+        write=lambda t: "\n\n".join(
             [t._("Your consent has been recorded."), share_text(t, ctx.settings, nomination)]
         ),
     )

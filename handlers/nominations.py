@@ -7,19 +7,18 @@ paper: the assistant gathers nominations and support and prepares the form; it s
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dialog.context import Context
-from bot.dialog.messages import Address, Button, Reply
+from bot.dialog.messages import Button
 from bot.dialog.router import Needs, Router
 from bot.i18n import N_, Translator
-from bot.nomination_papers import STATUS_LABELS
 from bot.parsing import parse_id
 from bot.settings import Settings
-from broadcasts.compose import Audience, create_broadcast, in_every_language, notify
+from broadcasts.compose import Audience, create_broadcast, in_every_language
+from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.onboarding import add_deep_link, deep_link, resume_onboarding
@@ -56,7 +55,8 @@ from models.nominations import (
     withdraw_nomination,
     withdraw_support,
 )
-from models.residents import Resident, identities_of
+from models.residents import Resident
+from reports.nomination_papers import STATUS_LABELS
 
 logger = logging.getLogger(__name__)
 router = Router()
@@ -181,40 +181,6 @@ def refusal_text(t: Translator, refused: Refused, *, now: datetime, unit: str = 
     if reason == "not_awaiting":
         return t._("This nomination has already been answered.")
     return t._("This nomination is no longer active.")
-
-
-async def address_of(
-    session: AsyncSession, settings: Settings, resident_id: int | None
-) -> tuple[Address, Translator] | None:
-    """Where to tell a registered resident something, and in their language."""
-    if resident_id is None:
-        return None
-    resident = await session.get(Resident, resident_id)
-    if resident is None or resident.erased_at is not None:
-        return None
-    for identity in await identities_of(session, resident_id):
-        if identity.active:
-            translator = Translator(resident.language, timezone=settings.tz)
-            return Address(identity.channel, identity.external_id), translator
-    return None
-
-
-async def tell(
-    ctx: Context,
-    resident_id: int | None,
-    write: Callable[[Translator], str],
-    buttons: Sequence[tuple[str, str]] = (),
-) -> None:
-    """Send a registered resident a message in their language, after the commit.
-
-    `buttons`: (label message id marked with N_, payload), one button a row."""
-    found = await address_of(ctx.session, ctx.settings, resident_id)
-    if found is None:
-        return
-    address, t = found
-    text = write(t)
-    rows = tuple((Button(t._(label), payload),) for label, payload in buttons)
-    ctx.send(address, Reply(text, rows))
 
 
 def share_text(t: Translator, settings: Settings, nomination: Nomination) -> str:
@@ -543,11 +509,13 @@ async def _ask_consent(ctx: Context, nomination: Nomination, *, nominator: Resid
             ]
         )
 
-    await tell(
-        ctx,
-        nomination.candidate_id,
-        write,
-        [
+    await send_notice(
+        ctx.session,
+        settings=ctx.settings,
+        resident_ids=[nomination.candidate_id],
+        write=write,
+        now=ctx.now,
+        buttons=[
             (N_("I agree"), f"nom:consent:{nomination.id}:yes"),
             (N_("I decline"), f"nom:consent:{nomination.id}:no"),
         ],
@@ -581,10 +549,12 @@ async def _consent_answered(ctx: Context) -> None:
     await ctx.audit("nomination_consent", nomination=nomination.id, agreed=agreed)
     name = nomination.candidate_name
     if agreed:
-        await tell(
-            ctx,
-            nomination.nominated_by_id,
-            lambda t: t._("{name} accepted your nomination.", name=name),
+        await send_notice(
+            ctx.session,
+            settings=ctx.settings,
+            resident_ids=[nomination.nominated_by_id],
+            write=lambda t: t._("{name} accepted your nomination.", name=name),
+            now=ctx.now,
         )
         ctx.set_state("nom.bio", nomination=nomination.id)
         ctx.reply(
@@ -601,10 +571,12 @@ async def _consent_answered(ctx: Context) -> None:
             [Button(ctx.t._("Skip"), f"nom:nobio:{nomination.id}")],
         )
         return
-    await tell(
-        ctx,
-        nomination.nominated_by_id,
-        lambda t: t._("{name} declined your nomination.", name=name),
+    await send_notice(
+        ctx.session,
+        settings=ctx.settings,
+        resident_ids=[nomination.nominated_by_id],
+        write=lambda t: t._("{name} declined your nomination.", name=name),
+        now=ctx.now,
     )
     show_menu(ctx, ctx.t._("You declined the nomination. Nothing more will happen with it."))
 
@@ -974,10 +946,12 @@ async def _support_confirmed(ctx: Context) -> None:
 
 async def tell_threshold(ctx: Context, nomination: Nomination, count: int) -> None:
     needed = nomination.round.supporters_needed
-    await tell(
-        ctx,
-        nomination.candidate_id,
-        lambda t: "\n".join(
+    await send_notice(
+        ctx.session,
+        settings=ctx.settings,
+        resident_ids=[nomination.candidate_id],
+        now=ctx.now,
+        write=lambda t: "\n".join(
             [
                 t._(
                     "Good news: you have {progress}, as many as a candidate needs.",
@@ -1093,11 +1067,13 @@ async def _tell_candidates_the_round_closed(
                 )
             return f"{head}\n{then}"
 
-        await notify(
+        await send_notice(
             session,
+            settings=context.settings,
             resident_ids=[candidate_id],
-            texts=in_every_language(write, timezone=context.settings.tz),
+            write=write,
             now=context.now,
+            personal=False,
         )
 
 

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, Translator
 from bot.settings import Settings
-from broadcasts.compose import Audience, create_broadcast, in_every_language, notify
+from broadcasts.compose import Audience, create_broadcast, in_every_language
+from broadcasts.notices import send_notice
 from broadcasts.service import Job, JobContext
 from handlers.survey_payloads import SurveyOpen, SurveyResults
 from models.broadcasts import leave_out_when_done
@@ -116,21 +117,19 @@ async def close_survey(
         return False
     if survey.created_by_id is not None:
         results = await compute_results(session, survey, with_texts=False)
-        texts = in_every_language(
-            lambda t: t.ngettext(
+        await send_notice(
+            session,
+            settings=settings,
+            resident_ids=[survey.created_by_id],
+            write=lambda t: t.ngettext(
                 'The survey "{title}" has closed with {n} response.',
                 'The survey "{title}" has closed with {n} responses.',
                 results.responses,
                 title=text_in(survey.title, t.language),
             ),
-            timezone=settings.tz,
-        )
-        await notify(
-            session,
-            resident_ids=[survey.created_by_id],
-            texts=texts,
             now=now,
-            action=(RESULTS_LABEL, SurveyResults(survey.id).pack()),
+            buttons=[(RESULTS_LABEL, SurveyResults(survey.id).pack())],
+            personal=False,
         )
     logger.info("survey %s closed", survey.id)
     return True
@@ -143,21 +142,19 @@ async def remind(
     if not await claim(session, survey, field_name="reminded_at", status=survey.status, now=now):
         return False
     late = await not_finished(session, survey)
-    texts = in_every_language(
-        lambda t: t._(
+    await send_notice(
+        session,
+        settings=settings,
+        resident_ids=late,
+        write=lambda t: t._(
             'A reminder: the survey "{title}" closes on {time}. You have not sent your '
             "answers yet; it takes a few minutes.",
             title=text_in(survey.title, t.language),
             time=t.datetime(survey.closes_at),
         ),
-        timezone=settings.tz,
-    )
-    await notify(
-        session,
-        resident_ids=late,
-        texts=texts,
         now=now,
-        action=(ANSWER_LABEL, SurveyOpen(survey.id).pack()),
+        buttons=[(ANSWER_LABEL, SurveyOpen(survey.id).pack())],
+        personal=False,
     )
     logger.info("survey %s: reminded %d residents", survey.id, len(late))
     return True

@@ -17,15 +17,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router, Step
 from bot.i18n import LANGUAGE_NAMES, N_
-from bot.spreadsheets import CSV_MIME, XLSX_MIME
-from bot.survey_reports import (
-    Chart,
-    charts_png,
-    export_name,
-    results_csv,
-    results_text,
-    results_xlsx,
-)
+from broadcasts.quiet_hours import goes_at
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.survey_lifecycle import open_survey
 from handlers.survey_payloads import (
@@ -97,6 +89,15 @@ from models.surveys import (
     text_in,
 )
 from models.territory import Locality, list_units
+from reports.spreadsheets import CSV_MIME, XLSX_MIME
+from reports.surveys import (
+    Chart,
+    charts_png,
+    export_name,
+    results_csv,
+    results_text,
+    results_xlsx,
+)
 
 router = Router()
 
@@ -1430,14 +1431,20 @@ async def poll_start(ctx: Context, press: PollStart) -> None:
     )
     await open_survey(ctx.session, survey, settings=ctx.settings, now=ctx.now)
     await ctx.audit("poll_created", survey=survey.id)
-    ctx.clear_state()
-    ctx.reply(
-        ctx.t._(
-            "Poll #{id} is open; the residents are being invited. /surveys shows its results.",
-            id=survey.id,
-        ),
-        [_results_button(ctx, survey), _main_menu(ctx)],
+    invited = goes_at(ctx.settings, due_at=ctx.now, urgent=False, now=ctx.now)
+    text = ctx.t._(
+        "Poll #{id} is open; the residents are being invited. /surveys shows its results.",
+        id=survey.id,
     )
+    if invited > ctx.now:
+        text = ctx.t._(
+            "Poll #{id} is open; the residents get the invitation on {time}, when the quiet "
+            "hours are over. /surveys shows its results.",
+            id=survey.id,
+            time=ctx.t.datetime(invited),
+        )
+    ctx.clear_state()
+    ctx.reply(text, [_results_button(ctx, survey), _main_menu(ctx)])
 
 
 router.flow(

@@ -3,6 +3,7 @@
 from models.audit import AuditEntry
 from models.base import Base
 from models.broadcasts import Broadcast, Delivery
+from models.console import ConsoleMessage
 from models.conversations import Conversation
 from models.ideas import AreaMember, Idea, IdeaAnswer, IdeaArea, IdeaDigest
 from models.messaging import MediaFile, MessageStatus
@@ -19,6 +20,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Broadcast",
+    "ConsoleMessage",
     "Conversation",
     "Delivery",
     "Idea",

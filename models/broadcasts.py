@@ -74,6 +74,10 @@ FINAL = frozenset(
 )
 TEXT_MAX = 3500
 LANGUAGES = ("lv", "ru", "en")
+# Neither message ids nor payloads hold a line break.
+ACTION_SEPARATOR = "\n"
+ACTION_LABELS_MAX = 200
+ACTION_PAYLOADS_MAX = 64
 
 
 class Broadcast(Base):
@@ -99,10 +103,13 @@ class Broadcast(Base):
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The platform's id of a file the sender sent in chat (a Telegram file_id).
     attachment_ref: Mapped[str | None] = mapped_column(String(200))
-    # One button under the text: its label (an English message id, translated for each
-    # recipient) and its payload, e.g. "Answer the survey" -> "survey:open:12".
+    # The buttons under the text, one a row: their labels (English message ids, translated
+    # for each recipient) and payloads, e.g. "Answer the survey" -> "survey:open:12"; several
+    # are kept one a line (see `actions`).
     action_label: Mapped[str | None] = mapped_column(String(200))
     action_payload: Mapped[str | None] = mapped_column(String(64))
+    # Goes at once, also during quiet hours, and before other rows: an urgent broadcast, or a
+    # personal notice answering what someone just did.
     urgent: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16), default=Status.SCHEDULED.value, index=True)
     due_at: Mapped[datetime] = mapped_column(index=True)
@@ -120,6 +127,28 @@ class Broadcast(Base):
 
     def text_for(self, language: str) -> str:
         return self.texts.get(language) or self.texts["lv"]
+
+    @property
+    def actions(self) -> list[tuple[str, str]]:
+        """The buttons under the text: (label message id, payload), in order."""
+        if not self.action_label or not self.action_payload:
+            return []
+        return list(
+            zip(
+                self.action_label.split(ACTION_SEPARATOR),
+                self.action_payload.split(ACTION_SEPARATOR),
+                strict=True,
+            )
+        )
+
+    @actions.setter
+    def actions(self, buttons: Sequence[tuple[str, str]]) -> None:
+        labels = ACTION_SEPARATOR.join(label for label, _ in buttons)
+        payloads = ACTION_SEPARATOR.join(payload for _, payload in buttons)
+        if len(labels) > ACTION_LABELS_MAX or len(payloads) > ACTION_PAYLOADS_MAX:
+            raise ValueError("too many buttons for one message")
+        self.action_label = labels or None
+        self.action_payload = payloads or None
 
 
 class Delivery(Base):
@@ -179,7 +208,8 @@ def leave_out_when_done(kind: str, done: Callable[[str], Any]) -> None:
 
 
 def _not_done(broadcast: Broadcast) -> Any:
-    payload = broadcast.action_payload or ""
+    actions = broadcast.actions
+    payload = actions[0][1] if actions else ""
     done = _DONE_BY_KIND.get(payload.split(":", 1)[0]) if payload else None
     return true() if done is None else ~done(payload)
 

@@ -26,6 +26,7 @@ ERASED_TABLES = (
     "residents",
     "identities",
     "conversations",
+    "console_messages",
     "role_grants",
     "deliveries",
     "broadcasts",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.app import App
 from bot.dialog.messages import ChatKind, Incoming, Outgoing, Reply
+from padome.app import App
 
 
 class Chat:

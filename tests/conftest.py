@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot import db
-from bot.app import App, open_app
 from bot.settings import Settings
+from padome.app import App, open_app
 from tests.chat import Chat
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")

@@ -15,10 +15,10 @@ from typing import Any
 
 import uvicorn
 
-from bot.app import App, open_app
 from bot.channels.telegram import TelegramChannel
 from bot.settings import Settings
-from bot.web import create_web_app
+from padome.app import App, open_app
+from padome.web import create_web_app
 from tests.conftest import make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI
 

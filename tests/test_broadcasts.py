@@ -17,8 +17,9 @@ from sqlalchemy import select, update
 
 from bot.i18n import Translator
 from bot.settings import Settings
-from broadcasts.compose import Audience, create_broadcast, in_every_language, notify
+from broadcasts.compose import Audience, create_broadcast
 from broadcasts.dispatcher import Dispatcher
+from broadcasts.notices import send_notice
 from broadcasts.service import BroadcastService, Job, JobContext
 from models.audit import audit_entries
 from models.base import utcnow
@@ -628,14 +629,14 @@ async def test_a_job_notifies_named_residents_with_a_button_and_not_under_news(
                     return  # done once; a real job records this in the database
                 runs.append(1)
                 async with context.sessionmaker() as session, session.begin():
-                    await notify(
+                    await send_notice(
                         session,
+                        settings=context.settings,
                         resident_ids=named,
-                        texts=in_every_language(
-                            lambda t: t._("News"), timezone=context.settings.tz
-                        ),
-                        action=("News", "news"),
+                        write=lambda t: t._("News"),
+                        buttons=[("News", "news")],
                         now=context.now,
+                        personal=False,
                     )
 
             service = BroadcastService(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.app import open_app
 from models import Role, RoleGrant
 from models.base import utcnow
+from padome.app import open_app
 from tests.conftest import make_settings
 from tests.test_console import run_padome
 

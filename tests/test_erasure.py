@@ -25,8 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import db
-from bot.app import App, open_app
-from broadcasts.compose import notify
+from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
 from handlers.privacy import _vacuum_tried_at, vacuum_erased_tables
 from handlers.survey_payloads import SurveyOpen, SurveySend
@@ -36,6 +35,7 @@ from models.broadcasts import Delivery, DeliveryStatus, Status
 from models.personal_data import ERASED_TABLES
 from models.residents import Resident, find_identity
 from models.roles import Role
+from padome.app import App, open_app
 from tests.chat import Chat
 from tests.conftest import ON_POSTGRES, _pg_execute, make_settings
 from tests.fakes.telegram_api import labels, payloads
@@ -367,10 +367,11 @@ async def test_message_lists_work_after_a_notices_reader_erased_their_data(
     await chat.onboard("anna")
     async with app.sessionmaker() as session, session.begin():
         anna = await find_identity(session, "console", "anna")
-        await notify(
+        await send_notice(
             session,
+            settings=app.settings,
             resident_ids=[anna.resident_id],
-            texts={"lv": "Atbilde uz jūsu ierosinājumu #3: bedri aizbērs rīt."},
+            write=lambda t: "Atbilde uz jūsu ierosinājumu #3: bedri aizbērs rīt.",
             now=utcnow(),
         )
     await chat.say("anna", "/forget")

@@ -30,7 +30,6 @@ from babel.messages.pofile import read_po
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import App
 from bot.dialog.messages import Address, Outgoing, Reply
 from bot.i18n import DOMAIN, LOCALES_DIR, Translator
 from broadcasts.compose import Audience, create_broadcast
@@ -45,6 +44,7 @@ from models.roles import Role, grant_role, load_roles
 from models.survey_file import create_survey, parse_survey_file, resolve_audience
 from models.surveys import Survey
 from models.territory import Locality, add_locality, unit_by_slug
+from padome.app import App
 from tests.chat import Chat
 from tests.test_surveys import survey_yaml
 

@@ -17,7 +17,6 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from bot.app import App, open_app
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Incoming
 from bot.i18n import Translator
@@ -40,6 +39,7 @@ from models.nominations import (
 )
 from models.residents import Resident, find_identity
 from models.territory import unit_by_slug
+from padome.app import App, open_app
 from tests.chat import Chat
 from tests.conftest import make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI, payloads

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
-from bot.spreadsheets import Table, to_csv, to_xlsx
+from reports.spreadsheets import Table, to_csv, to_xlsx
 
 RIGA = ZoneInfo("Europe/Riga")
 

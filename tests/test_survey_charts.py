@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
-from bot.survey_reports import charts_png
 from handlers.survey_payloads import (
     FileFormat,
     SurveyClose,
@@ -22,6 +21,7 @@ from handlers.survey_payloads import (
 from models.base import utcnow
 from models.survey_results import OptionCount, QuestionResult, Results
 from models.surveys import Question, Survey
+from reports.surveys import charts_png
 from tests.fakes.telegram_api import PhotoLimits, image_size, payloads
 from tests.telegram import RunningBot, fake_telegram_api
 from tests.test_broadcasts import CHAIR, running

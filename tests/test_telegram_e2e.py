@@ -21,12 +21,12 @@ from bot.channels.telegram import split_text
 from bot.channels.telegram_http import AiohttpRequest
 from bot.dialog.messages import Address, Button, Reply
 from bot.i18n import Translator
-from bot.web import TELEGRAM_SECRET_HEADER
 from models import Conversation, Identity, ProcessedUpdate, Resident, Role, RoleGrant, Unit
 from models.audit import AuditEntry
 from models.residents import find_identity
 from models.roles import grant_role
 from models.territory import add_locality, unit_by_slug
+from padome.web import TELEGRAM_SECRET_HEADER
 from tests.fakes.telegram_api import FailureKind, FakeTelegramAPI, FloodLimits, labels, payloads
 from tests.telegram import (
     BOT_TOKEN,

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from bot.app import App, open_app
 from bot.channels.twilio import TwilioChannel
 from bot.settings import Settings
-from bot.web import create_web_app
+from padome.app import App, open_app
+from padome.web import create_web_app
 from tests.conftest import make_settings
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, SMS_NUMBER, WHATSAPP_NUMBER, FakeTwilio
 from tests.telegram import _until

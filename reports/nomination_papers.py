@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, Translator
-from bot.spreadsheets import Table
 from models.nominations import (
     COLLECTING,
     Nomination,
@@ -26,6 +25,7 @@ from models.nominations import (
     list_nominations,
     supporters_of,
 )
+from reports.spreadsheets import Table
 
 if TYPE_CHECKING:
     from fpdf import FPDF

@@ -19,17 +19,18 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import db
 from bot.channels import Senders
-from bot.channels.console import ConsoleChannel
+from bot.channels.console import ConsoleChannel, ConsoleMailbox
 from bot.channels.telegram import TelegramChannel
 from bot.channels.twilio import TwilioChannel
 from bot.dialog.engine import DialogEngine
 from bot.settings import Settings
-from bot.web import create_web_app
 from broadcasts.service import TICK_SECONDS, BroadcastService
 from handlers import build_flows, scheduled_jobs
 from models.base import utcnow
+from models.console import prune_console_messages
 from models.messaging import prune_messaging
 from models.updates import prune_processed_updates
+from padome.web import create_web_app
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ async def chat(settings: Settings, *, user: str, stdin: TextIO, stdout: TextIO) 
         console = ConsoleChannel(
             engine=app.dialog,
             senders=app.senders,
+            sessionmaker=app.sessionmaker,
             user=user,
             stdin=stdin,
             stdout=stdout,
@@ -111,17 +113,15 @@ async def _wait_for_stop_signal() -> None:
 
 async def run(settings: Settings) -> None:
     """Run the bot until SIGINT or SIGTERM: Telegram by polling or webhook, and WhatsApp and
-    SMS through Twilio's webhooks, whichever are configured."""
-    if settings.telegram_bot_token is None and not settings.twilio_enabled:
-        raise SystemExit(
-            "Neither TELEGRAM_BOT_TOKEN nor TWILIO_ACCOUNT_SID is set. Set one in .env, or try "
-            "the bot in the terminal with `padome chat`."
-        )
+    SMS through Twilio's webhooks, whichever are configured; always the scheduler, and
+    messages for console users, left for their `padome chat` terminals."""
     async with open_app(settings) as app:
         async with app.sessionmaker() as session, session.begin():
             # Telegram redelivers for a day at most; older keys only take room.
             await prune_processed_updates(session, older_than=timedelta(days=7))
             await prune_messaging(session, now=utcnow())
+            await prune_console_messages(session, now=utcnow())
+        ConsoleMailbox(app.sessionmaker).register(app.senders)
         telegram = None
         if settings.telegram_bot_token is not None:
             telegram = TelegramChannel(settings=settings, engine=app.dialog, senders=app.senders)
@@ -154,13 +154,17 @@ async def run(settings: Settings) -> None:
                 server = uvicorn.Server(config)
                 server_task = asyncio.create_task(server.serve())
             settle_heap()
-            logger.info(
-                "bot running (%s)",
-                ", ".join(
-                    ([f"telegram {settings.telegram_mode}"] if telegram else [])
-                    + (twilio.channels if twilio else [])
-                ),
+            messengers = ([f"telegram {settings.telegram_mode}"] if telegram else []) + (
+                twilio.channels if twilio else []
             )
+            if messengers:
+                logger.info("bot running (%s, console)", ", ".join(messengers))
+            else:
+                logger.warning(
+                    "bot running without a messenger (neither TELEGRAM_BOT_TOKEN nor "
+                    "TWILIO_ACCOUNT_SID is set): the scheduler sends broadcasts and notices, "
+                    "console users read theirs with `padome chat`"
+                )
             await _wait_for_stop_signal()
         finally:
             if server is not None:

@@ -1,0 +1,253 @@
+"""`padome broadcast`: council messages and announcements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from broadcasts.compose import TIME_FORMAT, Audience, create_broadcast, place_of
+from models.audit import audit
+from models.base import utcnow
+from models.broadcasts import (
+    Broadcast,
+    DeliveryStatus,
+    Status,
+    cancel_broadcast,
+    count_recipients,
+    delivery_counts,
+    first_line,
+    get_broadcast,
+    list_broadcasts,
+    resend_unknown,
+)
+from models.territory import unit_by_slug
+from padome.cli.common import Id, fail, find_territory, in_session, load_settings, out, planned_time
+
+app = typer.Typer(help="Council messages and announcements.", no_args_is_help=True)
+
+ATTACHMENT_TYPES = {".pdf": ("document", "application/pdf"), ".jpg": ("photo", "image/jpeg")}
+ATTACHMENT_TYPES[".jpeg"] = ATTACHMENT_TYPES[".jpg"]
+ATTACHMENT_TYPES[".png"] = ("photo", "image/png")
+ATTACHMENT_MAX = 10 * 1024 * 1024
+
+
+async def _audience(session: AsyncSession, text: str) -> Audience:
+    """all | unit:<slug>[,<slug>...] | locality:<unit slug>/<name>"""
+    kind, _, value = text.partition(":")
+    if kind == "all" and not value:
+        return Audience()
+    if kind == "unit" and value:
+        ids = []
+        for slug in value.split(","):
+            unit = await unit_by_slug(session, slug.strip().casefold())
+            if unit is None:
+                raise fail(f"No unit {slug!r}; see `padome units list`.")
+            ids.append(unit.id)
+        return Audience(unit_ids=tuple(ids))
+    if kind == "locality" and "/" in value:
+        _, locality = await find_territory(session, value)
+        if locality is None:
+            raise fail(f"No locality {value!r}; see `padome localities list`.")
+        return Audience(locality_id=locality.id)
+    raise fail("--audience is all, unit:<slug>[,<slug>...] or locality:<unit slug>/<name>.")
+
+
+def _read_text(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(f"Cannot read {path}: {type(error).__name__}.") from None
+
+
+@app.command("send")
+def broadcast_send(
+    text_file: Annotated[Path, typer.Option(help="The Latvian text, UTF-8.")],
+    audience: Annotated[
+        str, typer.Option(help="all, unit:<slug>[,<slug>...] or locality:<unit slug>/<name>")
+    ] = "all",
+    at: Annotated[
+        str | None,
+        typer.Option(help='When, e.g. "01.12.2026 18:00" (Europe/Riga); now if not set.'),
+    ] = None,
+    urgent: Annotated[bool, typer.Option(help="Send at once, also during quiet hours.")] = False,
+    ru_file: Annotated[Path | None, typer.Option(help="A Russian version.")] = None,
+    en_file: Annotated[Path | None, typer.Option(help="An English version.")] = None,
+    attach: Annotated[Path | None, typer.Option(help="One photo (JPEG, PNG) or PDF.")] = None,
+) -> None:
+    """Schedule a unified council message; the running bot sends it."""
+    settings = load_settings()
+    texts = {"lv": _read_text(text_file) or ""}
+    for language, path in (("ru", ru_file), ("en", en_file)):
+        content = _read_text(path)
+        if content:
+            texts[language] = content
+    attachment: tuple[str, str, bytes] | None = None
+    if attach is not None:
+        kind = ATTACHMENT_TYPES.get(attach.suffix.casefold())
+        if kind is None:
+            raise fail("--attach takes a .pdf, .jpg, .jpeg or .png file.")
+        try:
+            content = attach.read_bytes()
+        except OSError as error:
+            raise fail(f"Cannot read {attach}: {type(error).__name__}.") from None
+        if len(content) > ATTACHMENT_MAX:
+            raise fail("--attach: the file is larger than 10 MB.")
+        attachment = (kind[0], attach.name, content)
+    now = utcnow()
+    due = planned_time("--at", at, settings, now=now) if at else now
+
+    async def work(session: AsyncSession) -> str:
+        try:
+            broadcast = await create_broadcast(
+                session,
+                roles=None,
+                created_by_id=None,
+                audience=await _audience(session, audience),
+                texts=texts,
+                due_at=due,
+                now=now,
+                urgent=urgent,
+                attachment_kind=attachment[0] if attachment else None,
+                attachment_name=attachment[1] if attachment else None,
+                attachment=attachment[2] if attachment else None,
+            )
+        except ValueError as error:
+            raise fail(f"Not scheduled: {error}.") from None
+        recipients = await count_recipients(session, broadcast)
+        await audit(session, action="broadcast_created", actor_id=None, broadcast=broadcast.id)
+        when = broadcast.due_at.astimezone(settings.tz).strftime(TIME_FORMAT)
+        return (
+            f"Broadcast #{broadcast.id} scheduled for {when} to {recipients} residents now "
+            "registered; the running bot sends it."
+        )
+
+    typer.echo(in_session(work))
+
+
+@app.command("list")
+def broadcast_list() -> None:
+    """The latest broadcasts with their progress."""
+    settings = load_settings()
+
+    async def work(session: AsyncSession) -> Table:
+        table = Table("id", "kind", "status", "due", "urgent", "delivered", "total", "text")
+        for item in await list_broadcasts(session):
+            counts = await delivery_counts(session, item.id)
+            total = sum(counts.values()) - counts[DeliveryStatus.CANCELLED.value]
+            table.add_row(
+                str(item.id),
+                item.kind,
+                item.status,
+                item.due_at.astimezone(settings.tz).strftime(TIME_FORMAT),
+                "yes" if item.urgent else "",
+                str(counts[DeliveryStatus.DELIVERED.value]),
+                str(total),
+                first_line(item, 40),
+            )
+        return table
+
+    out.print(in_session(work))
+
+
+@app.command("show")
+def broadcast_show(broadcast_id: Id) -> None:
+    """One broadcast: audience, times, and its rows counted by state."""
+    settings = load_settings()
+
+    async def work(session: AsyncSession) -> str:
+        item = await get_broadcast(session, broadcast_id)
+        if item is None:
+            raise fail(f"No broadcast #{broadcast_id}.")
+        counts = await delivery_counts(session, item.id)
+
+        def local(moment: datetime | None) -> str:
+            return moment.astimezone(settings.tz).strftime(TIME_FORMAT) if moment else "-"
+
+        lines = [
+            f"Broadcast #{item.id} ({item.kind}{', urgent' if item.urgent else ''}): {item.status}",
+            f"audience: {await _describe_audience(session, item)}",
+            f"due {local(item.due_at)}, started {local(item.started_at)}, "
+            f"finished {local(item.finished_at)}",
+            "languages: " + ", ".join(sorted(item.texts)),
+        ]
+        lines += [f"  {status}: {number}" for status, number in counts.items()]
+        return "\n".join(lines)
+
+    typer.echo(in_session(work))
+
+
+async def _describe_audience(session: AsyncSession, item: Broadcast) -> str:
+    audience = Audience(
+        tuple(item.unit_ids) if item.unit_ids is not None else None, item.locality_id
+    )
+    place = await place_of(session, audience)
+    if item.locality_id is not None:
+        return f"locality {place}"
+    if item.unit_ids is not None:
+        return f"units {place}"
+    return "all units"
+
+
+@app.command("cancel")
+def broadcast_cancel(broadcast_id: Id) -> None:
+    """Cancel a scheduled or running broadcast: rows not yet sent never go."""
+
+    async def work(session: AsyncSession) -> str:
+        item = await get_broadcast(session, broadcast_id)
+        if item is None:
+            raise fail(f"No broadcast #{broadcast_id}.")
+        if item.status not in (Status.SCHEDULED.value, Status.SENDING.value):
+            raise fail(f"Broadcast #{broadcast_id} is {item.status}; nothing to cancel.")
+        stopped = await cancel_broadcast(session, item)
+        await audit(session, action="broadcast_cancelled", actor_id=None, broadcast=item.id)
+        return f"Broadcast #{broadcast_id} cancelled; {stopped} pending deliveries stopped."
+
+    typer.echo(in_session(work))
+
+
+@app.command("resend-unknown")
+def broadcast_resend_unknown(
+    broadcast_id: Id,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask: they may get it twice, and that is fine.")
+    ] = False,
+) -> None:
+    """Send a finished broadcast again to the rows a crash left "unknown" (they may have it)."""
+
+    async def count(session: AsyncSession) -> int:
+        item = await get_broadcast(session, broadcast_id)
+        if item is None:
+            raise fail(f"No broadcast #{broadcast_id}.")
+        unknown = (await delivery_counts(session, item.id))[DeliveryStatus.UNKNOWN.value]
+        if item.status != Status.DONE.value or not unknown:
+            raise fail(f"Broadcast #{broadcast_id} has no unknown deliveries to send again.")
+        return unknown
+
+    unknown = in_session(count)
+    if not yes and not typer.confirm(
+        f"{unknown} residents may already have broadcast #{broadcast_id}: it was on its way "
+        "to them when sending was interrupted. Send it to them again?"
+    ):
+        raise typer.Exit(1)
+
+    async def work(session: AsyncSession) -> str:
+        item = await get_broadcast(session, broadcast_id)
+        assert item is not None
+        again = await resend_unknown(session, item)
+        if not again:
+            raise fail(f"Broadcast #{broadcast_id} has no unknown deliveries to send again.")
+        await audit(
+            session, action="broadcast_resent_unknown", actor_id=None, broadcast=item.id, rows=again
+        )
+        return (
+            f"Broadcast #{broadcast_id} goes again to {again} residents; the running bot sends it."
+        )
+
+    typer.echo(in_session(work))

@@ -1,0 +1,157 @@
+"""`padome surveys`: create from a file, follow, close and export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from broadcasts.compose import TIME_FORMAT
+from models.audit import audit
+from models.base import utcnow
+from models.survey_file import SurveyFileError, create_survey, parse_survey_file, resolve_audience
+from models.survey_results import Results, compute_results
+from models.surveys import end_survey_now, get_survey, list_surveys, response_counts
+from models.territory import list_units
+from padome.cli.common import Id, fail, in_session, load_settings, out
+from reports.surveys import export_name, results_csv, results_text, results_xlsx
+
+app = typer.Typer(help="Resident surveys: create from a file, follow, export.")
+app.info.no_args_is_help = True
+
+
+@app.command("create")
+def surveys_create(
+    file: Annotated[Path, typer.Argument(help="The survey as YAML (see examples/survey.yaml).")],
+    check: Annotated[bool, typer.Option(help="Only check the file; store nothing.")] = False,
+) -> None:
+    """Check a survey file and schedule the survey; the running bot opens and closes it."""
+
+    settings = load_settings()
+    try:
+        content = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(f"Cannot read {file}: {type(error).__name__}.") from None
+    now = utcnow()
+    try:
+        spec = parse_survey_file(content, name=file.name, timezone=settings.tz)
+    except SurveyFileError as error:
+        raise fail("The survey file has problems:\n" + str(error)) from None
+
+    async def work(session: AsyncSession) -> str:
+        try:
+            audience = await resolve_audience(session, spec, name=file.name)
+        except SurveyFileError as error:
+            raise fail("The survey file has problems:\n" + str(error)) from None
+        if check:
+            return f"{file.name} is fine: {len(spec.questions)} questions."
+        try:
+            survey = await create_survey(session, spec=spec, audience=audience, now=now)
+        except ValueError as error:
+            raise fail(f"Not scheduled: {error}.") from None
+        await audit(session, action="survey_created", actor_id=None, survey=survey.id)
+
+        def local(moment: datetime) -> str:
+            return moment.astimezone(settings.tz).strftime(TIME_FORMAT)
+
+        return (
+            f'Survey #{survey.id} "{survey.title["lv"]}" scheduled: {len(spec.questions)} '
+            f"questions, opens {local(survey.opens_at)}, closes {local(survey.closes_at)}; "
+            "the running bot opens it and invites the residents."
+        )
+
+    typer.echo(in_session(work))
+
+
+@app.command("list")
+def surveys_list() -> None:
+    """The latest surveys and polls with their state and number of responses."""
+    settings = load_settings()
+
+    async def work(session: AsyncSession) -> Table:
+        table = Table("id", "kind", "status", "opens", "closes", "responses", "title")
+        counts = await response_counts(session)
+        for item in await list_surveys(session):
+            table.add_row(
+                str(item.id),
+                item.kind,
+                item.status,
+                item.opens_at.astimezone(settings.tz).strftime(TIME_FORMAT),
+                item.closes_at.astimezone(settings.tz).strftime(TIME_FORMAT),
+                str(counts.get(item.id, 0)),
+                item.title["lv"][:50],
+            )
+        return table
+
+    out.print(in_session(work))
+
+
+async def _survey_results(session: AsyncSession, survey_id: int) -> tuple[Results, dict[int, str]]:
+    survey = await get_survey(session, survey_id)
+    if survey is None:
+        raise fail(f"No survey #{survey_id}. See `padome surveys list`.")
+    units = {unit.id: unit.name for unit in await list_units(session)}
+    return await compute_results(session, survey, text_limit=1_000_000), units
+
+
+@app.command("show")
+def surveys_show(survey_id: Id) -> None:
+    """The results as staff see them in chat, in the default language."""
+    settings = load_settings()
+
+    async def work(session: AsyncSession) -> str:
+        results, units = await _survey_results(session, survey_id)
+        t = Translator(settings.default_language, timezone=settings.tz)
+        return results_text(results, t, unit_names=units, staff=True)
+
+    typer.echo(in_session(work))
+
+
+@app.command("close")
+def surveys_close(survey_id: Id) -> None:
+    """Close a survey now; the running bot closes it on its next tick and tells its creator
+    the number of responses (one not yet opened closes without inviting anybody)."""
+
+    async def work(session: AsyncSession) -> str:
+        survey = await get_survey(session, survey_id)
+        if survey is None:
+            raise fail(f"There is no survey #{survey_id}.")
+        if not end_survey_now(survey, utcnow()):
+            raise fail(f"Survey #{survey_id} has already closed.")
+        await audit(session, action="survey_closed_early", actor_id=None, survey=survey_id)
+        return f"Survey #{survey_id} closes now."
+
+    typer.echo(in_session(work))
+
+
+@app.command("export")
+def surveys_export(
+    survey_id: Id,
+    file_format: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "xlsx",
+    output: Annotated[Path | None, typer.Option(help="The file to write.")] = None,
+) -> None:
+    """Write the results as a CSV or XLSX file (headings in the default language)."""
+    if file_format not in ("csv", "xlsx"):
+        raise fail("--format is csv or xlsx.")
+    settings = load_settings()
+
+    async def work(session: AsyncSession) -> tuple[str, bytes]:
+        results, units = await _survey_results(session, survey_id)
+        t = Translator(settings.default_language, timezone=settings.tz)
+        write = results_csv if file_format == "csv" else results_xlsx
+        content = write(results, t, unit_names=units)
+        await audit(session, action="survey_exported", actor_id=None, survey=survey_id, via="cli")
+        return export_name(results, file_format), content
+
+    name, content = in_session(work)
+    target = output or Path(name)
+    try:
+        target.write_bytes(content)
+    except OSError as error:
+        raise fail(f"Cannot write {target}: {type(error).__name__}.") from None
+    typer.echo(f"Wrote {target}.")

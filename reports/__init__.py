@@ -1,0 +1,1 @@
+"""Files and reports for people: spreadsheets, survey results and charts, nomination papers."""
