@@ -50,7 +50,7 @@ def build_flows() -> Flows:
 def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
     from handlers import ideas, nominations, privacy
-    from handlers.survey_lifecycle import SURVEY_JOB
+    from handlers.surveys.lifecycle import SURVEY_JOB
 
     return [
         Job("nomination_rounds", nominations.run_rounds),

@@ -28,7 +28,7 @@ from bot import db
 from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
 from handlers.privacy import _vacuum_tried_at, vacuum_erased_tables
-from handlers.survey_payloads import SurveyOpen, SurveySend
+from handlers.surveys.payloads import SurveyOpen, SurveySend
 from models import Base
 from models.base import utcnow
 from models.broadcasts import Delivery, DeliveryStatus, Status

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.dialog.messages import Address, Outgoing, Reply
 from bot.i18n import DOMAIN, LOCALES_DIR, Translator
 from broadcasts.compose import Audience, create_broadcast
-from handlers.survey_payloads import PollBack, PollDays, PollScreen, PollStart
+from handlers.surveys.payloads import PollBack, PollDays, PollScreen, PollStart
 from models.base import utcnow
 from models.broadcasts import Broadcast, Delivery, DeliveryStatus, Status, create_deliveries
 from models.conversations import load_conversation

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
-from handlers.survey_payloads import (
+from handlers.surveys.payloads import (
     FileFormat,
     SurveyClose,
     SurveyFile,

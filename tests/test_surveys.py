@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, inspect, select, update
 
 from bot.settings import Settings
-from handlers.survey_payloads import (
+from handlers.surveys.payloads import (
     FileFormat,
     PollAudience,
     PollBack,

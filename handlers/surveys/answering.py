@@ -19,8 +19,8 @@ from bot.dialog.router import Router, Step
 from bot.i18n import LANGUAGE_NAMES, N_
 from broadcasts.quiet_hours import goes_at
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
-from handlers.survey_lifecycle import open_survey
-from handlers.survey_payloads import (
+from handlers.surveys.lifecycle import open_survey
+from handlers.surveys.payloads import (
     FileFormat,
     PollAudience,
     PollBack,

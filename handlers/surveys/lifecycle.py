@@ -18,7 +18,7 @@ from bot.settings import Settings
 from broadcasts.compose import Audience, create_broadcast, in_every_language
 from broadcasts.notices import send_notice
 from broadcasts.service import Job, JobContext
-from handlers.survey_payloads import SurveyOpen, SurveyResults
+from handlers.surveys.payloads import SurveyOpen, SurveyResults
 from models.broadcasts import leave_out_when_done
 from models.survey_results import compute_results
 from models.surveys import (
