@@ -523,12 +523,11 @@ def _answer_lines(ctx: Context, survey: Survey, draft: dict[str, Any]) -> list[s
     return lines
 
 
-def _review(ctx: Context, survey: Survey, response: Response, *, why: str | None = None) -> None:
+def _review(ctx: Context, survey: Survey, response: Response) -> None:
     """All answers on one page, with Send and Back."""
     t = ctx.t
     draft = response.draft or {}
-    lines = [why, ""] if why else []
-    lines.extend([t._("Your answers:"), *_answer_lines(ctx, survey, draft), ""])
+    lines = [t._("Your answers:"), *_answer_lines(ctx, survey, draft), ""]
     if response.origin == Origin.PAPER.value:
         lines.append(t._("Check them against the paper, then save."))
     elif survey.anonymous:
