@@ -12,7 +12,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SUPPORTED_LANGUAGES = ("lv", "ru", "en")
-_IDENTITY_RE = re.compile(r"^(tg|console|wa|sms):[^\s:]+$")
+# An account id after its messenger's prefix (tg:123, console:anna).
+_IDENTITY_RE = re.compile(r"^[^\s:]+$")
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _QUIET_HOURS_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
@@ -90,8 +91,11 @@ class Settings(BaseSettings):
     @field_validator("admins")
     @classmethod
     def _check_admins(cls, value: list[str]) -> list[str]:
+        from bot.channels import messenger_by_prefix  # the adapters import the settings
+
         for item in value:
-            if not _IDENTITY_RE.match(item):
+            prefix, _, external_id = item.partition(":")
+            if messenger_by_prefix(prefix) is None or not _IDENTITY_RE.match(external_id):
                 raise ValueError(
                     f"{item!r} is not an identity; write it as tg:<telegram id> or console:<name>"
                 )

@@ -35,6 +35,7 @@ from bot.channels import (
     RateLimited,
     Senders,
     TemporaryFailure,
+    messengers,
 )
 from bot.dialog.messages import Address, Button, Reply
 from bot.errors import failure_summary
@@ -141,24 +142,16 @@ class Dispatcher:
         self.senders = senders
         self.clock = clock
         self.name = f"{socket.gethostname()[:16]}:{os.getpid()}:{secrets.token_hex(4)}"
-        self.pacers: dict[str, Pacer] = {
-            "telegram": Pacer(
-                per_second=settings.telegram_messages_per_second,
-                private_chat_per_second=settings.telegram_private_chat_per_second,
-                group_per_minute=settings.telegram_group_per_minute,
-            ),
-            # Twilio queues messages to one number itself; only the account's rate counts.
-            "whatsapp": Pacer(
-                per_second=settings.whatsapp_messages_per_second,
-                private_chat_per_second=settings.whatsapp_messages_per_second,
-                group_per_minute=60 * settings.whatsapp_messages_per_second,
-            ),
-            "sms": Pacer(
-                per_second=settings.sms_messages_per_second,
-                private_chat_per_second=settings.sms_messages_per_second,
-                group_per_minute=60 * settings.sms_messages_per_second,
-            ),
-        }
+        # Each messenger declares its platform's limits.
+        self.pacers: dict[str, Pacer] = {}
+        for item in messengers().values():
+            if item.pacing is not None:
+                limits = item.pacing(settings)
+                self.pacers[item.name] = Pacer(
+                    per_second=limits.per_second,
+                    private_chat_per_second=limits.private_chat_per_second,
+                    group_per_minute=limits.group_per_minute,
+                )
         self.wake = asyncio.Event()
         self._finished: list[Outcome] = []
         self._mark_lock = asyncio.Lock()
@@ -634,9 +627,10 @@ class Dispatcher:
             self.wake.set()
 
     async def _offer_actions(self, session: AsyncSession, outcomes: list[Outcome]) -> None:
-        """A broadcast's button becomes the option its recipients last saw, so that typing
-        its number (on WhatsApp or SMS) presses it as a tap does on Telegram."""
-        reached: dict[tuple[int, str, str], list[str]] = {}
+        """A broadcast's buttons become the options its recipients last saw, so that typing
+        a number (on WhatsApp or SMS) presses one as a tap does on Telegram; not for those
+        the bot has answered since the row was claimed (just before it went)."""
+        offered: list[Row] = []
         for outcome in outcomes:
             row = outcome.row
             if row.is_group or outcome.status not in (
@@ -648,9 +642,24 @@ class Dispatcher:
                 Broadcast, row.broadcast_id
             )
             if broadcast is not None and broadcast.actions:
-                key = (row.broadcast_id, row.channel, row.language)
-                reached.setdefault(key, []).append(row.chat_id)
-        for (broadcast_id, channel, language), chat_ids in reached.items():
+                offered.append(row)
+        if not offered:
+            return
+        claimed = dict(
+            (
+                await session.execute(
+                    select(Delivery.id, Delivery.claimed_at).where(
+                        Delivery.id.in_([row.id for row in offered])
+                    )
+                )
+            ).all()
+        )
+        reached: dict[tuple[int, str, str, datetime], list[str]] = {}
+        for row in offered:
+            shown_at = claimed.get(row.id) or self.clock()
+            key = (row.broadcast_id, row.channel, row.language, shown_at)
+            reached.setdefault(key, []).append(row.chat_id)
+        for (broadcast_id, channel, language, shown_at), chat_ids in reached.items():
             broadcast = self._broadcasts.get(broadcast_id) or await session.get(
                 Broadcast, broadcast_id
             )
@@ -661,6 +670,7 @@ class Dispatcher:
                 channel=channel,
                 external_ids=chat_ids,
                 options=[[t._(label), payload] for label, payload in broadcast.actions],
+                shown_at=shown_at,
             )
 
     # ------------------------------------------------------------------ the sender's view
@@ -804,6 +814,7 @@ class Dispatcher:
                     channel=address.channel,
                     external_ids=[address.chat_id],
                     options=[[label, f"{RESEND_UNKNOWN}:{broadcast_id}"]],
+                    shown_at=self.clock(),
                 )
         try:
             await self._send_to_sender(

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from bot.channels import deployed
 from bot.i18n import Translator
 from bot.settings import Settings
 from broadcasts.compose import Audience, create_broadcast, in_every_language
@@ -29,10 +30,7 @@ _KICK = "padome.kick_dispatchers"
 
 def deployed_channels(settings: Settings) -> set[str]:
     """The messengers this deployment runs (in some process): where notices may go."""
-    channels = {"console", *settings.phone_channels}
-    if settings.telegram_bot_token is not None:
-        channels.add("telegram")
-    return channels
+    return {item.name for item in deployed(settings)}
 
 
 def attach_dispatcher(wake: asyncio.Event) -> None:

@@ -49,12 +49,13 @@ def build_flows() -> Flows:
 
 def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
-    from handlers import ideas, nominations, privacy
+    from handlers import nominations, privacy
+    from handlers.ideas.digest import weekly_digest
     from handlers.surveys.lifecycle import SURVEY_JOB
 
     return [
         Job("nomination_rounds", nominations.run_rounds),
         SURVEY_JOB,
-        Job("ideas_weekly_digest", ideas.weekly_digest),
+        Job("ideas_weekly_digest", weekly_digest),
         Job("vacuum_erased_tables", privacy.vacuum_erased_tables),
     ]

@@ -3,33 +3,35 @@ SMS, and the resident chooses where the council's messages come."""
 
 from __future__ import annotations
 
+from bot.channels import deployed, messenger
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router
 from bot.i18n import N_
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
 from models.residents import (
-    CHANNEL_NAMES,
-    PHONE_CHANNELS,
     find_identity,
     identities_of,
     is_phone_number,
     merge_into,
     normalise_phone,
+    phone_channels,
 )
 
 router = Router()
 
-add_menu_entry(
-    MenuEntry(
-        N_("Link WhatsApp or SMS"),
-        "phone",
-        order=70,
-        visible=lambda ctx: (
-            ctx.settings.twilio_enabled and ctx.resident is not None and ctx.resident.phone is None
-        ),
+
+def _may_link(ctx: Context) -> bool:
+    """A phone number is linked by sharing it, verified, where the messenger can."""
+    return (
+        ctx.settings.twilio_enabled
+        and ctx.resident is not None
+        and ctx.resident.phone is None
+        and messenger(ctx.incoming.channel).contact_sharing
     )
-)
+
+
+add_menu_entry(MenuEntry(N_("Link WhatsApp or SMS"), "phone", order=70, visible=_may_link))
 add_menu_entry(
     MenuEntry(
         N_("Where my messages come"),
@@ -42,19 +44,25 @@ add_menu_entry(
         ),
     )
 )
-add_help(
-    "phone",
-    N_("link your WhatsApp or SMS by sharing your phone number"),
-    lambda ctx: (
-        ctx.settings.twilio_enabled and ctx.resident is not None and ctx.resident.phone is None
-    ),
-)
+add_help("phone", N_("link your WhatsApp or SMS by sharing your phone number"), _may_link)
 
 
 @router.command("phone")
 @router.payload("phone")
 async def ask_phone(ctx: Context) -> None:
     """Explain linking and ask for the person's own phone number."""
+    if not messenger(ctx.incoming.channel).contact_sharing:
+        able = [ctx.t._(item.label) for item in deployed(ctx.settings) if item.contact_sharing]
+        if able:
+            text = ctx.t._(
+                "Your phone number cannot be shared here. Send /phone on {messengers}, which "
+                "can share it.",
+                messengers=", ".join(able),
+            )
+        else:
+            text = ctx.t._("Your phone number cannot be shared here.")
+        show_menu(ctx, text)
+        return
     ctx.set_state("linking.phone")
     ctx.reply(
         ctx.t._(
@@ -84,7 +92,7 @@ async def contact_shared(ctx: Context) -> None:
     ctx.resident.phone = phone
     others = {
         identity.resident_id
-        for channel in PHONE_CHANNELS
+        for channel in phone_channels()
         if (identity := await find_identity(ctx.session, channel, phone)) is not None
         and identity.resident_id != ctx.resident.id
     }
@@ -111,7 +119,8 @@ async def prefer(ctx: Context) -> None:
         show_menu(
             ctx,
             ctx.t._(
-                "The council's messages will come on {channel}.", channel=CHANNEL_NAMES[chosen]
+                "The council's messages will come on {channel}.",
+                channel=ctx.t._(messenger(chosen).label),
             ),
         )
         return
@@ -125,7 +134,7 @@ async def ask_preferred(ctx: Context, intro: str | None) -> None:
     lines.append(ctx.t._("Where should the council's messages come?"))
     ctx.reply(
         "\n\n".join(lines),
-        [Button(CHANNEL_NAMES[channel], f"prefer:{channel}") for channel in channels]
+        [Button(ctx.t._(messenger(channel).label), f"prefer:{channel}") for channel in channels]
         + [Button(ctx.t._("Back to the menu"), "menu")],
     )
 

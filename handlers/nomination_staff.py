@@ -16,6 +16,7 @@ from bot.i18n import N_
 from bot.parsing import parse_id, parse_number
 from broadcasts.compose import quick_times
 from broadcasts.notices import send_notice
+from broadcasts.quiet_hours import goes_at
 from handlers.menu import MenuEntry, add_menu_entry, show_menu
 from handlers.nominations import (
     progress,
@@ -184,15 +185,22 @@ async def _end_round(ctx: Context) -> None:
     await ctx.audit(
         "nomination_round_cancelled" if cancelled else "nomination_round_ended", round=round_id
     )
-    show_menu(
-        ctx,
-        t._("Round #{id} is cancelled.", id=round_id)
-        if cancelled
-        else t._(
+    told = goes_at(ctx.settings, due_at=ctx.now, urgent=False, now=ctx.now)
+    if cancelled:
+        text = t._("Round #{id} is cancelled.", id=round_id)
+    elif told > ctx.now:
+        text = t._(
+            "Round #{id} has ended. The candidates are told their counts on {time}, when the "
+            "quiet hours are over.",
+            id=round_id,
+            time=t.datetime(told),
+        )
+    else:
+        text = t._(
             "Round #{id} has ended. The candidates are told their counts in a moment.",
             id=round_id,
-        ),
-    )
+        )
+    show_menu(ctx, text)
 
 
 # ---------------------------------------------------------------------- the round wizard
@@ -462,16 +470,25 @@ async def _save_round(ctx: Context, flow: dict[str, Any]) -> None:
         show_menu(ctx, text)
         return
     await ctx.audit("nomination_round_created", round=item.id)
-    show_menu(
-        ctx,
-        ctx.t._(
+    told = goes_at(ctx.settings, due_at=item.starts_at, urgent=False, now=ctx.now)
+    if told > max(item.starts_at, ctx.now):
+        text = ctx.t._(
+            "Round #{id} is ready: nominating from {start} to {end}. It opens and closes on "
+            "time; the residents are told on {time}, when the quiet hours are over.",
+            id=item.id,
+            start=ctx.t.datetime(item.starts_at),
+            end=ctx.t.datetime(item.ends_at),
+            time=ctx.t.datetime(told),
+        )
+    else:
+        text = ctx.t._(
             "Round #{id} is ready: nominating from {start} to {end}. It opens and closes on "
             "time, and the residents are told when it opens.",
             id=item.id,
             start=ctx.t.datetime(item.starts_at),
             end=ctx.t.datetime(item.ends_at),
-        ),
-    )
+        )
+    show_menu(ctx, text)
 
 
 # ---------------------------------------------------------------------- lists and checks

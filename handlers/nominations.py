@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels import messenger
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Needs, Router
@@ -328,7 +329,9 @@ async def _nominate_self(ctx: Context) -> None:
         ctx.t._(
             "Your name and surname, as they should be on the nomination form. Type them, or "
             "tap your name if it is right."
-        ),
+        )
+        if ctx.resident.display_name and messenger(ctx.incoming.channel).buttons
+        else ctx.t._("Type your name and surname as they should be on the nomination form."),
         buttons,
     )
 
@@ -768,6 +771,12 @@ async def start_support(ctx: Context, code: str) -> None:
         t._(
             "To support {name}, write your name and surname as they should be on the "
             "nomination form, or tap your name if it is right.",
+            name=nomination.candidate_name,
+        )
+        if ctx.resident.display_name and messenger(ctx.incoming.channel).buttons
+        else t._(
+            "To support {name}, write your name and surname as they should be on the "
+            "nomination form.",
             name=nomination.candidate_name,
         )
     )

@@ -7,6 +7,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot import db
+from bot.channels import messenger
 from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Needs, Router
@@ -15,7 +16,6 @@ from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.roles import role_label
 from models.personal_data import ERASED_TABLES, EXPORT_FILENAME, forget, personal_data
-from models.residents import CHANNEL_NAMES
 from models.roles import list_grants_of
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ async def my_data(ctx: Context) -> None:
         else "",
     ]
     lines.extend(
-        t._("Account: {channel} {id}", channel=CHANNEL_NAMES[item["channel"]], id=item["id"])
+        t._("Account: {channel} {id}", channel=t._(messenger(item["channel"]).label), id=item["id"])
         for item in data["accounts"]
     )
     lines.extend(

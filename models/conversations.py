@@ -83,11 +83,14 @@ class ConversationState:
     # The row's id; None until the conversation is first written.
     id: int | None = None
     dropped: bool = False
+    # Something was shown in this chat: the row is written, so that its time says which
+    # options came last, these or a broadcast's (see `show_options`).
+    shown: bool = False
     _read: tuple[Any, ...] | None = field(default=None, repr=False)
 
     @property
     def changed(self) -> bool:
-        return self._read != (self.state, self.data, self.options)
+        return self.shown or self._read != (self.state, self.data, self.options)
 
 
 async def load_conversation(
@@ -126,6 +129,7 @@ async def save_conversation(session: AsyncSession, conversation: ConversationSta
     else:
         await session.execute(_UPDATE, {"row_id": conversation.id, **values})
     conversation._read = (conversation.state, conversation.data, conversation.options)
+    conversation.shown = False
 
 
 async def drop_conversation(session: AsyncSession, conversation: ConversationState) -> None:
@@ -137,15 +141,25 @@ async def drop_conversation(session: AsyncSession, conversation: ConversationSta
 
 
 async def show_options(
-    session: AsyncSession, *, channel: str, external_ids: list[str], options: list[list[str]]
+    session: AsyncSession,
+    *,
+    channel: str,
+    external_ids: list[str],
+    options: list[list[str]],
+    shown_at: datetime,
 ) -> None:
-    """Make `options` the ones last shown to these accounts (a broadcast's button), so that
-    on channels without buttons a typed number presses it."""
+    """Make `options` the ones last shown to these accounts (a broadcast's buttons, sent at
+    `shown_at`), so that on channels without buttons a typed number presses them; not where
+    the bot has answered the person since, whose answer's options are the last they saw."""
     if external_ids:
         await session.execute(
             update(Conversation)
-            .where(Conversation.channel == channel, Conversation.external_id.in_(external_ids))
-            .values(options=options)
+            .where(
+                Conversation.channel == channel,
+                Conversation.external_id.in_(external_ids),
+                Conversation.updated_at <= shown_at,
+            )
+            .values(options=options, updated_at=shown_at)
         )
 
 

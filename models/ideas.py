@@ -3,6 +3,9 @@
 An idea belongs to the unit (and locality) of its author. It reaches the unit's representative
 and the locality's deputy; a representative may forward it to the council member responsible
 for its area. The chair and coordinators see everything.
+
+One module of about 700 lines on purpose: who may read an item, what erasure keeps and the
+queries that enforce both are one set of rules, read and changed together.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ ANSWER_MAX = 2000
 PLACE_MAX = 300
 AREA_NAME_MAX = 80
 SPECIALIST_MAX = 200
+# The name an author without one from their messenger gives to be shown with an idea.
+AUTHOR_NAME_MAX = 120
 # An item waiting longer than this without an answer is named in the weekly digest.
 UNANSWERED_AFTER = timedelta(days=7)
 AREA_LANGUAGES = ("lv", "ru", "en")

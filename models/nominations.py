@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bot.parsing import is_blank
 from models.base import Base, utcnow
 from models.conversations import relabel_options
-from models.residents import PHONE_CHANNELS, Identity, Resident, normalise_phone
+from models.residents import Identity, Resident, normalise_phone, phone_channels
 from models.territory import Unit
 
 SUPPORTERS_NEEDED = 10
@@ -403,7 +403,7 @@ async def find_by_phone(
     identity = await session.scalar(
         select(Identity)
         .where(
-            Identity.channel.in_(PHONE_CHANNELS),
+            Identity.channel.in_(phone_channels()),
             Identity.external_id.in_([phone, phone.lstrip("+")]),
         )
         .order_by(Identity.id)

@@ -10,15 +10,14 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, bindparam, delete, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.channels import messenger, messenger_by_prefix, messengers
 from models.base import Base, utcnow
 from models.territory import Locality, Unit
 
-# How each channel is named to people (proper names, the same in every language).
-CHANNEL_NAMES = {"telegram": "Telegram", "console": "console", "whatsapp": "WhatsApp", "sms": "SMS"}
-# Channels whose accounts are phone numbers: a verified number finds them.
-PHONE_CHANNELS = ("whatsapp", "sms")
-# Short prefixes staff type on the command line and in ADMINS: tg:123, console:anna.
-CHANNEL_PREFIXES = {"tg": "telegram", "console": "console", "wa": "whatsapp", "sms": "sms"}
+
+def phone_channels() -> list[str]:
+    """Channels whose accounts are phone numbers: a verified number finds them."""
+    return [item.name for item in messengers().values() if item.phone_accounts]
 
 
 class Resident(Base):
@@ -73,15 +72,14 @@ class Identity(Base):
 def parse_identity(text: str) -> tuple[str, str]:
     """Split `tg:123` into ("telegram", "123"); raise ValueError for anything else."""
     prefix, sep, external_id = text.partition(":")
-    channel = CHANNEL_PREFIXES.get(prefix)
-    if not sep or channel is None or not external_id or any(c.isspace() for c in external_id):
+    found = messenger_by_prefix(prefix)
+    if not sep or found is None or not external_id or any(c.isspace() for c in external_id):
         raise ValueError("write an identity as tg:<telegram id>, wa:<phone> or console:<name>")
-    return channel, external_id
+    return found.name, external_id
 
 
 def format_identity(channel: str, external_id: str) -> str:
-    prefix = next(key for key, value in CHANNEL_PREFIXES.items() if value == channel)
-    return f"{prefix}:{external_id}"
+    return f"{messenger(channel).prefix}:{external_id}"
 
 
 _FIND_IDENTITY = select(Identity).where(

@@ -1,6 +1,6 @@
 """Run the real bot against the fake Telegram Bot API, by polling or webhook, and talk to it.
 
-The lifecycle follows `bot.app.run()`: open the app, start the Telegram channel (client,
+The lifecycle follows `padome.app.run()`: open the app, start the Telegram channel (client,
 command lists, update handling), then poll, or set the webhook and serve the web app with
 uvicorn; stop in the reverse order. Tests talk as residents through `RunningBot`.
 """

@@ -1,18 +1,28 @@
-"""Staff commands of `padome`: localities and roles, run as a staff member would."""
+"""Staff commands of `padome`, run as a staff member would: what they print and store."""
 
 from __future__ import annotations
 
+import csv
+import io
+import subprocess
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from models import Role, RoleGrant
+from broadcasts.service import JobContext
+from handlers.nominations import run_rounds
+from models import NominationRound, Role, RoleGrant
 from models.base import utcnow
+from models.nominations import nominate
+from models.residents import find_identity
 from padome.app import open_app
+from tests.chat import Chat
 from tests.conftest import make_settings
 from tests.test_console import run_padome
 
+RIGA = ZoneInfo("Europe/Riga")
 A_YEAR_AHEAD = (utcnow() + timedelta(days=365)).strftime("%d.%m.%Y 18:00")
 
 
@@ -81,7 +91,7 @@ async def test_roles_grant_list_and_revoke(database_url: str, tmp_path: Path) ->
         database_url=database_url,
         cwd=tmp_path,
     )
-    assert "Revoked 1 grant(s)." in revoked.stdout
+    assert "Revoked 1 grant." in revoked.stdout
     async with open_app(make_settings(database_url)) as app, app.sessionmaker() as session:
         assert await session.scalar(select(RoleGrant)) is None
 
@@ -136,3 +146,133 @@ def test_a_number_too_big_for_any_id_is_refused_plainly(database_url: str, tmp_p
         refused = run_padome(args, stdin="", database_url=database_url, cwd=tmp_path)
         assert refused.returncode == 2, args
         assert "Invalid value" in refused.stderr and "Traceback" not in refused.stderr, args
+
+
+def test_counts_are_told_in_their_plural_form(database_url: str, tmp_path: Path) -> None:
+    def padome(*args: str):
+        done = run_padome(list(args), stdin="", database_url=database_url, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    padome_chat = run_padome(
+        ["chat", "--user", "ilze"], stdin="3\n1\n2\n", database_url=database_url, cwd=tmp_path
+    )
+    assert "Saved: Alsviķu pagasts." in padome_chat.stdout
+    text = tmp_path / "msg.txt"
+    text.write_text("Sapulce piektdien.", encoding="utf-8")
+    sent = padome("broadcast", "send", "--text-file", str(text), "--at", A_YEAR_AHEAD)
+    assert f"scheduled for {A_YEAR_AHEAD} to 1 resident now registered;" in sent
+    assert (
+        padome("broadcast", "cancel", "1")
+        == "Broadcast #1 cancelled; 0 pending deliveries stopped.\n"
+    )
+
+    survey = tmp_path / "survey.yaml"
+    survey.write_text(
+        f"title: Ceļi\ncloses: {A_YEAR_AHEAD}\nquestions:\n  - type: yesno\n    text: Vai?\n",
+        encoding="utf-8",
+    )
+    assert (
+        padome("surveys", "create", "--check", str(survey)) == "survey.yaml is fine: 1 question.\n"
+    )
+    assert 'Survey #1 "Ceļi" scheduled: 1 question, opens' in padome(
+        "surveys", "create", str(survey)
+    )
+
+
+def test_a_survey_closed_from_the_command_line_is_listed_closed(
+    database_url: str, tmp_path: Path
+) -> None:
+    def padome(*args: str) -> str:
+        done = run_padome(
+            list(args), stdin="", database_url=database_url, cwd=tmp_path, COLUMNS="200"
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    survey = tmp_path / "survey.yaml"
+    survey.write_text(
+        f"title: Ceļi\ncloses: {A_YEAR_AHEAD}\nquestions:\n  - type: yesno\n    text: Vai?\n",
+        encoding="utf-8",
+    )
+    padome("surveys", "create", str(survey))
+    assert padome("surveys", "close", "1") == "Survey #1 closes now.\n"
+    [row] = [line for line in padome("surveys", "list").splitlines() if "Ceļi" in line]
+    assert "closed" in row and "open" not in row and "scheduled" not in row
+
+
+def test_places_are_found_without_diacritics_as_in_the_chat(
+    database_url: str, tmp_path: Path
+) -> None:
+    def padome(*args: str):
+        return run_padome(
+            list(args), stdin="", database_url=database_url, cwd=tmp_path, COLUMNS="200"
+        )
+
+    assert padome("localities", "add", "alsviku", "Strautiņi").returncode == 0
+    run_padome(
+        ["chat", "--user", "maris"], stdin="3\n1\n2\n", database_url=database_url, cwd=tmp_path
+    )
+    granted = padome(
+        "roles", "grant", "console:maris", "deputy", "--territory", "alsviku/strautini"
+    )
+    assert granted.returncode == 0 and granted.stdout == "Granted.\n", granted.stderr
+    listed = padome("roles", "list").stdout
+    assert "deputy" in listed and "Strautiņi" in listed
+    # The unit by its name too, in any case, with or without its letters' marks.
+    assert "Strautiņi" in padome("localities", "list", "ALSVIKU PAGASTS").stdout
+    revoked = padome(
+        "roles", "revoke", "console:maris", "deputy", "--territory", "Alsviķu/STRAUTIŅI"
+    )
+    assert revoked.stdout == "Revoked 1 grant.\n", revoked.stderr
+    text = tmp_path / "msg.txt"
+    text.write_text("Sapulce piektdien.", encoding="utf-8")
+    sent = padome(
+        "broadcast", "send", "--text-file", str(text), "--audience", "locality:alsviku/strautini",
+        "--at", A_YEAR_AHEAD,
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    assert "locality Alsviķu pagasts, Strautiņi" in padome("broadcast", "show", "1").stdout
+
+
+async def test_nominations_export_of_one_nomination_holds_only_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    def padome(*args: str) -> subprocess.CompletedProcess[str]:
+        return run_padome(list(args), stdin="", database_url=database_url, cwd=tmp_path)
+
+    end = (utcnow() + timedelta(days=10)).astimezone(RIGA).strftime("%d.%m.%Y %H:%M")
+    opened = padome(
+        "nominations", "round", "open", "--units", "alsviku", "--from", "now", "--to", end
+    )
+    assert opened.returncode == 0, opened.stderr
+    settings = make_settings(database_url)
+    async with open_app(settings) as app:
+        chat = Chat(app)
+        await chat.onboard("anna")
+        await chat.onboard("berta")
+        await run_rounds(JobContext(app.sessionmaker, settings, utcnow()))
+        async with app.sessionmaker() as session, session.begin():
+            item = await session.get(NominationRound, 1)
+            assert item is not None
+            for user, name in (("anna", "Anna Bērziņa"), ("berta", "Berta Kalniņa")):
+                found = await find_identity(session, "console", user)
+                assert found is not None and found.resident.unit_id is not None
+                await nominate(
+                    session, round_=item, unit_id=found.resident.unit_id,
+                    nominated_by=found.resident, candidate=found.resident, name=name,
+                    phone=None, reason=None, now=utcnow(),
+                )  # fmt: skip
+
+    every = padome("nominations", "export", "--unit", "alsviku", "--format", "csv")
+    assert every.stdout == "Wrote nominations-alsviku.csv (2 nominations).\n", every.stderr
+    one = padome(
+        "nominations", "export", "--unit", "Alsviķu", "--format", "csv", "--nomination", "2"
+    )
+    assert one.stdout == "Wrote nomination-2.csv (1 nomination).\n", one.stderr
+    rows = list(csv.reader(io.StringIO((tmp_path / "nomination-2.csv").read_text("utf-8-sig"))))
+    assert [row[2] for row in rows[1:]] == ["Berta Kalniņa"]
+    other = padome(
+        "nominations", "export", "--unit", "annas", "--format", "xlsx", "--nomination", "2"
+    )
+    assert other.returncode == 1 and "Annas pagasts has no nomination #2." in other.stderr

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import db
 from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
+from handlers.ideas.submit import Draft, DraftStep, KeepText, ShowName
 from handlers.privacy import _vacuum_tried_at, vacuum_erased_tables
 from handlers.surveys.payloads import SurveyOpen, SurveySend
 from models import Base
@@ -146,14 +147,14 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
 
             # An idea with a photo, its text not to be kept after erasure.
             [areas] = await telegram.send(TELEGRAM_ID, "/idea")
-            area = next(p for p in payloads(areas) if p.startswith("idea:area:"))
+            area = next(p for p in payloads(areas) if p.startswith("ideaarea:"))
             await telegram.press(TELEGRAM_ID, area)
             await telegram.send(TELEGRAM_ID, IDEA)
             await telegram.send_photo(TELEGRAM_ID, PHOTO)
-            await telegram.press(TELEGRAM_ID, "idea:noplace")
-            await telegram.press(TELEGRAM_ID, "idea:who:yes")
-            await telegram.press(TELEGRAM_ID, "idea:keep:no")
-            [sent] = await telegram.press(TELEGRAM_ID, "idea:send")
+            await telegram.press(TELEGRAM_ID, DraftStep(Draft.NO_PLACE).pack())
+            await telegram.press(TELEGRAM_ID, ShowName(True).pack())
+            await telegram.press(TELEGRAM_ID, KeepText(False).pack())
+            [sent] = await telegram.press(TELEGRAM_ID, DraftStep(Draft.SEND).pack())
             assert re.search(r"#\d+", sent["text"]), sent["text"]
 
             # A candidate in a nomination round.

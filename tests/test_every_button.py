@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.dialog.messages import Address, Outgoing, Reply
 from bot.i18n import DOMAIN, LOCALES_DIR, Translator
 from broadcasts.compose import Audience, create_broadcast
+from handlers.ideas.submit import AreaChosen, Draft, DraftStep, KeepText, ShowName
 from handlers.surveys.payloads import PollBack, PollDays, PollScreen, PollStart
 from models.base import utcnow
 from models.broadcasts import Broadcast, Delivery, DeliveryStatus, Status, create_deliveries
@@ -79,19 +80,19 @@ LIKELY_ANSWERS = (
 )
 TYPED = "✎ "
 # Buttons (payload beginnings) each role's walk must have pressed: the world's content.
-EVERYONE = ("news", "nom:list", "svopen", "idea:send")
-STAFF_TOO = ("inbox", "ideaitem:ans", "ideaexp:f")
+EVERYONE = ("news", "nom:list", "svopen", "ideastep:send")
+STAFF_TOO = ("inbox", "ideaans", "ideaexpf")
 SENDERS = ("bcs", "bcx:", "bc:send", "pollgo")
 REACHED = {
     RESIDENT: (*EVERYONE, "svsend", "nom:withdraw"),
     DEPUTY: (*EVERYONE, *STAFF_TOO, "svsend", "sup:yes"),
     REPRESENTATIVE: (*EVERYONE, *STAFF_TOO, *SENDERS, "svsend", "sup:yes"),
-    COORDINATOR: (*EVERYONE, *STAFF_TOO, *SENDERS, "nomc:end", "revoke:", "areas:t"),
+    COORDINATOR: (*EVERYONE, *STAFF_TOO, *SENDERS, "nomc:end", "revoke:", "areamember"),
     # The chair sees only their own messages, none of them waiting: no Cancel.
     CHAIR: (
         *EVERYONE,
         *STAFF_TOO,
-        *("bcs", "bc:send", "pollgo", "svsend", "sup:yes", "areas:t"),
+        *("bcs", "bc:send", "pollgo", "svsend", "sup:yes", "areamember"),
     ),
 }
 
@@ -232,13 +233,13 @@ async def build_world(app: App, chat: Chat) -> World:
             roads = await area_by_slug(session, "roads")
             assert roads is not None
         await chat.say(RESIDENT, "/idea")
-        await chat.say(RESIDENT, payload=f"idea:area:{roads.id}")
+        await chat.say(RESIDENT, payload=AreaChosen(roads.id).pack())
         await chat.say(RESIDENT, "Bedre Dzirnavu ielā pie veikala.")
-        await chat.say(RESIDENT, payload="idea:nophoto")
-        await chat.say(RESIDENT, payload="idea:noplace")
-        await chat.say(RESIDENT, payload="idea:who:no")
-        await chat.say(RESIDENT, payload="idea:keep:no")
-        sent = await chat.say(RESIDENT, payload="idea:send")
+        await chat.say(RESIDENT, payload=DraftStep(Draft.NO_PHOTO).pack())
+        await chat.say(RESIDENT, payload=DraftStep(Draft.NO_PLACE).pack())
+        await chat.say(RESIDENT, payload=ShowName(False).pack())
+        await chat.say(RESIDENT, payload=KeepText(False).pack())
+        sent = await chat.say(RESIDENT, payload=DraftStep(Draft.SEND).pack())
         assert "#1" in sent.text, sent.text
 
         # The representative runs a quick poll in their parish.
@@ -547,7 +548,7 @@ async def test_cancel_in_my_messages_stops_a_message_on_its_way(app: App, chat: 
 
 # --------------------------------------------------------------------------- placeholders
 
-SOURCES = ("bot", "handlers", "models", "broadcasts")
+SOURCES = ("bot", "handlers", "models", "broadcasts", "reports", "padome")
 TRANSLATING = {"_": 1, "ngettext": 2}  # the function, and how many message ids it takes
 
 
@@ -658,12 +659,12 @@ async def test_text_typed_where_buttons_are_asked_for_keeps_the_question(chat: C
     await chat.onboard("anna")
     question = await chat.say("anna", "/idea")
     areas = buttons_of(question)
-    assert "idea:area:1" in areas
+    assert AreaChosen(1).pack() in areas
     # The resident starts writing straight away instead of choosing the area.
     again = await chat.say("anna", "Bedre Dzirnavu ielā")
     assert again.text == "Please choose one of the options: tap a button or type its number."
     assert buttons_of(again) == areas
-    prompt = await chat.say("anna", payload="idea:area:1")
+    prompt = await chat.say("anna", payload=AreaChosen(1).pack())
     assert prompt.text.startswith("Write it in your own words"), prompt.text
 
 

@@ -23,6 +23,19 @@ from sqlalchemy import func, select
 
 from bot.i18n import Translator
 from broadcasts.service import BroadcastService, Job, JobContext
+from handlers.ideas.areas import Areas, AskSpecialist, ToggleAreaMember
+from handlers.ideas.common import ExportPeriod, InboxPage, OpenIdea, Period
+from handlers.ideas.export import ExportFormat, FileFormat
+from handlers.ideas.inbox import (
+    AnswerIdea,
+    ChooseFilter,
+    ConfirmSameAs,
+    Filter,
+    ForwardIdea,
+    SameAs,
+    SetIdeaStatus,
+)
+from handlers.ideas.submit import AreaChosen, Draft, DraftStep, KeepText, ShowName
 from models.audit import audit_entries
 from models.base import utcnow
 from models.broadcasts import Broadcast
@@ -31,12 +44,14 @@ from models.ideas import (
     Idea,
     IdeaAnswer,
     IdeaDigest,
+    IdeaStatus,
     area_by_slug,
     submit_idea,
 )
 from models.residents import Resident, find_identity
 from models.roles import Role, grant_role
 from models.territory import add_locality, unit_by_slug
+from tests.chat import Chat
 from tests.fakes.telegram_api import FakeTelegramAPI, labels, payloads
 from tests.telegram import RunningBot, fake_telegram_api, polling_bot, telegram_settings
 from tests.test_console import run_padome
@@ -51,6 +66,12 @@ ANNA = 1001  # lives in Alsviķi, Alsviķu pagasts
 BERTA = 1002  # lives in Annas pagasts
 CARL = 1003  # lives in Alsviķu pagasts
 REFUSED = "Sorry, you are not allowed to do that."
+NO_PHOTO = DraftStep(Draft.NO_PHOTO).pack()
+NO_PLACE = DraftStep(Draft.NO_PLACE).pack()
+SEND = DraftStep(Draft.SEND).pack()
+CANCEL = DraftStep(Draft.CANCEL).pack()
+WHO = [ShowName(True).pack(), ShowName(False).pack(), CANCEL]
+KEEP = [KeepText(True).pack(), KeepText(False).pack(), CANCEL]
 
 
 def lv(message: str, **values: Any) -> str:
@@ -162,16 +183,16 @@ async def submit(
 ) -> int:
     """Write an idea through the chat, by buttons; return its number."""
     await bot.send(user, "/idea")
-    await bot.press(user, f"idea:area:{await area_id(bot, area)}")
+    await bot.press(user, AreaChosen(await area_id(bot, area)).pack())
     await bot.send(user, text)
-    await bot.press(user, "idea:nophoto")
+    await bot.press(user, NO_PHOTO)
     if place:
         await bot.send(user, place)
     else:
-        await bot.press(user, "idea:noplace")
-    await bot.press(user, f"idea:who:{'yes' if show else 'no'}")
-    await bot.press(user, f"idea:keep:{'yes' if keep else 'no'}")
-    [done] = await bot.press(user, "idea:send")
+        await bot.press(user, NO_PLACE)
+    await bot.press(user, ShowName(show).pack())
+    await bot.press(user, KeepText(keep).pack())
+    [done] = await bot.press(user, SEND)
     found = re.search(r"#(\d+)", done["text"])
     assert found is not None, done["text"]
     return int(found.group(1))
@@ -213,10 +234,10 @@ async def test_a_location_shared_on_telegram_is_the_place(database_url: str) -> 
         await join(bot, ANNA, name="Ilze Kalniņa")
         roads = await area_id(bot, "roads")
         await bot.send(ANNA, "/idea")
-        await bot.press(ANNA, f"idea:area:{roads}")
+        await bot.press(ANNA, AreaChosen(roads).pack())
         [where] = await bot.send(ANNA, "Bedre pie skolas")
-        assert payloads(where) == ["idea:nophoto"]
-        [place] = await bot.press(ANNA, "idea:nophoto")
+        assert payloads(where) == [NO_PHOTO, CANCEL]
+        [place] = await bot.press(ANNA, NO_PHOTO)
         assert (
             lv("You may also share the location from your messenger's attachment menu.")
             in (place["text"])
@@ -226,11 +247,11 @@ async def test_a_location_shared_on_telegram_is_the_place(database_url: str) -> 
         before = len(api.messages_to(ANNA))
         api.push_raw(update)
         [who] = (await api.wait_for(chat_id=ANNA, count=before + 1))[before:]
-        assert payloads(who) == ["idea:who:yes", "idea:who:no"]
-        await bot.press(ANNA, "idea:who:no")
-        [preview] = await bot.press(ANNA, "idea:keep:no")
+        assert payloads(who) == WHO
+        await bot.press(ANNA, ShowName(False).pack())
+        [preview] = await bot.press(ANNA, KeepText(False).pack())
         assert "57.42361, 27.04583" in preview["text"]
-        await bot.press(ANNA, "idea:send")
+        await bot.press(ANNA, SEND)
         [item] = await ideas(bot)
         assert item.place == (
             "57.42361, 27.04583 https://www.openstreetmap.org/?mlat=57.42361&mlon=27.04583"
@@ -257,10 +278,10 @@ async def test_a_resident_sends_an_idea_with_a_photo_and_it_reaches_only_their_i
         assert lv("Idea or concern") in labels(menu)
         assert "inbox" not in payloads(menu)  # residents have no inbox
         [question] = await bot.send(ANNA, "/idea")
-        assert f"idea:area:{roads}" in payloads(question)
+        assert AreaChosen(roads).pack() in payloads(question)
         assert "Ceļi un transports" in labels(question)
-        assert len([p for p in payloads(question) if p.startswith("idea:area:")]) == 8
-        [prompt] = await bot.press(ANNA, f"idea:area:{roads}")
+        assert len([p for p in payloads(question) if p.startswith("ideaarea:")]) == 8
+        [prompt] = await bot.press(ANNA, AreaChosen(roads).pack())
         assert "2000" in prompt["text"].replace("\xa0", "").replace(" ", "")
 
         # a photo with the text as its caption, as Telegram delivers it
@@ -273,12 +294,12 @@ async def test_a_resident_sends_an_idea_with_a_photo_and_it_reaches_only_their_i
         before = len(api.messages_to(ANNA))
         bot.api.push_raw(update)
         [where] = (await api.wait_for(chat_id=ANNA, count=before + 1))[before:]
-        assert payloads(where) == ["idea:noplace"]  # the photo came with it: no photo step
+        assert payloads(where) == [NO_PLACE, CANCEL]  # the photo came with it: no photo step
         [who] = await bot.send(ANNA, "Skolas iela 3")
-        assert payloads(who) == ["idea:who:yes", "idea:who:no"]
-        [keep] = await bot.press(ANNA, "idea:who:no")
-        assert payloads(keep) == ["idea:keep:yes", "idea:keep:no"]
-        [preview] = await bot.press(ANNA, "idea:keep:yes")
+        assert payloads(who) == WHO
+        [keep] = await bot.press(ANNA, ShowName(False).pack())
+        assert payloads(keep) == KEEP
+        [preview] = await bot.press(ANNA, KeepText(True).pack())
         assert "Bedre uz ceļa pie skolas" in preview["text"]
         assert (
             lv(
@@ -288,10 +309,10 @@ async def test_a_resident_sends_an_idea_with_a_photo_and_it_reaches_only_their_i
             )
             in preview["text"]
         )
-        [done] = await bot.press(ANNA, "idea:send")
+        [done] = await bot.press(ANNA, SEND)
         assert "#1" in done["text"]
         # a second tap on Send stores nothing more
-        [again] = await bot.press(ANNA, "idea:send")
+        [again] = await bot.press(ANNA, SEND)
         assert lv("That idea is no longer being prepared.") in again["text"]
 
         [item] = await ideas(bot)
@@ -322,10 +343,15 @@ async def test_a_resident_sends_an_idea_with_a_photo_and_it_reaches_only_their_i
         assert "Ilze" not in text["text"]
         assert "Place: Skolas iela 3" in text["text"]
         assert photo["method"] == "sendPhoto" and photo["photo"]["file_id"] == "big-1"
-        assert "ideaitem:ans:1" in payloads(photo)
+        assert AnswerIdea(1).pack() in payloads(photo)
 
         # the representative of another unit is refused, also with a crafted button
-        for crafted in ("ideaitem:1", "ideaitem:ans:1", "ideaitem:st:1:closed", "ideaitem:dup:1"):
+        for crafted in (
+            OpenIdea(1).pack(),
+            AnswerIdea(1).pack(),
+            SetIdeaStatus(1, IdeaStatus.CLOSED).pack(),
+            SameAs(1).pack(),
+        ):
             [refused] = await bot.press(REP_ANNAS, crafted)
             assert refused["text"] == REFUSED
         assert len(await refusals(bot)) == 4
@@ -347,10 +373,13 @@ async def test_answers_statuses_duplicates_and_refusals(database_url: str) -> No
 
         [text] = await bot.press(REP, f"ideaitem:{first}")
         assert "Written by: Ilze Kalniņa" in text["text"]
-        assert payloads(text)[:2] == [f"ideaitem:ans:{first}", f"ideaitem:st:{first}:in_progress"]
+        assert payloads(text)[:2] == [
+            AnswerIdea(first).pack(),
+            SetIdeaStatus(first, IdeaStatus.IN_PROGRESS).pack(),
+        ]
 
         # a status change reaches the author in their language
-        await bot.press(REP, f"ideaitem:st:{first}:in_progress")
+        await bot.press(REP, SetIdeaStatus(first, IdeaStatus.IN_PROGRESS).pack())
         in_progress = lv(
             "Your idea or concern #{id} ({area}) is now: {status}.",
             id=first,
@@ -360,7 +389,7 @@ async def test_answers_statuses_duplicates_and_refusals(database_url: str) -> No
         await api.wait_for(chat_id=ANNA, predicate=has(in_progress))
 
         # the answer goes through the bot
-        [ask] = await bot.press(REP, f"ideaitem:ans:{first}")
+        [ask] = await bot.press(REP, AnswerIdea(first).pack())
         assert "2000" in ask["text"].replace(",", "")
         [sent] = await bot.send(REP, "Paldies! Soliņu uzliksim maijā.")
         assert f"Your answer to #{first} goes to the resident." in sent["text"]
@@ -379,24 +408,47 @@ async def test_answers_statuses_duplicates_and_refusals(database_url: str) -> No
         assert "Soliņu uzliksim maijā." in mine["text"]
         assert "Soliņš pie bibliotēkas" not in mine["text"]  # Carl's, not hers
 
-        # the second is the same as the first
-        await bot.press(REP, f"ideaitem:dup:{second}")
+        # the second is the same as the first: asked, shown and confirmed before anything
+        # is stored or anyone is told
+        [ask] = await bot.press(REP, SameAs(second).pack())
+        assert payloads(ask) == [OpenIdea(second).pack()]  # Back to the item
         [wrong] = await bot.send(REP, "#999")
         assert "There is no other item with that number" in wrong["text"]
-        [marked] = await bot.send(REP, f"#{first}")
+        assert ask["text"] in wrong["text"] and payloads(wrong) == payloads(ask)
+        [confirm] = await bot.send(REP, f"#{first}")
+        assert f"Mark #{second} as the same as #{first}?" in confirm["text"]
+        assert "Soliņš pie bibliotēkas" in confirm["text"]
+        assert "Vajag soliņu pie bibliotēkas." in confirm["text"]
+        assert payloads(confirm) == [ConfirmSameAs(second, first).pack(), OpenIdea(second).pack()]
+        assert (await ideas(bot))[1].status == "new"
+        # Back leaves it as it was
+        [back] = await bot.press(REP, OpenIdea(second).pack())
+        assert f"#{second} · new" in back["text"]
+        # a resident's crafted press of Yes is refused and changes nothing
+        [refused] = await bot.press(CARL, ConfirmSameAs(second, first).pack())
+        assert refused["text"] == lv(REFUSED)
+        assert (await ideas(bot))[1].status == "new"
+        [marked] = await bot.press(REP, ConfirmSameAs(second, first).pack())
         assert f"#{second} is marked as the same as #{first}." in marked["text"]
+        assert payloads(marked) == [OpenIdea(second).pack(), "inbox", "menu"]
+        same_as_first = lv("#{id} ({area})", id=first, area="Labiekārtošana un tīrība")
         await api.wait_for(
             chat_id=CARL,
             predicate=has(
                 lv(
-                    "Your idea or concern #{id} is the same as #{other}, which the council "
+                    "Your idea or concern #{id} is the same as {original}, which the council "
                     "already has. It is followed there.",
                     id=second,
-                    other=first,
+                    original=same_as_first,
                 )
             ),
         )
-        await bot.press(REP, f"ideaitem:st:{second}:closed")
+        # told of which item in his list too; Anna's words are not his to read
+        [his] = await bot.send(CARL, "/myideas")
+        assert lv("Status: {status}", status=lv("duplicate")) in his["text"]
+        assert lv("The same as {original}.", original=same_as_first) in his["text"]
+        assert "Vajag soliņu" not in his["text"]
+        await bot.press(REP, SetIdeaStatus(second, IdeaStatus.CLOSED).pack())
         await delivered(bot)
         items = {item.id: item for item in await ideas(bot)}
         assert items[first].status == "answered" and items[first].answered_at is not None
@@ -413,16 +465,16 @@ async def test_answers_statuses_duplicates_and_refusals(database_url: str) -> No
         for crafted in (
             f"ideaitem:{first}",
             f"ideaitem:{second}",  # his own item, but residents do not use the inbox
-            f"ideaitem:ans:{first}",
-            f"ideaitem:st:{first}:closed",
-            "ideaitem:fwd:1:1",
-            "inbox:new:0",
-            "ideaexp:p:30",
-            "areas:a:1",
+            AnswerIdea(first).pack(),
+            SetIdeaStatus(first, IdeaStatus.CLOSED).pack(),
+            ForwardIdea(1, 1).pack(),
+            InboxPage(IdeaStatus.NEW).pack(),
+            ExportPeriod(Period.MONTH).pack(),
+            Areas(1).pack(),
         ):
             [refused] = await bot.press(CARL, crafted)
             assert refused["text"] == lv(REFUSED)
-        assert len(await refusals(bot)) == 11
+        assert len(await refusals(bot)) == 12
         assert {item.status for item in await ideas(bot)} == {"answered", "closed"}
 
 
@@ -444,19 +496,21 @@ async def test_the_chair_assigns_areas_and_items_are_forwarded_to_the_member_res
         [menu] = await bot.send(CHAIR, "/menu")
         assert {"inbox", "areas"} <= set(payloads(menu))
         [listing] = await bot.send(CHAIR, "/areas")
-        assert f"areas:a:{roads}" in payloads(listing)
-        [area] = await bot.press(CHAIR, f"areas:a:{roads}")
-        assert f"areas:t:{roads}:{member}" in payloads(area)
-        [area] = await bot.press(CHAIR, f"areas:t:{roads}:{member}")
+        assert Areas(roads).pack() in payloads(listing)
+        [area] = await bot.press(CHAIR, Areas(roads).pack())
+        assert ToggleAreaMember(roads, member).pack() in payloads(area)
+        [area] = await bot.press(CHAIR, ToggleAreaMember(roads, member).pack())
         assert "✓ Māris" in labels(area)
-        await bot.press(CHAIR, f"areas:sp:{roads}")
+        await bot.press(CHAIR, AskSpecialist(roads).pack())
         [area] = await bot.send(CHAIR, "Jānis Bērziņš; +371 20000000")
         assert "Outside specialist for this area: Jānis Bērziņš, +371 20000000" in area["text"]
         # the representative may not give areas, also not with a crafted button
-        [refused] = await bot.press(REP, f"areas:t:{roads}:{member}")
+        [refused] = await bot.press(REP, ToggleAreaMember(roads, member).pack())
         assert refused["text"] == REFUSED
         # only council members can be given an area
-        [refused] = await bot.press(CHAIR, f"areas:t:{roads}:{await resident_id(bot, ANNA)}")
+        [refused] = await bot.press(
+            CHAIR, ToggleAreaMember(roads, await resident_id(bot, ANNA)).pack()
+        )
         assert refused["text"] == REFUSED
 
         number = await submit(bot, ANNA, "Grants ceļš pie Ezeriņiem ir izbraukts.")
@@ -469,11 +523,11 @@ async def test_the_chair_assigns_areas_and_items_are_forwarded_to_the_member_res
 
         [item] = await bot.press(REP, f"ideaitem:{number}")
         assert "Outside specialist for this area: Jānis Bērziņš, +371 20000000" in item["text"]
-        assert f"ideaitem:fwd:{number}:{member}" in payloads(item)
+        assert ForwardIdea(number, member).pack() in payloads(item)
         # forwarding to someone not responsible for the area is refused
-        [refused] = await bot.press(REP, f"ideaitem:fwd:{number}:{chair}")
+        [refused] = await bot.press(REP, ForwardIdea(number, chair).pack())
         assert refused["text"] == REFUSED
-        [done] = await bot.press(REP, f"ideaitem:fwd:{number}:{member}")
+        [done] = await bot.press(REP, ForwardIdea(number, member).pack())
         assert f"#{number} is forwarded to Māris." in done["text"]
 
         [notice] = (await api.wait_for(chat_id=MEMBER, predicate=has("Forwarded to you")))[-1:]
@@ -494,14 +548,14 @@ async def test_the_chair_assigns_areas_and_items_are_forwarded_to_the_member_res
             ),
         )
         # the member answers; the chair reads everything
-        await bot.press(MEMBER, f"ideaitem:ans:{number}")
+        await bot.press(MEMBER, AnswerIdea(number).pack())
         await bot.send(MEMBER, "Ceļu greiders nolīdzinās nākamnedēļ.")
         await api.wait_for(chat_id=ANNA, predicate=has("Ceļu greiders"))
         [listing] = await bot.send(CHAIR, "/inbox")
         assert f"ideaitem:{number}" in payloads(listing)
-        [answered] = await bot.press(CHAIR, "inbox:answered:0")
+        [answered] = await bot.press(CHAIR, InboxPage(IdeaStatus.ANSWERED).pack())
         assert f"ideaitem:{number}" in payloads(answered)
-        [other_area] = await bot.press(CHAIR, f"inbox:all:{await area_id(bot, 'youth')}")
+        [other_area] = await bot.press(CHAIR, InboxPage(None, await area_id(bot, "youth")).pack())
         assert f"ideaitem:{number}" not in payloads(other_area)
         async with bot.app.sessionmaker() as session:
             members = list(await session.scalars(select(AreaMember)))
@@ -546,7 +600,7 @@ async def test_the_weekly_digest_goes_once_to_each_representative_and_the_chair(
     database_url: str,
 ) -> None:
     from handlers import scheduled_jobs
-    from handlers.ideas import digest_week, weekly_digest
+    from handlers.ideas.digest import digest_week, weekly_digest
 
     assert "ideas_weekly_digest" in [job.name for job in scheduled_jobs()]
     today = utcnow().astimezone(RIGA).isoweekday()
@@ -626,10 +680,10 @@ async def test_exports_in_chat_by_unit_and_area_as_xlsx_and_csv(database_url: st
         await store_idea(bot, ANNA, "Pērnā gada ideja.", area="culture", age_days=400)
 
         [period] = await bot.send(COORDINATOR, "/ideasexport")
-        assert payloads(period) == ["ideaexp:p:7", "ideaexp:p:30", "ideaexp:p:year"]
-        [fmt] = await bot.press(COORDINATOR, "ideaexp:p:30")
-        assert payloads(fmt) == ["ideaexp:f:xlsx", "ideaexp:f:csv"]
-        note, file = await bot.press(COORDINATOR, "ideaexp:f:xlsx", replies=2)
+        assert payloads(period) == [*(ExportPeriod(p).pack() for p in Period), "inbox"]
+        [fmt] = await bot.press(COORDINATOR, ExportPeriod(Period.MONTH).pack())
+        assert payloads(fmt) == [ExportFormat(f).pack() for f in FileFormat] + ["ideaexp"]
+        note, file = await bot.press(COORDINATOR, ExportFormat(FileFormat.XLSX).pack(), replies=2)
         assert note["text"] == "3 items in the file."
         assert file["document"]["filename"].endswith(".xlsx")
         book = load_workbook(io.BytesIO(file["document"]["content"]))
@@ -666,7 +720,7 @@ async def test_exports_in_chat_by_unit_and_area_as_xlsx_and_csv(database_url: st
         # a typed period, as CSV; the representative gets their own unit's items only
         await bot.send(REP, "/ideasexport")
         [fmt] = await bot.send(REP, "01.01.2020–31.12.2099")
-        note, file = await bot.press(REP, "ideaexp:f:csv", replies=2)
+        note, file = await bot.press(REP, ExportFormat(FileFormat.CSV).pack(), replies=2)
         assert file["document"]["filename"] == "padome-ideas-2020-01-01-2099-12-31.csv"
         content = file["document"]["content"].decode("utf-8-sig")
         table = list(csv.reader(io.StringIO(content)))
@@ -687,7 +741,7 @@ async def test_erasure_keeps_the_text_only_when_the_author_allowed_it(database_u
         erased = await submit(
             bot, ANNA, "Kaimiņš Jānis dedzina atkritumus.", place="Ozolu iela 2", show=True
         )
-        await bot.press(REP, f"ideaitem:ans:{erased}")
+        await bot.press(REP, AnswerIdea(erased).pack())
         await bot.send(REP, "Paldies, nodosim pašvaldības policijai.")
         await delivered(bot)
 
@@ -711,11 +765,11 @@ async def test_erasure_keeps_the_text_only_when_the_author_allowed_it(database_u
         assert "(the text was erased at the author's request)" in view["text"]
         assert "Written by: the author has erased their data." in view["text"]
         assert "Ilze" not in view["text"] and "Jānis" not in view["text"]
-        assert not any(p.startswith("ideaitem:ans:") for p in payloads(view))
+        assert not any(p.startswith("ideaans:") for p in payloads(view))
         [view] = await bot.press(REP, f"ideaitem:{kept}")
         assert "Parkā vajag atkritumu urnas." in view["text"]
         # an answer typed after the author left reaches nobody and is not stored
-        await bot.press(REP, f"ideaitem:ans:{kept}")
+        await bot.press(REP, AnswerIdea(kept).pack())
         [note] = await bot.send(REP, "Urnas būs.")
         assert "The author has erased their data" in note["text"]
 
@@ -801,3 +855,127 @@ async def _staff_at_the_command_line(
     assert written is not None, xlsx.stdout
     book = load_workbook(tmp_path / written.group(1))
     assert book.sheetnames == ["Ideas and concerns", "By parish and area"]
+
+
+def pressable(reply: Any) -> list[str]:
+    return [button.payload for button in reply.options]
+
+
+async def console_role(app: Any, user: str, role: Role, unit: str | None = None) -> int:
+    async with app.sessionmaker() as session, session.begin():
+        identity = await find_identity(session, "console", user)
+        assert identity is not None
+        place = await unit_by_slug(session, unit) if unit else None
+        await grant_role(session, resident=identity.resident, role=role, unit=place)
+        return identity.resident_id
+
+
+async def console_idea(chat: Chat, user: str, text: str) -> Any:
+    """Write an idea on the console, where the messenger gives no name, up to the question
+    whether the representative may see who wrote it; that question."""
+    await chat.say(user, "/idea")
+    async with chat.app.sessionmaker() as session:
+        roads = await area_by_slug(session, "roads")
+        assert roads is not None
+    await chat.say(user, payload=AreaChosen(roads.id).pack())
+    await chat.say(user, text)
+    await chat.say(user, payload=NO_PHOTO)
+    return await chat.say(user, payload=NO_PLACE)
+
+
+async def test_people_are_shown_by_the_name_they_allowed_not_by_number(chat: Chat) -> None:
+    """On the console (and SMS) the messenger gives no name: the author who lets their
+    representative see who wrote it is asked which name; council members are shown by name
+    or, without one, by their office; nobody as "#5"."""
+    for user in ("rep", "anna", "berta", "admin"):
+        await chat.onboard(user)
+    rep = await console_role(chat.app, "rep", Role.REPRESENTATIVE, "alsviku")
+
+    await console_idea(chat, "anna", "A bench by the library.")
+    asked = await chat.say("anna", payload=ShowName(True).pack())
+    assert "Which name may your representative see?" in asked.text
+    assert pressable(asked) == [DraftStep(Draft.WHO).pack()]  # Back to the question
+    blank = await chat.say("anna", "1234")
+    assert "Please write your name in letters." in blank.text and asked.text in blank.text
+    keep = await chat.say("anna", "Anna Bērziņa")
+    assert pressable(keep) == KEEP
+    preview = await chat.say("anna", payload=KeepText(False).pack())
+    assert "Your name is shown: yes (Anna Bērziņa)" in preview.text
+    sent = await chat.say("anna", payload=SEND)
+    assert "#1" in sent.text
+    assert pressable(sent) == ["myideas", "idea", "menu"]
+
+    await console_idea(chat, "berta", "Too dark in the park.")
+    await chat.say("berta", payload=ShowName(False).pack())
+    await chat.say("berta", payload=KeepText(False).pack())
+    await chat.say("berta", payload=SEND)
+
+    opened = await chat.say("rep", payload=OpenIdea(1).pack())
+    assert "Written by: Anna Bērziņa" in opened.text and "#1:" not in opened.text
+    hidden = await chat.say("rep", payload=OpenIdea(2).pack())
+    assert "Written by: the author asked not to show their name." in hidden.text
+    async with chat.app.sessionmaker() as session:
+        author = await find_identity(session, "console", "anna")
+        assert author is not None and author.resident.display_name == "Anna Bērziņa"
+
+    # the areas: a council member whose messenger gives no name is shown by their office
+    async with chat.app.sessionmaker() as session:
+        roads = await area_by_slug(session, "roads")
+        assert roads is not None
+    area = await chat.say("admin", payload=Areas(roads.id).pack())
+    member = next(b for b in area.options if b.payload == ToggleAreaMember(roads.id, rep).pack())
+    assert member.label == "unit representative, Alsviķu pagasts"
+    await chat.say("admin", payload=member.payload)
+    listing = await chat.say("admin", "/areas")
+    assert "Roads and transport: unit representative, Alsviķu pagasts" in listing.text
+    assert f"#{rep}" not in listing.text
+    assert pressable(listing)[-1] == "menu"
+
+
+async def test_every_ideas_screen_offers_the_way_on_and_back(chat: Chat) -> None:
+    for user in ("rep", "anna"):
+        await chat.onboard(user)
+    await console_role(chat.app, "rep", Role.REPRESENTATIVE, "alsviku")
+    await console_idea(chat, "anna", "A bench by the library.")
+    await chat.say("anna", payload=ShowName(False).pack())
+    await chat.say("anna", payload=KeepText(False).pack())
+    await chat.say("anna", payload=SEND)
+
+    # the inbox and its filters
+    listing = await chat.say("rep", "/inbox")
+    assert "menu" in pressable(listing)
+    for by in (Filter.STATUS, Filter.AREA):
+        question = await chat.say("rep", payload=ChooseFilter(by).pack())
+        assert pressable(question)[-1] == InboxPage().pack()
+    # an answer: asked with a way back, then the item, the list and the menu
+    ask = await chat.say("rep", payload=AnswerIdea(1).pack())
+    assert pressable(ask) == [OpenIdea(1).pack()]
+    over = await chat.say("rep", "x" * 2001)
+    assert "at most 2,000 characters" in over.text and ask.text in over.text
+    done = await chat.say("rep", "Thank you, we will see to it.")
+    assert pressable(done) == [OpenIdea(1).pack(), "inbox", "menu"]
+    # an export: after the file, another file, the list or the menu
+    await chat.say("rep", payload=ExportPeriod().pack())
+    await chat.say("rep", payload=ExportPeriod(Period.WEEK).pack())
+    [note, *_] = [
+        item.reply
+        for item in await chat.send("rep", payload=ExportFormat(FileFormat.CSV).pack())
+        if item.reply.attachment is not None
+    ]
+    assert pressable(note) == [ExportPeriod().pack(), "inbox", "menu"]
+    # a refusal offers the menu
+    refused = await chat.say("anna", payload=InboxPage().pack())
+    assert refused.text == REFUSED and pressable(refused) == ["menu"]
+    # the place, over its limit: named, and the question again with Skip and Cancel
+    await chat.say("anna", "/idea")
+    async with chat.app.sessionmaker() as session:
+        roads = await area_by_slug(session, "roads")
+        assert roads is not None
+    await chat.say("anna", payload=AreaChosen(roads.id).pack())
+    await chat.say("anna", "Another one.")
+    place = await chat.say("anna", payload=NO_PHOTO)
+    too_long = await chat.say("anna", "y" * 301)
+    assert "at most 300 characters" in too_long.text and place.text in too_long.text
+    assert pressable(too_long) == [NO_PLACE, CANCEL]
+    cancelled = await chat.say("anna", payload=CANCEL)
+    assert "Nothing was sent." in cancelled.text and "idea" in pressable(cancelled)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from broadcasts.quiet_hours import goes_at, quiet_hours_end, when_it_goes
 from models.base import utcnow
 from models.broadcasts import Broadcast, Status
+from models.nominations import create_round
 from tests.conftest import make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.telegram import RunningBot, fake_telegram_api, telegram_settings
@@ -92,6 +93,19 @@ async def start_poll(bot: RunningBot) -> str:
     return started["text"]
 
 
+async def end_a_round(bot: RunningBot) -> str:
+    """A coordinator ends an open round: the candidates are told their counts."""
+    now = utcnow()
+    async with bot.app.sessionmaker() as session, session.begin():
+        item = await create_round(
+            session, unit_ids=None, starts_at=now, ends_at=now + timedelta(days=1), now=now
+        )
+        round_id = item.id
+    await bot.send(CHAIR, "/menu")
+    [ended] = await bot.press(CHAIR, f"nomc:end:{round_id}:yes")
+    return ended["text"]
+
+
 async def test_in_quiet_hours_the_sender_reads_when_it_really_goes(database_url: str) -> None:
     async with fake_telegram_api() as api:
         quiet = _quiet_now(telegram_settings(database_url, api.base_url or ""))
@@ -134,6 +148,16 @@ async def test_in_quiet_hours_the_sender_reads_when_it_really_goes(database_url:
             [listed] = await bot.send(CHAIR, "/broadcasts")
             waiting = f"#{begun} {lv('waiting for the quiet hours to end')}, {morning}:"
             assert waiting in listed["text"]
+
+            ended = await end_a_round(bot)
+            assert ended.startswith(
+                lv(
+                    "Round #{id} has ended. The candidates are told their counts on {time}, "
+                    "when the quiet hours are over.",
+                    id=1,
+                    time=morning,
+                )
+            )
 
             await nothing_comes(api, RESIDENT, "Ūdens nebūs rīt.")
             await nothing_comes(api, RESIDENT, "Vai vajag jaunu soliņu?")

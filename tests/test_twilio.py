@@ -816,6 +816,7 @@ PHOTO = b"\xff\xd8\xff\xe0 a pothole by the school \xff\xd9"
 async def test_an_ideas_photo_shows_on_the_other_messenger(database_url: str) -> None:
     """A photo sent on WhatsApp reaches a representative on Telegram, and one sent on
     Telegram reaches a representative on WhatsApp: the idea keeps the photo itself."""
+    from handlers.ideas.submit import AreaChosen, Draft, DraftStep, KeepText, ShowName
     from models.roles import Role, grant_role
     from models.territory import unit_by_slug
     from tests.test_ideas import ideas
@@ -862,13 +863,13 @@ async def test_an_ideas_photo_shows_on_the_other_messenger(database_url: str) ->
         # The other way: a photo sent on Telegram, read by a representative on WhatsApp.
         await telegram.send(TELEGRAM_USER, "/idea")
         [item_1] = await ideas(telegram)
-        await telegram.press(TELEGRAM_USER, f"idea:area:{item_1.area_id}")
+        await telegram.press(TELEGRAM_USER, AreaChosen(item_1.area_id).pack())
         other_photo = PHOTO.replace(b"school", b"church")
         await telegram.send_photo(TELEGRAM_USER, other_photo, caption="Bedre pie baznīcas")
-        await telegram.press(TELEGRAM_USER, "idea:noplace")
-        await telegram.press(TELEGRAM_USER, "idea:who:no")
-        await telegram.press(TELEGRAM_USER, "idea:keep:yes")
-        await telegram.press(TELEGRAM_USER, "idea:send")
+        await telegram.press(TELEGRAM_USER, DraftStep(Draft.NO_PLACE).pack())
+        await telegram.press(TELEGRAM_USER, ShowName(False).pack())
+        await telegram.press(TELEGRAM_USER, KeepText(True).pack())
+        await telegram.press(TELEGRAM_USER, DraftStep(Draft.SEND).pack())
 
         listing = text_of(await say(fake, bot, "whatsapp", PETERIS, "/inbox"))
         [second] = [

@@ -2,13 +2,71 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
 from bot.dialog.messages import Address, Outgoing, Reply
 from bot.errors import failure_summary
 
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How fast the platform lets a bot send: overall, to one person, to one group."""
+
+    per_second: float
+    private_chat_per_second: float
+    group_per_minute: float
+
+
+@dataclass(frozen=True)
+class Messenger:
+    """What the rest of the code may know of a messenger, declared once by its adapter
+    (as `MESSENGERS` in its module) and found by `messengers()`."""
+
+    name: str  # the channel's name stored with accounts and deliveries: "telegram"
+    label: str  # how people read its name (a message id, marked with N_)
+    prefix: str  # how staff write an account of it in ADMINS and on the command line: tg:123
+    buttons: bool  # options are tapped; without, they are numbered and typed
+    contact_sharing: bool  # a person can share their own verified phone number
+    files: bool  # photos and documents are sent and received
+    groups: bool  # the bot can be in a unit's community group
+    phone_accounts: bool  # an account is the person's phone number
+    pacing: Callable[[Settings], Pacing] | None = None  # None: not paced
+    runs: Callable[[Settings], bool] = lambda settings: True  # this deployment runs it
+
+
+@cache
+def messengers() -> dict[str, Messenger]:
+    """Every messenger an adapter in this package declares, by name."""
+    found: dict[str, Messenger] = {}
+    for module in pkgutil.iter_modules(__path__):
+        declared = getattr(importlib.import_module(f"{__name__}.{module.name}"), "MESSENGERS", ())
+        found.update((messenger.name, messenger) for messenger in declared)
+    return found
+
+
+def messenger(name: str) -> Messenger:
+    return messengers()[name]
+
+
+def messenger_by_prefix(prefix: str) -> Messenger | None:
+    return next((item for item in messengers().values() if item.prefix == prefix), None)
+
+
+def deployed(settings: Settings) -> list[Messenger]:
+    """The messengers this deployment runs (in some process)."""
+    return [item for item in messengers().values() if item.runs(settings)]
+
 
 # Sends a reply; returns the platform's id of the (last) message sent, when it has one.
 Sender = Callable[[Address, Reply], Awaitable[str | None]]

@@ -15,14 +15,27 @@ from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels import Senders, text_with_options
+from bot.channels import Messenger, Senders, text_with_options
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Address, Incoming, Reply
 from bot.errors import failure_summary
+from bot.i18n import N_
 from bot.parsing import clean_text
 from models.console import leave_message, take_messages
 
 CHANNEL = "console"
+MESSENGERS = (
+    Messenger(
+        name=CHANNEL,
+        label=N_("Terminal"),
+        prefix="console",
+        buttons=False,
+        contact_sharing=False,
+        files=True,  # saved into a folder, its path printed
+        groups=False,
+        phone_accounts=False,
+    ),
+)
 QUIT_WORDS = {"/quit", "/exit"}
 PROMPT = "> "
 # How often an open terminal looks for messages left for its person by other processes.

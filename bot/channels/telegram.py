@@ -35,6 +35,8 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.channels import (
     INCOMING_FILE_MAX,
     Blocked,
+    Messenger,
+    Pacing,
     PermanentFailure,
     RateLimited,
     Senders,
@@ -56,6 +58,24 @@ T = TypeVar("T")
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 CHANNEL = "telegram"
+MESSENGERS = (
+    Messenger(
+        name=CHANNEL,
+        label=N_("Telegram"),
+        prefix="tg",
+        buttons=True,
+        contact_sharing=True,
+        files=True,
+        groups=True,
+        phone_accounts=False,
+        pacing=lambda settings: Pacing(
+            per_second=settings.telegram_messages_per_second,
+            private_chat_per_second=settings.telegram_private_chat_per_second,
+            group_per_minute=settings.telegram_group_per_minute,
+        ),
+        runs=lambda settings: settings.telegram_bot_token is not None,
+    ),
+)
 # Connections for everything but long polling; python-telegram-bot's own default with httpx.
 HTTP_POOL_SIZE = 256
 ERROR_REPORT_LIMIT = 3000

@@ -27,7 +27,9 @@ from twilio.rest import Client
 from bot.channels import (
     INCOMING_FILE_MAX,
     Blocked,
+    Messenger,
     NeedsTemplate,
+    Pacing,
     PermanentFailure,
     RateLimited,
     Senders,
@@ -38,6 +40,7 @@ from bot.channels.sms_text import sms_messages, split_whatsapp
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Address, Attachment, Incoming, Reply
 from bot.errors import failure_summary
+from bot.i18n import N_
 from bot.parsing import clean_text
 from bot.settings import Settings
 from models.base import utcnow
@@ -59,6 +62,43 @@ TOO_MANY_REQUESTS = 20429
 # to read as one.
 REPLY_ATTEMPTS = 4
 REPLY_WAIT_MAX = 30.0
+
+
+def account_pacing(per_second: float) -> Pacing:
+    """Twilio queues messages to one number itself; only the account's rate counts."""
+    return Pacing(
+        per_second=per_second,
+        private_chat_per_second=per_second,
+        group_per_minute=60 * per_second,
+    )
+
+
+MESSENGERS = (
+    Messenger(
+        name=WHATSAPP,
+        label=N_("WhatsApp"),
+        prefix="wa",
+        buttons=False,
+        contact_sharing=False,
+        files=True,
+        groups=False,
+        phone_accounts=True,
+        pacing=lambda settings: account_pacing(settings.whatsapp_messages_per_second),
+        runs=lambda settings: WHATSAPP in settings.phone_channels,
+    ),
+    Messenger(
+        name=SMS,
+        label=N_("SMS"),
+        prefix="sms",
+        buttons=False,
+        contact_sharing=False,
+        files=False,  # a file goes as a link to it
+        groups=False,
+        phone_accounts=True,
+        pacing=lambda settings: account_pacing(settings.sms_messages_per_second),
+        runs=lambda settings: SMS in settings.phone_channels,
+    ),
+)
 
 # The Retry-After of Twilio's last 429 in this task: the client's exception drops headers.
 _retry_after: ContextVar[float | None] = ContextVar("twilio_retry_after", default=None)

@@ -256,6 +256,7 @@ class DialogEngine:
         mine = [index for index, item in enumerate(ctx.outbox.items) if item.address == ctx.here]
         if not mine:
             return
+        ctx.conversation.shown = True
         last = ctx.outbox.items[mine[-1]]
         if ctx.state is not None and not last.reply.options:
             # Where an answer is to be typed there is always a way back: a refused answer

@@ -25,8 +25,17 @@ from models.broadcasts import (
     list_broadcasts,
     resend_unknown,
 )
-from models.territory import unit_by_slug
-from padome.cli.common import Id, fail, find_territory, in_session, load_settings, out, planned_time
+from padome.cli.common import (
+    Id,
+    en,
+    fail,
+    find_territory,
+    in_session,
+    known_unit,
+    load_settings,
+    out,
+    planned_time,
+)
 
 app = typer.Typer(help="Council messages and announcements.", no_args_is_help=True)
 
@@ -44,10 +53,7 @@ async def _audience(session: AsyncSession, text: str) -> Audience:
     if kind == "unit" and value:
         ids = []
         for slug in value.split(","):
-            unit = await unit_by_slug(session, slug.strip().casefold())
-            if unit is None:
-                raise fail(f"No unit {slug!r}; see `padome units list`.")
-            ids.append(unit.id)
+            ids.append((await known_unit(session, slug)).id)
         return Audience(unit_ids=tuple(ids))
     if kind == "locality" and "/" in value:
         _, locality = await find_territory(session, value)
@@ -123,9 +129,14 @@ def broadcast_send(
         recipients = await count_recipients(session, broadcast)
         await audit(session, action="broadcast_created", actor_id=None, broadcast=broadcast.id)
         when = broadcast.due_at.astimezone(settings.tz).strftime(TIME_FORMAT)
-        return (
-            f"Broadcast #{broadcast.id} scheduled for {when} to {recipients} residents now "
-            "registered; the running bot sends it."
+        return en.ngettext(
+            "Broadcast #{id} scheduled for {when} to {n} resident now registered; the running "
+            "bot sends it.",
+            "Broadcast #{id} scheduled for {when} to {n} residents now registered; the running "
+            "bot sends it.",
+            recipients,
+            id=broadcast.id,
+            when=when,
         )
 
     typer.echo(in_session(work))
@@ -207,7 +218,12 @@ def broadcast_cancel(broadcast_id: Id) -> None:
             raise fail(f"Broadcast #{broadcast_id} is {item.status}; nothing to cancel.")
         stopped = await cancel_broadcast(session, item)
         await audit(session, action="broadcast_cancelled", actor_id=None, broadcast=item.id)
-        return f"Broadcast #{broadcast_id} cancelled; {stopped} pending deliveries stopped."
+        return en.ngettext(
+            "Broadcast #{id} cancelled; {n} pending delivery stopped.",
+            "Broadcast #{id} cancelled; {n} pending deliveries stopped.",
+            stopped,
+            id=broadcast_id,
+        )
 
     typer.echo(in_session(work))
 
@@ -232,8 +248,14 @@ def broadcast_resend_unknown(
 
     unknown = in_session(count)
     if not yes and not typer.confirm(
-        f"{unknown} residents may already have broadcast #{broadcast_id}: it was on its way "
-        "to them when sending was interrupted. Send it to them again?"
+        en.ngettext(
+            "{n} resident may already have broadcast #{id}: it was on its way to them when "
+            "sending was interrupted. Send it to them again?",
+            "{n} residents may already have broadcast #{id}: it was on its way to them when "
+            "sending was interrupted. Send it to them again?",
+            unknown,
+            id=broadcast_id,
+        )
     ):
         raise typer.Exit(1)
 
@@ -246,8 +268,11 @@ def broadcast_resend_unknown(
         await audit(
             session, action="broadcast_resent_unknown", actor_id=None, broadcast=item.id, rows=again
         )
-        return (
-            f"Broadcast #{broadcast_id} goes again to {again} residents; the running bot sends it."
+        return en.ngettext(
+            "Broadcast #{id} goes again to {n} resident; the running bot sends it.",
+            "Broadcast #{id} goes again to {n} residents; the running bot sends it.",
+            again,
+            id=broadcast_id,
         )
 
     typer.echo(in_session(work))

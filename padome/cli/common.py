@@ -9,12 +9,15 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.dialog.router import fold
+from bot.i18n import Translator
 from bot.parsing import (
     MAX_ID,
     TimeError,
@@ -26,7 +29,7 @@ from bot.parsing import (
 from bot.settings import Settings, describe_validation_error, get_settings
 from broadcasts.compose import TIME_FORMAT
 from models.residents import Resident, find_identity, parse_identity
-from models.territory import Locality, Unit, list_localities, unit_by_slug
+from models.territory import Locality, Unit, list_localities, list_units, unit_by_slug
 from padome import app as lifecycle
 
 # The number of a stored thing (a broadcast, a survey): what a database id can hold, so a
@@ -34,6 +37,9 @@ from padome import app as lifecycle
 Id = Annotated[int, typer.Argument(help="Its number.", min=1, max=MAX_ID)]
 
 out = Console()
+# What the command line prints is in English; its counts go through the catalogs all the
+# same, so that every number gets its plural form.
+en = Translator("en", timezone=ZoneInfo("UTC"))
 T = TypeVar("T")
 
 
@@ -97,21 +103,41 @@ def in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
+async def find_unit(session: AsyncSession, text: str) -> Unit | None:
+    """A unit by its slug or its name, case and diacritics ignored as in the chat
+    (`alsviku`, `Alsviķu pagasts`, `ALSVIĶU`)."""
+    wanted = fold(text)
+    if not wanted:
+        return None
+    found = await unit_by_slug(session, wanted)
+    if found is not None:
+        return found
+    for unit in await list_units(session):
+        if wanted in (fold(unit.slug), fold(unit.name)):
+            return unit
+    return None
+
+
+async def known_unit(session: AsyncSession, text: str) -> Unit:
+    unit = await find_unit(session, text)
+    if unit is None:
+        raise fail(f"No unit {text.strip()!r}. See `padome units list`.")
+    return unit
+
+
 async def find_territory(
     session: AsyncSession, text: str | None
 ) -> tuple[Unit | None, Locality | None]:
-    """Read `alsviku` or `alsviku/<locality name>`."""
+    """Read `alsviku` or `alsviku/<locality name>`, diacritics optional."""
     if not text:
         return None, None
-    slug, _, locality_name = text.partition("/")
-    unit = await unit_by_slug(session, slug.strip().casefold())
-    if unit is None:
-        raise fail(f"No unit {slug!r}. See `padome units list`.")
+    unit_name, _, locality_name = text.partition("/")
+    unit = await known_unit(session, unit_name)
     if not locality_name:
         return unit, None
-    wanted = locality_name.strip().casefold()
+    wanted = fold(locality_name)
     for locality in await list_localities(session, unit.id):
-        if locality.name.casefold() == wanted:
+        if fold(locality.name) == wanted:
             return None, locality
     raise fail(f"{unit.name} has no locality {locality_name!r}. See `padome localities list`.")
 

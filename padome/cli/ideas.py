@@ -26,7 +26,7 @@ from models.ideas import (
     unassign_area,
 )
 from models.residents import format_identity, identities_of
-from padome.cli.common import fail, in_session, load_settings, out, registered
+from padome.cli.common import en, fail, in_session, load_settings, out, registered
 
 areas_app = typer.Typer(
     help="Areas of the council's work: residents choose one for each idea.", no_args_is_help=True
@@ -210,7 +210,7 @@ def ideas_export(
     language: Annotated[str, typer.Option(help="Language of the headings: lv, ru or en.")] = "lv",
 ) -> None:
     """Every idea and concern of a period, by unit and area, as CSV or XLSX."""
-    from handlers.ideas import export_file, export_stem, export_tables
+    from handlers.ideas.export import export_file, export_stem, export_tables
 
     settings = load_settings()
     if fmt not in ("csv", "xlsx"):
@@ -235,4 +235,6 @@ def ideas_export(
         target.write_bytes(content)
     except OSError as error:
         raise fail(f"Cannot write {target}: {type(error).__name__}.") from None
-    typer.echo(f"Wrote {count} items to {target}.")
+    typer.echo(
+        en.ngettext("Wrote {n} item to {path}.", "Wrote {n} items to {path}.", count, path=target)
+    )

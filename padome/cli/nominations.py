@@ -26,8 +26,8 @@ from models.nominations import (
     list_rounds,
     support_counts,
 )
-from models.territory import list_units, unit_by_slug
-from padome.cli.common import fail, in_session, load_settings, out, planned_time
+from models.territory import list_units
+from padome.cli.common import en, fail, in_session, known_unit, load_settings, out, planned_time
 from reports.nomination_papers import forms_pdf, nomination_tables, unit_papers
 from reports.spreadsheets import to_csv, to_xlsx
 
@@ -46,10 +46,7 @@ async def _unit_ids(session: AsyncSession, text: str) -> list[int] | None:
         return None
     ids = []
     for slug in text.split(","):
-        unit = await unit_by_slug(session, slug.strip().casefold())
-        if unit is None:
-            raise fail(f"No unit {slug.strip()!r}; see `padome units list`.")
-        ids.append(unit.id)
+        ids.append((await known_unit(session, slug)).id)
     if not ids:
         raise fail("--units takes all, or unit slugs separated by commas.")
     return ids
@@ -184,9 +181,7 @@ def nominations_list(
         raise fail(f"No status {status!r}.")
 
     async def work(session: AsyncSession) -> Table:
-        found = await unit_by_slug(session, unit.casefold())
-        if found is None:
-            raise fail(f"No unit {unit!r}; see `padome units list`.")
+        found = await known_unit(session, unit)
         items = await list_nominations(
             session, unit_id=found.id, statuses=(status,) if status else None
         )
@@ -214,7 +209,8 @@ def nominations_export(
         Path | None, typer.Option(help="File to write; nominations-<unit>.<format> if not set.")
     ] = None,
     nomination: Annotated[
-        int | None, typer.Option(help="pdf: only this nomination's form.", min=1, max=MAX_ID)
+        int | None,
+        typer.Option(help="Only this nomination (its row, or its form).", min=1, max=MAX_ID),
     ] = None,
 ) -> None:
     """Export a unit's nominations (CSV, XLSX) or print its nomination forms (PDF)."""
@@ -225,20 +221,19 @@ def nominations_export(
     t = Translator(settings.default_language, timezone=settings.tz)
 
     async def work(session: AsyncSession) -> tuple[bytes, str, int]:
-        found = await unit_by_slug(session, unit.casefold())
-        if found is None:
-            raise fail(f"No unit {unit!r}; see `padome units list`.")
+        found = await known_unit(session, unit)
+        papers = await unit_papers(
+            session, found.id, collecting_only=wanted == "pdf" and nomination is None
+        )
+        if nomination is not None:
+            papers = [paper for paper in papers if paper.nomination.id == nomination]
+            if not papers:
+                raise fail(f"{found.name} has no nomination #{nomination}.")
         if wanted == "pdf":
-            papers = await unit_papers(session, found.id, collecting_only=nomination is None)
-            if nomination is not None:
-                papers = [paper for paper in papers if paper.nomination.id == nomination]
-                if not papers:
-                    raise fail(f"{found.name} has no nomination #{nomination}.")
             if not papers:
                 raise fail(f"{found.name} has no candidate collecting support.")
             content = forms_pdf(papers, timezone=settings.tz, printed_at=utcnow())
         else:
-            papers = await unit_papers(session, found.id)
             tables = nomination_tables(t, papers)
             content = to_csv(tables[0]) if wanted == "csv" else to_xlsx(tables)
         await audit(
@@ -247,9 +242,14 @@ def nominations_export(
         return content, found.slug, len(papers)
 
     content, slug, number = in_session(work)
-    path = output or Path(f"nominations-{slug}.{wanted}")
+    stem = f"nominations-{slug}" if nomination is None else f"nomination-{nomination}"
+    path = output or Path(f"{stem}.{wanted}")
     try:
         path.write_bytes(content)
     except OSError as error:
         raise fail(f"Cannot write {path}: {type(error).__name__}.") from None
-    typer.echo(f"Wrote {path} ({number} nominations).")
+    typer.echo(
+        en.ngettext(
+            "Wrote {path} ({n} nomination).", "Wrote {path} ({n} nominations).", number, path=path
+        )
+    )

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.audit import audit
 from models.residents import format_identity, identities_of
 from models.roles import Role, grant_role, list_grants, revoke_role
-from padome.cli.common import fail, find_territory, in_session, out, registered
+from padome.cli.common import en, fail, find_territory, in_session, out, registered
 
 app = typer.Typer(help="Roles of council members and staff.", no_args_is_help=True)
 
@@ -84,7 +84,8 @@ def roles_revoke(
         )
         return removed
 
-    typer.echo(f"Revoked {in_session(work)} grant(s).")
+    removed = in_session(work)
+    typer.echo(en.ngettext("Revoked {n} grant.", "Revoked {n} grants.", removed))
 
 
 @app.command("list")

@@ -16,9 +16,16 @@ from models.audit import audit
 from models.base import utcnow
 from models.survey_file import SurveyFileError, create_survey, parse_survey_file, resolve_audience
 from models.survey_results import Results, compute_results
-from models.surveys import end_survey_now, get_survey, list_surveys, response_counts
+from models.surveys import (
+    Status,
+    Survey,
+    end_survey_now,
+    get_survey,
+    list_surveys,
+    response_counts,
+)
 from models.territory import list_units
-from padome.cli.common import Id, fail, in_session, load_settings, out
+from padome.cli.common import Id, en, fail, in_session, load_settings, out
 from reports.surveys import export_name, results_csv, results_text, results_xlsx
 
 app = typer.Typer(help="Resident surveys: create from a file, follow, export.")
@@ -49,7 +56,12 @@ def surveys_create(
         except SurveyFileError as error:
             raise fail("The survey file has problems:\n" + str(error)) from None
         if check:
-            return f"{file.name} is fine: {len(spec.questions)} questions."
+            return en.ngettext(
+                "{name} is fine: {n} question.",
+                "{name} is fine: {n} questions.",
+                len(spec.questions),
+                name=file.name,
+            )
         try:
             survey = await create_survey(session, spec=spec, audience=audience, now=now)
         except ValueError as error:
@@ -59,10 +71,16 @@ def surveys_create(
         def local(moment: datetime) -> str:
             return moment.astimezone(settings.tz).strftime(TIME_FORMAT)
 
-        return (
-            f'Survey #{survey.id} "{survey.title["lv"]}" scheduled: {len(spec.questions)} '
-            f"questions, opens {local(survey.opens_at)}, closes {local(survey.closes_at)}; "
-            "the running bot opens it and invites the residents."
+        return en.ngettext(
+            'Survey #{id} "{title}" scheduled: {n} question, opens {opens}, closes {closes}; '
+            "the running bot opens it and invites the residents.",
+            'Survey #{id} "{title}" scheduled: {n} questions, opens {opens}, closes {closes}; '
+            "the running bot opens it and invites the residents.",
+            len(spec.questions),
+            id=survey.id,
+            title=survey.title["lv"],
+            opens=local(survey.opens_at),
+            closes=local(survey.closes_at),
         )
 
     typer.echo(in_session(work))
@@ -76,11 +94,12 @@ def surveys_list() -> None:
     async def work(session: AsyncSession) -> Table:
         table = Table("id", "kind", "status", "opens", "closes", "responses", "title")
         counts = await response_counts(session)
+        now = utcnow()
         for item in await list_surveys(session):
             table.add_row(
                 str(item.id),
                 item.kind,
-                item.status,
+                _status(item, now),
                 item.opens_at.astimezone(settings.tz).strftime(TIME_FORMAT),
                 item.closes_at.astimezone(settings.tz).strftime(TIME_FORMAT),
                 str(counts.get(item.id, 0)),
@@ -89,6 +108,14 @@ def surveys_list() -> None:
         return table
 
     out.print(in_session(work))
+
+
+def _status(survey: Survey, now: datetime) -> str:
+    """Closed from its closing time on, answers being refused from then, though the running
+    bot records the close (and tells its creator) only on its next tick."""
+    if survey.status != Status.CLOSED.value and survey.closes_at <= now:
+        return Status.CLOSED.value
+    return survey.status
 
 
 async def _survey_results(session: AsyncSession, survey_id: int) -> tuple[Results, dict[int, str]]:

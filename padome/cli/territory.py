@@ -9,8 +9,8 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.audit import audit
-from models.territory import add_locality, list_localities, list_units, unit_by_slug
-from padome.cli.common import fail, in_session, out
+from models.territory import add_locality, list_localities, list_units
+from padome.cli.common import fail, in_session, known_unit, out
 
 localities_app = typer.Typer(help="Villages and neighbourhoods of each unit.", no_args_is_help=True)
 units_app = typer.Typer(help="The municipality's units.", no_args_is_help=True)
@@ -21,9 +21,7 @@ def localities_add(unit: str, name: str) -> None:
     """Add a village or neighbourhood to a unit."""
 
     async def work(session: AsyncSession) -> str:
-        found = await unit_by_slug(session, unit.casefold())
-        if found is None:
-            raise fail(f"No unit {unit!r}. See `padome units list`.")
+        found = await known_unit(session, unit)
         try:
             locality = await add_locality(session, unit=found, name=name)
         except ValueError as error:
@@ -40,8 +38,9 @@ def localities_list(unit: Annotated[str | None, typer.Argument()] = None) -> Non
 
     async def work(session: AsyncSession) -> Table:
         table = Table("unit", "locality")
+        only = await known_unit(session, unit) if unit is not None else None
         for item in await list_units(session):
-            if unit is None or item.slug == unit.casefold():
+            if only is None or item.id == only.id:
                 for locality in await list_localities(session, item.id):
                     table.add_row(item.slug, locality.name)
         return table

@@ -1,0 +1,114 @@
+"""What the ideas screens share: status names, how people are named, and the payloads of
+the screens one sub-feature links to in another (an item, the inbox, an export)."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.dialog.context import Context
+from bot.dialog.payloads import Payload, payload
+from bot.i18n import N_, Translator
+from models.ideas import Idea, IdeaStatus, may_use_inbox
+from models.residents import Resident
+from models.roles import Role, list_grants_of
+
+
+class Period(enum.StrEnum):
+    WEEK = "7"
+    MONTH = "30"
+    YEAR = "year"
+
+
+@payload("inbox")
+class InboxPage(Payload):
+    """The inbox, filtered by status and area, from `offset` on; plain `inbox` is all of it."""
+
+    status: IdeaStatus | None = None
+    area_id: int | None = None
+    offset: int | None = None
+
+
+@payload("ideaitem")
+class OpenIdea(Payload):
+    idea_id: int
+
+
+@payload("ideaexp")
+class ExportPeriod(Payload):
+    """Export the items of a period; plain `ideaexp` asks which."""
+
+    period: Period | None = None
+
+
+STATUS_LABELS = {
+    IdeaStatus.NEW.value: N_("new"),
+    IdeaStatus.IN_PROGRESS.value: N_("in progress"),
+    IdeaStatus.FORWARDED.value: N_("forwarded"),
+    IdeaStatus.ANSWERED.value: N_("answered"),
+    IdeaStatus.CLOSED.value: N_("closed"),
+    IdeaStatus.DUPLICATE.value: N_("duplicate"),
+}
+# How a council member without a name from their messenger is shown: by their office.
+COUNCIL_ROLE_LABELS = {
+    Role.CHAIR: N_("council chair"),
+    Role.VICE_CHAIR: N_("council vice-chair"),
+    Role.COUNCIL_MEMBER: N_("council member"),
+    Role.REPRESENTATIVE: N_("unit representative"),
+    Role.DEPUTY: N_("locality deputy"),
+}
+PREVIEW = 60
+
+
+def inbox_visible(ctx: Context) -> bool:
+    return may_use_inbox(ctx.roles)
+
+
+def status_label(t: Translator, status: str) -> str:
+    return t._(STATUS_LABELS.get(status, N_("new")))
+
+
+def short(text: str | None, limit: int = PREVIEW) -> str:
+    if not text:
+        return ""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def author_name(t: Translator, item: Idea, author: Resident | None) -> str:
+    """Who wrote an item, as the council reads it: the name only where the author allowed it."""
+    if author is None:
+        return t._("erased their data")
+    if not item.show_author:
+        return t._("name not shown")
+    return author.display_name or t._("no name given")
+
+
+async def council_name(session: AsyncSession, t: Translator, person: Resident | None) -> str:
+    """A council member by name; by their office where their messenger gives no name."""
+    if person is None:
+        return "–"
+    if person.display_name:
+        return person.display_name
+    offices = []
+    for grant in await list_grants_of(session, person.id):
+        label = COUNCIL_ROLE_LABELS.get(Role(grant.role))
+        if label is not None:
+            offices.append(f"{t._(label)}, {grant.place}" if grant.place else t._(label))
+    return "; ".join(offices) or t._("a council member without a name")
+
+
+def same_as(t: Translator, item: Idea, original: Idea | None) -> str:
+    """Which item a duplicate is followed under, as its author may read it: the number and
+    area, and the first words where the original is theirs too."""
+    if original is None:
+        return t._("another item, which the council already has")
+    if original.author_id is not None and original.author_id == item.author_id:
+        return t._(
+            "#{id} ({area}): “{start}”",
+            id=original.id,
+            area=original.area.name_in(t.language),
+            start=short(original.text, 40),
+        )
+    return t._("#{id} ({area})", id=original.id, area=original.area.name_in(t.language))
