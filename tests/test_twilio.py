@@ -781,7 +781,7 @@ async def test_a_survey_is_answered_over_whatsapp_and_over_sms(database_url: str
             ):
                 # typing the invitation's number opens the survey
                 first = text_of(await say(fake, bot, channel, phone, "1"))
-                assert lv("Question {n} of {total}", n=1, total=4) in first
+                assert lv("Question {n} of {total}", n=1, total=5) in first
                 assert "1) Labi" in first and "2) Slikti" in first
                 # "Slikti" shows the conditional free-text question; its options are not
                 # numbered, and a typed "1" is the answer, not the first option
