@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from bot.i18n import Translator
 from broadcasts.quiet_hours import goes_at, quiet_hours_end, when_it_goes
+from handlers.surveys.payloads import PollAudience, PollBack, PollDays, PollScreen, PollStart
 from models.base import utcnow
 from models.broadcasts import Broadcast, Status
 from models.nominations import create_round
@@ -87,9 +88,10 @@ async def start_poll(bot: RunningBot) -> str:
     await bot.send(CHAIR, "/poll")
     await bot.send(CHAIR, "Vai vajag jaunu soliņu?")
     await bot.send(CHAIR, "Jā; Nē")
-    await bot.press(CHAIR, "poll:to:all")
-    await bot.press(CHAIR, "poll:days:1")
-    [started] = await bot.press(CHAIR, "poll:go")
+    await bot.press(CHAIR, PollBack(PollScreen.AUDIENCE).pack())  # Continue, in Latvian only
+    await bot.press(CHAIR, PollAudience().pack())
+    await bot.press(CHAIR, PollDays(1).pack())
+    [started] = await bot.press(CHAIR, PollStart().pack())
     return started["text"]
 
 
