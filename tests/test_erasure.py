@@ -201,7 +201,7 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
         # that a number typed on WhatsApp or SMS presses one.
         [listing] = await telegram.send(CHAIR, "/inbox")
         assert any("QXIDEA5521" in label for label in labels(listing))
-        [candidates] = await telegram.press(COORDINATOR, f"nomc:unit:{candidacy.unit_id}")
+        [candidates] = await telegram.press(COORDINATOR, f"nomcunit:{candidacy.unit_id}")
         assert f"#{candidacy.id} {NAME}" in labels(candidates)
 
         # Before: the dump has it all.

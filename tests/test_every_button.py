@@ -80,19 +80,19 @@ LIKELY_ANSWERS = (
 )
 TYPED = "✎ "
 # Buttons (payload beginnings) each role's walk must have pressed: the world's content.
-EVERYONE = ("news", "nom:list", "svopen", "ideastep:send")
+EVERYONE = ("news", "nomlist", "svopen", "ideastep:send")
 STAFF_TOO = ("inbox", "ideaans", "ideaexpf")
 SENDERS = ("bcs", "bcx:", "bc:send", "pollgo")
 REACHED = {
-    RESIDENT: (*EVERYONE, "svsend", "nom:withdraw"),
-    DEPUTY: (*EVERYONE, *STAFF_TOO, "svsend", "sup:yes"),
-    REPRESENTATIVE: (*EVERYONE, *STAFF_TOO, *SENDERS, "svsend", "sup:yes"),
-    COORDINATOR: (*EVERYONE, *STAFF_TOO, *SENDERS, "nomc:end", "revoke:", "areamember"),
+    RESIDENT: (*EVERYONE, "svsend", "nomwithdraw"),
+    DEPUTY: (*EVERYONE, *STAFF_TOO, "svsend", "supyes"),
+    REPRESENTATIVE: (*EVERYONE, *STAFF_TOO, *SENDERS, "svsend", "supyes"),
+    COORDINATOR: (*EVERYONE, *STAFF_TOO, *SENDERS, "nomcend", "revoke:", "areamember"),
     # The chair sees only their own messages, none of them waiting: no Cancel.
     CHAIR: (
         *EVERYONE,
         *STAFF_TOO,
-        *("bcs", "bc:send", "pollgo", "svsend", "sup:yes", "areamember"),
+        *("bcs", "bc:send", "pollgo", "svsend", "supyes", "areamember"),
     ),
 }
 
@@ -225,8 +225,8 @@ async def build_world(app: App, chat: Chat) -> World:
 
         # The resident stands as a candidate and sends an idea, all by chat.
         await chat.say(RESIDENT, payload="nom")
-        await chat.say(RESIDENT, payload="nom:new")
-        await chat.say(RESIDENT, payload="nom:self")
+        await chat.say(RESIDENT, payload="nomnew")
+        await chat.say(RESIDENT, payload="nomwho:y")
         await chat.say(RESIDENT, "Anna Bērziņa")
         await chat.say(RESIDENT, "Strādāju skolā, gribu labākus ceļus.")
         async with app.sessionmaker() as session:

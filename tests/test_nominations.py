@@ -26,6 +26,7 @@ from handlers.nominations import PAPER_NOTE, progress, run_rounds
 from models.audit import audit_entries
 from models.base import utcnow
 from models.broadcasts import Broadcast, Status
+from models.codes import ALPHABET as CODE_ALPHABET
 from models.nominations import (
     Nomination,
     NominationRound,
@@ -142,13 +143,13 @@ async def supports_count(bot: RunningBot) -> int:
 async def self_nominate(bot: RunningBot, user: int, about: str) -> list[dict[str, Any]]:
     """Through the menu: Nominations, Nominate, Myself, my messenger name, about me."""
     [screen] = await bot.press(user, "nom")
-    assert "nom:new" in payloads(screen)
-    [who] = await bot.press(user, "nom:new")
-    assert payloads(who) == ["nom:self", "nom:other", "menu"]
+    assert "nomnew" in payloads(screen)
+    [who] = await bot.press(user, "nomnew")
+    assert payloads(who) == ["nomwho:y", "nomwho:n", "nom"]
     assert lv(PAPER_NOTE) in who["text"]
-    [name] = await bot.press(user, "nom:self")
-    assert payloads(name)[0] == "nom:myname"
-    await bot.press(user, "nom:myname")
+    [name] = await bot.press(user, "nomwho:y")
+    assert payloads(name)[0] == "nommyname"
+    await bot.press(user, "nommyname")
     return await bot.send(user, about)
 
 
@@ -157,10 +158,15 @@ async def support(bot: RunningBot, user: int, code: str, name: str) -> dict[str,
     [page] = await bot.send(user, f"/start support_{code}")
     assert lv("Cancel") in [button["text"] for row in page["buttons"] for button in row]
     [declaration] = await bot.send(user, name)
-    nomination_id = payloads(declaration)[0].split(":")[2]
-    assert payloads(declaration) == [f"sup:yes:{nomination_id}", f"sup:no:{nomination_id}"]
-    [done] = await bot.press(user, f"sup:yes:{nomination_id}")
+    nomination_id = payloads(declaration)[0].split(":")[1]
+    assert payloads(declaration) == [f"supyes:{nomination_id}", f"supno:{nomination_id}"]
+    [done] = await bot.press(user, f"supyes:{nomination_id}")
     return done
+
+
+def confirming(payload: str) -> str:
+    """The confirming press of a button that asks first ("supdrop:4:n" -> "supdrop:4:y")."""
+    return payload.removesuffix(":n") + ":y"
 
 
 def test_progress_reads_as_in_latvian_paperwork() -> None:
@@ -185,32 +191,32 @@ async def test_coordinator_opens_a_round_in_chat_and_the_scheduler_opens_and_clo
         )
 
         [home] = await bot.press(COORDINATOR, "nomc")
-        assert "nomc:round" in payloads(home)
-        [units] = await bot.press(COORDINATOR, "nomc:round")
-        assert payloads(units)[:2] == ["nomc:round:all", "nomc:round:pick"]
-        [picker] = await bot.press(COORDINATOR, "nomc:round:pick")
-        assert len(payloads(picker)) == 16
+        assert "rndnew" in payloads(home)
+        [units] = await bot.press(COORDINATOR, "rndnew")
+        assert payloads(units)[:2] == ["rndall", "rndpick"]
+        [picker] = await bot.press(COORDINATOR, "rndpick")
+        assert len(payloads(picker)) == 17  # 16 units and Cancel
         async with bot.app.sessionmaker() as session:
             alsviku = await unit_by_slug(session, "alsviku")
             assert alsviku is not None
-        [picked] = await bot.press(COORDINATOR, f"nomc:round:pick:{alsviku.id}")
-        assert "nomc:round:units" in payloads(picked)
-        [start] = await bot.press(COORDINATOR, "nomc:round:units")
-        assert payloads(start) == ["nomc:round:start:now", "nomc:round:start:tomorrow"]
-        [end] = await bot.press(COORDINATOR, "nomc:round:start:now")
-        assert payloads(end) == ["nomc:round:end:14", "nomc:round:end:30"]
-        [settings] = await bot.press(COORDINATOR, "nomc:round:end:14")
+        [picked] = await bot.press(COORDINATOR, f"rndpick:{alsviku.id}")
+        assert "rndunits" in payloads(picked)
+        [start] = await bot.press(COORDINATOR, "rndunits")
+        assert payloads(start) == ["rndstart:now", "rndstart:tomorrow", "nomc"]
+        [end] = await bot.press(COORDINATOR, "rndstart:now")
+        assert payloads(end) == ["rndend:14", "rndend:30", "nomc"]
+        [settings] = await bot.press(COORDINATOR, "rndend:14")
         assert "Supporters needed: 10" in settings["text"]
         assert "Minimum age of supporters: 16" in settings["text"]
         assert "only one candidate" in settings["text"]
-        await bot.press(COORDINATOR, "nomc:round:set:supporters")
+        await bot.press(COORDINATOR, "rndset:supporters")
         [wrong] = await bot.send(COORDINATOR, "0")
         assert "Please write a number from 1 to 1,000." in wrong["text"]
         [settings] = await bot.send(COORDINATOR, "5")
         assert "Supporters needed: 5" in settings["text"]
-        [settings] = await bot.press(COORDINATOR, "nomc:round:set:multiple")
+        [settings] = await bot.press(COORDINATOR, "rndset:multiple")
         assert "several candidates" in settings["text"]
-        [saved] = await bot.press(COORDINATOR, "nomc:round:save")
+        [saved] = await bot.press(COORDINATOR, "rndsave")
         assert "Round #1 is ready" in saved["text"]
 
         item = await until_round(bot, 1, "open")
@@ -244,8 +250,8 @@ async def test_coordinator_opens_a_round_in_chat_and_the_scheduler_opens_and_clo
             in outside["text"]
         )
 
-        [who] = await bot.press(ANNA, "nom:new")
-        assert payloads(who)[:2] == ["nom:self", "nom:other"]
+        [who] = await bot.press(ANNA, "nomnew")
+        assert payloads(who)[:2] == ["nomwho:y", "nomwho:n"]
 
         await end_round(bot, 1)
         [closed] = await bot.send(ANNA, "/nominate")
@@ -335,22 +341,22 @@ async def test_a_coordinator_ends_an_open_round_and_cancels_one_not_started(
             later_round = later.id
 
         [home] = await bot.press(COORDINATOR, "nomc")
-        assert {f"nomc:end:{open_round}", f"nomc:end:{later_round}"} <= set(payloads(home))
+        assert {f"nomcend:{open_round}:n", f"nomcend:{later_round}:n"} <= set(payloads(home))
 
         # A resident's crafted button ends nothing, and is written down.
-        [refused] = await bot.press(ANNA, f"nomc:end:{open_round}:yes")
+        [refused] = await bot.press(ANNA, f"nomcend:{open_round}:y")
         assert lv("Sorry, you are not allowed to do that.") in refused["text"]
         assert (await until_round(bot, open_round, "open")).ends_at > utcnow()
 
-        [ask] = await bot.press(COORDINATOR, f"nomc:end:{later_round}")
+        [ask] = await bot.press(COORDINATOR, f"nomcend:{later_round}:n")
         assert f"Cancel round #{later_round}?" in ask["text"]
-        assert payloads(ask) == [f"nomc:end:{later_round}:yes", "nomc"]
-        [cancelled] = await bot.press(COORDINATOR, f"nomc:end:{later_round}:yes")
+        assert payloads(ask) == [f"nomcend:{later_round}:y", "nomc"]
+        [cancelled] = await bot.press(COORDINATOR, f"nomcend:{later_round}:y")
         assert f"Round #{later_round} is cancelled." in cancelled["text"]
 
-        [ask] = await bot.press(COORDINATOR, f"nomc:end:{open_round}")
+        [ask] = await bot.press(COORDINATOR, f"nomcend:{open_round}:n")
         assert f"End round #{open_round} now?" in ask["text"]
-        [ended] = await bot.press(COORDINATOR, f"nomc:end:{open_round}:yes")
+        [ended] = await bot.press(COORDINATOR, f"nomcend:{open_round}:y")
         assert f"Round #{open_round} has ended." in ended["text"]
         await until_round(bot, open_round, "closed")
         closing = lv(
@@ -427,9 +433,9 @@ async def test_self_nomination_support_progress_threshold_and_withdrawal(
         first = await support(bot, BERTA, code, "Jānis Kalniņš")
         assert lv("Thank you! You support {name}.", name="Anna Bērziņa") in first["text"]
         assert lv_progress(1, 3) in first["text"]
-        [mine] = await bot.press(ANNA, "nom:mine")
+        [mine] = await bot.press(ANNA, "nommine")
         assert lv_progress(1, 3) in mine["text"]
-        assert f"nom:withdraw:{nomination.id}" in payloads(mine)
+        assert f"nomwithdraw:{nomination.id}:n" in payloads(mine)
 
         await support(bot, CARL, code, "Kārlis Zariņš")
         good_news = lv(
@@ -440,7 +446,7 @@ async def test_self_nomination_support_progress_threshold_and_withdrawal(
         # The one who says they are not 16+ or not living there is not recorded.
         await bot.send(EDGARS, f"/start support_{code}")
         await bot.send(EDGARS, "Edgars Liepa")
-        [no] = await bot.press(EDGARS, f"sup:no:{nomination.id}")
+        [no] = await bot.press(EDGARS, f"supno:{nomination.id}")
         assert (
             lv(
                 "Only residents aged {age} or older whose declared place of residence is in {unit} "
@@ -467,20 +473,24 @@ async def test_self_nomination_support_progress_threshold_and_withdrawal(
         assert "/territory" in other_unit["text"]
 
         # The residents' list of candidates shows Anna with her bio and a Support button.
-        [listed] = await bot.press(FRANCIS, "nom:list")
+        [listed] = await bot.press(FRANCIS, "nomlist")
         assert lv("There are no candidates in {unit} yet.", unit="Annas pagasts") in listed["text"]
-        [listed] = await bot.press(CARL, "nom:list")
+        [listed] = await bot.press(CARL, "nomlist")
         assert "Anna Bērziņa" in listed["text"] and "Esmu skolotāja Alsviķos." in listed["text"]
-        assert f"sup:code:{code}" in payloads(listed)
+        assert f"supcode:{code}" in payloads(listed)
 
         # Withdrawing one's own support; another's support is refused and logged.
-        [supports] = await bot.press(BERTA, "sup:mine")
-        [drop] = [payload for payload in payloads(supports) if payload.startswith("sup:drop:")]
-        [carls] = await bot.press(CARL, "sup:mine")
-        [carl_drop] = [p for p in payloads(carls) if p.startswith("sup:drop:")]
-        [refused] = await bot.press(BERTA, carl_drop)
+        [supports] = await bot.press(BERTA, "supmine")
+        [drop] = [payload for payload in payloads(supports) if payload.startswith("supdrop:")]
+        [carls] = await bot.press(CARL, "supmine")
+        [carl_drop] = [p for p in payloads(carls) if p.startswith("supdrop:")]
+        [refused] = await bot.press(BERTA, confirming(carl_drop))
         assert lv("Sorry, you are not allowed to do that.") in refused["text"]
-        [withdrawn] = await bot.press(BERTA, drop)
+        # Withdrawing cannot be undone in one tap: a confirmation with Yes and Back.
+        [sure] = await bot.press(BERTA, drop)
+        assert payloads(sure) == [confirming(drop), "supmine"]
+        assert await supports_count(bot) == 4
+        [withdrawn] = await bot.press(BERTA, confirming(drop))
         assert (
             lv("Your support for {name} has been withdrawn.", name="Anna Bērziņa")
             in withdrawn["text"]
@@ -488,7 +498,7 @@ async def test_self_nomination_support_progress_threshold_and_withdrawal(
         assert await supports_count(bot) == 3
 
         await end_round(bot, round_id)
-        [late] = await bot.press(CARL, carl_drop)
+        [late] = await bot.press(CARL, confirming(carl_drop))
         assert (
             lv("Nominating and supporting are possible only while the round is open.")
             in late["text"]
@@ -518,10 +528,10 @@ async def test_a_registered_candidate_found_by_phone_consents_before_support(
             berta.phone = "+37126123456"
         await make_round(bot, supporters=2)
 
-        await bot.press(ANNA, "nom:new")
-        await bot.press(ANNA, "nom:other")
+        await bot.press(ANNA, "nomnew")
+        await bot.press(ANNA, "nomwho:n")
         [contact] = await bot.send(ANNA, "Berta Ozoliņa")
-        assert payloads(contact) == ["nom:nocontact"]
+        assert payloads(contact) == ["nomskip", "nom"]
         [wrong] = await bot.send(ANNA, "12")
         assert "26123456" in wrong["text"]
         await bot.send(ANNA, "26 123 456")
@@ -551,8 +561,8 @@ async def test_a_registered_candidate_found_by_phone_consents_before_support(
         [asked] = (await api.wait_for(chat_id=BERTA, count=before + 1))[before:]
         assert "Anna" in asked["text"] and "Berta vienmēr palīdz kaimiņiem." in asked["text"]
         assert payloads(asked) == [
-            f"nom:consent:{nomination.id}:yes",
-            f"nom:consent:{nomination.id}:no",
+            f"nomconsent:{nomination.id}:y:n",
+            f"nomconsent:{nomination.id}:n:n",
         ]
         # No support before consent.
         [early] = await bot.send(CARL, f"ATBALSTS {nomination.support_code}")
@@ -565,12 +575,16 @@ async def test_a_registered_candidate_found_by_phone_consents_before_support(
             in early["text"]
         )
         # Only the candidate may answer.
-        [crafted] = await bot.press(CARL, f"nom:consent:{nomination.id}:yes")
+        [crafted] = await bot.press(CARL, f"nomconsent:{nomination.id}:y:y")
         assert lv("Sorry, you are not allowed to do that.") in crafted["text"]
 
         told = len(api.messages_to(ANNA))
-        [bio] = await bot.press(BERTA, f"nom:consent:{nomination.id}:yes")
-        assert payloads(bio) == [f"nom:nobio:{nomination.id}"]
+        # Agreeing cannot be undone in chat: one more tap, or Back.
+        [sure] = await bot.press(BERTA, f"nomconsent:{nomination.id}:y:n")
+        assert payloads(sure) == [f"nomconsent:{nomination.id}:y:y", "nommine"]
+        assert (await nomination_named(bot, "Berta Ozoliņa")).status == "awaiting_consent"
+        [bio] = await bot.press(BERTA, f"nomconsent:{nomination.id}:y:y")
+        assert payloads(bio) == [f"nomnobio:{nomination.id}"]
         [shared] = await bot.send(BERTA, "Medmāsa, dzīvoju Alsviķos 30 gadus.")
         assert f"support_{nomination.support_code}" in shared["text"]
         [accepted] = (await api.wait_for(chat_id=ANNA, count=told + 1))[told:]
@@ -580,9 +594,9 @@ async def test_a_registered_candidate_found_by_phone_consents_before_support(
         assert lv_progress(1, 2) in done["text"]
 
         # The candidate withdraws; support is then refused.
-        [confirm] = await bot.press(BERTA, f"nom:withdraw:{nomination.id}")
-        assert payloads(confirm)[0] == f"nom:withdraw:{nomination.id}:yes"
-        await bot.press(BERTA, f"nom:withdraw:{nomination.id}:yes")
+        [confirm] = await bot.press(BERTA, f"nomwithdraw:{nomination.id}:n")
+        assert payloads(confirm)[0] == f"nomwithdraw:{nomination.id}:y"
+        await bot.press(BERTA, f"nomwithdraw:{nomination.id}:y")
         [refused] = await bot.send(DACE, f"ATBALSTS {nomination.support_code}")
         assert "Berta Ozoliņa" in refused["text"]
         assert (
@@ -595,8 +609,8 @@ async def test_a_registered_candidate_found_by_phone_consents_before_support(
         )
 
         # A shared Telegram contact finds Dace; she declines and Anna is told.
-        await bot.press(ANNA, "nom:new")
-        await bot.press(ANNA, "nom:other")
+        await bot.press(ANNA, "nomnew")
+        await bot.press(ANNA, "nomwho:n")
         await bot.send(ANNA, "Dace Kļaviņa")
         contact_card = {"phone_number": "+371 29 999 999", "first_name": "Dace", "user_id": DACE}
         await bot.send(ANNA, None, contact=contact_card)
@@ -607,7 +621,9 @@ async def test_a_registered_candidate_found_by_phone_consents_before_support(
         assert dace_nomination.candidate_id == await resident_id(bot, DACE)
         await api.wait_for(chat_id=DACE, count=before + 1)
         told = len(api.messages_to(ANNA))
-        await bot.press(DACE, f"nom:consent:{dace_nomination.id}:no")
+        [sure] = await bot.press(DACE, f"nomconsent:{dace_nomination.id}:n:n")
+        assert payloads(sure) == [f"nomconsent:{dace_nomination.id}:n:y", "nommine"]
+        await bot.press(DACE, f"nomconsent:{dace_nomination.id}:n:y")
         [declined] = (await api.wait_for(chat_id=ANNA, count=told + 1))[told:]
         assert lv("{name} declined your nomination.", name="Dace Kļaviņa") in declined["text"]
 
@@ -625,10 +641,10 @@ async def test_offline_consent_paper_supporters_decisions_and_paperwork(database
             alsviku = await unit_by_slug(session, "alsviku")
             assert alsviku is not None
 
-        await bot.press(ANNA, "nom:new")
-        await bot.press(ANNA, "nom:other")
+        await bot.press(ANNA, "nomnew")
+        await bot.press(ANNA, "nomwho:n")
         await bot.send(ANNA, "Ēriks Šņore")
-        await bot.press(ANNA, "nom:nocontact")
+        await bot.press(ANNA, "nomskip")
         [waits] = await bot.send(ANNA, "Ēriks sakopj parku.")
         assert (
             lv(
@@ -643,26 +659,28 @@ async def test_offline_consent_paper_supporters_decisions_and_paperwork(database
         assert eriks.status == "awaiting_consent" and eriks.candidate_id is None
 
         # A resident's crafted coordinator button is refused and logged.
-        [crafted] = await bot.press(CARL, f"nomc:consent:{eriks.id}")
+        [crafted] = await bot.press(CARL, f"nomcconsent:{eriks.id}:y")
         assert lv("Sorry, you are not allowed to do that.") in crafted["text"]
 
-        [screen] = await bot.press(COORDINATOR, f"nomc:unit:{alsviku.id}:awaiting_consent")
+        [screen] = await bot.press(COORDINATOR, f"nomcunit:{alsviku.id}:awaiting_consent")
         assert "Ēriks Šņore" in screen["text"]
-        assert f"nomc:show:{eriks.id}" in payloads(screen)
-        [shown] = await bot.press(COORDINATOR, f"nomc:show:{eriks.id}")
+        assert f"nomcshow:{eriks.id}" in payloads(screen)
+        [shown] = await bot.press(COORDINATOR, f"nomcshow:{eriks.id}")
         assert "waiting for the candidate's consent" in shown["text"]
-        [consented] = await bot.press(COORDINATOR, f"nomc:consent:{eriks.id}")
+        [sure] = await bot.press(COORDINATOR, f"nomcconsent:{eriks.id}:n")
+        assert payloads(sure) == [f"nomcconsent:{eriks.id}:y", f"nomcshow:{eriks.id}"]
+        [consented] = await bot.press(COORDINATOR, f"nomcconsent:{eriks.id}:y")
         assert f"ATBALSTS {eriks.support_code}" in consented["text"]
-        assert f"nomc:paper:{eriks.id}" in payloads(consented)
+        assert f"nomcpaper:{eriks.id}" in payloads(consented)
 
-        await bot.press(COORDINATOR, f"nomc:paper:{eriks.id}")
+        await bot.press(COORDINATOR, f"nomcpaper:{eriks.id}")
         [recorded] = await bot.send(COORDINATOR, "Ģirts Ļoļa")
         assert (
             "Recorded: Ģirts Ļoļa." in recorded["text"] and "1 of 2 supporters" in recorded["text"]
         )
         await support(bot, CARL, eriks.support_code, "Žanis Čakste")
 
-        _, form = await bot.press(COORDINATOR, f"nomc:pdf:{eriks.id}", replies=2)
+        _, form = await bot.press(COORDINATOR, f"nomcpdf:{eriks.id}", replies=2)
         assert form["document"]["filename"] == f"nomination-{eriks.id}.pdf"
         text = "\n".join(
             page.extract_text() for page in PdfReader(io.BytesIO(form["document"]["content"])).pages
@@ -671,12 +689,12 @@ async def test_offline_consent_paper_supporters_decisions_and_paperwork(database
             assert name in text
         assert lv("Signature") in text
 
-        _, table = await bot.press(COORDINATOR, f"nomc:csv:{alsviku.id}", replies=2)
+        _, table = await bot.press(COORDINATOR, f"nomcexport:{alsviku.id}:csv", replies=2)
         rows = list(csv.reader(io.StringIO(table["document"]["content"].decode("utf-8-sig"))))
         assert rows[0][:3] == ["No.", "Parish or town", "Candidate"]
         assert [row[2] for row in rows[1:]] == ["Ēriks Šņore"]
         assert rows[1][8] == "2"
-        _, sheet = await bot.press(COORDINATOR, f"nomc:xlsx:{alsviku.id}", replies=2)
+        _, sheet = await bot.press(COORDINATOR, f"nomcexport:{alsviku.id}:xlsx", replies=2)
         workbook = load_workbook(io.BytesIO(sheet["document"]["content"]))
         assert workbook.sheetnames == ["Nominations", "Supporters"]
         supporters = [row[2] for row in workbook["Supporters"].iter_rows(values_only=True)][1:]
@@ -688,10 +706,10 @@ async def test_offline_consent_paper_supporters_decisions_and_paperwork(database
         await self_nominate(bot, ANNA, "Par Alsviķiem.")
         anna = await nomination_named(bot, "Anna Bērziņa")
         told = len(api.messages_to(ANNA))
-        await bot.press(COORDINATOR, f"nomc:verify:{anna.id}")
+        await bot.press(COORDINATOR, f"nomcverify:{anna.id}")
         [verified] = (await api.wait_for(chat_id=ANNA, count=told + 1))[told:]
         assert "Alsviķu pagasts" in verified["text"]
-        await bot.press(COORDINATOR, f"nomc:reject:{anna.id}")
+        await bot.press(COORDINATOR, f"nomcreject:{anna.id}")
         told = len(api.messages_to(ANNA))
         [rejected] = await bot.send(COORDINATOR, "Nav deklarētās dzīvesvietas pagastā.")
         assert "Rejected" in rejected["text"]
@@ -720,10 +738,10 @@ async def test_forgetting_a_supporter_removes_their_name_from_forms_and_lists(
         await bot.send(BERTA, "/forget")
         await bot.press(BERTA, "forget:yes")
 
-        _, form = await bot.press(COORDINATOR, f"nomc:pdf:{anna.id}", replies=2)
+        _, form = await bot.press(COORDINATOR, f"nomcpdf:{anna.id}", replies=2)
         text = PdfReader(io.BytesIO(form["document"]["content"])).pages[0].extract_text()
         assert "Anna Bērziņa" in text and "Līga Šteina" not in text
-        [shown] = await bot.press(COORDINATOR, f"nomc:show:{anna.id}")
+        [shown] = await bot.press(COORDINATOR, f"nomcshow:{anna.id}")
         assert "Līga" not in shown["text"] and "0 of 2 supporters" in shown["text"]
         assert await supports_count(bot) == 0
 
@@ -749,7 +767,7 @@ async def test_a_candidate_who_erases_their_data_leaves_no_nameless_trace(
 
         # The supporter's list holds no candidate without a name, and the old code leads
         # nowhere, as any unknown code.
-        [mine] = await bot.press(BERTA, "sup:mine")
+        [mine] = await bot.press(BERTA, "supmine")
         assert "Jūs neatbalstāt nevienu kandidātu." in mine["text"]
         [unknown] = await bot.send(BERTA, f"/start support_{anna.support_code}")
         [none] = await bot.send(BERTA, "/start support_ZZZZZ9")
@@ -773,14 +791,14 @@ async def test_fifty_concurrent_support_attempts_record_exactly_one(database_url
         )
         before = len(api.messages_to(BERTA))
         for _ in range(30):
-            api.push_callback(BERTA, f"sup:yes:{anna.id}")
+            api.push_callback(BERTA, f"supyes:{anna.id}")
 
         async def tap(number: int) -> None:
             incoming = Incoming(
                 channel="telegram",
                 user_id=str(BERTA),
                 chat_id=str(BERTA),
-                payload=f"sup:yes:{anna.id}",
+                payload=f"supyes:{anna.id}",
                 update_key=f"other-{number}",
             )
             await bot.app.senders.deliver(await other.handle(incoming))
@@ -867,8 +885,8 @@ async def test_one_candidate_per_resident_unless_the_round_allows_more(
             )
             in refused["text"]
         )
-        [drop] = [p for p in payloads(refused) if p.startswith("sup:drop:")]
-        await bot.press(CARL, drop)
+        [drop] = [p for p in payloads(refused) if p.startswith("supdrop:")]
+        await bot.press(CARL, confirming(drop))
         done = await support(bot, CARL, berta.support_code, "Kārlis Zariņš")
         assert lv_progress(1, 2) in done["text"]
         assert await supports_count(bot) == 1
@@ -1063,3 +1081,230 @@ async def test_cli_opens_a_round_lists_and_exports_csv_xlsx_and_pdf(
         assert [entry.details["round"] for entry in entries] == [1]
     again = padome("nominations", "round", "end", "1")
     assert again.returncode == 1 and "Round #1 has already closed." in again.stderr
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def pressable(reply: Any) -> list[str]:
+    return [button.payload for button in reply.options]
+
+
+def local(moment: Any) -> str:
+    return moment.astimezone(RIGA).strftime("%d.%m.%Y %H:%M")
+
+
+async def anna_stands_on_the_console(app: App) -> Nomination:
+    """An open round for every unit, and console user anna's self-nomination in it."""
+    now = utcnow()
+    async with app.sessionmaker() as session, session.begin():
+        item = await create_round(
+            session, unit_ids=None, starts_at=now, ends_at=now + timedelta(days=5), now=now
+        )
+        anna = await find_identity(session, "console", "anna")
+        assert anna is not None and anna.resident.unit_id is not None
+        nomination = await nominate(
+            session,
+            round_=item,
+            unit_id=anna.resident.unit_id,
+            nominated_by=anna.resident,
+            candidate=anna.resident,
+            name="Anna Bērziņa",
+            phone=None,
+            reason="Par Alsviķiem.",
+            now=now,
+        )
+    await run_rounds(JobContext(app.sessionmaker, app.settings, utcnow()))
+    return nomination
+
+
+async def test_the_round_wizard_keeps_its_buttons_after_a_wrong_date_and_its_setup_after_an_overlap(
+    app: App,
+) -> None:
+    chat = Chat(app)
+    await chat.onboard("admin")
+    now = utcnow()
+    async with app.sessionmaker() as session, session.begin():
+        other = await create_round(
+            session,
+            unit_ids=None,
+            starts_at=now + timedelta(days=1),
+            ends_at=now + timedelta(days=10),
+            now=now,
+        )
+    # The list of parishes leads back.
+    units = await chat.say("admin", payload="nomcunits")
+    assert {"nomc", "menu"} <= set(pressable(units))
+
+    await chat.say("admin", payload="rndnew")
+    await chat.say("admin", payload="rndall")
+    passed = await chat.say("admin", "01.01.2020 10:00")
+    assert "That time has already passed." in passed.text
+    assert pressable(passed) == ["rndstart:now", "rndstart:tomorrow", "nomc"]
+    end = await chat.say("admin", payload="rndstart:now")
+    assert pressable(end) == ["rndend:14", "rndend:30", "nomc"]
+    wrong = await chat.say("admin", "31.02.2027 10:00")
+    assert "Please write the date and time like" in wrong.text
+    assert "When does it end?" in wrong.text
+    assert pressable(wrong) == ["rndend:14", "rndend:30", "nomc"]
+    # Typing a button's label still works after the wrong date.
+    settings = await chat.say("admin", "In 14 days")
+    assert "Supporters needed: 10" in settings.text
+    await chat.say("admin", payload="rndset:supporters")
+    settings = await chat.say("admin", "5")
+    assert "Supporters needed: 5" in settings.text
+
+    overlap = await chat.say("admin", payload="rndsave")
+    assert f"It overlaps round #{other.id}" in overlap.text
+    # What was entered is kept, and the dates can be changed.
+    assert "Supporters needed: 5" in overlap.text
+    assert {"rnddates", "rndsave"} <= set(pressable(overlap))
+    start = await chat.say("admin", payload="rnddates")
+    assert "When does nominating start?" in start.text
+    await chat.say("admin", local(now + timedelta(days=11)))
+    settings = await chat.say("admin", payload="rndend:14")
+    assert "Supporters needed: 5" in settings.text
+    saved = await chat.say("admin", payload="rndsave")
+    assert "is ready" in saved.text
+    async with app.sessionmaker() as session:
+        rounds = list(await session.scalars(select(NominationRound).order_by(NominationRound.id)))
+    assert [item.supporters_needed for item in rounds] == [10, 5]
+
+
+async def test_support_codes_are_short_plain_and_typed_in_any_case_with_spaces_or_hyphens(
+    app: App,
+) -> None:
+    chat = Chat(app)
+    for person in ("anna", "berta", "carl"):
+        await chat.onboard(person)
+    nomination = await anna_stands_on_the_console(app)
+    code = nomination.support_code
+    assert len(code) == 6 and set(code) <= set(CODE_ALPHABET)
+
+    page = await chat.say("berta", f"atbalsts {code[:3].lower()} {code[3:].lower()}")
+    assert "Anna Bērziņa stands as a candidate" in page.text
+
+    # A code made before the shorter alphabet keeps working.
+    async with app.sessionmaker() as session, session.begin():
+        stored = await session.get(Nomination, nomination.id)
+        assert stored is not None
+        stored.support_code = "B8S2QD"
+    page = await chat.say("carl", "ATBALSTS b8s-2qd")
+    assert "Anna Bērziņa stands as a candidate" in page.text
+    # An ordinary sentence after the word is not a code.
+    reply = await chat.say("carl", "/menu")
+    reply = await chat.say("carl", "atbalsts 2 kandidātiem")
+    assert "stands as a candidate" not in reply.text
+
+
+async def test_a_verified_candidate_is_told_at_the_close_what_the_coordinator_decided(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with fake_telegram_api() as api, nominating(database_url, api) as bot:
+        await bot.onboard(COORDINATOR, language="en")
+        await bot.onboard(ANNA, first_name="Anna Bērziņa")
+        await bot.onboard(CARL, unit="alsviku")
+        await bot.onboard(DACE, unit="alsviku")
+        round_id = await make_round(bot, supporters=2)
+        await self_nominate(bot, ANNA, "Skolotāja.")
+        anna = await nomination_named(bot, "Anna Bērziņa")
+        await support(bot, CARL, anna.support_code, "Kārlis Zariņš")
+        await support(bot, DACE, anna.support_code, "Dace Ābele")
+        await bot.press(COORDINATOR, f"nomcverify:{anna.id}")
+        # Later one supporter withdraws, the other erases her data; one signs on paper.
+        [supports] = await bot.press(CARL, "supmine")
+        [drop] = [payload for payload in payloads(supports) if payload.startswith("supdrop:")]
+        await bot.press(CARL, confirming(drop))
+        await bot.send(DACE, "/forget")
+        await bot.press(DACE, "forget:yes")
+        await bot.press(COORDINATOR, f"nomcpaper:{anna.id}")
+        await bot.send(COORDINATOR, "Ģirts Ļoļa")
+
+        await end_round(bot, round_id)
+        closing = lv(
+            "Nominations in {unit} have closed. Your nomination has {progress}.",
+            unit="Alsviķu pagasts",
+            progress=lv_progress(1, 2),
+        )
+        [*_, told] = await api.wait_for(chat_id=ANNA, predicate=has_text(closing))
+        assert (
+            lv(
+                "The coordinator has verified your nomination, so it goes further. You and "
+                "your supporters sign the nomination form on paper, and the coordinator "
+                "tells you the result."
+            )
+            in told["text"]
+        )
+        assert "netiek virzīts" not in told["text"]
+
+    shown = run_padome(
+        ["nominations", "list", "--unit", "alsviku"],
+        stdin="",
+        database_url=database_url,
+        cwd=tmp_path,
+        COLUMNS="200",
+    )
+    assert shown.returncode == 0, shown.stderr
+    [row] = [line for line in shown.stdout.splitlines() if "Anna Bērziņa" in line]
+    assert "verified" in row and "1/2" in row
+
+
+async def test_nomination_texts_in_latvian_hold_for_women_and_an_erased_self_nomination_stays_one(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api, nominating(database_url, api) as bot:
+        await bot.onboard(COORDINATOR, language="en")
+        await bot.onboard(ANNA, first_name="Anna Bērziņa")
+        await bot.onboard(BERTA, first_name="Berta")
+        await bot.onboard(CARL, unit="alsviku")
+        async with bot.app.sessionmaker() as session, session.begin():
+            berta = await session.get(Resident, await resident_id(bot, BERTA))
+            assert berta is not None
+            berta.phone = "+37126123456"
+        await make_round(bot, supporters=2)
+
+        [done] = await self_nominate(bot, ANNA, "Skolotāja.")
+        assert "Jūsu kandidatūra" in done["text"]
+        assert "esat pārstāvja kandidāts" not in done["text"]
+        anna = await nomination_named(bot, "Anna Bērziņa")
+        await bot.send(CARL, f"/start support_{anna.support_code}")
+        [declaration] = await bot.send(CARL, "Kārlis Zariņš")
+        assert "man ir vismaz 16 gadu" in declaration["text"]
+        assert "vecs" not in declaration["text"]
+        [mine] = await bot.press(ANNA, "nommine")
+        assert "Kandidāts" not in mine["text"]
+
+        before = len(api.messages_to(BERTA))
+        await bot.press(ANNA, "nomnew")
+        await bot.press(ANNA, "nomwho:n")
+        await bot.send(ANNA, "Berta Ozoliņa")
+        await bot.send(ANNA, "26123456")
+        await bot.send(ANNA, "Palīdz kaimiņiem.")
+        [asked] = (await api.wait_for(chat_id=BERTA, count=before + 1))[before:]
+        assert "Jūsu kandidatūru" in asked["text"] and "Vai piekrītat" in asked["text"]
+        for masculine in ("gatavs", "izvirzīts", "kandidāts?"):
+            assert masculine not in asked["text"]
+
+        # An erased self-nomination is still a self-nomination on the coordinator's screen.
+        await bot.send(ANNA, "/forget")
+        await bot.press(ANNA, "forget:yes")
+        [shown] = await bot.press(COORDINATOR, f"nomcshow:{anna.id}")
+        assert "Self-nomination." in shown["text"]
+        assert "Nominated by another resident." not in shown["text"]
+
+
+async def test_a_rejection_reason_over_the_limit_is_named_and_asked_again_with_the_way_back(
+    app: App,
+) -> None:
+    chat = Chat(app)
+    await chat.onboard("admin")
+    await chat.onboard("anna")
+    nomination = await anna_stands_on_the_console(app)
+    await chat.say("admin", payload=f"nomcreject:{nomination.id}")
+    long = await chat.say("admin", "x" * 1001)
+    assert "at most 1,000 characters" in long.text
+    assert "Why is the nomination of Anna Bērziņa rejected?" in long.text
+    assert pressable(long) == [f"nomcshow:{nomination.id}"]
+    async with app.sessionmaker() as session:
+        stored = await session.get(Nomination, nomination.id)
+        assert stored is not None and stored.status == "consented"

@@ -314,7 +314,7 @@ async def test_odd_digits_and_forged_buttons_get_short_answers_and_no_error_repo
         forged = [
             "ideaitem:9999999999999999999999999",
             "bcx:²",
-            "nomc:show:\u1369",
+            "nomcshow:\u1369",
             "svres:2147483648",
             "revoke:١",
         ]
@@ -331,19 +331,19 @@ async def test_odd_digits_and_forged_buttons_get_short_answers_and_no_error_repo
         assert [entry.details["button"] for entry in written] == [
             "ideaitem",
             "bcx",
-            "nomc",
+            "nomcshow",
             "svres",
             "revoke",
         ]
 
         # Where a coordinator types a number, another script's digit is asked again.
-        await bot.press(COORDINATOR, "nomc:round")
-        await bot.press(COORDINATOR, "nomc:round:all")
-        await bot.press(COORDINATOR, "nomc:round:start:now")
-        await bot.press(COORDINATOR, "nomc:round:end:14")
-        await bot.press(COORDINATOR, "nomc:round:set:supporters")
+        await bot.press(COORDINATOR, "rndnew")
+        await bot.press(COORDINATOR, "rndall")
+        await bot.press(COORDINATOR, "rndstart:now")
+        await bot.press(COORDINATOR, "rndend:14")
+        await bot.press(COORDINATOR, "rndset:supporters")
         [again] = await bot.send(COORDINATOR, "\u1369")
-        assert again["text"] == lv(
+        assert again["text"].split("\n\n")[0] == lv(
             "Please write a number from {low} to {high}.",
             low="1",
             high=Translator("lv", timezone=RIGA).number(1000),
@@ -407,18 +407,19 @@ async def test_broadcast_times_across_clock_changes_and_beyond_two_years(
 async def test_a_round_starting_in_year_9999_is_refused_not_crashing(database_url: str) -> None:
     async with fake_telegram_api() as api, running(database_url, api) as bot:
         await bot.onboard(COORDINATOR, language="en")
-        await bot.press(COORDINATOR, "nomc:round")
-        await bot.press(COORDINATOR, "nomc:round:all")
+        await bot.press(COORDINATOR, "rndnew")
+        await bot.press(COORDINATOR, "rndall")
         [far] = await bot.send(COORDINATOR, "31.12.9999 23:00")
         assert far["text"].startswith("That is too far ahead. Please choose a time before ")
         [past] = await bot.send(COORDINATOR, "01.01.2020 10:00")
-        assert past["text"] == "That time has already passed. Please choose a later one."
+        assert past["text"].startswith("That time has already passed. Please choose a later one.")
+        assert payloads(past) == ["rndstart:now", "rndstart:tomorrow", "nomc"]
         autumn = next_clock_change(10)
         [which] = await bot.send(COORDINATOR, f"{autumn} 03:30")
-        assert payloads(which) == ["nomc:round:start:twice:0", "nomc:round:start:twice:1"]
-        [end] = await bot.press(COORDINATOR, "nomc:round:start:twice:0")
-        assert payloads(end) == ["nomc:round:end:14", "nomc:round:end:30"]
-        [settings] = await bot.press(COORDINATOR, "nomc:round:end:14")
+        assert payloads(which) == ["rndtwice:start:0", "rndtwice:start:1"]
+        [end] = await bot.press(COORDINATOR, "rndtwice:start:0")
+        assert payloads(end) == ["rndend:14", "rndend:30", "nomc"]
+        [settings] = await bot.press(COORDINATOR, "rndend:14")
         assert f"Nominating from {autumn} 03:30 to " in settings["text"]
         await no_error_report(bot)
 

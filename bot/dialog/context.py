@@ -187,12 +187,13 @@ class Context:
         """A typed `dd.mm.yyyy hh:mm` in the municipality's time zone, at most two years
         ahead; or None, the person told why. A time that happens twice (the clocks go back)
         is asked about with two buttons, `{choose}:0` the earlier and `{choose}:1` the later;
-        their answer comes back as `fold`."""
+        their answer comes back as `fold`. A question asked with `ask` is asked again after
+        the reason, with its buttons."""
         t = self.t
         try:
             return check_horizon(parse_local_time(text, self.settings.tz, fold=fold), self.now)
         except NonexistentTime as missing:
-            self.reply(
+            self.ask_again(
                 t._(
                     "That night the clocks go forward an hour, so {time} does not exist. "
                     "Please write another time.",
@@ -218,14 +219,14 @@ class Context:
                 buttons,
             )
         except TooFar as far:
-            self.reply(
+            self.ask_again(
                 t._(
                     "That is too far ahead. Please choose a time before {limit}.",
                     limit=t.datetime(far.limit),
                 )
             )
         except TimeError:
-            self.reply(t._("Please write the date and time like {example}.", example=example))
+            self.ask_again(t._("Please write the date and time like {example}.", example=example))
         return None
 
     async def audit(self, action: str, **details: Any) -> None:

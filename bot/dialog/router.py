@@ -176,9 +176,11 @@ class Router:
         if route is not None:
             return route, []
         parts = text.split()
-        if len(parts) != 2:
+        if len(parts) < 2:
             return None
+        # The argument is the rest of the message: a code may be typed in groups ("K7M 2QP").
+        argument = " ".join(parts[1:])
         found = self.keyword_arguments.get(fold(parts[0]))
-        if found is None or not found[1].fullmatch(parts[1]):
+        if found is None or not found[1].fullmatch(argument):
             return None
-        return found[0], [parts[1]]
+        return found[0], [argument]

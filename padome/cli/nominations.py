@@ -24,7 +24,7 @@ from models.nominations import (
     get_round,
     list_nominations,
     list_rounds,
-    support_counts,
+    standings,
 )
 from models.territory import list_units
 from padome.cli.common import en, fail, in_session, known_unit, load_settings, out, planned_time
@@ -185,7 +185,7 @@ def nominations_list(
         items = await list_nominations(
             session, unit_id=found.id, statuses=(status,) if status else None
         )
-        counts = await support_counts(session, [item.id for item in items])
+        standing = await standings(session, items)
         table = Table("id", "candidate", "phone", "status", "supporters", "code")
         for item in items:
             table.add_row(
@@ -193,7 +193,7 @@ def nominations_list(
                 item.candidate_name,
                 item.candidate_phone or "",
                 item.status,
-                f"{counts[item.id]}/{item.round.supporters_needed}",
+                standing[item.id].figure,
                 item.support_code if item.collecting else "",
             )
         return table
