@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from bot.i18n import Translator
 from broadcasts.quiet_hours import goes_at, quiet_hours_end, when_it_goes
+from handlers.nominations.buttons import EndRound
 from handlers.surveys.payloads import PollAudience, PollBack, PollDays, PollScreen, PollStart
 from models.base import utcnow
 from models.broadcasts import Broadcast, Status
@@ -104,7 +105,7 @@ async def end_a_round(bot: RunningBot) -> str:
         )
         round_id = item.id
     await bot.send(CHAIR, "/menu")
-    [ended] = await bot.press(CHAIR, f"nomc:end:{round_id}:yes")
+    [ended] = await bot.press(CHAIR, EndRound(round_id, sure=True).pack())
     return ended["text"]
 
 
