@@ -315,7 +315,7 @@ async def test_odd_digits_and_forged_buttons_get_short_answers_and_no_error_repo
             "ideaitem:9999999999999999999999999",
             "bcx:²",
             "nomcshow:\u1369",
-            "survey:r:2147483648",
+            "svres:2147483648",
             "revoke:١",
         ]
         for data in forged:
@@ -332,7 +332,7 @@ async def test_odd_digits_and_forged_buttons_get_short_answers_and_no_error_repo
             "ideaitem",
             "bcx",
             "nomcshow",
-            "survey",
+            "svres",
             "revoke",
         ]
 
