@@ -35,7 +35,8 @@ from sqlalchemy.engine import make_url
 from bot import db
 from models.base import utcnow
 from models.survey_file import Audience, QuestionSpec, SurveySpec, create_survey
-from models.surveys import QuestionKind, Visibility, compute_results, get_survey
+from models.survey_results import compute_results
+from models.surveys import QuestionKind, Visibility, get_survey
 
 RUNS = 7
 TARGET_SECONDS = 0.5

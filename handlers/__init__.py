@@ -49,7 +49,7 @@ def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
     from handlers import nominations, privacy
     from handlers.ideas.digest import weekly_digest
-    from handlers.survey_lifecycle import SURVEY_JOB
+    from handlers.surveys.lifecycle import SURVEY_JOB
 
     return [
         Job("nomination_rounds", nominations.run_rounds),

@@ -3,9 +3,12 @@ SMS, and the resident chooses where the council's messages come."""
 
 from __future__ import annotations
 
+import enum
+
 from bot.channels import deployed, messenger
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
+from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router
 from bot.i18n import N_
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
@@ -19,6 +22,17 @@ from models.residents import (
 )
 
 router = Router()
+
+
+class State(enum.StrEnum):
+    PHONE = "linking.phone"
+
+
+@payload("prefer")
+class Prefer(Payload):
+    """Choose where the council's messages come (the choices shown when None)."""
+
+    channel: str | None = None
 
 
 def _may_link(ctx: Context) -> bool:
@@ -63,7 +77,7 @@ async def ask_phone(ctx: Context) -> None:
             text = ctx.t._("Your phone number cannot be shared here.")
         show_menu(ctx, text)
         return
-    ctx.set_state("linking.phone")
+    ctx.set_state(State.PHONE)
     ctx.reply(
         ctx.t._(
             "If you also write to the council on WhatsApp or by SMS, share your phone number "
@@ -77,7 +91,6 @@ async def ask_phone(ctx: Context) -> None:
     )
 
 
-@router.state("linking.phone")
 async def contact_shared(ctx: Context) -> None:
     """Store the shared number and take in the WhatsApp and SMS accounts with it. Only the
     person's own contact counts: the messenger has verified that number as theirs."""
@@ -105,13 +118,22 @@ async def contact_shared(ctx: Context) -> None:
 
 
 @router.command("channel")
-@router.payload("prefer")
-async def prefer(ctx: Context) -> None:
+async def prefer_command(ctx: Context) -> None:
+    """`/channel`, or `/channel whatsapp` to choose at once."""
+    chosen = ctx.argument.casefold()
+    if chosen and Prefer.unpack(f"prefer:{chosen}") is None:
+        await ctx.refuse("prefer", channel=chosen[:32])
+        return
+    await prefer(ctx, Prefer(chosen or None))
+
+
+@router.button(Prefer)
+async def prefer(ctx: Context, press: Prefer) -> None:
     """Choose the messenger the council's messages go to; checked against the person's own."""
     assert ctx.resident is not None
     channels = await _channels(ctx)
-    if ctx.args:
-        chosen = ctx.args[0]
+    if press.channel is not None:
+        chosen = press.channel
         if chosen not in channels:
             await ctx.refuse("prefer", channel=chosen)
             return
@@ -134,7 +156,7 @@ async def ask_preferred(ctx: Context, intro: str | None) -> None:
     lines.append(ctx.t._("Where should the council's messages come?"))
     ctx.reply(
         "\n\n".join(lines),
-        [Button(ctx.t._(messenger(channel).label), f"prefer:{channel}") for channel in channels]
+        [Button(ctx.t._(messenger(channel).label), Prefer(channel)) for channel in channels]
         + [Button(ctx.t._("Back to the menu"), "menu")],
     )
 
@@ -150,3 +172,6 @@ async def _channels(ctx: Context) -> list[str]:
     if ctx.resident.phone is not None and is_phone_number(ctx.resident.phone):
         found += [channel for channel in ctx.settings.phone_channels if channel not in found]
     return found
+
+
+router.flow({State.PHONE: contact_shared})

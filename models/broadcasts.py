@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -195,6 +196,24 @@ def audience_filter(broadcast: Broadcast) -> Any:
     return Resident.unit_id.is_not(None)
 
 
+# Who has already done what a broadcast's button asks (answered the survey it invites to),
+# by the kind of the button's payload: a WHERE clause on Resident from the packed payload.
+_DONE_BY_KIND: dict[str, Callable[[str], Any]] = {}
+
+
+def leave_out_when_done(kind: str, done: Callable[[str], Any]) -> None:
+    """Send a broadcast whose button is of `kind` only to residents who have not yet done
+    what it asks: decided when its deliveries are made, as late as quiet hours allow."""
+    _DONE_BY_KIND[kind] = done
+
+
+def _not_done(broadcast: Broadcast) -> Any:
+    actions = broadcast.actions
+    payload = actions[0][1] if actions else ""
+    done = _DONE_BY_KIND.get(payload.split(":", 1)[0]) if payload else None
+    return true() if done is None else ~done(payload)
+
+
 def _reachable(broadcast: Broadcast) -> Any:
     """Residents who consented, are not erased, receive broadcasts, and have an account."""
     return and_(
@@ -202,6 +221,7 @@ def _reachable(broadcast: Broadcast) -> Any:
         Resident.erased_at.is_(None),
         Resident.subscribed.is_(True),
         audience_filter(broadcast),
+        _not_done(broadcast),
     )
 
 
@@ -360,6 +380,26 @@ async def cancel_broadcast(session: AsyncSession, broadcast: Broadcast) -> int:
         .values(status=DeliveryStatus.CANCELLED.value, finished_at=utcnow(), claimed_by=None)
     )
     return result.rowcount
+
+
+async def cancel_done_action(
+    session: AsyncSession, *, resident_id: int, action_payload: str
+) -> int:
+    """A resident's rows not yet sent of the broadcasts with this button, once they have
+    done what it asks (answered the survey): they never go."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.resident_id == resident_id,
+            Delivery.status == DeliveryStatus.PENDING.value,
+            Delivery.broadcast_id.in_(
+                select(Broadcast.id).where(Broadcast.action_payload == action_payload)
+            ),
+        )
+        .values(status=DeliveryStatus.CANCELLED.value, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
 
 
 async def resend_unknown(session: AsyncSession, broadcast: Broadcast) -> int:

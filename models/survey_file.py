@@ -1,5 +1,7 @@
 """Surveys written in a YAML file (`padome surveys create survey.yaml`): read, check, store.
 
+Over 600 lines on purpose: one format's reader with all its checks, each naming its line.
+
 Every mistake is reported with the line and the question it is in, all at once, so a staff
 member can fix the file in one go. The format is described in the README and shown in
 `examples/survey.yaml`.

@@ -9,14 +9,8 @@ from dataclasses import dataclass
 from babel.numbers import format_decimal
 
 from bot.i18n import Translator
-from models.surveys import (
-    Origin,
-    QuestionKind,
-    QuestionResult,
-    Results,
-    Status,
-    text_in,
-)
+from models.survey_results import QuestionResult, Results
+from models.surveys import Origin, QuestionKind, Status, text_in
 from reports.spreadsheets import Table, to_csv, to_xlsx
 
 # DejaVu Sans ships with matplotlib and has every Latvian and Russian letter.

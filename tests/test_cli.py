@@ -123,6 +123,14 @@ def test_broadcast_commands_schedule_list_show_and_cancel(
     )
     assert sent.returncode == 0, sent.stderr
     assert f"Broadcast #1 scheduled for {A_YEAR_AHEAD}" in sent.stdout
+    # One that falls in the quiet hours says when it really goes.
+    night = A_YEAR_AHEAD.replace("18:00", "23:30")
+    morning = (utcnow() + timedelta(days=366)).strftime("%d.%m.%Y 08:00")
+    held = padome("broadcast", "send", "--text-file", str(text), "--at", night)
+    assert held.returncode == 0, held.stderr
+    assert f"scheduled for {night}" in held.stdout
+    assert f"quiet hours, so the running bot sends it at {morning}." in held.stdout
+    padome("broadcast", "cancel", "2")
     listed = padome("broadcast", "list")
     assert "schedul" in listed.stdout and "Sapulce" in listed.stdout  # a narrow table wraps
     shown = padome("broadcast", "show", "1")

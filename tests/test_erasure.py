@@ -29,6 +29,7 @@ from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
 from handlers.ideas.submit import Draft, DraftStep, KeepText, ShowName
 from handlers.privacy import _vacuum_tried_at, vacuum_erased_tables
+from handlers.surveys.payloads import SurveyOpen, SurveySend
 from models import Base
 from models.base import utcnow
 from models.broadcasts import Delivery, DeliveryStatus, Status
@@ -166,7 +167,7 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
             survey_id = await make_survey(telegram, survey_yaml(anonymous=False))
             await invited(api, TELEGRAM_ID, survey_id)
             _, first_question = await telegram.press(
-                TELEGRAM_ID, f"survey:open:{survey_id}", replies=2
+                TELEGRAM_ID, SurveyOpen(survey_id).pack(), replies=2
             )
             [road] = await telegram.press(TELEGRAM_ID, option(first_question, "Slikti"))
             assert "Kurš ceļš jāsakārto?" in road["text"]
@@ -177,7 +178,7 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
                 [scale_prompt] = await telegram.press(TELEGRAM_ID, option(scale, "Gatavs"))
             [yesno] = await telegram.press(TELEGRAM_ID, option(scale_prompt, "2"))
             await telegram.press(TELEGRAM_ID, option(yesno, "Izlaist"))
-            [thanks] = await telegram.press(TELEGRAM_ID, f"survey:send:{survey_id}")
+            [thanks] = await telegram.press(TELEGRAM_ID, SurveySend(survey_id).pack())
             assert "Paldies" in thanks["text"]
 
             # Their data as a file on WhatsApp: Twilio fetches it from the media store.

@@ -34,6 +34,7 @@ from bot.dialog.messages import Address, Outgoing, Reply
 from bot.i18n import DOMAIN, LOCALES_DIR, Translator
 from broadcasts.compose import Audience, create_broadcast
 from handlers.ideas.submit import AreaChosen, Draft, DraftStep, KeepText, ShowName
+from handlers.surveys.payloads import PollBack, PollDays, PollScreen, PollStart
 from models.base import utcnow
 from models.broadcasts import Broadcast, Delivery, DeliveryStatus, Status, create_deliveries
 from models.conversations import load_conversation
@@ -79,19 +80,19 @@ LIKELY_ANSWERS = (
 )
 TYPED = "✎ "
 # Buttons (payload beginnings) each role's walk must have pressed: the world's content.
-EVERYONE = ("news", "nomlist", "survey:open", "ideastep:send")
+EVERYONE = ("news", "nomlist", "svopen", "ideastep:send")
 STAFF_TOO = ("inbox", "ideaans", "ideaexpf")
-SENDERS = ("bcs", "bcx:", "bcsend", "poll:go")
+SENDERS = ("bcs", "bcx:", "bcsend", "pollgo")
 REACHED = {
-    RESIDENT: (*EVERYONE, "survey:send", "nomwithdraw"),
-    DEPUTY: (*EVERYONE, *STAFF_TOO, "survey:send", "supyes"),
-    REPRESENTATIVE: (*EVERYONE, *STAFF_TOO, *SENDERS, "survey:send", "supyes"),
+    RESIDENT: (*EVERYONE, "svsend", "nomwithdraw"),
+    DEPUTY: (*EVERYONE, *STAFF_TOO, "svsend", "supyes"),
+    REPRESENTATIVE: (*EVERYONE, *STAFF_TOO, *SENDERS, "svsend", "supyes"),
     COORDINATOR: (*EVERYONE, *STAFF_TOO, *SENDERS, "nomcend", "revoke:", "areamember"),
     # The chair sees only their own messages, none of them waiting: no Cancel.
     CHAIR: (
         *EVERYONE,
         *STAFF_TOO,
-        *("bcs", "bcsend", "poll:go", "survey:send", "supyes", "areamember"),
+        *("bcs", "bcsend", "pollgo", "svsend", "supyes", "areamember"),
     ),
 }
 
@@ -244,10 +245,13 @@ async def build_world(app: App, chat: Chat) -> World:
         # The representative runs a quick poll in their parish.
         await chat.say(REPRESENTATIVE, "/poll")
         await chat.say(REPRESENTATIVE, "Kad rīkot talku?")
-        audience_screen = await chat.say(REPRESENTATIVE, "Sestdien; Svētdien")
+        await chat.say(REPRESENTATIVE, "Sestdien; Svētdien")
+        audience_screen = await chat.say(
+            REPRESENTATIVE, payload=PollBack(PollScreen.AUDIENCE).pack()
+        )
         await chat.say(REPRESENTATIVE, payload=buttons_of(audience_screen)[0])
-        await chat.say(REPRESENTATIVE, payload="poll:days:3")
-        started = await chat.say(REPRESENTATIVE, payload="poll:go")
+        await chat.say(REPRESENTATIVE, payload=PollDays(3).pack())
+        started = await chat.say(REPRESENTATIVE, payload=PollStart().pack())
         assert f"#{survey_id + 1}" in started.text, started.text
 
         await until(app, _all_sent, "the news and invitations go out")

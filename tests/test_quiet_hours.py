@@ -12,6 +12,8 @@ from sqlalchemy import update
 
 from bot.i18n import Translator
 from broadcasts.quiet_hours import goes_at, quiet_hours_end, when_it_goes
+from handlers.nominations.buttons import EndRound
+from handlers.surveys.payloads import PollAudience, PollBack, PollDays, PollScreen, PollStart
 from models.base import utcnow
 from models.broadcasts import Broadcast, Status
 from models.nominations import create_round
@@ -87,9 +89,10 @@ async def start_poll(bot: RunningBot) -> str:
     await bot.send(CHAIR, "/poll")
     await bot.send(CHAIR, "Vai vajag jaunu soliņu?")
     await bot.send(CHAIR, "Jā; Nē")
-    await bot.press(CHAIR, "poll:to:all")
-    await bot.press(CHAIR, "poll:days:1")
-    [started] = await bot.press(CHAIR, "poll:go")
+    await bot.press(CHAIR, PollBack(PollScreen.AUDIENCE).pack())  # Continue, in Latvian only
+    await bot.press(CHAIR, PollAudience().pack())
+    await bot.press(CHAIR, PollDays(1).pack())
+    [started] = await bot.press(CHAIR, PollStart().pack())
     return started["text"]
 
 
@@ -102,7 +105,7 @@ async def end_a_round(bot: RunningBot) -> str:
         )
         round_id = item.id
     await bot.send(CHAIR, "/menu")
-    [ended] = await bot.press(CHAIR, f"nomc:end:{round_id}:yes")
+    [ended] = await bot.press(CHAIR, EndRound(round_id, sure=True).pack())
     return ended["text"]
 
 

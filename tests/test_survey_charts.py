@@ -9,8 +9,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
+from handlers.surveys.payloads import (
+    FileFormat,
+    SurveyClose,
+    SurveyFile,
+    SurveyOpen,
+    SurveyPaper,
+    SurveyResults,
+    SurveySend,
+)
 from models.base import utcnow
-from models.surveys import OptionCount, Question, QuestionResult, Results, Survey
+from models.survey_results import OptionCount, QuestionResult, Results
+from models.surveys import Question, Survey
 from reports.surveys import charts_png
 from tests.fakes.telegram_api import PhotoLimits, image_size, payloads
 from tests.telegram import RunningBot, fake_telegram_api
@@ -66,7 +76,7 @@ def charted_questions(caption: str) -> list[int]:
 async def results_screen(bot: RunningBot, chat: int, survey_id: int) -> list[dict[str, Any]]:
     """Open the results and return what arrives, up to the message with the buttons."""
     before = len(bot.api.messages_to(chat))
-    bot.api.push_callback(chat, f"survey:r:{survey_id}")
+    bot.api.push_callback(chat, SurveyResults(survey_id).pack())
     # Drawing the charts of a long survey takes seconds on a busy machine.
     await bot.settle(timeout=60)
     return bot.api.messages_to(chat)[before:]
@@ -134,11 +144,11 @@ async def test_staff_see_a_long_surveys_charts_and_can_press_every_button(
         await bot.onboard(ANNA, language="en")
         survey_id = await make_survey(bot, scale_survey_yaml())
         await invited(api, ANNA, survey_id)
-        [_, question] = await bot.press(ANNA, f"survey:open:{survey_id}", replies=2)
+        [_, question] = await bot.press(ANNA, SurveyOpen(survey_id).pack(), replies=2)
         for number in range(1, QUESTIONS + 1):
             [question] = await bot.press(ANNA, option(question, str(number % 8 + 2)))
-        [thanks] = await bot.press(ANNA, f"survey:send:{survey_id}")
-        assert "survey:r:" in " ".join(payloads(thanks))
+        [thanks] = await bot.press(ANNA, SurveySend(survey_id).pack())
+        assert SurveyResults(survey_id).pack() in payloads(thanks)
 
         screen = await results_screen(bot, CHAIR, survey_id)
 
@@ -160,10 +170,11 @@ async def test_staff_see_a_long_surveys_charts_and_can_press_every_button(
         assert "20. How satisfied are you with service 20?" in texts[-1]["text"]
         results = texts[-1]
         assert payloads(results) == [
-            f"survey:x:{survey_id}:xlsx",
-            f"survey:x:{survey_id}:csv",
-            f"survey:paper:{survey_id}",
-            f"survey:close:{survey_id}",
+            SurveyFile(survey_id, FileFormat.XLSX).pack(),
+            SurveyFile(survey_id, FileFormat.CSV).pack(),
+            SurveyPaper(survey_id).pack(),
+            SurveyClose(survey_id).pack(),
+            "surveys",
             "menu",
         ]
 
@@ -176,8 +187,9 @@ async def test_staff_see_a_long_surveys_charts_and_can_press_every_button(
         assert answers[3]["document"]["filename"].endswith(".csv")
         assert answers[4]["text"] == "Paper questionnaire: which parish or town is it from?"
         assert answers[5]["text"].startswith('Close "Pakalpojumu vērtējums" now?')
-        assert answers[6]["text"] == "Main menu: choose what you want to do."
-        assert len(answers) == 7
+        assert answers[6]["text"].startswith("Surveys for you:")
+        assert answers[7]["text"] == "Main menu: choose what you want to do."
+        assert len(answers) == 8
 
 
 async def test_results_and_buttons_arrive_when_telegram_refuses_the_chart(
@@ -195,14 +207,14 @@ async def test_results_and_buttons_arrive_when_telegram_refuses_the_chart(
         [refused] = api.calls_to("sendPhoto")
         assert refused.status == 400
         assert results["text"].startswith("Results: Ceļi un ietves")
-        assert f"survey:close:{survey_id}" in payloads(results)
-        [ask] = await bot.press(CHAIR, f"survey:close:{survey_id}")
+        assert SurveyClose(survey_id).pack() in payloads(results)
+        [ask] = await bot.press(CHAIR, SurveyClose(survey_id).pack())
         assert ask["text"].startswith('Close "Ceļi un ietves" now?')
 
         # A resident looking at live results gets the text and the menu button too.
         [seen] = await results_screen(bot, ANNA, survey_id)
         assert seen["text"].startswith("Results: Ceļi un ietves")
-        assert payloads(seen) == ["menu"]
+        assert payloads(seen) == ["surveys", "menu"]
 
 
 # --------------------------------------------------------------------------- WhatsApp and SMS

@@ -15,13 +15,30 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import func, inspect, select, update
 
+from bot.settings import Settings
+from handlers.surveys.payloads import (
+    FileFormat,
+    PollAudience,
+    PollBack,
+    PollCancel,
+    PollDays,
+    PollScreen,
+    PollStart,
+    SurveyChange,
+    SurveyClose,
+    SurveyFile,
+    SurveyOpen,
+    SurveyPaper,
+    SurveyResults,
+    SurveySend,
+)
 from models.audit import audit_entries
 from models.base import utcnow
 from models.residents import Identity, Resident
 from models.roles import Role, grant_role
+from models.survey_answers import AlreadyAnswered, record_answer, send_response, start_response
 from models.survey_file import create_survey, parse_survey_file, resolve_audience
 from models.surveys import (
-    AlreadyAnswered,
     Answer,
     Option,
     Participation,
@@ -31,13 +48,10 @@ from models.surveys import (
     Status,
     Survey,
     get_survey,
-    record_answer,
-    send_response,
-    start_response,
 )
 from models.territory import unit_by_slug
-from tests.fakes.telegram_api import FakeTelegramAPI, payloads
-from tests.telegram import RunningBot, fake_telegram_api
+from tests.fakes.telegram_api import FakeTelegramAPI, labels, payloads
+from tests.telegram import RunningBot, fake_telegram_api, telegram_settings
 from tests.test_broadcasts import CHAIR, has_text, running, texts_to
 from tests.test_console import run_padome
 from tests.twilio import TwilioBot
@@ -121,9 +135,9 @@ async def set_times(bot: RunningBot, survey_id: int, **times: Any) -> None:
 async def invited(api: FakeTelegramAPI, chat: int, survey_id: int) -> dict[str, Any]:
     messages = await api.wait_for(
         chat_id=chat,
-        predicate=lambda ms: any(f"survey:open:{survey_id}" in payloads(m) for m in ms),
+        predicate=lambda ms: any(SurveyOpen(survey_id).pack() in payloads(m) for m in ms),
     )
-    return next(m for m in messages if f"survey:open:{survey_id}" in payloads(m))
+    return next(m for m in messages if SurveyOpen(survey_id).pack() in payloads(m))
 
 
 def option(message: dict[str, Any], label: str) -> str:
@@ -133,6 +147,14 @@ def option(message: dict[str, Any], label: str) -> str:
             if button["text"].removeprefix("✓ ") == label:
                 return button["callback_data"]
     raise AssertionError(f"no button {label!r} in {message['buttons']}")
+
+
+async def results_of(bot: RunningBot, chat: int, survey_id: int) -> list[dict[str, Any]]:
+    """Press Results and return the chart and the text: drawing the chart takes seconds on
+    a busy machine."""
+    before = len(bot.api.messages_to(chat))
+    bot.api.push_callback(chat, SurveyResults(survey_id).pack())
+    return (await bot.api.wait_for(chat_id=chat, count=before + 2, timeout=60))[before:]
 
 
 async def resident_id(bot: RunningBot, chat: int) -> int:
@@ -165,7 +187,7 @@ async def scale_answers(bot: RunningBot) -> list[int]:
 
 async def answer_all(bot: RunningBot, chat: int, survey_id: int, *, road: str = "Good") -> None:
     """Answer every question with buttons and send."""
-    [_, first] = await bot.press(chat, f"survey:open:{survey_id}", replies=2)
+    [_, first] = await bot.press(chat, SurveyOpen(survey_id).pack(), replies=2)
     [nxt] = await bot.press(chat, option(first, road))
     if road == "Bad":
         [nxt] = await bot.send(chat, "Dzirnavu iela")
@@ -174,7 +196,7 @@ async def answer_all(bot: RunningBot, chat: int, survey_id: int, *, road: str = 
     [scale] = await bot.press(chat, option(done, "Done"))
     [yesno] = await bot.press(chat, option(scale, "4"))
     await bot.press(chat, option(yesno, "Yes"))
-    await bot.press(chat, f"survey:send:{survey_id}")
+    await bot.press(chat, SurveySend(survey_id).pack())
 
 
 # --------------------------------------------------------------------------- from a file
@@ -208,7 +230,7 @@ async def test_survey_from_file_opens_on_time_invites_and_closes(
         async with bot.app.sessionmaker() as session:
             survey = await get_survey(session, 1)
         assert survey is not None and survey.status == Status.SCHEDULED.value
-        assert not any("survey:open:1" in payloads(m) for m in api.messages_to(ANNA))
+        assert not any(SurveyOpen(1).pack() in payloads(m) for m in api.messages_to(ANNA))
 
         await set_times(bot, 1, opens_at=utcnow())
         invitation = await invited(api, ANNA, 1)
@@ -217,11 +239,11 @@ async def test_survey_from_file_opens_on_time_invites_and_closes(
         assert "The results are advisory" in invitation["text"]
         assert invitation["buttons"][0][0]["text"] == "Answer the survey"
         await until_survey(bot, 1, Status.OPEN.value)
-        assert not any("survey:open:1" in payloads(m) for m in api.messages_to(BERTA))
+        assert not any(SurveyOpen(1).pack() in payloads(m) for m in api.messages_to(BERTA))
 
         [listed] = await bot.send(ANNA, "/surveys")
-        assert "Ceļi un ietves" in listed["text"] and "survey:open:1" in payloads(listed)
-        [_, first] = await bot.press(ANNA, "survey:open:1", replies=2)
+        assert "Ceļi un ietves" in listed["text"] and SurveyOpen(1).pack() in payloads(listed)
+        [_, first] = await bot.press(ANNA, SurveyOpen(1).pack(), replies=2)
 
         # Closed early from the command line; the running bot closes it on its next tick.
         closing = await asyncio.to_thread(
@@ -235,7 +257,7 @@ async def test_survey_from_file_opens_on_time_invites_and_closes(
         assert again.returncode == 1 and "Survey #1 has already closed." in again.stderr
         [refused] = await bot.press(ANNA, option(first, "Good"))
         assert "This survey closed on" in refused["text"]
-        [refused] = await bot.press(ANNA, "survey:send:1")
+        [refused] = await bot.press(ANNA, SurveySend(1).pack())
         assert "answers are no longer taken" in refused["text"]
         assert await count(bot, Answer) == 0
 
@@ -295,34 +317,37 @@ async def test_answering_with_back_conditional_resume_and_change(database_url: s
         survey_id = await make_survey(bot, survey_yaml(anonymous=False))
         await invited(api, ANNA, survey_id)
 
-        intro, first = await bot.press(ANNA, f"survey:open:{survey_id}", replies=2)
+        intro, first = await bot.press(ANNA, SurveyOpen(survey_id).pack(), replies=2)
+        # One count in the intro and on every question, the conditional one included.
         assert "5 jautājumi" in intro["text"]
-        assert first["text"].startswith("Jautājums 1 no 4")
+        assert first["text"].startswith("Jautājums 1 no 5")
         # "Slikti" brings in the conditional question
         [conditional] = await bot.press(ANNA, option(first, "Slikti"))
         assert conditional["text"].startswith("Jautājums 2 no 5")
         assert "Kurš ceļš jāsakārto?" in conditional["text"]
-        too_long, _ = await bot.send(ANNA, "x" * 60, replies=2)
-        assert "50" in too_long["text"]
+        # Too long: the limit named and the same question again, in one message.
+        [too_long] = await bot.send(ANNA, "x" * 60)
+        assert "50" in too_long["text"] and "Kurš ceļš jāsakārto?" in too_long["text"]
+        assert payloads(too_long) == payloads(conditional)
         # back: the first question again, the answer marked
         [again] = await bot.press(ANNA, option(conditional, "« Atpakaļ"))
         assert "✓ Slikti" in [b["text"] for row in again["buttons"] for b in row]
         # "Labi" drops the conditional question
         [multiple] = await bot.press(ANNA, option(again, "Labi"))
-        assert multiple["text"].startswith("Jautājums 2 no 4")
+        assert multiple["text"].startswith("Jautājums 2 no 5")
         await bot.press(ANNA, option(multiple, "Bedres"))
         # stop here, come back later: /surveys offers to continue where it stopped
         [listed] = await bot.send(ANNA, "/surveys")
-        assert f"survey:open:{survey_id}" in payloads(listed)
-        _, resumed = await bot.press(ANNA, f"survey:open:{survey_id}", replies=2)
-        assert resumed["text"].startswith("Jautājums 2 no 4")
+        assert SurveyOpen(survey_id).pack() in payloads(listed)
+        _, resumed = await bot.press(ANNA, SurveyOpen(survey_id).pack(), replies=2)
+        assert resumed["text"].startswith("Jautājums 2 no 5")
         assert "✓ Bedres" in [b["text"] for row in resumed["buttons"] for b in row]
         [scale] = await bot.press(ANNA, option(resumed, "Gatavs"))
         assert "1 nozīmē Nedroši, 5 nozīmē Droši." in scale["text"]
         [yesno] = await bot.press(ANNA, option(scale, "2"))
         [review] = await bot.press(ANNA, option(yesno, "Izlaist"))
         assert "(izlaists)" in review["text"]
-        [sent] = await bot.press(ANNA, f"survey:send:{survey_id}")
+        [sent] = await bot.press(ANNA, SurveySend(survey_id).pack())
         assert "Paldies" in sent["text"]
 
         anna = await resident_id(bot, ANNA)
@@ -333,14 +358,14 @@ async def test_answering_with_back_conditional_resume_and_change(database_url: s
         assert await scale_answers(bot) == [2]
 
         # change until closing
-        [mine] = await bot.press(ANNA, f"survey:open:{survey_id}")
+        [mine] = await bot.press(ANNA, SurveyOpen(survey_id).pack())
         assert "Bedres" in mine["text"]
-        [first] = await bot.press(ANNA, f"survey:change:{survey_id}")
+        [first] = await bot.press(ANNA, SurveyChange(survey_id).pack())
         [multiple] = await bot.press(ANNA, option(first, "Labi"))
         [scale] = await bot.press(ANNA, option(multiple, "Gatavs"))
         [yesno] = await bot.press(ANNA, option(scale, "5"))
         [review] = await bot.press(ANNA, option(yesno, "Jā"))
-        await bot.press(ANNA, f"survey:send:{survey_id}")
+        await bot.press(ANNA, SurveySend(survey_id).pack())
         assert await scale_answers(bot) == [5]
         assert await count(bot, Response) == 1
 
@@ -351,12 +376,14 @@ async def test_typed_numbers_answer_like_buttons(database_url: str) -> None:
         await bot.onboard(ANNA, language="en")
         survey_id = await make_survey(bot, survey_yaml())
         await invited(api, ANNA, survey_id)
-        await bot.press(ANNA, f"survey:open:{survey_id}", replies=2)
+        await bot.press(ANNA, SurveyOpen(survey_id).pack(), replies=2)
         [multiple] = await bot.send(ANNA, "1")  # Good
-        assert multiple["text"].startswith("Question 2 of 4")
-        [hint, same] = await bot.send(ANNA, "something else", replies=2)
-        assert hint["text"] == "Please tap one of the buttons, or type its number."
-        assert same["text"] == multiple["text"]
+        assert multiple["text"].startswith("Question 2 of 5")
+        [same] = await bot.send(ANNA, "something else")
+        assert same["text"] == (
+            "Please tap one of the buttons, or type its number.\n\n" + multiple["text"]
+        )
+        assert payloads(same) == payloads(multiple)
 
 
 # --------------------------------------------------------------------------- one response each
@@ -398,7 +425,7 @@ async def test_concurrent_submissions_leave_one_response(database_url: str) -> N
         assert await count(bot, Answer) == 4  # single, multiple and its respondent row, scale
 
         # pressing Send twice in a row in chat changes nothing either
-        [again] = await bot.press(ANNA, f"survey:send:{survey_id}")
+        [again] = await bot.press(ANNA, SurveySend(survey_id).pack())
         assert again["text"].startswith("You have already sent your answers")
         assert await count(bot, Response) == 1
 
@@ -421,7 +448,7 @@ async def test_anonymous_answers_carry_no_link_to_the_person(database_url: str) 
         assert response.resident_id is None and response.sent_at is None and response.draft == {}
         assert participants == [await resident_id(bot, ANNA)]
         assert await count(bot, Answer) == 7  # road, text, two options and respondent, scale, yes
-        [again] = await bot.press(ANNA, f"survey:open:{survey_id}")
+        [again] = await bot.press(ANNA, SurveyOpen(survey_id).pack())
         assert again["text"] == "You have already sent your answers to this survey. Thank you!"
 
 
@@ -439,14 +466,14 @@ async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
         await answer_all(bot, ANNA, survey_id)
 
         # a resident may not enter paper questionnaires or export
-        [refused] = await bot.press(ANNA, f"survey:paper:{survey_id}")
+        [refused] = await bot.press(ANNA, SurveyPaper(survey_id).pack())
         assert refused["text"] == "Sorry, you are not allowed to do that."
-        [refused] = await bot.press(ANNA, f"survey:x:{survey_id}:xlsx")
+        [refused] = await bot.press(ANNA, SurveyFile(survey_id, FileFormat.XLSX).pack())
         assert refused["text"] == "Sorry, you are not allowed to do that."
 
-        [units] = await bot.press(CHAIR, f"survey:paper:{survey_id}")
+        [units] = await bot.press(CHAIR, SurveyPaper(survey_id).pack())
         [first] = await bot.press(CHAIR, option(units, "Annas pagasts"))
-        assert first["text"].startswith("Paper questionnaire\nQuestion 1 of 4")
+        assert first["text"].startswith("Paper questionnaire\nQuestion 1 of 5")
         await bot.press(CHAIR, option(first, "Bad"))
         [multiple] = await bot.send(CHAIR, "Stacijas iela")
         [multiple] = await bot.press(CHAIR, option(multiple, "Apgaismojums"))
@@ -456,7 +483,7 @@ async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
         [saved] = await bot.press(CHAIR, option(review, "Save the questionnaire"))
         assert saved["text"] == "The paper questionnaire is saved and counted."
 
-        chart, text = await bot.press(CHAIR, f"survey:r:{survey_id}", replies=2)
+        chart, text = await results_of(bot, CHAIR, survey_id)
         assert chart["text"] == "Chart: Ceļi un ietves"
         assert "2 responses (on paper: 1)" in text["text"]
         assert "• Good: 1 (50 %)" in text["text"]
@@ -468,7 +495,11 @@ async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
         assert chart["method"] == "sendPhoto"
         assert chart["photo"]["content"].startswith(b"\x89PNG")
 
-        _, xlsx = await bot.press(CHAIR, f"survey:x:{survey_id}:xlsx", replies=2)
+        said, xlsx = await bot.press(
+            CHAIR, SurveyFile(survey_id, FileFormat.XLSX).pack(), replies=2
+        )
+        # After the file, the way back to the results it came from.
+        assert SurveyResults(survey_id).pack() in payloads(said) + payloads(xlsx)
         workbook = load_workbook(io.BytesIO(xlsx["document"]["content"]))
         assert workbook.sheetnames == [
             "Results",
@@ -481,7 +512,7 @@ async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
         assert (1, "How are the roads?", "Bad", 1, 50.0, 1) in rows
         texts = list(workbook["Free-text answers"].iter_rows(values_only=True))
         assert (2, "Which road first?", "Annas pagasts", "paper", "Stacijas iela") in texts
-        _, table = await bot.press(CHAIR, f"survey:x:{survey_id}:csv", replies=2)
+        _, table = await bot.press(CHAIR, SurveyFile(survey_id, FileFormat.CSV).pack(), replies=2)
         parsed = list(csv.reader(io.StringIO(table["document"]["content"].decode("utf-8-sig"))))
         assert parsed[0] == ["#", "Question", "Answer", "Parish or town", "Responses", "%"]
         assert ["1", "How are the roads?", "Good", "All", "1", "50.0"] in parsed
@@ -507,11 +538,11 @@ async def test_results_visibility_for_residents(database_url: str) -> None:
         for survey_id in (staff_only, after, live):
             await invited(api, ANNA, survey_id)
 
-        [hidden] = await bot.press(ANNA, f"survey:r:{staff_only}")
+        [hidden] = await bot.press(ANNA, SurveyResults(staff_only).pack())
         assert hidden["text"].startswith("The results of this survey are for the council only.")
-        [later] = await bot.press(ANNA, f"survey:r:{after}")
+        [later] = await bot.press(ANNA, SurveyResults(after).pack())
         assert later["text"].startswith("The results will be shown after the survey closes")
-        chart, text = await bot.press(ANNA, f"survey:r:{live}", replies=2)
+        chart, text = await results_of(bot, ANNA, live)
         assert text["text"].startswith("Results: Ceļi un ietves")
         assert "by parish or town" not in text["text"]  # the breakdown is for staff
         assert chart["photo"]["content"].startswith(b"\x89PNG")
@@ -520,9 +551,9 @@ async def test_results_visibility_for_residents(database_url: str) -> None:
         await set_times(bot, staff_only, closes_at=utcnow())
         await until_survey(bot, after, Status.CLOSED.value)
         await until_survey(bot, staff_only, Status.CLOSED.value)
-        _, text = await bot.press(ANNA, f"survey:r:{after}", replies=2)
+        _, text = await results_of(bot, ANNA, after)
         assert text["text"].startswith("Results: Ceļi un ietves")
-        [hidden] = await bot.press(ANNA, f"survey:r:{staff_only}")
+        [hidden] = await bot.press(ANNA, SurveyResults(staff_only).pack())
         assert hidden["text"].startswith("The results of this survey are for the council only.")
 
 
@@ -551,45 +582,58 @@ async def test_representative_runs_a_quick_poll_for_their_unit_only(database_url
         await bot.send(REPRESENTATIVE, "Kad rīkot talku?")
         [too_few] = await bot.send(REPRESENTATIVE, "Sestdien")
         assert "2 to 10" in too_few["text"]
-        [audience] = await bot.send(REPRESENTATIVE, "Sestdien; Svētdien; Nākamnedēļ")
-        assert payloads(audience) == [f"poll:to:{alsviku.id}"]
-        for crafted in (f"poll:to:{annas.id}", "poll:to:all"):
-            [refused] = await bot.press(REPRESENTATIVE, crafted)
+        [languages] = await bot.send(REPRESENTATIVE, "Sestdien; Svētdien; Nākamnedēļ")
+        assert "Add a version in Русский" in labels(languages)
+        [audience] = await bot.press(REPRESENTATIVE, option(languages, "Continue"))
+        # The audience screen has a way back and a way out, like every screen of the poll.
+        assert payloads(audience) == [
+            PollAudience(alsviku.id).pack(),
+            PollBack(PollScreen.LANGUAGES).pack(),
+            PollCancel().pack(),
+        ]
+        [again] = await bot.press(REPRESENTATIVE, option(audience, "« Back"))
+        assert again["text"] == languages["text"]
+        [audience] = await bot.press(REPRESENTATIVE, option(again, "Continue"))
+        for crafted in (PollAudience(annas.id), PollAudience()):
+            [refused] = await bot.press(REPRESENTATIVE, crafted.pack())
             assert refused["text"] == "Sorry, you are not allowed to do that."
-        await bot.press(REPRESENTATIVE, f"poll:to:{alsviku.id}")
-        [preview] = await bot.press(REPRESENTATIVE, "poll:days:3")
+        [days] = await bot.press(REPRESENTATIVE, PollAudience(alsviku.id).pack())
+        assert PollBack(PollScreen.AUDIENCE).pack() in payloads(days)
+        [preview] = await bot.press(REPRESENTATIVE, PollDays(3).pack())
         assert "• Svētdien" in preview["text"]
-        [started] = await bot.press(REPRESENTATIVE, "poll:go")
+        assert PollBack(PollScreen.DAYS).pack() in payloads(preview)
+        [started] = await bot.press(REPRESENTATIVE, PollStart().pack())
         assert "Poll #1 is open" in started["text"]
+        assert payloads(started) == [SurveyResults(1).pack(), "menu"]
 
         invitation = await invited(api, ANNA, 1)
         assert "A quick poll of the residents' council: Kad rīkot talku?" in invitation["text"]
-        [_, question] = await bot.press(ANNA, "survey:open:1", replies=2)
+        [_, question] = await bot.press(ANNA, SurveyOpen(1).pack(), replies=2)
         assert question["text"].startswith("Question 1 of 1")
         await bot.press(ANNA, option(question, "Svētdien"))
-        [thanks] = await bot.press(ANNA, "survey:send:1")
-        assert "survey:r:1" in payloads(thanks)  # a poll's results are live
-        chart, text = await bot.press(REPRESENTATIVE, "survey:r:1", replies=2)
+        [thanks] = await bot.press(ANNA, SurveySend(1).pack())
+        assert SurveyResults(1).pack() in payloads(thanks)  # a poll's results are live
+        chart, text = await results_of(bot, REPRESENTATIVE, 1)
         assert chart["method"] == "sendPhoto"
         assert "• Svētdien: 1 (100 %)" in text["text"]
-        assert "survey:close:1" in payloads(text)
+        assert SurveyClose(1).pack() in payloads(text)
         await asyncio.sleep(0.3)
-        assert not any("survey:open:1" in payloads(m) for m in api.messages_to(BERTA))
+        assert not any(SurveyOpen(1).pack() in payloads(m) for m in api.messages_to(BERTA))
 
         # The representative closes the poll early; a resident's crafted button cannot.
-        [refused] = await bot.press(ANNA, "survey:close:1:yes")
+        [refused] = await bot.press(ANNA, SurveyClose(1, sure=True).pack())
         assert refused["text"] == "Sorry, you are not allowed to do that."
-        [ask] = await bot.press(REPRESENTATIVE, "survey:close:1")
+        [ask] = await bot.press(REPRESENTATIVE, SurveyClose(1).pack())
         assert 'Close "Kad rīkot talku?" now?' in ask["text"]
-        assert payloads(ask) == ["survey:close:1:yes", "survey:r:1"]
-        [closed] = await bot.press(REPRESENTATIVE, "survey:close:1:yes")
+        assert payloads(ask) == [SurveyClose(1, sure=True).pack(), SurveyResults(1).pack()]
+        [closed] = await bot.press(REPRESENTATIVE, SurveyClose(1, sure=True).pack())
         assert '"Kad rīkot talku?" is closed.' in closed["text"]
         await until_survey(bot, 1, Status.CLOSED.value)
         await api.wait_for(
             chat_id=REPRESENTATIVE,
             predicate=has_text('The survey "Kad rīkot talku?" has closed with 1 response.'),
         )
-        [late] = await bot.press(ANNA, "survey:open:1")
+        [late] = await bot.press(ANNA, SurveyOpen(1).pack())
         assert "answers are no longer taken" in late["text"]
         async with bot.app.sessionmaker() as session:
             refusals = await audit_entries(session, action="refused")
@@ -615,6 +659,79 @@ async def test_reminder_reaches_only_those_who_have_not_sent(database_url: str) 
         assert len(api.messages_to(ANNA)) == seen
         reminders = [t for t in texts_to(api, BERTA) if t.startswith("A reminder")]
         assert len(reminders) == 1
+
+
+def quiet_now(settings: Settings) -> str:
+    """Quiet hours from an hour ago to an hour ahead."""
+    local = utcnow().astimezone(settings.tz)
+    return f"{local - timedelta(hours=1):%H:%M}-{local + timedelta(hours=1):%H:%M}"
+
+
+async def test_invitation_and_reminder_held_by_quiet_hours_skip_who_answered_meanwhile(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api:
+        probe = telegram_settings(database_url, api.base_url or "")
+        async with running(database_url, api, quiet_hours=quiet_now(probe)) as bot:
+            await bot.onboard(ANNA, language="en")
+            await bot.onboard(BERTA, language="en")
+            survey_id = await make_survey(bot, survey_yaml(), remind_hours=2)
+            await until_survey(bot, survey_id, Status.OPEN.value)
+            # The invitation waits for the morning; Anna finds the survey under /surveys.
+            [listed] = await bot.send(ANNA, "/surveys")
+            assert SurveyOpen(survey_id).pack() in payloads(listed)
+            await answer_all(bot, ANNA, survey_id)
+            await set_times(bot, survey_id, closes_at=utcnow() + timedelta(hours=1))
+            deadline = asyncio.get_running_loop().time() + 10
+            while (await until_survey(bot, survey_id, Status.OPEN.value)).reminded_at is None:
+                assert asyncio.get_running_loop().time() < deadline
+                await asyncio.sleep(0.05)
+            seen = len(api.messages_to(ANNA))
+
+            bot.settings.quiet_hours = ""  # the morning
+            await invited(api, BERTA, survey_id)
+            await api.wait_for(chat_id=BERTA, predicate=has_text("A reminder: the survey"))
+            await asyncio.sleep(0.5)
+            assert api.messages_to(ANNA)[seen:] == []
+
+
+async def test_a_poll_written_in_three_languages_reaches_each_resident_in_theirs(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(CHAIR, language="en")  # an admin by ADMINS
+        await bot.onboard(ANNA, language="ru")
+        await bot.onboard(BERTA, language="en")
+        await bot.send(CHAIR, "/poll")
+        await bot.send(CHAIR, "Kad rīkot talku?")
+        [languages] = await bot.send(CHAIR, "Sestdien; Svētdien")
+        [ask] = await bot.press(CHAIR, option(languages, "Add a version in Русский"))
+        assert "Kad rīkot talku?" in ask["text"]
+        [ask] = await bot.send(CHAIR, "Когда проводить субботник?")
+        assert "• Sestdien" in ask["text"]
+        [wrong] = await bot.send(CHAIR, "В субботу")
+        assert wrong["text"].startswith("Please write 2 options, in the same order as in Latvian.")
+        [languages] = await bot.send(CHAIR, "В субботу; В воскресенье")
+        assert "Replace the version in Русский" in labels(languages)
+        [ask] = await bot.press(CHAIR, option(languages, "Add a version in English"))
+        await bot.send(CHAIR, "When shall we hold the clean-up?")
+        [languages] = await bot.send(CHAIR, "On Saturday\nOn Sunday")
+        [audience] = await bot.press(CHAIR, option(languages, "Continue"))
+        [days] = await bot.press(CHAIR, option(audience, "All parishes and the town"))
+        [preview] = await bot.press(CHAIR, option(days, "3 days"))
+        assert "• В воскресенье" in preview["text"] and "• On Sunday" in preview["text"]
+        [started] = await bot.press(CHAIR, option(preview, "Start the poll"))
+        assert "Poll #1 is open" in started["text"]
+
+        russian = await invited(api, ANNA, 1)
+        assert "Когда проводить субботник?" in russian["text"]
+        [_, question] = await bot.press(ANNA, SurveyOpen(1).pack(), replies=2)
+        assert "Когда проводить субботник?" in question["text"]
+        assert labels(question)[:2] == ["В субботу", "В воскресенье"]
+        english = await invited(api, BERTA, 1)
+        assert "When shall we hold the clean-up?" in english["text"]
+        [_, question] = await bot.press(BERTA, SurveyOpen(1).pack(), replies=2)
+        assert labels(question)[:2] == ["On Saturday", "On Sunday"]
 
 
 async def test_forget_unlinks_named_answers_and_removes_free_text(database_url: str) -> None:

@@ -27,7 +27,8 @@ from models.ideas import Idea
 from models.nominations import create_round, nominate, supporters_of
 from models.residents import Identity, Resident, find_identity
 from models.survey_file import create_survey, parse_survey_file, resolve_audience
-from models.surveys import compute_results, get_survey
+from models.survey_results import compute_results
+from models.surveys import get_survey
 from tests.fakes.telegram_api import FakeTelegramAPI, payloads
 from tests.fakes.twilio_api import FakeTwilio, SentMessage
 from tests.telegram import RunningBot, fake_telegram_api, polling_bot
@@ -518,6 +519,16 @@ async def test_telegram_and_whatsapp_are_one_resident_after_sharing_the_phone(
         # a crafted choice of a messenger that is not theirs is refused
         [refused] = await telegram.press(TELEGRAM_USER, "prefer:console")
         assert refused["text"] == lv("Sorry, you are not allowed to do that.")
+        for forged in ("prefer:../sms", "prefer:sms:extra"):
+            [refused] = await telegram.press(TELEGRAM_USER, forged)
+            assert refused["text"] == lv("Sorry, you are not allowed to do that.")
+        # typed with the command, in any case; a word no button carries is refused
+        [typed] = await telegram.send(TELEGRAM_USER, "/channel SMS")
+        assert typed["text"].startswith(
+            lv("The council's messages will come on {channel}.", channel="SMS")
+        )
+        [refused] = await telegram.send(TELEGRAM_USER, "/channel what/sapp")
+        assert refused["text"] == lv("Sorry, you are not allowed to do that.")
         [done] = await telegram.press(TELEGRAM_USER, "prefer:whatsapp")
         assert done["text"].startswith(
             lv("The council's messages will come on {channel}.", channel="WhatsApp")
@@ -784,7 +795,7 @@ async def test_a_survey_is_answered_over_whatsapp_and_over_sms(database_url: str
             ):
                 # typing the invitation's number opens the survey
                 first = text_of(await say(fake, bot, channel, phone, "1"))
-                assert lv("Question {n} of {total}", n=1, total=4) in first
+                assert lv("Question {n} of {total}", n=1, total=5) in first
                 assert "1) Labi" in first and "2) Slikti" in first
                 # "Slikti" shows the conditional free-text question; its options are not
                 # numbered, and a typed "1" is the answer, not the first option

@@ -157,6 +157,15 @@ class Context:
         ]
         self.reply(f"{why}\n\n{asked.get('question', '')}".strip(), rows)
 
+    def _way_back(self) -> Button:
+        """The way back of the question now asked with `ask`: its last button."""
+        asked = self.recall(_ASKED)
+        rows = asked.get("buttons") if isinstance(asked, dict) else None
+        if rows and rows[-1]:
+            label, payload = rows[-1][-1]
+            return Button(label, payload)
+        return Button(self.t._("Cancel"), "menu")
+
     def answer_too_long(self, limit: int) -> None:
         """Refuse typed text over the asked question's `limit`, naming it, and ask again."""
         text = self.incoming.text or ""
@@ -210,6 +219,7 @@ class Context:
                     else t._("{time} (winter time, {zone})", time=hour, zone=zone)
                 )
                 buttons.append(Button(label, f"{choose}:{index}"))
+            buttons.append(self._way_back())
             self.reply(
                 t._(
                     "That night the clocks go back an hour, so {time} happens twice. "

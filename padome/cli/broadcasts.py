@@ -11,6 +11,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts.compose import TIME_FORMAT, Audience, create_broadcast, place_of
+from broadcasts.quiet_hours import goes_at
 from models.audit import audit
 from models.base import utcnow
 from models.broadcasts import (
@@ -129,6 +130,18 @@ def broadcast_send(
         recipients = await count_recipients(session, broadcast)
         await audit(session, action="broadcast_created", actor_id=None, broadcast=broadcast.id)
         when = broadcast.due_at.astimezone(settings.tz).strftime(TIME_FORMAT)
+        goes = goes_at(settings, due_at=broadcast.due_at, urgent=broadcast.urgent, now=now)
+        if goes > max(broadcast.due_at, now):
+            return en.ngettext(
+                "Broadcast #{id} scheduled for {when} to {n} resident now registered; it falls "
+                "in the quiet hours, so the running bot sends it at {goes}.",
+                "Broadcast #{id} scheduled for {when} to {n} residents now registered; it falls "
+                "in the quiet hours, so the running bot sends it at {goes}.",
+                recipients,
+                id=broadcast.id,
+                when=when,
+                goes=goes.astimezone(settings.tz).strftime(TIME_FORMAT),
+            )
         return en.ngettext(
             "Broadcast #{id} scheduled for {when} to {n} resident now registered; the running "
             "bot sends it.",

@@ -15,11 +15,10 @@ from broadcasts.compose import TIME_FORMAT
 from models.audit import audit
 from models.base import utcnow
 from models.survey_file import SurveyFileError, create_survey, parse_survey_file, resolve_audience
+from models.survey_results import Results, compute_results
 from models.surveys import (
-    Results,
     Status,
     Survey,
-    compute_results,
     end_survey_now,
     get_survey,
     list_surveys,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,12 +18,15 @@ from bot.settings import Settings
 from broadcasts.compose import Audience, create_broadcast, in_every_language
 from broadcasts.notices import send_notice
 from broadcasts.service import Job, JobContext
+from handlers.surveys.payloads import SurveyOpen, SurveyResults
+from models.broadcasts import leave_out_when_done
+from models.survey_results import compute_results
 from models.surveys import (
     Kind,
     Status,
     Survey,
+    answered,
     claim,
-    compute_results,
     due_for_reminder,
     due_to_close,
     due_to_open,
@@ -35,6 +39,16 @@ logger = logging.getLogger(__name__)
 
 ANSWER_LABEL = N_("Answer the survey")
 RESULTS_LABEL = N_("See the results")
+
+
+def _answered_the_survey(packed: str) -> Any:
+    press = SurveyOpen.unpack(packed)
+    return answered(press.survey_id if press is not None else 0)
+
+
+# An invitation or a reminder waiting for the end of quiet hours (or for its turn) does not
+# go to a resident who has answered meanwhile.
+leave_out_when_done(SurveyOpen.kind, _answered_the_survey)
 
 
 def invitation_text(survey: Survey, t: Translator) -> str:
@@ -66,7 +80,7 @@ async def open_survey(
     if not await claim(session, survey, field_name="opened_at", status=Status.OPEN.value, now=now):
         return False
     texts = in_every_language(lambda t: invitation_text(survey, t), timezone=settings.tz)
-    action = (ANSWER_LABEL, f"survey:open:{survey.id}")
+    action = (ANSWER_LABEL, SurveyOpen(survey.id).pack())
     audiences: list[Audience] = []
     if survey.everywhere:
         audiences.append(Audience())
@@ -114,7 +128,7 @@ async def close_survey(
                 title=text_in(survey.title, t.language),
             ),
             now=now,
-            buttons=[(RESULTS_LABEL, f"survey:r:{survey.id}")],
+            buttons=[(RESULTS_LABEL, SurveyResults(survey.id).pack())],
             personal=False,
         )
     logger.info("survey %s closed", survey.id)
@@ -139,7 +153,7 @@ async def remind(
             time=t.datetime(survey.closes_at),
         ),
         now=now,
-        buttons=[(ANSWER_LABEL, f"survey:open:{survey.id}")],
+        buttons=[(ANSWER_LABEL, SurveyOpen(survey.id).pack())],
         personal=False,
     )
     logger.info("survey %s: reminded %d residents", survey.id, len(late))

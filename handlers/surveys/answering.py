@@ -1,0 +1,658 @@
+"""Answering a survey one question at a time, on any channel: options are buttons
+(numbered options where there are no buttons), free text is typed. Every button says which
+survey and question it is about, and each press is checked against the survey's state and the
+person's rights when it arrives.
+
+Over 600 lines on purpose: every step of answering, on which the others build, in one place.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from bot.dialog.context import Context
+from bot.dialog.messages import Button
+from bot.dialog.router import Router, Step
+from handlers.menu import show_menu
+from handlers.surveys.listing import (
+    back_to_surveys,
+    find_survey,
+    main_menu,
+    may_run_surveys,
+    results_button,
+    say_closed,
+    title_of,
+)
+from handlers.surveys.payloads import (
+    SurveyBack,
+    SurveyChange,
+    SurveyChoice,
+    SurveyDone,
+    SurveyKeep,
+    SurveyOpen,
+    SurveyPaper,
+    SurveyResults,
+    SurveyReview,
+    SurveySend,
+    SurveySkip,
+    SurveyTick,
+)
+from models.broadcasts import cancel_done_action
+from models.survey_answers import (
+    AlreadyAnswered,
+    NotOpen,
+    answers_of,
+    first_unanswered,
+    is_answered,
+    progress,
+    record_answer,
+    response_of,
+    send_response,
+    start_response,
+    visible_questions,
+)
+from models.surveys import (
+    OPTIONS_MAX,
+    Origin,
+    Question,
+    QuestionKind,
+    Response,
+    ResponseStatus,
+    Survey,
+    get_survey,
+    text_in,
+)
+
+router = Router()
+
+
+class State(enum.StrEnum):
+    TEXT = "surveys.text"  # a typed answer to a free-text question
+    ANSWER = "surveys.answer"  # a question answered with its buttons
+
+
+"""Surveys in chat: answering one question at a time, quick polls, paper questionnaires,
+results with a chart, and exports for staff.
+
+Written for any channel: options are buttons (numbered options where there are no buttons),
+free text is typed. Every button says which survey and question it is about, and each press
+is checked against the survey's state and the person's rights when it arrives.
+"""
+
+
+@router.button(SurveyOpen)
+async def open_one(ctx: Context, press: SurveyOpen) -> None:
+    """Start, resume, or look at one's answers to a survey."""
+    survey = await find_survey(ctx, press.survey_id)
+    if survey is not None:
+        await _open(ctx, survey)
+
+
+async def _open(ctx: Context, survey: Survey) -> None:
+    assert ctx.resident is not None
+    t = ctx.t
+    if not survey.reaches(ctx.resident):
+        show_menu(ctx, t._("This survey is not for your parish or town."))
+        return
+    if not survey.is_open(ctx.now):
+        await say_closed(ctx, survey)
+        return
+    try:
+        response = await start_response(ctx.session, survey=survey, resident=ctx.resident)
+    except AlreadyAnswered:
+        _already_sent(ctx, survey)
+        return
+    if response.status == ResponseStatus.SENT.value and not response.draft:
+        await _show_sent(ctx, survey, response)
+        return
+    draft = response.draft or {}
+    if not draft:
+        ctx.reply(_intro(ctx, survey))
+    else:
+        ctx.reply(t._("Welcome back: we go on where you stopped."))
+    question = first_unanswered(survey, draft)
+    if question is None:
+        _review(ctx, survey, response)
+    else:
+        ask_question(ctx, survey, response, question)
+
+
+def _intro(ctx: Context, survey: Survey) -> str:
+    t = ctx.t
+    parts = [title_of(ctx, survey)]
+    description = text_in(survey.description, t.language)
+    if description:
+        parts.append(description)
+    count = progress(survey, {})
+    size = (
+        t.ngettext(
+            "At most {n} question: some are asked only after certain answers.",
+            "At most {n} questions: some are asked only after certain answers.",
+            count.total,
+        )
+        if count.conditional
+        else t.ngettext("{n} question.", "{n} questions.", count.total)
+    )
+    parts.append(
+        size
+        + " "
+        + t._("Your answers are saved as you go: you can stop and come back later with /surveys.")
+    )
+    if survey.anonymous:
+        parts.append(t._("The survey is anonymous: your answers are not linked to you."))
+    parts.append(
+        t._("The results are advisory: they help the council, they do not decide anything.")
+    )
+    return "\n\n".join(parts)
+
+
+def _already_sent(ctx: Context, survey: Survey) -> None:
+    t = ctx.t
+    buttons = []
+    if survey.results_visible_to_residents(ctx.now):
+        buttons.append(results_button(ctx, survey))
+    buttons.extend([back_to_surveys(ctx), main_menu(ctx)])
+    ctx.clear_state()
+    ctx.reply(t._("You have already sent your answers to this survey. Thank you!"), buttons)
+
+
+async def _show_sent(ctx: Context, survey: Survey, response: Response) -> None:
+    t = ctx.t
+    draft = await answers_of(ctx.session, survey, response)
+    text = "\n".join(
+        [
+            t._('Your answers to "{title}":', title=title_of(ctx, survey)),
+            *_answer_lines(ctx, survey, draft),
+            "",
+            t._("You can change them until {time}.", time=t.datetime(survey.closes_at)),
+        ]
+    )
+    buttons = [Button(t._("Change my answers"), SurveyChange(survey.id))]
+    if survey.results_visible_to_residents(ctx.now):
+        buttons.append(results_button(ctx, survey))
+    buttons.extend([back_to_surveys(ctx), main_menu(ctx)])
+    ctx.clear_state()
+    ctx.reply(text, buttons)
+
+
+async def _current(ctx: Context, survey: Survey) -> Response | None:
+    """The response this person is filling in: a paper questionnaire they are typing in, or
+    their own."""
+    assert ctx.resident is not None
+    flow = ctx.flow
+    if flow.get("paper") and flow.get("survey") == survey.id:
+        response = await ctx.session.get(Response, flow["paper"])
+        if (
+            response is not None
+            and response.origin == Origin.PAPER.value
+            and response.entered_by_id == ctx.resident.id
+            and response.status == ResponseStatus.DRAFT.value
+            and may_run_surveys(ctx.roles)
+        ):
+            return response
+        return None
+    return await response_of(ctx.session, survey.id, ctx.resident.id)
+
+
+def _paper_id(response: Response) -> int | None:
+    return response.id if response.origin == Origin.PAPER.value else None
+
+
+async def _working_copy(ctx: Context, survey_id: int) -> tuple[Survey, Response] | None:
+    """The survey and the response a step of answering works on, checked as the press
+    arrives; None when the step cannot be taken (the person is told why)."""
+    assert ctx.resident is not None
+    t = ctx.t
+    survey = await find_survey(ctx, survey_id)
+    if survey is None:
+        return None
+    flow = ctx.flow
+    paper = bool(flow.get("paper")) and flow.get("survey") == survey.id
+    response = await _current(ctx, survey)
+    if paper and response is None:
+        show_menu(ctx, t._("That paper questionnaire is no longer being entered."))
+        return None
+    if not paper and not survey.reaches(ctx.resident):
+        show_menu(ctx, t._("This survey is not for your parish or town."))
+        return None
+    if not survey.is_open(ctx.now):
+        await say_closed(ctx, survey)
+        return None
+    if response is None:
+        # Not started yet, or an anonymous survey already sent: start, or say so.
+        await _open(ctx, survey)
+        return None
+    if response.status == ResponseStatus.SENT.value and not response.draft:
+        # Changing a sent named response: its answers become the working copy.
+        response.draft = await answers_of(ctx.session, survey, response)
+    return survey, response
+
+
+async def _shown_question(
+    ctx: Context, survey_id: int, question_id: int
+) -> tuple[Survey, Response, Question] | None:
+    """The working copy and the question a button answers, if that question is shown."""
+    found = await _working_copy(ctx, survey_id)
+    if found is None:
+        return None
+    survey, response = found
+    question = survey.question(question_id)
+    if question is None or question not in visible_questions(survey, response.draft or {}):
+        _resume(ctx, survey, response)
+        return None
+    return survey, response, question
+
+
+@router.button(SurveyChange)
+async def change_answers(ctx: Context, press: SurveyChange) -> None:
+    """Go through one's sent answers again, from the first question."""
+    found = await _working_copy(ctx, press.survey_id)
+    if found is not None:
+        survey, response = found
+        ask_question(ctx, survey, response, visible_questions(survey, response.draft or {})[0])
+
+
+@router.button(SurveyReview)
+async def review(ctx: Context, press: SurveyReview) -> None:
+    found = await _working_copy(ctx, press.survey_id)
+    if found is not None:
+        _review(ctx, *found)
+
+
+@router.button(SurveySend)
+async def send(ctx: Context, press: SurveySend) -> None:
+    found = await _working_copy(ctx, press.survey_id)
+    if found is not None:
+        await _send(ctx, *found)
+
+
+@router.button(SurveyBack)
+async def back(ctx: Context, press: SurveyBack) -> None:
+    """The question before this one; from the review, the last one."""
+    found = await _working_copy(ctx, press.survey_id)
+    if found is None:
+        return
+    survey, response = found
+    shown = visible_questions(survey, response.draft or {})
+    current = survey.question(press.question_id or 0)
+    if current is None:
+        ask_question(ctx, survey, response, shown[-1])
+        return
+    earlier = [item for item in shown if item.position < current.position]
+    ask_question(ctx, survey, response, earlier[-1] if earlier else shown[0])
+
+
+@router.button(SurveySkip)
+async def skip(ctx: Context, press: SurveySkip) -> None:
+    found = await _shown_question(ctx, press.survey_id, press.question_id)
+    if found is None:
+        return
+    survey, response, question = found
+    if question.required:
+        ask_question(ctx, survey, response, question, why=ctx.t._("This question needs an answer."))
+        return
+    record_answer(response, question, {"s": 1})
+    _next(ctx, survey, response, question)
+
+
+@router.button(SurveyTick)
+async def tick(ctx: Context, press: SurveyTick) -> None:
+    """Tick or untick an option of a multiple-choice question."""
+    found = await _shown_question(ctx, press.survey_id, press.question_id)
+    if found is None:
+        return
+    survey, response, question = found
+    if question.kind != QuestionKind.MULTIPLE.value:
+        ask_question(ctx, survey, response, question)
+        return
+    draft = response.draft or {}
+    chosen = list((draft.get(str(question.id)) or {}).get("o") or [])
+    why = None
+    if question.option(press.option_id) is not None:
+        if press.option_id in chosen:
+            chosen.remove(press.option_id)
+        elif len(chosen) >= (question.max_choices or OPTIONS_MAX):
+            why = ctx.t.ngettext(
+                "You can choose at most {n} option. Tap a chosen one to remove it first.",
+                "You can choose at most {n} options. Tap a chosen one to remove it first.",
+                question.max_choices or OPTIONS_MAX,
+            )
+        else:
+            chosen.append(press.option_id)
+    if chosen:
+        record_answer(response, question, {"o": chosen})
+    else:
+        remaining = dict(draft)
+        remaining.pop(str(question.id), None)
+        response.draft = remaining
+    ask_question(ctx, survey, response, question, why=why)
+
+
+@router.button(SurveyDone)
+async def done(ctx: Context, press: SurveyDone) -> None:
+    """A multiple-choice question answered with the options ticked."""
+    found = await _shown_question(ctx, press.survey_id, press.question_id)
+    if found is None:
+        return
+    survey, response, question = found
+    if question.kind != QuestionKind.MULTIPLE.value:
+        ask_question(ctx, survey, response, question)
+        return
+    chosen = ((response.draft or {}).get(str(question.id)) or {}).get("o") or []
+    if not chosen:
+        if question.required:
+            why = ctx.t._("Please choose at least one option.")
+            ask_question(ctx, survey, response, question, why=why)
+            return
+        record_answer(response, question, {"s": 1})
+    else:
+        record_answer(response, question, {"o": chosen, "d": 1})
+    _next(ctx, survey, response, question)
+
+
+@router.button(SurveyKeep)
+async def keep(ctx: Context, press: SurveyKeep) -> None:
+    """Keep the typed answer a free-text question already has."""
+    found = await _shown_question(ctx, press.survey_id, press.question_id)
+    if found is None:
+        return
+    survey, response, question = found
+    if question.kind == QuestionKind.TEXT.value and is_answered(response.draft or {}, question):
+        _next(ctx, survey, response, question)
+    else:
+        ask_question(ctx, survey, response, question)
+
+
+@router.button(SurveyChoice)
+async def choose(ctx: Context, press: SurveyChoice) -> None:
+    """An option of a single-choice or yes/no question, or a value of a scale."""
+    found = await _shown_question(ctx, press.survey_id, press.question_id)
+    if found is None:
+        return
+    survey, response, question = found
+    answer = _chosen(question, press.value)
+    if answer is None:
+        ask_question(ctx, survey, response, question)
+        return
+    record_answer(response, question, answer)
+    _next(ctx, survey, response, question)
+
+
+def _chosen(question: Question, value: int) -> dict[str, Any] | None:
+    if question.kind == QuestionKind.SCALE.value:
+        return {"v": value} if 1 <= value <= (question.scale_max or 5) else None
+    if question.kind in (QuestionKind.SINGLE.value, QuestionKind.YESNO.value):
+        return {"o": [value]} if question.option(value) is not None else None
+    return None
+
+
+def _next(ctx: Context, survey: Survey, response: Response, question: Question) -> None:
+    """The next shown question after this one, or the review when it was the last."""
+    shown = visible_questions(survey, response.draft or {})
+    later = [item for item in shown if item.position > question.position]
+    if later:
+        ask_question(ctx, survey, response, later[0])
+    else:
+        _review(ctx, survey, response)
+
+
+def _resume(ctx: Context, survey: Survey, response: Response) -> None:
+    question = first_unanswered(survey, response.draft or {})
+    if question is None:
+        _review(ctx, survey, response)
+    else:
+        ask_question(ctx, survey, response, question)
+
+
+def ask_question(
+    ctx: Context,
+    survey: Survey,
+    response: Response,
+    question: Question,
+    *,
+    why: str | None = None,
+) -> None:
+    """One question in one message: "Question 2 of 5", the text, and its buttons; `why`
+    first when the last answer was not taken."""
+    t = ctx.t
+    draft = response.draft or {}
+    place = progress(survey, draft, question)
+    answer = draft.get(str(question.id)) or {}
+    chosen = set(answer.get("o") or [])
+    sid, qid = survey.id, question.id
+    lines = [why, ""] if why else []
+    if response.origin == Origin.PAPER.value:
+        lines.append(t._("Paper questionnaire"))
+    lines.append(t._("Question {n} of {total}", n=place.number, total=place.total))
+    lines.append("")
+    lines.append(text_in(question.texts, t.language))
+    rows: list[list[Button]] = []
+    kind = question.kind
+    if kind in (QuestionKind.SINGLE.value, QuestionKind.YESNO.value):
+        for option in question.options:
+            mark = "✓ " if option.id in chosen else ""
+            label = mark + text_in(option.texts, t.language)
+            rows.append([Button(label, SurveyChoice(sid, qid, option.id))])
+    elif kind == QuestionKind.MULTIPLE.value:
+        top = question.max_choices or len(question.options)
+        lines.append(
+            t.ngettext(
+                "Choose up to {n} option, then tap Done.",
+                "Choose up to {n} options, then tap Done.",
+                top,
+            )
+        )
+        for option in question.options:
+            mark = "✓ " if option.id in chosen else ""
+            label = mark + text_in(option.texts, t.language)
+            rows.append([Button(label, SurveyTick(sid, qid, option.id))])
+        rows.append([Button(t._("Done"), SurveyDone(sid, qid))])
+    elif kind == QuestionKind.SCALE.value:
+        top = question.scale_max or 5
+        lines.append(
+            t._(
+                "1 means {low}, {top} means {high}.",
+                low=text_in(question.low_texts, t.language),
+                top=top,
+                high=text_in(question.high_texts, t.language),
+            )
+        )
+        value = answer.get("v")
+        numbers = [
+            Button(("✓ " if value == n else "") + str(n), SurveyChoice(sid, qid, n))
+            for n in range(1, top + 1)
+        ]
+        rows.extend(numbers[i : i + 5] for i in range(0, len(numbers), 5))
+    else:
+        lines.append(
+            t._(
+                "Type your answer (at most {limit} characters).",
+                limit=t.number(question.max_length or 500),
+            )
+        )
+        if answer.get("t"):
+            lines.append(t._("Your answer now: {text}", text=answer["t"]))
+            rows.append([Button(t._("Keep this answer"), SurveyKeep(sid, qid))])
+    if not question.required:
+        lines.append(t._("You may skip this question."))
+        rows.append([Button(t._("Skip"), SurveySkip(sid, qid))])
+    if place.number > 1:
+        rows.append([Button(t._("« Back"), SurveyBack(sid, qid))])
+    flow: dict[str, Any] = {"survey": sid, "question_id": qid}
+    if _paper_id(response) is not None:
+        flow["paper"] = response.id
+    text_answer = kind == QuestionKind.TEXT.value
+    ctx.ask(
+        State.TEXT if text_answer else State.ANSWER,
+        "\n".join(lines),
+        limit=(question.max_length or 500) if text_answer else None,
+        buttons=rows,
+        back=_leave_button(ctx, survey, response),
+        **flow,
+    )
+
+
+def _leave_button(ctx: Context, survey: Survey, response: Response) -> Button:
+    """The way out of answering: the answers so far are kept."""
+    if response.origin == Origin.PAPER.value:
+        return Button(ctx.t._("Back to the results"), SurveyResults(survey.id))
+    return Button(ctx.t._("Continue later"), "surveys")
+
+
+def _answer_lines(ctx: Context, survey: Survey, draft: dict[str, Any]) -> list[str]:
+    t = ctx.t
+    lines = []
+    for number, question in enumerate(visible_questions(survey, draft), start=1):
+        answer = draft.get(str(question.id)) or {}
+        if answer.get("o"):
+            shown = ", ".join(
+                text_in(option.texts, t.language)
+                for option in question.options
+                if option.id in answer["o"]
+            )
+        elif answer.get("v") is not None:
+            shown = str(answer["v"])
+        elif answer.get("t"):
+            shown = answer["t"]
+        elif answer.get("s"):
+            shown = t._("(skipped)")
+        else:
+            shown = t._("(not answered yet)")
+        lines.append(f"{number}. {text_in(question.texts, t.language)}\n   {shown}")
+    return lines
+
+
+def _review(ctx: Context, survey: Survey, response: Response) -> None:
+    """All answers on one page, with Send and Back."""
+    t = ctx.t
+    draft = response.draft or {}
+    lines = [t._("Your answers:"), *_answer_lines(ctx, survey, draft), ""]
+    if response.origin == Origin.PAPER.value:
+        lines.append(t._("Check them against the paper, then save."))
+    elif survey.anonymous:
+        lines.append(
+            t._(
+                "Once sent, the answers cannot be changed: they are not linked to you. "
+                "Check them, then send."
+            )
+        )
+    else:
+        lines.append(
+            t._(
+                "You can change them until {time}, also after sending.",
+                time=t.datetime(survey.closes_at),
+            )
+        )
+    label = (
+        t._("Save the questionnaire")
+        if response.origin == Origin.PAPER.value
+        else t._("Send my answers")
+    )
+    buttons = [
+        Button(label, SurveySend(survey.id)),
+        Button(t._("« Back"), SurveyBack(survey.id)),
+    ]
+    flow: dict[str, Any] = {"survey": survey.id, "question_id": 0}
+    if _paper_id(response) is not None:
+        flow["paper"] = response.id
+    ctx.ask(
+        State.ANSWER,
+        "\n".join(lines),
+        buttons=buttons,
+        back=_leave_button(ctx, survey, response),
+        **flow,
+    )
+
+
+async def _send(ctx: Context, survey: Survey, response: Response) -> None:
+    t = ctx.t
+    draft = response.draft or {}
+    missing = first_unanswered(survey, draft)
+    if missing is not None:
+        ask_question(ctx, survey, response, missing, why=t._("One question still needs an answer."))
+        return
+    paper = response.origin == Origin.PAPER.value
+    try:
+        await send_response(
+            ctx.session,
+            survey=survey,
+            response=response,
+            resident=None if paper else ctx.resident,
+            now=ctx.now,
+        )
+    except NotOpen:
+        await say_closed(ctx, survey)
+        return
+    except AlreadyAnswered:
+        _already_sent(ctx, survey)
+        return
+    if paper:
+        await ctx.audit("survey_paper_entered", survey=survey.id)
+        ctx.clear_state()
+        ctx.reply(
+            t._("The paper questionnaire is saved and counted."),
+            [
+                Button(t._("Enter another one"), SurveyPaper(survey.id, response.unit_id)),
+                results_button(ctx, survey),
+                main_menu(ctx),
+            ],
+        )
+        return
+    assert ctx.resident is not None
+    # An invitation or a reminder still waiting to go to them is not sent after all.
+    await cancel_done_action(
+        ctx.session, resident_id=ctx.resident.id, action_payload=SurveyOpen(survey.id).pack()
+    )
+    text = t._("Thank you! Your answers are sent.")
+    if not survey.anonymous:
+        text += " " + t._(
+            "You can change them until {time} under /surveys.", time=t.datetime(survey.closes_at)
+        )
+    buttons = []
+    if survey.results_visible_to_residents(ctx.now):
+        buttons.append(results_button(ctx, survey))
+    buttons.extend([back_to_surveys(ctx), main_menu(ctx)])
+    ctx.clear_state()
+    ctx.reply(text, buttons)
+
+
+async def text_typed(ctx: Context) -> None:
+    """A typed answer to a free-text question."""
+    flow = ctx.flow
+    found = await _working_copy(ctx, int(flow.get("survey") or 0))
+    if found is None:
+        return
+    survey, response = found
+    question = survey.question(int(flow.get("question_id") or 0))
+    if question is None or question.kind != QuestionKind.TEXT.value:
+        _resume(ctx, survey, response)
+        return
+    text = " ".join((ctx.incoming.text or "").split())
+    if not text:
+        ctx.ask_again(ctx.t._("Please type your answer."))
+        return
+    record_answer(response, question, {"t": text})
+    _next(ctx, survey, response, question)
+
+
+async def text_instead_of_button(ctx: Context) -> None:
+    """Typed text where a button is expected: the question again, after a hint."""
+    flow = ctx.flow
+    survey = await get_survey(ctx.session, int(flow.get("survey") or 0))
+    response = await _current(ctx, survey) if survey is not None else None
+    if survey is None or response is None:
+        show_menu(ctx)
+        return
+    if not survey.is_open(ctx.now):
+        await say_closed(ctx, survey)
+        return
+    ctx.ask_again(ctx.t._("Please tap one of the buttons, or type its number."))
+
+
+router.flow(
+    {
+        State.TEXT: Step(text_typed, free_text=True),
+        State.ANSWER: text_instead_of_button,
+    }
+)

@@ -1,0 +1,97 @@
+"""What staff do with a running survey: type in paper questionnaires, close it early."""
+
+from __future__ import annotations
+
+from bot.dialog.context import Context
+from bot.dialog.messages import Button
+from bot.dialog.router import Router
+from handlers.menu import show_menu
+from handlers.surveys.answering import ask_question
+from handlers.surveys.listing import (
+    find_survey,
+    may_run_surveys,
+    say_closed,
+    sees_everything,
+    title_of,
+)
+from handlers.surveys.payloads import SurveyClose, SurveyPaper, SurveyResults
+from models.survey_answers import start_paper_response, visible_questions
+from models.surveys import end_survey_now
+from models.territory import Locality, list_units
+
+router = Router()
+
+
+@router.button(SurveyPaper)
+async def paper(ctx: Context, press: SurveyPaper) -> None:
+    """Staff type in a paper questionnaire: first its parish or town, then the questions."""
+    assert ctx.resident is not None
+    survey = await find_survey(ctx, press.survey_id)
+    if survey is None:
+        return
+    if not may_run_surveys(ctx.roles):
+        await ctx.refuse("survey_paper", survey=survey.id)
+        return
+    if not survey.is_open(ctx.now):
+        await say_closed(ctx, survey)
+        return
+    units = await list_units(ctx.session)
+    allowed = {unit.id for unit in units}
+    if not survey.everywhere:
+        allowed = set(survey.unit_ids or [])
+        for locality_id in survey.locality_ids or []:
+            locality = await ctx.session.get(Locality, locality_id)
+            if locality is not None:
+                allowed.add(locality.unit_id)
+    if press.unit_id is None or press.unit_id not in allowed:
+        ctx.clear_state()
+        ctx.reply(
+            ctx.t._("Paper questionnaire: which parish or town is it from?"),
+            [
+                Button(unit.name, SurveyPaper(survey.id, unit.id))
+                for unit in units
+                if unit.id in allowed
+            ]
+            + [Button(ctx.t._("Back to the results"), SurveyResults(survey.id))],
+        )
+        return
+    response = await start_paper_response(
+        ctx.session, survey=survey, unit_id=press.unit_id, entered_by=ctx.resident
+    )
+    ask_question(ctx, survey, response, visible_questions(survey, {})[0])
+
+
+@router.button(SurveyClose)
+async def close_now(ctx: Context, press: SurveyClose) -> None:
+    """Close an open survey early, after a confirmation; staff and the poll's own author."""
+    survey = await find_survey(ctx, press.survey_id)
+    if survey is None:
+        return
+    t = ctx.t
+    if not sees_everything(ctx, survey):
+        await ctx.refuse("survey_close", survey=survey.id)
+        return
+    if not survey.is_open(ctx.now):
+        await say_closed(ctx, survey)
+        return
+    if not press.sure:
+        ctx.reply(
+            t._(
+                'Close "{title}" now? Residents can no longer answer, and the results are final.',
+                title=title_of(ctx, survey),
+            ),
+            [
+                Button(t._("Yes, close it"), SurveyClose(survey.id, sure=True)),
+                Button(t._("No"), SurveyResults(survey.id)),
+            ],
+        )
+        return
+    end_survey_now(survey, ctx.now)
+    await ctx.audit("survey_closed_early", survey=survey.id)
+    show_menu(
+        ctx,
+        t._(
+            '"{title}" is closed. You will get the number of responses in a moment.',
+            title=title_of(ctx, survey),
+        ),
+    )
