@@ -22,9 +22,13 @@ def test_typed_option_matching() -> None:
     assert match_option("a", options) is None  # both start with "a": not a unique choice
 
 
-def test_where_an_answer_is_typed_only_a_whole_label_presses_an_option() -> None:
+def test_where_an_answer_is_typed_only_a_number_or_whole_label_presses_an_option() -> None:
     options = [["Izlaist", "survey:s:1:2"], ["« Atpakaļ", "survey:b:1:2"]]
-    assert match_option("1", options, whole_label=True) is None
+    # The options are numbered on screen, so their numbers press them...
+    assert match_option("1", options, whole_label=True) == "survey:s:1:2"
+    assert match_option("3", options, whole_label=True) is None
+    # ...except where the answer is itself a number (a count, an item's number).
+    assert match_option("1", options, whole_label=True, by_number=False) is None
     assert match_option("Izl", options, whole_label=True) is None
     assert match_option("izlaist", options, whole_label=True) == "survey:s:1:2"
     assert match_option("atpakal", options, whole_label=True) == "survey:b:1:2"
@@ -167,3 +171,30 @@ async def test_an_old_erase_button_erases_nothing(chat: Chat, app) -> None:
     assert "Your data has been erased." in erased.text
     async with app.sessionmaker() as session:
         assert await find_identity(session, "console", "anna") is None
+
+
+async def test_a_number_on_screen_presses_its_option_also_where_text_is_typed(chat: Chat) -> None:
+    """The place of an idea is typed, but its options are numbered like every other screen:
+    "1" skips the place, it is not stored as the place "1"."""
+    await chat.onboard("anna")
+    await chat.say("anna", "/idea")
+    await chat.say("anna", "1")  # the first topic
+    await chat.say("anna", "The bus stop roof leaks.")
+    where = await chat.say("anna", "1")  # Skip the photo
+    assert where.text.startswith("Where is it?") and where.numbered
+    assert [button.label for button in where.options] == ["Skip", "Cancel"]
+    who = await chat.say("anna", "1")  # Skip the place
+    assert who.text.startswith("May your representative see who wrote it?")
+
+
+async def test_a_number_not_on_screen_shows_the_same_options_again(chat: Chat) -> None:
+    await chat.onboard("anna")
+    menu = await chat.say("anna", "/menu")
+    again = await chat.say("anna", "99")
+    assert again.text == (
+        f"There is no option 99 here. Please choose a number from 1 to {len(menu.options)}."
+    )
+    assert again.options == menu.options
+    # and its numbers still press the same options
+    first = await chat.say("anna", "1")
+    assert first.text != again.text

@@ -405,6 +405,6 @@ router.flow(
     {
         State.START: round_time_typed,
         State.END: round_time_typed,
-        State.NUMBER: Step(round_number_typed, free_text=True),
+        State.NUMBER: Step(round_number_typed, numbers=True),
     }
 )
