@@ -263,6 +263,10 @@ class DialogEngine:
                 if not payload.isprintable() or any(forged_number(arg) for arg in ctx.args):
                     return Route(_forged_button, Needs.NOTHING)
                 return route
+        if text == "0" and state is not None and not state.numbers:
+            # 0 is never a numbered option: on channels without buttons it means the menu,
+            # also in the middle of a flow, unless the answer asked for is a number.
+            return Route(self.flows.fallback)
         if state is not None and (limit := ctx.asked_limit) is not None and len(text) > limit:
             return Route(_answer_too_long, state.needs)
         return state or Route(self.flows.fallback)
