@@ -217,7 +217,7 @@ async def test_coordinator_opens_a_round_in_chat_and_the_scheduler_opens_and_clo
         [settings] = await bot.press(COORDINATOR, "rndset:multiple")
         assert "several candidates" in settings["text"]
         [saved] = await bot.press(COORDINATOR, "rndsave")
-        assert "Round #1 is ready" in saved["text"]
+        assert "Round #1 opens now: nominating until" in saved["text"]
 
         item = await until_round(bot, 1, "open")
         assert (item.unit_ids, item.supporters_needed, item.minimum_age, item.multiple_support) == (
