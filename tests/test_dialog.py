@@ -26,9 +26,13 @@ def test_typed_option_matching() -> None:
     assert match_option("a", options) is None  # both start with "a": not a unique choice
 
 
-def test_where_an_answer_is_typed_only_a_whole_label_presses_an_option() -> None:
+def test_where_an_answer_is_typed_only_a_number_or_whole_label_presses_an_option() -> None:
     options = [["Izlaist", "survey:s:1:2"], ["« Atpakaļ", "survey:b:1:2"]]
-    assert match_option("1", options, whole_label=True) is None
+    # The options are numbered on screen, so their numbers press them...
+    assert match_option("1", options, whole_label=True) == "survey:s:1:2"
+    assert match_option("3", options, whole_label=True) is None
+    # ...except where the answer is itself a number (a count, an item's number).
+    assert match_option("1", options, whole_label=True, by_number=False) is None
     assert match_option("Izl", options, whole_label=True) is None
     assert match_option("izlaist", options, whole_label=True) == "survey:s:1:2"
     assert match_option("atpakal", options, whole_label=True) == "survey:b:1:2"
@@ -295,3 +299,30 @@ async def test_zero_and_izvelne_lead_to_the_menu_in_the_middle_of_a_flow(chat: C
         # The question is gone: a typed time is not taken as an answer any more.
         again = await chat.say("admin", "12.12.2099 10:00")
         assert "I did not understand that" in again.text
+
+
+async def test_a_number_on_screen_presses_its_option_also_where_text_is_typed(chat: Chat) -> None:
+    """The place of an idea is typed, but its options are numbered like every other screen:
+    "1" skips the place, it is not stored as the place "1"."""
+    await chat.onboard("anna")
+    await chat.say("anna", "/idea")
+    await chat.say("anna", "1")  # the first topic
+    await chat.say("anna", "The bus stop roof leaks.")
+    where = await chat.say("anna", "1")  # Skip the photo
+    assert where.text.startswith("Where is it?") and where.numbered
+    assert [button.label for button in where.options] == ["Skip", "Cancel"]
+    who = await chat.say("anna", "1")  # Skip the place
+    assert who.text.startswith("May your representative see who wrote it?")
+
+
+async def test_a_number_not_on_screen_shows_the_same_options_again(chat: Chat) -> None:
+    await chat.onboard("anna")
+    menu = await chat.say("anna", "/menu")
+    again = await chat.say("anna", "99")
+    assert again.text == (
+        f"There is no option 99 here. Please choose a number from 1 to {len(menu.options)}."
+    )
+    assert again.options == menu.options
+    # and its numbers still press the same options
+    first = await chat.say("anna", "1")
+    assert first.text != again.text

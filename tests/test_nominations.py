@@ -217,7 +217,7 @@ async def test_coordinator_opens_a_round_in_chat_and_the_scheduler_opens_and_clo
         [settings] = await bot.press(COORDINATOR, "rndset:multiple")
         assert "several candidates" in settings["text"]
         [saved] = await bot.press(COORDINATOR, "rndsave")
-        assert "Round #1 is ready" in saved["text"]
+        assert "Round #1 opens now: nominating until" in saved["text"]
 
         item = await until_round(bot, 1, "open")
         assert (item.unit_ids, item.supporters_needed, item.minimum_age, item.multiple_support) == (
@@ -711,7 +711,21 @@ async def test_offline_consent_paper_supporters_decisions_and_paperwork(database
         assert "Alsviķu pagasts" in verified["text"]
         await bot.press(COORDINATOR, f"nomcreject:{anna.id}")
         told = len(api.messages_to(ANNA))
-        [rejected] = await bot.send(COORDINATOR, "Nav deklarētās dzīvesvietas pagastā.")
+        # A typed 0 is the menu, never a reason; nothing is decided by it.
+        [menu] = await bot.send(COORDINATOR, "0")
+        assert "Rejected" not in menu["text"]
+        await bot.press(COORDINATOR, f"nomcreject:{anna.id}")
+        [sure] = await bot.send(COORDINATOR, "Nav deklarētās dzīvesvietas pagastā.")
+        # Rejecting cannot be undone: the reason is shown once more, and nothing is told yet.
+        assert sure["text"].startswith("Reject the nomination of Anna Bērziņa?")
+        assert "Nav deklarētās dzīvesvietas pagastā." in sure["text"]
+        assert payloads(sure) == [
+            f"nomcreject:{anna.id}:y",
+            f"nomcreject:{anna.id}:n",
+            f"nomcshow:{anna.id}",
+        ]
+        assert len(api.messages_to(ANNA)) == told
+        [rejected] = await bot.press(COORDINATOR, f"nomcreject:{anna.id}:y")
         assert "Rejected" in rejected["text"]
         [why] = (await api.wait_for(chat_id=ANNA, count=told + 1))[told:]
         assert "Nav deklarētās dzīvesvietas pagastā." in why["text"]

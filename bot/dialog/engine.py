@@ -46,13 +46,19 @@ class Flows:
 _EDGES = re.compile(r"^\W+|\W+$")
 
 
-def match_option(text: str, options: list[list[str]], *, whole_label: bool = False) -> str | None:
+def match_option(
+    text: str, options: list[list[str]], *, whole_label: bool = False, by_number: bool = True
+) -> str | None:
     """Find the payload of a shown option by its number, its label or a unique beginning;
-    with `whole_label`, by its whole label only."""
+    with `whole_label`, by its number or whole label only; without `by_number`, never by
+    its number (where a typed number is the answer)."""
     wanted = fold(text).rstrip(".)")
     if not wanted or not options:
         return None
     if whole_label:
+        index = parse_number(text, low=1, high=len(options)) if by_number else None
+        if index is not None:
+            return options[index - 1][1]
         # Arrows and ticks around a label ("« Atpakaļ") need not be typed.
         bare = _EDGES.sub("", wanted)
         exact = [payload for label, payload in options if _EDGES.sub("", fold(label)) == bare]
@@ -231,7 +237,19 @@ class DialogEngine:
         state = router.states.get(ctx.state or "")
         if payload is None and text and ctx.conversation is not None:
             whole_label = state is not None and state.free_text
-            payload = match_option(text, ctx.conversation.options, whole_label=whole_label)
+            by_number = state is None or not state.numbers
+            payload = match_option(
+                text, ctx.conversation.options, whole_label=whole_label, by_number=by_number
+            )
+            if (
+                payload is None
+                and by_number
+                and ctx.conversation.options
+                and state is None
+                and parse_number(text, low=1, high=10**6) is not None
+            ):
+                # A number that is not among the options shown: the same screen again.
+                return Route(_no_such_option, Needs.NOTHING)
         if payload is not None:
             route = router.for_payload(payload)
             if route is not None:
@@ -245,9 +263,9 @@ class DialogEngine:
                 if not payload.isprintable() or any(forged_number(arg) for arg in ctx.args):
                     return Route(_forged_button, Needs.NOTHING)
                 return route
-        if text == "0" and state is not None and not state.free_text:
+        if text == "0" and state is not None and not state.numbers:
             # 0 is never a numbered option: on channels without buttons it means the menu,
-            # also in the middle of a flow (a flow whose answer may be any text gets it).
+            # also in the middle of a flow, unless the answer asked for is a number.
             return Route(self.flows.fallback)
         if state is not None and (limit := ctx.asked_limit) is not None and len(text) > limit:
             return Route(_answer_too_long, state.needs)
@@ -277,7 +295,7 @@ class DialogEngine:
             ctx.outbox.items[mine[-1]] = last
         ctx.conversation.options = [[button.label, button.payload] for button in last.reply.options]
         state = self.flows.router.states.get(ctx.state or "")
-        if state is not None and state.free_text and last.reply.options:
+        if state is not None and state.numbers and last.reply.options:
             ctx.outbox.items[mine[-1]] = replace(last, reply=replace(last.reply, numbered=False))
 
 
@@ -306,6 +324,20 @@ async def _forged_button(ctx: Context) -> None:
     await ctx.audit("refused", attempted="button", button=ctx.payload.split(":", 1)[0][:32])
     ctx.reply(
         ctx.t._("Sorry, you are not allowed to do that."), [Button(ctx.t._("Main menu"), "menu")]
+    )
+
+
+async def _no_such_option(ctx: Context) -> None:
+    """A typed number that no option shown carries: say so, and show the options again."""
+    assert ctx.conversation is not None
+    options = ctx.conversation.options
+    ctx.reply(
+        ctx.t._(
+            "There is no option {number} here. Please choose a number from 1 to {last}.",
+            number=(ctx.incoming.text or "").strip()[:12],
+            last=ctx.t.number(len(options)),
+        ),
+        [Button(label, payload) for label, payload in options],
     )
 
 

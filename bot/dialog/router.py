@@ -39,9 +39,12 @@ class Route:
     handler: Handler
     needs: Needs = Needs.UNIT
     in_groups: bool = False
-    # A state whose typed text may be anything, a bare number too: a typed message presses
-    # one of the options shown only when it is that option's whole label.
+    # A state whose typed text may be anything: a typed message presses one of the options
+    # shown only when it is that option's number or whole label.
     free_text: bool = False
+    # A state whose answer is a number (a count, an item's number): a typed number is the
+    # answer, never an option; its options are shown unnumbered, and 0 is a number too.
+    numbers: bool = False
     # The typed payload a button route unpacks; the handler gets it as `ctx.pressed`.
     kind: type[Payload] | None = None
 
@@ -52,6 +55,7 @@ class Step:
 
     handler: Handler
     free_text: bool = False
+    numbers: bool = False
     needs: Needs | None = None  # the flow's default when None
 
 
@@ -132,7 +136,12 @@ class Router:
         ends with its table, so the whole flow reads on one screen."""
         for state, row in table.items():
             step = row if isinstance(row, Step) else Step(row)
-            route = Route(step.handler, step.needs or needs, free_text=step.free_text)
+            route = Route(
+                step.handler,
+                step.needs or needs,
+                free_text=step.free_text or step.numbers,
+                numbers=step.numbers,
+            )
             self._add(self.states, str(state), route)
 
     def state(

@@ -549,6 +549,6 @@ async def confirm_same_as(ctx: Context, press: ConfirmSameAs) -> None:
 router.flow(
     {
         State.ANSWER: Step(answer_written, free_text=True),
-        State.DUPLICATE: Step(duplicate_named, free_text=True),
+        State.DUPLICATE: Step(duplicate_named, numbers=True),
     }
 )

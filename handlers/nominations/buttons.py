@@ -222,6 +222,8 @@ class VerifyNomination(Payload):
 @payload("nomcreject")
 class RejectNomination(Payload):
     nomination_id: int
+    # Pressed on the confirmation, after the reason was typed.
+    sure: bool = False
 
 
 @payload("nomcconsent")

@@ -381,7 +381,25 @@ async def save_round(ctx: Context, press: SaveRound) -> None:
     await ctx.audit("nomination_round_created", round=item.id)
     ctx.clear_state()
     told = goes_at(ctx.settings, due_at=item.starts_at, urgent=False, now=ctx.now)
-    if told > max(item.starts_at, ctx.now):
+    if item.starts_at <= ctx.now:
+        # Chosen to start now: it opens with the scheduler's next round, within a minute.
+        text = (
+            ctx.t._(
+                "Round #{id} opens now: nominating until {end}. The residents are told on "
+                "{time}, when the quiet hours are over.",
+                id=item.id,
+                end=ctx.t.datetime(item.ends_at),
+                time=ctx.t.datetime(told),
+            )
+            if told > ctx.now
+            else ctx.t._(
+                "Round #{id} opens now: nominating until {end}. The residents are told in a "
+                "moment.",
+                id=item.id,
+                end=ctx.t.datetime(item.ends_at),
+            )
+        )
+    elif told > max(item.starts_at, ctx.now):
         text = ctx.t._(
             "Round #{id} is ready: nominating from {start} to {end}. It opens and closes on "
             "time; the residents are told on {time}, when the quiet hours are over.",
@@ -405,6 +423,6 @@ router.flow(
     {
         State.START: round_time_typed,
         State.END: round_time_typed,
-        State.NUMBER: Step(round_number_typed, free_text=True),
+        State.NUMBER: Step(round_number_typed, numbers=True),
     }
 )

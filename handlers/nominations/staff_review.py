@@ -221,26 +221,52 @@ async def _decide(ctx: Context, nomination: Nomination, *, reason: str | None) -
             reason=reason,
         )
 
-    await send_notice(
+    told = await send_notice(
         ctx.session,
         settings=ctx.settings,
         resident_ids=[nomination.candidate_id],
         now=ctx.now,
         write=write,
     )
-    await show_nomination(
-        ctx,
-        nomination,
-        ctx.t._("Marked verified; the candidate is told.")
-        if verified
-        else ctx.t._("Rejected; the candidate is told why."),
-    )
+    if told is None:
+        # A candidate whose consent was given on paper has no account here.
+        done = (
+            ctx.t._(
+                "Marked verified. {name} does not use the assistant, so please tell them "
+                "yourself.",
+                name=nomination.candidate_name,
+            )
+            if verified
+            else ctx.t._(
+                "Rejected. {name} does not use the assistant, so please tell them the reason "
+                "yourself.",
+                name=nomination.candidate_name,
+            )
+        )
+    else:
+        done = (
+            ctx.t._("Marked verified; the candidate is told.")
+            if verified
+            else ctx.t._("Rejected; the candidate is told why.")
+        )
+    await show_nomination(ctx, nomination, done)
 
 
 @router.button(RejectNomination)
 async def ask_reject_reason(ctx: Context, press: RejectNomination) -> None:
     nomination = await staff_nomination(ctx, press.nomination_id, "reject")
     if nomination is None:
+        return
+    reason = ctx.flow.get("reason")
+    if (
+        press.sure
+        and ctx.state == State.REASON
+        and ctx.flow.get("nomination") == nomination.id
+        and isinstance(reason, str)
+        and reason
+    ):
+        ctx.clear_state()
+        await _decide(ctx, nomination, reason=reason)
         return
     ctx.ask(
         State.REASON,
@@ -262,7 +288,21 @@ async def reject_reason_typed(ctx: Context) -> None:
     if not reason:
         ctx.ask_again(ctx.t._("Please write a few words."))
         return
-    await _decide(ctx, nomination, reason=reason)
+    # Rejecting cannot be undone: the coordinator sees the reason once more and confirms.
+    ctx.set_state(State.REASON, nomination=nomination.id, reason=reason)
+    ctx.reply(
+        ctx.t._(
+            "Reject the nomination of {name}? The reason they are told: {reason}\n\n"
+            "This cannot be undone.",
+            name=nomination.candidate_name,
+            reason=reason,
+        ),
+        [
+            Button(ctx.t._("Yes, reject"), RejectNomination(nomination.id, sure=True)),
+            Button(ctx.t._("Write another reason"), RejectNomination(nomination.id)),
+            Button(ctx.t._("Back"), NominationShown(nomination.id)),
+        ],
+    )
 
 
 @router.button(OfflineConsent)
