@@ -16,6 +16,7 @@ from bot.i18n import Translator
 from bot.settings import Settings
 from broadcasts.notices import send_notice
 from broadcasts.service import BroadcastService
+from handlers.ideas.inbox import AnswerIdea
 from models.base import utcnow
 from models.broadcasts import Broadcast, Delivery, DeliveryStatus, Status
 from models.ideas import Idea, list_areas, submit_idea
@@ -133,7 +134,7 @@ async def test_an_answer_reaches_the_preferred_messenger_at_once_also_in_quiet_h
         ):
             idea_id = await idea_of_anna(telegram.app, on_telegram=True)
             await telegram.send(REPRESENTATIVE, "/inbox")
-            await telegram.press(REPRESENTATIVE, f"ideaitem:ans:{idea_id}")
+            await telegram.press(REPRESENTATIVE, AnswerIdea(idea_id).pack())
             started = asyncio.get_running_loop().time()
             [done] = await telegram.send(REPRESENTATIVE, ANSWER)
             assert lv("Your answer to #{id} goes to the resident.", id=idea_id) in done["text"]
@@ -162,7 +163,7 @@ async def test_a_notice_for_a_messenger_another_process_runs_is_sent_by_that_pro
             assert phones.app.senders.channels == {"whatsapp", "sms"}
             idea_id = await idea_of_anna(telegram.app, on_telegram=False)
             await telegram.send(REPRESENTATIVE, "/inbox")
-            await telegram.press(REPRESENTATIVE, f"ideaitem:ans:{idea_id}")
+            await telegram.press(REPRESENTATIVE, AnswerIdea(idea_id).pack())
             await telegram.send(REPRESENTATIVE, ANSWER)
             [told] = await fake.wait_for(ANNA_PHONE, 1, timeout=3.0)
             assert ANSWER in told.body
