@@ -20,7 +20,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from contextlib import nullcontext
+from contextlib import AsyncExitStack, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -71,6 +71,9 @@ MAX_RETRY_DELAY = 300.0
 MAX_BATCH = 500
 # Rows passed over in one look for the next ones to send, while their own chat must wait.
 MAX_PASSED = 64
+# Groups of rows of one channel marked at once on PostgreSQL, each on a connection of its own:
+# rows freed while one group's commit is on its way need not wait for it to be back.
+MARKS_AT_ONCE = 2
 # The payload of the final report's button that sends again to the rows left unknown.
 RESEND_UNKNOWN = "bcu"
 
@@ -228,15 +231,15 @@ class Dispatcher:
         }
         self.wake = asyncio.Event()
         self._finished: list[Outcome] = []
-        self._mark_lock = asyncio.Lock()
         self._broadcasts: dict[int, Broadcast] = {}
         self._rendered: dict[tuple[int, str], list[Reply]] = {}
         self._last_progress: dict[int, float] = {}
         self.engine: AsyncEngine = sessionmaker.kw["bind"]
         self._is_sqlite = self.engine.dialect.name == "sqlite"
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        # On PostgreSQL, the asyncpg connection kept (in autocommit) while a batch is sent.
-        self._held: Any = None
+        # On PostgreSQL, the asyncpg connections kept (in autocommit) while a batch is sent,
+        # those not in use at the moment.
+        self._held: list[Any] = []
         # How the engine stores a datetime (a text on SQLite), for the driver's statements.
         self._stored_time = _deliveries.c.finished_at.type.bind_processor(self.engine.dialect)
 
@@ -378,17 +381,22 @@ class Dispatcher:
         if self._is_sqlite:
             await self._send_batches(batches, refill)
         else:
-            # One connection for the batch's marks, not one checked out (and pinged) for
-            # each group: in autocommit it holds no lock between them.
-            async with self._autocommit.connect() as connection:
-                self._held = (await connection.get_raw_connection()).driver_connection
+            # Connections for the batch's marks, not one checked out (and pinged) for each
+            # group: in autocommit they hold no lock between them.
+            async with AsyncExitStack() as stack:
+                for _ in range(MARKS_AT_ONCE):
+                    connection = await stack.enter_async_context(self._autocommit.connect())
+                    self._held.append((await connection.get_raw_connection()).driver_connection)
                 try:
                     await self._send_batches(batches, refill)
                 finally:
-                    self._held = None
-        async with self._mark_lock:
-            outcomes, self._finished = self._finished, []
+                    self._held = []
+        outcomes, self._finished = self._finished, []
+        try:
             await self._commit(outcomes, [])
+        except BaseException:
+            self._finished[:0] = outcomes
+            raise
         await self._progress(broadcast_ids)
         return claimed
 
@@ -483,14 +491,24 @@ class Dispatcher:
         parallel = self.settings.broadcast_parallel_sends
         waiting = deque(batch)
         running: set[asyncio.Task[None]] = set()
+        # Groups being marked, with the places each holds: its rows, or the finished rows
+        # whose outcomes it records if more (they are "sending" until it commits).
+        marking: dict[asyncio.Task[list[tuple[Row, Window | None]]], int] = {}
+        marks_at_once = 1 if self._is_sqlite else MARKS_AT_ONCE
         claiming: asyncio.Task[list[Row]] | None = None
         loop = asyncio.get_running_loop()
         woken = loop.create_future()
 
         def wake(task: asyncio.Task[Any]) -> None:
-            running.discard(task)
+            running.discard(task)  # type: ignore[arg-type]
             if not woken.done():
                 woken.set_result(None)
+
+        def start(going: list[tuple[Row, Window | None]]) -> None:
+            for row, place in going:
+                task = asyncio.create_task(self._send_and_record(row, place))
+                running.add(task)
+                task.add_done_callback(wake)
 
         while True:
             if refill is not None and claiming is None and len(waiting) < parallel:
@@ -506,16 +524,26 @@ class Dispatcher:
                 waiting.extend(more)
                 if not more:
                     refill = None
-            wave = self._admit(pacer, waiting, parallel - len(running))
+            for marked in [task for task in marking if task.done()]:
+                del marking[marked]
+                start(marked.result())
+            wave = (
+                self._admit(pacer, waiting, parallel - len(running) - sum(marking.values()))
+                if len(marking) < marks_at_once
+                else []
+            )
             if wave:
-                for row, place in await self._mark_sending(wave):
-                    task = asyncio.create_task(self._send_and_record(row, place))
-                    running.add(task)
+                outcomes = self._take_finished(channel)
+                if marks_at_once == 1:
+                    start(await self._mark_sending(wave, outcomes))
+                else:
+                    task = asyncio.create_task(self._mark_sending(wave, outcomes))
+                    marking[task] = max(len(wave), len(outcomes))
                     task.add_done_callback(wake)
                 continue
-            if not waiting and not running and claiming is None:
+            if not waiting and not running and not marking and claiming is None:
                 return
-            if running or claiming is not None:
+            if running or marking or claiming is not None:
                 timeout = None
                 if waiting and len(running) < parallel and pacer is not None:
                     head = waiting[0]
@@ -530,6 +558,15 @@ class Dispatcher:
             elif pacer is not None:
                 head = waiting[0]
                 await pacer.until_free(head.chat_id, is_group=head.is_group)
+
+    def _take_finished(self, channel: str) -> list[Outcome]:
+        """The outcomes of this channel's finished rows, to be recorded by the caller."""
+        taken = [outcome for outcome in self._finished if outcome.row.channel == channel]
+        if len(taken) == len(self._finished):
+            self._finished = []
+        else:
+            self._finished = [o for o in self._finished if o.row.channel != channel]
+        return taken
 
     def _admit(
         self, pacer: Pacer | None, waiting: deque[Row], places: int
@@ -555,32 +592,30 @@ class Dispatcher:
         return wave
 
     async def _mark_sending(
-        self, wave: list[tuple[Row, Window | None]]
+        self, wave: list[tuple[Row, Window | None]], outcomes: list[Outcome]
     ) -> list[tuple[Row, Window | None]]:
-        """Commit "sending" for rows whose requests go now, with the outcomes of the rows
-        finished so far; returns the rows that may go (not cancelled meanwhile)."""
-        async with self._mark_lock:
-            outcomes, self._finished = self._finished, []
-            try:
-                marked = await self._commit(outcomes, [row.id for row, _ in wave])
-            except Exception as error:
-                # The rows go back to pending for a later try: none of them has left.
-                logger.error("marking broadcast rows as sending failed: %s", failure_summary(error))
-                self._finished[:0] = outcomes
-                for row, place in wave:
-                    if place is not None:
-                        self.pacers[row.channel].release(place)
-                    self._finished.append(
-                        Outcome(
-                            row,
-                            DeliveryStatus.PENDING,
-                            row.parts_done,
-                            "not_marked",
-                            retry_in=self.settings.broadcast_retry_seconds,
-                            counts_as_attempt=False,
-                        )
+        """Commit "sending" for rows whose requests go now, with the outcomes of finished
+        rows; returns the rows that may go (not cancelled meanwhile)."""
+        try:
+            marked = await self._commit(outcomes, [row.id for row, _ in wave])
+        except Exception as error:
+            # The rows go back to pending for a later try: none of them has left.
+            logger.error("marking broadcast rows as sending failed: %s", failure_summary(error))
+            self._finished[:0] = outcomes
+            for row, place in wave:
+                if place is not None:
+                    self.pacers[row.channel].release(place)
+                self._finished.append(
+                    Outcome(
+                        row,
+                        DeliveryStatus.PENDING,
+                        row.parts_done,
+                        "not_marked",
+                        retry_in=self.settings.broadcast_retry_seconds,
+                        counts_as_attempt=False,
                     )
-                return []
+                )
+            return []
         going = []
         for row, place in wave:
             if row.id in marked:
@@ -683,8 +718,12 @@ class Dispatcher:
             self.wake.set()
         if self._is_sqlite:
             return await self._commit_on_sqlite(values, ids)
-        if self._held is not None:
-            return await self._commit_on_postgres(self._held, values, ids)
+        if self._held:
+            driver = self._held.pop()
+            try:
+                return await self._commit_on_postgres(driver, values, ids)
+            finally:
+                self._held.append(driver)
         async with self._autocommit.connect() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
             return await self._commit_on_postgres(driver, values, ids)
