@@ -120,7 +120,9 @@ _SQLITE_MARK = (
     "RETURNING id"
 )
 # On PostgreSQL both in one statement: one round trip and one commit (one wait for the
-# disk) on the path of every send.
+# disk) on the path of every send. The rows to mark are found by id alone: given the status
+# as such, the planner also read the status index, where every row ever claimed keeps an
+# entry until the table is vacuumed (0.2 ms after 8,000 rows, growing with each).
 _POSTGRES_RECORD_AND_MARK = f"""
 WITH finished AS (
     UPDATE {_deliveries.name} AS row SET
@@ -137,7 +139,8 @@ WITH finished AS (
     WHERE row.id = outcome.id AND row.claimed_by = $1
 )
 UPDATE {_deliveries.name} SET status = '{DeliveryStatus.SENDING.value}'
-WHERE id = ANY($10::integer[]) AND claimed_by = $1 AND status = '{DeliveryStatus.CLAIMED.value}'
+WHERE id = ANY($10::integer[]) AND claimed_by = $1
+    AND coalesce(status, '') = '{DeliveryStatus.CLAIMED.value}'
 RETURNING id
 """
 
