@@ -15,6 +15,7 @@ from alembic.config import Config
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -114,6 +115,16 @@ class InlineSQLiteConnection(aiosqlite.Connection):
         if not self._running or self._connection is None:
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
+
+
+async def sqlite_driver_connection(connection: AsyncConnection) -> sqlite3.Connection:
+    """The sqlite3 connection under a connection of `create_engine`'s pool, for statements
+    run so often that SQLAlchemy's handling costs more than they do (a broadcast's marks).
+    Its statements run inline (see InlineSQLiteConnection); a DML statement opens the
+    transaction, which the caller commits or rolls back on it."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert isinstance(driver, InlineSQLiteConnection)
+    return driver._conn
 
 
 def _inline_sqlite_creator(url: str) -> Any:

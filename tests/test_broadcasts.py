@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.i18n import Translator
 from bot.settings import Settings
@@ -381,6 +381,58 @@ async def test_news_shows_the_latest_few_and_older_ones_a_page_at_a_time(
         *older, back = await bot.press(1001, "news:2", replies=3)
         assert "Ziņa numur 1." in older[0]["text"] and "Ziņa numur 2." in older[1]["text"]
         assert payloads(back) == ["news", "menu"]
+
+
+async def test_each_request_leaves_only_once_its_row_is_sending_and_never_more_than_allowed(
+    database_url: str,
+) -> None:
+    """Seen from the platform: when a resident's request arrives, their row is already
+    stored as "sending", and no more rows are "sending" than the parallel sends allowed,
+    across batches claimed while the previous ones are still on their way."""
+    chats = list(range(13000, 13090))
+    parallel = 4
+    arrivals: list[tuple[str, int]] = []  # (the row's stored status, rows "sending")
+    async with fake_telegram_api() as api:
+        settings = telegram_settings(
+            database_url,
+            api.base_url or "",
+            admins=f"tg:{CHAIR}",
+            quiet_hours="off",
+            broadcast_parallel_sends=parallel,
+            # A batch is about a second of sending: 30 rows, so three batches.
+            telegram_messages_per_second=30,
+        )
+        async with polling_bot(api, settings) as bot:
+            await seed(bot, chats)
+            deliver = api._methods["sendmessage"]
+
+            async def observed(params: dict[str, Any]) -> Any:
+                if int(params["chat_id"]) in chats:
+                    async with bot.app.sessionmaker() as session:
+                        stored = await session.scalar(
+                            select(Delivery.status).where(
+                                Delivery.chat_id == str(params["chat_id"])
+                            )
+                        )
+                        sending = await session.scalar(
+                            select(func.count())
+                            .select_from(Delivery)
+                            .where(Delivery.status == DeliveryStatus.SENDING.value)
+                        )
+                    arrivals.append((str(stored), int(sending or 0)))
+                    await asyncio.sleep(0.01)  # on the wire a while, so that sends overlap
+                return await deliver(params)
+
+            api._methods["sendmessage"] = observed
+            async with broadcasting(bot):
+                broadcast_id = await schedule(bot)
+                await until_status(bot, broadcast_id, Status.DONE.value, seconds=30)
+                states = await rows(bot, broadcast_id)
+    assert all(len(api.messages_to(chat)) == 1 for chat in chats)
+    assert set(states.values()) == {DeliveryStatus.DELIVERED.value}
+    assert len(arrivals) == len(chats)
+    assert {stored for stored, _ in arrivals} == {DeliveryStatus.SENDING.value}
+    assert max(sending for _, sending in arrivals) <= parallel
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="two dispatchers share rows only on PostgreSQL")
