@@ -7,6 +7,10 @@ dispatcher dies, its claimed rows go back to pending (they never left), and a ro
 "sending" may or may not have arrived: it becomes "unknown" and is not sent again unless its
 sender chooses so. So nobody gets a message twice unasked, and only the requests on the wire
 at the moment of the crash (at most `broadcast_parallel_sends` a channel) can be missed.
+
+About a thousand lines on purpose: the row's life above is one set of promises (claiming,
+marking, sending, recording, recovering), and its hot path is tuned as a whole; split, each
+part would have to re-state what the others hold.
 """
 
 from __future__ import annotations
