@@ -35,7 +35,7 @@ from models.residents import Identity, Resident, register_resident
 from models.roles import Role, grant_role, load_roles, revoke_role
 from models.territory import unit_by_slug
 from tests.conftest import ON_POSTGRES
-from tests.fakes.telegram_api import FailureKind, FakeTelegramAPI, FloodLimits, payloads
+from tests.fakes.telegram_api import FailureKind, FakeTelegramAPI, FloodLimits, labels, payloads
 from tests.telegram import (
     BOT_TOKEN,
     RunningBot,
@@ -360,6 +360,16 @@ async def test_residents_see_the_latest_messages_under_news(database_url: str) -
         news = await bot.send(1001, "/news", replies=2)
         assert "Koncerts tautas namā." in news[0]["text"]
         assert payloads(news[1]) == ["menu"]
+        # A message that asks residents to press a button has its button under the News too.
+        asking = await schedule(
+            bot,
+            texts={"lv": "Aptauja par parku: spiediet pogu zemāk."},
+            action=("Answer the survey", "nom"),
+        )
+        await until_status(bot, asking, Status.DONE.value)
+        *_, last = await bot.send(1001, "/news", replies=3)
+        assert payloads(last) == ["nom", "menu"]
+        assert labels(last)[0] == lv("Answer the survey")
 
 
 async def test_news_shows_the_latest_few_and_older_ones_a_page_at_a_time(

@@ -56,7 +56,13 @@ async def news(ctx: Context, press: News) -> None:
         for reply in render(item, ctx.t.language, timezone=ctx.settings.tz):
             text = f"{when}\n{reply.text}" if reply.text else ""
             ctx.send(ctx.here, Reply(text, attachment=reply.attachment))
+    # What the messages ask residents to do (answer a survey, see the candidates) is
+    # offered here, under them all, so that it works on every messenger, numbers too.
     buttons = []
+    for item in reversed(shown):
+        for label, action in item.actions:
+            if action not in (button.payload for button in buttons):
+                buttons.append(Button(ctx.t._(label), action))
     if len(items) > skip + NEWS_PAGE:
         buttons.append(Button(ctx.t._("Older messages"), News(page + 1)))
     if page > 1:
