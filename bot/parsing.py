@@ -96,6 +96,14 @@ class TimeNotUnderstood(TimeError):
         super().__init__("write the date and time like 01.12.2026 18:00")
 
 
+class NoSuchDate(TimeError):
+    """Written the right way, but no calendar has it (31.02, 25:00)."""
+
+    def __init__(self, written: str) -> None:
+        super().__init__(f"there is no {written}")
+        self.written = written
+
+
 class NonexistentTime(TimeError):
     """The clocks jump over this time (spring forward): it never shows in Riga."""
 
@@ -165,7 +173,7 @@ def parse_local_time(text: str, tz: ZoneInfo, *, fold: int | None = None) -> dat
     try:
         wall = datetime(year, month, day, hour, minute)
     except ValueError:
-        raise TimeNotUnderstood from None
+        raise NoSuchDate(f"{day:02}.{month:02}.{year} {hour:02}:{minute:02}") from None
     sign, offset_hours, offset_minutes = match.groups()[5:]
     if sign is not None:
         offset = timedelta(hours=int(offset_hours), minutes=int(offset_minutes))

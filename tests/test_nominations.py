@@ -1158,7 +1158,7 @@ async def test_the_round_wizard_keeps_its_buttons_after_a_wrong_date_and_its_set
     end = await chat.say("admin", payload="rndstart:now")
     assert pressable(end) == ["rndend:14", "rndend:30", "nomc"]
     wrong = await chat.say("admin", "31.02.2027 10:00")
-    assert "Please write the date and time like" in wrong.text
+    assert "There is no such date or time: 31.02.2027 10:00." in wrong.text
     assert "When does it end?" in wrong.text
     assert pressable(wrong) == ["rndend:14", "rndend:30", "nomc"]
     # Typing a button's label still works after the wrong date.

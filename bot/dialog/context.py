@@ -15,6 +15,7 @@ from bot.i18n import DATETIME_FORMAT, Translator
 from bot.parsing import (
     AmbiguousTime,
     NonexistentTime,
+    NoSuchDate,
     TimeError,
     TooFar,
     check_horizon,
@@ -233,6 +234,14 @@ class Context:
                 t._(
                     "That is too far ahead. Please choose a time before {limit}.",
                     limit=t.datetime(far.limit),
+                )
+            )
+        except NoSuchDate as wrong:
+            self.ask_again(
+                t._(
+                    "There is no such date or time: {written}. Please check the day, the month "
+                    "and the hour.",
+                    written=wrong.written,
                 )
             )
         except TimeError:
