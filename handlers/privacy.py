@@ -18,6 +18,8 @@ from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.roles import role_label
+from models.ideas import ideas_of
+from models.nominations import ACTIVE, list_nominations
 from models.personal_data import ERASED_TABLES, EXPORT_FILENAME, forget, personal_data
 from models.roles import list_grants_of
 
@@ -151,11 +153,24 @@ async def ask_forget(ctx: Context, press: Forget) -> None:
         show_menu(ctx, ctx.t._("Nothing was erased."))
         return
     ctx.set_state(State.FORGET)
-    ctx.reply(
+    lines = [
         ctx.t._(
             "Erase everything stored about you: your accounts, roles and what you wrote? "
             "This cannot be undone."
-        ),
+        )
+    ]
+    # What the person may not expect: what goes with them, and what stays without a name.
+    if await list_nominations(ctx.session, candidate_id=ctx.resident.id, statuses=ACTIVE):
+        lines.append(ctx.t._("Your candidacy is withdrawn, and the support given to it ends."))
+    if any(idea.keep_text for idea in await ideas_of(ctx.session, ctx.resident.id, limit=1000)):
+        lines.append(
+            ctx.t._(
+                "The texts of the ideas you allowed to keep stay with the council, without "
+                "your name."
+            )
+        )
+    ctx.reply(
+        "\n\n".join(lines),
         [
             Button(ctx.t._("Yes, erase my data"), Forget(Answer.YES)),
             Button(ctx.t._("No, keep it"), Forget(Answer.NO)),

@@ -751,7 +751,14 @@ async def test_erasure_keeps_the_text_only_when_the_author_allowed_it(database_u
         assert data["ideas"][0]["answers"][0]["text"] == "Paldies, nodosim pašvaldības policijai."
         assert data["ideas"][1]["text_stays_after_erasure"] is True
 
-        await bot.send(ANNA, "/forget")
+        # The question says what stays, without the name.
+        [asked] = await bot.send(ANNA, "/forget")
+        assert (
+            lv(
+                "The texts of the ideas you allowed to keep stay with the council, without your name."
+            )
+            in asked["text"]
+        )
         await bot.press(ANNA, "forget:yes")
 
         items = {item.id: item for item in await ideas(bot)}

@@ -776,7 +776,9 @@ async def test_a_candidate_who_erases_their_data_leaves_no_nameless_trace(
         anna = await anna_stands_in_a_round_of_two(bot)
         await support(bot, BERTA, anna.support_code, "Līga Šteina")
 
-        await bot.send(ANNA, "/forget")
+        # The question says the candidacy goes with the data.
+        [asked] = await bot.send(ANNA, "/forget")
+        assert lv("Your candidacy is withdrawn, and the support given to it ends.") in asked["text"]
         await bot.press(ANNA, "forget:yes")
 
         # The supporter's list holds no candidate without a name, and the old code leads
