@@ -755,7 +755,8 @@ async def test_erasure_keeps_the_text_only_when_the_author_allowed_it(database_u
         [asked] = await bot.send(ANNA, "/forget")
         assert (
             lv(
-                "The texts of the ideas you allowed to keep stay with the council, without your name."
+                "The texts of the ideas you allowed to keep stay with the council, "
+                "without your name."
             )
             in asked["text"]
         )
