@@ -652,7 +652,8 @@ async def text_instead_of_button(ctx: Context) -> None:
 
 router.flow(
     {
-        State.TEXT: Step(text_typed, free_text=True),
+        # A survey's free answer may be a number ("3"): typed numbers are answers here.
+        State.TEXT: Step(text_typed, numbers=True),
         State.ANSWER: text_instead_of_button,
     }
 )
