@@ -68,7 +68,7 @@ class AddLanguage(Payload):
 
 @payload("bcaud")
 class ChooseAudience(Payload):
-    pass
+    """Go on to choosing who gets the message."""
 
 
 @payload("bcpick")
@@ -97,12 +97,12 @@ class SendAt(Payload):
 
 @payload("bcsend")
 class Confirm(Payload):
-    pass
+    """Send the message as previewed."""
 
 
 @payload("bcdrop")
 class Drop(Payload):
-    pass
+    """Drop the message being written."""
 
 
 PDF = "application/pdf"

@@ -232,8 +232,7 @@ async def _decide(ctx: Context, nomination: Nomination, *, reason: str | None) -
         # A candidate whose consent was given on paper has no account here.
         done = (
             ctx.t._(
-                "Marked verified. {name} does not use the assistant, so please tell them "
-                "yourself.",
+                "Marked verified. {name} does not use the assistant, so please tell them yourself.",
                 name=nomination.candidate_name,
             )
             if verified

@@ -152,9 +152,9 @@ class PollBack(Payload):
 
 @payload("pollgo")
 class PollStart(Payload):
-    pass
+    """Send the quick poll being prepared, as previewed."""
 
 
 @payload("pollno")
 class PollCancel(Payload):
-    pass
+    """Drop the quick poll being prepared."""
