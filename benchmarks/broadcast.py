@@ -358,12 +358,14 @@ async def run_bot(settings: Settings, seconds_allowed: float) -> dict[str, Any]:
 
 
 async def _until_done(sessionmaker: Any) -> str:
+    # The rate is taken from the broadcast's own start and finish times, so looking less
+    # often only delays noticing the end; each look costs the bot's process a query.
     while True:
         async with sessionmaker() as session:
             status = await session.scalar(select(Broadcast.status))
         if status in (Status.DONE.value, Status.CANCELLED.value):
             return str(status)
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
 
 
 # ------------------------------------------------------------------ the run
