@@ -1082,6 +1082,14 @@ async def test_cli_opens_a_round_lists_and_exports_csv_xlsx_and_pdf(
     workbook = load_workbook(tmp_path / "nominations-alsviku.xlsx")
     names = [row[2] for row in workbook.worksheets[1].iter_rows(values_only=True)][1:]
     assert names == ["Līga Šteina", "Ōskars Ļeņins"]
+    nominations = workbook.worksheets[0]
+    assert nominations["D2"].value == "+37126123456" and nominations["D2"].data_type == "s"
+    assert nominations["I2"].value == 2  # supporters: a number
+    for sheet in workbook.worksheets:  # 14 columns printed on A4 across, headings repeated
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth) == ("landscape", 9, 1)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$1"
 
     printed = padome("nominations", "export", "--unit", "alsviku", "--format", "pdf")
     assert printed.returncode == 0, printed.stderr
