@@ -51,18 +51,20 @@ def _option_label(result: QuestionResult, texts: dict[str, str], t: Translator) 
     return label
 
 
-def _average(
-    result: QuestionResult, unit_id: int | None = None, *, by_unit: bool = False
-) -> float | None:
-    """A scale's average answer, of everyone or (by_unit) of one parish or town's residents."""
-    totals = [
-        (item.key, item.by_unit.get(unit_id, 0) if by_unit else item.total)
-        for item in result.counts
-    ]
-    answered = sum(total for _, total in totals)
+def _mean(counts: list[tuple[int, int]]) -> float | None:
+    """The average of scale values, from (value, how many chose it) pairs."""
+    answered = sum(total for _, total in counts)
     if not answered:
         return None
-    return sum(key * total for key, total in totals) / answered
+    return sum(value * total for value, total in counts) / answered
+
+
+def _average(result: QuestionResult) -> float | None:
+    return _mean([(item.key, item.total) for item in result.counts])
+
+
+def _unit_average(result: QuestionResult, unit_id: int | None) -> float | None:
+    return _mean([(item.key, item.by_unit.get(unit_id, 0)) for item in result.counts])
 
 
 def results_text(
@@ -369,7 +371,7 @@ def results_tables(results: Results, t: Translator, *, unit_names: dict[int, str
                         _unit(unit_names, unit_id, t),
                         answered,
                         None,
-                        _fixed(_average(result, unit_id, by_unit=True)),
+                        _fixed(_unit_average(result, unit_id)),
                     ]
                 )
     rates = Table(
