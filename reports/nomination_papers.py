@@ -25,7 +25,7 @@ from models.nominations import (
     list_nominations,
     supporters_of,
 )
-from reports.spreadsheets import Table
+from reports.spreadsheets import Phone, Table
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -114,7 +114,7 @@ def nomination_tables(t: Translator, papers: list[Paper]) -> list[Table]:
                 item.id,
                 item.unit.name,
                 item.candidate_name,
-                item.candidate_phone or "",
+                Phone(item.candidate_phone or ""),
                 t._(STATUS_LABELS[item.status]),
                 t._("self") if item.self_nominated else t._("by another resident"),
                 consent_labels.get(item.consent_origin or "", ""),

@@ -5,13 +5,17 @@ from __future__ import annotations
 import io
 import textwrap
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal
 
 from bot.i18n import Translator
 from models.survey_results import QuestionResult, Results
 from models.surveys import Origin, QuestionKind, Status, text_in
-from reports.spreadsheets import Table, to_csv, to_xlsx
+from reports.spreadsheets import Fixed, Percent, Table, to_csv, to_xlsx
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # DejaVu Sans ships with matplotlib and has every Latvian and Russian letter.
 CHART_FONT = "DejaVu Sans"
@@ -47,11 +51,20 @@ def _option_label(result: QuestionResult, texts: dict[str, str], t: Translator) 
     return label
 
 
-def _average(result: QuestionResult) -> float | None:
-    answered = sum(item.total for item in result.counts)
+def _mean(counts: list[tuple[int, int]]) -> float | None:
+    """The average of scale values, from (value, how many chose it) pairs."""
+    answered = sum(total for _, total in counts)
     if not answered:
         return None
-    return sum(item.key * item.total for item in result.counts) / answered
+    return sum(value * total for value, total in counts) / answered
+
+
+def _average(result: QuestionResult) -> float | None:
+    return _mean([(item.key, item.total) for item in result.counts])
+
+
+def _unit_average(result: QuestionResult, unit_id: int | None) -> float | None:
+    return _mean([(item.key, item.by_unit.get(unit_id, 0)) for item in result.counts])
 
 
 def results_text(
@@ -173,6 +186,16 @@ def _pages(
 def charts_png(results: Results, t: Translator) -> list[Chart]:
     """Horizontal bar charts of the choice and scale questions, a few to an image: one tall
     image of a long survey would be refused by Telegram and unreadable on a phone."""
+    charts = []
+    for questions, figure in chart_figures(results, t):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        charts.append(Chart(questions, buffer.getvalue()))
+    return charts
+
+
+def chart_figures(results: Results, t: Translator) -> list[tuple[tuple[int, ...], Figure]]:
+    """The charts' figures, each with the numbers of the questions it shows."""
     charted = [
         (number, result)
         for number, result in enumerate(results.questions, start=1)
@@ -180,15 +203,18 @@ def charts_png(results: Results, t: Translator) -> list[Chart]:
     ]
     heights = [_chart_height(result, t) for _, result in charted]
     return [
-        Chart(tuple(number for number, _, _ in page), _draw(results, page, t))
+        (tuple(number for number, _, _ in page), _figure(results, page, t))
         for page in _pages(charted, heights)
     ]
 
 
-def _draw(results: Results, page: list[tuple[int, QuestionResult, float]], t: Translator) -> bytes:
+def _figure(
+    results: Results, page: list[tuple[int, QuestionResult, float]], t: Translator
+) -> Figure:
     # Imported here: the bot process should not carry matplotlib until a chart is drawn.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     heights = [height for _, _, height in page]
     figure = Figure(figsize=(CHART_WIDTH_INCHES, sum(heights) + CHART_FRAME_INCHES), dpi=CHART_DPI)
@@ -213,6 +239,8 @@ def _draw(results: Results, page: list[tuple[int, QuestionResult, float]], t: Tr
         axes.invert_yaxis()
         top = max(values) if any(values) else 1
         axes.set_xlim(0, top * 1.3)
+        # Counts of people: no ticks at 0.5 or 1.5.
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         for position, value in zip(positions, values, strict=True):
             axes.text(
                 value + top * 0.01,
@@ -241,32 +269,46 @@ def _draw(results: Results, page: list[tuple[int, QuestionResult, float]], t: Tr
         color="#555555",
     )
     figure.tight_layout(rect=(0, 0.02, 1, 0.98))
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
 
 
 def _unit(unit_names: dict[int, str], unit_id: int | None, t: Translator) -> str:
     return unit_names.get(unit_id or 0, t._("unknown"))
 
 
+def _fixed(value: float | None) -> Fixed | None:
+    return Fixed(round(value, 1)) if value is not None else None
+
+
 def results_tables(results: Results, t: Translator, *, unit_names: dict[int, str]) -> list[Table]:
-    """Totals, the breakdown by parish or town, response rates and the free-text answers."""
+    """Totals, the breakdown by parish or town, response rates and the free-text answers.
+
+    A scale question ends with a row of its average ("Average" in the answer column, the
+    number in the last column), the average the chat shows."""
     question_h, answer_h, unit_h = t._("Question"), t._("Answer"), t._("Parish or town")
+    average_h = t._("Average")
     totals = Table(
         t._("Results"),
-        ["#", question_h, answer_h, t._("Responses"), "%", t._("Of them on paper")],
+        ["#", question_h, answer_h, t._("Responses"), "%", t._("Of them on paper"), average_h],
     )
     by_unit = Table(
         t._("By parish or town"),
-        ["#", question_h, answer_h, unit_h, t._("Responses"), "%"],
+        ["#", question_h, answer_h, unit_h, t._("Responses"), "%", average_h],
     )
     texts = Table(t._("Free-text answers"), ["#", question_h, unit_h, t._("Origin"), answer_h])
     for number, result in enumerate(results.questions, start=1):
         question = text_in(result.question.texts, t.language)
         if result.question.kind == QuestionKind.TEXT.value:
             totals.rows.append(
-                [number, question, t._("(free text)"), result.answered, None, result.answered_paper]
+                [
+                    number,
+                    question,
+                    t._("(free text)"),
+                    result.answered,
+                    None,
+                    result.answered_paper,
+                    None,
+                ]
             )
             for unit_id, origin, text in result.texts:
                 texts.rows.append(
@@ -279,6 +321,9 @@ def results_tables(results: Results, t: Translator, *, unit_names: dict[int, str
                     ]
                 )
             continue
+        units = sorted(
+            result.answered_by_unit.items(), key=lambda pair: _unit(unit_names, pair[0], t)
+        )
         for item in result.counts:
             label = _option_label(result, item.label_texts, t)
             totals.rows.append(
@@ -287,13 +332,12 @@ def results_tables(results: Results, t: Translator, *, unit_names: dict[int, str
                     question,
                     label,
                     item.total,
-                    percent(item.total, result.answered),
+                    Percent(percent(item.total, result.answered)),
                     item.paper,
+                    None,
                 ]
             )
-            for unit_id, answered in sorted(
-                result.answered_by_unit.items(), key=lambda pair: _unit(unit_names, pair[0], t)
-            ):
+            for unit_id, answered in units:
                 count = item.by_unit.get(unit_id, 0)
                 by_unit.rows.append(
                     [
@@ -302,7 +346,32 @@ def results_tables(results: Results, t: Translator, *, unit_names: dict[int, str
                         label,
                         _unit(unit_names, unit_id, t),
                         count,
-                        percent(count, answered),
+                        Percent(percent(count, answered)),
+                        None,
+                    ]
+                )
+        if result.question.kind == QuestionKind.SCALE.value:
+            totals.rows.append(
+                [
+                    number,
+                    question,
+                    average_h,
+                    result.answered,
+                    None,
+                    result.answered_paper,
+                    _fixed(_average(result)),
+                ]
+            )
+            for unit_id, answered in units:
+                by_unit.rows.append(
+                    [
+                        number,
+                        question,
+                        average_h,
+                        _unit(unit_names, unit_id, t),
+                        answered,
+                        None,
+                        _fixed(_unit_average(result, unit_id)),
                     ]
                 )
     rates = Table(
@@ -324,7 +393,7 @@ def results_tables(results: Results, t: Translator, *, unit_names: dict[int, str
                 rate.chat,
                 rate.paper,
                 rate.responses,
-                percent(rate.chat, rate.registered),
+                Percent(percent(rate.chat, rate.registered)),
             ]
         )
     rates.rows.append(
@@ -334,23 +403,32 @@ def results_tables(results: Results, t: Translator, *, unit_names: dict[int, str
             results.responses - results.paper,
             results.paper,
             results.responses,
-            percent(results.responses - results.paper, results.registered),
+            Percent(percent(results.responses - results.paper, results.registered)),
         ]
     )
     return [totals, by_unit, rates, texts]
 
 
 def results_csv(results: Results, t: Translator, *, unit_names: dict[int, str]) -> bytes:
-    """One CSV table: every answer's count, for all residents and for each parish or town."""
+    """One CSV table: every answer's count and each scale's average, for all residents and
+    for each parish or town."""
     totals, by_unit, _, _ = results_tables(results, t, unit_names=unit_names)
     table = Table(
         t._("Results"),
-        ["#", t._("Question"), t._("Answer"), t._("Parish or town"), t._("Responses"), "%"],
+        [
+            "#",
+            t._("Question"),
+            t._("Answer"),
+            t._("Parish or town"),
+            t._("Responses"),
+            "%",
+            t._("Average"),
+        ],
     )
     for row in totals.rows:
-        table.rows.append([row[0], row[1], row[2], t._("All"), row[3], row[4]])
+        table.rows.append([row[0], row[1], row[2], t._("All"), row[3], row[4], row[6]])
     table.rows.extend(list(row) for row in by_unit.rows)
-    return to_csv(table)
+    return to_csv(table, language=t.language)
 
 
 def results_xlsx(results: Results, t: Translator, *, unit_names: dict[int, str]) -> bytes:

@@ -278,7 +278,8 @@ async def test_nominations_export_of_one_nomination_holds_only_it(
         "nominations", "export", "--unit", "Alsviķu", "--format", "csv", "--nomination", "2"
     )
     assert one.stdout == "Wrote nomination-2.csv (1 nomination).\n", one.stderr
-    rows = list(csv.reader(io.StringIO((tmp_path / "nomination-2.csv").read_text("utf-8-sig"))))
+    written = (tmp_path / "nomination-2.csv").read_text("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(written, newline=""), delimiter=";"))  # Latvian
     assert [row[2] for row in rows[1:]] == ["Berta Kalniņa"]
     other = padome(
         "nominations", "export", "--unit", "annas", "--format", "xlsx", "--nomination", "2"

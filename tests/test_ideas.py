@@ -853,7 +853,8 @@ async def _staff_at_the_command_line(
     )
     assert exported.returncode == 0, exported.stderr
     assert "Wrote 2 items" in exported.stdout
-    rows = list(csv.reader(io.StringIO(csv_file.read_bytes().decode("utf-8-sig"))))
+    written = csv_file.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(written, newline=""), delimiter=";"))  # Latvian
     assert rows[0][:3] == ["Nr.", "Saņemts", "Pagasts vai pilsēta"]
     assert [row[2] for row in rows[1:]] == ["Alsviķu pagasts", "Annas pagasts"]
     assert rows[1][7] == "Ceļš pie Ezeriņiem ir izbraukts."

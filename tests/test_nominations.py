@@ -1071,14 +1071,25 @@ async def test_cli_opens_a_round_lists_and_exports_csv_xlsx_and_pdf(
         "nominations", "export", "--unit", "alsviku", "--format", "csv", "--output", "n.csv"
     )
     assert exported.returncode == 0, exported.stderr
-    rows = list(csv.reader(io.StringIO((tmp_path / "n.csv").read_text(encoding="utf-8-sig"))))
+    written = (tmp_path / "n.csv").read_bytes()
+    assert written.startswith(b"\xef\xbb\xbf")
+    # Latvian: Excel there splits at ";" and shows ="+371…" as the text +371…
+    rows = list(csv.reader(io.StringIO(written.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert rows[0][:3] == [lv("No."), lv("Parish or town"), lv("Candidate")]
-    assert rows[1][2:4] == ["Anna Bērziņa", "+37126123456"]
+    assert rows[1][2:4] == ["Anna Bērziņa", '="+37126123456"']
 
     assert padome("nominations", "export", "--unit", "alsviku", "--format", "xlsx").returncode == 0
     workbook = load_workbook(tmp_path / "nominations-alsviku.xlsx")
     names = [row[2] for row in workbook.worksheets[1].iter_rows(values_only=True)][1:]
     assert names == ["Līga Šteina", "Ōskars Ļeņins"]
+    nominations = workbook.worksheets[0]
+    assert nominations["D2"].value == "+37126123456" and nominations["D2"].data_type == "s"
+    assert nominations["I2"].value == 2  # supporters: a number
+    for sheet in workbook.worksheets:  # 14 columns printed on A4 across, headings repeated
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth) == ("landscape", 9, 1)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$1"
 
     printed = padome("nominations", "export", "--unit", "alsviku", "--format", "pdf")
     assert printed.returncode == 0, printed.stderr

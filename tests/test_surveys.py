@@ -508,14 +508,18 @@ async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
             "Free-text answers",
         ]
         rows = list(workbook["Results"].iter_rows(values_only=True))
-        assert ("#", "Question", "Answer", "Responses", "%", "Of them on paper") == rows[0]
-        assert (1, "How are the roads?", "Bad", 1, 50.0, 1) in rows
+        assert rows[0] == (
+            "#", "Question", "Answer", "Responses", "%", "Of them on paper", "Average"
+        )  # fmt: skip
+        assert (1, "How are the roads?", "Bad", 1, 0.5, 1, None) in rows  # 0.5 shown as 50.0%
         texts = list(workbook["Free-text answers"].iter_rows(values_only=True))
         assert (2, "Which road first?", "Annas pagasts", "paper", "Stacijas iela") in texts
         _, table = await bot.press(CHAIR, SurveyFile(survey_id, FileFormat.CSV).pack(), replies=2)
         parsed = list(csv.reader(io.StringIO(table["document"]["content"].decode("utf-8-sig"))))
-        assert parsed[0] == ["#", "Question", "Answer", "Parish or town", "Responses", "%"]
-        assert ["1", "How are the roads?", "Good", "All", "1", "50.0"] in parsed
+        assert parsed[0] == [
+            "#", "Question", "Answer", "Parish or town", "Responses", "%", "Average"
+        ]  # fmt: skip
+        assert ["1", "How are the roads?", "Good", "All", "1", "50", ""] in parsed
 
         exported = await asyncio.to_thread(
             run_padome,

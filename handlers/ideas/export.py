@@ -1,4 +1,4 @@
-"""Residents' ideas and concerns of a period as a CSV or XLSX file, in chat and for the CLI."""
+"""Residents' ideas and concerns of a period as an XLSX or CSV file, in chat and for the CLI."""
 
 from __future__ import annotations
 
@@ -130,9 +130,10 @@ async def export_tables(
     return ideas, summary
 
 
-def export_file(tables: tuple[Table, Table], *, fmt: str, stem: str) -> Attachment:
+def export_file(tables: tuple[Table, Table], *, fmt: str, stem: str, language: str) -> Attachment:
     if fmt == "csv":
-        return Attachment(f"{stem}.csv", to_csv(tables[0]), kind="document", mime_type=CSV_MIME)
+        content = to_csv(tables[0], language=language)
+        return Attachment(f"{stem}.csv", content, kind="document", mime_type=CSV_MIME)
     return Attachment(f"{stem}.xlsx", to_xlsx(list(tables)), kind="document", mime_type=XLSX_MIME)
 
 
@@ -148,7 +149,7 @@ async def export_command(ctx: Context) -> None:
 
 @router.button(ExportPeriod)
 async def export(ctx: Context, press: ExportPeriod) -> None:
-    """Export the items this person may read for a period, as CSV or XLSX: which period?"""
+    """Export the items this person may read for a period, as XLSX or CSV: which period?"""
     if not may_use_inbox(ctx.roles):
         await ctx.refuse("ideas_export")
         return
@@ -225,7 +226,10 @@ async def send_export(ctx: Context, press: ExportFormat) -> None:
     )
     tables = await export_tables(ctx.session, items, ctx.t)
     attachment = export_file(
-        tables, fmt=press.fmt.value, stem=export_stem(start, end, ctx.settings.tz)
+        tables,
+        fmt=press.fmt.value,
+        stem=export_stem(start, end, ctx.settings.tz),
+        language=ctx.t.language,
     )
     await ctx.audit("ideas_exported", count=len(items), format=press.fmt.value)
     ctx.clear_state()

@@ -1,4 +1,4 @@
-"""Coordinators' files: a parish's nominations as CSV or XLSX, and printable forms."""
+"""Coordinators' files: a parish's nominations as XLSX or CSV, and printable forms."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ router = Router()
 
 @router.button(ExportTable)
 async def export(ctx: Context, press: ExportTable) -> None:
-    """The unit's nominations and supporters as a CSV or XLSX file."""
+    """The unit's nominations and supporters as an XLSX or CSV file."""
     if not await may_coordinate(ctx, "export"):
         return
     unit = await unit_by_id(ctx, press.unit_id)
@@ -34,7 +34,9 @@ async def export(ctx: Context, press: ExportTable) -> None:
     nominations, supporters = nomination_tables(ctx.t, papers)
     if press.format is TableFormat.CSV:
         attachment = Attachment(
-            f"nominations-{unit.slug}.csv", to_csv(nominations), mime_type=CSV_MIME
+            f"nominations-{unit.slug}.csv",
+            to_csv(nominations, language=ctx.t.language),
+            mime_type=CSV_MIME,
         )
     else:
         attachment = Attachment(

@@ -108,8 +108,8 @@ async def unit_screen(ctx: Context, press: UnitNominations) -> None:
                 Button(t._("Show: {what}", what=t._(label)), UnitNominations(unit.id, value))
             )
     buttons += [
-        Button(t._("Table (CSV)"), ExportTable(unit.id, TableFormat.CSV)),
         Button(t._("Table (XLSX)"), ExportTable(unit.id, TableFormat.XLSX)),
+        Button(t._("Table (CSV)"), ExportTable(unit.id, TableFormat.CSV)),
         Button(t._("Back"), UnitList()),
     ]
     ctx.clear_state()

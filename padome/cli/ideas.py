@@ -203,18 +203,18 @@ def areas_unassign(slug: str, identity: str) -> None:
 def ideas_export(
     start: Annotated[str, typer.Option("--from", help="First day, dd.mm.yyyy.")],
     end: Annotated[str, typer.Option("--to", help="Last day, dd.mm.yyyy (included).")],
-    fmt: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "xlsx",
+    fmt: Annotated[str, typer.Option("--format", help="xlsx or csv.")] = "xlsx",
     output: Annotated[
         Path | None, typer.Option(help="The file to write; named after the period if left out.")
     ] = None,
     language: Annotated[str, typer.Option(help="Language of the headings: lv, ru or en.")] = "lv",
 ) -> None:
-    """Every idea and concern of a period, by unit and area, as CSV or XLSX."""
+    """Every idea and concern of a period, by unit and area, as XLSX or CSV."""
     from handlers.ideas.export import export_file, export_stem, export_tables
 
     settings = load_settings()
     if fmt not in ("csv", "xlsx"):
-        raise fail("--format is csv or xlsx.")
+        raise fail("--format is xlsx or csv.")
     if language not in ("lv", "ru", "en"):
         raise fail("--language is lv, ru or en.")
     try:
@@ -225,7 +225,9 @@ def ideas_export(
     async def work(session: AsyncSession) -> tuple[int, bytes, str]:
         items = await ideas_between(session, start=period[0], end=period[1])
         tables = await export_tables(session, items, Translator(language, timezone=settings.tz))
-        attachment = export_file(tables, fmt=fmt, stem=export_stem(*period, settings.tz))
+        attachment = export_file(
+            tables, fmt=fmt, stem=export_stem(*period, settings.tz), language=language
+        )
         await audit(session, action="ideas_exported", actor_id=None, count=len(items), via="cli")
         return len(items), attachment.content, attachment.filename
 

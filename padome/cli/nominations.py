@@ -37,7 +37,7 @@ app = typer.Typer(
 rounds_app = typer.Typer(help="Nomination rounds.", no_args_is_help=True)
 app.add_typer(rounds_app, name="round")
 
-EXPORT_FORMATS = ("csv", "xlsx", "pdf")
+EXPORT_FORMATS = ("xlsx", "csv", "pdf")
 
 
 async def _unit_ids(session: AsyncSession, text: str) -> list[int] | None:
@@ -204,7 +204,9 @@ def nominations_list(
 @app.command("export")
 def nominations_export(
     unit: Annotated[str, typer.Option(help="Unit slug, e.g. alsviku.")],
-    format: Annotated[str, typer.Option("--format", help="csv, xlsx or pdf (nomination forms)")],
+    format: Annotated[
+        str, typer.Option("--format", help="xlsx, csv or pdf (nomination forms)")
+    ] = "xlsx",
     output: Annotated[
         Path | None, typer.Option(help="File to write; nominations-<unit>.<format> if not set.")
     ] = None,
@@ -213,11 +215,11 @@ def nominations_export(
         typer.Option(help="Only this nomination (its row, or its form).", min=1, max=MAX_ID),
     ] = None,
 ) -> None:
-    """Export a unit's nominations (CSV, XLSX) or print its nomination forms (PDF)."""
+    """Export a unit's nominations (XLSX, CSV) or print its nomination forms (PDF)."""
     settings = load_settings()
     wanted = format.casefold()
     if wanted not in EXPORT_FORMATS:
-        raise fail("--format takes csv, xlsx or pdf.")
+        raise fail("--format takes xlsx, csv or pdf.")
     t = Translator(settings.default_language, timezone=settings.tz)
 
     async def work(session: AsyncSession) -> tuple[bytes, str, int]:
@@ -235,7 +237,7 @@ def nominations_export(
             content = forms_pdf(papers, timezone=settings.tz, printed_at=utcnow())
         else:
             tables = nomination_tables(t, papers)
-            content = to_csv(tables[0]) if wanted == "csv" else to_xlsx(tables)
+            content = to_csv(tables[0], language=t.language) if wanted == "csv" else to_xlsx(tables)
         await audit(
             session, action="nominations_exported", actor_id=None, unit=found.id, format=wanted
         )

@@ -159,12 +159,12 @@ def surveys_close(survey_id: Id) -> None:
 @app.command("export")
 def surveys_export(
     survey_id: Id,
-    file_format: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "xlsx",
+    file_format: Annotated[str, typer.Option("--format", help="xlsx or csv")] = "xlsx",
     output: Annotated[Path | None, typer.Option(help="The file to write.")] = None,
 ) -> None:
-    """Write the results as a CSV or XLSX file (headings in the default language)."""
+    """Write the results as an XLSX or CSV file (headings in the default language)."""
     if file_format not in ("csv", "xlsx"):
-        raise fail("--format is csv or xlsx.")
+        raise fail("--format is xlsx or csv.")
     settings = load_settings()
 
     async def work(session: AsyncSession) -> tuple[str, bytes]:
