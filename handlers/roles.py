@@ -59,8 +59,8 @@ class Revoke(Payload):
 
 
 ROLE_LABELS = {
-    Role.DEPUTY: N_("locality deputy"),
-    Role.REPRESENTATIVE: N_("unit representative"),
+    Role.DEPUTY: N_("village deputy"),
+    Role.REPRESENTATIVE: N_("parish or town representative"),
     Role.WORKING_GROUP: N_("working group member"),
     Role.CHAIR: N_("council chair"),
     Role.VICE_CHAIR: N_("council vice-chair"),
@@ -235,7 +235,7 @@ async def redeem_invite(ctx: Context, code: str) -> None:
             "You are now {role} ({place}).", role=role_label(ctx, role), place=grant.place
         )
     else:
-        text = ctx.t._("You are now {role}.", role=role_label(ctx, role))
+        text = ctx.t._("Your role is now: {role}.", role=role_label(ctx, role))
     show_menu(ctx, text)
 
 

@@ -55,8 +55,8 @@ COUNCIL_ROLE_LABELS = {
     Role.CHAIR: N_("council chair"),
     Role.VICE_CHAIR: N_("council vice-chair"),
     Role.COUNCIL_MEMBER: N_("council member"),
-    Role.REPRESENTATIVE: N_("unit representative"),
-    Role.DEPUTY: N_("locality deputy"),
+    Role.REPRESENTATIVE: N_("parish or town representative"),
+    Role.DEPUTY: N_("village deputy"),
 }
 PREVIEW = 60
 
