@@ -27,8 +27,8 @@ LOWERCASE_ADDRESS = {
     "ru": re.compile(r"(?<!\w)(вы|вас|вам|вами|ваш\w*)(?!\w)"),
 }
 # Quotation marks that the language does not use, and the pair it does use.
-FOREIGN_QUOTES = {"lv": '"“«»', "ru": '"“”„'}
-QUOTE_PAIR = {"lv": ("„", "”"), "ru": ("«", "»")}
+FOREIGN_QUOTES = {"en": "“”„«»", "lv": '"“«»', "ru": '"“”„'}
+QUOTE_PAIR = {"en": ('"', '"'), "lv": ("„", "”"), "ru": ("«", "»")}
 # "« Back": an arrow on a button, not a quotation mark.
 BACK_ARROW = re.compile(r"^« ")
 # Words that hold only for men, said of the reader or of a person whose gender is not known.
@@ -111,15 +111,17 @@ def test_formal_address_is_capitalised(language: str) -> None:
     assert not wrong, f"{language}: lowercase formal address:\n" + "\n".join(wrong)
 
 
-@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_one_quotation_style(language: str) -> None:
     opening, closing = QUOTE_PAIR[language]
     wrong = []
     for _msgid, text in _texts(language):
         quoted = BACK_ARROW.sub("", text)
-        if any(mark in quoted for mark in FOREIGN_QUOTES[language]) or quoted.count(
-            opening
-        ) != quoted.count(closing):
+        if (
+            any(mark in quoted for mark in FOREIGN_QUOTES[language])
+            or quoted.count(opening) != quoted.count(closing)
+            or (opening == closing and quoted.count(opening) % 2)
+        ):
             wrong.append(text)
     assert not wrong, f"{language}: quotation marks other than {opening}…{closing}:\n" + "\n".join(
         wrong
