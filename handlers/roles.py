@@ -169,7 +169,7 @@ async def grant(ctx: Context, press: Grant) -> None:
     )
     await ctx.audit("role_invite_created", role=role.value, invite=invite.id)
     text = ctx.t._(
-        "Send this one-time link to the person who should become {role}:\n{link}\n"
+        "Send this one-time link to the person who is to get the role ({role}):\n{link}\n"
         "On WhatsApp or SMS they send: {word} {code}",
         role=role_label(ctx, role),
         link=deep_link(ctx.settings, ROLE_LINK, invite.code),
