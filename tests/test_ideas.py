@@ -437,7 +437,7 @@ async def test_answers_statuses_duplicates_and_refusals(database_url: str) -> No
             predicate=has(
                 lv(
                     "Your idea or concern #{id} is the same as {original}, which the council "
-                    "already has. It is followed there.",
+                    "already has. It is dealt with there.",
                     id=second,
                     original=same_as_first,
                 )
