@@ -39,11 +39,13 @@ add_menu_entry(MenuEntry(N_("Community group"), "group", order=60))
 add_menu_entry(
     MenuEntry(N_("Set the community group link"), "grouplink", order=75, visible=_manages_a_unit)
 )
-add_help("grouplink", N_("set your unit's community group link"), _manages_a_unit)
+add_help("grouplink", N_("set the community group link of your parish or town"), _manages_a_unit)
 add_help(
-    "linkgroup", N_("send it in a Telegram group to make it your unit's group"), _manages_a_unit
+    "linkgroup",
+    N_("send it in a Telegram group to make it the group of your parish or town"),
+    _manages_a_unit,
 )
-add_help("group", N_("your unit's community group"), everyone)
+add_help("group", N_("the community group of your parish or town"), everyone)
 
 
 @router.command("group")
@@ -58,7 +60,8 @@ async def community_group(ctx: Context) -> None:
         )
     else:
         text = ctx.t._(
-            "Your unit has no community group link yet; your representative will add it."
+            "There is no community group link for your parish or town yet; your representative "
+            "will add it."
         )
     show_menu(ctx, text)
 
@@ -139,7 +142,9 @@ async def link_group(ctx: Context) -> None:
         await ctx.refuse("link_group")
         return
     if len(units) > 1:
-        ctx.reply(ctx.t._("Add the unit: /linkgroup <unit>, for example /linkgroup alsviku."))
+        ctx.reply(
+            ctx.t._("Add the parish or town: /linkgroup <name>, for example /linkgroup alsviku.")
+        )
         return
     unit = units[0]
     chat_id = int(ctx.incoming.chat_id)

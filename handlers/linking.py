@@ -48,7 +48,7 @@ def _may_link(ctx: Context) -> bool:
 add_menu_entry(MenuEntry(N_("Link WhatsApp or SMS"), "phone", order=70, visible=_may_link))
 add_menu_entry(
     MenuEntry(
-        N_("Where my messages come"),
+        N_("Where I get the messages"),
         "prefer",
         order=71,
         visible=lambda ctx: (
@@ -82,7 +82,7 @@ async def ask_phone(ctx: Context) -> None:
         ctx.t._(
             "If you also write to the council on WhatsApp or by SMS, share your phone number "
             "here: messages from that number will then be recognised as yours, and you choose "
-            "where the council's messages come. The number is stored only for this."
+            "where you get the council's messages. The number is stored only for this."
         ),
         [
             Button(ctx.t._("Share my phone number"), "phone:share", asks_contact=True),
@@ -153,7 +153,7 @@ async def ask_preferred(ctx: Context, intro: str | None) -> None:
     assert ctx.resident is not None
     channels = await _channels(ctx)
     lines = [intro] if intro else []
-    lines.append(ctx.t._("Where should the council's messages come?"))
+    lines.append(ctx.t._("Where would you like to get the council's messages?"))
     ctx.reply(
         "\n\n".join(lines),
         [Button(ctx.t._(messenger(channel).label), Prefer(channel)) for channel in channels]

@@ -384,7 +384,10 @@ async def _finish(ctx: Context) -> None:
         lines.append(ctx.t._("Join your community group: {link}", link=unit.invite_link))
     else:
         lines.append(
-            ctx.t._("Your unit has no community group link yet; your representative will add it.")
+            ctx.t._(
+                "There is no community group link for your parish or town yet; your representative "
+                "will add it."
+            )
         )
     text = "\n".join(lines)
     if ctx.recall("start_arg"):

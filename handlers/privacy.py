@@ -105,7 +105,7 @@ def _idea_lines(t: Translator, ideas: list[dict[str, Any]]) -> list[str]:
     """The person's ideas, one line each: when, which area, how far, and the text's start."""
     if not ideas:
         return []
-    lines = [t._("Your ideas and reports:")]
+    lines = [t._("Your ideas and concerns:")]
     for idea in ideas:
         text = " ".join((idea.get("text") or "").split())
         if len(text) > IDEA_TEXT_SHOWN:

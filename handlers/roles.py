@@ -59,8 +59,8 @@ class Revoke(Payload):
 
 
 ROLE_LABELS = {
-    Role.DEPUTY: N_("locality deputy"),
-    Role.REPRESENTATIVE: N_("unit representative"),
+    Role.DEPUTY: N_("village deputy"),
+    Role.REPRESENTATIVE: N_("parish or town representative"),
     Role.WORKING_GROUP: N_("working group member"),
     Role.CHAIR: N_("council chair"),
     Role.VICE_CHAIR: N_("council vice-chair"),
@@ -169,7 +169,7 @@ async def grant(ctx: Context, press: Grant) -> None:
     )
     await ctx.audit("role_invite_created", role=role.value, invite=invite.id)
     text = ctx.t._(
-        "Send this one-time link to the person who should become {role}:\n{link}\n"
+        "Send this one-time link to the person who is to get the role ({role}):\n{link}\n"
         "On WhatsApp or SMS they send: {word} {code}",
         role=role_label(ctx, role),
         link=deep_link(ctx.settings, ROLE_LINK, invite.code),
@@ -235,7 +235,7 @@ async def redeem_invite(ctx: Context, code: str) -> None:
             "You are now {role} ({place}).", role=role_label(ctx, role), place=grant.place
         )
     else:
-        text = ctx.t._("You are now {role}.", role=role_label(ctx, role))
+        text = ctx.t._("Your role is now: {role}.", role=role_label(ctx, role))
     show_menu(ctx, text)
 
 

@@ -110,7 +110,7 @@ def test_broadcast_commands_schedule_list_show_and_cancel(
     assert "that time has passed" in past.stderr
     wrong = padome("broadcast", "send", "--text-file", str(text), "--audience", "unit:nowhere")
     assert wrong.returncode == 1
-    assert "No unit 'nowhere'" in wrong.stderr
+    assert "No parish or town 'nowhere'" in wrong.stderr
     sent = padome(
         "broadcast",
         "send",

@@ -138,7 +138,7 @@ async def test_role_link_works_once_and_only_from_someone_allowed(chat: Chat, ap
 
     await chat.onboard("new")
     became = await chat.say("new", f"/start role_{code.lower()}")
-    assert became.text.startswith("You are now unit representative (Zeltiņu pagasts).")
+    assert became.text.startswith("You are now parish or town representative (Zeltiņu pagasts).")
     # The menu shown with it has the new role's items already.
     assert "Send a message to residents" in [b.label for b in became.options]
 
@@ -160,7 +160,7 @@ async def test_a_role_code_is_typed_after_a_word_also_by_a_newcomer(chat: Chat, 
     await chat.say("sms-new", "English")
     await chat.say("sms-new", "I agree")
     became = await chat.say("sms-new", "zeltinu")
-    assert became.text.startswith("You are now council chair.")
+    assert became.text.startswith("Your role is now: council chair.")
     async with app.sessionmaker() as session:
         holder = (await find_identity(session, "console", "sms-new")).resident
         grants = list(await session.scalars(select(RoleGrant)))
@@ -178,7 +178,7 @@ async def test_roles_name_people_and_revoking_asks_first(chat: Chat, app) -> Non
 
     listed = await chat.say("admin", "/roles")
     assert "#" not in listed.text
-    assert "maija (Terminal): unit representative Zeltiņu pagasts" in listed.text
+    assert "maija (Terminal): parish or town representative Zeltiņu pagasts" in listed.text
     assert "admin (Terminal): coordinator" in listed.text
     async with app.sessionmaker() as session:
         grants = {g.role: g.id for g in await session.scalars(select(RoleGrant))}
@@ -187,7 +187,7 @@ async def test_roles_name_people_and_revoking_asks_first(chat: Chat, app) -> Non
     # A tap asks first; Back keeps the role.
     question = await chat.say("admin", payload=revoke.pack())
     assert question.text == (
-        "Revoke the role of maija (Terminal): unit representative Zeltiņu pagasts?"
+        "Revoke the role of maija (Terminal): parish or town representative Zeltiņu pagasts?"
     )
     assert [b.label for b in question.options] == ["Yes, revoke", "Back"]
     back = await chat.say("admin", "2")
@@ -279,7 +279,7 @@ async def test_mydata_lists_the_persons_ideas_in_the_text_too(chat: Chat, app) -
             now=utcnow(),
         )
     reply = await chat.say("anna", "/mydata")
-    assert "Your ideas and reports:" in reply.text
+    assert "Your ideas and concerns:" in reply.text
     assert "The bus stop by the school has no bench." in reply.text
     assert f"{area.name_in('en')}: new." in reply.text
     assert reply.attachment is not None and [b.label for b in reply.options] == ["Main menu"]

@@ -437,7 +437,7 @@ async def test_answers_statuses_duplicates_and_refusals(database_url: str) -> No
             predicate=has(
                 lv(
                     "Your idea or concern #{id} is the same as {original}, which the council "
-                    "already has. It is followed there.",
+                    "already has. It is dealt with there.",
                     id=second,
                     original=same_as_first,
                 )
@@ -933,10 +933,10 @@ async def test_people_are_shown_by_the_name_they_allowed_not_by_number(chat: Cha
         assert roads is not None
     area = await chat.say("admin", payload=Areas(roads.id).pack())
     member = next(b for b in area.options if b.payload == ToggleAreaMember(roads.id, rep).pack())
-    assert member.label == "unit representative, Alsviķu pagasts"
+    assert member.label == "parish or town representative, Alsviķu pagasts"
     await chat.say("admin", payload=member.payload)
     listing = await chat.say("admin", "/areas")
-    assert "Roads and transport: unit representative, Alsviķu pagasts" in listing.text
+    assert "Roads and transport: parish or town representative, Alsviķu pagasts" in listing.text
     assert f"#{rep}" not in listing.text
     assert pressable(listing)[-1] == "menu"
 

@@ -55,8 +55,8 @@ COUNCIL_ROLE_LABELS = {
     Role.CHAIR: N_("council chair"),
     Role.VICE_CHAIR: N_("council vice-chair"),
     Role.COUNCIL_MEMBER: N_("council member"),
-    Role.REPRESENTATIVE: N_("unit representative"),
-    Role.DEPUTY: N_("locality deputy"),
+    Role.REPRESENTATIVE: N_("parish or town representative"),
+    Role.DEPUTY: N_("village deputy"),
 }
 PREVIEW = 60
 
@@ -106,7 +106,7 @@ def same_as(t: Translator, item: Idea, original: Idea | None) -> str:
         return t._("another item, which the council already has")
     if original.author_id is not None and original.author_id == item.author_id:
         return t._(
-            "#{id} ({area}): “{start}”",
+            '#{id} ({area}): "{start}"',
             id=original.id,
             area=original.area.name_in(t.language),
             start=short(original.text, 40),

@@ -534,7 +534,7 @@ async def confirm_same_as(ctx: Context, press: ConfirmSameAs) -> None:
         item,
         lambda t: t._(
             "Your idea or concern #{id} is the same as {original}, which the council already "
-            "has. It is followed there.",
+            "has. It is dealt with there.",
             id=item.id,
             original=same_as(t, item, other),
         ),

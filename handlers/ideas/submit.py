@@ -504,7 +504,7 @@ async def my_ideas(ctx: Context) -> None:
     if not items:
         show_menu(
             ctx,
-            ctx.t._("You have not sent any ideas or concerns yet. Tap “Idea or concern” to start."),
+            ctx.t._('You have not sent any ideas or concerns yet. Tap "Idea or concern" to start.'),
         )
         return
     blocks = []

@@ -143,8 +143,8 @@ async def _name_given(ctx: Context, text: str) -> None:
         ctx.ask(
             State.REASON,
             ctx.t._(
-                "Tell the residents briefly about yourself and why you stand (at most {limit} "
-                "characters). They see it in the list of candidates.",
+                "Tell the residents briefly about yourself and why you want to be a candidate (at "
+                "most {limit} characters). They see it in the list of candidates.",
                 limit=ctx.t.number(REASON_MAX),
             ),
             limit=REASON_MAX,

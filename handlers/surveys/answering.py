@@ -110,7 +110,7 @@ async def _open(ctx: Context, survey: Survey) -> None:
     if not draft:
         ctx.reply(_intro(ctx, survey))
     else:
-        ctx.reply(t._("Welcome back: we go on where you stopped."))
+        ctx.reply(t._("Welcome back: let us go on from where you stopped."))
     question = first_unanswered(survey, draft)
     if question is None:
         _review(ctx, survey, response)

@@ -59,7 +59,7 @@ async def _audience(session: AsyncSession, text: str) -> Audience:
     if kind == "locality" and "/" in value:
         _, locality = await find_territory(session, value)
         if locality is None:
-            raise fail(f"No locality {value!r}; see `padome localities list`.")
+            raise fail(f"No village or neighbourhood {value!r}; see `padome localities list`.")
         return Audience(locality_id=locality.id)
     raise fail("--audience is all, unit:<slug>[,<slug>...] or locality:<unit slug>/<name>.")
 

@@ -121,7 +121,7 @@ async def find_unit(session: AsyncSession, text: str) -> Unit | None:
 async def known_unit(session: AsyncSession, text: str) -> Unit:
     unit = await find_unit(session, text)
     if unit is None:
-        raise fail(f"No unit {text.strip()!r}. See `padome units list`.")
+        raise fail(f"No parish or town {text.strip()!r}. See `padome units list`.")
     return unit
 
 
@@ -139,7 +139,10 @@ async def find_territory(
     for locality in await list_localities(session, unit.id):
         if fold(locality.name) == wanted:
             return None, locality
-    raise fail(f"{unit.name} has no locality {locality_name!r}. See `padome localities list`.")
+    raise fail(
+        f"{unit.name} has no village or neighbourhood {locality_name!r}. "
+        "See `padome localities list`."
+    )
 
 
 async def registered(session: AsyncSession, identity: str) -> Resident:

@@ -209,7 +209,7 @@ def ideas_export(
     ] = None,
     language: Annotated[str, typer.Option(help="Language of the headings: lv, ru or en.")] = "lv",
 ) -> None:
-    """Every idea and concern of a period, by unit and area, as XLSX or CSV."""
+    """Every idea and concern of a period, by parish or town and area, as XLSX or CSV."""
     from handlers.ideas.export import export_file, export_stem, export_tables
 
     settings = load_settings()

@@ -32,7 +32,8 @@ from reports.nomination_papers import forms_pdf, nomination_tables, unit_papers
 from reports.spreadsheets import to_csv, to_xlsx
 
 app = typer.Typer(
-    help="Nominations of unit representatives: rounds, lists, paperwork.", no_args_is_help=True
+    help="Nominations of parish and town representatives: rounds, lists, paperwork.",
+    no_args_is_help=True,
 )
 rounds_app = typer.Typer(help="Nomination rounds.", no_args_is_help=True)
 app.add_typer(rounds_app, name="round")
@@ -48,13 +49,15 @@ async def _unit_ids(session: AsyncSession, text: str) -> list[int] | None:
     for slug in text.split(","):
         ids.append((await known_unit(session, slug)).id)
     if not ids:
-        raise fail("--units takes all, or unit slugs separated by commas.")
+        raise fail("--units takes all, or slugs of parishes and the town separated by commas.")
     return ids
 
 
 @rounds_app.command("open")
 def round_open(
-    units: Annotated[str, typer.Option(help="all, or unit slugs: alsviku,annas")],
+    units: Annotated[
+        str, typer.Option(help="all, or parishes and the town by slug: alsviku,annas")
+    ],
     start: Annotated[
         str, typer.Option("--from", help='Start, e.g. "01.12.2026 09:00" (Europe/Riga), or now.')
     ],
@@ -107,7 +110,7 @@ def _round_refusal(refused: Refused, settings: Settings) -> str:
         other = refused.details["round"]
         return (
             f"it overlaps round #{other.id} ({_local(other.starts_at, settings)} – "
-            f"{_local(other.ends_at, settings)}) in the same units"
+            f"{_local(other.ends_at, settings)}) in the same parishes"
         )
     return {
         "round_order": "the end must come after the start",
@@ -170,13 +173,13 @@ def round_list() -> None:
 
 @app.command("list")
 def nominations_list(
-    unit: Annotated[str, typer.Option(help="Unit slug, e.g. alsviku.")],
+    unit: Annotated[str, typer.Option(help="Parish or town, by slug, e.g. alsviku.")],
     status: Annotated[
         str | None,
         typer.Option(help="awaiting_consent, consented, verified, rejected, declined, withdrawn"),
     ] = None,
 ) -> None:
-    """The nominations of one unit."""
+    """The nominations of one parish or town."""
     if status is not None and status not in {item.value for item in NominationStatus}:
         raise fail(f"No status {status!r}.")
 
@@ -203,7 +206,7 @@ def nominations_list(
 
 @app.command("export")
 def nominations_export(
-    unit: Annotated[str, typer.Option(help="Unit slug, e.g. alsviku.")],
+    unit: Annotated[str, typer.Option(help="Parish or town, by slug, e.g. alsviku.")],
     format: Annotated[
         str, typer.Option("--format", help="xlsx, csv or pdf (nomination forms)")
     ] = "xlsx",
@@ -215,7 +218,7 @@ def nominations_export(
         typer.Option(help="Only this nomination (its row, or its form).", min=1, max=MAX_ID),
     ] = None,
 ) -> None:
-    """Export a unit's nominations (XLSX, CSV) or print its nomination forms (PDF)."""
+    """Export the nominations of a parish or town (XLSX, CSV), or print their forms (PDF)."""
     settings = load_settings()
     wanted = format.casefold()
     if wanted not in EXPORT_FORMATS:

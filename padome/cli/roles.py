@@ -28,7 +28,7 @@ def roles_grant(
     identity: Annotated[str, typer.Argument(help="tg:<telegram id>, wa:<phone>, console:<name>")],
     role: Annotated[str, typer.Argument(help="representative, deputy, coordinator, …")],
     territory: Annotated[
-        str | None, typer.Option(help="unit slug, or unit/locality for a deputy")
+        str | None, typer.Option(help="parish or town slug, or parish/village for a village deputy")
     ] = None,
 ) -> None:
     """Give a registered resident a role."""
@@ -61,7 +61,7 @@ def roles_revoke(
     identity: str,
     role: str,
     territory: Annotated[
-        str | None, typer.Option(help="only in this unit, or unit/locality")
+        str | None, typer.Option(help="only in this parish or town, or parish/village")
     ] = None,
 ) -> None:
     """Take a role away from a resident."""

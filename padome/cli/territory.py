@@ -12,13 +12,15 @@ from models.audit import audit
 from models.territory import add_locality, list_localities, list_units
 from padome.cli.common import fail, in_session, known_unit, out
 
-localities_app = typer.Typer(help="Villages and neighbourhoods of each unit.", no_args_is_help=True)
-units_app = typer.Typer(help="The municipality's units.", no_args_is_help=True)
+localities_app = typer.Typer(
+    help="Villages and neighbourhoods of each parish or town.", no_args_is_help=True
+)
+units_app = typer.Typer(help="The municipality's parishes and town.", no_args_is_help=True)
 
 
 @localities_app.command("add")
 def localities_add(unit: str, name: str) -> None:
-    """Add a village or neighbourhood to a unit."""
+    """Add a village or neighbourhood to a parish or town."""
 
     async def work(session: AsyncSession) -> str:
         found = await known_unit(session, unit)
@@ -34,7 +36,7 @@ def localities_add(unit: str, name: str) -> None:
 
 @localities_app.command("list")
 def localities_list(unit: Annotated[str | None, typer.Argument()] = None) -> None:
-    """List localities, of one unit or of all."""
+    """List the villages and neighbourhoods of one parish or town, or of all."""
 
     async def work(session: AsyncSession) -> Table:
         table = Table("unit", "locality")
@@ -50,7 +52,7 @@ def localities_list(unit: Annotated[str | None, typer.Argument()] = None) -> Non
 
 @units_app.command("list")
 def units_list() -> None:
-    """List the units with their slugs."""
+    """List the parishes and the town with their slugs."""
 
     async def work(session: AsyncSession) -> Table:
         table = Table("slug", "name", "localities", "group link")
