@@ -487,9 +487,9 @@ async def duplicate_named(ctx: Context) -> None:
     lines = [
         t._("Mark #{id} as the same as #{other}?", id=item.id, other=other.id),
         "",
-        f"#{item.id} · {item.unit.name} · {item.area.name_in(t.language)}",
+        f"#{item.id} · {item.unit.name_in(t.language)} · {item.area.name_in(t.language)}",
         "   " + (short(item.text) or t._("(the text was erased)")),
-        f"#{other.id} · {other.unit.name} · {other.area.name_in(t.language)} · "
+        f"#{other.id} · {other.unit.name_in(t.language)} · {other.area.name_in(t.language)} · "
         f"{status_label(t, other.status)}",
         "   " + (short(other.text) or t._("(the text was erased)")),
         "",
