@@ -267,7 +267,7 @@ async def roles(ctx: Context) -> None:
     lines, buttons = [], []
     for number, item in enumerate(grants, start=1):
         name = await person_name(ctx, item.resident)
-        lines.append(f"{number}. {name}: {role_label(ctx, item.role)} {item.place}".rstrip())
+        lines.append(f"{number}. {name}: {role_with_place(ctx, item)}")
         if ctx.roles.may_grant(Role(item.role)):
             buttons.append(Button(ctx.t._("Revoke {number}", number=number), Revoke(item.id)))
     buttons.append(Button(ctx.t._("Back to the menu"), "menu"))

@@ -12,9 +12,12 @@ from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from bot.i18n import CASES, LOCALES_DIR, PlaceName, Translator
+from handlers.roles import Grant
 from models import Unit
 from models.place_forms import latvian_forms
+from models.roles import Role
 from models.territory import Locality, add_locality, list_units
+from tests.chat import Chat
 from tests.test_console import run_padome
 
 RIGA = ZoneInfo("Europe/Riga")
@@ -275,3 +278,19 @@ async def test_stored_forms_are_those_shown(database_url: str, tmp_path: Path, a
         "lv": {"gen": "Ziemeru", "dat": "Ziemeriem", "loc": "Ziemeros", "acc": "Ziemerus"}
     }
     assert locality.names == {"lv": "Ziemeri"}
+
+
+async def test_roles_name_the_place_in_the_readers_language(chat: Chat, app) -> None:
+    await chat.onboard("admin")
+    await chat.say("admin", "/grant")
+    reply = await chat.say("admin", payload=Grant(Role.REPRESENTATIVE, "alsviku").pack())
+    code = reply.text.split("/start role_")[1].split()[0]
+    await chat.onboard("olga", language="Русский", unit="Алсвикская волость")
+    became = await chat.say("olga", f"/start role_{code}")
+    assert "(Алсвикская волость)" in became.text
+    assert "Alsviķu" not in became.text
+    data = await chat.say("olga", "/mydata")
+    assert "Алсвикская волость" in data.text and "Alsviķu" not in data.text
+
+    listed = await chat.say("admin", "/roles")
+    assert "olga (Terminal): unit representative (Alsviķi parish)" in listed.text
