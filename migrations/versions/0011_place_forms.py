@@ -56,11 +56,12 @@ def _russian(name: str) -> dict[str, str]:
 
 
 def upgrade() -> None:
+    # Plain ALTER TABLE, never a batch copy: on SQLite a copy drops and recreates `units`,
+    # and its foreign keys would delete every locality and role grant with it.
     for table in ("units", "localities"):
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(
-                sa.Column("forms", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
-            )
+        op.add_column(
+            table, sa.Column("forms", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+        )
     connection = op.get_bind()
     units = sa.table(
         "units",
@@ -99,5 +100,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ("localities", "units"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("forms")
+        op.drop_column(table, "forms")
