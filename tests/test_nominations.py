@@ -267,7 +267,7 @@ async def test_coordinator_opens_a_round_in_chat_and_the_scheduler_opens_and_clo
         # A unit outside the round is told so.
         [outside] = await bot.send(CARL, "/nominate")
         assert (
-            lv("No nomination round has been announced for {unit} yet.", unit="Annas pagasts")
+            lv("No nomination round has been announced for {unit} yet.", unit=ANNAS)
             in outside["text"]
         )
 
