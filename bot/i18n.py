@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
@@ -55,6 +55,12 @@ class PlaceName:
         if spec in ALL_CASES:
             return self.forms.get(spec) or self.nominative
         return format(self.nominative, spec)
+
+
+class Place(Protocol):
+    """A unit or a locality (models/territory.py), as the texts need it."""
+
+    def place_in(self, language: str) -> PlaceName: ...
 
 
 class _PlaceFormatter(string.Formatter):
@@ -107,7 +113,7 @@ class Translator:
         text = self._catalog.ngettext(singular, plural, n)
         return _format(text, {"n": self.number(n), **values})
 
-    def place(self, named: Any) -> PlaceName:
+    def place(self, named: Place) -> PlaceName:
         """A unit's or locality's name in this language, with its case forms."""
         return named.place_in(self.language)
 
