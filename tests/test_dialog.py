@@ -87,7 +87,7 @@ async def test_representative_sets_the_group_link_residents_see(chat: Chat, app)
     assert "not allowed" in refused.text
 
     prompt = await chat.say("rep", "/grouplink")
-    assert "Alsviķu pagasts" in prompt.text
+    assert "the community group of Alsviķi parish (" in prompt.text
     assert [button.label for button in prompt.options] == ["Cancel"]
     wrong = await chat.say("rep", "http://example.com/x")
     # Why, then the same question again with the same way back, in one message.
