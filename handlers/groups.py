@@ -56,7 +56,7 @@ async def community_group(ctx: Context) -> None:
     unit = ctx.resident.unit
     if unit.invite_link:
         text = ctx.t._(
-            "The community group of {unit}: {link}", unit=unit.name, link=unit.invite_link
+            "The community group of {unit}: {link}", unit=ctx.t.place(unit), link=unit.invite_link
         )
     else:
         text = ctx.t._(
@@ -100,7 +100,7 @@ async def ask_group_link(ctx: Context, press: GroupLinkFor) -> None:
         ctx.t._(
             "Send the invite link of the community group of {unit} "
             "(https://chat.whatsapp.com/… or https://t.me/…).",
-            unit=units[0].name,
+            unit=ctx.t.place(units[0]),
         ),
         limit=250,
         unit=units[0].slug,
@@ -124,7 +124,9 @@ async def group_link_typed(ctx: Context) -> None:
         return
     unit.invite_link = link
     await ctx.audit("group_link_set", unit=unit.slug)
-    show_menu(ctx, ctx.t._("Saved. Residents of {unit} will be pointed to it.", unit=unit.name))
+    show_menu(
+        ctx, ctx.t._("Saved. Residents of {unit} will be pointed to it.", unit=ctx.t.place(unit))
+    )
 
 
 @router.command("linkgroup", needs=Needs.NOTHING, in_groups=True)
@@ -150,11 +152,11 @@ async def link_group(ctx: Context) -> None:
     chat_id = int(ctx.incoming.chat_id)
     taken = await unit_by_group_chat(ctx.session, chat_id)
     if taken is not None and taken.id != unit.id:
-        ctx.reply(ctx.t._("This group is already linked to {unit}.", unit=taken.name))
+        ctx.reply(ctx.t._("This group is already linked to {unit}.", unit=ctx.t.place(taken)))
         return
     unit.telegram_group_chat_id = chat_id
     await ctx.audit("group_linked", unit=unit.slug)
-    ctx.reply(ctx.t._("This group is now the community group of {unit}.", unit=unit.name))
+    ctx.reply(ctx.t._("This group is now the community group of {unit}.", unit=ctx.t.place(unit)))
 
 
 router.flow({State.LINK: group_link_typed})

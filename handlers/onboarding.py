@@ -24,6 +24,7 @@ from models.territory import (
     list_localities,
     list_units,
     match_places,
+    place_label,
     unit_by_slug,
     unit_choices,
 )
@@ -376,9 +377,7 @@ async def locality_typed(ctx: Context) -> None:
 async def _finish(ctx: Context) -> None:
     assert ctx.resident is not None and ctx.resident.unit is not None
     unit = ctx.resident.unit
-    place = unit.name
-    if ctx.resident.locality is not None:
-        place = f"{unit.name}, {ctx.resident.locality.name}"
+    place = place_label(unit, ctx.resident.locality, ctx.t.language)
     lines = [ctx.t._("Saved: {place}.", place=place)]
     if unit.invite_link:
         lines.append(ctx.t._("Join your community group: {link}", link=unit.invite_link))

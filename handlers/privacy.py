@@ -17,7 +17,7 @@ from bot.dialog.router import Needs, Router
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
-from handlers.roles import role_label
+from handlers.roles import role_with_place
 from models.ideas import ideas_of
 from models.nominations import ACTIVE, list_nominations
 from models.personal_data import ERASED_TABLES, EXPORT_FILENAME, forget, personal_data
@@ -71,11 +71,14 @@ async def my_data(ctx: Context) -> None:
     data = await personal_data(ctx.session, ctx.resident)
     t = ctx.t
     about = data["resident"]
+    unit, locality = ctx.resident.unit, ctx.resident.locality
     lines = [
         t._("This is what is stored about you:"),
         t._("Language: {language}", language=LANGUAGE_NAMES[ctx.resident.language]),
-        t._("Parish or town: {unit}", unit=about["unit"] or "–"),
-        t._("Village or neighbourhood: {locality}", locality=about["locality"] or "–"),
+        t._("Parish or town: {unit}", unit=t.place(unit) if unit else "–"),
+        t._(
+            "Village or neighbourhood: {locality}", locality=t.place(locality) if locality else "–"
+        ),
         t._("Name from your messenger: {name}", name=about["name_from_messenger"] or "–"),
         t._("Phone: {phone}", phone=about["phone"] or "–"),
         t._("Agreed to the privacy notice: {when}", when=t.datetime(ctx.resident.consented_at))
@@ -87,7 +90,7 @@ async def my_data(ctx: Context) -> None:
         for item in data["accounts"]
     )
     lines.extend(
-        t._("Role: {role} {place}", role=role_label(ctx, grant.role), place=grant.place).strip()
+        t._("Role: {role}", role=role_with_place(ctx, grant))
         for grant in await list_grants_of(ctx.session, ctx.resident.id)
     )
     lines.extend(_idea_lines(t, data.get("ideas") or []))

@@ -21,6 +21,7 @@ from models.roles import (
     LOCALITY_SCOPED,
     UNIT_SCOPED,
     Role,
+    RoleGrant,
     create_invite,
     find_invite,
     grant_by_id,
@@ -72,6 +73,14 @@ ROLE_LABELS = {
 
 def role_label(ctx: Context, role: Role | str) -> str:
     return ctx.t._(ROLE_LABELS[Role(role)])
+
+
+def role_with_place(ctx: Context, grant: RoleGrant) -> str:
+    """ "locality deputy (Alsviķu pagasts, Kolberģis)": the place after the role, in the
+    reader's language, in a form that needs no case."""
+    place = grant.place_in(ctx.t.language)
+    label = role_label(ctx, grant.role)
+    return ctx.t._("{role} ({place})", role=label, place=place) if place else label
 
 
 def _is_staff(ctx: Context) -> bool:
@@ -232,7 +241,9 @@ async def redeem_invite(ctx: Context, code: str) -> None:
     ctx.roles = await load_roles(ctx.session, ctx.resident, admins=ctx.settings.admins)
     if grant.place:
         text = ctx.t._(
-            "You are now {role} ({place}).", role=role_label(ctx, role), place=grant.place
+            "Your role is now: {role} ({place}).",
+            role=role_label(ctx, role),
+            place=grant.place_in(ctx.t.language),
         )
     else:
         text = ctx.t._("Your role is now: {role}.", role=role_label(ctx, role))
@@ -256,7 +267,7 @@ async def roles(ctx: Context) -> None:
     lines, buttons = [], []
     for number, item in enumerate(grants, start=1):
         name = await person_name(ctx, item.resident)
-        lines.append(f"{number}. {name}: {role_label(ctx, item.role)} {item.place}".rstrip())
+        lines.append(f"{number}. {name}: {role_with_place(ctx, item)}")
         if ctx.roles.may_grant(Role(item.role)):
             buttons.append(Button(ctx.t._("Revoke {number}", number=number), Revoke(item.id)))
     buttons.append(Button(ctx.t._("Back to the menu"), "menu"))
@@ -282,7 +293,7 @@ async def revoke(ctx: Context, press: Revoke) -> None:
     # Only the question just asked may be answered: an old "Yes" button revokes nothing.
     asked = ctx.state == State.REVOKE and ctx.flow.get("grant") == grant.id
     if not press.sure or not asked:
-        what = f"{role_label(ctx, grant.role)} {grant.place}".strip()
+        what = role_with_place(ctx, grant)
         if grant.resident_id == ctx.resident.id:
             question = ctx.t._(
                 "Revoke your own role: {role}? You will no longer be able to do what it allows.",

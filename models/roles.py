@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models import codes
 from models.base import Base, utcnow
 from models.residents import Resident, format_identity, identities_of
-from models.territory import Locality, Unit
+from models.territory import Locality, Unit, place_label
 
 
 class Role(enum.StrEnum):
@@ -56,9 +56,11 @@ class RoleGrant(Base):
     @property
     def place(self) -> str:
         """The locality or unit the role is for; empty for a council-wide role."""
-        if self.locality is not None:
-            return f"{self.locality.unit.name}, {self.locality.name}"
-        return self.unit.name if self.unit is not None else ""
+        return self.place_in("lv")
+
+    def place_in(self, language: str) -> str:
+        """The same in a language: "Алсвикская волость, Kolberģis"."""
+        return place_label(self.unit, self.locality, language)
 
 
 @dataclass(frozen=True)

@@ -19,19 +19,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.dialog.router import fold
+from bot.i18n import PlaceName
 from models.base import Base
+from models.place_forms import latvian_forms
 
 LOCALITY_NAME_MAX = 80
 
 
 class Named:
-    """A place with its official Latvian `name` and its `names` by language code."""
+    """A place with its official Latvian `name`, its `names` by language code and, by
+    language, the case forms of that name (`forms["lv"]["gen"]`)."""
 
     name: str
     names: dict[str, str]
+    forms: dict[str, dict[str, str]]
 
     def name_in(self, language: str) -> str:
         return (self.names or {}).get(language) or self.name
+
+    def place_in(self, language: str) -> PlaceName:
+        """The name to put in a text in `language`, with its case forms. A name without a
+        translation is the Latvian one, and its Latvian forms are no use in another language."""
+        translated = (self.names or {}).get(language)
+        forms = (self.forms or {}).get(language, {}) if translated or language == "lv" else {}
+        return PlaceName(translated or self.name, forms, language)
 
     def all_names(self) -> list[str]:
         return [self.name, *(self.names or {}).values()]
@@ -44,6 +55,9 @@ class Unit(Named, Base):
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(80))
     names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    forms: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     sort_order: Mapped[int] = mapped_column(default=0)
     invite_link: Mapped[str | None] = mapped_column(String(300))
     telegram_group_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
@@ -62,8 +76,18 @@ class Locality(Named, Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(LOCALITY_NAME_MAX))
     names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    forms: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
 
     unit: Mapped[Unit] = relationship(back_populates="localities", lazy="joined")
+
+
+def place_label(unit: Unit | None, locality: Locality | None, language: str) -> str:
+    """ "Alsviķu pagasts, Kolberģis" in a language, for a list, a label or after a colon."""
+    if locality is not None:
+        return f"{locality.unit.name_in(language)}, {locality.name_in(language)}"
+    return unit.name_in(language) if unit is not None else ""
 
 
 # Built once: onboarding runs these for every resident.
@@ -106,19 +130,64 @@ async def locality_by_id(session: AsyncSession, locality_id: int) -> Locality | 
     return await session.get(Locality, locality_id)
 
 
-async def add_locality(session: AsyncSession, *, unit: Unit, name: str) -> Locality:
-    """Add a locality to a unit; the same name twice (any letter case) is refused."""
+def _clean(name: str) -> str:
     clean = " ".join(name.split())
     if not clean or len(clean) > LOCALITY_NAME_MAX:
         raise ValueError(f"a locality name has 1 to {LOCALITY_NAME_MAX} characters")
+    return clean
+
+
+async def add_locality(
+    session: AsyncSession,
+    *,
+    unit: Unit,
+    name: str,
+    forms: dict[str, str] | None = None,
+    russian: str | None = None,
+) -> Locality:
+    """Add a locality to a unit; the same name twice (any letter case) is refused. Its
+    Latvian case forms are derived from its ending where that is certain; `forms` given
+    ({"gen": ...}) replace derived ones."""
+    clean = _clean(name)
     # casefold in Python: SQLite's lower() leaves Latvian letters as they are
     existing = await list_localities(session, unit.id)
     if any(item.name.casefold() == clean.casefold() for item in existing):
         raise ValueError("this unit already has a locality of that name")
-    locality = Locality(unit_id=unit.id, name=clean, names={"lv": clean})
+    locality = Locality(unit_id=unit.id, name=clean, names={"lv": clean}, forms={})
+    set_locality_names(locality, forms=forms or {}, russian=russian, derive=True)
     session.add(locality)
     await session.flush()
     return locality
+
+
+def set_locality_names(
+    locality: Locality,
+    *,
+    forms: dict[str, str],
+    russian: str | None = None,
+    derive: bool = False,
+) -> None:
+    """Set a locality's Latvian case forms (given ones over derived ones; an empty string
+    removes a form) and its Russian name. Russian case forms are not kept for localities:
+    Russian texts name a locality without declining it."""
+    unknown = set(forms) - {"gen", "dat", "loc", "acc"}
+    if unknown:
+        raise ValueError(f"unknown case: {', '.join(sorted(unknown))}")
+    latvian = latvian_forms(locality.name) if derive else dict((locality.forms or {}).get("lv", {}))
+    for case, form in forms.items():
+        if form.strip():
+            latvian[case] = _clean(form)
+        else:
+            latvian.pop(case, None)
+    names = dict(locality.names or {})
+    if russian is not None:
+        if russian.strip():
+            names["ru"] = _clean(russian)
+        else:
+            names.pop("ru", None)
+    # new dicts, so the JSON columns are seen as changed
+    locality.names = names
+    locality.forms = {"lv": latvian} if latvian else {}
 
 
 # Cyrillic as a Russian speaker spells Latvian place names, letter by letter in Latin.

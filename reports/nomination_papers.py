@@ -177,7 +177,7 @@ def _line(pdf: FPDF, text: str, *, size: float = 11, bold: bool = False, gap: fl
 
 def _form(pdf: FPDF, t: Translator, paper: Paper, printed_at: datetime) -> None:
     item = paper.nomination
-    unit = item.unit.name
+    unit = t.place(item.unit)
     pdf.add_page()
     _line(
         pdf,

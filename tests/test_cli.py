@@ -47,7 +47,7 @@ def test_locality_added_by_cli_is_offered_in_onboarding(database_url: str, tmp_p
         ["chat", "--user", "ilze"], stdin="3\n1\n2\n1\n", database_url=database_url, cwd=tmp_path
     )
     assert "Which village or neighbourhood? You may skip this." in chat.stdout
-    assert "Saved: Alsviķu pagasts, Alsviķi." in chat.stdout
+    assert "Saved: Alsviķi parish, Alsviķi." in chat.stdout
 
 
 async def test_roles_grant_list_and_revoke(database_url: str, tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_counts_are_told_in_their_plural_form(database_url: str, tmp_path: Path)
     padome_chat = run_padome(
         ["chat", "--user", "ilze"], stdin="3\n1\n2\n", database_url=database_url, cwd=tmp_path
     )
-    assert "Saved: Alsviķu pagasts." in padome_chat.stdout
+    assert "Saved: Alsviķi parish." in padome_chat.stdout
     text = tmp_path / "msg.txt"
     text.write_text("Sapulce piektdien.", encoding="utf-8")
     sent = padome("broadcast", "send", "--text-file", str(text), "--at", A_YEAR_AHEAD)

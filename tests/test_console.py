@@ -124,7 +124,7 @@ def test_console_state_survives_a_restart(database_url: str, tmp_path: Path) -> 
     )
     assert second.returncode == 0, second.stderr
     assert "Which parish or town do you live in?" in second.stdout
-    assert "Saved: Zeltiņu pagasts." in second.stdout
+    assert "Saved: Zeltiņi parish." in second.stdout
 
 
 def test_invalid_settings_are_refused_with_a_clear_message(tmp_path: Path) -> None:
@@ -141,7 +141,7 @@ def _registered(users: list[str], *, database_url: str, cwd: Path) -> None:
         done = run_padome(
             ["chat", "--user", user], stdin="3\n1\n2\n", database_url=database_url, cwd=cwd
         )
-        assert "Saved: Alsviķu pagasts." in done.stdout, done.stdout + done.stderr
+        assert "Saved: Alsviķi parish." in done.stdout, done.stdout + done.stderr
 
 
 def _broadcast(text: str, *, database_url: str, cwd: Path) -> None:

@@ -87,7 +87,7 @@ async def test_representative_sets_the_group_link_residents_see(chat: Chat, app)
     assert "not allowed" in refused.text
 
     prompt = await chat.say("rep", "/grouplink")
-    assert "Alsviķu pagasts" in prompt.text
+    assert "the community group of Alsviķi parish (" in prompt.text
     assert [button.label for button in prompt.options] == ["Cancel"]
     wrong = await chat.say("rep", "http://example.com/x")
     # Why, then the same question again with the same way back, in one message.
@@ -138,7 +138,9 @@ async def test_role_link_works_once_and_only_from_someone_allowed(chat: Chat, ap
 
     await chat.onboard("new")
     became = await chat.say("new", f"/start role_{code.lower()}")
-    assert became.text.startswith("You are now parish or town representative (Zeltiņu pagasts).")
+    assert became.text.startswith(
+        "Your role is now: parish or town representative (Zeltiņi parish)."
+    )
     # The menu shown with it has the new role's items already.
     assert "Send a message to residents" in [b.label for b in became.options]
 
@@ -178,7 +180,7 @@ async def test_roles_name_people_and_revoking_asks_first(chat: Chat, app) -> Non
 
     listed = await chat.say("admin", "/roles")
     assert "#" not in listed.text
-    assert "maija (Terminal): parish or town representative Zeltiņu pagasts" in listed.text
+    assert "maija (Terminal): parish or town representative (Zeltiņi parish)" in listed.text
     assert "admin (Terminal): coordinator" in listed.text
     async with app.sessionmaker() as session:
         grants = {g.role: g.id for g in await session.scalars(select(RoleGrant))}
@@ -187,7 +189,7 @@ async def test_roles_name_people_and_revoking_asks_first(chat: Chat, app) -> Non
     # A tap asks first; Back keeps the role.
     question = await chat.say("admin", payload=revoke.pack())
     assert question.text == (
-        "Revoke the role of maija (Terminal): parish or town representative Zeltiņu pagasts?"
+        "Revoke the role of maija (Terminal): parish or town representative (Zeltiņi parish)?"
     )
     assert [b.label for b in question.options] == ["Yes, revoke", "Back"]
     back = await chat.say("admin", "2")
@@ -224,7 +226,7 @@ async def test_changing_unit_forgets_the_old_village(chat: Chat, app) -> None:
     await chat.say("anna", "Ezerkalni")
     await chat.say("anna", "/territory")
     reply = await chat.say("anna", "zeltinu")
-    assert reply.text.startswith("Saved: Zeltiņu pagasts.\n")
+    assert reply.text.startswith("Saved: Zeltiņi parish.\n")
     async with app.sessionmaker() as session:
         resident = (await find_identity(session, "console", "anna")).resident
         assert resident.unit.slug == "zeltinu" and resident.locality_id is None

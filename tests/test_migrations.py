@@ -10,11 +10,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from bot import db
-from models import Base, Unit
+from models import Base, Locality, Unit
 from tests.conftest import ON_POSTGRES, _pg_execute, pg_url
 
 
@@ -76,3 +76,49 @@ async def test_sixteen_units_are_seeded(app) -> None:
         assert await session.scalar(select(func.count()).select_from(Unit)) == 16
         names = set(await session.scalars(select(Unit.name)))
     assert {"Alūksnes pilsēta", "Alsviķu pagasts", "Mālupes pagasts", "Zeltiņu pagasts"} <= names
+
+
+async def test_place_names_and_forms_keep_the_localities_and_roles_there_were(
+    empty_database_url: str,
+) -> None:
+    # On SQLite, a table copy of `units` would delete its localities and role grants.
+    engine = db.create_engine(empty_database_url)
+    try:
+        await db.upgrade(engine, "0009")
+        async with engine.begin() as connection:
+            alsviku = await connection.scalar(text("SELECT id FROM units WHERE slug = 'alsviku'"))
+            for name in ("Kolberģis", "Jānis"):
+                await connection.execute(
+                    text("INSERT INTO localities (unit_id, name) VALUES (:unit, :name)"),
+                    {"unit": alsviku, "name": name},
+                )
+            await connection.execute(
+                text(
+                    "INSERT INTO residents (language, unit_id, subscribed, created_at) "
+                    "VALUES ('lv', :unit, :yes, CURRENT_TIMESTAMP)"
+                ),
+                {"unit": alsviku, "yes": True},
+            )
+        await db.upgrade(engine, "head")
+        async with engine.connect() as connection:
+            unit = (
+                await connection.execute(select(Unit.forms).where(Unit.slug == "ziemera"))
+            ).scalar_one()
+            localities = dict(
+                (await connection.execute(select(Locality.name, Locality.forms))).all()
+            )
+            homes = list(await connection.scalars(text("SELECT unit_id FROM residents")))
+        assert unit["lv"]["loc"] == "Ziemera pagastā"
+        assert unit["ru"]["gen"] == "Зиемерской волости"
+        assert localities == {
+            "Kolberģis": {
+                "lv": {"gen": "Kolberģa", "dat": "Kolberģim", "loc": "Kolberģī", "acc": "Kolberģi"}
+            },
+            "Jānis": {},
+        }
+        assert homes == [alsviku]
+        await db.downgrade(engine, "0009")
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT count(*) FROM localities")) == 2
+    finally:
+        await engine.dispose()

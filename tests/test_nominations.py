@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Incoming
-from bot.i18n import Translator
+from bot.i18n import PlaceName, Translator
 from broadcasts.service import JobContext
 from handlers import build_flows
 from handlers.nominations import PAPER_NOTE, progress, run_rounds
@@ -52,6 +52,27 @@ COORDINATOR = 900
 ANNA, BERTA, CARL, DACE, EDGARS, FRANCIS = 1001, 1002, 1003, 1004, 1005, 1006
 RIGA = ZoneInfo("Europe/Riga")
 BOT_USERNAME = "padome_test_bot"
+
+
+# The units' Latvian names with the case forms migration 0011 gives them.
+ALSVIKU = PlaceName(
+    "Alsviķu pagasts",
+    {
+        "gen": "Alsviķu pagasta",
+        "dat": "Alsviķu pagastam",
+        "loc": "Alsviķu pagastā",
+        "acc": "Alsviķu pagastu",
+    },
+)
+ANNAS = PlaceName(
+    "Annas pagasts",
+    {
+        "gen": "Annas pagasta",
+        "dat": "Annas pagastam",
+        "loc": "Annas pagastā",
+        "acc": "Annas pagastu",
+    },
+)
 
 
 def lv(message: str, **values: Any) -> str:
@@ -186,7 +207,7 @@ async def test_coordinator_opens_a_round_in_chat_and_the_scheduler_opens_and_clo
         await bot.onboard(CARL, unit="annas")
         [none] = await bot.send(ANNA, "/nominate")
         assert (
-            lv("No nomination round has been announced for {unit} yet.", unit="Alsviķu pagasts")
+            lv("No nomination round has been announced for {unit} yet.", unit=ALSVIKU)
             in none["text"]
         )
 
@@ -246,7 +267,7 @@ async def test_coordinator_opens_a_round_in_chat_and_the_scheduler_opens_and_clo
         # A unit outside the round is told so.
         [outside] = await bot.send(CARL, "/nominate")
         assert (
-            lv("No nomination round has been announced for {unit} yet.", unit="Annas pagasts")
+            lv("No nomination round has been announced for {unit} yet.", unit=ANNAS)
             in outside["text"]
         )
 
@@ -262,7 +283,7 @@ async def test_coordinator_opens_a_round_in_chat_and_the_scheduler_opens_and_clo
         assert (
             lv(
                 "The nomination round for {unit} ran from {start} to {end} and is closed.",
-                unit="Alsviķu pagasts",
+                unit=ALSVIKU,
                 start=t.datetime(item.starts_at),
                 end=t.datetime(item.ends_at),
             )
@@ -293,7 +314,7 @@ async def test_when_the_round_closes_each_candidate_is_told_their_count_and_what
         def closing(count: int) -> str:
             return lv(
                 "Nominations in {unit} have closed. Your nomination has {progress}.",
-                unit="Alsviķu pagasts",
+                unit=ALSVIKU,
                 progress=lv_progress(count, 2),
             )
 
@@ -361,7 +382,7 @@ async def test_a_coordinator_ends_an_open_round_and_cancels_one_not_started(
         await until_round(bot, open_round, "closed")
         closing = lv(
             "Nominations in {unit} have closed. Your nomination has {progress}.",
-            unit="Alsviķu pagasts",
+            unit=ALSVIKU,
             progress=lv_progress(0, 2),
         )
         await api.wait_for(chat_id=ANNA, predicate=has_text(closing))
@@ -400,7 +421,7 @@ async def test_a_round_not_yet_started_refuses_with_its_dates_and_overlaps_are_r
     t = Translator("en", timezone=RIGA)
     reply = await chat.say("anna", "/nominate")
     assert (
-        f"Nominations for Alsviķu pagasts open on {t.datetime(item.starts_at)} and close on "
+        f"Nominations for Alsviķi parish open on {t.datetime(item.starts_at)} and close on "
         f"{t.datetime(item.ends_at)}." in reply.text
     )
     assert "only while the round is open" in reply.text
@@ -452,7 +473,7 @@ async def test_self_nomination_support_progress_threshold_and_withdrawal(
                 "Only residents aged {age} or older whose declared place of residence is in {unit} "
                 "can support a candidate there. Nothing was recorded.",
                 age="16",
-                unit="Alsviķu pagasts",
+                unit=ALSVIKU,
             )
             in no["text"]
         )
@@ -469,12 +490,15 @@ async def test_self_nomination_support_progress_threshold_and_withdrawal(
         [again] = await bot.send(BERTA, f"/start support_{code}")
         assert lv("You already support {name}.", name="Anna Bērziņa") in again["text"]
         [other_unit] = await bot.send(FRANCIS, f"/start support_{code}")
-        assert "Annas pagasts" in other_unit["text"] and "Alsviķu pagasts" in other_unit["text"]
+        assert (
+            "Jūsu norādītā dzīvesvieta ir Annas pagastā, bet Anna Bērziņa kandidē Alsviķu pagastā. "
+            "Šo kandidatūru var atbalstīt tikai Alsviķu pagasta iedzīvotāji." in other_unit["text"]
+        )
         assert "/territory" in other_unit["text"]
 
         # The residents' list of candidates shows Anna with her bio and a Support button.
         [listed] = await bot.press(FRANCIS, "nomlist")
-        assert lv("There are no candidates in {unit} yet.", unit="Annas pagasts") in listed["text"]
+        assert lv("There are no candidates in {unit} yet.", unit=ANNAS) in listed["text"]
         [listed] = await bot.press(CARL, "nomlist")
         assert "Anna Bērziņa" in listed["text"] and "Esmu skolotāja Alsviķos." in listed["text"]
         assert f"supcode:{code}" in payloads(listed)
@@ -685,7 +709,7 @@ async def test_offline_consent_paper_supporters_decisions_and_paperwork(database
         text = "\n".join(
             page.extract_text() for page in PdfReader(io.BytesIO(form["document"]["content"])).pages
         )
-        for name in ("Ēriks Šņore", "Ģirts Ļoļa", "Žanis Čakste", "Alsviķu pagasts"):
+        for name in ("Ēriks Šņore", "Ģirts Ļoļa", "Žanis Čakste", "Alsviķu pagasta pārstāvja"):
             assert name in text
         assert lv("Signature") in text
 
@@ -708,7 +732,7 @@ async def test_offline_consent_paper_supporters_decisions_and_paperwork(database
         told = len(api.messages_to(ANNA))
         await bot.press(COORDINATOR, f"nomcverify:{anna.id}")
         [verified] = (await api.wait_for(chat_id=ANNA, count=told + 1))[told:]
-        assert "Alsviķu pagasts" in verified["text"]
+        assert "Jūsu kandidatūru Alsviķu pagasta pārstāvja amatam" in verified["text"]
         await bot.press(COORDINATOR, f"nomcreject:{anna.id}")
         told = len(api.messages_to(ANNA))
         # A typed 0 is the menu, never a reason; nothing is decided by it.
@@ -1094,7 +1118,7 @@ async def test_cli_opens_a_round_lists_and_exports_csv_xlsx_and_pdf(
     printed = padome("nominations", "export", "--unit", "alsviku", "--format", "pdf")
     assert printed.returncode == 0, printed.stderr
     text = PdfReader(tmp_path / "nominations-alsviku.pdf").pages[0].extract_text()
-    for name in ("Anna Bērziņa", "Līga Šteina", "Ōskars Ļeņins", "Alsviķu pagasts"):
+    for name in ("Anna Bērziņa", "Līga Šteina", "Ōskars Ļeņins", "Alsviķu pagasta pārstāvja"):
         assert name in text
 
     missing = padome("nominations", "round", "end", "7")
@@ -1250,7 +1274,7 @@ async def test_a_verified_candidate_is_told_at_the_close_what_the_coordinator_de
         await end_round(bot, round_id)
         closing = lv(
             "Nominations in {unit} have closed. Your nomination has {progress}.",
-            unit="Alsviķu pagasts",
+            unit=ALSVIKU,
             progress=lv_progress(1, 2),
         )
         [*_, told] = await api.wait_for(chat_id=ANNA, predicate=has_text(closing))

@@ -95,7 +95,8 @@ async def council_name(session: AsyncSession, t: Translator, person: Resident | 
     for grant in await list_grants_of(session, person.id):
         label = COUNCIL_ROLE_LABELS.get(Role(grant.role))
         if label is not None:
-            offices.append(f"{t._(label)}, {grant.place}" if grant.place else t._(label))
+            place = grant.place_in(t.language)
+            offices.append(f"{t._(label)}, {place}" if place else t._(label))
     return "; ".join(offices) or t._("a council member without a name")
 
 

@@ -60,7 +60,7 @@ def _digest_text(
     ]
     by_unit: dict[str, Counter[int]] = {}
     for item in new:
-        by_unit.setdefault(item.unit.name, Counter())[item.area_id] += 1
+        by_unit.setdefault(item.unit.name_in(t.language), Counter())[item.area_id] += 1
     for unit, counts in by_unit.items():
         parts = ", ".join(
             f"{areas[area_id].name_in(t.language)} {number}" for area_id, number in counts.items()
@@ -77,7 +77,7 @@ def _digest_text(
         )
         for item in waiting[:30]:
             lines.append(
-                f"#{item.id} · {item.unit.name} · {item.area.name_in(t.language)} · "
+                f"#{item.id} · {item.unit.name_in(t.language)} · {item.area.name_in(t.language)} · "
                 f"{t.datetime(item.created_at)}"
             )
         if len(waiting) > 30:

@@ -44,6 +44,7 @@ from models.ideas import (
     set_status,
 )
 from models.residents import Resident
+from models.territory import place_label
 
 router = Router()
 
@@ -186,7 +187,7 @@ async def show_inbox(ctx: Context, press: InboxPage) -> None:
                 "#{id} · {time} · {unit} · {area} · {status}",
                 id=item.id,
                 time=ctx.t.datetime(item.created_at),
-                unit=item.unit.name,
+                unit=ctx.t.place(item.unit),
                 area=item.area.name_in(ctx.t.language),
                 status=status_label(ctx.t, item.status),
             )
@@ -261,7 +262,7 @@ async def open_idea(ctx: Context, press: OpenIdea) -> None:
 
 async def _show_item(ctx: Context, item: Idea) -> None:
     t = ctx.t
-    place = item.unit.name + (f", {item.locality.name}" if item.locality else "")
+    place = place_label(item.unit, item.locality, t.language)
     lines = [
         t._("#{id} · {status}", id=item.id, status=status_label(t, item.status)),
         t._("From: {place}", place=place),
@@ -379,7 +380,7 @@ async def forward(ctx: Context, press: ForwardIdea) -> None:
             "Forwarded to you as responsible for {area}: #{id}, {unit}. Open it with the "
             "button or /inbox.",
             id=item.id,
-            unit=item.unit.name,
+            unit=t.place(item.unit),
             area=item.area.name_in(t.language),
         ),
         now=ctx.now,
@@ -486,9 +487,9 @@ async def duplicate_named(ctx: Context) -> None:
     lines = [
         t._("Mark #{id} as the same as #{other}?", id=item.id, other=other.id),
         "",
-        f"#{item.id} · {item.unit.name} · {item.area.name_in(t.language)}",
+        f"#{item.id} · {item.unit.name_in(t.language)} · {item.area.name_in(t.language)}",
         "   " + (short(item.text) or t._("(the text was erased)")),
-        f"#{other.id} · {other.unit.name} · {other.area.name_in(t.language)} · "
+        f"#{other.id} · {other.unit.name_in(t.language)} · {other.area.name_in(t.language)} · "
         f"{status_label(t, other.status)}",
         "   " + (short(other.text) or t._("(the text was erased)")),
         "",

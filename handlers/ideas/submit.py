@@ -10,7 +10,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router, Step
-from bot.i18n import N_, Translator
+from bot.i18n import N_, PlaceName, Translator
 from bot.parsing import clean_text
 from broadcasts.notices import send_notice
 from handlers.ideas.common import OpenIdea, same_as, short, status_label
@@ -368,19 +368,34 @@ async def _destination(ctx: Context) -> str:
     recipients = await recipients_for(
         ctx.session, unit_id=ctx.resident.unit_id, locality_id=ctx.resident.locality_id
     )
-    unit = ctx.resident.unit.name if ctx.resident.unit else ""
-    locality = ctx.resident.locality.name if ctx.resident.locality else ""
+    t = ctx.t
+    unit = t.place(ctx.resident.unit)
+    locality = t.place(ctx.resident.locality) if ctx.resident.locality else PlaceName("")
+    # A locality's name is declined only where all its forms are known; otherwise the text
+    # names it where no case is needed.
     if recipients.representatives and recipients.deputies:
-        return ctx.t._(
-            "It goes to the representative of {unit} and the deputy of {locality}.",
+        if locality.declined:
+            return t._(
+                "It goes to the representative of {unit} and the deputy of {locality}.",
+                unit=unit,
+                locality=locality,
+            )
+        return t._(
+            "It goes to the representative of {unit} and to the deputy of the village or "
+            "neighbourhood {locality}.",
             unit=unit,
             locality=locality,
         )
     if recipients.representatives:
-        return ctx.t._("It goes to the representative of {unit}.", unit=unit)
+        return t._("It goes to the representative of {unit}.", unit=unit)
     if recipients.deputies:
-        return ctx.t._("It goes to the deputy of {locality}.", locality=locality)
-    return ctx.t._(
+        if locality.declined:
+            return t._("It goes to the deputy of {locality}.", locality=locality)
+        return t._(
+            "It goes to the deputy of the village or neighbourhood {locality}.",
+            locality=locality,
+        )
+    return t._(
         "{unit} has no representative yet: the council chair and the coordinators will read it.",
         unit=unit,
     )
@@ -476,7 +491,7 @@ async def _tell_readers(ctx: Context, item: Idea) -> None:
     ).everyone
     if not recipients:
         recipients = tuple(await holders_of(ctx.session, Role.CHAIR))
-    unit = item.unit.name
+    unit = item.unit
     await send_notice(
         ctx.session,
         settings=ctx.settings,
@@ -484,7 +499,7 @@ async def _tell_readers(ctx: Context, item: Idea) -> None:
         write=lambda t: t._(
             "A resident wrote: #{id}, {unit}, {area}. Open it with the button or /inbox.",
             id=item.id,
-            unit=unit,
+            unit=t.place(unit),
             area=item.area.name_in(t.language),
         ),
         now=ctx.now,

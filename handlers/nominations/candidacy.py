@@ -66,14 +66,14 @@ async def consent_answered(ctx: Context, press: ConsentAnswer) -> None:
                 "is then shown to the residents of {unit} in the list of candidates, and they "
                 "can support you. Your answer cannot be changed here later; you can withdraw "
                 "your candidacy.",
-                unit=nomination.unit.name,
+                unit=t.place(nomination.unit),
             )
             yes = t._("Yes, I agree")
         else:
             question = t._(
                 "Decline the nomination as a candidate for {unit}? It cannot be undone: "
                 "the nomination ends and the resident who made it is told.",
-                unit=nomination.unit.name,
+                unit=t.place(nomination.unit),
             )
             yes = t._("Yes, I decline")
         ctx.reply(
@@ -191,7 +191,7 @@ async def my_candidacy(ctx: Context, press: MyCandidacy, heading: str | None = N
         lines = [
             t._(
                 "Your candidacy in {unit}: {status}.",
-                unit=item.unit.name,
+                unit=t.place(item.unit),
                 status=status_label(t, item.status),
             )
         ]
@@ -224,7 +224,7 @@ async def withdraw_candidacy(ctx: Context, press: WithdrawCandidacy) -> None:
         ctx.reply(
             ctx.t._(
                 "Withdraw your candidacy for {unit}? Your supporters' support ends with it.",
-                unit=nomination.unit.name,
+                unit=ctx.t.place(nomination.unit),
             ),
             [
                 Button(ctx.t._("Yes, withdraw"), WithdrawCandidacy(nomination.id, sure=True)),

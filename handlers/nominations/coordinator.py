@@ -48,7 +48,7 @@ async def coordinator(ctx: Context) -> None:
         return
     t = ctx.t
     lines = [t._("Nominations: coordinator.")]
-    units = {unit.id: unit.name for unit in await list_units(ctx.session)}
+    units = {unit.id: unit.name_in(t.language) for unit in await list_units(ctx.session)}
     rounds = (await list_rounds(ctx.session))[:5]
     for item in rounds:
         where = (

@@ -63,7 +63,7 @@ async def start_nomination(ctx: Context, press: NominateStart) -> None:
                 ctx.t._(
                     "Whom do you nominate as the representative of {unit} on the residents' "
                     "council?",
-                    unit=ctx.resident.unit.name,
+                    unit=ctx.t.place(ctx.resident.unit),
                 ),
                 ctx.t._(PAPER_NOTE),
             ]
@@ -248,7 +248,7 @@ async def reason_written(ctx: Context) -> None:
                 [
                     ctx.t._(
                         "Your candidacy for the representative of {unit} is registered.",
-                        unit=nomination.unit.name,
+                        unit=ctx.t.place(nomination.unit),
                     ),
                     share_text(ctx.t, ctx.settings, nomination),
                 ]
@@ -281,7 +281,7 @@ async def _ask_consent(ctx: Context, nomination: Nomination, *, nominator: Resid
                     "{nominator} has nominated you as a candidate for the representative of "
                     "{unit} on the residents' council.",
                     nominator=nominator.display_name or t._("A resident"),
-                    unit=nomination.unit.name,
+                    unit=t.place(nomination.unit),
                 ),
                 t._("Why: {reason}", reason=nomination.reason or "–"),
                 t._(

@@ -48,14 +48,14 @@ async def nominations(ctx: Context) -> None:
     t = ctx.t
     unit = ctx.resident.unit
     item = await round_for_unit(ctx.session, unit.id, ctx.now)
-    lines = [round_line(t, item, ctx.now, unit.name)]
+    lines = [round_line(t, item, ctx.now, unit)]
     if item is not None and item.is_open(ctx.now):
         lines.append(
             t.ngettext(
                 "A candidate needs {n} supporter: residents of {unit} aged {age} or older.",
                 "A candidate needs {n} supporters: residents of {unit} aged {age} or older.",
                 item.supporters_needed,
-                unit=unit.name,
+                unit=t.place(unit),
                 age=t.number(item.minimum_age),
             )
         )
@@ -81,7 +81,7 @@ async def open_round_or_say_why(ctx: Context) -> NominationRound | None:
     try:
         return await open_round_for_unit(ctx.session, ctx.resident.unit.id, ctx.now)
     except Refused as refused:
-        show_menu(ctx, refusal_text(ctx.t, refused, now=ctx.now, unit=ctx.resident.unit.name))
+        show_menu(ctx, refusal_text(ctx.t, refused, now=ctx.now, unit=ctx.resident.unit))
         return None
 
 
@@ -100,12 +100,12 @@ async def candidates(ctx: Context, press: Candidates) -> None:
     if item is None or not found:
         ctx.clear_state()
         ctx.reply(
-            t._("There are no candidates in {unit} yet.", unit=unit.name),
+            t._("There are no candidates in {unit} yet.", unit=t.place(unit)),
             [back_to_nominations(ctx), Button(t._("Main menu"), "menu")],
         )
         return
     standing = await standings(ctx.session, found)
-    blocks = [t._("Candidates in {unit}:", unit=unit.name)]
+    blocks = [t._("Candidates in {unit}:", unit=t.place(unit))]
     buttons = []
     for number, nomination in enumerate(found, start=1):
         about = nomination.bio or nomination.reason or ""

@@ -45,7 +45,10 @@ async def export(ctx: Context, press: ExportTable) -> None:
     await ctx.audit("nominations_exported", unit=unit.id, format=press.format.value)
     ctx.reply(
         ctx.t.ngettext(
-            "{unit}: {n} nomination.", "{unit}: {n} nominations.", len(papers), unit=unit.name
+            "{unit}: {n} nomination.",
+            "{unit}: {n} nominations.",
+            len(papers),
+            unit=ctx.t.place(unit),
         ),
         [Button(ctx.t._("Back"), UnitNominations(unit.id)), Button(ctx.t._("Main menu"), "menu")],
         attachment=attachment,

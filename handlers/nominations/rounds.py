@@ -22,6 +22,7 @@ from models.nominations import (
     list_nominations,
     standings,
 )
+from models.territory import Unit
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +43,12 @@ async def _tell_candidates_the_round_closed(
         candidate_id = nomination.candidate_id
         assert candidate_id is not None
         now_stands = standing[nomination.id]
-        unit = nomination.unit.name
+        unit = nomination.unit
 
-        def write(t: Translator, stands: Standing = now_stands, unit: str = unit) -> str:
+        def write(t: Translator, stands: Standing = now_stands, unit: Unit = unit) -> str:
             head = t._(
                 "Nominations in {unit} have closed. Your nomination has {progress}.",
-                unit=unit,
+                unit=t.place(unit),
                 progress=progress(t, stands.count, needed),
             )
             if stands.status == NominationStatus.VERIFIED.value:

@@ -92,7 +92,7 @@ async def unit_screen(ctx: Context, press: UnitNominations) -> None:
     statuses = None if wanted is Filter.ALL else (wanted.value,)
     found = await list_nominations(ctx.session, unit_id=unit.id, statuses=statuses)
     standing = await standings(ctx.session, found)
-    lines = [t._("Nominations in {unit}:", unit=unit.name)]
+    lines = [t._("Nominations in {unit}:", unit=t.place(unit))]
     buttons = []
     for item in found:
         lines.append(
@@ -148,7 +148,7 @@ async def show_nomination(ctx: Context, item: Nomination, heading: str | None = 
     supporters = await supporters_of(ctx.session, item.id)
     lines = [heading, ""] if heading else []
     lines += [
-        t._("Nomination #{id}, {unit}", id=item.id, unit=item.unit.name),
+        t._("Nomination #{id}, {unit}", id=item.id, unit=t.place(item.unit)),
         t._("Name: {name}", name=item.candidate_name or "–"),
         t._("Phone: {phone}", phone=item.candidate_phone or "–"),
         t._("Status: {status}", status=status_label(t, item.status)),
@@ -205,19 +205,19 @@ async def _decide(ctx: Context, nomination: Nomination, *, reason: str | None) -
     await ctx.audit(
         "nomination_verified" if verified else "nomination_rejected", nomination=nomination.id
     )
-    unit = nomination.unit.name
+    unit = nomination.unit
 
     def write(t: Translator) -> str:
         if verified:
             return t._(
                 "Your nomination as a candidate for {unit} has been checked and verified by "
                 "the coordinator.",
-                unit=unit,
+                unit=t.place(unit),
             )
         return t._(
             "Your nomination as a candidate for {unit} was not accepted by the coordinator. "
             "Reason: {reason}",
-            unit=unit,
+            unit=t.place(unit),
             reason=reason,
         )
 

@@ -74,7 +74,7 @@ async def start_support(ctx: Context, code: str) -> None:
         t._(
             "{name} stands as a candidate for the representative of {unit}.",
             name=nomination.candidate_name,
-            unit=nomination.unit.name,
+            unit=t.place(nomination.unit),
         )
     ]
     if nomination.bio or nomination.reason:
@@ -190,7 +190,8 @@ async def _supporter_named(ctx: Context, text: str) -> None:
                 ctx.t._("Please confirm:"),
                 ctx.t._("• I am {age} or older;", age=ctx.t.number(item.minimum_age)),
                 ctx.t._(
-                    "• my declared place of residence is in {unit}.", unit=nomination.unit.name
+                    "• my declared place of residence is in {unit}.",
+                    unit=ctx.t.place(nomination.unit),
                 ),
                 "",
                 ctx.t._(
@@ -292,7 +293,7 @@ async def support_declined(ctx: Context, press: SupportNotDeclared) -> None:
             "Only residents aged {age} or older whose declared place of residence is in {unit} "
             "can support a candidate there. Nothing was recorded.",
             age=ctx.t.number(nomination.round.minimum_age),
-            unit=nomination.unit.name,
+            unit=ctx.t.place(nomination.unit),
         ),
     )
 

@@ -16,6 +16,7 @@ from models.nominations import (
     RoundStatus,
     Support,
 )
+from models.territory import Unit
 from reports.nomination_papers import STATUS_LABELS
 
 SUPPORT_LINK = "support"
@@ -39,8 +40,11 @@ def progress(t: Translator, count: int, needed: int) -> str:
     )
 
 
-def round_line(t: Translator, item: NominationRound | None, now: datetime, unit: str) -> str:
+def round_line(
+    t: Translator, item: NominationRound | None, now: datetime, place: Unit | None
+) -> str:
     """Where the round of a unit stands, with its dates."""
+    unit = t.place(place) if place is not None else ""
     if item is None:
         return t._("No nomination round has been announced for {unit} yet.", unit=unit)
     start, end = t.datetime(item.starts_at), t.datetime(item.ends_at)
@@ -61,7 +65,9 @@ def round_line(t: Translator, item: NominationRound | None, now: datetime, unit:
     )
 
 
-def refusal_text(t: Translator, refused: Refused, *, now: datetime, unit: str = "") -> str:
+def refusal_text(
+    t: Translator, refused: Refused, *, now: datetime, unit: Unit | None = None
+) -> str:
     """What a resident is told when a rule says no."""
     details = refused.details
     nomination: Nomination | None = details.get("nomination")
@@ -69,7 +75,7 @@ def refusal_text(t: Translator, refused: Refused, *, now: datetime, unit: str = 
     reason = refused.reason
     if reason == "round_closed":
         item = details.get("round")
-        place = nomination.unit.name if nomination is not None else unit
+        place = nomination.unit if nomination is not None else unit
         return "\n".join(
             [
                 round_line(t, item, now, place),
@@ -88,8 +94,8 @@ def refusal_text(t: Translator, refused: Refused, *, now: datetime, unit: str = 
             status=status_label(t, nomination.status) if nomination else "",
         )
     if reason == "other_unit":
-        theirs = nomination.unit.name if nomination is not None else ""
-        yours = details["unit"].name if details.get("unit") is not None else "–"
+        theirs = t.place(nomination.unit) if nomination is not None else ""
+        yours = t.place(details["unit"]) if details.get("unit") is not None else "–"
         return t._(
             "You are registered in {yours}, and {name} stands in {theirs}. Only residents of "
             "{theirs} can support this candidate. If you live there, change your parish or "
@@ -139,7 +145,7 @@ def share_text(t: Translator, settings: Settings, nomination: Nomination) -> str
         [
             t._(
                 "Share your support link with residents of {unit}: {link}",
-                unit=nomination.unit.name,
+                unit=t.place(nomination.unit),
                 link=deep_link(settings, SUPPORT_LINK, nomination.support_code),
             ),
             t._("On WhatsApp or SMS they send: ATBALSTS {code}", code=nomination.support_code),
@@ -147,7 +153,7 @@ def share_text(t: Translator, settings: Settings, nomination: Nomination) -> str
                 "You need {n} supporter: residents of {unit} aged {age} or older.",
                 "You need {n} supporters: residents of {unit} aged {age} or older.",
                 item.supporters_needed,
-                unit=nomination.unit.name,
+                unit=t.place(nomination.unit),
                 age=t.number(item.minimum_age),
             ),
             t._(PAPER_NOTE),

@@ -41,11 +41,12 @@ NAMES = {
 
 
 def upgrade() -> None:
+    # Plain ALTER TABLE, never a batch copy: on SQLite a copy drops and recreates `units`,
+    # and its foreign keys would delete every locality and role grant with it.
     for table in ("units", "localities"):
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(
-                sa.Column("names", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
-            )
+        op.add_column(
+            table, sa.Column("names", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+        )
     units = sa.table(
         "units",
         sa.column("slug", sa.String()),
@@ -73,5 +74,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ("localities", "units"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("names")
+        op.drop_column(table, "names")
