@@ -342,8 +342,8 @@ async def test_answering_with_back_conditional_resume_and_change(database_url: s
         _, resumed = await bot.press(ANNA, SurveyOpen(survey_id).pack(), replies=2)
         assert resumed["text"].startswith("Jautājums 2 no 5")
         assert "✓ Bedres" in [b["text"] for row in resumed["buttons"] for b in row]
-        [scale] = await bot.press(ANNA, option(resumed, "Gatavs"))
-        assert "1 nozīmē Nedroši, 5 nozīmē Droši." in scale["text"]
+        [scale] = await bot.press(ANNA, option(resumed, "Turpināt"))
+        assert "1 nozīmē „Nedroši”, 5 nozīmē „Droši”." in scale["text"]
         [yesno] = await bot.press(ANNA, option(scale, "2"))
         [review] = await bot.press(ANNA, option(yesno, "Izlaist"))
         assert "(izlaists)" in review["text"]
@@ -362,7 +362,7 @@ async def test_answering_with_back_conditional_resume_and_change(database_url: s
         assert "Bedres" in mine["text"]
         [first] = await bot.press(ANNA, SurveyChange(survey_id).pack())
         [multiple] = await bot.press(ANNA, option(first, "Labi"))
-        [scale] = await bot.press(ANNA, option(multiple, "Gatavs"))
+        [scale] = await bot.press(ANNA, option(multiple, "Turpināt"))
         [yesno] = await bot.press(ANNA, option(scale, "5"))
         [review] = await bot.press(ANNA, option(yesno, "Jā"))
         await bot.press(ANNA, SurveySend(survey_id).pack())
@@ -381,7 +381,7 @@ async def test_typed_numbers_answer_like_buttons(database_url: str) -> None:
         assert multiple["text"].startswith("Question 2 of 5")
         [same] = await bot.send(ANNA, "something else")
         assert same["text"] == (
-            "Please tap one of the buttons, or type its number.\n\n" + multiple["text"]
+            "Please tap one of the buttons below.\n\n" + multiple["text"]
         )
         assert payloads(same) == payloads(multiple)
 
@@ -583,7 +583,7 @@ async def test_representative_runs_a_quick_poll_for_their_unit_only(database_url
         [too_few] = await bot.send(REPRESENTATIVE, "Sestdien")
         assert "2 to 10" in too_few["text"]
         [languages] = await bot.send(REPRESENTATIVE, "Sestdien; Svētdien; Nākamnedēļ")
-        assert "Add a version in Русский" in labels(languages)
+        assert "Add a version in Russian" in labels(languages)
         [audience] = await bot.press(REPRESENTATIVE, option(languages, "Continue"))
         # The audience screen has a way back and a way out, like every screen of the poll.
         assert payloads(audience) == [
@@ -607,11 +607,22 @@ async def test_representative_runs_a_quick_poll_for_their_unit_only(database_url
         assert payloads(started) == [SurveyResults(1).pack(), "menu"]
 
         invitation = await invited(api, ANNA, 1)
-        assert "A quick poll of the residents' council: Kad rīkot talku?" in invitation["text"]
-        [_, question] = await bot.press(ANNA, SurveyOpen(1).pack(), replies=2)
-        assert question["text"].startswith("Question 1 of 1")
-        await bot.press(ANNA, option(question, "Svētdien"))
-        [thanks] = await bot.press(ANNA, SurveySend(1).pack())
+        # Two short lines under the council's heading, and one button.
+        assert (
+            "A quick poll of the residents' council: Kad rīkot talku?\n"
+            "One question; your answer is anonymous. You can answer until "
+        ) in invitation["text"]
+        assert invitation["text"].count("\n\n") == 1
+        assert labels(invitation) == ["Answer the poll"]
+        # The poll is one message with its options; the option chosen is the answer, sent.
+        [question] = await bot.press(ANNA, SurveyOpen(1).pack())
+        assert question["text"].startswith(
+            "A quick poll of the residents' council:\nKad rīkot talku?\n\n"
+            "Choose your answer; it is anonymous and is sent at once. Open until "
+        )
+        assert labels(question) == ["Sestdien", "Svētdien", "Nākamnedēļ", "Main menu"]
+        [thanks] = await bot.press(ANNA, option(question, "Svētdien"))
+        assert thanks["text"] == 'Thank you! Your answer "Svētdien" is sent.'
         assert SurveyResults(1).pack() in payloads(thanks)  # a poll's results are live
         chart, text = await results_of(bot, REPRESENTATIVE, 1)
         assert chart["method"] == "sendPhoto"
@@ -705,32 +716,46 @@ async def test_a_poll_written_in_three_languages_reaches_each_resident_in_theirs
         await bot.send(CHAIR, "/poll")
         await bot.send(CHAIR, "Kad rīkot talku?")
         [languages] = await bot.send(CHAIR, "Sestdien; Svētdien")
-        [ask] = await bot.press(CHAIR, option(languages, "Add a version in Русский"))
+        [ask] = await bot.press(CHAIR, option(languages, "Add a version in Russian"))
         assert "Kad rīkot talku?" in ask["text"]
         [ask] = await bot.send(CHAIR, "Когда проводить субботник?")
         assert "• Sestdien" in ask["text"]
         [wrong] = await bot.send(CHAIR, "В субботу")
         assert wrong["text"].startswith("Please write 2 options, in the same order as in Latvian.")
         [languages] = await bot.send(CHAIR, "В субботу; В воскресенье")
-        assert "Replace the version in Русский" in labels(languages)
+        assert "Replace the version in Russian" in labels(languages)
         [ask] = await bot.press(CHAIR, option(languages, "Add a version in English"))
         await bot.send(CHAIR, "When shall we hold the clean-up?")
         [languages] = await bot.send(CHAIR, "On Saturday\nOn Sunday")
         [audience] = await bot.press(CHAIR, option(languages, "Continue"))
         [days] = await bot.press(CHAIR, option(audience, "All parishes and the town"))
         [preview] = await bot.press(CHAIR, option(days, "3 days"))
-        assert "• В воскресенье" in preview["text"] and "• On Sunday" in preview["text"]
+        # One short screen: the poll, a line for each other version, whom and until when.
+        lines = preview["text"].split("\n")
+        assert lines[:9] == [
+            "Start this poll?",
+            "",
+            "Kad rīkot talku?",
+            "• Sestdien",
+            "• Svētdien",
+            "",
+            "Русский: Когда проводить субботник? (В субботу / В воскресенье)",
+            "English: When shall we hold the clean-up? (On Saturday / On Sunday)",
+            "",
+        ]
+        assert lines[9].startswith("For: All parishes and the town. Open until ")
+        assert len(lines) == 10
         [started] = await bot.press(CHAIR, option(preview, "Start the poll"))
         assert "Poll #1 is open" in started["text"]
 
         russian = await invited(api, ANNA, 1)
         assert "Когда проводить субботник?" in russian["text"]
-        [_, question] = await bot.press(ANNA, SurveyOpen(1).pack(), replies=2)
+        [question] = await bot.press(ANNA, SurveyOpen(1).pack())
         assert "Когда проводить субботник?" in question["text"]
         assert labels(question)[:2] == ["В субботу", "В воскресенье"]
         english = await invited(api, BERTA, 1)
         assert "When shall we hold the clean-up?" in english["text"]
-        [_, question] = await bot.press(BERTA, SurveyOpen(1).pack(), replies=2)
+        [question] = await bot.press(BERTA, SurveyOpen(1).pack())
         assert labels(question)[:2] == ["On Saturday", "On Sunday"]
 
 

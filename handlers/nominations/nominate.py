@@ -58,15 +58,9 @@ async def start_nomination(ctx: Context, press: NominateStart) -> None:
     assert ctx.resident is not None and ctx.resident.unit is not None
     ctx.clear_state()
     ctx.reply(
-        "\n\n".join(
-            [
-                ctx.t._(
-                    "Whom do you nominate as the representative of {unit} on the residents' "
-                    "council?",
-                    unit=ctx.resident.unit.name,
-                ),
-                ctx.t._(PAPER_NOTE),
-            ]
+        ctx.t._(
+            "Whom do you nominate as the representative of {unit} on the residents' council?",
+            unit=ctx.resident.unit.name,
         ),
         [
             Button(ctx.t._("Myself"), NominateWho(myself=True)),
