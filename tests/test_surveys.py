@@ -380,9 +380,7 @@ async def test_typed_numbers_answer_like_buttons(database_url: str) -> None:
         [multiple] = await bot.send(ANNA, "1")  # Good
         assert multiple["text"].startswith("Question 2 of 5")
         [same] = await bot.send(ANNA, "something else")
-        assert same["text"] == (
-            "Please tap one of the buttons below.\n\n" + multiple["text"]
-        )
+        assert same["text"] == ("Please tap one of the buttons below.\n\n" + multiple["text"])
         assert payloads(same) == payloads(multiple)
 
 
