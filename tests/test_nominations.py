@@ -144,9 +144,10 @@ async def self_nominate(bot: RunningBot, user: int, about: str) -> list[dict[str
     """Through the menu: Nominations, Nominate, Myself, my messenger name, about me."""
     [screen] = await bot.press(user, "nom")
     assert "nomnew" in payloads(screen)
+    assert lv(PAPER_NOTE) in screen["text"]  # said once, here, not on the next screens
     [who] = await bot.press(user, "nomnew")
     assert payloads(who) == ["nomwho:y", "nomwho:n", "nom"]
-    assert lv(PAPER_NOTE) in who["text"]
+    assert lv(PAPER_NOTE) not in who["text"]
     [name] = await bot.press(user, "nomwho:y")
     assert payloads(name)[0] == "nommyname"
     await bot.press(user, "nommyname")

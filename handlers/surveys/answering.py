@@ -152,7 +152,10 @@ def _intro(ctx: Context, survey: Survey) -> str:
     parts.append(
         size
         + " "
-        + t._("Your answers are saved as you go: you can stop and come back later with /surveys.")
+        + t._(
+            'Your answers are saved as you go: you can stop and come back later under "Surveys" '
+            "in the menu."
+        )
     )
     if survey.anonymous:
         parts.append(t._("The survey is anonymous: your answers are not linked to you."))
@@ -649,7 +652,8 @@ async def _send(ctx: Context, survey: Survey, response: Response) -> None:
         )
     elif not survey.anonymous:
         text += " " + t._(
-            "You can change them until {time} under /surveys.", time=t.datetime(survey.closes_at)
+            'You can change them until {time} under "Surveys" in the menu.',
+            time=t.datetime(survey.closes_at),
         )
     buttons = []
     if survey.results_visible_to_residents(ctx.now):
