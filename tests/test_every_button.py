@@ -88,11 +88,12 @@ REACHED = {
     DEPUTY: (*EVERYONE, *STAFF_TOO, "svsend", "supyes"),
     REPRESENTATIVE: (*EVERYONE, *STAFF_TOO, *SENDERS, "svsend", "supyes"),
     COORDINATOR: (*EVERYONE, *STAFF_TOO, *SENDERS, "nomcend", "revoke:", "areamember"),
-    # The chair sees only their own messages, none of them waiting: no Cancel.
+    # The chair sees only their own messages, none of them waiting: no Cancel. Their answers
+    # go with the quick poll's option itself ("svans"), which needs no Send.
     CHAIR: (
         *EVERYONE,
         *STAFF_TOO,
-        *("bcs", "bcsend", "pollgo", "svsend", "supyes", "areamember"),
+        *("bcs", "bcsend", "pollgo", "svans", "supyes", "areamember"),
     ),
 }
 
