@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import func, inspect, select, update
 
+from bot.i18n import IN_LANGUAGE, Translator
 from bot.settings import Settings
 from handlers.surveys.payloads import (
     FileFormat,
@@ -778,3 +779,20 @@ async def test_forget_unlinks_named_answers_and_removes_free_text(database_url: 
         assert texts == []
         assert await count(bot, Answer) == 6  # the choices still count, without the person
         assert await count(bot, Participation) == 0
+
+
+def test_a_language_is_named_in_the_sentences_own_language_and_case() -> None:
+    """Not "valodā: Русский": the language inflected as the sentence needs it."""
+    riga = ZoneInfo("Europe/Riga")
+    cases = [
+        ("lv", "ru", "Uzrakstiet ziņas tekstu krievu valodā."),
+        ("lv", "en", "Uzrakstiet ziņas tekstu angļu valodā."),
+        ("ru", "lv", "Напишите текст сообщения на латышском языке."),
+        ("en", "ru", "Write the text of the message in Russian."),
+    ]
+    for reader, language, expected in cases:
+        t = Translator(reader, timezone=riga)
+        written = t._(
+            "Write the text of the message {in_language}.", in_language=t._(IN_LANGUAGE[language])
+        )
+        assert written == expected
