@@ -35,7 +35,7 @@ from handlers.surveys.payloads import (
 )
 from models.audit import audit_entries
 from models.base import utcnow
-from models.residents import Identity, Resident
+from models.residents import Identity, Resident, find_identity
 from models.roles import Role, grant_role
 from models.survey_answers import AlreadyAnswered, record_answer, send_response, start_response
 from models.survey_file import create_survey, parse_survey_file, resolve_audience
@@ -51,6 +51,8 @@ from models.surveys import (
     get_survey,
 )
 from models.territory import unit_by_slug
+from padome.app import App
+from tests.chat import Chat
 from tests.fakes.telegram_api import FakeTelegramAPI, labels, payloads
 from tests.telegram import RunningBot, fake_telegram_api, telegram_settings
 from tests.test_broadcasts import CHAIR, has_text, running, texts_to
@@ -796,3 +798,37 @@ def test_a_language_is_named_in_the_sentences_own_language_and_case() -> None:
             "Write the text of the message {in_language}.", in_language=t._(IN_LANGUAGE[language])
         )
         assert written == expected
+
+
+async def test_a_quick_poll_is_answered_with_one_typed_number_where_options_are_numbered(
+    app: App,
+) -> None:
+    """On the console, as on WhatsApp and SMS: the poll's question with numbered options, and
+    the number typed is the answer, sent; the coordinator's check is one short screen."""
+    chat = Chat(app)
+    await chat.onboard("coordinator")
+    await chat.onboard("anna")
+    async with app.sessionmaker() as session, session.begin():
+        coordinator = await find_identity(session, "console", "coordinator")
+        assert coordinator is not None
+        await grant_role(session, resident=coordinator.resident, role=Role.COORDINATOR)
+
+    await chat.say("coordinator", "/poll")
+    await chat.say("coordinator", "Kad rīkot talku?")
+    await chat.say("coordinator", "Sestdien; Svētdien")
+    await chat.say("coordinator", payload=PollBack(PollScreen.AUDIENCE).pack())
+    await chat.say("coordinator", payload=PollAudience().pack())
+    preview = await chat.say("coordinator", payload=PollDays(3).pack())
+    assert preview.text.startswith("Start this poll?\n\nKad rīkot talku?\n• Sestdien\n• Svētdien\n")
+    assert "For: All parishes and the town. Open until " in preview.text
+    started = await chat.say("coordinator", payload=PollStart().pack())
+    assert "Poll #1 is open" in started.text
+
+    question = await chat.say("anna", payload=SurveyOpen(1).pack())
+    assert question.text.startswith("A quick poll of the residents' council:\nKad rīkot talku?")
+    assert "Question 1 of 1" not in question.text
+    assert [option.label for option in question.options] == ["Sestdien", "Svētdien", "Main menu"]
+    thanks = await chat.say("anna", "2")
+    assert thanks.text == 'Thank you! Your answer "Svētdien" is sent.'
+    again = await chat.say("anna", payload=SurveyOpen(1).pack())
+    assert again.text == "You have already sent your answers to this survey. Thank you!"
