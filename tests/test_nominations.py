@@ -1369,3 +1369,10 @@ async def test_the_console_shows_the_code_to_type_and_the_paper_note_once(app: A
     assert listing.text.count(paper) == 1
     candidates = await chat.say("juris", "2")  # Candidates of my parish or town
     assert "Anna Bērziņa" in candidates.text and paper not in candidates.text
+    # Nothing to share on the console: the phone number is written, or skipped.
+    await chat.say("juris", "/nominate")
+    await chat.say("juris", "2")  # someone else
+    reached = await chat.say("juris", "Zane Bērziņa")
+    assert reached.text == (
+        "How can Zane Bērziņa be reached? Write their phone number, or choose Skip."
+    )

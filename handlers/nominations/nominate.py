@@ -152,6 +152,10 @@ async def _name_given(ctx: Context, text: str) -> None:
             "How can {name} be reached? Send their phone number or share their Telegram "
             "contact. You may skip this.",
             name=name,
+        )
+        if messenger(ctx.incoming.channel).contact_sharing
+        else ctx.t._(
+            "How can {name} be reached? Write their phone number, or choose Skip.", name=name
         ),
         limit=40,
         buttons=[Button(ctx.t._("Skip"), SkipContact())],
