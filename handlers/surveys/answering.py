@@ -124,7 +124,7 @@ async def _open(ctx: Context, survey: Survey) -> None:
 
 
 def _is_quick_poll(survey: Survey, response: Response) -> bool:
-    """A quick poll answered by a resident: one question, answered with one tap and sent at
+    """A quick poll answered by a resident: one question, answered with one choice and sent at
     once (a paper questionnaire of it is still checked before it is saved)."""
     return (
         survey.kind == Kind.POLL.value
