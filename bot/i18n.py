@@ -90,6 +90,11 @@ def N_(message: str) -> str:
     return message
 
 
+# A language named inside a sentence, in that sentence's language and case ("krievu valodā",
+# "на русском языке"): "Write the question {in_language}".
+IN_LANGUAGE = {"lv": N_("in Latvian"), "ru": N_("in Russian"), "en": N_("in English")}
+
+
 @cache
 def _translations(language: str) -> gettext.NullTranslations:
     if language == "en":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.channels import messenger
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Needs, Router
@@ -107,6 +108,14 @@ async def help_command(ctx: Context) -> None:
     show_menu(ctx, text)
 
 
+def choose_one(ctx: Context) -> str:
+    """Ask for one of the options shown, as this messenger offers them: buttons to tap, or
+    numbered options to type."""
+    if messenger(ctx.incoming.channel).buttons:
+        return ctx.t._("Please tap one of the buttons below.")
+    return ctx.t._("Please type the number of one of the options below.")
+
+
 async def fallback(ctx: Context) -> None:
     """Answer text no flow expects: a short hint and the menu, or the question still open."""
     text = ctx.incoming.text or ""
@@ -122,9 +131,7 @@ async def fallback(ctx: Context) -> None:
         buttons = [Button(label, payload) for label, payload in ctx.conversation.options]
         if "menu" not in (button.payload for button in buttons):
             buttons.append(Button(ctx.t._("Main menu"), "menu"))
-        ctx.reply(
-            ctx.t._("Please choose one of the options: tap a button or type its number."), buttons
-        )
+        ctx.reply(choose_one(ctx), buttons)
         return
     else:
         hint = ctx.t._("I did not understand that. Please choose from the menu.")

@@ -12,7 +12,7 @@ from bot.dialog.router import Needs, Router, Step
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.parsing import parse_id
 from bot.settings import SUPPORTED_LANGUAGES, Settings
-from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
+from handlers.menu import MenuEntry, add_help, add_menu_entry, choose_one, everyone, show_menu
 from models.conversations import drop_conversation
 from models.residents import (
     add_identity,
@@ -353,9 +353,7 @@ async def unit_typed(ctx: Context) -> None:
     if len(found) == 1:
         await unit_chosen(ctx, UnitPick(found[0].slug))
         return
-    await ask_unit(
-        ctx, ctx.t._("Please choose one of the options: tap a button or type its number.")
-    )
+    await ask_unit(ctx, choose_one(ctx))
 
 
 async def locality_typed(ctx: Context) -> None:
@@ -369,9 +367,7 @@ async def locality_typed(ctx: Context) -> None:
     if len(found) == 1:
         await locality_chosen(ctx, LocalityPick(str(found[0].id)))
         return
-    await ask_locality(
-        ctx, ctx.t._("Please choose one of the options: tap a button or type its number.")
-    )
+    await ask_locality(ctx, choose_one(ctx))
 
 
 async def _finish(ctx: Context) -> None:

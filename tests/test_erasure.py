@@ -174,8 +174,8 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
             [multiple] = await telegram.send(TELEGRAM_ID, ROAD)
             [scale] = await telegram.press(TELEGRAM_ID, option(multiple, "Bedres"))
             scale_prompt = scale
-            if "Gatavs" in str(scale.get("buttons")):
-                [scale_prompt] = await telegram.press(TELEGRAM_ID, option(scale, "Gatavs"))
+            if "Turpināt" in str(scale.get("buttons")):
+                [scale_prompt] = await telegram.press(TELEGRAM_ID, option(scale, "Turpināt"))
             [yesno] = await telegram.press(TELEGRAM_ID, option(scale_prompt, "2"))
             await telegram.press(TELEGRAM_ID, option(yesno, "Izlaist"))
             [thanks] = await telegram.press(TELEGRAM_ID, SurveySend(survey_id).pack())

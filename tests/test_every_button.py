@@ -88,11 +88,12 @@ REACHED = {
     DEPUTY: (*EVERYONE, *STAFF_TOO, "svsend", "supyes"),
     REPRESENTATIVE: (*EVERYONE, *STAFF_TOO, *SENDERS, "svsend", "supyes"),
     COORDINATOR: (*EVERYONE, *STAFF_TOO, *SENDERS, "nomcend", "revoke:", "areamember"),
-    # The chair sees only their own messages, none of them waiting: no Cancel.
+    # The chair sees only their own messages, none of them waiting: no Cancel. Their answers
+    # go with the quick poll's option itself ("svans"), which needs no Send.
     CHAIR: (
         *EVERYONE,
         *STAFF_TOO,
-        *("bcs", "bcsend", "pollgo", "svsend", "supyes", "areamember"),
+        *("bcs", "bcsend", "pollgo", "svans", "supyes", "areamember"),
     ),
 }
 
@@ -662,7 +663,8 @@ async def test_text_typed_where_buttons_are_asked_for_keeps_the_question(chat: C
     assert AreaChosen(1).pack() in areas
     # The resident starts writing straight away instead of choosing the area.
     again = await chat.say("anna", "Bedre Dzirnavu ielā")
-    assert again.text == "Please choose one of the options: tap a button or type its number."
+    # The console, like WhatsApp and SMS, numbers the options: there is nothing to tap.
+    assert again.text == "Please type the number of one of the options below."
     assert buttons_of(again) == areas
     prompt = await chat.say("anna", payload=AreaChosen(1).pack())
     assert prompt.text.startswith("Write it in your own words"), prompt.text

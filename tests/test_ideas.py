@@ -14,6 +14,7 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from bot.dialog.messages import Attachment, Incoming
 from bot.i18n import Translator
 from broadcasts.service import BroadcastService, Job, JobContext
 from handlers.ideas.areas import Areas, AskSpecialist, ToggleAreaMember
@@ -51,6 +53,7 @@ from models.ideas import (
 from models.residents import Resident, find_identity
 from models.roles import Role, grant_role
 from models.territory import add_locality, unit_by_slug
+from padome.app import App
 from tests.chat import Chat
 from tests.fakes.telegram_api import FakeTelegramAPI, labels, payloads
 from tests.telegram import RunningBot, fake_telegram_api, polling_bot, telegram_settings
@@ -239,7 +242,10 @@ async def test_a_location_shared_on_telegram_is_the_place(database_url: str) -> 
         assert payloads(where) == [NO_PHOTO, CANCEL]
         [place] = await bot.press(ANNA, NO_PHOTO)
         assert (
-            lv("You may also share the location from your messenger's attachment menu.")
+            lv(
+                "On Telegram or WhatsApp you may instead send your location: tap the paper "
+                "clip 📎 and choose Location."
+            )
             in (place["text"])
         )
         update = api.message_update(ANNA, None, first_name="Ilze Kalniņa")
@@ -984,3 +990,42 @@ async def test_every_ideas_screen_offers_the_way_on_and_back(chat: Chat) -> None
     assert pressable(too_long) == [NO_PLACE, CANCEL]
     cancelled = await chat.say("anna", payload=CANCEL)
     assert "Nothing was sent." in cancelled.text and "idea" in pressable(cancelled)
+
+
+async def test_a_photo_and_its_text_may_come_one_after_the_other(app: App) -> None:
+    """Nobody has to know what a caption is: the photo and the text come in two messages,
+    in either order; where no photo can be sent (SMS) none is asked for."""
+    whatsapp, sms = Chat(app, "whatsapp"), Chat(app, "sms")
+    await whatsapp.onboard("+37126000001")
+    await sms.onboard("+37126000002")
+    async with app.sessionmaker() as session:
+        roads = await area_by_slug(session, "roads")
+        assert roads is not None
+
+    await whatsapp.say("+37126000001", "/idea")
+    asked = await whatsapp.say("+37126000001", payload=AreaChosen(roads.id).pack())
+    assert asked.text.endswith("You may also add one photo: send it now, or after the text.")
+    assert "caption" not in asked.text
+    photo = Attachment("bedre.jpg", b"\xff\xd8jpeg", kind="photo", mime_type="image/jpeg")
+    [thanks] = await app.dialog.handle(
+        Incoming(
+            channel="whatsapp",
+            user_id="+37126000001",
+            chat_id="+37126000001",
+            attachment=replace(photo, file_ref="MM1"),
+        )
+    )
+    assert thanks.reply.text.startswith("Thank you for the photo. Now please write the text.")
+    assert "add one photo" not in thanks.reply.text
+    where = await whatsapp.say("+37126000001", "Bedre pie skolas.")
+    assert where.text.startswith("Where is it?") and "Or choose Skip." in where.text
+    await whatsapp.say("+37126000001", payload=DraftStep(Draft.NO_PLACE).pack())
+    await whatsapp.say("+37126000001", payload=ShowName(False).pack())
+    preview = await whatsapp.say("+37126000001", payload=KeepText(False).pack())
+    assert "Text: Bedre pie skolas." in preview.text and "Photo: yes" in preview.text
+
+    await sms.say("+37126000002", "/idea")
+    asked = await sms.say("+37126000002", payload=AreaChosen(roads.id).pack())
+    assert asked.text.startswith("Write it in your own words") and "photo" not in asked.text
+    where = await sms.say("+37126000002", "Bedre pie skolas.")
+    assert where.text.startswith("Where is it?")  # no photo step by SMS

@@ -165,9 +165,10 @@ async def self_nominate(bot: RunningBot, user: int, about: str) -> list[dict[str
     """Through the menu: Nominations, Nominate, Myself, my messenger name, about me."""
     [screen] = await bot.press(user, "nom")
     assert "nomnew" in payloads(screen)
+    assert lv(PAPER_NOTE) in screen["text"]  # said once, here, not on the next screens
     [who] = await bot.press(user, "nomnew")
     assert payloads(who) == ["nomwho:y", "nomwho:n", "nom"]
-    assert lv(PAPER_NOTE) in who["text"]
+    assert lv(PAPER_NOTE) not in who["text"]
     [name] = await bot.press(user, "nomwho:y")
     assert payloads(name)[0] == "nommyname"
     await bot.press(user, "nommyname")
@@ -1359,3 +1360,54 @@ async def test_a_rejection_reason_over_the_limit_is_named_and_asked_again_with_t
     async with app.sessionmaker() as session:
         stored = await session.get(Nomination, nomination.id)
         assert stored is not None and stored.status == "consented"
+
+
+async def test_the_console_shows_the_code_to_type_and_the_paper_note_once(app: App) -> None:
+    """Without a Telegram link there is no "/start support_…" to copy: the candidate gets the
+    word and the code anyone types; the note that signatures stay on paper comes once, on
+    the nominations screen, not again on each step."""
+    chat = Chat(app)
+    await chat.onboard("anna")
+    await chat.onboard("juris")
+    now = utcnow()
+    async with app.sessionmaker() as session, session.begin():
+        await create_round(
+            session, unit_ids=None, starts_at=now, ends_at=now + timedelta(days=1), now=now
+        )
+    await run_rounds(JobContext(app.sessionmaker, app.settings, utcnow()))
+    paper = "Signatures and the vote stay on paper"
+
+    overview = await chat.say("anna", "/nominations")
+    assert overview.text.count(paper) == 1
+    who = await chat.say("anna", "1")  # Nominate a candidate
+    assert who.text.startswith("Whom do you nominate") and paper not in who.text
+    replies = [await chat.say("anna", "1")]  # myself
+    replies.append(await chat.say("anna", "Anna Bērziņa"))
+    while "ATBALSTS" not in replies[-1].text:
+        replies.append(await chat.say("anna", "Skip"))
+    async with app.sessionmaker() as session:
+        anna = await session.scalar(select(Nomination))
+        assert anna is not None
+    shared = replies[-1].text
+    assert (
+        "Residents of Alsviķu pagasts can support you by writing to the council's assistant: "
+        f"ATBALSTS {anna.support_code}"
+    ) in shared
+    assert "/start" not in shared and "support_" not in shared
+    assert all(paper not in reply.text for reply in replies)
+
+    await chat.say("juris", f"ATBALSTS {anna.support_code}")
+    await chat.say("juris", "Juris Ozols")
+    done = await chat.say("juris", "1")
+    assert "Thank you! You support Anna Bērziņa." in done.text and paper not in done.text
+    listing = await chat.say("juris", "/nominations")
+    assert listing.text.count(paper) == 1
+    candidates = await chat.say("juris", "2")  # Candidates of my parish or town
+    assert "Anna Bērziņa" in candidates.text and paper not in candidates.text
+    # Nothing to share on the console: the phone number is written, or skipped.
+    await chat.say("juris", "/nominate")
+    await chat.say("juris", "2")  # someone else
+    reached = await chat.say("juris", "Zane Bērziņa")
+    assert reached.text == (
+        "How can Zane Bērziņa be reached? Write their phone number, or choose Skip."
+    )

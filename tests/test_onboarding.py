@@ -68,7 +68,7 @@ async def test_an_unknown_place_asks_again_with_the_options(chat: Chat) -> None:
     await chat.say("anna", "English")
     question = await chat.say("anna", "I agree")
     again = await chat.say("anna", "Москва")
-    assert again.text.startswith("Please choose one of the options")
+    assert again.text.startswith("Please type the number of one of the options below.")
     assert question.text in again.text and len(again.options) == len(question.options)
 
 

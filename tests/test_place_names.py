@@ -261,7 +261,7 @@ def test_the_coordinator_adds_a_locality_and_sees_and_corrects_its_forms(
         database_url=database_url,
         cwd=tmp_path,
     )
-    assert wrong.returncode == 1 and "has no locality" in wrong.stderr
+    assert wrong.returncode == 1 and "has no village or neighbourhood" in wrong.stderr
 
 
 async def test_stored_forms_are_those_shown(database_url: str, tmp_path: Path, app) -> None:
@@ -293,4 +293,4 @@ async def test_roles_name_the_place_in_the_readers_language(chat: Chat, app) -> 
     assert "Алсвикская волость" in data.text and "Alsviķu" not in data.text
 
     listed = await chat.say("admin", "/roles")
-    assert "olga (Terminal): unit representative (Alsviķi parish)" in listed.text
+    assert "olga (Terminal): parish or town representative (Alsviķi parish)" in listed.text

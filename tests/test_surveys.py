@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import func, inspect, select, update
 
+from bot.i18n import IN_LANGUAGE, Translator
 from bot.settings import Settings
 from handlers.surveys.payloads import (
     FileFormat,
@@ -34,7 +35,7 @@ from handlers.surveys.payloads import (
 )
 from models.audit import audit_entries
 from models.base import utcnow
-from models.residents import Identity, Resident
+from models.residents import Identity, Resident, find_identity
 from models.roles import Role, grant_role
 from models.survey_answers import AlreadyAnswered, record_answer, send_response, start_response
 from models.survey_file import create_survey, parse_survey_file, resolve_audience
@@ -50,6 +51,8 @@ from models.surveys import (
     get_survey,
 )
 from models.territory import unit_by_slug
+from padome.app import App
+from tests.chat import Chat
 from tests.fakes.telegram_api import FakeTelegramAPI, labels, payloads
 from tests.telegram import RunningBot, fake_telegram_api, telegram_settings
 from tests.test_broadcasts import CHAIR, has_text, running, texts_to
@@ -342,8 +345,8 @@ async def test_answering_with_back_conditional_resume_and_change(database_url: s
         _, resumed = await bot.press(ANNA, SurveyOpen(survey_id).pack(), replies=2)
         assert resumed["text"].startswith("Jautājums 2 no 5")
         assert "✓ Bedres" in [b["text"] for row in resumed["buttons"] for b in row]
-        [scale] = await bot.press(ANNA, option(resumed, "Gatavs"))
-        assert "1 nozīmē Nedroši, 5 nozīmē Droši." in scale["text"]
+        [scale] = await bot.press(ANNA, option(resumed, "Turpināt"))
+        assert "1 nozīmē „Nedroši”, 5 nozīmē „Droši”." in scale["text"]
         [yesno] = await bot.press(ANNA, option(scale, "2"))
         [review] = await bot.press(ANNA, option(yesno, "Izlaist"))
         assert "(izlaists)" in review["text"]
@@ -362,7 +365,7 @@ async def test_answering_with_back_conditional_resume_and_change(database_url: s
         assert "Bedres" in mine["text"]
         [first] = await bot.press(ANNA, SurveyChange(survey_id).pack())
         [multiple] = await bot.press(ANNA, option(first, "Labi"))
-        [scale] = await bot.press(ANNA, option(multiple, "Gatavs"))
+        [scale] = await bot.press(ANNA, option(multiple, "Turpināt"))
         [yesno] = await bot.press(ANNA, option(scale, "5"))
         [review] = await bot.press(ANNA, option(yesno, "Jā"))
         await bot.press(ANNA, SurveySend(survey_id).pack())
@@ -380,9 +383,7 @@ async def test_typed_numbers_answer_like_buttons(database_url: str) -> None:
         [multiple] = await bot.send(ANNA, "1")  # Good
         assert multiple["text"].startswith("Question 2 of 5")
         [same] = await bot.send(ANNA, "something else")
-        assert same["text"] == (
-            "Please tap one of the buttons, or type its number.\n\n" + multiple["text"]
-        )
+        assert same["text"] == ("Please tap one of the buttons below.\n\n" + multiple["text"])
         assert payloads(same) == payloads(multiple)
 
 
@@ -587,7 +588,7 @@ async def test_representative_runs_a_quick_poll_for_their_unit_only(database_url
         [too_few] = await bot.send(REPRESENTATIVE, "Sestdien")
         assert "2 to 10" in too_few["text"]
         [languages] = await bot.send(REPRESENTATIVE, "Sestdien; Svētdien; Nākamnedēļ")
-        assert "Add a version in Русский" in labels(languages)
+        assert "Add a version in Russian" in labels(languages)
         [audience] = await bot.press(REPRESENTATIVE, option(languages, "Continue"))
         # The audience screen has a way back and a way out, like every screen of the poll.
         assert payloads(audience) == [
@@ -611,11 +612,22 @@ async def test_representative_runs_a_quick_poll_for_their_unit_only(database_url
         assert payloads(started) == [SurveyResults(1).pack(), "menu"]
 
         invitation = await invited(api, ANNA, 1)
-        assert "A quick poll of the residents' council: Kad rīkot talku?" in invitation["text"]
-        [_, question] = await bot.press(ANNA, SurveyOpen(1).pack(), replies=2)
-        assert question["text"].startswith("Question 1 of 1")
-        await bot.press(ANNA, option(question, "Svētdien"))
-        [thanks] = await bot.press(ANNA, SurveySend(1).pack())
+        # Two short lines under the council's heading, and one button.
+        assert (
+            "A quick poll of the residents' council: Kad rīkot talku?\n"
+            "One question; your answer is anonymous. You can answer until "
+        ) in invitation["text"]
+        assert invitation["text"].count("\n\n") == 1
+        assert labels(invitation) == ["Answer the poll"]
+        # The poll is one message with its options; the option chosen is the answer, sent.
+        [question] = await bot.press(ANNA, SurveyOpen(1).pack())
+        assert question["text"].startswith(
+            "A quick poll of the residents' council:\nKad rīkot talku?\n\n"
+            "Choose your answer; it is anonymous and is sent at once. Open until "
+        )
+        assert labels(question) == ["Sestdien", "Svētdien", "Nākamnedēļ", "Main menu"]
+        [thanks] = await bot.press(ANNA, option(question, "Svētdien"))
+        assert thanks["text"] == 'Thank you! Your answer "Svētdien" is sent.'
         assert SurveyResults(1).pack() in payloads(thanks)  # a poll's results are live
         chart, text = await results_of(bot, REPRESENTATIVE, 1)
         assert chart["method"] == "sendPhoto"
@@ -709,32 +721,46 @@ async def test_a_poll_written_in_three_languages_reaches_each_resident_in_theirs
         await bot.send(CHAIR, "/poll")
         await bot.send(CHAIR, "Kad rīkot talku?")
         [languages] = await bot.send(CHAIR, "Sestdien; Svētdien")
-        [ask] = await bot.press(CHAIR, option(languages, "Add a version in Русский"))
+        [ask] = await bot.press(CHAIR, option(languages, "Add a version in Russian"))
         assert "Kad rīkot talku?" in ask["text"]
         [ask] = await bot.send(CHAIR, "Когда проводить субботник?")
         assert "• Sestdien" in ask["text"]
         [wrong] = await bot.send(CHAIR, "В субботу")
         assert wrong["text"].startswith("Please write 2 options, in the same order as in Latvian.")
         [languages] = await bot.send(CHAIR, "В субботу; В воскресенье")
-        assert "Replace the version in Русский" in labels(languages)
+        assert "Replace the version in Russian" in labels(languages)
         [ask] = await bot.press(CHAIR, option(languages, "Add a version in English"))
         await bot.send(CHAIR, "When shall we hold the clean-up?")
         [languages] = await bot.send(CHAIR, "On Saturday\nOn Sunday")
         [audience] = await bot.press(CHAIR, option(languages, "Continue"))
         [days] = await bot.press(CHAIR, option(audience, "All parishes and the town"))
         [preview] = await bot.press(CHAIR, option(days, "3 days"))
-        assert "• В воскресенье" in preview["text"] and "• On Sunday" in preview["text"]
+        # One short screen: the poll, a line for each other version, whom and until when.
+        lines = preview["text"].split("\n")
+        assert lines[:9] == [
+            "Start this poll?",
+            "",
+            "Kad rīkot talku?",
+            "• Sestdien",
+            "• Svētdien",
+            "",
+            "Русский: Когда проводить субботник? (В субботу / В воскресенье)",
+            "English: When shall we hold the clean-up? (On Saturday / On Sunday)",
+            "",
+        ]
+        assert lines[9].startswith("For: All parishes and the town. Open until ")
+        assert len(lines) == 10
         [started] = await bot.press(CHAIR, option(preview, "Start the poll"))
         assert "Poll #1 is open" in started["text"]
 
         russian = await invited(api, ANNA, 1)
         assert "Когда проводить субботник?" in russian["text"]
-        [_, question] = await bot.press(ANNA, SurveyOpen(1).pack(), replies=2)
+        [question] = await bot.press(ANNA, SurveyOpen(1).pack())
         assert "Когда проводить субботник?" in question["text"]
         assert labels(question)[:2] == ["В субботу", "В воскресенье"]
         english = await invited(api, BERTA, 1)
         assert "When shall we hold the clean-up?" in english["text"]
-        [_, question] = await bot.press(BERTA, SurveyOpen(1).pack(), replies=2)
+        [question] = await bot.press(BERTA, SurveyOpen(1).pack())
         assert labels(question)[:2] == ["On Saturday", "On Sunday"]
 
 
@@ -759,3 +785,54 @@ async def test_forget_unlinks_named_answers_and_removes_free_text(database_url: 
         assert texts == []
         assert await count(bot, Answer) == 6  # the choices still count, without the person
         assert await count(bot, Participation) == 0
+
+
+def test_a_language_is_named_in_the_sentences_own_language_and_case() -> None:
+    """Not "valodā: Русский": the language inflected as the sentence needs it."""
+    riga = ZoneInfo("Europe/Riga")
+    cases = [
+        ("lv", "ru", "Uzrakstiet ziņas tekstu krievu valodā."),
+        ("lv", "en", "Uzrakstiet ziņas tekstu angļu valodā."),
+        ("ru", "lv", "Напишите текст сообщения на латышском языке."),
+        ("en", "ru", "Write the text of the message in Russian."),
+    ]
+    for reader, language, expected in cases:
+        t = Translator(reader, timezone=riga)
+        written = t._(
+            "Write the text of the message {in_language}.", in_language=t._(IN_LANGUAGE[language])
+        )
+        assert written == expected
+
+
+async def test_a_quick_poll_is_answered_with_one_typed_number_where_options_are_numbered(
+    app: App,
+) -> None:
+    """On the console, as on WhatsApp and SMS: the poll's question with numbered options, and
+    the number typed is the answer, sent; the coordinator's check is one short screen."""
+    chat = Chat(app)
+    await chat.onboard("coordinator")
+    await chat.onboard("anna")
+    async with app.sessionmaker() as session, session.begin():
+        coordinator = await find_identity(session, "console", "coordinator")
+        assert coordinator is not None
+        await grant_role(session, resident=coordinator.resident, role=Role.COORDINATOR)
+
+    await chat.say("coordinator", "/poll")
+    await chat.say("coordinator", "Kad rīkot talku?")
+    await chat.say("coordinator", "Sestdien; Svētdien")
+    await chat.say("coordinator", payload=PollBack(PollScreen.AUDIENCE).pack())
+    await chat.say("coordinator", payload=PollAudience().pack())
+    preview = await chat.say("coordinator", payload=PollDays(3).pack())
+    assert preview.text.startswith("Start this poll?\n\nKad rīkot talku?\n• Sestdien\n• Svētdien\n")
+    assert "For: All parishes and the town. Open until " in preview.text
+    started = await chat.say("coordinator", payload=PollStart().pack())
+    assert "Poll #1 is open" in started.text
+
+    question = await chat.say("anna", payload=SurveyOpen(1).pack())
+    assert question.text.startswith("A quick poll of the residents' council:\nKad rīkot talku?")
+    assert "Question 1 of 1" not in question.text
+    assert [option.label for option in question.options] == ["Sestdien", "Svētdien", "Main menu"]
+    thanks = await chat.say("anna", "2")
+    assert thanks.text == 'Thank you! Your answer "Svētdien" is sent.'
+    again = await chat.say("anna", payload=SurveyOpen(1).pack())
+    assert again.text == "You have already sent your answers to this survey. Thank you!"

@@ -10,7 +10,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router, Step
-from bot.i18n import LANGUAGE_NAMES, N_
+from bot.i18n import IN_LANGUAGE, LANGUAGE_NAMES, N_
 from broadcasts.compose import (
     Audience,
     NotAllowed,
@@ -193,9 +193,10 @@ def _ask_languages(ctx: Context, flow: dict[str, Any]) -> None:
     texts = flow.get("texts", {})
     buttons = []
     for language in ("ru", "en"):
-        label = ctx.t._("Add a version in {language}", language=LANGUAGE_NAMES[language])
+        in_language = ctx.t._(IN_LANGUAGE[language])
+        label = ctx.t._("Add a version {in_language}", in_language=in_language)
         if language in texts:
-            label = ctx.t._("Replace the version in {language}", language=LANGUAGE_NAMES[language])
+            label = ctx.t._("Replace the version {in_language}", in_language=in_language)
         buttons.append(Button(label, AddLanguage(language)))
     buttons.append(Button(ctx.t._("Continue"), ChooseAudience()))
     buttons.append(Button(ctx.t._("Cancel"), Drop()))
@@ -231,7 +232,10 @@ async def language_chosen(ctx: Context, press: AddLanguage) -> None:
         return
     ctx.ask(
         State.TRANSLATION,
-        ctx.t._("Write the version in {language}.", language=LANGUAGE_NAMES[press.language]),
+        ctx.t._(
+            "Write the text of the message {in_language}.",
+            in_language=ctx.t._(IN_LANGUAGE[press.language]),
+        ),
         limit=TEXT_MAX,
         back=Button(ctx.t._("Back"), AddLanguage()),
         **flow,

@@ -6,6 +6,7 @@ import enum
 import secrets
 from typing import Any
 
+from bot.channels import messenger
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.payloads import Payload, payload
@@ -142,10 +143,11 @@ async def area_chosen(ctx: Context, press: AreaChosen) -> None:
 
 def _ask_text(ctx: Context, flow: dict[str, Any], note: str | None = None) -> None:
     question = ctx.t._(
-        "Write it in your own words (at most {limit} characters). You may send a photo "
-        "with it: then write the text as the photo's caption.",
-        limit=ctx.t.number(TEXT_MAX),
+        "Write it in your own words (at most {limit} characters).", limit=ctx.t.number(TEXT_MAX)
     )
+    if "photo" not in flow and messenger(ctx.incoming.channel).files:
+        # A photo and its text may come in one message or in two, in either order.
+        question += " " + ctx.t._("You may also add one photo: send it now, or after the text.")
     ctx.ask(
         State.TEXT,
         f"{note}\n\n{question}" if note else question,
@@ -215,12 +217,13 @@ async def text_written(ctx: Context) -> None:
             ctx.ask_again(ctx.t._("Please write the text."))
         return
     flow["text"] = text
-    if "photo" in flow:
+    if "photo" in flow or not messenger(ctx.incoming.channel).files:
+        # No photo step where a photo cannot be sent (SMS).
         _ask_place(ctx, flow)
         return
     ctx.ask(
         State.PHOTO,
-        ctx.t._("Would you like to add a photo? Send it now, or tap Skip."),
+        ctx.t._("Would you like to add a photo? Send it now, or choose Skip."),
         buttons=[Button(ctx.t._("Skip"), DraftStep(Draft.NO_PHOTO))],
         back=_cancel_button(ctx.t),
         **flow,
@@ -233,7 +236,7 @@ async def photo_sent(ctx: Context) -> None:
     if flow is None:
         return
     if ctx.incoming.attachment is None:
-        ctx.ask_again(ctx.t._("Please send a photo, or tap Skip."))
+        ctx.ask_again(ctx.t._("Please send a photo, or choose Skip."))
         return
     if not await _take_photo(ctx, flow):
         ctx.ask_again(ctx.t._("Only a photo can go with it. Please send a photo, not a file."))
@@ -255,11 +258,14 @@ def _ask_place(ctx: Context, flow: dict[str, Any]) -> None:
         State.PLACE,
         ctx.t._(
             "Where is it? Write the place: a street and house, a road or a landmark "
-            "(at most {limit} characters). Or tap Skip.",
+            "(at most {limit} characters). Or choose Skip.",
             limit=ctx.t.number(PLACE_MAX),
         )
         + "\n"
-        + ctx.t._("You may also share the location from your messenger's attachment menu."),
+        + ctx.t._(
+            "On Telegram or WhatsApp you may instead send your location: tap the paper "
+            "clip 📎 and choose Location."
+        ),
         limit=PLACE_MAX,
         buttons=[Button(ctx.t._("Skip"), DraftStep(Draft.NO_PLACE))],
         back=_cancel_button(ctx.t),
@@ -278,7 +284,7 @@ async def place_written(ctx: Context) -> None:
         else " ".join((ctx.incoming.text or "").split())
     )
     if not place:
-        ctx.ask_again(ctx.t._("Please write the place, or tap Skip."))
+        ctx.ask_again(ctx.t._("Please write the place, or choose Skip."))
         return
     flow["place"] = place
     _ask_who(ctx, flow)
@@ -519,7 +525,9 @@ async def my_ideas(ctx: Context) -> None:
     if not items:
         show_menu(
             ctx,
-            ctx.t._('You have not sent any ideas or concerns yet. Tap "Idea or concern" to start.'),
+            ctx.t._(
+                'You have not sent any ideas or concerns yet. Choose "Idea or concern" to start.'
+            ),
         )
         return
     blocks = []

@@ -107,7 +107,7 @@ async def consent_answered(ctx: Context, press: ConsentAnswer) -> None:
                     t._("Thank you! Your candidacy is registered."),
                     t._(
                         "Write a few words about yourself for the residents (at most {limit} "
-                        "characters), or tap Skip.",
+                        "characters), or choose Skip.",
                         limit=t.number(REASON_MAX),
                     ),
                 ]

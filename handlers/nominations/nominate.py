@@ -58,15 +58,9 @@ async def start_nomination(ctx: Context, press: NominateStart) -> None:
     assert ctx.resident is not None and ctx.resident.unit is not None
     ctx.clear_state()
     ctx.reply(
-        "\n\n".join(
-            [
-                ctx.t._(
-                    "Whom do you nominate as the representative of {unit} on the residents' "
-                    "council?",
-                    unit=ctx.t.place(ctx.resident.unit),
-                ),
-                ctx.t._(PAPER_NOTE),
-            ]
+        ctx.t._(
+            "Whom do you nominate as the representative of {unit} on the residents' council?",
+            unit=ctx.t.place(ctx.resident.unit),
         ),
         [
             Button(ctx.t._("Myself"), NominateWho(myself=True)),
@@ -158,6 +152,10 @@ async def _name_given(ctx: Context, text: str) -> None:
             "How can {name} be reached? Send their phone number or share their Telegram "
             "contact. You may skip this.",
             name=name,
+        )
+        if messenger(ctx.incoming.channel).contact_sharing
+        else ctx.t._(
+            "How can {name} be reached? Write their phone number, or choose Skip.", name=name
         ),
         limit=40,
         buttons=[Button(ctx.t._("Skip"), SkipContact())],

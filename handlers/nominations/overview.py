@@ -125,7 +125,6 @@ async def candidates(ctx: Context, press: Candidates) -> None:
                     SupportPage(nomination.support_code),
                 )
             )
-    blocks.append(t._(PAPER_NOTE))
     buttons += [back_to_nominations(ctx), Button(t._("Main menu"), "menu")]
     ctx.clear_state()
     ctx.reply("\n\n".join(blocks), buttons)

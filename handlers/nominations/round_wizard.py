@@ -401,8 +401,9 @@ async def save_round(ctx: Context, press: SaveRound) -> None:
         )
     elif told > max(item.starts_at, ctx.now):
         text = ctx.t._(
-            "Round #{id} is ready: nominating from {start} to {end}. It opens and closes on "
-            "time; the residents are told on {time}, when the quiet hours are over.",
+            "Round #{id} is ready: nominating from {start} to {end}. The bot opens and closes "
+            "it by itself at those times; the residents are told on {time}, when the quiet hours "
+            "are over.",
             id=item.id,
             start=ctx.t.datetime(item.starts_at),
             end=ctx.t.datetime(item.ends_at),
@@ -410,8 +411,8 @@ async def save_round(ctx: Context, press: SaveRound) -> None:
         )
     else:
         text = ctx.t._(
-            "Round #{id} is ready: nominating from {start} to {end}. It opens and closes on "
-            "time, and the residents are told when it opens.",
+            "Round #{id} is ready: nominating from {start} to {end}. The bot opens and closes "
+            "it by itself at those times, and the residents are told when it opens.",
             id=item.id,
             start=ctx.t.datetime(item.starts_at),
             end=ctx.t.datetime(item.ends_at),

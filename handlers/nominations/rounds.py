@@ -100,7 +100,7 @@ async def run_rounds(context: JobContext) -> None:
                         ),
                         t._(
                             "Nominate yourself or another resident of your parish or town, or "
-                            "support a candidate: tap the button below or send /nominate."
+                            "support a candidate: choose the option below, or send /nominate."
                         ),
                         t.ngettext(
                             "A candidate needs {n} supporter aged {age} or older.",

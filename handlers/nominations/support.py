@@ -20,7 +20,6 @@ from handlers.nominations.buttons import (
 )
 from handlers.nominations.overview import back_to_nominations, nominations
 from handlers.nominations.texts import (
-    PAPER_NOTE,
     SUPPORT_LINK,
     SUPPORT_WORD,
     progress,
@@ -250,7 +249,6 @@ async def support_confirmed(ctx: Context, press: SupportDeclared) -> None:
                     name=nomination.candidate_name,
                     progress=progress(ctx.t, supported.count, needed),
                 ),
-                ctx.t._(PAPER_NOTE),
             ]
         ),
         [Button(ctx.t._("My support"), MySupport()), Button(ctx.t._("Main menu"), "menu")],

@@ -131,7 +131,7 @@ def refusal_text(
     if reason == "phone":
         return t._(
             "That does not look like a phone number. Write it like 26123456 or "
-            "+371 26123456, or tap Skip."
+            "+371 26123456, or choose Skip."
         )
     if reason == "not_awaiting":
         return t._("This nomination has already been answered.")
@@ -139,23 +139,40 @@ def refusal_text(
 
 
 def share_text(t: Translator, settings: Settings, nomination: Nomination) -> str:
-    """The candidate's support link and code, and what supporters must be."""
+    """How residents can support the candidate, in words the candidate can pass on: the link
+    for Telegram (when the bot's Telegram name is known) and the word and code anyone types."""
     item = nomination.round
-    return "\n".join(
-        [
+    unit = t.place(nomination.unit)
+    code = nomination.support_code
+    lines = []
+    if settings.telegram_bot_username:
+        lines += [
             t._(
-                "Share your support link with residents of {unit}: {link}",
-                unit=t.place(nomination.unit),
-                link=deep_link(settings, SUPPORT_LINK, nomination.support_code),
+                "Residents of {unit} who use Telegram can support you by opening this link: {link}",
+                unit=unit,
+                link=deep_link(settings, SUPPORT_LINK, code),
             ),
-            t._("On WhatsApp or SMS they send: ATBALSTS {code}", code=nomination.support_code),
-            t.ngettext(
-                "You need {n} supporter: residents of {unit} aged {age} or older.",
-                "You need {n} supporters: residents of {unit} aged {age} or older.",
-                item.supporters_needed,
-                unit=t.place(nomination.unit),
-                age=t.number(item.minimum_age),
+            t._(
+                "On WhatsApp or by SMS they write to the council's assistant: ATBALSTS {code}",
+                code=code,
             ),
-            t._(PAPER_NOTE),
         ]
+    else:
+        lines.append(
+            t._(
+                "Residents of {unit} can support you by writing to the council's assistant: "
+                "ATBALSTS {code}",
+                unit=unit,
+                code=code,
+            )
+        )
+    lines.append(
+        t.ngettext(
+            "You need {n} supporter: residents of {unit} aged {age} or older.",
+            "You need {n} supporters: residents of {unit} aged {age} or older.",
+            item.supporters_needed,
+            unit=unit,
+            age=t.number(item.minimum_age),
+        )
     )
+    return "\n".join(lines)

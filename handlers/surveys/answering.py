@@ -14,7 +14,7 @@ from typing import Any
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router, Step
-from handlers.menu import show_menu
+from handlers.menu import choose_one, show_menu
 from handlers.surveys.listing import (
     back_to_surveys,
     find_survey,
@@ -54,6 +54,7 @@ from models.survey_answers import (
 )
 from models.surveys import (
     OPTIONS_MAX,
+    Kind,
     Origin,
     Question,
     QuestionKind,
@@ -107,6 +108,10 @@ async def _open(ctx: Context, survey: Survey) -> None:
         await _show_sent(ctx, survey, response)
         return
     draft = response.draft or {}
+    if _is_quick_poll(survey, response):
+        # One question: it is the whole poll, asked at once, without an introduction.
+        ask_question(ctx, survey, response, survey.questions[0])
+        return
     if not draft:
         ctx.reply(_intro(ctx, survey))
     else:
@@ -116,6 +121,16 @@ async def _open(ctx: Context, survey: Survey) -> None:
         _review(ctx, survey, response)
     else:
         ask_question(ctx, survey, response, question)
+
+
+def _is_quick_poll(survey: Survey, response: Response) -> bool:
+    """A quick poll answered by a resident: one question, answered with one choice and sent at
+    once (a paper questionnaire of it is still checked before it is saved)."""
+    return (
+        survey.kind == Kind.POLL.value
+        and len(survey.questions) == 1
+        and response.origin != Origin.PAPER.value
+    )
 
 
 def _intro(ctx: Context, survey: Survey) -> str:
@@ -137,7 +152,10 @@ def _intro(ctx: Context, survey: Survey) -> str:
     parts.append(
         size
         + " "
-        + t._("Your answers are saved as you go: you can stop and come back later with /surveys.")
+        + t._(
+            'Your answers are saved as you go: you can stop and come back later under "Surveys" '
+            "in the menu."
+        )
     )
     if survey.anonymous:
         parts.append(t._("The survey is anonymous: your answers are not linked to you."))
@@ -314,8 +332,10 @@ async def tick(ctx: Context, press: SurveyTick) -> None:
             chosen.remove(press.option_id)
         elif len(chosen) >= (question.max_choices or OPTIONS_MAX):
             why = ctx.t.ngettext(
-                "You can choose at most {n} option. Tap a chosen one to remove it first.",
-                "You can choose at most {n} options. Tap a chosen one to remove it first.",
+                "You can choose at most {n} option. To change it, first choose the ticked one "
+                "again to remove it.",
+                "You can choose at most {n} options. To change them, first choose a ticked one "
+                "again to remove it.",
                 question.max_choices or OPTIONS_MAX,
             )
         else:
@@ -376,6 +396,9 @@ async def choose(ctx: Context, press: SurveyChoice) -> None:
         ask_question(ctx, survey, response, question)
         return
     record_answer(response, question, answer)
+    if _is_quick_poll(survey, response):
+        await _send(ctx, survey, response)
+        return
     _next(ctx, survey, response, question)
 
 
@@ -422,11 +445,23 @@ def ask_question(
     chosen = set(answer.get("o") or [])
     sid, qid = survey.id, question.id
     lines = [why, ""] if why else []
+    poll = _is_quick_poll(survey, response)
     if response.origin == Origin.PAPER.value:
         lines.append(t._("Paper questionnaire"))
-    lines.append(t._("Question {n} of {total}", n=place.number, total=place.total))
-    lines.append("")
+    if poll:
+        lines.append(t._("A quick poll of the residents' council:"))
+    else:
+        lines.append(t._("Question {n} of {total}", n=place.number, total=place.total))
+        lines.append("")
     lines.append(text_in(question.texts, t.language))
+    if poll:
+        lines.append("")
+        lines.append(
+            t._(
+                "Choose your answer; it is anonymous and is sent at once. Open until {time}.",
+                time=t.datetime(survey.closes_at),
+            )
+        )
     rows: list[list[Button]] = []
     kind = question.kind
     if kind in (QuestionKind.SINGLE.value, QuestionKind.YESNO.value):
@@ -438,8 +473,8 @@ def ask_question(
         top = question.max_choices or len(question.options)
         lines.append(
             t.ngettext(
-                "Choose up to {n} option, then tap Done.",
-                "Choose up to {n} options, then tap Done.",
+                "Choose up to {n} option, then choose Done.",
+                "Choose up to {n} options, then choose Done.",
                 top,
             )
         )
@@ -452,7 +487,7 @@ def ask_question(
         top = question.scale_max or 5
         lines.append(
             t._(
-                "1 means {low}, {top} means {high}.",
+                '1 means "{low}", {top} means "{high}".',
                 low=text_in(question.low_texts, t.language),
                 top=top,
                 high=text_in(question.high_texts, t.language),
@@ -497,10 +532,14 @@ def _leave_button(ctx: Context, survey: Survey, response: Response) -> Button:
     """The way out of answering: the answers so far are kept."""
     if response.origin == Origin.PAPER.value:
         return Button(ctx.t._("Back to the results"), SurveyResults(survey.id))
+    if _is_quick_poll(survey, response):
+        return main_menu(ctx)
     return Button(ctx.t._("Continue later"), "surveys")
 
 
-def _answer_lines(ctx: Context, survey: Survey, draft: dict[str, Any]) -> list[str]:
+def _answer_lines(
+    ctx: Context, survey: Survey, draft: dict[str, Any], *, answers_only: bool = False
+) -> list[str]:
     t = ctx.t
     lines = []
     for number, question in enumerate(visible_questions(survey, draft), start=1):
@@ -519,7 +558,8 @@ def _answer_lines(ctx: Context, survey: Survey, draft: dict[str, Any]) -> list[s
             shown = t._("(skipped)")
         else:
             shown = t._("(not answered yet)")
-        lines.append(f"{number}. {text_in(question.texts, t.language)}\n   {shown}")
+        asked = text_in(question.texts, t.language)
+        lines.append(shown if answers_only else f"{number}. {asked}\n   {shown}")
     return lines
 
 
@@ -605,9 +645,15 @@ async def _send(ctx: Context, survey: Survey, response: Response) -> None:
         ctx.session, resident_id=ctx.resident.id, action_payload=SurveyOpen(survey.id).pack()
     )
     text = t._("Thank you! Your answers are sent.")
-    if not survey.anonymous:
+    if _is_quick_poll(survey, response):
+        text = t._(
+            'Thank you! Your answer "{answer}" is sent.',
+            answer=", ".join(_answer_lines(ctx, survey, draft, answers_only=True)),
+        )
+    elif not survey.anonymous:
         text += " " + t._(
-            "You can change them until {time} under /surveys.", time=t.datetime(survey.closes_at)
+            'You can change them until {time} under "Surveys" in the menu.',
+            time=t.datetime(survey.closes_at),
         )
     buttons = []
     if survey.results_visible_to_residents(ctx.now):
@@ -647,7 +693,7 @@ async def text_instead_of_button(ctx: Context) -> None:
     if not survey.is_open(ctx.now):
         await say_closed(ctx, survey)
         return
-    ctx.ask_again(ctx.t._("Please tap one of the buttons, or type its number."))
+    ctx.ask_again(choose_one(ctx))
 
 
 router.flow(

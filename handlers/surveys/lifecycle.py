@@ -38,6 +38,7 @@ from models.territory import Locality
 logger = logging.getLogger(__name__)
 
 ANSWER_LABEL = N_("Answer the survey")
+POLL_ANSWER_LABEL = N_("Answer the poll")
 RESULTS_LABEL = N_("See the results")
 
 
@@ -54,10 +55,17 @@ leave_out_when_done(SurveyOpen.kind, _answered_the_survey)
 def invitation_text(survey: Survey, t: Translator) -> str:
     title = text_in(survey.title, t.language)
     if survey.kind == Kind.POLL.value:
-        heading = t._("A quick poll of the residents' council: {question}", question=title)
-    else:
-        heading = t._("A survey of the residents' council: {title}", title=title)
-    parts = [heading]
+        # One question: two short lines; its options come with the question itself.
+        return "\n".join(
+            [
+                t._("A quick poll of the residents' council: {question}", question=title),
+                t._(
+                    "One question; your answer is anonymous. You can answer until {time}.",
+                    time=t.datetime(survey.closes_at),
+                ),
+            ]
+        )
+    parts = [t._("A survey of the residents' council: {title}", title=title)]
     description = text_in(survey.description, t.language)
     if description:
         parts.append(description)
@@ -80,7 +88,8 @@ async def open_survey(
     if not await claim(session, survey, field_name="opened_at", status=Status.OPEN.value, now=now):
         return False
     texts = in_every_language(lambda t: invitation_text(survey, t), timezone=settings.tz)
-    action = (ANSWER_LABEL, SurveyOpen(survey.id).pack())
+    label = POLL_ANSWER_LABEL if survey.kind == Kind.POLL.value else ANSWER_LABEL
+    action = (label, SurveyOpen(survey.id).pack())
     audiences: list[Audience] = []
     if survey.everywhere:
         audiences.append(Audience())

@@ -10,9 +10,9 @@ from typing import Any
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router, Step
-from bot.i18n import LANGUAGE_NAMES
+from bot.i18n import IN_LANGUAGE, LANGUAGE_NAMES
 from broadcasts.quiet_hours import goes_at
-from handlers.menu import show_menu
+from handlers.menu import choose_one, show_menu
 from handlers.surveys.lifecycle import open_survey
 from handlers.surveys.listing import main_menu, may_poll, may_run_surveys, results_button
 from handlers.surveys.payloads import (
@@ -181,11 +181,11 @@ def _ask_versions(ctx: Context, flow: dict[str, Any]) -> None:
     versions = flow.get("versions", {})
     buttons = []
     for language in PollLanguage:
-        name = LANGUAGE_NAMES[language.value]
+        name = t._(IN_LANGUAGE[language.value])
         label = (
-            t._("Replace the version in {language}", language=name)
+            t._("Replace the version {in_language}", in_language=name)
             if language.value in versions
-            else t._("Add a version in {language}", language=name)
+            else t._("Add a version {in_language}", in_language=name)
         )
         buttons.append(Button(label, PollVersion(language)))
     buttons.append(Button(t._("Continue"), PollBack(PollScreen.AUDIENCE)))
@@ -214,8 +214,8 @@ async def poll_version(ctx: Context, press: PollVersion) -> None:
     ctx.ask(
         State.POLL_VERSION,
         ctx.t._(
-            "Write the question in {language}:\n{question}",
-            language=LANGUAGE_NAMES[press.language.value],
+            "Write the question {in_language}:\n{question}",
+            in_language=ctx.t._(IN_LANGUAGE[press.language.value]),
             question=flow["wording"],
         ),
         limit=QUESTION_MAX,
@@ -242,12 +242,12 @@ async def poll_version_question(ctx: Context) -> None:
         "\n".join(
             [
                 ctx.t.ngettext(
-                    "Now the {n} option in {language}, in the same order, each on its own "
+                    "Now the {n} option {in_language}, in the same order, each on its own "
                     "line or separated by ;",
-                    "Now the {n} options in {language}, in the same order, each on its own "
+                    "Now the {n} options {in_language}, in the same order, each on its own "
                     "line or separated by ;",
                     len(flow["options"]),
-                    language=LANGUAGE_NAMES[flow["language"]],
+                    in_language=ctx.t._(IN_LANGUAGE[flow["language"]]),
                 ),
                 *[f"• {option}" for option in flow["options"]],
             ]
@@ -283,7 +283,7 @@ async def poll_version_options(ctx: Context) -> None:
 async def poll_typed_on_buttons(ctx: Context) -> None:
     """Typed text where the poll's buttons are expected: the same screen again."""
     if _poll_draft(ctx) is not None:
-        ctx.ask_again(ctx.t._("Please tap one of the buttons, or type its number."))
+        ctx.ask_again(choose_one(ctx))
 
 
 async def _ask_audience(ctx: Context, flow: dict[str, Any]) -> None:
@@ -380,15 +380,33 @@ async def poll_days(ctx: Context, press: PollDays) -> None:
     t = ctx.t
     flow["days"] = press.days
     closes = ctx.now + timedelta(days=press.days)
-    lines = [t._("The poll:"), flow["wording"], *[f"• {option}" for option in flow["options"]]]
-    for language, version in flow.get("versions", {}).items():
-        lines.extend(["", f"{LANGUAGE_NAMES[language]}:", version["question"]])
-        lines.extend(f"• {option}" for option in version["options"])
+    # One short screen: the poll as residents get it, a line for each other version, and
+    # whom it goes to until when.
+    lines = [
+        t._("Start this poll?"),
+        "",
+        flow["wording"],
+        *[f"• {option}" for option in flow["options"]],
+    ]
+    versions = flow.get("versions", {})
+    if versions:
+        lines.append("")
+    for language, version in versions.items():
+        options = " / ".join(version["options"])
+        lines.append(f"{LANGUAGE_NAMES[language]}: {version['question']} ({options})")
+    if flow["units"] is None:
+        audience = t._("All parishes and the town")
+    else:
+        audience = ", ".join(
+            unit.name for unit in await list_units(ctx.session) if unit.id in flow["units"]
+        )
     lines.extend(
         [
             "",
             t._(
-                "Open until {time}. Anonymous; residents see the results as they come in.",
+                "For: {audience}. Open until {time}. Answers are anonymous; residents can see "
+                "the results while the poll runs.",
+                audience=audience,
                 time=t.datetime(closes),
             ),
         ]
