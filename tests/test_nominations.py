@@ -1390,7 +1390,7 @@ async def test_the_console_shows_the_code_to_type_and_the_paper_note_once(app: A
         assert anna is not None
     shared = replies[-1].text
     assert (
-        "Residents of Alsviķu pagasts can support you by writing to the council's assistant: "
+        "Residents of Alsviķi parish can support you by writing to the council's assistant: "
         f"ATBALSTS {anna.support_code}"
     ) in shared
     assert "/start" not in shared and "support_" not in shared
