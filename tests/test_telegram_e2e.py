@@ -17,6 +17,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest
 
+from bot.channels import TemporaryFailure
 from bot.channels.telegram import split_text
 from bot.channels.telegram_http import AiohttpRequest
 from bot.dialog.messages import Address, Button, Reply
@@ -389,6 +390,30 @@ async def test_a_long_reply_arrives_in_pieces_with_the_buttons_on_the_last(
     assert all(len(piece["text"]) <= 4096 for piece in pieces)
     assert " ".join(piece["text"] for piece in pieces).split() == words
     assert [payloads(piece) for piece in pieces] == [[], [], ["menu"]]
+
+
+async def test_a_reply_refused_with_wait_arrives_once_after_the_wait(bot: RunningBot) -> None:
+    """Telegram's 429 says nothing left: the reply to a resident is sent again after the
+    wait, not lost."""
+    bot.api.fail_next(ANNA, FailureKind.FLOOD, delay=1)
+    bot.api.push_message(ANNA, "/start")
+    [question] = await bot.api.wait_for(chat_id=ANNA, timeout=15)
+    assert question["text"].startswith(lv(bot, "Please choose your language."))
+    sends = [
+        call
+        for call in bot.api.calls
+        if call.method == "sendMessage" and call.params.get("chat_id") == ANNA
+    ]
+    assert [call.refused for call in sends] == ["flood", None]
+    assert sends[1].at >= sends[0].at + 1  # not before Telegram's Retry-After
+
+
+async def test_a_reply_that_timed_out_after_leaving_is_not_sent_twice(bot: RunningBot) -> None:
+    """A timeout while waiting for the answer may mean the message arrived: not repeated."""
+    bot.api.fail_next(ANNA, FailureKind.TIMEOUT, delay=7.0, deliver=True)
+    with pytest.raises(TemporaryFailure):
+        await bot.channel.reply(Address("telegram", str(ANNA)), Reply("Paldies!"))
+    assert [m["text"] for m in bot.api.messages_to(ANNA)] == ["Paldies!"]
 
 
 async def test_commands_are_published_in_each_language(bot: RunningBot) -> None:

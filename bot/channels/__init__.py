@@ -87,6 +87,13 @@ def text_with_options(reply: Reply) -> str:
     return "\n".join(lines)
 
 
+# A reply to a resident's message: each part is tried this many times at most, and a wait
+# the platform asks for beyond this many seconds is not waited out: the answer would come too
+# late to read as one.
+REPLY_ATTEMPTS = 4
+REPLY_WAIT_MAX = 30.0
+
+
 class DeliveryError(Exception):
     """A send the platform refused, in terms the broadcast dispatcher can act on."""
 

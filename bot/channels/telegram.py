@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import os
 import warnings
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -34,6 +35,8 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels import (
     INCOMING_FILE_MAX,
+    REPLY_ATTEMPTS,
+    REPLY_WAIT_MAX,
     Blocked,
     Messenger,
     Pacing,
@@ -42,7 +45,7 @@ from bot.channels import (
     Senders,
     TemporaryFailure,
 )
-from bot.channels.telegram_http import AiohttpRequest
+from bot.channels.telegram_http import AiohttpRequest, NotSent
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import Address, Attachment, ChatKind, Incoming, Reply
 from bot.errors import failure_summary, failure_trace
@@ -180,6 +183,8 @@ async def _neutral(call: Awaitable[T]) -> T:
     """Await a Bot API call; its refusals become the channel-neutral delivery errors."""
     try:
         return await call
+    except NotSent as error:
+        raise TemporaryFailure("not_sent") from error
     except Forbidden as error:
         raise Blocked("blocked") from error
     except RetryAfter as error:
@@ -218,7 +223,7 @@ class TelegramChannel:
         self.application: Application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
-        senders.register(CHANNEL, self.send, self.edit)
+        senders.register(CHANNEL, self.send, self.edit, replier=self.reply)
         engine.report_error = self.report_error
 
     @property
@@ -283,7 +288,43 @@ class TelegramChannel:
         return replace(incoming, attachment=replace(attachment, content=content))
 
     async def send(self, address: Address, reply: Reply) -> str | None:
-        """Send a reply; returns the id of the last message sent."""
+        """A broadcast's message; returns the id of the last message sent. The dispatcher
+        tries the whole again when its first part did not go."""
+        return await self._send(address, reply, retrying=False)
+
+    async def reply(self, address: Address, reply: Reply) -> str | None:
+        """A reply to a person's message: a part that never left (no connection, or the
+        platform's "wait") is tried again, so a busy moment does not lose the answer."""
+        return await self._send(address, reply, retrying=True)
+
+    async def _call(self, make: Callable[[], Awaitable[T]], *, retrying: bool) -> T:
+        """One Bot API call; with `retrying`, tried again after a refusal that says nothing
+        left, with growing waits and never before Telegram's Retry-After. A timeout after the
+        request left is not tried again: the message may have arrived."""
+        attempt = 1
+        while True:
+            try:
+                return await _neutral(make())
+            except (RateLimited, TemporaryFailure) as error:
+                if not retrying or (
+                    isinstance(error, TemporaryFailure) and error.reason != "not_sent"
+                ):
+                    raise
+                wait = self.settings.reply_retry_seconds * 2 ** (attempt - 1)
+                if isinstance(error, RateLimited):
+                    wait = max(wait, error.retry_after)
+                if attempt >= REPLY_ATTEMPTS or wait > REPLY_WAIT_MAX:
+                    raise
+                logger.info(
+                    "Telegram did not take a reply (%s); try %d in %.1f s",
+                    error.reason,
+                    attempt + 1,
+                    wait,
+                )
+                await asyncio.sleep(wait)
+                attempt += 1
+
+    async def _send(self, address: Address, reply: Reply, *, retrying: bool) -> str | None:
         markup: Any = None
         if any(button.asks_contact for button in reply.options):
             # Only a keyboard under the input field can ask for the contact; the other
@@ -319,26 +360,34 @@ class TelegramChannel:
             caption, pieces = pieces[0], []
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
-            sent = await _neutral(
-                self.bot.send_message(
+            sent = await self._call(
+                lambda piece=piece, last=last: self.bot.send_message(
                     chat_id=chat_id,
                     text=piece,
                     reply_markup=markup if last and reply.attachment is None else None,
-                )
+                ),
+                # Once a part has gone, the rest are tried again here even for a broadcast:
+                # the dispatcher, trying the whole again, would send the first ones twice.
+                retrying=retrying or index > 0,
             )
         if attachment is not None:
             file: Any = attachment.file_ref or InputFile(
                 attachment.content, filename=attachment.filename
             )
+            again = retrying or bool(pieces)
             if attachment.kind == "photo":
-                sent = await _neutral(
-                    self.bot.send_photo(
+                sent = await self._call(
+                    lambda: self.bot.send_photo(
                         chat_id=chat_id, photo=file, caption=caption, reply_markup=markup
-                    )
+                    ),
+                    retrying=again,
                 )
             else:
-                sent = await _neutral(
-                    self.bot.send_document(chat_id=chat_id, document=file, reply_markup=markup)
+                sent = await self._call(
+                    lambda: self.bot.send_document(
+                        chat_id=chat_id, document=file, reply_markup=markup
+                    ),
+                    retrying=again,
                 )
         return str(sent.message_id) if sent is not None else None
 

@@ -13,6 +13,11 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 
+class NotSent(TimedOut):
+    """No connection could be had for the request, so nothing of it left: it may be tried
+    again without the risk of a message twice."""
+
+
 def _seconds(value: object, default: float | None) -> float | None:
     """A timeout python-telegram-bot passes: its "not given" marker means our default."""
     if isinstance(value, int | float) or value is None:
@@ -132,7 +137,9 @@ class AiohttpRequest(BaseRequest):
             ) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as error:
-            raise TimedOut("no free connection, or connecting took too long") from error
+            raise NotSent("no free connection, or connecting took too long") from error
+        except aiohttp.ClientConnectorError as error:
+            raise NotSent(f"aiohttp: {type(error).__name__}") from error
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:

@@ -26,6 +26,8 @@ from twilio.rest import Client
 
 from bot.channels import (
     INCOMING_FILE_MAX,
+    REPLY_ATTEMPTS,
+    REPLY_WAIT_MAX,
     Blocked,
     Messenger,
     NeedsTemplate,
@@ -57,11 +59,6 @@ WHATSAPP_WINDOW = timedelta(hours=24)
 UNSUBSCRIBED = 21610  # the person sent STOP to this sender: Twilio refuses further messages
 OUTSIDE_WINDOW = 63016  # WhatsApp free text outside the 24-hour window
 TOO_MANY_REQUESTS = 20429
-# A reply to a resident's message: each part is tried this many times at most, and a wait
-# Twilio asks for beyond this many seconds is not waited out: the answer would come too late
-# to read as one.
-REPLY_ATTEMPTS = 4
-REPLY_WAIT_MAX = 30.0
 
 
 def account_pacing(per_second: float) -> Pacing:

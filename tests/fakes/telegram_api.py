@@ -161,6 +161,7 @@ class FailureKind(enum.StrEnum):
     BLOCKED = "blocked"  # 403 Forbidden: bot was blocked by the user
     SERVER_ERROR = "server_error"  # 500 Internal Server Error
     TIMEOUT = "timeout"  # the answer is held back for `delay` seconds
+    FLOOD = "flood"  # 429 Too Many Requests, retry after `delay` whole seconds
 
 
 @dataclass
@@ -562,7 +563,8 @@ class FakeTelegramAPI:
         """Make the next `count` calls addressed to `chat_id` fail (None: all until cleared).
 
         BLOCKED answers 403 "Forbidden: bot was blocked by the user", SERVER_ERROR answers
-        500. TIMEOUT holds the answer `delay` seconds, longer than the client waits: with
+        500, FLOOD answers 429 with a `retry_after` of `delay` seconds (nothing is sent).
+        TIMEOUT holds the answer `delay` seconds, longer than the client waits: with
         `deliver` the message is delivered at once and only the answer is late (the sender
         cannot tell), without it nothing is delivered and 502 Bad Gateway follows the delay.
         """
@@ -615,6 +617,12 @@ class FakeTelegramAPI:
                 raise _ApiError(403, "Forbidden: bot was blocked by the user")
             if failure.kind is FailureKind.SERVER_ERROR:
                 raise _ApiError(500, "Internal Server Error")
+            if failure.kind is FailureKind.FLOOD:
+                self.rate_limited += 1
+                wait = max(1, int(failure.delay))
+                raise _ApiError(
+                    429, f"Too Many Requests: retry after {wait}", {"retry_after": wait}
+                )
             result = await handler(call.params) if failure.deliver else None
             await self._hold(failure.delay)
             if not failure.deliver:
