@@ -134,7 +134,10 @@ def _settled(ctx: Context) -> bool:
 async def ask_unit(ctx: Context, why: str | None = None) -> None:
     """Ask for the parish or town; a typed name in any language is an answer too."""
     question = ctx.t._("Which parish or town do you live in?")
-    buttons = [Button(name, UnitPick(slug)) for name, slug in await unit_choices(ctx.session)]
+    buttons = [
+        Button(name, UnitPick(slug))
+        for name, slug in await unit_choices(ctx.session, ctx.t.language)
+    ]
     if _settled(ctx):
         buttons.append(Button(ctx.t._("Back to the menu"), "menu"))
     ctx.set_state(State.UNIT)
@@ -158,7 +161,7 @@ async def unit_checklist(
             return ":".join((prefix, str(unit_id)))
 
     buttons = [
-        Button(("✓ " if unit.id in picked else "") + unit.name, pick(unit.id))
+        Button(("✓ " if unit.id in picked else "") + unit.name_in(ctx.t.language), pick(unit.id))
         for unit in await list_units(ctx.session)
     ]
     if picked:

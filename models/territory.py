@@ -102,16 +102,18 @@ async def list_units(session: AsyncSession) -> list[Unit]:
     return list(await session.scalars(_UNITS))
 
 
-_unit_choices: list[tuple[str, str]] = []
+_unit_choices: list[tuple[str, dict[str, str], str]] = []
 
 
-async def unit_choices(session: AsyncSession) -> list[tuple[str, str]]:
-    """(official name, slug) of every unit, in order. Units come with the migrations and
-    never change while the bot runs, so they are read once per process: onboarding shows
-    them to every newcomer."""
+async def unit_choices(session: AsyncSession, language: str) -> list[tuple[str, str]]:
+    """(name in `language`, slug) of every unit, in order. Units come with the migrations
+    and never change while the bot runs, so they are read once per process: onboarding
+    shows them to every newcomer."""
     if not _unit_choices:
-        _unit_choices.extend((unit.name, unit.slug) for unit in await list_units(session))
-    return list(_unit_choices)
+        _unit_choices.extend(
+            (unit.name, dict(unit.names or {}), unit.slug) for unit in await list_units(session)
+        )
+    return [(names.get(language) or name, slug) for name, names, slug in _unit_choices]
 
 
 async def unit_by_slug(session: AsyncSession, slug: str) -> Unit | None:
