@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import pkgutil
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.dialog.messages import Address, Outgoing, Reply
 from bot.errors import failure_summary
@@ -124,6 +125,41 @@ class PermanentFailure(DeliveryError):
 
 class NeedsTemplate(DeliveryError):
     """WhatsApp outside the 24-hour window, and no approved template for this message."""
+
+
+T = TypeVar("T")
+
+
+async def reply_with_retries(
+    make: Callable[[], Awaitable[T]],
+    *,
+    first_wait: float,
+    platform: str,
+    may_retry: Callable[[DeliveryError], bool] = lambda error: True,
+) -> T:
+    """One message of a reply to a resident, tried again after a refusal `may_retry`
+    accepts (a rate limit, or a failure worth another try), with growing waits from
+    `first_wait` and never before the platform's own Retry-After. At most REPLY_ATTEMPTS
+    tries; a wait beyond REPLY_WAIT_MAX is not waited out."""
+    attempt = 1
+    while True:
+        try:
+            return await make()
+        except (RateLimited, TemporaryFailure) as error:
+            wait = first_wait * 2 ** (attempt - 1)
+            if isinstance(error, RateLimited):
+                wait = max(wait, error.retry_after)
+            if not may_retry(error) or attempt >= REPLY_ATTEMPTS or wait > REPLY_WAIT_MAX:
+                raise
+            logger.info(
+                "%s did not take a reply (%s); try %d in %.1f s",
+                platform,
+                error.reason,
+                attempt + 1,
+                wait,
+            )
+            await asyncio.sleep(wait)
+            attempt += 1
 
 
 class Senders:

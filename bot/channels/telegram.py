@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import os
@@ -35,8 +34,6 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels import (
     INCOMING_FILE_MAX,
-    REPLY_ATTEMPTS,
-    REPLY_WAIT_MAX,
     Blocked,
     Messenger,
     Pacing,
@@ -44,6 +41,7 @@ from bot.channels import (
     RateLimited,
     Senders,
     TemporaryFailure,
+    reply_with_retries,
 )
 from bot.channels.telegram_http import AiohttpRequest, NotSent
 from bot.dialog.engine import DialogEngine
@@ -299,30 +297,16 @@ class TelegramChannel:
 
     async def _call(self, make: Callable[[], Awaitable[T]], *, retrying: bool) -> T:
         """One Bot API call; with `retrying`, tried again after a refusal that says nothing
-        left, with growing waits and never before Telegram's Retry-After. A timeout after the
-        request left is not tried again: the message may have arrived."""
-        attempt = 1
-        while True:
-            try:
-                return await _neutral(make())
-            except (RateLimited, TemporaryFailure) as error:
-                if not retrying or (
-                    isinstance(error, TemporaryFailure) and error.reason != "not_sent"
-                ):
-                    raise
-                wait = self.settings.reply_retry_seconds * 2 ** (attempt - 1)
-                if isinstance(error, RateLimited):
-                    wait = max(wait, error.retry_after)
-                if attempt >= REPLY_ATTEMPTS or wait > REPLY_WAIT_MAX:
-                    raise
-                logger.info(
-                    "Telegram did not take a reply (%s); try %d in %.1f s",
-                    error.reason,
-                    attempt + 1,
-                    wait,
-                )
-                await asyncio.sleep(wait)
-                attempt += 1
+        left (a 429, no connection to be had). A timeout after the request left is not tried
+        again: the message may have arrived."""
+        if not retrying:
+            return await _neutral(make())
+        return await reply_with_retries(
+            lambda: _neutral(make()),
+            first_wait=self.settings.reply_retry_seconds,
+            platform="Telegram",
+            may_retry=lambda error: isinstance(error, RateLimited) or error.reason == "not_sent",
+        )
 
     async def _send(self, address: Address, reply: Reply, *, retrying: bool) -> str | None:
         markup: Any = None

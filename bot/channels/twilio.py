@@ -26,8 +26,6 @@ from twilio.rest import Client
 
 from bot.channels import (
     INCOMING_FILE_MAX,
-    REPLY_ATTEMPTS,
-    REPLY_WAIT_MAX,
     Blocked,
     Messenger,
     NeedsTemplate,
@@ -36,6 +34,7 @@ from bot.channels import (
     RateLimited,
     Senders,
     TemporaryFailure,
+    reply_with_retries,
     text_with_options,
 )
 from bot.channels.sms_text import sms_messages, split_whatsapp
@@ -352,26 +351,13 @@ class TwilioChannel:
 
     async def _create_retrying(self, fields: dict[str, Any]) -> str:
         """One message of a reply, tried again after a server error, a timeout or a rate
-        limit, with growing waits and never before Twilio's Retry-After; a refusal that would
-        hold again is not retried. The parts before it are not sent again."""
-        attempt = 1
-        while True:
-            try:
-                return await self._create(**fields)
-            except (RateLimited, TemporaryFailure) as error:
-                wait = self.settings.reply_retry_seconds * 2 ** (attempt - 1)
-                if isinstance(error, RateLimited):
-                    wait = max(wait, error.retry_after)
-                if attempt >= REPLY_ATTEMPTS or wait > REPLY_WAIT_MAX:
-                    raise
-                logger.info(
-                    "Twilio did not take a reply (%s); try %d in %.1f s",
-                    error.reason,
-                    attempt + 1,
-                    wait,
-                )
-                await asyncio.sleep(wait)
-                attempt += 1
+        limit; a refusal that would hold again is not retried. The parts before it are not
+        sent again."""
+        return await reply_with_retries(
+            lambda: self._create(**fields),
+            first_wait=self.settings.reply_retry_seconds,
+            platform="Twilio",
+        )
 
     def _sms_sender(self) -> dict[str, str]:
         sender = self.settings.twilio_sms_from
