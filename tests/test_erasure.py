@@ -155,7 +155,7 @@ async def test_after_forget_no_dump_and_no_database_file_holds_anything_of_the_p
             await telegram.press(TELEGRAM_ID, ShowName(True).pack())
             await telegram.press(TELEGRAM_ID, KeepText(False).pack())
             [sent] = await telegram.press(TELEGRAM_ID, DraftStep(Draft.SEND).pack())
-            assert re.search(r"#\d+", sent["text"]), sent["text"]
+            assert re.search(r"numuru \d+\.", sent["text"]), sent["text"]
 
             # A candidate in a nomination round.
             await make_round(telegram, supporters=2)

@@ -241,7 +241,7 @@ async def build_world(app: App, chat: Chat) -> World:
         await chat.say(RESIDENT, payload=ShowName(False).pack())
         await chat.say(RESIDENT, payload=KeepText(False).pack())
         sent = await chat.say(RESIDENT, payload=DraftStep(Draft.SEND).pack())
-        assert "#1" in sent.text, sent.text
+        assert "numuru 1." in sent.text, sent.text
 
         # The representative runs a quick poll in their parish.
         await chat.say(REPRESENTATIVE, "/poll")

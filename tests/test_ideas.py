@@ -196,7 +196,7 @@ async def submit(
     await bot.press(user, ShowName(show).pack())
     await bot.press(user, KeepText(keep).pack())
     [done] = await bot.press(user, SEND)
-    found = re.search(r"#(\d+)", done["text"])
+    found = re.search(r"numuru (\d+)\.", done["text"])
     assert found is not None, done["text"]
     return int(found.group(1))
 
@@ -312,7 +312,7 @@ async def test_a_resident_sends_an_idea_with_a_photo_and_it_reaches_only_their_i
             "To saņems Alsviķu pagasta pārstāvis un Alsviķu uzticības persona." in preview["text"]
         )
         [done] = await bot.press(ANNA, SEND)
-        assert "#1" in done["text"]
+        assert "numuru 1." in done["text"]
         # a second tap on Send stores nothing more
         [again] = await bot.press(ANNA, SEND)
         assert lv("That idea is no longer being prepared.") in again["text"]

@@ -873,7 +873,7 @@ async def test_an_ideas_photo_shows_on_the_other_messenger(database_url: str) ->
         await say(fake, bot, "whatsapp", ANNA, "2")  # the representative sees no name
         await say(fake, bot, "whatsapp", ANNA, "1")  # the text may stay
         sent = text_of(await say(fake, bot, "whatsapp", ANNA, lv("Send")))
-        assert "#1" in sent
+        assert "numuru 1." in sent
 
         # The representative on Telegram opens it and gets the photo itself.
         text, photo = await telegram.press(TELEGRAM_USER, "ideaitem:1", replies=2)
