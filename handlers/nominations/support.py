@@ -149,7 +149,7 @@ add_deep_link(SUPPORT_LINK, support_link_opened)
 
 @router.keyword(*SUPPORT_WORDS.values(), argument=CODE_TYPED, needs=Needs.NOTHING)
 async def support_word_typed(ctx: Context) -> None:
-    """`ATBALSTS <code>` (or ПОДДЕРЖКА, SUPPORT) typed on any channel; a newcomer registers first, then goes on."""
+    """`ATBALSTS <code>` (ПОДДЕРЖКА, SUPPORT) typed on any channel; a newcomer registers first."""
     code = normal(ctx.argument)
     if ctx.resident is None or ctx.resident.unit_id is None:
         ctx.remember("start_arg", f"{SUPPORT_LINK}_{code}")
