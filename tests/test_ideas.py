@@ -1029,3 +1029,24 @@ async def test_a_photo_and_its_text_may_come_one_after_the_other(app: App) -> No
     assert asked.text.startswith("Write it in your own words") and "photo" not in asked.text
     where = await sms.say("+37126000002", "Bedre pie skolas.")
     assert where.text.startswith("Where is it?")  # no photo step by SMS
+
+
+async def test_the_check_screen_lets_the_author_change_the_text_and_keeps_the_rest(
+    chat: Chat, app: App
+) -> None:
+    await chat.onboard("anna")
+    await console_idea(chat, "anna", "A bench by the libary.")
+    await chat.say("anna", payload=ShowName(False).pack())
+    check = await chat.say("anna", payload=KeepText(False).pack())
+    assert "Please check it:" in check.text
+    change = DraftStep(Draft.CHANGE_TEXT).pack()
+    assert pressable(check) == [SEND, change, CANCEL]
+    ask = await chat.say("anna", payload=change)
+    assert "Write it in your own words" in ask.text
+    again = await chat.say("anna", "A bench by the library.")
+    assert "Please check it:" in again.text
+    assert "Text: A bench by the library." in again.text
+    assert "The text stays if you erase your data: no" in again.text
+    await chat.say("anna", payload=SEND)
+    async with app.sessionmaker() as session:
+        assert await session.scalar(select(Idea.text)) == "A bench by the library."
