@@ -242,11 +242,8 @@ async def test_a_location_shared_on_telegram_is_the_place(database_url: str) -> 
         assert payloads(where) == [NO_PHOTO, CANCEL]
         [place] = await bot.press(ANNA, NO_PHOTO)
         assert (
-            lv(
-                "On Telegram or WhatsApp you may instead send your location: tap the paper "
-                "clip 📎 and choose Location."
-            )
-            in (place["text"])
+            "Teksta vietā varat nosūtīt arī atrašanās vietu (📎 → „Atrašanās vieta”)."
+            in place["text"]
         )
         update = api.message_update(ANNA, None, first_name="Ilze Kalniņa")
         update["message"]["location"] = {"latitude": 57.423611, "longitude": 27.045833}
@@ -1050,3 +1047,17 @@ async def test_the_check_screen_lets_the_author_change_the_text_and_keeps_the_re
     await chat.say("anna", payload=SEND)
     async with app.sessionmaker() as session:
         assert await session.scalar(select(Idea.text)) == "A bench by the library."
+
+
+async def test_the_location_hint_is_not_shown_where_a_location_cannot_be_sent(chat: Chat) -> None:
+    """The console, like SMS, cannot share a location: the place question asks for words."""
+    await chat.onboard("anna")
+    await chat.say("anna", "/idea")
+    async with chat.app.sessionmaker() as session:
+        roads = await area_by_slug(session, "roads")
+        assert roads is not None
+    await chat.say("anna", payload=AreaChosen(roads.id).pack())
+    await chat.say("anna", "A bench by the library.")
+    place = await chat.say("anna", payload=NO_PHOTO)
+    assert "Where is it?" in place.text
+    assert "📎" not in place.text and "location" not in place.text.lower()

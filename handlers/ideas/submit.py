@@ -265,18 +265,18 @@ def place_of(latitude: float, longitude: float) -> str:
 
 
 def _ask_place(ctx: Context, flow: dict[str, Any]) -> None:
+    question = ctx.t._(
+        "Where is it? Write the place: a street and house, a road or a landmark "
+        "(at most {limit} characters). Or choose Skip.",
+        limit=ctx.t.number(PLACE_MAX),
+    )
+    if messenger(ctx.incoming.channel).locations:
+        question += "\n" + ctx.t._(
+            'Instead of text you may also send a location (📎 → "Location").'
+        )
     ctx.ask(
         State.PLACE,
-        ctx.t._(
-            "Where is it? Write the place: a street and house, a road or a landmark "
-            "(at most {limit} characters). Or choose Skip.",
-            limit=ctx.t.number(PLACE_MAX),
-        )
-        + "\n"
-        + ctx.t._(
-            "On Telegram or WhatsApp you may instead send your location: tap the paper "
-            "clip 📎 and choose Location."
-        ),
+        question,
         limit=PLACE_MAX,
         buttons=[Button(ctx.t._("Skip"), DraftStep(Draft.NO_PLACE))],
         back=_cancel_button(ctx.t),
