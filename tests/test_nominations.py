@@ -1103,6 +1103,15 @@ async def test_cli_opens_a_round_lists_and_exports_csv_xlsx_and_pdf(
     rows = list(csv.reader(io.StringIO(written.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert rows[0][:3] == [lv("No."), lv("Parish or town"), lv("Candidate")]
     assert rows[1][2:4] == ["Anna Bērziņa", '="+37126123456"']
+    english = padome(
+        "nominations", "export", "--unit", "alsviku", "--format", "csv",
+        "--language", "en", "--output", "en.csv",
+    )  # fmt: skip
+    assert english.returncode == 0, english.stderr
+    en_csv = (tmp_path / "en.csv").read_bytes().decode("utf-8-sig")
+    assert en_csv.splitlines()[0].startswith("No.,Parish or town,Candidate")
+    wrong = padome("nominations", "export", "--unit", "alsviku", "--language", "de")
+    assert wrong.returncode != 0 and "--language is lv, ru or en." in wrong.stderr
 
     assert padome("nominations", "export", "--unit", "alsviku", "--format", "xlsx").returncode == 0
     workbook = load_workbook(tmp_path / "nominations-alsviku.xlsx")
