@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 
-from bot.dialog.context import Context
-from bot.dialog.messages import Button
+from bot.dialog.context import Context, button_rows
+from bot.dialog.messages import Button, Reply
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Needs, Router, Step
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
@@ -265,6 +265,17 @@ async def language_chosen(ctx: Context, press: LanguagePick) -> None:
     show_menu(ctx, ctx.t._("Language changed to English."))
 
 
+START_AGAIN = "restart"
+START_AGAIN_WORDS = ("Sākt no jauna", "Начать заново", "Start again")
+
+
+@router.payload(START_AGAIN, needs=Needs.NOTHING)
+@router.keyword(*START_AGAIN_WORDS, needs=Needs.NOTHING)
+async def start_again(ctx: Context) -> None:
+    """After declining the privacy notice: begin onboarding again."""
+    await start(ctx)
+
+
 @router.button(PrivacyAnswer, needs=Needs.NOTHING)
 async def privacy_answered(ctx: Context, press: PrivacyAnswer) -> None:
     """Register the person on agreement; on refusal, forget the conversation."""
@@ -278,12 +289,13 @@ async def privacy_answered(ctx: Context, press: PrivacyAnswer) -> None:
         if ctx.conversation is not None:
             await drop_conversation(ctx.session, ctx.conversation)
         ctx.forgotten = True
-        ctx.reply(
-            ctx.t._(
-                "All right. Nothing about you has been stored. If you change your mind, "
-                "send /start."
-            )
+        # Nothing is remembered, so the option cannot be chosen by number: it is shown
+        # unnumbered, and its words typed on any channel start again (START_AGAIN_WORDS).
+        text = ctx.t._(
+            "All right. Nothing about you has been stored. If you change your mind, send /start."
         )
+        again = [Button(ctx.t._("Start again"), START_AGAIN)]
+        ctx.outbox.add(ctx.here, Reply(text, button_rows(again), numbered=False))
         return
     ctx.resident = await register_resident(
         ctx.session,

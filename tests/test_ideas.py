@@ -242,11 +242,8 @@ async def test_a_location_shared_on_telegram_is_the_place(database_url: str) -> 
         assert payloads(where) == [NO_PHOTO, CANCEL]
         [place] = await bot.press(ANNA, NO_PHOTO)
         assert (
-            lv(
-                "On Telegram or WhatsApp you may instead send your location: tap the paper "
-                "clip 📎 and choose Location."
-            )
-            in (place["text"])
+            "Teksta vietā varat nosūtīt arī atrašanās vietu (📎 → „Atrašanās vieta”)."
+            in place["text"]
         )
         update = api.message_update(ANNA, None, first_name="Ilze Kalniņa")
         update["message"]["location"] = {"latitude": 57.423611, "longitude": 27.045833}
@@ -1029,3 +1026,38 @@ async def test_a_photo_and_its_text_may_come_one_after_the_other(app: App) -> No
     assert asked.text.startswith("Write it in your own words") and "photo" not in asked.text
     where = await sms.say("+37126000002", "Bedre pie skolas.")
     assert where.text.startswith("Where is it?")  # no photo step by SMS
+
+
+async def test_the_check_screen_lets_the_author_change_the_text_and_keeps_the_rest(
+    chat: Chat, app: App
+) -> None:
+    await chat.onboard("anna")
+    await console_idea(chat, "anna", "A bench by the libary.")
+    await chat.say("anna", payload=ShowName(False).pack())
+    check = await chat.say("anna", payload=KeepText(False).pack())
+    assert "Please check it:" in check.text
+    change = DraftStep(Draft.CHANGE_TEXT).pack()
+    assert pressable(check) == [SEND, change, CANCEL]
+    ask = await chat.say("anna", payload=change)
+    assert "Write it in your own words" in ask.text
+    again = await chat.say("anna", "A bench by the library.")
+    assert "Please check it:" in again.text
+    assert "Text: A bench by the library." in again.text
+    assert "The text stays if you erase your data: no" in again.text
+    await chat.say("anna", payload=SEND)
+    async with app.sessionmaker() as session:
+        assert await session.scalar(select(Idea.text)) == "A bench by the library."
+
+
+async def test_the_location_hint_is_not_shown_where_a_location_cannot_be_sent(chat: Chat) -> None:
+    """The console, like SMS, cannot share a location: the place question asks for words."""
+    await chat.onboard("anna")
+    await chat.say("anna", "/idea")
+    async with chat.app.sessionmaker() as session:
+        roads = await area_by_slug(session, "roads")
+        assert roads is not None
+    await chat.say("anna", payload=AreaChosen(roads.id).pack())
+    await chat.say("anna", "A bench by the library.")
+    place = await chat.say("anna", payload=NO_PHOTO)
+    assert "Where is it?" in place.text
+    assert "📎" not in place.text and "location" not in place.text.lower()

@@ -23,6 +23,7 @@ from bot.i18n import PlaceName, Translator
 from broadcasts.service import JobContext
 from handlers import build_flows
 from handlers.nominations import PAPER_NOTE, progress, run_rounds
+from handlers.nominations.texts import share_text
 from models.audit import audit_entries
 from models.base import utcnow
 from models.broadcasts import Broadcast, Status
@@ -695,7 +696,7 @@ async def test_offline_consent_paper_supporters_decisions_and_paperwork(database
         [sure] = await bot.press(COORDINATOR, f"nomcconsent:{eriks.id}:n")
         assert payloads(sure) == [f"nomcconsent:{eriks.id}:y", f"nomcshow:{eriks.id}"]
         [consented] = await bot.press(COORDINATOR, f"nomcconsent:{eriks.id}:y")
-        assert f"ATBALSTS {eriks.support_code}" in consented["text"]
+        assert f"SUPPORT {eriks.support_code}" in consented["text"]
         assert f"nomcpaper:{eriks.id}" in payloads(consented)
 
         await bot.press(COORDINATOR, f"nomcpaper:{eriks.id}")
@@ -1102,6 +1103,15 @@ async def test_cli_opens_a_round_lists_and_exports_csv_xlsx_and_pdf(
     rows = list(csv.reader(io.StringIO(written.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert rows[0][:3] == [lv("No."), lv("Parish or town"), lv("Candidate")]
     assert rows[1][2:4] == ["Anna Bērziņa", '="+37126123456"']
+    english = padome(
+        "nominations", "export", "--unit", "alsviku", "--format", "csv",
+        "--language", "en", "--output", "en.csv",
+    )  # fmt: skip
+    assert english.returncode == 0, english.stderr
+    en_csv = (tmp_path / "en.csv").read_bytes().decode("utf-8-sig")
+    assert en_csv.splitlines()[0].startswith("No.,Parish or town,Candidate")
+    wrong = padome("nominations", "export", "--unit", "alsviku", "--language", "de")
+    assert wrong.returncode != 0 and "--language is lv, ru or en." in wrong.stderr
 
     assert padome("nominations", "export", "--unit", "alsviku", "--format", "xlsx").returncode == 0
     workbook = load_workbook(tmp_path / "nominations-alsviku.xlsx")
@@ -1249,6 +1259,39 @@ async def test_support_codes_are_short_plain_and_typed_in_any_case_with_spaces_o
     assert "stands as a candidate" not in reply.text
 
 
+async def test_the_support_word_is_typed_and_named_in_each_language(app: App) -> None:
+    """A Russian reader is told to write ПОДДЕРЖКА, an English reader SUPPORT; each word,
+    and the Latvian one, is understood from anyone in any case."""
+    chat = Chat(app)
+    await chat.onboard("anna")
+    for person in ("ivan", "olga"):
+        await chat.onboard(person, language="Русский")
+    await chat.onboard("juris")
+    nomination = await anna_stands_on_the_console(app)
+    code = nomination.support_code
+    ru = Translator("ru", timezone=RIGA)
+
+    async with app.sessionmaker() as session:
+        stored = await session.get(Nomination, nomination.id)
+        assert stored is not None
+        english = share_text(Translator("en", timezone=RIGA), app.settings, stored)
+        russian = share_text(ru, app.settings, stored)
+        stands = ru._(
+            "{name} stands as a candidate for the representative of {unit}.",
+            name="Anna Bērziņa",
+            unit=ru.place(stored.unit),
+        )
+    assert f"SUPPORT {code}" in english and "ATBALSTS" not in english
+    assert f"ПОДДЕРЖКА {code}" in russian and "ATBALSTS" not in russian
+
+    page = await chat.say("ivan", f"ПОДДЕРЖКА {code}")
+    assert stands in page.text
+    page = await chat.say("olga", f"поддержка {code.lower()}")
+    assert "Anna Bērziņa" in page.text and "Извините" not in page.text
+    page = await chat.say("juris", f"support {code}")
+    assert "Anna Bērziņa stands as a candidate" in page.text
+
+
 async def test_a_verified_candidate_is_told_at_the_close_what_the_coordinator_decided(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -1383,7 +1426,7 @@ async def test_the_console_shows_the_code_to_type_and_the_paper_note_once(app: A
     assert who.text.startswith("Whom do you nominate") and paper not in who.text
     replies = [await chat.say("anna", "1")]  # myself
     replies.append(await chat.say("anna", "Anna Bērziņa"))
-    while "ATBALSTS" not in replies[-1].text:
+    while "SUPPORT" not in replies[-1].text:
         replies.append(await chat.say("anna", "Skip"))
     async with app.sessionmaker() as session:
         anna = await session.scalar(select(Nomination))
@@ -1391,7 +1434,7 @@ async def test_the_console_shows_the_code_to_type_and_the_paper_note_once(app: A
     shared = replies[-1].text
     assert (
         "Residents of Alsviķi parish can support you by writing to the council's assistant: "
-        f"ATBALSTS {anna.support_code}"
+        f"SUPPORT {anna.support_code}"
     ) in shared
     assert "/start" not in shared and "support_" not in shared
     assert all(paper not in reply.text for reply in replies)

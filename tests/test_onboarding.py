@@ -40,6 +40,25 @@ async def test_decline_stores_nothing(chat: Chat, app) -> None:
     async with app.sessionmaker() as session:
         for model in (Resident, Identity, Conversation):
             assert await session.scalar(select(func.count()).select_from(model)) == 0
+    # Not a dead end: the option starts again, typed on a channel without buttons too.
+    assert [b.label for b in reply.options] == ["Start again"]
+    again = await chat.say("anna", "start again")
+    assert "Please choose your language." in again.text
+
+
+async def test_the_way_back_after_declining_is_offered_in_the_reader_language(
+    chat: Chat,
+) -> None:
+    for user, language, label in (
+        ("a", "Latviešu", "Sākt no jauna"),
+        ("b", "Русский", "Начать заново"),
+    ):
+        await chat.say(user, "/start")
+        await chat.say(user, language)
+        reply = await chat.say(user, "2")
+        assert [b.label for b in reply.options] == [label]
+        again = await chat.say(user, label.upper())
+        assert "Please choose your language." in again.text
 
 
 async def test_a_unit_typed_in_russian_or_english_is_understood(chat: Chat, app) -> None:

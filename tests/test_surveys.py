@@ -836,3 +836,24 @@ async def test_a_quick_poll_is_answered_with_one_typed_number_where_options_are_
     assert thanks.text == 'Thank you! Your answer "Svētdien" is sent.'
     again = await chat.say("anna", payload=SurveyOpen(1).pack())
     assert again.text == "You have already sent your answers to this survey. Thank you!"
+
+
+def test_the_example_survey_speaks_each_language_and_addresses_the_reader_formally() -> None:
+    """Operators copy the example: every text is in Latvian, Russian and English, so no
+    Russian or English reader meets Latvian, and the reader is addressed as Jūs / Вы."""
+    from models.survey_file import parse_survey_file
+
+    spec = parse_survey_file(
+        EXAMPLE.read_text(encoding="utf-8"), name="survey.yaml", timezone=ZoneInfo("Europe/Riga")
+    )
+    texts = [spec.title, spec.description]
+    for question in spec.questions:
+        texts += [question.texts, *question.options]
+        texts += [t for t in (question.low, question.high) if t is not None]
+    for text in texts:
+        assert text is not None and set(text) == {"lv", "ru", "en"}, text
+        assert text["ru"] != text["lv"] and text["en"] != text["lv"], text
+    every = "\n".join(text[language] for text in texts for language in ("lv", "ru"))
+    assert "Kas Jums ir svarīgākais?" in every and " jums " not in every
+    assert "Vai Jūs piedalītos talkā?" in every and "gatavs" not in every
+    assert "Как Вы оцениваете состояние дорог в Вашем посёлке?" in every

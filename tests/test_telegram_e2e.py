@@ -178,9 +178,11 @@ async def test_declining_the_notice_stores_nothing(bot: RunningBot) -> None:
     [answer] = await bot.press(ANNA, "privacy:decline")
 
     assert "Nothing about you has been stored" in answer["text"]
-    assert answer["buttons"] == []
+    assert answer["buttons"] == [[{"callback_data": "restart", "text": "Start again"}]]
     for model in (Resident, Identity, Conversation):
         assert await count(bot, model) == 0, model.__tablename__
+    [again] = await bot.press(ANNA, "restart")
+    assert "Please choose your language." in again["text"]
 
 
 async def test_language_switch_changes_the_menu_and_is_stored(bot: RunningBot) -> None:

@@ -44,6 +44,7 @@ class Messenger:
     phone_accounts: bool  # an account is the person's phone number
     pacing: Callable[[Settings], Pacing] | None = None  # None: not paced
     runs: Callable[[Settings], bool] = lambda settings: True  # this deployment runs it
+    locations: bool = False  # a person can share a location from the app
 
 
 @cache

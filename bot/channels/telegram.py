@@ -69,6 +69,7 @@ MESSENGERS = (
         files=True,
         groups=True,
         phone_accounts=False,
+        locations=True,
         pacing=lambda settings: Pacing(
             per_second=settings.telegram_messages_per_second,
             private_chat_per_second=settings.telegram_private_chat_per_second,

@@ -13,9 +13,14 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 
-class NotSent(TimedOut):
-    """No connection could be had for the request, so nothing of it left: it may be tried
-    again without the risk of a message twice."""
+class NotSent(NetworkError):
+    """No connection could be had for the request (the server refused it), so nothing of it
+    left: it may be tried again without the risk of a message twice."""
+
+
+class NoConnectionInTime(TimedOut, NotSent):
+    """No free connection of the pool, or connecting took too long: a timeout before
+    anything left."""
 
 
 def _seconds(value: object, default: float | None) -> float | None:
@@ -137,7 +142,7 @@ class AiohttpRequest(BaseRequest):
             ) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as error:
-            raise NotSent("no free connection, or connecting took too long") from error
+            raise NoConnectionInTime("no free connection, or connecting took too long") from error
         except aiohttp.ClientConnectorError as error:
             raise NotSent(f"aiohttp: {type(error).__name__}") from error
         except TimeoutError as error:

@@ -79,6 +79,7 @@ MESSENGERS = (
         files=True,
         groups=False,
         phone_accounts=True,
+        locations=True,
         pacing=lambda settings: account_pacing(settings.whatsapp_messages_per_second),
         runs=lambda settings: WHATSAPP in settings.phone_channels,
     ),

@@ -55,6 +55,7 @@ class Draft(enum.StrEnum):
     NO_PLACE = "noplace"
     WHO = "who"
     SEND = "send"
+    CHANGE_TEXT = "text"
     CANCEL = "cancel"
 
 
@@ -159,7 +160,7 @@ def _ask_text(ctx: Context, flow: dict[str, Any], note: str | None = None) -> No
 
 @router.button(DraftStep)
 async def draft_step(ctx: Context, press: DraftStep) -> None:
-    """Skip the photo or the place, go back to the name question, send, or cancel."""
+    """Skip the photo or the place, go back to the name question or the text, send, or cancel."""
     if press.step is Draft.CANCEL:
         show_menu(ctx, ctx.t._("Nothing was sent."))
         return
@@ -170,6 +171,13 @@ async def draft_step(ctx: Context, press: DraftStep) -> None:
         _ask_who(ctx, flow)
     elif press.step is Draft.WHO and (flow := _draft(ctx, "text")) is not None:
         _ask_who(ctx, flow)
+    elif press.step is Draft.CHANGE_TEXT:
+        if ctx.state != State.CONFIRM:
+            show_menu(ctx, ctx.t._("That idea is no longer being prepared."))
+        elif (flow := _draft(ctx, "text", "show_author", "keep_text")) is not None:
+            # The other answers stay: the new text goes straight back to the check.
+            flow["changing"] = True
+            _ask_text(ctx, flow)
     elif press.step is Draft.SEND:
         if ctx.state != State.CONFIRM:
             show_menu(ctx, ctx.t._("That idea is no longer being prepared."))
@@ -217,6 +225,9 @@ async def text_written(ctx: Context) -> None:
             ctx.ask_again(ctx.t._("Please write the text."))
         return
     flow["text"] = text
+    if flow.pop("changing", False) and "keep_text" in flow:
+        await _preview(ctx, flow)
+        return
     if "photo" in flow or not messenger(ctx.incoming.channel).files:
         # No photo step where a photo cannot be sent (SMS).
         _ask_place(ctx, flow)
@@ -254,18 +265,18 @@ def place_of(latitude: float, longitude: float) -> str:
 
 
 def _ask_place(ctx: Context, flow: dict[str, Any]) -> None:
+    question = ctx.t._(
+        "Where is it? Write the place: a street and house, a road or a landmark "
+        "(at most {limit} characters). Or choose Skip.",
+        limit=ctx.t.number(PLACE_MAX),
+    )
+    if messenger(ctx.incoming.channel).locations:
+        question += "\n" + ctx.t._(
+            'Instead of text you may also send a location (📎 → "Location").'
+        )
     ctx.ask(
         State.PLACE,
-        ctx.t._(
-            "Where is it? Write the place: a street and house, a road or a landmark "
-            "(at most {limit} characters). Or choose Skip.",
-            limit=ctx.t.number(PLACE_MAX),
-        )
-        + "\n"
-        + ctx.t._(
-            "On Telegram or WhatsApp you may instead send your location: tap the paper "
-            "clip 📎 and choose Location."
-        ),
+        question,
         limit=PLACE_MAX,
         buttons=[Button(ctx.t._("Skip"), DraftStep(Draft.NO_PLACE))],
         back=_cancel_button(ctx.t),
@@ -440,7 +451,11 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
     ctx.set_state(State.CONFIRM, **flow)
     ctx.reply(
         "\n".join(lines),
-        [Button(ctx.t._("Send"), DraftStep(Draft.SEND)), _cancel_button(ctx.t)],
+        [
+            Button(ctx.t._("Send"), DraftStep(Draft.SEND)),
+            Button(ctx.t._("Change the text"), DraftStep(Draft.CHANGE_TEXT)),
+            _cancel_button(ctx.t),
+        ],
     )
 
 

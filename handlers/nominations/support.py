@@ -21,7 +21,7 @@ from handlers.nominations.buttons import (
 from handlers.nominations.overview import back_to_nominations, nominations
 from handlers.nominations.texts import (
     SUPPORT_LINK,
-    SUPPORT_WORD,
+    SUPPORT_WORDS,
     progress,
     refusal_text,
 )
@@ -147,9 +147,9 @@ async def support_link_opened(ctx: Context, code: str) -> None:
 add_deep_link(SUPPORT_LINK, support_link_opened)
 
 
-@router.keyword(SUPPORT_WORD, argument=CODE_TYPED, needs=Needs.NOTHING)
+@router.keyword(*SUPPORT_WORDS.values(), argument=CODE_TYPED, needs=Needs.NOTHING)
 async def support_word_typed(ctx: Context) -> None:
-    """`ATBALSTS <code>` typed on any channel; a newcomer registers first, then goes on."""
+    """`ATBALSTS <code>` (ПОДДЕРЖКА, SUPPORT) typed on any channel; a newcomer registers first."""
     code = normal(ctx.argument)
     if ctx.resident is None or ctx.resident.unit_id is None:
         ctx.remember("start_arg", f"{SUPPORT_LINK}_{code}")

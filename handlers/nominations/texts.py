@@ -20,8 +20,16 @@ from models.territory import Unit
 from reports.nomination_papers import STATUS_LABELS
 
 SUPPORT_LINK = "support"
-# The word residents type on WhatsApp, SMS or anywhere: "ATBALSTS K7M2QP".
-SUPPORT_WORD = "atbalsts"
+# The word residents type on WhatsApp, SMS or anywhere, "ATBALSTS K7M2QP": each language's
+# word is accepted from everyone, and a text names the reader's own.
+SUPPORT_WORDS = {"lv": "ATBALSTS", "ru": "ПОДДЕРЖКА", "en": "SUPPORT"}
+
+
+def support_word(t: Translator) -> str:
+    """The word to type before a support code, in the reader's language."""
+    return SUPPORT_WORDS.get(t.language, SUPPORT_WORDS["lv"])
+
+
 PAPER_NOTE = N_(
     "Signatures and the vote stay on paper: the assistant only gathers nominations and "
     "support and prepares the form for signing."
@@ -152,17 +160,21 @@ def share_text(t: Translator, settings: Settings, nomination: Nomination) -> str
                 unit=unit,
                 link=deep_link(settings, SUPPORT_LINK, code),
             ),
+            # TRANSLATORS: {word} is the reader's word to type: ATBALSTS, ПОДДЕРЖКА or SUPPORT.
             t._(
-                "On WhatsApp or by SMS they write to the council's assistant: ATBALSTS {code}",
+                "On WhatsApp or by SMS they write to the council's assistant: {word} {code}",
+                word=support_word(t),
                 code=code,
             ),
         ]
     else:
         lines.append(
+            # TRANSLATORS: {word} is the reader's word to type: ATBALSTS, ПОДДЕРЖКА or SUPPORT.
             t._(
                 "Residents of {unit} can support you by writing to the council's assistant: "
-                "ATBALSTS {code}",
+                "{word} {code}",
                 unit=unit,
+                word=support_word(t),
                 code=code,
             )
         )

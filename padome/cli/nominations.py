@@ -217,13 +217,21 @@ def nominations_export(
         int | None,
         typer.Option(help="Only this nomination (its row, or its form).", min=1, max=MAX_ID),
     ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            help="Language of the headings: lv, ru or en; the default language if not set."
+        ),
+    ] = None,
 ) -> None:
     """Export the nominations of a parish or town (XLSX, CSV), or print their forms (PDF)."""
     settings = load_settings()
     wanted = format.casefold()
     if wanted not in EXPORT_FORMATS:
         raise fail("--format takes xlsx, csv or pdf.")
-    t = Translator(settings.default_language, timezone=settings.tz)
+    if language is not None and language not in ("lv", "ru", "en"):
+        raise fail("--language is lv, ru or en.")
+    t = Translator(language or settings.default_language, timezone=settings.tz)
 
     async def work(session: AsyncSession) -> tuple[bytes, str, int]:
         found = await known_unit(session, unit)
