@@ -79,8 +79,15 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
-    """Settings for a test: nothing read from the environment or a .env file."""
-    values: dict[str, object] = {"database_url": database_url, "admins": "console:admin"}
+    """Settings for a test: nothing read from the environment or a .env file.
+
+    Quiet hours are off unless a test sets them, so that no test depends on the hour it runs.
+    """
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "admins": "console:admin",
+        "quiet_hours": "off",
+    }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
