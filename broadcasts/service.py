@@ -105,6 +105,9 @@ class BroadcastService:
         self.tick_seconds = tick_seconds
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Held while a tick runs, so that stopping waits for it instead of leaving it to be
+        # cancelled half-way through a query when the engine is disposed.
+        self._ticking = asyncio.Lock()
 
     async def start(self) -> None:
         await self.dispatcher.recover(at_start=True)
@@ -123,13 +126,16 @@ class BroadcastService:
 
     async def tick(self) -> None:
         """Start what is due (the scheduler's process only); take over abandoned rows."""
-        try:
-            if await self.leadership.held():
-                await self.run_jobs()
-                await self.dispatcher.start_due()
-            await self.dispatcher.recover()
-        except Exception as error:
-            logger.error("the broadcast scheduler failed: %s", failure_summary(error))
+        async with self._ticking:
+            if self._stop.is_set():
+                return
+            try:
+                if await self.leadership.held():
+                    await self.run_jobs()
+                    await self.dispatcher.start_due()
+                await self.dispatcher.recover()
+            except Exception as error:
+                logger.error("the broadcast scheduler failed: %s", failure_summary(error))
 
     async def run_jobs(self) -> None:
         """Run every job once; one failing job does not keep the others from running."""
@@ -144,6 +150,8 @@ class BroadcastService:
         self.scheduler.shutdown(wait=False)
         detach_dispatcher(self.dispatcher.wake)
         self._stop.set()
+        async with self._ticking:
+            pass
         if self._task is not None:
             await self._task
         await self.leadership.release()
