@@ -15,10 +15,12 @@ from bot.dialog.messages import Attachment, Button
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Needs, Router
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
+from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.roles import role_with_place
 from models.ideas import ideas_of
+from models.neighbour_help import open_partners
 from models.nominations import ACTIVE, list_nominations
 from models.personal_data import ERASED_TABLES, EXPORT_FILENAME, forget, personal_data
 from models.roles import list_grants_of
@@ -141,7 +143,17 @@ async def ask_forget(ctx: Context, press: Forget) -> None:
         answer = None
     if answer is Answer.YES:
         resident_id = ctx.resident.id
+        partners = await open_partners(ctx.session, resident_id)
         await forget(ctx.session, ctx.resident)
+        # The other side of an open match learns only that it was withdrawn.
+        await send_notice(
+            ctx.session,
+            settings=ctx.settings,
+            resident_ids=partners,
+            write=lambda t: t._("An offer or request of neighbour help you had was withdrawn."),
+            now=ctx.now,
+            buttons=[(N_("Neighbour help"), "nh")],
+        )
         await ctx.audit("erased", resident=resident_id)
         await db.checkpoint_after_commit(ctx.session)
         ctx.forgotten = True
