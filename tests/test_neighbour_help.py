@@ -28,7 +28,7 @@ from models.residents import find_identity
 from models.roles import Role, grant_role
 from models.territory import add_locality, unit_by_slug
 from tests.chat import Chat
-from tests.fakes.telegram_api import labels, payloads
+from tests.fakes.telegram_api import payloads
 from tests.test_twilio import both_messengers, onboard, say
 
 RIGA = ZoneInfo("Europe/Riga")
@@ -81,9 +81,9 @@ async def waiting_for(get: Any, part: str, seconds: float = 10) -> Any:
 
 
 def numbered(body: str, label: str) -> str:
-    """The number of an option in a WhatsApp message: `2. Alūksne` -> "2"."""
+    """The number of an option in a WhatsApp message: `2) Alūksne` -> "2"."""
     for line in body.splitlines():
-        number, _, rest = line.partition(". ")
+        number, _, rest = line.partition(") ")
         if rest.strip() == label and number.strip().isdigit():
             return number.strip()
     raise AssertionError(f"no option {label!r} in {body!r}")
@@ -139,7 +139,11 @@ async def test_a_ride_offered_on_whatsapp_is_taken_on_telegram(database_url: str
             [again] = await telegram.press(ANNA, Want(post.id).pack())
             assert again["text"] == lv("You have already asked for it.")
 
-            notice = await waiting_for(lambda: [m.body for m in fake.messages_to(JANIS)], "#1")
+            answered = lv(
+                "A neighbour answered your neighbour help #{id}. Open it to accept or decline.",
+                id=post.id,
+            )
+            notice = await waiting_for(lambda: [m.body for m in fake.messages_to(JANIS)], answered)
             assert "Anna" not in notice  # the name shows only on the screen behind it
             async with app.sessionmaker() as session:
                 [request] = list(await session.scalars(select(HelpRequest)))
@@ -159,10 +163,14 @@ async def test_a_ride_offered_on_whatsapp_is_taken_on_telegram(database_url: str
             accepted = await answer(numbered(opened, lv("Accept")))
             assert f"tg://user?id={ANNA}" in accepted
             # Anna is told and sees the driver's WhatsApp only now
-            told = await waiting_for(
-                lambda: [m.get("text") or "" for m in api.messages_to(ANNA)], "#1"
+            await waiting_for(
+                lambda: [m.get("text") or "" for m in api.messages_to(ANNA)],
+                lv(
+                    "Your request for neighbour help #{id} was accepted. Open it to see the "
+                    "contact.",
+                    id=post.id,
+                ),
             )
-            assert lv("Open it to see the contact.") in told
             [contact] = await telegram.press(ANNA, OpenRequest(request.id).pack())
             assert "https://wa.me/" + JANIS[1:] in contact["text"]
             assert lv("1 free seat") in contact["text"]
@@ -171,10 +179,6 @@ async def test_a_ride_offered_on_whatsapp_is_taken_on_telegram(database_url: str
             await telegram.press(BERTA, Want(post.id).pack())
             [carl_asks] = await telegram.press(CARL, Want(post.id).pack())
             assert lv("Your request has been sent.") in carl_asks["text"]
-            answered = lv(
-                "A neighbour answered your neighbour help #{id}. Open it to accept or decline.",
-                id=post.id,
-            )
 
             def notices() -> list[str]:
                 return [m.body for m in fake.messages_to(JANIS) if answered in m.body]

@@ -33,9 +33,9 @@ class Step(enum.StrEnum):
 
 @payload("nhnew")
 class NewPost(Payload):
-    """Offer or ask: which kind is asked first (no kind), then the kind chosen."""
+    """Offer or ask: which kind is asked first (none), then the kind chosen."""
 
-    kind: Kind | None = None
+    what: Kind | None = None
 
 
 @payload("nhplace")

@@ -111,7 +111,7 @@ async def new_post(ctx: Context, press: NewPost) -> None:
     if await is_banned(ctx.session, ctx.resident.id):
         await ctx.refuse("help_post", reason="banned")
         return
-    if press.kind is None:
+    if press.what is None:
         ctx.clear_state()
         ctx.reply(
             ctx.t._("What would you like to do?"),
@@ -119,7 +119,7 @@ async def new_post(ctx: Context, press: NewPost) -> None:
             + [Button(ctx.t._("Back"), "nh")],
         )
         return
-    await _next(ctx, {"kind": press.kind.value, "key": secrets.token_hex(8)})
+    await _next(ctx, {"kind": press.what.value, "key": secrets.token_hex(8)})
 
 
 async def _places(ctx: Context, *, destinations_first: bool) -> list[str]:
@@ -199,7 +199,7 @@ async def _next(ctx: Context, flow: dict[str, Any]) -> None:
                 "Until when? Write the date and time like {example}.", example=_example(ctx)
             )
         ctx.ask(State.WHEN, question, back=_cancel(ctx), **flow)
-    elif kind is Kind.RIDE_OFFER and "back" not in flow:
+    elif kind is Kind.RIDE_OFFER and "returns" not in flow:
         ctx.ask(
             State.BACK,
             t._("About when do you come back? Write the time like 13:00, or choose Skip."),
@@ -254,7 +254,7 @@ def _transient(ctx: Context, flow: dict[str, Any]) -> HelpPost:
         from_place=flow.get("from"),
         to_place=flow.get("to"),
         starts_at=datetime.fromisoformat(flow["when"]),
-        returns_at=datetime.fromisoformat(flow["back"]) if flow.get("back") else None,
+        returns_at=datetime.fromisoformat(flow["returns"]) if flow.get("returns") else None,
         count=flow.get("count") or 1,
         taken=0,
         text=flow.get("text"),
@@ -354,7 +354,7 @@ async def back_written(ctx: Context) -> None:
     back = leaving.replace(hour=int(found.group(1)), minute=int(found.group(2)))
     if back <= leaving:
         back += timedelta(days=1)
-    flow["back"] = back.isoformat()
+    flow["returns"] = back.isoformat()
     await _next(ctx, flow)
 
 
@@ -404,7 +404,7 @@ async def post_step(ctx: Context, press: PostStep) -> None:
     if flow is None:
         return
     if press.step is Draft.SKIP_BACK and ctx.state == State.BACK:
-        flow["back"] = None
+        flow["returns"] = None
         await _next(ctx, flow)
     elif press.step is Draft.SKIP_TEXT and ctx.state == State.TEXT:
         flow["text"] = None
@@ -437,7 +437,7 @@ async def _publish(ctx: Context, flow: dict[str, Any]) -> None:
             from_place=flow.get("from"),
             to_place=flow.get("to"),
             starts_at=datetime.fromisoformat(flow["when"]),
-            returns_at=datetime.fromisoformat(flow["back"]) if flow.get("back") else None,
+            returns_at=datetime.fromisoformat(flow["returns"]) if flow.get("returns") else None,
             count=int(flow.get("count") or 1),
             text=flow.get("text"),
             contact=Contact(flow.get("contact") or Contact.MESSENGER.value),
