@@ -4,7 +4,7 @@ and the notices that tell the other side."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -286,18 +286,17 @@ async def tell(
     settings: Settings,
     now: datetime,
     resident_ids: Iterable[int],
-    message: str,
+    write: Callable[[Translator], str],
     *,
-    post_id: int,
     button: tuple[str, str] | None = None,
 ) -> None:
-    """Tell residents something about post #`post_id`, each in their language; `message` is
-    a message id marked with N_, with `{id}` for the post's number."""
+    """Tell residents something about a post, each in their language, once the transaction
+    commits; `button`: (label marked with N_, payload)."""
     await send_notice(
         session,
         settings=settings,
         resident_ids=list(resident_ids),
-        write=lambda t: t._(message, id=post_id),
+        write=write,
         now=now,
         buttons=[button] if button else [],
     )
@@ -315,7 +314,6 @@ async def tell_withdrawn(
         settings,
         now,
         resident_ids,
-        N_("Neighbour help #{id} was withdrawn."),
-        post_id=post_id,
+        lambda t: t._("Neighbour help #{id} was withdrawn.", id=post_id),
         button=(N_("Neighbour help"), "nh"),
     )

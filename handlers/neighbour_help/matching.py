@@ -200,8 +200,10 @@ async def want(ctx: Context, press: Want) -> None:
         ctx.settings,
         ctx.now,
         [post.author_id] if post.author_id else [],
-        N_("A neighbour answered your neighbour help #{id}. Open it to accept or decline."),
-        post_id=post.id,
+        lambda t: t._(
+            "A neighbour answered your neighbour help #{id}. Open it to accept or decline.",
+            id=post.id,
+        ),
         button=(N_("Open"), OpenRequest(request.id).pack()),
     )
     ctx.reply(
@@ -307,8 +309,10 @@ async def decide_request(ctx: Context, press: Decide) -> None:
             ctx.settings,
             ctx.now,
             [request.asker_id] if request.asker_id else [],
-            N_("Your request for neighbour help #{id} was accepted. Open it to see the contact."),
-            post_id=post.id,
+            lambda t: t._(
+                "Your request for neighbour help #{id} was accepted. Open it to see the contact.",
+                id=post.id,
+            ),
             button=(N_("Open"), OpenRequest(request.id).pack()),
         )
     else:
@@ -317,8 +321,9 @@ async def decide_request(ctx: Context, press: Decide) -> None:
             ctx.settings,
             ctx.now,
             [request.asker_id] if request.asker_id else [],
-            N_("Your request for neighbour help #{id} was not accepted this time."),
-            post_id=post.id,
+            lambda t: t._(
+                "Your request for neighbour help #{id} was not accepted this time.", id=post.id
+            ),
             button=(N_("Neighbour help"), "nh"),
         )
     await tell(
@@ -326,8 +331,9 @@ async def decide_request(ctx: Context, press: Decide) -> None:
         ctx.settings,
         ctx.now,
         [other.asker_id for other in decision.crowded_out if other.asker_id],
-        N_("Neighbour help #{id} is full now, so your request could not be accepted."),
-        post_id=post.id,
+        lambda t: t._(
+            "Neighbour help #{id} is full now, so your request could not be accepted.", id=post.id
+        ),
         button=(N_("Neighbour help"), "nh"),
     )
     await _show_request(ctx, request)
@@ -432,8 +438,9 @@ async def report_post(ctx: Context, press: Report) -> None:
         ctx.settings,
         ctx.now,
         await moderators_of(ctx.session, post.unit_id),
-        N_("Neighbour help #{id} was reported. Open it to check it; you may hide it."),
-        post_id=post.id,
+        lambda t: t._(
+            "Neighbour help #{id} was reported. Open it to check it; you may hide it.", id=post.id
+        ),
         button=(N_("Open"), OpenPost(post.id).pack()),
     )
     ctx.reply(
@@ -502,8 +509,7 @@ async def hide(ctx: Context, press: Hide) -> None:
             ctx.settings,
             ctx.now,
             [post.author_id] if post.author_id else [],
-            N_("Your neighbour help #{id} was hidden after a report."),
-            post_id=post.id,
+            lambda t: t._("Your neighbour help #{id} was hidden after a report.", id=post.id),
         )
     ctx.reply(ctx.t._("It is hidden now."), _back_to_help(ctx))
 

@@ -459,8 +459,7 @@ async def _publish(ctx: Context, flow: dict[str, Any]) -> None:
             ctx.settings,
             ctx.now,
             await subscribers_for(ctx.session, post),
-            N_("A neighbour offers help: #{id}. Open it with the button."),
-            post_id=post.id,
+            lambda t: t._("A neighbour offers help: #{id}. Open it with the button.", id=post.id),
             button=(N_("Open"), OpenPost(post.id).pack()),
         )
     ctx.clear_state()

@@ -10,7 +10,6 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_
 from handlers.neighbour_help.common import tell, tell_withdrawn
 from models.audit import audit
 from models.base import utcnow
@@ -122,8 +121,7 @@ def posts_hide(post_id: Id) -> None:
             settings,
             now,
             [post.author_id] if post.author_id else [],
-            N_("Your neighbour help #{id} was hidden after a report."),
-            post_id=post.id,
+            lambda t: t._("Your neighbour help #{id} was hidden after a report.", id=post.id),
         )
         await audit(session, action="help_hidden", actor_id=None, post=post.id, via="cli")
         return f"#{post.id} is hidden."
