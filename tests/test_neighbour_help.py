@@ -16,6 +16,7 @@ from broadcasts.service import BroadcastService
 from handlers.neighbour_help.common import Decide, OpenPost, OpenRequest, Want
 from models.audit import audit_entries
 from models.base import utcnow
+from models.broadcasts import Broadcast
 from models.neighbour_help import (
     HelpPost,
     HelpRequest,
@@ -28,7 +29,9 @@ from models.residents import find_identity
 from models.roles import Role, grant_role
 from models.territory import add_locality, unit_by_slug
 from tests.chat import Chat
+from tests.conftest import ON_POSTGRES
 from tests.fakes.telegram_api import payloads
+from tests.test_erasure import database_files, logical_dump
 from tests.test_twilio import both_messengers, onboard, say
 
 RIGA = ZoneInfo("Europe/Riga")
@@ -268,7 +271,9 @@ async def test_a_report_reaches_the_representative_who_hides_the_post(chat: Chat
     assert banned.text == REFUSED
 
 
-async def test_forget_withdraws_an_open_match_and_leaves_no_post(chat: Chat) -> None:
+async def test_forget_withdraws_an_open_match_and_leaves_no_post(
+    chat: Chat, database_url: str
+) -> None:
     app = chat.app
     await setup_places(app)
     for user in ("driver", "rider"):
@@ -285,6 +290,19 @@ async def test_forget_withdraws_an_open_match_and_leaves_no_post(chat: Chat) -> 
     async with app.sessionmaker() as session:
         assert list(await session.scalars(select(HelpPost))) == []
         assert list(await session.scalars(select(HelpRequest))) == []
+        rider = await find_identity(session, "console", "rider")
+        assert rider is not None
+        notices = [
+            broadcast.texts["lv"]
+            for broadcast in await session.scalars(select(Broadcast).order_by(Broadcast.id))
+            if broadcast.resident_ids == [rider.resident_id]
+        ]
+    # the rider learns only that it was withdrawn
+    assert notices[-1] == lv("An offer or request of neighbour help you had was withdrawn.")
+    assert b"QXWOOD77" not in logical_dump(database_url)
+    if not ON_POSTGRES:
+        for name, content in database_files(database_url).items():
+            assert b"QXWOOD77" not in content, name
 
 
 async def test_past_posts_close_and_the_month_is_counted(chat: Chat) -> None:
