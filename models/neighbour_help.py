@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.dialog.router import fold
 from models.base import Base, utcnow
+from models.broadcasts import Broadcast
 from models.conversations import relabel_options
 from models.personal_data import add_section
 from models.residents import Resident, identities_of
@@ -108,6 +109,10 @@ class HelpPost(Base):
     # The messenger the author wrote it on: the one their "messenger" contact points to.
     channel: Mapped[str] = mapped_column(String(16))
     to_group: Mapped[bool] = mapped_column(default=False)
+    # The short text posted in the unit's Telegram group, emptied when the author erases.
+    group_broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL")
+    )
     status: Mapped[str] = mapped_column(String(16), default=PostStatus.OPEN.value, index=True)
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
@@ -789,6 +794,10 @@ async def erase_help_of(session: AsyncSession, resident: Resident) -> None:
     labels: dict[str, str] = {}
     for post in await posts_of(session, resident.id, limit=100_000):
         labels[f"nhpost:{post.id}"] = f"#{post.id}"
+        if post.group_broadcast_id is not None:
+            shown = await session.get(Broadcast, post.group_broadcast_id)
+            if shown is not None:
+                shown.texts = {"lv": ""}
         await session.execute(delete(HelpReport).where(HelpReport.post_id == post.id))
         await session.execute(delete(HelpRequest).where(HelpRequest.post_id == post.id))
         await session.delete(post)

@@ -30,8 +30,10 @@ from models.roles import Role, grant_role
 from models.territory import add_locality, unit_by_slug
 from tests.chat import Chat
 from tests.conftest import ON_POSTGRES
-from tests.fakes.telegram_api import payloads
+from tests.fakes.telegram_api import labels, payloads
+from tests.telegram import fake_telegram_api
 from tests.test_erasure import database_files, logical_dump
+from tests.test_ideas import ideas_bot, join
 from tests.test_twilio import both_messengers, onboard, say
 
 RIGA = ZoneInfo("Europe/Riga")
@@ -327,3 +329,42 @@ async def test_past_posts_close_and_the_month_is_counted(chat: Chat) -> None:
         start, end = month_bounds(post.starts_at.astimezone(RIGA).strftime("%Y-%m"), RIGA)
         counts = await helped_counts(session, start=start, end=end)
         assert counts[post.unit_id]["matched"] == 1
+
+
+async def test_a_post_in_the_group_has_no_contact_and_a_link_to_answer_privately(
+    database_url: str,
+) -> None:
+    group = -1001234567
+    async with (
+        fake_telegram_api() as api,
+        ideas_bot(database_url, api, telegram_bot_username="padome_test_bot") as bot,
+    ):
+        await setup_places(bot.app)
+        async with bot.app.sessionmaker() as session, session.begin():
+            unit = await unit_by_slug(session, "alsviku")
+            assert unit is not None
+            unit.telegram_group_chat_id = group
+        await join(bot, ANNA, name="Anna Ozola")
+        await join(bot, BERTA, name="Berta")
+        await bot.send(ANNA, "/neighbours")
+        await bot.press(ANNA, "nhnew:parcel_offer")
+        [when] = await bot.send(ANNA, "Alūksne")
+        assert when["text"] == lv(
+            "When do you go? Write the date and time like {example}.", example=local(1, 9)
+        )
+        await bot.send(ANNA, local(1, 10))
+        await bot.press(ANNA, "nhcount:3")
+        [ask] = await bot.press(ANNA, "nhstep:notext")
+        assert payloads(ask) == ["nhgroup:y", "nhgroup:n", "nhstep:cancel"]
+        [preview] = await bot.press(ANNA, "nhgroup:y")
+        assert lv("Publish") in labels(preview)
+        await bot.press(ANNA, "nhstep:publish")
+        [posted] = await api.wait_for(chat_id=group)
+        assert "https://t.me/padome_test_bot?start=help_1" in posted["text"]
+        assert "Anna" not in posted["text"] and str(ANNA) not in posted["text"]
+        assert "Alūksne" in posted["text"]
+        # a neighbour opens the link and sees the post with the button to ask
+        [opened] = await bot.send(BERTA, "/start help_1")
+        assert Want(1).pack() in payloads(opened)
+        [forged] = await bot.send(BERTA, "/start help_x1")
+        assert forged["text"] == lv(REFUSED)

@@ -60,6 +60,13 @@ class ContactChosen(Payload):
     contact: Contact
 
 
+@payload("nhgroup")
+class GroupChosen(Payload):
+    """Whether the post goes to the community group too (without any contact)."""
+
+    share: bool
+
+
 @payload("nhfold")
 class FoldChosen(Payload):
     """Which of the two times the clocks pass twice."""
@@ -217,8 +224,9 @@ def label(t: Translator, post: HelpPost) -> str:
     return f"#{post.id} {what}, {short_day(t, post)}"
 
 
-def summary(t: Translator, post: HelpPost) -> str:
-    """A post as a resident reads it, without anything about its author."""
+def summary(t: Translator, post: HelpPost, *, with_text: bool = True) -> str:
+    """A post as a resident reads it, without anything about its author; `with_text` False
+    leaves out what the author wrote (for the group, where no contact may show)."""
     where = route(post)
     title = kind_title(t, post)
     lines = [
@@ -236,7 +244,7 @@ def summary(t: Translator, post: HelpPost) -> str:
     count = count_line(t, post)
     if count:
         lines.append(count)
-    if post.text:
+    if post.text and with_text:
         lines.append(post.text)
     return "\n".join(lines)
 

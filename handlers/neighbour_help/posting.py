@@ -11,13 +11,16 @@ from typing import Any
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router, Step
-from bot.i18n import DATETIME_FORMAT, N_
+from bot.i18n import DATETIME_FORMAT, N_, Translator
+from bot.parsing import parse_id
+from broadcasts.notices import send_to_group
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.neighbour_help.common import (
     KIND_BUTTONS,
     ContactChosen,
     CountChosen,
     FoldChosen,
+    GroupChosen,
     NewPost,
     OpenPost,
     PlaceChosen,
@@ -29,6 +32,8 @@ from handlers.neighbour_help.common import (
     tell,
 )
 from handlers.neighbour_help.common import Step as Draft
+from handlers.neighbour_help.matching import open_post
+from handlers.onboarding import add_deep_link, deep_link
 from models.neighbour_help import (
     COUNT_MAX,
     PLACE_MAX,
@@ -45,6 +50,8 @@ from models.neighbour_help import (
 from models.territory import list_localities
 
 router = Router()
+
+HELP_LINK = "help"
 
 PLACES_SHOWN = 10
 COUNTS = {
@@ -64,6 +71,7 @@ class State(enum.StrEnum):
     COUNT = "nh.count"
     TEXT = "nh.text"
     CONTACT = "nh.contact"
+    GROUP = "nh.group"
     CONFIRM = "nh.confirm"
 
 
@@ -241,6 +249,19 @@ async def _next(ctx: Context, flow: dict[str, Any]) -> None:
             t._("How may a neighbour reach you once you accept them? Nobody sees it before that."),
             [Button(text, ContactChosen(choice)) for text, choice in contact_buttons(ctx)]
             + [_cancel(ctx)],
+        )
+    elif "group" not in flow and ctx.resident.unit and ctx.resident.unit.telegram_group_chat_id:
+        ctx.set_state(State.GROUP, **flow)
+        ctx.reply(
+            t._(
+                "Post it in the community group too? It shows there without your name or "
+                "contact; neighbours answer here, in a private chat."
+            ),
+            [
+                Button(t._("Yes, post it in the group"), GroupChosen(True)),
+                Button(t._("No, only here"), GroupChosen(False)),
+                _cancel(ctx),
+            ],
         )
     else:
         _preview(ctx, flow)
@@ -427,6 +448,18 @@ async def contact_chosen(ctx: Context, press: ContactChosen) -> None:
     await _next(ctx, flow)
 
 
+@router.button(GroupChosen)
+async def group_chosen(ctx: Context, press: GroupChosen) -> None:
+    flow = _draft(ctx)
+    if flow is None:
+        return
+    if ctx.state != State.GROUP:
+        show_menu(ctx, ctx.t._("That post is no longer being prepared."))
+        return
+    flow["group"] = press.share
+    await _next(ctx, flow)
+
+
 async def _publish(ctx: Context, flow: dict[str, Any]) -> None:
     assert ctx.resident is not None
     try:
@@ -442,7 +475,7 @@ async def _publish(ctx: Context, flow: dict[str, Any]) -> None:
             text=flow.get("text"),
             contact=Contact(flow.get("contact") or Contact.MESSENGER.value),
             channel=ctx.incoming.channel,
-            to_group=False,
+            to_group=bool(flow.get("group")),
             now=ctx.now,
         )
     except HelpError as error:
@@ -462,6 +495,21 @@ async def _publish(ctx: Context, flow: dict[str, Any]) -> None:
             lambda t: t._("A neighbour offers help: #{id}. Open it with the button.", id=post.id),
             button=(N_("Open"), OpenPost(post.id).pack()),
         )
+    unit = ctx.resident.unit
+    if post.to_group and unit is not None and unit.telegram_group_chat_id is not None:
+        t = Translator(ctx.settings.default_language, timezone=ctx.settings.tz)
+        shown = await send_to_group(
+            ctx.session,
+            settings=ctx.settings,
+            chat_id=unit.telegram_group_chat_id,
+            text=t._(
+                "Neighbour help:\n{post}\nTo answer, write to me in a private chat: {link}",
+                post=summary(t, post, with_text=False),
+                link=deep_link(ctx.settings, HELP_LINK, str(post.id)),
+            ),
+            now=ctx.now,
+        )
+        post.group_broadcast_id = shown.id if shown is not None else None
     ctx.clear_state()
     ctx.reply(
         ctx.t._(
@@ -474,6 +522,18 @@ async def _publish(ctx: Context, flow: dict[str, Any]) -> None:
             Button(ctx.t._("Main menu"), "menu"),
         ],
     )
+
+
+async def help_link_opened(ctx: Context, code: str) -> None:
+    """`/start help_<number>`: a post seen in the community group, opened in private."""
+    post_id = parse_id(code)
+    if post_id is None:
+        await ctx.refuse("help_link", code=code[:20])
+        return
+    await open_post(ctx, OpenPost(post_id))
+
+
+add_deep_link(HELP_LINK, help_link_opened)
 
 
 router.flow(

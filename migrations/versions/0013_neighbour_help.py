@@ -101,6 +101,7 @@ def upgrade() -> None:
         sa.Column("contact", sa.String(length=16), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("to_group", sa.Boolean(), nullable=False),
+        sa.Column("group_broadcast_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("closed_at", models.base.UTCDateTime(timezone=True), nullable=True),
@@ -108,6 +109,12 @@ def upgrade() -> None:
             ["author_id"],
             ["residents.id"],
             name=op.f("fk_help_posts_author_id_residents"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_broadcast_id"],
+            ["broadcasts.id"],
+            name=op.f("fk_help_posts_group_broadcast_id_broadcasts"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
