@@ -51,7 +51,7 @@ def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
     from handlers import nominations, privacy
     from handlers.ideas.digest import weekly_digest
-    from handlers.neighbour_help.after import after_the_date
+    from handlers.neighbour_help.after import after_the_date, monthly_counts
     from handlers.surveys.lifecycle import SURVEY_JOB
 
     return [
@@ -59,5 +59,6 @@ def scheduled_jobs() -> list[Job]:
         SURVEY_JOB,
         Job("ideas_weekly_digest", weekly_digest),
         Job("neighbour_help_after_the_date", after_the_date),
+        Job("neighbour_help_monthly_counts", monthly_counts),
         Job("vacuum_erased_tables", privacy.vacuum_erased_tables),
     ]

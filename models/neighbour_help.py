@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,7 +23,7 @@ from models.base import Base, utcnow
 from models.broadcasts import Broadcast
 from models.conversations import relabel_options
 from models.personal_data import add_section
-from models.residents import Resident, identities_of
+from models.residents import Resident, format_identity, identities_of, is_phone_number
 from models.territory import Locality, Unit
 
 PLACE_MAX = 80
@@ -218,6 +219,16 @@ class HelpSubscription(Base):
     place: Mapped[str] = mapped_column(String(PLACE_MAX))
     label: Mapped[str] = mapped_column(String(PLACE_MAX))
     created_at: Mapped[datetime]
+
+
+class HelpMonth(Base):
+    """A month whose counts went to the representatives, one row each: never twice."""
+
+    __tablename__ = "help_months"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), unique=True)
+    sent_at: Mapped[datetime]
 
 
 class HelpError(Exception):
@@ -570,7 +581,9 @@ async def contact_of(session: AsyncSession, resident_id: int, contact: str, chan
         return f"tg://user?id={chosen.external_id}"
     if chosen.channel == "whatsapp":
         return "https://wa.me/" + chosen.external_id.lstrip("+")
-    return chosen.external_id
+    if is_phone_number(chosen.external_id):
+        return chosen.external_id
+    return format_identity(chosen.channel, chosen.external_id)
 
 
 def first_name(resident: Resident | None) -> str | None:
@@ -635,11 +648,12 @@ def month_bounds(month: str, timezone: ZoneInfo) -> tuple[datetime, datetime]:
 async def helped_counts(
     session: AsyncSession, *, start: datetime, end: datetime
 ) -> dict[int, dict[str, int]]:
-    """Per unit id: posts made, matches accepted, and matches either side said happened."""
+    """Per unit id: posts made, matches accepted, matches either side said happened, and
+    those that, as far as anyone answered, did not."""
     counts: dict[int, dict[str, int]] = {}
 
     def row(unit_id: int) -> dict[str, int]:
-        return counts.setdefault(unit_id, {"posts": 0, "matched": 0, "done": 0})
+        return counts.setdefault(unit_id, {"posts": 0, "matched": 0, "done": 0, "not_done": 0})
 
     for unit_id, number in await session.execute(
         select(HelpPost.unit_id, func.count())
@@ -660,7 +674,27 @@ async def helped_counts(
         row(unit_id)["matched"] += 1
         if author_done or asker_done:
             row(unit_id)["done"] += 1
+        elif author_done is False or asker_done is False:
+            row(unit_id)["not_done"] += 1
     return counts
+
+
+def previous_month(now: datetime, timezone: ZoneInfo) -> str:
+    """`2026-11` on any day of December 2026, in the municipality's time."""
+    first = now.astimezone(timezone).date().replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
+async def claim_month(session: AsyncSession, *, month: str, now: datetime) -> bool:
+    """Claim a month's counts; False when they were already sent (or are being sent)."""
+    if await session.scalar(select(HelpMonth.id).where(HelpMonth.month == month)) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(HelpMonth(month=month, sent_at=now))
+    except IntegrityError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------- subscriptions

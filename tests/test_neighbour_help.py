@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.i18n import Translator
-from broadcasts.service import BroadcastService
-from handlers.neighbour_help.common import Decide, OpenPost, OpenRequest, Want
+from broadcasts.service import BroadcastService, JobContext
+from handlers.neighbour_help.after import after_the_date, monthly_counts
+from handlers.neighbour_help.common import Decide, Done, OpenPost, OpenRequest, Want
 from models.audit import audit_entries
 from models.base import utcnow
 from models.broadcasts import Broadcast
@@ -21,9 +22,6 @@ from models.neighbour_help import (
     HelpPost,
     HelpRequest,
     add_destination,
-    close_past_posts,
-    helped_counts,
-    month_bounds,
 )
 from models.residents import find_identity
 from models.roles import Role, grant_role
@@ -307,11 +305,18 @@ async def test_forget_withdraws_an_open_match_and_leaves_no_post(
             assert b"QXWOOD77" not in content, name
 
 
-async def test_past_posts_close_and_the_month_is_counted(chat: Chat) -> None:
+async def test_after_the_date_both_are_asked_once_and_the_month_is_counted(
+    chat: Chat,
+) -> None:
     app = chat.app
     await setup_places(app)
-    for user in ("driver", "rider"):
+    for user in ("driver", "rider", "rep"):
         await chat.onboard(user)
+    async with app.sessionmaker() as session, session.begin():
+        identity = await find_identity(session, "console", "rep")
+        unit = await unit_by_slug(session, "alsviku")
+        assert identity is not None
+        await grant_role(session, resident=identity.resident, role=Role.REPRESENTATIVE, unit=unit)
     await chat.say("driver", payload="nhnew:ride_request")
     await chat.say("driver", "Alsviķi")
     await chat.say("driver", "Alūksne")
@@ -321,14 +326,46 @@ async def test_past_posts_close_and_the_month_is_counted(chat: Chat) -> None:
     await chat.say("driver", payload="nhstep:publish")
     await chat.say("rider", payload=Want(1).pack())
     accepted = await chat.say("driver", payload=Decide(1, True).pack())
-    assert "console:rider" in accepted.text or "rider" in accepted.text
-    async with app.sessionmaker() as session, session.begin():
-        assert await close_past_posts(session, now=utcnow() + timedelta(days=3)) == 0
+    assert "Contact: console:rider" in accepted.text
+    async with app.sessionmaker() as session:
         post = await session.get(HelpPost, 1)
         assert post is not None and post.status == "full"
-        start, end = month_bounds(post.starts_at.astimezone(RIGA).strftime("%Y-%m"), RIGA)
-        counts = await helped_counts(session, start=start, end=end)
-        assert counts[post.unit_id]["matched"] == 1
+        starts = post.starts_at
+
+    async def notices_with(payload: str) -> list[Broadcast]:
+        async with app.sessionmaker() as session:
+            return [
+                item
+                for item in await session.scalars(select(Broadcast).order_by(Broadcast.id))
+                if any(button == payload for _, button in item.actions)
+            ]
+
+    later = JobContext(app.sessionmaker, app.settings, starts + timedelta(hours=4))
+    await after_the_date(later)
+    await after_the_date(later)  # asked once
+    asked = await notices_with(Done(1, True).pack())
+    assert len(asked) == 2
+    assert asked[0].texts["en"].startswith("Did neighbour help #1 of ")
+    assert (await chat.say("driver", payload=Done(1, True).pack())).text.startswith("Thank you!")
+    refused = await chat.say("rep", payload=Done(1, True).pack())
+    assert refused.text == REFUSED
+    async with app.sessionmaker() as session:
+        request = await session.get(HelpRequest, 1)
+        assert request is not None and request.author_says_done is True
+        assert request.asker_says_done is None
+
+    local_start = starts.astimezone(RIGA)
+    next_month = (local_start.replace(day=28) + timedelta(days=4)).replace(day=2, hour=10)
+    async with app.sessionmaker() as session:
+        before = len(list(await session.scalars(select(Broadcast))))
+    for _ in range(2):
+        await monthly_counts(JobContext(app.sessionmaker, app.settings, next_month))
+    async with app.sessionmaker() as session:
+        sent = list(await session.scalars(select(Broadcast).order_by(Broadcast.id)))[before:]
+    assert [item.texts["en"] for item in sent] == [
+        f"Neighbour help in Alsviķi parish, {local_start.strftime('%m.%Y')}: neighbours helped "
+        "each other 1 time (offers and requests: 1)."
+    ]
 
 
 async def test_a_post_in_the_group_has_no_contact_and_a_link_to_answer_privately(

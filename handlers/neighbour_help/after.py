@@ -3,6 +3,8 @@ two of each match asked once whether it happened."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router
@@ -12,14 +14,19 @@ from broadcasts.service import JobContext
 from handlers.menu import show_menu
 from handlers.neighbour_help.common import Done, Subscribe, Unsubscribe
 from models.neighbour_help import (
+    claim_month,
     close_past_posts,
     due_for_done_question,
+    helped_counts,
     list_destinations,
+    month_bounds,
+    previous_month,
     subscribe,
     subscriptions_of,
     unsubscribe,
 )
-from models.territory import list_localities
+from models.roles import Role, RoleGrant
+from models.territory import list_localities, list_units
 
 router = Router()
 
@@ -114,3 +121,42 @@ async def after_the_date(context: JobContext) -> None:
                     ],
                     personal=False,
                 )
+
+
+async def monthly_counts(context: JobContext) -> None:
+    """Once a month, each unit's representatives hear how often its neighbours helped each
+    other in the month before; the month is recorded, so it never goes twice."""
+    month = previous_month(context.now, context.settings.tz)
+    async with context.sessionmaker() as session, session.begin():
+        if not await claim_month(session, month=month, now=context.now):
+            return
+        start, end = month_bounds(month, context.settings.tz)
+        counts = await helped_counts(session, start=start, end=end)
+        shown = start.strftime("%m.%Y")
+        for unit in await list_units(session):
+            row = counts.get(unit.id)
+            if row is None:
+                continue
+            helped = row["matched"] - row["not_done"]
+            representatives = await session.scalars(
+                select(RoleGrant.resident_id).where(
+                    RoleGrant.role == Role.REPRESENTATIVE.value, RoleGrant.unit_id == unit.id
+                )
+            )
+            await send_notice(
+                session,
+                settings=context.settings,
+                resident_ids=list(representatives),
+                write=lambda t, unit=unit, helped=helped, posts=row["posts"]: t.ngettext(
+                    "Neighbour help in {unit}, {month}: neighbours helped each other {n} time "
+                    "(offers and requests: {posts}).",
+                    "Neighbour help in {unit}, {month}: neighbours helped each other {n} times "
+                    "(offers and requests: {posts}).",
+                    helped,
+                    unit=t.place(unit),
+                    month=shown,
+                    posts=t.number(posts),
+                ),
+                now=context.now,
+                personal=False,
+            )

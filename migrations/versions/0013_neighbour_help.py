@@ -40,6 +40,14 @@ def upgrade() -> None:
         op.f("ix_help_destinations_unit_id"), "help_destinations", ["unit_id"], unique=False
     )
     op.create_table(
+        "help_months",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("sent_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_help_months")),
+        sa.UniqueConstraint("month", name=op.f("uq_help_months_month")),
+    )
+    op.create_table(
         "help_bans",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("resident_id", sa.Integer(), nullable=False),
@@ -226,6 +234,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("help_months")
     op.drop_index(op.f("ix_help_reports_post_id"), table_name="help_reports")
     op.drop_table("help_reports")
     op.drop_index(op.f("ix_help_requests_post_id"), table_name="help_requests")
