@@ -285,6 +285,10 @@ async def test_forget_withdraws_an_open_match_and_leaves_no_post(
     await chat.say("rider", payload=Want(1).pack())
     mydata = await chat.say("driver", "/mydata")
     assert mydata.attachment is not None and b"QXWOOD77" in mydata.attachment.content
+    assert "Your neighbour help:\n#1 Help offered, " in mydata.text
+    assert mydata.text.count(": open") == 1
+    theirs = await chat.say("rider", "/mydata")
+    assert "My request: #1 Help offered, " in theirs.text
     await chat.say("driver", "/forget")
     await chat.say("driver", payload="forget:yes")
     async with app.sessionmaker() as session:
