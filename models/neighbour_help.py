@@ -467,7 +467,9 @@ async def decide(
         request.decided_at = now
         await session.flush()
         return Decision(request, crowded)
-    if post.status != PostStatus.OPEN.value or post.left <= 0:
+    if post.status not in (PostStatus.OPEN.value, PostStatus.FULL.value):
+        raise HelpError("not_open")
+    if post.left <= 0:
         raise HelpError("full")
     request.status = RequestStatus.ACCEPTED.value
     request.decided_at = now
@@ -744,8 +746,10 @@ async def unsubscribe(session: AsyncSession, *, resident_id: int, subscription_i
 async def subscribers_for(session: AsyncSession, post: HelpPost) -> list[int]:
     """Residents to tell of a new offer: subscribed to a place it goes from or to."""
     places = {fold(place) for place in (post.from_place, post.to_place) if place}
-    if post.locality is not None:
-        places.add(fold(post.locality.name))
+    if post.locality_id is not None:
+        locality = await session.get(Locality, post.locality_id)
+        if locality is not None:
+            places.add(fold(locality.name))
     if not places:
         return []
     blocked = select(HelpBlock.blocker_id).where(HelpBlock.blocked_id == post.author_id)

@@ -409,3 +409,32 @@ async def test_a_post_in_the_group_has_no_contact_and_a_link_to_answer_privately
         assert Want(1).pack() in payloads(opened)
         [forged] = await bot.send(BERTA, "/start help_x1")
         assert forged["text"] == lv(REFUSED)
+
+
+async def test_a_blocked_neighbour_neither_sees_nor_asks(chat: Chat) -> None:
+    app = chat.app
+    await setup_places(app)
+    for user in ("driver", "rider"):
+        await chat.onboard(user)
+    await chat.say("driver", payload="nhnew:other_request")
+    await chat.say("driver", "Vajag palīdzēt iznest skapi.")
+    await chat.say("driver", local(2, 12))
+    await chat.say("driver", payload="nhstep:publish")
+    listing = await chat.say("rider", payload="nhfind")
+    assert "nhpost:1" in [b.payload for b in listing.options]
+    seen = await chat.say("rider", payload="nhpost:1")
+    assert [b.payload for b in seen.options] == [
+        "nhwant:1",
+        "nhrep:1",
+        "nhblockp:1",
+        "nhfind",
+    ]
+    blocked = await chat.say("rider", payload="nhblockp:1")
+    assert blocked.text.startswith("Done: you will not see this person's posts")
+    listing = await chat.say("rider", payload="nhfind")
+    assert "nhpost:1" not in [b.payload for b in listing.options]
+    # a crafted press to ask anyway is not taken
+    refused = await chat.say("rider", payload="nhwant:1")
+    assert refused.text.startswith("That post is no longer open.")
+    async with app.sessionmaker() as session:
+        assert list(await session.scalars(select(HelpRequest))) == []

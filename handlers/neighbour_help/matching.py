@@ -123,17 +123,17 @@ async def open_post(ctx: Context, press: OpenPost) -> None:
         buttons.append(Button(t._("Back"), "nhmine"))
         ctx.reply(f"{summary(t, post)}\n{status}", buttons)
         return
+    moderation = []
     if may_moderate(ctx, post):
-        buttons = []
         if post.status != PostStatus.HIDDEN.value:
-            buttons.append(Button(t._("Hide it"), Hide(post.id)))
+            moderation.append(Button(t._("Hide it"), Hide(post.id)))
         if post.author_id is not None:
-            buttons.append(Button(t._("Stop its author from posting"), Ban(post.id)))
-        buttons.extend(_back_to_help(ctx))
-        ctx.reply(f"{summary(t, post)}\n{status}", buttons)
-        return
+            moderation.append(Button(t._("Stop its author from posting"), Ban(post.id)))
     if post.unit_id != ctx.resident.unit_id:
-        await ctx.refuse("help_post_view", post=post.id)
+        if not moderation:
+            await ctx.refuse("help_post_view", post=post.id)
+            return
+        ctx.reply(f"{summary(t, post)}\n{status}", moderation + _back_to_help(ctx))
         return
     mine = [
         request
@@ -143,19 +143,28 @@ async def open_post(ctx: Context, press: OpenPost) -> None:
     if mine:
         await _show_request(ctx, mine[0])
         return
-    if not is_shown(post, ctx.now) or (
+    open_to_me = is_shown(post, ctx.now) and not (
         post.author_id is not None
         and await blocked_between(ctx.session, post.author_id, ctx.resident.id)
-    ):
-        ctx.reply(t._("That post is no longer open."), _back_to_help(ctx))
+    )
+    if not open_to_me:
+        if moderation:
+            # The representative reads a reported post whatever its state.
+            ctx.reply(
+                f"{summary(t, post)}\n{status}",
+                [*moderation, Button(t._("Back"), "nhfind"), Button(t._("Main menu"), "menu")],
+            )
+        else:
+            ctx.reply(t._("That post is no longer open."), _back_to_help(ctx))
         return
     take = t._("I would like this") if post.kind_enum.is_offer else t._("I can help")
     ctx.reply(
-        summary(t, post),
+        f"{summary(t, post)}\n{status}" if moderation else summary(t, post),
         [
             Button(take, Want(post.id)),
             Button(t._("Report"), Report(post.id)),
             Button(t._("Do not show me this person's posts"), BlockAuthor(post.id)),
+            *moderation,
             Button(t._("Back"), "nhfind"),
         ],
     )
@@ -294,11 +303,12 @@ async def decide_request(ctx: Context, press: Decide) -> None:
             ctx.session, request=request, by=ctx.resident, accept=press.accept, now=ctx.now
         )
     except HelpError as error:
-        text = (
-            ctx.t._("It is full: no more can be accepted.")
-            if error.reason == "full"
-            else ctx.t._("That request has already been answered.")
-        )
+        if error.reason == "full":
+            text = ctx.t._("It is full: no more can be accepted.")
+        elif error.reason == "not_open":
+            text = ctx.t._("That post is no longer open.")
+        else:
+            text = ctx.t._("That request has already been answered.")
         ctx.reply(text, [Button(ctx.t._("Back"), OpenPost(request.post_id))])
         return
     post = request.post
