@@ -112,6 +112,15 @@ def _draft(ctx: Context) -> dict[str, Any] | None:
     return flow
 
 
+def _draft_at(ctx: Context, *states: State) -> dict[str, Any] | None:
+    """The post being written, if a button of the step now asked was pressed."""
+    flow = _draft(ctx)
+    if flow is not None and ctx.state not in states:
+        show_menu(ctx, ctx.t._("That post is no longer being prepared."))
+        return None
+    return flow
+
+
 @router.button(NewPost)
 async def new_post(ctx: Context, press: NewPost) -> None:
     """Ask what kind of help; then start asking about it."""
@@ -303,11 +312,11 @@ def _preview(ctx: Context, flow: dict[str, Any]) -> None:
 @router.button(PlaceChosen)
 async def place_chosen(ctx: Context, press: PlaceChosen) -> None:
     """Take one of the places offered."""
-    flow = _draft(ctx)
+    flow = _draft_at(ctx, State.FROM, State.TO)
     if flow is None:
         return
     places = flow.get("places") or []
-    if ctx.state not in (State.FROM, State.TO) or press.index >= len(places):
+    if press.index >= len(places):
         show_menu(ctx, ctx.t._("That post is no longer being prepared."))
         return
     await _take_place(ctx, flow, places[press.index])
@@ -393,10 +402,10 @@ async def count_typed(ctx: Context) -> None:
 
 @router.button(CountChosen)
 async def count_chosen(ctx: Context, press: CountChosen) -> None:
-    flow = _draft(ctx)
+    flow = _draft_at(ctx, State.COUNT)
     if flow is None:
         return
-    if ctx.state != State.COUNT or not 1 <= press.count <= COUNT_MAX:
+    if not 1 <= press.count <= COUNT_MAX:
         show_menu(ctx, ctx.t._("That post is no longer being prepared."))
         return
     flow["count"] = press.count
@@ -438,11 +447,8 @@ async def post_step(ctx: Context, press: PostStep) -> None:
 
 @router.button(ContactChosen)
 async def contact_chosen(ctx: Context, press: ContactChosen) -> None:
-    flow = _draft(ctx)
+    flow = _draft_at(ctx, State.CONTACT)
     if flow is None:
-        return
-    if ctx.state != State.CONTACT:
-        show_menu(ctx, ctx.t._("That post is no longer being prepared."))
         return
     flow["contact"] = press.contact.value
     await _next(ctx, flow)
@@ -450,11 +456,8 @@ async def contact_chosen(ctx: Context, press: ContactChosen) -> None:
 
 @router.button(GroupChosen)
 async def group_chosen(ctx: Context, press: GroupChosen) -> None:
-    flow = _draft(ctx)
+    flow = _draft_at(ctx, State.GROUP)
     if flow is None:
-        return
-    if ctx.state != State.GROUP:
-        show_menu(ctx, ctx.t._("That post is no longer being prepared."))
         return
     flow["group"] = press.share
     await _next(ctx, flow)
