@@ -21,7 +21,7 @@ from bot.channels import deployed
 from bot.i18n import Translator
 from bot.settings import Settings
 from broadcasts.compose import Audience, create_broadcast, in_every_language
-from models.broadcasts import Broadcast, Status, create_deliveries
+from models.broadcasts import Broadcast, Delivery, DeliveryStatus, Status, create_deliveries
 
 # The wake-up events of the dispatchers running in this process.
 _dispatchers: set[asyncio.Event] = set()
@@ -94,5 +94,43 @@ async def send_notice(
     broadcast.started_at = now
     await session.flush()
     await create_deliveries(session, broadcast, channels=deployed_channels(settings))
+    _kick_after_commit(session)
+    return broadcast
+
+
+async def send_to_group(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    chat_id: int,
+    text: str,
+    now: datetime,
+) -> Broadcast | None:
+    """Post a short text in a unit's linked Telegram group, paced within the group's limit,
+    once the caller's transaction commits; None where this deployment runs no Telegram."""
+    if "telegram" not in deployed_channels(settings):
+        return None
+    broadcast = await create_broadcast(
+        session,
+        roles=None,
+        created_by_id=None,
+        audience=Audience(resident_ids=()),
+        texts={"lv": text},
+        due_at=now,
+        now=now,
+    )
+    broadcast.status = Status.SENDING.value
+    broadcast.started_at = now
+    session.add(
+        Delivery(
+            broadcast_id=broadcast.id,
+            channel="telegram",
+            chat_id=str(chat_id),
+            is_group=True,
+            language=settings.default_language,
+            status=DeliveryStatus.PENDING.value,
+        )
+    )
+    await session.flush()
     _kick_after_commit(session)
     return broadcast

@@ -15,6 +15,7 @@ def build_flows() -> Flows:
         ideas,
         linking,
         menu,
+        neighbour_help,
         nominations,
         onboarding,
         privacy,
@@ -31,6 +32,7 @@ def build_flows() -> Flows:
         broadcasts,
         surveys,
         ideas,
+        neighbour_help,
         groups,
         roles,
         linking,
@@ -49,11 +51,14 @@ def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
     from handlers import nominations, privacy
     from handlers.ideas.digest import weekly_digest
+    from handlers.neighbour_help.after import after_the_date, monthly_counts
     from handlers.surveys.lifecycle import SURVEY_JOB
 
     return [
         Job("nomination_rounds", nominations.run_rounds),
         SURVEY_JOB,
         Job("ideas_weekly_digest", weekly_digest),
+        Job("neighbour_help_after_the_date", after_the_date),
+        Job("neighbour_help_monthly_counts", monthly_counts),
         Job("vacuum_erased_tables", privacy.vacuum_erased_tables),
     ]

@@ -15,10 +15,14 @@ from bot.dialog.messages import Attachment, Button
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Needs, Router
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
+from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
+from handlers.neighbour_help.common import POST_STATUSES, REQUEST_STATUSES
+from handlers.neighbour_help.common import label as help_label
 from handlers.roles import role_with_place
 from models.ideas import ideas_of
+from models.neighbour_help import open_partners, posts_of, requests_of
 from models.nominations import ACTIVE, list_nominations
 from models.personal_data import ERASED_TABLES, EXPORT_FILENAME, forget, personal_data
 from models.roles import list_grants_of
@@ -94,6 +98,7 @@ async def my_data(ctx: Context) -> None:
         for grant in await list_grants_of(ctx.session, ctx.resident.id)
     )
     lines.extend(_idea_lines(t, data.get("ideas") or []))
+    lines.extend(await _help_lines(ctx))
     lines.append(t._("Everything is in the attached file. To erase it, send /forget."))
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     ctx.reply(
@@ -126,6 +131,30 @@ def _idea_lines(t: Translator, ideas: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+async def _help_lines(ctx: Context) -> list[str]:
+    """The person's neighbour-help posts and requests, one line each, newest first."""
+    assert ctx.resident is not None
+    t = ctx.t
+    posts = await posts_of(ctx.session, ctx.resident.id, limit=1000)
+    requests = await requests_of(ctx.session, ctx.resident.id, limit=1000)
+    if not posts and not requests:
+        return []
+    lines = [t._("Your neighbour help:")]
+    lines.extend(
+        t._("{post}: {status}", post=help_label(t, post), status=t._(POST_STATUSES[post.status]))
+        for post in posts
+    )
+    lines.extend(
+        t._(
+            "My request: {post} ({status})",
+            post=help_label(t, request.post),
+            status=t._(REQUEST_STATUSES[request.status]),
+        )
+        for request in requests
+    )
+    return lines
+
+
 @router.command("forget", needs=Needs.CONSENT)
 async def forget_command(ctx: Context) -> None:
     await ask_forget(ctx, Forget())
@@ -141,7 +170,17 @@ async def ask_forget(ctx: Context, press: Forget) -> None:
         answer = None
     if answer is Answer.YES:
         resident_id = ctx.resident.id
+        partners = await open_partners(ctx.session, resident_id)
         await forget(ctx.session, ctx.resident)
+        # The other side of an open match learns only that it was withdrawn.
+        await send_notice(
+            ctx.session,
+            settings=ctx.settings,
+            resident_ids=partners,
+            write=lambda t: t._("An offer or request of neighbour help you had was withdrawn."),
+            now=ctx.now,
+            buttons=[(N_("Neighbour help"), "nh")],
+        )
         await ctx.audit("erased", resident=resident_id)
         await db.checkpoint_after_commit(ctx.session)
         ctx.forgotten = True

@@ -7,6 +7,16 @@ from models.console import ConsoleMessage
 from models.conversations import Conversation
 from models.ideas import AreaMember, Idea, IdeaAnswer, IdeaArea, IdeaDigest
 from models.messaging import MediaFile, MessageStatus
+from models.neighbour_help import (
+    HelpBan,
+    HelpBlock,
+    HelpDestination,
+    HelpMonth,
+    HelpPost,
+    HelpReport,
+    HelpRequest,
+    HelpSubscription,
+)
 from models.nominations import Nomination, NominationRound, Support
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
@@ -23,6 +33,14 @@ __all__ = [
     "ConsoleMessage",
     "Conversation",
     "Delivery",
+    "HelpBan",
+    "HelpBlock",
+    "HelpDestination",
+    "HelpMonth",
+    "HelpPost",
+    "HelpReport",
+    "HelpRequest",
+    "HelpSubscription",
     "Idea",
     "IdeaAnswer",
     "IdeaArea",

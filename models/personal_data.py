@@ -40,6 +40,12 @@ ERASED_TABLES = (
     "survey_responses",
     "survey_answers",
     "survey_participations",
+    "help_posts",
+    "help_requests",
+    "help_blocks",
+    "help_bans",
+    "help_reports",
+    "help_subscriptions",
 )
 
 _EXPORTERS: dict[str, Exporter] = {}

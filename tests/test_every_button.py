@@ -84,16 +84,16 @@ EVERYONE = ("news", "nomlist", "svopen", "ideastep:send")
 STAFF_TOO = ("inbox", "ideaans", "ideaexpf")
 SENDERS = ("bcs", "bcx:", "bcsend", "pollgo")
 REACHED = {
-    RESIDENT: (*EVERYONE, "svsend", "nomwithdraw"),
-    DEPUTY: (*EVERYONE, *STAFF_TOO, "svsend", "supyes"),
-    REPRESENTATIVE: (*EVERYONE, *STAFF_TOO, *SENDERS, "svsend", "supyes"),
+    RESIDENT: (*EVERYONE, "svsend", "nomwithdraw", "nhwdp"),
+    DEPUTY: (*EVERYONE, *STAFF_TOO, "svsend", "supyes", "nhwant", "nhrep"),
+    REPRESENTATIVE: (*EVERYONE, *STAFF_TOO, *SENDERS, "svsend", "supyes", "nhwant", "nhhide"),
     COORDINATOR: (*EVERYONE, *STAFF_TOO, *SENDERS, "nomcend", "revoke:", "areamember"),
     # The chair sees only their own messages, none of them waiting: no Cancel. Their answers
     # go with the quick poll's option itself ("svans"), which needs no Send.
     CHAIR: (
         *EVERYONE,
         *STAFF_TOO,
-        *("bcs", "bcsend", "pollgo", "svans", "supyes", "areamember"),
+        *("bcs", "bcsend", "pollgo", "svans", "supyes", "areamember", "nhwant"),
     ),
 }
 
@@ -242,6 +242,16 @@ async def build_world(app: App, chat: Chat) -> World:
         await chat.say(RESIDENT, payload=KeepText(False).pack())
         sent = await chat.say(RESIDENT, payload=DraftStep(Draft.SEND).pack())
         assert "numuru 1." in sent.text, sent.text
+
+        # The resident offers to bring parcels: neighbours find it, staff may hide it.
+        await chat.say(RESIDENT, payload="nhnew:parcel_offer")
+        await chat.say(RESIDENT, payload="nhplace:0")
+        when = (utcnow() + timedelta(days=2)).astimezone(RIGA).replace(hour=10, minute=0)
+        await chat.say(RESIDENT, when.strftime("%d.%m.%Y %H:%M"))
+        await chat.say(RESIDENT, payload="nhcount:2")
+        await chat.say(RESIDENT, payload="nhstep:notext")
+        posted = await chat.say(RESIDENT, payload="nhstep:publish")
+        assert "#1" in posted.text, posted.text
 
         # The representative runs a quick poll in their parish.
         await chat.say(REPRESENTATIVE, "/poll")

@@ -1,0 +1,133 @@
+"""Neighbour help: rides and parcel runs offered or asked for, matched between two residents.
+
+A post (an offer or a request) belongs to its author's unit. Another resident asks to take
+it; the author accepts or declines. Only on acceptance does each learn how to reach the
+other, read from their accounts when shown, never copied into a message the database keeps.
+
+    tables         the tables, statuses and limits
+    posts          destinations, posting, asking, deciding, withdrawing, hiding, blocking,
+                   reporting, and the contacts of a match
+    after          closing past posts, asking whether it happened, monthly counts
+    subscriptions  notices of new offers for a chosen place
+    personal_data  export and erasure of what neighbour help holds about a resident
+"""
+
+from models.neighbour_help.after import (
+    claim_month,
+    close_past_posts,
+    due_for_done_question,
+    helped_counts,
+    month_bounds,
+    previous_month,
+)
+from models.neighbour_help.personal_data import erase_help_of, export_help_of, open_partners
+from models.neighbour_help.posts import (
+    Decision,
+    add_destination,
+    ask_for,
+    ban,
+    block,
+    blocked_between,
+    contact_of,
+    create_post,
+    decide,
+    first_name,
+    hide_post,
+    is_banned,
+    is_shown,
+    list_destinations,
+    open_posts,
+    posts_of,
+    remove_destination,
+    report,
+    requests_of,
+    requests_to,
+    visible_until,
+    withdraw_post,
+    withdraw_request,
+)
+from models.neighbour_help.subscriptions import (
+    subscribe,
+    subscribers_for,
+    subscriptions_of,
+    unsubscribe,
+)
+from models.neighbour_help.tables import (
+    ASK_DONE_AFTER,
+    COUNT_MAX,
+    DESTINATIONS_MAX,
+    PLACE_MAX,
+    SHOWN_AFTER_START,
+    TEXT_MAX,
+    Contact,
+    HelpBan,
+    HelpBlock,
+    HelpDestination,
+    HelpError,
+    HelpMonth,
+    HelpPost,
+    HelpReport,
+    HelpRequest,
+    HelpSubscription,
+    Kind,
+    PostStatus,
+    RequestStatus,
+)
+
+__all__ = [
+    "ASK_DONE_AFTER",
+    "COUNT_MAX",
+    "DESTINATIONS_MAX",
+    "PLACE_MAX",
+    "SHOWN_AFTER_START",
+    "TEXT_MAX",
+    "Contact",
+    "Decision",
+    "HelpBan",
+    "HelpBlock",
+    "HelpDestination",
+    "HelpError",
+    "HelpMonth",
+    "HelpPost",
+    "HelpReport",
+    "HelpRequest",
+    "HelpSubscription",
+    "Kind",
+    "PostStatus",
+    "RequestStatus",
+    "add_destination",
+    "ask_for",
+    "ban",
+    "block",
+    "blocked_between",
+    "claim_month",
+    "close_past_posts",
+    "contact_of",
+    "create_post",
+    "decide",
+    "due_for_done_question",
+    "erase_help_of",
+    "export_help_of",
+    "first_name",
+    "helped_counts",
+    "hide_post",
+    "is_banned",
+    "is_shown",
+    "list_destinations",
+    "month_bounds",
+    "open_partners",
+    "open_posts",
+    "posts_of",
+    "previous_month",
+    "remove_destination",
+    "report",
+    "requests_of",
+    "requests_to",
+    "subscribe",
+    "subscribers_for",
+    "subscriptions_of",
+    "unsubscribe",
+    "visible_until",
+    "withdraw_post",
+    "withdraw_request",
+]
