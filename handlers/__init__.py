@@ -14,6 +14,7 @@ def build_flows() -> Flows:
         groups,
         ideas,
         linking,
+        meetings,
         menu,
         nominations,
         onboarding,
@@ -30,6 +31,7 @@ def build_flows() -> Flows:
         nominations,
         broadcasts,
         surveys,
+        meetings,
         ideas,
         groups,
         roles,
@@ -49,11 +51,13 @@ def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
     from handlers import nominations, privacy
     from handlers.ideas.digest import weekly_digest
+    from handlers.meetings.schedule import MEETING_JOB
     from handlers.surveys.lifecycle import SURVEY_JOB
 
     return [
         Job("nomination_rounds", nominations.run_rounds),
         SURVEY_JOB,
+        MEETING_JOB,
         Job("ideas_weekly_digest", weekly_digest),
         Job("vacuum_erased_tables", privacy.vacuum_erased_tables),
     ]

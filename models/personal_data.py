@@ -40,6 +40,8 @@ ERASED_TABLES = (
     "survey_responses",
     "survey_answers",
     "survey_participations",
+    "meeting_answers",
+    "meeting_attendance",
 )
 
 _EXPORTERS: dict[str, Exporter] = {}

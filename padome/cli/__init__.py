@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from padome.cli import broadcasts, chat, db, ideas, nominations, roles, surveys, territory
+from padome.cli import (
+    broadcasts,
+    chat,
+    db,
+    ideas,
+    meetings,
+    nominations,
+    roles,
+    surveys,
+    territory,
+)
 
 app = typer.Typer(help="Padome: the residents' council assistant.", no_args_is_help=True)
 app.command()(chat.chat)
@@ -18,3 +28,4 @@ app.add_typer(nominations.app, name="nominations")
 app.add_typer(ideas.areas_app, name="areas")
 app.add_typer(ideas.ideas_app, name="ideas")
 app.add_typer(surveys.app, name="surveys")
+app.add_typer(meetings.app, name="meetings")
