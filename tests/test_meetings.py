@@ -23,6 +23,9 @@ from handlers.meetings.payloads import (
     MeetingCancel,
     MeetingReply,
     MeetingView,
+    NewAudience,
+    Present,
+    ProposeQuestion,
 )
 from handlers.meetings.schedule import run_meeting_schedule
 from models.audit import audit_entries
@@ -41,7 +44,7 @@ from models.territory import Locality, unit_by_slug
 from reports.calendar import meeting_ics
 from tests.fakes.telegram_api import FakeTelegramAPI, payloads
 from tests.telegram import BOT_TOKEN, RunningBot, fake_telegram_api, telegram_settings
-from tests.test_broadcasts import _quiet_now, running, seed, texts_to
+from tests.test_broadcasts import CHAIR, _quiet_now, running, seed, texts_to
 from tests.test_console import run_padome
 
 RIGA = ZoneInfo("Europe/Riga")
@@ -458,3 +461,128 @@ async def test_forget_removes_the_name_and_keeps_the_count(database_url: str) ->
         async with bot.app.sessionmaker() as session:
             [answer] = list(await session.scalars(select(MeetingAnswer)))
         assert answer.resident_id is None and answer.answer == "yes"
+
+
+# --------------------------------------------------------------------------- in chat
+
+
+def button(message: dict[str, Any], label: str) -> str:
+    for row in message["buttons"]:
+        for item in row:
+            if item["text"] == label:
+                return item["callback_data"]
+    raise AssertionError(f"no button {label!r} in {message['buttons']}")
+
+
+async def test_representative_calls_a_community_meeting_in_chat_and_closes_it(
+    database_url: str,
+) -> None:
+    start = utcnow() + timedelta(days=2)
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await council(bot)
+        representative = MEMBERS[0]
+        [kinds] = await bot.send(representative, "/meeting")
+        assert "Which meeting do you want to call?" in kinds["text"]
+        assert [b["text"] for row in kinds["buttons"] for b in row] == [
+            "Community meeting",
+            "Working group meeting",
+            "Cancel",
+        ]
+        # Another parish's audience, crafted: refused.
+        async with bot.app.sessionmaker() as session:
+            annas = await unit_by_slug(session, "annas")
+            assert annas is not None
+        [title] = await bot.press(representative, button(kinds, "Community meeting"))
+        assert "Write a short title." in title["text"]  # one parish: no audience to choose
+        [refused] = await bot.press(representative, NewAudience(annas.id).pack())
+        assert refused["text"] == "Sorry, you are not allowed to do that."
+
+        [kinds] = await bot.send(representative, "/meeting")
+        await bot.press(representative, button(kinds, "Community meeting"))
+        [when] = await bot.send(representative, "Ceļu remonts")
+        assert "When does it begin?" in when["text"]
+        # Back keeps the way: the title is asked again.
+        [again] = await bot.press(representative, button(when, "Back"))
+        assert "Write a short title." in again["text"]
+        [when] = await bot.send(representative, "Ceļu remonts")
+        [where] = await bot.send(representative, riga(start))
+        assert "Where will it be held?" in where["text"]
+        [online] = await bot.send(representative, "Tautas nams")
+        await bot.press(representative, button(online, "No, in person only"))
+        [preview] = await bot.send(representative, "Bedres\nApgaismojums")
+        assert 'Community meeting: "Ceļu remonts" (Alsviķi parish)' in preview["text"]
+        assert "Where: Tautas nams" in preview["text"]
+        assert "1. Bedres\n2. Apgaismojums" in preview["text"]
+        assert "The invitation goes to 4 people." in preview["text"]
+        [called] = await bot.press(representative, button(preview, "Call the meeting"))
+        assert 'The meeting "Ceļu remonts" is called.' in called["text"]
+        async with bot.app.sessionmaker() as session:
+            meeting_id = await session.scalar(select(Meeting.id))
+        assert meeting_id is not None
+        message = await invitation(api, ALSVIKI[0], meeting_id)
+        assert "I will join online" not in [b["text"] for row in message["buttons"] for b in row]
+
+        # A resident proposes a question; it reaches the organiser.
+        [view] = await bot.press(ALSVIKI[0], MeetingView(meeting_id).pack())
+        await bot.press(ALSVIKI[0], button(view, "Propose a question for the meeting"))
+        [thanks] = await bot.send(ALSVIKI[0], "Kad salabos tiltu?")
+        assert "Your question is sent" in thanks["text"]
+        [proposed] = await texts_arrive(api, representative, "proposes a question")
+        assert 'A resident proposes a question for "Ceļu remonts": Kad salabos tiltu?' in proposed
+        await bot.send(ANNAS[0], "/menu")
+        [refused] = await bot.press(ANNAS[0], ProposeQuestion(meeting_id).pack())
+        assert refused["text"] == "Sorry, you are not allowed to do that."
+
+        # After the meeting: a head count and the summary, to the invited and under News.
+        async with bot.app.sessionmaker() as session, session.begin():
+            meeting = await session.get(Meeting, meeting_id)
+            assert meeting is not None
+            meeting.starts_at = utcnow() - timedelta(hours=1)
+        [view] = await bot.press(representative, MeetingView(meeting_id).pack())
+        [count] = await bot.press(representative, button(view, "Record attendance and the summary"))
+        assert "How many people came?" in count["text"]
+        await bot.send(representative, "14")
+        [done] = await bot.send(representative, "Bedres salabos maijā.")
+        assert "sent to the invited and shown under News" in done["text"]
+        [told] = await texts_arrive(api, ALSVIKI[1], "Bedres salabos maijā.")
+        assert 'What the meeting "Ceļu remonts" on' in told and "14 people took part." in told
+        news = await bot.send(ALSVIKI[1], "/news", replies=2)
+        assert any("Bedres salabos maijā." in (m.get("text") or "") for m in news)
+        [listed] = await bot.send(ALSVIKI[1], "/meetings")
+        assert "What was decided: Bedres salabos maijā." in listed["text"]
+
+
+async def test_chair_calls_a_session_and_records_who_came(database_url: str) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await council(bot)
+        await seed(bot, [CHAIR], unit="alsviku", language="en")
+        [kinds] = await bot.send(CHAIR, "/meeting")
+        await bot.press(CHAIR, button(kinds, "Session of the residents' council"))
+        await bot.send(CHAIR, "Budžets")
+        start = utcnow() + timedelta(hours=5)
+        [where] = await bot.send(CHAIR, riga(start))
+        [agenda] = await bot.press(CHAIR, button(where, "Online only"))
+        [preview] = await bot.press(CHAIR, button(agenda, "Without an agenda"))
+        assert "The invitation goes to 3 people." in preview["text"]
+        await bot.press(CHAIR, button(preview, "Call it as an urgent session"))
+        async with bot.app.sessionmaker() as session:
+            meeting = (await session.scalars(select(Meeting))).one()
+        assert meeting.urgent and meeting.online and meeting.place is None
+        await invitation(api, MEMBERS[2], meeting.id)
+        await bot.press(MEMBERS[2], MeetingReply(meeting.id, Choice.ONLINE).pack())
+        [view] = await bot.press(CHAIR, MeetingView(meeting.id).pack())
+        assert "Quorum: not yet (1 of the 2 needed)." in view["text"]
+
+        async with bot.app.sessionmaker() as session, session.begin():
+            stored = await session.get(Meeting, meeting.id)
+            assert stored is not None
+            stored.starts_at = utcnow() - timedelta(minutes=5)
+        [view] = await bot.press(CHAIR, MeetingView(meeting.id).pack())
+        [names] = await bot.press(CHAIR, button(view, "Record attendance and the summary"))
+        assert "Who came?" in names["text"]
+        member = await resident_of(bot, MEMBERS[2])
+        [ticked] = await bot.press(CHAIR, Present(meeting.id, member.id).pack())
+        await bot.press(CHAIR, button(ticked, "Done"))
+        await bot.send(CHAIR, "Budžetu apstiprina.")
+        shown = await cli(database_url, Path("."), "meetings", "show", str(meeting.id))
+        assert "attended: 1" in shown and "summary: Budžetu apstiprina." in shown

@@ -7,8 +7,8 @@ One module per sub-feature, one router each, assembled here.
 from __future__ import annotations
 
 from bot.dialog.router import Router
-from handlers.meetings import answering
+from handlers.meetings import after, answering, calling
 
 router = Router()
-for part in (answering,):
+for part in (answering, calling, after):
     router.include(part.router)

@@ -11,11 +11,13 @@ from bot.dialog.router import Router
 from bot.i18n import N_
 from handlers.meetings import texts
 from handlers.meetings.payloads import (
+    After,
     Choice,
     MeetingCalendar,
     MeetingCancel,
     MeetingReply,
     MeetingView,
+    ProposeQuestion,
 )
 from handlers.meetings.schedule import announce_cancelled, answer_buttons
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
@@ -167,9 +169,16 @@ async def view(ctx: Context, press: MeetingView) -> None:
             )
     if organiser or (invited and meeting.names_visible_to_invited):
         parts.append(await _answers(ctx, meeting, names=True))
+    if invited and meeting.kind == MeetingKind.COMMUNITY.value and meeting.planned:
+        if ctx.now < meeting.starts_at:
+            buttons.append(
+                Button(t._("Propose a question for the meeting"), ProposeQuestion(meeting.id))
+            )
     if organiser and meeting.planned:
         if ctx.now < meeting.starts_at:
             buttons.append(Button(t._("Cancel the meeting"), MeetingCancel(meeting.id)))
+        else:
+            buttons.append(Button(t._("Record attendance and the summary"), After(meeting.id)))
     buttons.extend([back_to_meetings(ctx), main_menu(ctx)])
     ctx.clear_state()
     ctx.reply("\n\n".join(parts), buttons)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from bot.dialog.payloads import Payload, payload
-from models.meetings import AnswerChoice
+from models.meetings import AnswerChoice, MeetingKind
 
 
 class Choice(enum.StrEnum):
@@ -61,3 +61,92 @@ class MeetingCancel(Payload):
 
     meeting_id: int
     sure: bool = False
+
+
+class Screen(enum.StrEnum):
+    """The screens of a meeting being called, for their Back buttons."""
+
+    KIND = "k"
+    AUDIENCE = "a"
+    TITLE = "t"
+    TIME = "w"
+    PLACE = "p"
+    AGENDA = "g"
+
+
+@payload("mtnew")
+class NewKind(Payload):
+    """Call a meeting of this kind (the kinds are offered when None)."""
+
+    meeting_kind: MeetingKind | None = None
+
+
+@payload("mtto")
+class NewAudience(Payload):
+    """Who a community or working-group meeting is for: a unit, or one locality of it."""
+
+    unit_id: int
+    locality_id: int | None = None
+
+
+@payload("mttime")
+class NewTime(Payload):
+    """Which of the two moments a typed time that happens twice means."""
+
+    fold: int | None = None
+
+
+@payload("mtwhere")
+class NewOnlineOnly(Payload):
+    """The meeting is held online only."""
+
+
+@payload("mtalso")
+class NewAlsoOnline(Payload):
+    """A meeting in person: also online (a video link), or not."""
+
+    online: bool
+
+
+@payload("mtnoagenda")
+class NewNoAgenda(Payload):
+    """Call the meeting without agenda items."""
+
+
+@payload("mtback")
+class NewBack(Payload):
+    to: Screen
+
+
+@payload("mtgo")
+class NewGo(Payload):
+    """Call the meeting as previewed (a session, if asked, as urgent)."""
+
+    urgent: bool = False
+
+
+@payload("mtafter")
+class After(Payload):
+    """The organiser records attendance and the summary of a meeting that has begun."""
+
+    meeting_id: int
+
+
+@payload("mtpresent")
+class Present(Payload):
+    """Tick or untick one person as present (sessions and working groups)."""
+
+    meeting_id: int
+    resident_id: int
+
+
+@payload("mtpresentok")
+class PresentDone(Payload):
+    meeting_id: int
+
+
+@payload("mtask")
+class ProposeQuestion(Payload):
+    """A resident proposes a question for a community meeting's agenda."""
+
+    meeting_id: int

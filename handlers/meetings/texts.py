@@ -20,6 +20,7 @@ ANSWER_LABELS = {
     AnswerChoice.ONLINE.value: N_("I will join online"),
 }
 CALENDAR_LABEL = N_("Add to my calendar")
+SEE_MEETING_LABEL = N_("See the meeting")
 
 
 def heading(meeting: Meeting, t: Translator) -> str:
