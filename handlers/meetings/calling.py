@@ -5,13 +5,13 @@ back; the right to call is checked again when the meeting is stored."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router, Step
-from bot.i18n import N_
+from bot.i18n import DATETIME_FORMAT, N_
 from handlers.meetings import texts
 from handlers.meetings.payloads import (
     NewAlsoOnline,
@@ -205,7 +205,9 @@ async def typed_title(ctx: Context) -> None:
 
 
 def _example(ctx: Context) -> str:
-    return "25.11.2026 18:00"
+    """A week from now at 18:00, as a time to copy."""
+    week = (ctx.now + timedelta(days=7)).astimezone(ctx.settings.tz)
+    return week.replace(hour=18, minute=0).strftime(DATETIME_FORMAT)
 
 
 def _ask_time(ctx: Context, flow: dict[str, Any]) -> None:
