@@ -44,8 +44,10 @@ from models.territory import Locality, unit_by_slug
 from reports.calendar import meeting_ics
 from tests.fakes.telegram_api import FakeTelegramAPI, payloads
 from tests.telegram import BOT_TOKEN, RunningBot, fake_telegram_api, telegram_settings
-from tests.test_broadcasts import CHAIR, _quiet_now, running, seed, texts_to
+from tests.test_broadcasts import CHAIR, _quiet_now, broadcasting, running, seed, texts_to
 from tests.test_console import run_padome
+from tests.test_twilio import ANNA, ILZE, onboard, say
+from tests.test_twilio import running as twilio_running
 
 RIGA = ZoneInfo("Europe/Riga")
 MEMBERS = [3001, 3002, 3003]  # representative of Alsviķi, council member, representative of Annas
@@ -572,6 +574,14 @@ async def test_chair_calls_a_session_and_records_who_came(database_url: str) -> 
         await bot.press(MEMBERS[2], MeetingReply(meeting.id, Choice.ONLINE).pack())
         [view] = await bot.press(CHAIR, MeetingView(meeting.id).pack())
         assert "Quorum: not yet (1 of the 2 needed)." in view["text"]
+        # Moved in chat: the members hear the old and the new time.
+        [ask] = await bot.press(CHAIR, button(view, "Move the meeting"))
+        assert 'When does "Budžets" begin now?' in ask["text"]
+        later = start + timedelta(hours=1)
+        [moved] = await bot.send(CHAIR, riga(later))
+        assert f"now begins on {riga(later)}; 3 invited people are told" in moved["text"]
+        [notice] = await texts_arrive(api, MEMBERS[0], "has been moved")
+        assert f"it was to begin on {riga(start)}, it now begins on {riga(later)}" in notice
 
         async with bot.app.sessionmaker() as session, session.begin():
             stored = await session.get(Meeting, meeting.id)
@@ -586,3 +596,38 @@ async def test_chair_calls_a_session_and_records_who_came(database_url: str) -> 
         await bot.send(CHAIR, "Budžetu apstiprina.")
         shown = await cli(database_url, Path("."), "meetings", "show", str(meeting.id))
         assert "attended: 1" in shown and "summary: Budžetu apstiprina." in shown
+
+
+# --------------------------------------------------------------------------- WhatsApp, SMS
+
+
+async def test_whatsapp_and_sms_residents_answer_by_number(database_url: str) -> None:
+    async with twilio_running(database_url) as (fake, bot):
+        await onboard(fake, bot, "whatsapp", ANNA)
+        await onboard(fake, bot, "sms", ILZE)
+        await make_meeting(
+            bot,  # type: ignore[arg-type]
+            kind=MeetingKind.COMMUNITY,
+            title="Talka",
+            unit_slug="alsviku",
+            place="Skola",
+        )
+        async with broadcasting(bot):  # type: ignore[arg-type]
+            for phone in (ANNA, ILZE):
+                await fake.wait_until(
+                    lambda phone=phone: (
+                        any("Talka" in m.body for m in fake.messages_to(phone)) or None
+                    )
+                )
+        [invitation] = [m for m in fake.messages_to(ANNA) if "Talka" in m.body]
+        assert "Kopienas sanāksme: „Talka”" in invitation.body
+        assert invitation.body.endswith(
+            "1) Ieradīšos\n2) Varbūt\n3) Nevarēšu\n4) Pievienot manam kalendāram"
+        )
+        [thanks] = await say(fake, bot, "whatsapp", ANNA, "1")
+        assert "Jūsu atbilde uz uzaicinājumu „Talka”: Ieradīšos." in thanks.body
+        replies = await say(fake, bot, "sms", ILZE, "3")
+        assert any("Nevarēšu" in m.body for m in replies)
+        async with bot.app.sessionmaker() as session:
+            answers = sorted(a.answer for a in await session.scalars(select(MeetingAnswer)))
+        assert answers == ["no", "yes"]

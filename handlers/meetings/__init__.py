@@ -7,8 +7,8 @@ One module per sub-feature, one router each, assembled here.
 from __future__ import annotations
 
 from bot.dialog.router import Router
-from handlers.meetings import after, answering, calling
+from handlers.meetings import after, answering, calling, changing
 
 router = Router()
-for part in (answering, calling, after):
+for part in (answering, calling, changing, after):
     router.include(part.router)

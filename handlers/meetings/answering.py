@@ -15,6 +15,7 @@ from handlers.meetings.payloads import (
     Choice,
     MeetingCalendar,
     MeetingCancel,
+    MeetingMove,
     MeetingReply,
     MeetingView,
     ProposeQuestion,
@@ -176,6 +177,7 @@ async def view(ctx: Context, press: MeetingView) -> None:
             )
     if organiser and meeting.planned:
         if ctx.now < meeting.starts_at:
+            buttons.append(Button(t._("Move the meeting"), MeetingMove(meeting.id)))
             buttons.append(Button(t._("Cancel the meeting"), MeetingCancel(meeting.id)))
         else:
             buttons.append(Button(t._("Record attendance and the summary"), After(meeting.id)))

@@ -150,3 +150,12 @@ class ProposeQuestion(Payload):
     """A resident proposes a question for a community meeting's agenda."""
 
     meeting_id: int
+
+
+@payload("mtmove")
+class MeetingMove(Payload):
+    """Move a meeting (its organiser) to a new time; `fold` answers a time the clocks pass
+    twice."""
+
+    meeting_id: int
+    fold: int | None = None
