@@ -16,6 +16,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.settings import Settings
 from broadcasts.service import JobContext
 from handlers.meetings.payloads import (
     Choice,
@@ -30,6 +31,7 @@ from handlers.meetings.payloads import (
 from handlers.meetings.schedule import run_meeting_schedule
 from models.audit import audit_entries
 from models.base import utcnow
+from models.broadcasts import Broadcast
 from models.meetings import (
     Meeting,
     MeetingAnswer,
@@ -38,9 +40,10 @@ from models.meetings import (
     create_meeting,
     may_call,
 )
-from models.residents import Identity, Resident
-from models.roles import Role, Roles, grant_role
+from models.residents import Identity, Resident, register_resident
+from models.roles import Role, Roles, grant_role, revoke_role
 from models.territory import Locality, unit_by_slug
+from padome.app import App
 from reports.calendar import meeting_ics
 from tests.fakes.telegram_api import FakeTelegramAPI, payloads
 from tests.telegram import BOT_TOKEN, RunningBot, fake_telegram_api, telegram_settings
@@ -631,3 +634,44 @@ async def test_whatsapp_and_sms_residents_answer_by_number(database_url: str) ->
         async with bot.app.sessionmaker() as session:
             answers = sorted(a.answer for a in await session.scalars(select(MeetingAnswer)))
         assert answers == ["no", "yes"]
+
+
+async def test_the_right_to_call_is_checked_again_when_the_invitations_go(
+    app: App, settings: Settings
+) -> None:
+    now = utcnow()
+    async with app.sessionmaker() as session, session.begin():
+        alsviku = await unit_by_slug(session, "alsviku")
+        organiser = await register_resident(
+            session, channel="console", external_id="rep", language="lv", display_name="Rep"
+        )
+        organiser.unit_id = alsviku.id if alsviku else None
+        await grant_role(session, resident=organiser, role=Role.REPRESENTATIVE, unit=alsviku)
+        meeting = await create_meeting(
+            session,
+            plan=MeetingPlan(
+                kind=MeetingKind.COMMUNITY,
+                title="Sapulce",
+                unit=alsviku,
+                locality=None,
+                starts_at=now + timedelta(days=2),
+                place="Skola",
+            ),
+            organiser=organiser,
+            video_base_url=settings.meeting_video_base_url,
+            now=now,
+        )
+        # The role is taken away before the scheduler sends the invitations.
+        await revoke_role(session, resident=organiser, role=Role.REPRESENTATIVE)
+        meeting_id = meeting.id
+    await run_meeting_schedule(JobContext(app.sessionmaker, settings, now))
+    await run_meeting_schedule(JobContext(app.sessionmaker, settings, now))
+    async with app.sessionmaker() as session:
+        stored = await session.get(Meeting, meeting_id)
+        assert stored is not None and stored.status == "cancelled"
+        [refused] = await audit_entries(session, action="refused")
+        notices = list(await session.scalars(select(Broadcast)))
+    assert refused.details == {"attempted": "meeting_invitations", "meeting": meeting_id}
+    # Only the organiser hears why; nobody is invited.
+    assert [notice.resident_ids for notice in notices] == [[organiser.id]]
+    assert "may no longer call" in notices[0].texts["en"]
