@@ -91,6 +91,8 @@ class Meeting(Base):
     online: Mapped[bool] = mapped_column(default=False)
     video_url: Mapped[str | None] = mapped_column(String(VIDEO_URL_MAX))
     agenda: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Residents' ideas put on the agenda from the inbox: they get the summary as an answer.
+    agenda_idea_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     urgent: Mapped[bool] = mapped_column(default=False)
     # Sessions only: the coordinators are invited too.
     with_coordinators: Mapped[bool] = mapped_column(default=False)
@@ -309,6 +311,7 @@ async def create_meeting(
         online=plan.online,
         video_url=video_url,
         agenda=[item.strip() for item in plan.agenda if item.strip()],
+        agenda_idea_ids=[],
         urgent=plan.urgent,
         with_coordinators=plan.with_coordinators and plan.kind is MeetingKind.SESSION,
         organiser_id=organiser.id if organiser is not None else None,
@@ -577,6 +580,37 @@ async def due_for_reminder(
             Meeting.starts_at > now,
             Meeting.starts_at <= now + before,
         )
+    )
+    return list(result)
+
+
+def put_on_agenda(meeting: Meeting, *, idea_id: int, item: str) -> bool:
+    """Add a resident's idea to a planned meeting's agenda; False if it is there already."""
+    if not meeting.planned:
+        raise ValueError(f"meeting #{meeting.id} is {meeting.status}, not planned")
+    ideas = list(meeting.agenda_idea_ids or [])
+    if idea_id in ideas:
+        return False
+    if len(meeting.agenda or []) >= AGENDA_ITEMS_MAX:
+        raise ValueError(f"at most {AGENDA_ITEMS_MAX} agenda items")
+    meeting.agenda = [*(meeting.agenda or []), item[:AGENDA_ITEM_MAX]]
+    meeting.agenda_idea_ids = [*ideas, idea_id]
+    return True
+
+
+async def upcoming_organised(
+    session: AsyncSession, resident_id: int, *, now: datetime
+) -> list[Meeting]:
+    """The planned meetings a person called that have not begun, soonest first."""
+    result = await session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.organiser_id == resident_id,
+            Meeting.status == MeetingStatus.PLANNED.value,
+            Meeting.starts_at > now,
+        )
+        .order_by(Meeting.starts_at)
+        .limit(5)
     )
     return list(result)
 

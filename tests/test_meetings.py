@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from broadcasts.service import JobContext
+from handlers.ideas.common import OpenIdea
 from handlers.meetings.payloads import (
     Choice,
+    IdeaToAgenda,
     MeetingCalendar,
     MeetingCancel,
     MeetingReply,
@@ -49,6 +51,7 @@ from tests.fakes.telegram_api import FakeTelegramAPI, payloads
 from tests.telegram import BOT_TOKEN, RunningBot, fake_telegram_api, telegram_settings
 from tests.test_broadcasts import CHAIR, _quiet_now, broadcasting, running, seed, texts_to
 from tests.test_console import run_padome
+from tests.test_ideas import store_idea
 from tests.test_twilio import ANNA, ILZE, onboard, say
 from tests.test_twilio import running as twilio_running
 
@@ -538,6 +541,17 @@ async def test_representative_calls_a_community_meeting_in_chat_and_closes_it(
         [refused] = await bot.press(ANNAS[0], ProposeQuestion(meeting_id).pack())
         assert refused["text"] == "Sorry, you are not allowed to do that."
 
+        # A resident's idea goes on the agenda from the inbox; its author is told.
+        idea_id = await store_idea(bot, ALSVIKI[1], "Tilts pie skolas ir bojāts.")
+        [item] = await bot.press(representative, OpenIdea(idea_id).pack(), replies=1)
+        [which] = await bot.press(representative, button(item, "Put on a meeting's agenda"))
+        assert "On the agenda of which meeting?" in which["text"]
+        [put] = await bot.press(representative, IdeaToAgenda(idea_id, meeting_id).pack())
+        assert f'#{idea_id} is on the agenda of "Ceļu remonts".' in put["text"]
+        await texts_arrive(api, ALSVIKI[1], "is on the agenda of the meeting")
+        [view] = await bot.press(ALSVIKI[0], MeetingView(meeting_id).pack())
+        assert f"3. #{idea_id} Tilts pie skolas ir bojāts." in view["text"]
+
         # After the meeting: a head count and the summary, to the invited and under News.
         async with bot.app.sessionmaker() as session, session.begin():
             meeting = await session.get(Meeting, meeting_id)
@@ -549,12 +563,15 @@ async def test_representative_calls_a_community_meeting_in_chat_and_closes_it(
         await bot.send(representative, "14")
         [done] = await bot.send(representative, "Bedres salabos maijā.")
         assert "sent to the invited and shown under News" in done["text"]
-        [told] = await texts_arrive(api, ALSVIKI[1], "Bedres salabos maijā.")
+        [told] = await texts_arrive(api, ALSVIKI[1], "What the meeting")
         assert 'What the meeting "Ceļu remonts" on' in told and "14 people took part." in told
         news = await bot.send(ALSVIKI[1], "/news", replies=2)
         assert any("Bedres salabos maijā." in (m.get("text") or "") for m in news)
         [listed] = await bot.send(ALSVIKI[1], "/meetings")
         assert "What was decided: Bedres salabos maijā." in listed["text"]
+        # The idea on the agenda has the summary as its answer.
+        [answered] = await texts_arrive(api, ALSVIKI[1], "discussed your idea")
+        assert "What was decided: Bedres salabos maijā." in answered
 
 
 async def test_chair_calls_a_session_and_records_who_came(database_url: str) -> None:

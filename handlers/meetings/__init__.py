@@ -7,8 +7,8 @@ One module per sub-feature, one router each, assembled here.
 from __future__ import annotations
 
 from bot.dialog.router import Router
-from handlers.meetings import after, answering, calling, changing
+from handlers.meetings import after, answering, calling, changing, ideas
 
 router = Router()
-for part in (answering, calling, changing, after):
+for part in (answering, calling, changing, after, ideas):
     router.include(part.router)

@@ -16,6 +16,7 @@ from bot.dialog.router import Router, Step
 from broadcasts.compose import Audience, create_broadcast, in_every_language
 from broadcasts.notices import send_notice
 from handlers.meetings import texts
+from handlers.meetings.ideas import answer_agenda_ideas
 from handlers.meetings.payloads import After, MeetingView, Present, PresentDone, ProposeQuestion
 from handlers.menu import choose_one, show_menu
 from models.broadcasts import Status
@@ -180,6 +181,10 @@ async def typed_summary(ctx: Context) -> None:
         now=ctx.now,
     )
     await ctx.audit("meeting_closed", meeting=meeting.id)
+    assert ctx.resident is not None
+    await answer_agenda_ideas(
+        ctx.session, meeting, by=ctx.resident, settings=ctx.settings, now=ctx.now
+    )
 
     def write(t: Any) -> str:
         return "\n".join(

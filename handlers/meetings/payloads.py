@@ -159,3 +159,11 @@ class MeetingMove(Payload):
 
     meeting_id: int
     fold: int | None = None
+
+
+@payload("mtidea")
+class IdeaToAgenda(Payload):
+    """Put a resident's idea on the agenda of one of one's meetings (chosen when None)."""
+
+    idea_id: int
+    meeting_id: int | None = None

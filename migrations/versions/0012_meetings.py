@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("online", sa.Boolean(), nullable=False),
         sa.Column("video_url", sa.String(length=300), nullable=True),
         sa.Column("agenda", sa.JSON(), nullable=False),
+        sa.Column("agenda_idea_ids", sa.JSON(), nullable=False),
         sa.Column("urgent", sa.Boolean(), nullable=False),
         sa.Column("with_coordinators", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
