@@ -59,8 +59,10 @@ def answer_buttons(meeting: Meeting) -> list[tuple[str, str]]:
     return buttons
 
 
-def _goes_at_once(meeting: Meeting, now: datetime) -> bool:
-    return meeting.urgent or meeting.starts_at - now <= SOON
+def _goes_at_once(meeting: Meeting, now: datetime, *, change: bool) -> bool:
+    """Invitations and reminders wait for the end of the quiet hours unless the session is
+    urgent; a move or a cancellation shortly before the start goes at once."""
+    return meeting.urgent or (change and meeting.starts_at - now <= SOON)
 
 
 async def _tell(
@@ -72,6 +74,7 @@ async def _tell(
     write: Callable[[Translator], str],
     now: datetime,
     buttons: bool = True,
+    change: bool = False,
 ) -> int:
     await send_notice(
         session,
@@ -80,7 +83,7 @@ async def _tell(
         write=write,
         now=now,
         buttons=answer_buttons(meeting) if buttons else (),
-        personal=_goes_at_once(meeting, now),
+        personal=_goes_at_once(meeting, now, change=change),
     )
     return len(resident_ids)
 
@@ -207,6 +210,7 @@ async def announce_moved(
         resident_ids=invited,
         write=lambda t: texts.moved(meeting, t, old_start_text=t.datetime(old_start)),
         now=now,
+        change=True,
     )
 
 
@@ -225,6 +229,7 @@ async def announce_cancelled(
         write=lambda t: texts.cancelled(meeting, t),
         now=now,
         buttons=False,
+        change=True,
     )
 
 
