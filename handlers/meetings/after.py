@@ -20,12 +20,14 @@ from handlers.meetings.ideas import answer_agenda_ideas
 from handlers.meetings.payloads import After, MeetingView, Present, PresentDone, ProposeQuestion
 from handlers.menu import choose_one, show_menu
 from models.broadcasts import Status
+from models.meeting_answers import (
+    close_meeting,
+)
 from models.meetings import (
     SUMMARY_MAX,
     Meeting,
     MeetingKind,
     MeetingStatus,
-    close_meeting,
     get_meeting,
     invited_ids,
     is_invited,

@@ -22,26 +22,28 @@ from handlers.meetings.payloads import (
 )
 from handlers.meetings.schedule import announce_cancelled, answer_buttons
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
-from models.meetings import (
-    AnswerChoice,
+from models.meeting_answers import (
     AnswerRefused,
-    Meeting,
-    MeetingKind,
-    MeetingStatus,
     answer_counts,
     answer_names,
     answer_of,
-    cancel_meeting,
     coming,
-    council_size,
     erase_meeting_data,
+    meeting_data_of,
+    record_answer,
+)
+from models.meetings import (
+    AnswerChoice,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    cancel_meeting,
+    council_size,
     get_meeting,
     is_invited,
-    meeting_data_of,
     meetings_for,
     organised_by,
     quorum_of,
-    record_answer,
 )
 from models.personal_data import add_section
 from reports.calendar import ics_name, meeting_ics

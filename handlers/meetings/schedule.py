@@ -23,6 +23,9 @@ from broadcasts.service import Job, JobContext
 from handlers.meetings import texts
 from handlers.meetings.payloads import Choice, MeetingCalendar, MeetingReply, MeetingView
 from models.audit import audit
+from models.meeting_answers import (
+    to_remind,
+)
 from models.meetings import (
     AnswerChoice,
     Meeting,
@@ -33,7 +36,6 @@ from models.meetings import (
     due_for_reminder,
     invited_ids,
     may_call,
-    to_remind,
 )
 from models.residents import Resident
 from models.roles import load_roles

@@ -13,6 +13,11 @@ from broadcasts.compose import TIME_FORMAT
 from handlers.meetings.schedule import announce_cancelled, announce_moved
 from models.audit import audit
 from models.base import utcnow
+from models.meeting_answers import (
+    answer_counts,
+    answer_names,
+    coming,
+)
 from models.meetings import (
     AGENDA_ITEMS_MAX,
     DURATION_DEFAULT,
@@ -21,10 +26,7 @@ from models.meetings import (
     Meeting,
     MeetingKind,
     MeetingPlan,
-    answer_counts,
-    answer_names,
     cancel_meeting,
-    coming,
     council_size,
     create_meeting,
     get_meeting,
