@@ -118,13 +118,15 @@ def with_payload(packed: str):
 
 async def invitation(api: FakeTelegramAPI, chat: int, meeting_id: int) -> dict[str, Any]:
     wanted = MeetingCalendar(meeting_id).pack()
-    messages = await api.wait_for(chat_id=chat, predicate=with_payload(wanted))
+    messages = await api.wait_for(chat_id=chat, predicate=with_payload(wanted), timeout=20)
     return next(m for m in messages if wanted in payloads(m))
 
 
 async def texts_arrive(api: FakeTelegramAPI, chat: int, fragment: str) -> list[str]:
     await api.wait_for(
-        chat_id=chat, predicate=lambda ms: any(fragment in (m.get("text") or "") for m in ms)
+        chat_id=chat,
+        predicate=lambda ms: any(fragment in (m.get("text") or "") for m in ms),
+        timeout=20,
     )
     return [text for text in texts_to(api, chat) if fragment in text]
 
@@ -389,6 +391,7 @@ async def test_reminders_at_their_time_once_across_a_restart(database_url: str) 
             await api.wait_for(
                 chat_id=MEMBERS[0],
                 predicate=lambda ms: sum("A reminder" in (m.get("text") or "") for m in ms) == 2,
+                timeout=20,
             )
             await run_job(bot, start - timedelta(minutes=30))
             await bot.settle()
