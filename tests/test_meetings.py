@@ -460,6 +460,10 @@ async def test_forget_removes_the_name_and_keeps_the_count(database_url: str) ->
         meeting_id = await make_meeting(bot)
         await invitation(api, MEMBERS[1], meeting_id)
         await bot.press(MEMBERS[1], MeetingReply(meeting_id, Choice.YES).pack())
+        shown = await bot.send(MEMBERS[1], "/mydata", replies=2)
+        text = "\n".join(m.get("text") or "" for m in shown)
+        assert "Your answers to meeting invitations:" in text
+        assert '"Budžets": I will come' in text
         member = await resident_of(bot, MEMBERS[1])
         async with bot.app.sessionmaker() as session, session.begin():
             from models.personal_data import forget, personal_data
