@@ -104,7 +104,8 @@ async def new_meeting(ctx: Context, press: NewKind | None = None) -> None:
     if kind not in kinds:
         await ctx.refuse("meeting_call", kind=kind.value)
         return
-    flow: dict[str, Any] = {"kind": kind.value}
+    # A choice there was none to make is not offered again by Back.
+    flow: dict[str, Any] = {"kind": kind.value, "one_kind": len(kinds) == 1}
     if kind is MeetingKind.SESSION:
         _ask_title(ctx, flow)
         return
@@ -137,7 +138,7 @@ async def _ask_audience(ctx: Context, flow: dict[str, Any]) -> None:
     options = await _audiences(ctx, kind)
     if len(options) == 1:
         unit, place = options[0]
-        flow.update(unit_id=unit.id, locality_id=place.id if place else None)
+        flow.update(unit_id=unit.id, locality_id=place.id if place else None, one_place=True)
         _ask_title(ctx, flow)
         return
     buttons = [
@@ -183,12 +184,14 @@ async def chosen_audience(ctx: Context, press: NewAudience) -> None:
 
 
 def _ask_title(ctx: Context, flow: dict[str, Any]) -> None:
-    back = Screen.KIND if flow["kind"] == MeetingKind.SESSION.value else Screen.AUDIENCE
+    back: Screen | None = Screen.AUDIENCE
+    if flow["kind"] == MeetingKind.SESSION.value or flow.get("one_place"):
+        back = None if flow.get("one_kind") else Screen.KIND
     ctx.ask(
         State.TITLE,
         ctx.t._("What is the meeting about? Write a short title."),
         limit=TITLE_MAX,
-        buttons=[_back(ctx, back)],
+        buttons=[_back(ctx, back)] if back is not None else [],
         back=_cancel(ctx),
         **flow,
     )
@@ -442,7 +445,7 @@ async def back(ctx: Context, press: NewBack) -> None:
         await new_meeting(ctx)
         return
     if press.to is Screen.AUDIENCE:
-        await _ask_audience(ctx, {"kind": flow["kind"]})
+        await _ask_audience(ctx, {"kind": flow["kind"], "one_kind": flow.get("one_kind")})
     elif press.to is Screen.TITLE:
         _ask_title(ctx, flow)
     elif press.to is Screen.TIME and "title" in flow:
