@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     # weekday (1 = Monday) from this hour on (local time), once a week.
     ideas_digest_weekday: int = Field(default=1, ge=1, le=7)
     ideas_digest_hour: int = Field(default=9, ge=0, le=23)
+    # Meetings: where video rooms are made, the reminders before the start, the quorum of a
+    # session (None: more than half of the council's members).
+    meeting_video_base_url: str = "https://meet.jit.si"
+    meeting_first_reminder_hours: float = Field(default=24, gt=0, le=24 * 14)
+    meeting_second_reminder_hours: float = Field(default=1, gt=0, le=24 * 14)
+    meeting_quorum: int | None = Field(default=None, ge=1, le=1000)
 
     public_base_url: str | None = None
     web_host: str = "127.0.0.1"
@@ -126,6 +132,13 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///file.db or postgresql+asyncpg://user@host/db")
         return value
+
+    @field_validator("meeting_video_base_url")
+    @classmethod
+    def _check_video_base_url(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("must start with https://")
+        return value.rstrip("/")
 
     @field_validator("telegram_api_base_url", "twilio_api_base_url", "public_base_url")
     @classmethod

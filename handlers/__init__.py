@@ -14,6 +14,7 @@ def build_flows() -> Flows:
         groups,
         ideas,
         linking,
+        meetings,
         menu,
         neighbour_help,
         nominations,
@@ -31,6 +32,7 @@ def build_flows() -> Flows:
         nominations,
         broadcasts,
         surveys,
+        meetings,
         ideas,
         neighbour_help,
         groups,
@@ -52,11 +54,13 @@ def scheduled_jobs() -> list[Job]:
     from handlers import nominations, privacy
     from handlers.ideas.digest import weekly_digest
     from handlers.neighbour_help.after import after_the_date, monthly_counts
+    from handlers.meetings.schedule import MEETING_JOB
     from handlers.surveys.lifecycle import SURVEY_JOB
 
     return [
         Job("nomination_rounds", nominations.run_rounds),
         SURVEY_JOB,
+        MEETING_JOB,
         Job("ideas_weekly_digest", weekly_digest),
         Job("neighbour_help_after_the_date", after_the_date),
         Job("neighbour_help_monthly_counts", monthly_counts),

@@ -17,6 +17,7 @@ from bot.dialog.router import Needs, Router
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from broadcasts.notices import send_notice
 from broadcasts.service import JobContext
+from handlers.meetings.texts import ANSWER_LABELS
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.neighbour_help.common import POST_STATUSES, REQUEST_STATUSES
 from handlers.neighbour_help.common import label as help_label
@@ -98,6 +99,7 @@ async def my_data(ctx: Context) -> None:
         for grant in await list_grants_of(ctx.session, ctx.resident.id)
     )
     lines.extend(_idea_lines(t, data.get("ideas") or []))
+    lines.extend(_meeting_lines(t, data.get("meetings") or {}))
     lines.extend(await _help_lines(ctx))
     lines.append(t._("Everything is in the attached file. To erase it, send /forget."))
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
@@ -152,6 +154,27 @@ async def _help_lines(ctx: Context) -> list[str]:
         )
         for request in requests
     )
+    return lines
+
+
+def _meeting_lines(t: Translator, meetings: dict[str, Any]) -> list[str]:
+    """The person's answers to meeting invitations, and the meetings they are recorded at."""
+    lines: list[str] = []
+    if meetings.get("answers"):
+        lines.append(t._("Your answers to meeting invitations:"))
+        for item in meetings["answers"]:
+            lines.append(
+                t._(
+                    '{date} "{title}": {answer}',
+                    date=t.datetime(datetime.fromisoformat(item["starts_at"])),
+                    title=item["title"],
+                    answer=t._(ANSWER_LABELS.get(item["answer"], item["answer"])),
+                )
+            )
+    if meetings.get("attended"):
+        lines.append(t._("Meetings you attended:"))
+        for item in meetings["attended"]:
+            lines.append(f"{t.datetime(datetime.fromisoformat(item['starts_at']))} {item['title']}")
     return lines
 
 

@@ -6,6 +6,7 @@ from models.broadcasts import Broadcast, Delivery
 from models.console import ConsoleMessage
 from models.conversations import Conversation
 from models.ideas import AreaMember, Idea, IdeaAnswer, IdeaArea, IdeaDigest
+from models.meetings import Meeting, MeetingAnswer, MeetingAttendance
 from models.messaging import MediaFile, MessageStatus
 from models.neighbour_help import (
     HelpBan,
@@ -48,6 +49,9 @@ __all__ = [
     "Identity",
     "Locality",
     "MediaFile",
+    "Meeting",
+    "MeetingAnswer",
+    "MeetingAttendance",
     "MessageStatus",
     "Nomination",
     "NominationRound",

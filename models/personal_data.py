@@ -46,6 +46,8 @@ ERASED_TABLES = (
     "help_bans",
     "help_reports",
     "help_subscriptions",
+    "meeting_answers",
+    "meeting_attendance",
 )
 
 _EXPORTERS: dict[str, Exporter] = {}

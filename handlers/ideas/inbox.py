@@ -24,6 +24,7 @@ from handlers.ideas.common import (
     short,
     status_label,
 )
+from handlers.meetings.payloads import IdeaToAgenda
 from handlers.menu import MenuEntry, add_help, add_menu_entry
 from models.ideas import (
     ANSWER_MAX,
@@ -43,6 +44,7 @@ from models.ideas import (
     may_use_inbox,
     set_status,
 )
+from models.meetings import may_call_any
 from models.residents import Resident
 from models.territory import place_label
 
@@ -313,6 +315,8 @@ async def _show_item(ctx: Context, item: Idea) -> None:
                 )
             )
     buttons.append(Button(t._("Mark as the same as another"), SameAs(item.id)))
+    if may_call_any(ctx.roles):
+        buttons.append(Button(t._("Put on a meeting's agenda"), IdeaToAgenda(item.id)))
     buttons.append(Button(t._("Close"), SetIdeaStatus(item.id, IdeaStatus.CLOSED)))
     buttons.append(Button(t._("Back to the list"), InboxPage()))
     ctx.clear_state()

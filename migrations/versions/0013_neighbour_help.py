@@ -2,7 +2,7 @@
 each unit's common destinations, blocks, reports, bans from posting and subscriptions.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-03 08:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import models.base
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

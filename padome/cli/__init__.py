@@ -10,6 +10,7 @@ from padome.cli import (
     db,
     ideas,
     neighbour_help,
+    meetings,
     nominations,
     roles,
     surveys,
@@ -29,3 +30,4 @@ app.add_typer(ideas.areas_app, name="areas")
 app.add_typer(ideas.ideas_app, name="ideas")
 app.add_typer(surveys.app, name="surveys")
 app.add_typer(neighbour_help.app, name="help")
+app.add_typer(meetings.app, name="meetings")
