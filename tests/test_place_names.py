@@ -104,6 +104,19 @@ async def test_messages_put_a_unit_in_the_case_they_need(app) -> None:
     assert said(lv, candidates, town) == "Kandidāti Alūksnes pilsētā:"
     assert said(ru, candidates, town) == "Кандидаты в городе Алуксне:"
     assert "Alsviķu" not in said(ru, candidates, alsviku)
+    nominate = (
+        "Nominate yourself or another resident of {unit} as its representative, or support a "
+        "candidate: choose the option below, or send /nominate."
+    )
+    assert said(lv, nominate, town).startswith(
+        "Izvirziet sevi vai citu Alūksnes pilsētas iedzīvotāju pārstāvja amatam vai"
+    )
+    assert said(ru, nominate, alsviku).startswith(
+        "Выдвиньте себя или другого жителя Алсвикской волости в представители либо"
+    )
+    assert said(en, nominate, alsviku).startswith(
+        "Nominate yourself or another resident of Alsviķi parish as its representative"
+    )
 
 
 def test_a_case_spec_given_a_plain_str_does_not_fail() -> None:
