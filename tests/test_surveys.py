@@ -636,7 +636,7 @@ async def test_representative_runs_a_quick_poll_for_their_unit_only(database_url
         [question] = await bot.press(ANNA, SurveyOpen(1).pack())
         assert question["text"].startswith(
             "A quick poll of the residents' council:\nKad rīkot talku?\n\n"
-            "Choose your answer: it is sent at once, and nobody sees who chose what. "
+            "Choose your answer: it is sent at once, and nobody sees which answer is yours. "
             "You can change it until "
         )
         assert labels(question) == ["Sestdien", "Svētdien", "Nākamnedēļ", "Main menu"]

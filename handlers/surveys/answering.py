@@ -474,7 +474,7 @@ def ask_question(
         lines.append("")
         lines.append(
             t._(
-                "Choose your answer: it is sent at once, and nobody sees who chose what. "
+                "Choose your answer: it is sent at once, and nobody sees which answer is yours. "
                 "You can change it until {time}.",
                 time=t.datetime(survey.closes_at),
             )
