@@ -3,6 +3,7 @@ the translator's `{unit:gen}`, and the coordinator's command that stores and sho
 
 from __future__ import annotations
 
+import json
 import string
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -307,3 +308,13 @@ async def test_roles_name_the_place_in_the_readers_language(chat: Chat, app) -> 
 
     listed = await chat.say("admin", "/roles")
     assert "olga (Terminal): parish or town representative (Alsviķi parish)" in listed.text
+
+
+async def test_a_russian_reader_finds_the_parish_in_russian_in_their_data(chat: Chat) -> None:
+    await chat.onboard("ivan", language="Русский", unit="Алсвикская волость")
+    outgoing = await chat.send("ivan", "/mydata")
+    [summary] = [item.reply.text for item in outgoing if "Алсвикская волость" in item.reply.text]
+    assert "Alsviķu" not in summary
+    [file] = [item.reply.attachment for item in outgoing if item.reply.attachment is not None]
+    data = json.loads(file.content.decode("utf-8"))
+    assert data["resident"]["unit"] == "Алсвикская волость"
