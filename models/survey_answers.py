@@ -217,9 +217,7 @@ async def send_response(
     response.unit_id = unit_id
     response.status = ResponseStatus.SENT.value
     response.draft = {}
-    if response.origin == Origin.PAPER.value or (
-        survey.anonymous and not survey.answer_changeable
-    ):
+    if response.origin == Origin.PAPER.value or (survey.anonymous and not survey.answer_changeable):
         response.resident_id = None
         response.entered_by_id = None
         response.sent_at = None

@@ -271,7 +271,7 @@ async def ask_audience(ctx: Context, press: ChooseAudience) -> None:
         for unit_id in sorted(ctx.roles.units_as(Role.REPRESENTATIVE)):
             if unit_id in units:
                 buttons.append(
-                    Button(units[unit_id].name_in(ctx.t.language), SendTo(Target.UNIT, unit_id))
+                    Button(units[unit_id].label_in(ctx.t.language), SendTo(Target.UNIT, unit_id))
                 )
                 for locality in await list_localities(ctx.session, unit_id):
                     label = place_label(units[unit_id], locality, ctx.t.language)

@@ -292,11 +292,11 @@ async def _ask_audience(ctx: Context, flow: dict[str, Any]) -> None:
     buttons = []
     if may_run_surveys(ctx.roles):
         buttons.append(Button(t._("All parishes and the town"), PollAudience()))
-        buttons.extend(Button(unit.name_in(t.language), PollAudience(unit.id)) for unit in units)
+        buttons.extend(Button(unit.label_in(t.language), PollAudience(unit.id)) for unit in units)
     else:
         mine = ctx.roles.units_as(Role.REPRESENTATIVE)
         buttons.extend(
-            Button(unit.name_in(t.language), PollAudience(unit.id))
+            Button(unit.label_in(t.language), PollAudience(unit.id))
             for unit in units
             if unit.id in mine
         )

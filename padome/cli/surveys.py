@@ -124,7 +124,7 @@ async def _survey_results(
     survey = await get_survey(session, survey_id)
     if survey is None:
         raise fail(f"No survey #{survey_id}. See `padome surveys list`.")
-    units = {unit.id: unit.name_in(language) for unit in await list_units(session)}
+    units = {unit.id: unit.label_in(language) for unit in await list_units(session)}
     return await compute_results(session, survey, text_limit=1_000_000), units
 
 
