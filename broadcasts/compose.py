@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.sms_text import sms_messages, sms_segments
 from bot.i18n import Translator
 from bot.parsing import horizon_limit
-from bot.settings import Settings
+from bot.settings import SUPPORTED_LANGUAGES, Settings
 from broadcasts.render import render
 from models.broadcasts import (
     LANGUAGES,
@@ -25,7 +25,7 @@ from models.broadcasts import (
 )
 from models.messaging import media_link
 from models.roles import Role, Roles
-from models.territory import Locality, Unit
+from models.territory import Locality, Unit, place_label
 
 COUNCIL_SENDERS = (Role.CHAIR, Role.VICE_CHAIR, Role.COORDINATOR, Role.ADMIN)
 URGENT_SENDERS = (Role.CHAIR, Role.COORDINATOR, Role.ADMIN)
@@ -84,17 +84,35 @@ async def kind_for(session: AsyncSession, roles: Roles, audience: Audience) -> K
     raise NotAllowed("audience")
 
 
-async def place_of(session: AsyncSession, audience: Audience) -> str | None:
-    """The place an announcement comes from, as residents read it in its heading."""
+async def place_of(session: AsyncSession, audience: Audience, language: str = "lv") -> str | None:
+    """The place an announcement comes from, as residents read it in its heading, in
+    `language` (the stored record keeps the Latvian one)."""
     if audience.locality_id is not None:
         locality = await session.get(Locality, audience.locality_id)
-        return f"{locality.unit.name}, {locality.name}" if locality else None
+        return place_label(locality.unit, locality, language) if locality else None
     if audience.unit_ids:
-        names = await session.scalars(
-            select(Unit.name).where(Unit.id.in_(audience.unit_ids)).order_by(Unit.sort_order)
+        units = await session.scalars(
+            select(Unit).where(Unit.id.in_(audience.unit_ids)).order_by(Unit.sort_order)
         )
-        return ", ".join(names)
+        return ", ".join(unit.name_in(language) for unit in units)
     return None
+
+
+async def places_of(session: AsyncSession, broadcast: Broadcast) -> dict[str, str]:
+    """An announcement's place in every language, for the heading each recipient reads;
+    empty for other messages, or when its place no longer exists (the record is shown)."""
+    if broadcast.kind != Kind.ANNOUNCEMENT.value:
+        return {}
+    audience = Audience(
+        tuple(broadcast.unit_ids) if broadcast.unit_ids is not None else None,
+        broadcast.locality_id,
+    )
+    places = {}
+    for language in SUPPORTED_LANGUAGES:
+        place = await place_of(session, audience, language)
+        if place:
+            places[language] = place
+    return places
 
 
 def quick_times(now: datetime, timezone: ZoneInfo) -> dict[str, datetime]:
@@ -229,10 +247,11 @@ async def sms_estimate(
         if media_token and settings.public_base_url
         else None
     )
+    places = await places_of(session, broadcast)
     segments = max(
         sum(
             sms_segments(message).count
-            for reply in render(broadcast, language, timezone=settings.tz)
+            for reply in render(broadcast, language, timezone=settings.tz, places=places)
             for message in sms_messages(
                 reply,
                 file_url=file_url,

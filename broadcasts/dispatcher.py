@@ -48,7 +48,7 @@ from bot.dialog.messages import Address, Button, Reply
 from bot.errors import failure_summary
 from bot.i18n import Translator
 from bot.settings import Settings
-from broadcasts.compose import still_allowed
+from broadcasts.compose import places_of, still_allowed
 from broadcasts.pacing import Pacer, Window
 from broadcasts.quiet_hours import in_quiet_hours
 from broadcasts.render import render
@@ -211,6 +211,8 @@ class Dispatcher:
         self.wake = asyncio.Event()
         self._finished: list[Outcome] = []
         self._broadcasts: dict[int, Broadcast] = {}
+        # An announcement's place by language, for its heading (`places_of`).
+        self._places: dict[int, dict[str, str]] = {}
         self._rendered: dict[tuple[int, str], list[Reply]] = {}
         self._last_progress: dict[int, float] = {}
         self.engine: AsyncEngine = sessionmaker.kw["bind"]
@@ -447,6 +449,7 @@ class Dispatcher:
             async with self.sessionmaker() as session:
                 broadcast = await session.get(Broadcast, broadcast_id)
                 assert broadcast is not None
+                self._places[broadcast_id] = await places_of(session, broadcast)
                 session.expunge(broadcast)
             self._broadcasts[broadcast_id] = broadcast
         return broadcast
@@ -620,7 +623,12 @@ class Dispatcher:
         replies = self._rendered.get((row.broadcast_id, row.language))
         if replies is None:
             broadcast = await self._broadcast(row.broadcast_id)
-            replies = render(broadcast, row.language, timezone=self.settings.tz)
+            replies = render(
+                broadcast,
+                row.language,
+                timezone=self.settings.tz,
+                places=self._places.get(row.broadcast_id),
+            )
             self._rendered[(row.broadcast_id, row.language)] = replies
         pacer = self.pacers.get(row.channel)
         address = Address(row.channel, row.chat_id)
@@ -1003,6 +1011,7 @@ class Dispatcher:
         broadcast = await self._broadcast(broadcast_id)
         where = await self._report_address(broadcast)
         self._broadcasts.pop(broadcast_id, None)
+        self._places.pop(broadcast_id, None)
         self._rendered = {
             key: item for key, item in self._rendered.items() if key[0] != broadcast_id
         }

@@ -91,7 +91,7 @@ async def ask_group_link(ctx: Context, press: GroupLinkFor) -> None:
     if len(units) > 1:
         ctx.reply(
             ctx.t._("For which parish or town?"),
-            [Button(unit.name, GroupLinkFor(unit.slug)) for unit in units]
+            [Button(unit.label_in(ctx.t.language), GroupLinkFor(unit.slug)) for unit in units]
             + [Button(ctx.t._("Main menu"), "menu")],
         )
         return

@@ -161,7 +161,7 @@ async def unit_checklist(
             return ":".join((prefix, str(unit_id)))
 
     buttons = [
-        Button(("✓ " if unit.id in picked else "") + unit.name_in(ctx.t.language), pick(unit.id))
+        Button(("✓ " if unit.id in picked else "") + unit.label_in(ctx.t.language), pick(unit.id))
         for unit in await list_units(ctx.session)
     ]
     if picked:

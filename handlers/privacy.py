@@ -122,7 +122,7 @@ def _idea_lines(t: Translator, ideas: list[dict[str, Any]]) -> list[str]:
             text = text[: IDEA_TEXT_SHOWN - 1] + "…"
         lines.append(
             t._(
-                "#{id} {date}, {area}: {status}. {text}",
+                "No. {id} {date}, {area}: {status}. {text}",
                 id=idea["id"],
                 date=t.datetime(datetime.fromisoformat(idea["created_at"])),
                 area=idea.get("area") or "–",

@@ -139,7 +139,7 @@ async def grant(ctx: Context, press: Grant) -> None:
         units = await list_units(ctx.session)
         ctx.reply(
             ctx.t._("For which parish or town?"),
-            [Button(unit.name, Grant(role, unit.slug)) for unit in units]
+            [Button(unit.label_in(ctx.t.language), Grant(role, unit.slug)) for unit in units]
             + [Button(ctx.t._("Back"), Grant())],
         )
         return

@@ -71,8 +71,10 @@ async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, 
         "resident": {
             "id": resident.id,
             "language": resident.language,
-            "unit": resident.unit.name if resident.unit else None,
-            "locality": resident.locality.name if resident.locality else None,
+            "unit": resident.unit.name_in(resident.language) if resident.unit else None,
+            "locality": (
+                resident.locality.name_in(resident.language) if resident.locality else None
+            ),
             "name_from_messenger": resident.display_name,
             "phone": resident.phone,
             "receives_broadcasts": resident.subscribed,
@@ -86,8 +88,8 @@ async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, 
         "roles": [
             {
                 "role": grant.role,
-                "unit": grant.unit.name if grant.unit else None,
-                "locality": grant.locality.name if grant.locality else None,
+                "unit": grant.unit.name_in(resident.language) if grant.unit else None,
+                "locality": grant.locality.name_in(resident.language) if grant.locality else None,
             }
             for grant in await list_grants_of(session, resident.id)
         ],

@@ -193,9 +193,9 @@ async def send_response(
     resident: Resident | None,
     now: datetime,
 ) -> None:
-    """Turn the draft into counted answers. Named responses may be sent again until closing
-    (the answers are replaced); an anonymous one drops its resident id, and a second
-    response of the same resident fails on the participation row: AlreadyAnswered."""
+    """Turn the draft into counted answers. Named responses and quick polls may be sent again
+    until closing (the answers are replaced); an anonymous survey's drops its resident id, and
+    a second response of the same resident fails on the participation row: AlreadyAnswered."""
     if not survey.is_open(now):
         raise NotOpen
     unit_id = response.unit_id
@@ -208,7 +208,7 @@ async def send_response(
                     await session.flush()
             except IntegrityError:
                 raise AlreadyAnswered from None
-        elif survey.anonymous:
+        elif not survey.answer_changeable or response.resident_id != resident.id:
             raise AlreadyAnswered
     await session.execute(delete(Answer).where(Answer.response_id == response.id))
     rows = _rows_for(response, survey, unit_id)
@@ -217,13 +217,28 @@ async def send_response(
     response.unit_id = unit_id
     response.status = ResponseStatus.SENT.value
     response.draft = {}
-    if survey.anonymous or response.origin == Origin.PAPER.value:
+    if response.origin == Origin.PAPER.value or (survey.anonymous and not survey.answer_changeable):
         response.resident_id = None
         response.entered_by_id = None
+        response.sent_at = None
+    elif survey.anonymous:
+        # A quick poll's answer stays changeable until it closes; no time is kept.
         response.sent_at = None
     else:
         response.sent_at = now
     await session.flush()
+
+
+async def unlink_poll_answers(session: AsyncSession, survey: Survey) -> None:
+    """When an anonymous quick poll closes, its answers lose who gave them."""
+    if not survey.anonymous:
+        return
+    await session.execute(
+        update(Response)
+        .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SENT.value)
+        .values(resident_id=None, draft={})
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def answers_of(session: AsyncSession, survey: Survey, response: Response) -> dict[str, Any]:

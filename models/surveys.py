@@ -154,6 +154,13 @@ class Survey(Base):
     def question(self, question_id: int) -> Question | None:
         return next((item for item in self.questions if item.id == question_id), None)
 
+    @property
+    def answer_changeable(self) -> bool:
+        """Whether a sent answer may be changed while the survey is open: always where it is
+        named; in an anonymous quick poll too, by keeping who answered (shown to nobody)
+        until it closes, when that is dropped (`unlink_poll_answers`)."""
+        return not self.anonymous or self.kind == Kind.POLL.value
+
 
 class Question(Base):
     __tablename__ = "survey_questions"

@@ -37,6 +37,12 @@ class Named:
     def name_in(self, language: str) -> str:
         return (self.names or {}).get(language) or self.name
 
+    def label_in(self, language: str) -> str:
+        """The name standing on its own (a button, a line of a list, a table cell), with a
+        capital: "Город Алуксне", where a sentence has "в городе Алуксне"."""
+        name = self.name_in(language)
+        return name[:1].upper() + name[1:]
+
     def place_in(self, language: str) -> PlaceName:
         """The name to put in a text in `language`, with its case forms. A name without a
         translation is the Latvian one, and its Latvian forms are no use in another language."""
@@ -113,7 +119,8 @@ async def unit_choices(session: AsyncSession, language: str) -> list[tuple[str, 
         _unit_choices.extend(
             (unit.name, dict(unit.names or {}), unit.slug) for unit in await list_units(session)
         )
-    return [(names.get(language) or name, slug) for name, names, slug in _unit_choices]
+    labels = [(names.get(language) or name, slug) for name, names, slug in _unit_choices]
+    return [(label[:1].upper() + label[1:], slug) for label, slug in labels]
 
 
 async def unit_by_slug(session: AsyncSession, slug: str) -> Unit | None:

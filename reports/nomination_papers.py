@@ -112,7 +112,7 @@ def nomination_tables(t: Translator, papers: list[Paper]) -> list[Table]:
         nominations.rows.append(
             [
                 item.id,
-                item.unit.name,
+                item.unit.label_in(t.language),
                 item.candidate_name,
                 Phone(item.candidate_phone or ""),
                 t._(STATUS_LABELS[item.status]),

@@ -195,6 +195,7 @@ async def test_representative_reaches_only_their_unit_and_crafted_audiences_are_
         await bot.onboard(REPRESENTATIVE, language="en", unit="alsviku")
         await bot.onboard(1001, unit="alsviku")
         await bot.onboard(1002, unit="annas")
+        await bot.onboard(1004, language="ru", unit="alsviku")
         async with bot.app.sessionmaker() as session, session.begin():
             identity = (
                 await session.scalars(select(Identity).where(Identity.external_id == "901"))
@@ -218,13 +219,17 @@ async def test_representative_reaches_only_their_unit_and_crafted_audiences_are_
             assert refused["text"] == "Sorry, you are not allowed to do that."
         [when] = await bot.press(REPRESENTATIVE, f"bcto:unit:{unit.id}")
         assert "bcurg:y" not in payloads(when)  # urgent is for the chair and coordinators
-        *_, summary = await bot.press(REPRESENTATIVE, "bcat:now", replies=3)
-        assert "It goes to 2 residents." in summary["text"]
+        _, preview, summary = await bot.press(REPRESENTATIVE, "bcat:now", replies=3)
+        assert preview["text"] == "Announcement: Alsviķi parish\n\nTalka sestdien!"
+        assert "It goes to 3 residents." in summary["text"]
         await bot.press(REPRESENTATIVE, "bcsend")
         await api.wait_for(chat_id=1001, predicate=has_text("Talka sestdien!"))
         assert texts_to(api, 1001)[-1].startswith(
             lv("Announcement: {place}", place="Alsviķu pagasts")
         )
+        # each resident reads the place as it is named in their language
+        await api.wait_for(chat_id=1004, predicate=has_text("Talka sestdien!"))
+        assert texts_to(api, 1004)[-1].startswith("Объявление: Алсвикская волость\n")
         await until_status(bot, 1, Status.DONE.value)
         assert not any("Talka" in text for text in texts_to(api, 1002))
         async with bot.app.sessionmaker() as session:

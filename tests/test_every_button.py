@@ -263,7 +263,7 @@ async def build_world(app: App, chat: Chat) -> World:
         await chat.say(REPRESENTATIVE, payload=buttons_of(audience_screen)[0])
         await chat.say(REPRESENTATIVE, payload=PollDays(3).pack())
         started = await chat.say(REPRESENTATIVE, payload=PollStart().pack())
-        assert f"#{survey_id + 1}" in started.text, started.text
+        assert f"Nr. {survey_id + 1}" in started.text, started.text
 
         await until(app, _all_sent, "the news and invitations go out")
         # A message of the representative's due tomorrow: it waits in /broadcasts.
@@ -524,7 +524,7 @@ async def test_cancel_in_my_messages_stops_a_message_on_its_way(app: App, chat: 
     assert f"bcx:{world.scheduled_id}" in buttons_of(mine)
     done = await chat.say(REPRESENTATIVE, payload=f"bcx:{broadcast_id}")
     assert done.text.startswith(
-        f"Ziņa #{broadcast_id} ir atcelta; 4 iedzīvotāji to nesaņems.\n\nGalvenā izvēlne"
+        f"Ziņa Nr. {broadcast_id} ir atcelta; 4 iedzīvotāji to nesaņems.\n\nGalvenā izvēlne"
     ), done.text
     assert "bcs" in buttons_of(done)
     async with app.sessionmaker() as session:
@@ -541,16 +541,16 @@ async def test_cancel_in_my_messages_stops_a_message_on_its_way(app: App, chat: 
     texts = [reply.text for replies in world.received.values() for reply in replies]
     assert not any("Ūdens atslēgts" in text for text in texts)
     listed = await chat.say(REPRESENTATIVE, payload="bcs")
-    assert f"#{broadcast_id} atcelta" in listed.text, listed.text
+    assert f"Nr. {broadcast_id} atcelta" in listed.text, listed.text
     assert f"bcx:{broadcast_id}" not in buttons_of(listed)
     # Pressed again (an old button), it says so instead of failing.
     again = await chat.say(REPRESENTATIVE, payload=f"bcx:{broadcast_id}")
-    assert again.text.startswith(f"Ziņu #{broadcast_id} vairs nevar atcelt."), again.text
+    assert again.text.startswith(f"Ziņu Nr. {broadcast_id} vairs nevar atcelt."), again.text
 
     # One not yet due is cancelled for everyone it would have reached.
     scheduled = await chat.say(REPRESENTATIVE, payload=f"bcx:{world.scheduled_id}")
     assert scheduled.text.startswith(
-        f"Ziņa #{world.scheduled_id} ir atcelta; 4 iedzīvotāji to nesaņems."
+        f"Ziņa Nr. {world.scheduled_id} ir atcelta; 4 iedzīvotāji to nesaņems."
     ), scheduled.text
     async with app.sessionmaker() as session:
         stored = await session.get(Broadcast, world.scheduled_id)
@@ -640,10 +640,10 @@ def test_ngettext_fills_the_other_placeholders_too() -> None:
     lv = Translator("lv", timezone=RIGA)
     singular = "Message #{id} is cancelled; {n} resident will not get it."
     plural = "Message #{id} is cancelled; {n} residents will not get it."
-    one, none = "Ziņa #7 ir atcelta; 21 iedzīvotājs", "Ziņa #7 ir atcelta; 0 iedzīvotāju"
+    one, none = "Ziņa Nr. 7 ir atcelta; 21 iedzīvotājs", "Ziņa Nr. 7 ir atcelta; 0 iedzīvotāju"
     assert lv.ngettext(singular, plural, 21, id=7) == f"{one} to nesaņems."
     assert lv.ngettext(singular, plural, 0, id=7) == f"{none} to nesaņems."
-    assert lv.ngettext(singular, plural, 1200, id=7).startswith("Ziņa #7 ir atcelta; 1\xa0200 ")
+    assert lv.ngettext(singular, plural, 1200, id=7).startswith("Ziņa Nr. 7 ir atcelta; 1\xa0200 ")
 
 
 async def test_yes_erase_my_data_erases_the_walker_and_start_begins_again(

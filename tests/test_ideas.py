@@ -380,7 +380,7 @@ async def test_answers_statuses_duplicates_and_refusals(database_url: str) -> No
         # a status change reaches the author in their language
         await bot.press(REP, SetIdeaStatus(first, IdeaStatus.IN_PROGRESS).pack())
         in_progress = lv(
-            "Your idea or concern #{id} ({area}) is now: {status}.",
+            "Your idea or concern No. {id} ({area}) is now: {status}.",
             id=first,
             area="Labiekārtošana un tīrība",
             status=lv("in progress"),
@@ -395,7 +395,7 @@ async def test_answers_statuses_duplicates_and_refusals(database_url: str) -> No
         [notice] = (await api.wait_for(chat_id=ANNA, predicate=has("Soliņu uzliksim maijā.")))[-1:]
         assert notice["text"].startswith(
             lv(
-                "An answer to your idea or concern #{id} ({area}):\n\n{answer}",
+                "An answer to your idea or concern No. {id} ({area}):\n\n{answer}",
                 id=first,
                 area="Labiekārtošana un tīrība",
                 answer="",
@@ -430,12 +430,12 @@ async def test_answers_statuses_duplicates_and_refusals(database_url: str) -> No
         [marked] = await bot.press(REP, ConfirmSameAs(second, first).pack())
         assert f"#{second} is marked as the same as #{first}." in marked["text"]
         assert payloads(marked) == [OpenIdea(second).pack(), "inbox", "menu"]
-        same_as_first = lv("#{id} ({area})", id=first, area="Labiekārtošana un tīrība")
+        same_as_first = lv("No. {id} ({area})", id=first, area="Labiekārtošana un tīrība")
         await api.wait_for(
             chat_id=CARL,
             predicate=has(
                 lv(
-                    "Your idea or concern #{id} is the same as {original}, which the council "
+                    "Your idea or concern No. {id} is the same as {original}, which the council "
                     "already has. It is dealt with there.",
                     id=second,
                     original=same_as_first,
@@ -539,7 +539,7 @@ async def test_the_chair_assigns_areas_and_items_are_forwarded_to_the_member_res
             chat_id=ANNA,
             predicate=has(
                 lv(
-                    "Your idea or concern #{id} ({area}) is now: {status}.",
+                    "Your idea or concern No. {id} ({area}) is now: {status}.",
                     id=number,
                     area="Ceļi un transports",
                     status=lv("forwarded"),
@@ -699,7 +699,7 @@ async def test_exports_in_chat_by_unit_and_area_as_xlsx_and_csv(database_url: st
         # by unit (the official order), then by area (in the order residents see them)
         assert [row[0] for row in rows[1:]] == [culture, roads, annas]
         assert rows[2][2:8] == (
-            "Alsviķu pagasts",
+            "Alsviķi parish",  # as the coordinator reads it, in English
             None,
             "Roads and transport",
             "new",
@@ -711,9 +711,9 @@ async def test_exports_in_chat_by_unit_and_area_as_xlsx_and_csv(database_url: st
         culture_column = summary[0].index("Culture and heritage")
         roads_column = summary[0].index("Roads and transport")
         by_unit = {row[0]: row for row in summary[1:]}
-        assert by_unit["Alsviķu pagasts"][roads_column] == 1
-        assert by_unit["Alsviķu pagasts"][culture_column] == 1
-        assert by_unit["Annas pagasts"][culture_column] == 1
+        assert by_unit["Alsviķi parish"][roads_column] == 1
+        assert by_unit["Alsviķi parish"][culture_column] == 1
+        assert by_unit["Anna parish"][culture_column] == 1
         assert by_unit["Total"][-1] == 3
 
         # a typed period, as CSV; the representative gets their own unit's items only
@@ -857,6 +857,26 @@ async def _staff_at_the_command_line(
     assert rows[0][:3] == ["Nr.", "Saņemts", "Pagasts vai pilsēta"]
     assert [row[2] for row in rows[1:]] == ["Alsviķu pagasts", "Annas pagasts"]
     assert rows[1][7] == "Ceļš pie Ezeriņiem ir izbraukts."
+    russian = padome(
+        "ideas",
+        "export",
+        "--from",
+        "01.01.2026",
+        "--to",
+        today,
+        "--format",
+        "csv",
+        "--language",
+        "ru",
+        "--output",
+        str(csv_file),
+    )
+    assert russian.returncode == 0, russian.stderr
+    written = csv_file.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(written, newline=""), delimiter=";"))
+    assert rows[0][2] == "Волость или город"
+    # the parish as Russian-language readers know it, not the Latvian name
+    assert [row[2] for row in rows[1:]] == ["Алсвикская волость", "Аннинская волость"]
     xlsx = padome("ideas", "export", "--from", "01.01.2026", "--to", today, "--language", "en")
     assert xlsx.returncode == 0, xlsx.stderr
     written = re.search(r"to (padome-ideas-2026-01-01-[\d-]+\.xlsx)\.", xlsx.stdout)
@@ -910,7 +930,7 @@ async def test_people_are_shown_by_the_name_they_allowed_not_by_number(chat: Cha
     preview = await chat.say("anna", payload=KeepText(False).pack())
     assert "Your name is shown: yes (Anna Bērziņa)" in preview.text
     sent = await chat.say("anna", payload=SEND)
-    assert "#1" in sent.text
+    assert "It is registered as No. 1." in sent.text
     assert pressable(sent) == ["myideas", "idea", "menu"]
 
     await console_idea(chat, "berta", "Too dark in the park.")

@@ -31,14 +31,28 @@ FOREIGN_QUOTES = {"en": "“”„«»", "lv": '"“«»', "ru": '"“”„'}
 QUOTE_PAIR = {"en": ('"', '"'), "lv": ("„", "”"), "ru": ("«", "»")}
 # "« Back": an arrow on a button, not a quotation mark.
 BACK_ARROW = re.compile(r"^« ")
-# Words that hold only for men, said of the reader or of a person whose gender is not known.
+# Words that hold only for men (or only for women), said of the reader or of a person whose
+# gender is not known: participles and adjectives after "esat"/"esmu" ("esat reģistrējies",
+# "esmu gatavs"), words that are about a person whatever precedes them ("pārliecināts",
+# "pieteicies"), and in Russian the short forms and past tenses of "я" and of one person
+# ("я прочитал", "готов", "уверена"); "Вы" takes the plural ("Вы согласны").
 MASCULINE_ONLY = {
     "lv": re.compile(
-        r"(?<!\w)(viņš|viņam|gadus vecs|(sevi|Jūs|es)\s+pats"
-        r"|(esat|neesat|esmu|neesmu|bijāt|biju)\s+\w+(jies|jis))(?!\w)",
+        r"(?<!\w)(viņš|viņam|viņa ir|gadus vec[sa]|(sevi|Jūs|es)\s+pat[si]"
+        r"|(esat|neesat|esmu|neesmu|bijāt|biju|kļuvāt|kļuvu|būsiet|būtu)\s+(\w+\s+)?"
+        r"(\w+(jies|jis|usies|usi|ies|ts|ta|gs|ga|vs|va)|pats|pati)"
+        r"|pārliecināt[sa]|pārliecinājies|pārliecinājusies|reģistrējies|reģistrējusies"
+        r"|pieteicies|pieteikusies|apņēmies|apņēmusies|piekritis|piekritusi"
+        r"|iepazinies|iepazinusies|ieinteresēt[sa])(?!\w)",
         re.IGNORECASE,
     ),
-    "ru": re.compile(r"(?<!\w)(согласен|готов|сам|рад)(?!\w)", re.IGNORECASE),
+    "ru": re.compile(
+        r"(?<!\w)(согласен|согласна|готов|готова|сам|сама|рад|рада|уверен|уверена"
+        r"|должен|должна|обязан|обязана|зарегистрировался|зарегистрировалась"
+        r"|записался|записалась|ознакомился|ознакомилась"
+        r"|я\s+(не\s+)?\w+(л|ла|лся|лась))(?!\w)",
+        re.IGNORECASE,
+    ),
 }
 # What is not a word of the text: {placeholders}, /commands and <arguments> of commands.
 NOT_WORDS = re.compile(r"\{[^}]*\}|(?<!\w)/\w+|<[^>]*>")
@@ -136,3 +150,28 @@ def test_texts_hold_for_women_and_men(language: str) -> None:
         if (match := MASCULINE_ONLY[language].search(text))
     ]
     assert not wrong, f"{language}: masculine-only words:\n" + "\n".join(map(str, wrong))
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "caught"),
+    [
+        ("lv", "Jūs esat reģistrējies.", True),
+        ("lv", "Jūs jau esat pieteikusies.", True),
+        ("lv", "Vai esat pārliecināts?", True),
+        ("lv", "Jūs esat pārstāvja kandidāts.", True),
+        ("lv", "Esmu gatavs kandidēt.", True),
+        ("lv", "Izvirzīja sevi pats.", True),
+        ("lv", "Man ir vismaz 16 gadu.", False),
+        ("lv", "Jūsu kandidatūra ir reģistrēta.", False),
+        ("lv", "Veidlapa ir gatava.", False),
+        ("ru", "Вы уверен?", True),
+        ("ru", "Я прочитал и согласна.", True),
+        ("ru", "Вы готовы?", False),
+        ("ru", "Вы согласны быть кандидатом?", False),
+        ("ru", "Записан файл.", False),
+    ],
+)
+def test_the_check_for_one_gender_catches_what_it_should(
+    language: str, text: str, caught: bool
+) -> None:
+    assert bool(MASCULINE_ONLY[language].search(text)) is caught

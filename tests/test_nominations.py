@@ -120,11 +120,13 @@ async def make_round(
         )
         round_id = item.id
     await until_round(bot, round_id, "open")
-    # The opening is announced to the residents; let it arrive before anyone talks.
+    # The opening is announced to the residents, a message per parish or town; let them
+    # arrive before anyone talks.
     async with bot.app.sessionmaker() as session:
-        announcement = await session.scalar(select(func.max(Broadcast.id)))
-    assert announcement is not None
-    await until_status(bot, announcement, Status.DONE.value)
+        announcements = list(await session.scalars(select(Broadcast.id)))
+    assert announcements
+    for announcement in announcements:
+        await until_status(bot, announcement, Status.DONE.value)
     return round_id
 
 
@@ -257,6 +259,10 @@ async def test_coordinator_opens_a_round_in_chat_and_the_scheduler_opens_and_clo
         )
         [*_, announced] = await api.wait_for(chat_id=ANNA, predicate=has_text(opening))
         assert payloads(announced) == ["nom"]
+        # the resident's parish named in the case the sentence needs
+        assert "Izvirziet sevi vai citu Alsviķu pagasta iedzīvotāju pārstāvja amatam" in (
+            announced["text"]
+        )
         assert (
             lv(
                 "Signatures and the vote stay on paper: the assistant only gathers nominations and "

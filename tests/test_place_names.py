@@ -3,6 +3,7 @@ the translator's `{unit:gen}`, and the coordinator's command that stores and sho
 
 from __future__ import annotations
 
+import json
 import string
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -104,6 +105,19 @@ async def test_messages_put_a_unit_in_the_case_they_need(app) -> None:
     assert said(lv, candidates, town) == "Kandidāti Alūksnes pilsētā:"
     assert said(ru, candidates, town) == "Кандидаты в городе Алуксне:"
     assert "Alsviķu" not in said(ru, candidates, alsviku)
+    nominate = (
+        "Nominate yourself or another resident of {unit} as its representative, or support a "
+        "candidate: choose the option below, or send /nominate."
+    )
+    assert said(lv, nominate, town).startswith(
+        "Izvirziet sevi vai citu Alūksnes pilsētas iedzīvotāju pārstāvja amatam vai"
+    )
+    assert said(ru, nominate, alsviku).startswith(
+        "Выдвиньте себя или другого жителя Алсвикской волости в представители либо"
+    )
+    assert said(en, nominate, alsviku).startswith(
+        "Nominate yourself or another resident of Alsviķi parish as its representative"
+    )
 
 
 def test_a_case_spec_given_a_plain_str_does_not_fail() -> None:
@@ -294,3 +308,21 @@ async def test_roles_name_the_place_in_the_readers_language(chat: Chat, app) -> 
 
     listed = await chat.say("admin", "/roles")
     assert "olga (Terminal): parish or town representative (Alsviķi parish)" in listed.text
+
+
+async def test_a_russian_reader_finds_the_parish_in_russian_in_their_data(chat: Chat) -> None:
+    await chat.say("ivan", "/start")
+    await chat.say("ivan", "Русский")
+    units = await chat.say("ivan", "1")  # agree
+    # a button stands on its own: "Город Алуксне", as a sentence has "в городе Алуксне"
+    assert [option.label for option in units.options][:2] == [
+        "Город Алуксне",
+        "Алсвикская волость",
+    ]
+    await chat.say("ivan", "Алсвикская волость")
+    outgoing = await chat.send("ivan", "/mydata")
+    [summary] = [item.reply.text for item in outgoing if "Алсвикская волость" in item.reply.text]
+    assert "Alsviķu" not in summary
+    [file] = [item.reply.attachment for item in outgoing if item.reply.attachment is not None]
+    data = json.loads(file.content.decode("utf-8"))
+    assert data["resident"]["unit"] == "Алсвикская волость"

@@ -128,7 +128,7 @@ async def test_in_quiet_hours_the_sender_reads_when_it_really_goes(database_url:
                 )
             )
             [listed] = await bot.send(CHAIR, "/broadcasts")
-            assert f"#1 {lv('scheduled')}, {morning}:" in listed["text"]
+            assert f"Nr. 1 {lv('scheduled')}, {morning}:" in listed["text"]
 
             started = await start_poll(bot)
             assert started.startswith(
@@ -149,7 +149,7 @@ async def test_in_quiet_hours_the_sender_reads_when_it_really_goes(database_url:
                     .values(status=Status.SENDING.value, started_at=utcnow())
                 )
             [listed] = await bot.send(CHAIR, "/broadcasts")
-            waiting = f"#{begun} {lv('waiting for the quiet hours to end')}, {morning}:"
+            waiting = f"Nr. {begun} {lv('waiting for the quiet hours to end')}, {morning}:"
             assert waiting in listed["text"]
 
             ended = await end_a_round(bot)

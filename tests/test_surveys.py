@@ -17,6 +17,7 @@ from sqlalchemy import func, inspect, select, update
 
 from bot.i18n import IN_LANGUAGE, Translator
 from bot.settings import Settings
+from handlers.surveys.lifecycle import close_survey
 from handlers.surveys.payloads import (
     FileFormat,
     PollAudience,
@@ -39,6 +40,7 @@ from models.residents import Identity, Resident, find_identity
 from models.roles import Role, grant_role
 from models.survey_answers import AlreadyAnswered, record_answer, send_response, start_response
 from models.survey_file import create_survey, parse_survey_file, resolve_audience
+from models.survey_results import compute_results
 from models.surveys import (
     Answer,
     Option,
@@ -48,6 +50,7 @@ from models.surveys import (
     ResponseStatus,
     Status,
     Survey,
+    end_survey_now,
     get_survey,
 )
 from models.territory import unit_by_slug
@@ -473,7 +476,7 @@ async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
         assert refused["text"] == "Sorry, you are not allowed to do that."
 
         [units] = await bot.press(CHAIR, SurveyPaper(survey_id).pack())
-        [first] = await bot.press(CHAIR, option(units, "Annas pagasts"))
+        [first] = await bot.press(CHAIR, option(units, "Anna parish"))
         assert first["text"].startswith("Paper questionnaire\nQuestion 1 of 5")
         await bot.press(CHAIR, option(first, "Bad"))
         [multiple] = await bot.send(CHAIR, "Stacijas iela")
@@ -490,8 +493,8 @@ async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
         assert "• Good: 1 (50 %)" in text["text"]
         assert "• Bad: 1 (50 %) on paper: 1" in text["text"]
         assert "Stacijas iela (paper)" in text["text"]
-        assert "Annas pagasts: 0 of 0 (0 %), on paper: 1" in text["text"]
-        assert "Alsviķu pagasts: 1 of 2 (50 %)" in text["text"]  # the chair and Anna
+        assert "Anna parish: 0 of 0 (0 %), on paper: 1" in text["text"]
+        assert "Alsviķi parish: 1 of 2 (50 %)" in text["text"]  # the chair and Anna
         assert "advisory" in text["text"]
         assert chart["method"] == "sendPhoto"
         assert chart["photo"]["content"].startswith(b"\x89PNG")
@@ -514,7 +517,7 @@ async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
         )  # fmt: skip
         assert (1, "How are the roads?", "Bad", 1, 0.5, 1, None) in rows  # 0.5 shown as 50.0%
         texts = list(workbook["Free-text answers"].iter_rows(values_only=True))
-        assert (2, "Which road first?", "Annas pagasts", "paper", "Stacijas iela") in texts
+        assert (2, "Which road first?", "Anna parish", "paper", "Stacijas iela") in texts
         _, table = await bot.press(CHAIR, SurveyFile(survey_id, FileFormat.CSV).pack(), replies=2)
         parsed = list(csv.reader(io.StringIO(table["document"]["content"].decode("utf-8-sig"))))
         assert parsed[0] == [
@@ -530,8 +533,18 @@ async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
             cwd=tmp_path,
         )
         assert exported.returncode == 0, exported.stderr
-        sheet = load_workbook(tmp_path / "r.xlsx")["Rezultāti"]
-        assert next(sheet.iter_rows(values_only=True))[1] == "Jautājums"
+        book = load_workbook(tmp_path / "r.xlsx")
+        assert next(book["Rezultāti"].iter_rows(values_only=True))[1] == "Jautājums"
+        texts = list(book["Brīvās atbildes"].iter_rows(values_only=True))
+        assert texts[1][2] == "Annas pagasts"  # in Latvian, the default language
+
+        # A Russian-speaking chair reads the parishes as Russian-language media name them.
+        await bot.send(CHAIR, "/language")
+        await bot.press(CHAIR, "lang:ru")
+        _, text = await results_of(bot, CHAIR, survey_id)
+        assert "Аннинская волость: 0 из 0 (0 %), на бумаге: 1" in text["text"]
+        assert "Алсвикская волость: 1 из 2 (50 %)" in text["text"]
+        assert "pagasts" not in text["text"]
 
 
 async def test_results_visibility_for_residents(database_url: str) -> None:
@@ -623,11 +636,17 @@ async def test_representative_runs_a_quick_poll_for_their_unit_only(database_url
         [question] = await bot.press(ANNA, SurveyOpen(1).pack())
         assert question["text"].startswith(
             "A quick poll of the residents' council:\nKad rīkot talku?\n\n"
-            "Choose your answer; it is anonymous and is sent at once. Open until "
+            "Choose your answer: it is sent at once, and nobody sees which answer is yours. "
+            "You can change it until "
         )
         assert labels(question) == ["Sestdien", "Svētdien", "Nākamnedēļ", "Main menu"]
-        [thanks] = await bot.press(ANNA, option(question, "Svētdien"))
-        assert thanks["text"] == 'Thank you! Your answer "Svētdien" is sent.'
+        [thanks] = await bot.press(ANNA, option(question, "Sestdien"))
+        assert thanks["text"].startswith('Thank you! Your answer "Sestdien" is sent.')
+        assert labels(thanks) == ["Change my answer", "See the results", "Main menu"]
+        [again] = await bot.press(ANNA, option(thanks, "Change my answer"))
+        assert labels(again)[:2] == ["✓ Sestdien", "Svētdien"]
+        [thanks] = await bot.press(ANNA, option(again, "Svētdien"))
+        assert thanks["text"].startswith('Thank you! Your answer "Svētdien" is sent.')
         assert SurveyResults(1).pack() in payloads(thanks)  # a poll's results are live
         chart, text = await results_of(bot, REPRESENTATIVE, 1)
         assert chart["method"] == "sendPhoto"
@@ -833,9 +852,73 @@ async def test_a_quick_poll_is_answered_with_one_typed_number_where_options_are_
     assert "Question 1 of 1" not in question.text
     assert [option.label for option in question.options] == ["Sestdien", "Svētdien", "Main menu"]
     thanks = await chat.say("anna", "2")
-    assert thanks.text == 'Thank you! Your answer "Svētdien" is sent.'
+    assert thanks.text.startswith(
+        'Thank you! Your answer "Svētdien" is sent.\nYou can change it until '
+    )
+    assert [option.label for option in thanks.options] == [
+        "Change my answer",
+        "See the results",
+        "Main menu",
+    ]
+    # Opened again, the poll shows the answer and offers to change it, while it is open.
     again = await chat.say("anna", payload=SurveyOpen(1).pack())
-    assert again.text == "You have already sent your answers to this survey. Thank you!"
+    assert again.text.startswith('Your answer to "Kad rīkot talku?": "Svētdien".\n')
+    asked = await chat.say("anna", "1")  # Change my answer
+    assert [option.label for option in asked.options][:2] == ["Sestdien", "✓ Svētdien"]
+    changed = await chat.say("anna", "1")
+    assert changed.text.startswith('Thank you! Your answer "Sestdien" is sent.')
+    async with app.sessionmaker() as session:
+        survey = await get_survey(session, 1)
+        assert survey is not None
+        results = await compute_results(session, survey)
+        [response] = list(await session.scalars(select(Response)))
+    # one answer for one resident, the new one
+    assert results.responses == 1
+    assert [(item.label_texts["lv"], item.total) for item in results.questions[0].counts] == [
+        ("Sestdien", 1),
+        ("Svētdien", 0),
+    ]
+    assert response.resident_id is not None  # kept, shown to nobody, while the poll is open
+
+    # When the poll closes, its answers lose who gave them and can no longer be changed.
+    async with app.sessionmaker() as session, session.begin():
+        survey = await get_survey(session, 1)
+        assert survey is not None
+        end_survey_now(survey, utcnow())
+    async with app.sessionmaker() as session, session.begin():
+        survey = await get_survey(session, 1)
+        assert survey is not None
+        assert await close_survey(session, survey, settings=app.settings, now=utcnow())
+    async with app.sessionmaker() as session:
+        [response] = list(await session.scalars(select(Response)))
+    assert response.resident_id is None
+    late = await chat.say("anna", payload=SurveyChange(1).pack())
+    assert "no longer" in late.text
+
+
+async def test_a_poll_option_too_long_for_a_button_is_cut_between_words(app: App) -> None:
+    """The button shows the first words and "…", never half a word; the question lists the
+    options in full."""
+    chat = Chat(app)
+    await chat.onboard("coordinator", language="Latviešu")
+    await chat.onboard("anna", language="Latviešu")
+    async with app.sessionmaker() as session, session.begin():
+        coordinator = await find_identity(session, "console", "coordinator")
+        assert coordinator is not None
+        await grant_role(session, resident=coordinator.resident, role=Role.COORDINATOR)
+    long = "Jā, atbalstu jauna bērnu rotaļu laukuma izveidi pie skolas"
+    await chat.say("coordinator", "/poll")
+    await chat.say("coordinator", "Vai atbalstāt rotaļu laukumu?")
+    await chat.say("coordinator", f"{long}; Nē")
+    await chat.say("coordinator", payload=PollBack(PollScreen.AUDIENCE).pack())
+    await chat.say("coordinator", payload=PollAudience().pack())
+    await chat.say("coordinator", payload=PollDays(3).pack())
+    await chat.say("coordinator", payload=PollStart().pack())
+
+    question = await chat.say("anna", payload=SurveyOpen(1).pack())
+    first = question.options[0].label
+    assert first == "Jā, atbalstu jauna bērnu rotaļu laukuma…"
+    assert f"• {long}\n• Nē" in question.text
 
 
 def test_the_example_survey_speaks_each_language_and_addresses_the_reader_formally() -> None:

@@ -39,6 +39,22 @@ class Incoming:
     edited: bool = False
 
 
+# What a button shows in full on a phone, one to a row; a longer label is shortened.
+BUTTON_LABEL_MAX = 40
+
+
+def shorten(text: str, limit: int = BUTTON_LABEL_MAX) -> str:
+    """`text` on one line, cut at the last word boundary within `limit` characters and ended
+    with "…", never in the middle of a word (a single word longer than the limit is cut)."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    if cut[-1].isalnum() and line[limit - 1].isalnum() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:–-") + "…"
+
+
 @dataclass(frozen=True)
 class Button:
     label: str

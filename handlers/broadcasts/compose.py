@@ -20,6 +20,7 @@ from broadcasts.compose import (
     may_send_council,
     may_send_urgent,
     place_of,
+    places_of,
     quick_times,
     sms_estimate,
 )
@@ -30,7 +31,7 @@ from handlers.onboarding import unit_checklist
 from models.broadcasts import TEXT_MAX, Broadcast, Kind, count_recipients
 from models.messaging import find_media, store_media
 from models.roles import Role
-from models.territory import list_localities, list_units, locality_by_id
+from models.territory import list_localities, list_units, locality_by_id, place_label
 
 router = Router()
 
@@ -269,14 +270,16 @@ async def ask_audience(ctx: Context, press: ChooseAudience) -> None:
         units = {unit.id: unit for unit in await list_units(ctx.session)}
         for unit_id in sorted(ctx.roles.units_as(Role.REPRESENTATIVE)):
             if unit_id in units:
-                buttons.append(Button(units[unit_id].name, SendTo(Target.UNIT, unit_id)))
+                buttons.append(
+                    Button(units[unit_id].label_in(ctx.t.language), SendTo(Target.UNIT, unit_id))
+                )
                 for locality in await list_localities(ctx.session, unit_id):
-                    label = f"{units[unit_id].name}, {locality.name}"
+                    label = place_label(units[unit_id], locality, ctx.t.language)
                     buttons.append(Button(label, SendTo(Target.LOCALITY, locality.id)))
         for locality_id in sorted(ctx.roles.localities_as(Role.DEPUTY)):
             locality = await locality_by_id(ctx.session, locality_id)
             if locality is not None:
-                label = f"{locality.unit.name}, {locality.name}"
+                label = place_label(locality.unit, locality, ctx.t.language)
                 buttons.append(Button(label, SendTo(Target.LOCALITY, locality.id)))
     buttons.append(Button(ctx.t._("Back"), AddLanguage()))
     ctx.set_state(State.AUDIENCE, **flow)
@@ -454,7 +457,8 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
     recipients = await count_recipients(ctx.session, draft)
     ctx.set_state(State.CONFIRM, **flow)
     ctx.reply(ctx.t._("This is how residents will see it:"))
-    for reply in render(draft, ctx.t.language, timezone=ctx.settings.tz):
+    places = await places_of(ctx.session, draft)
+    for reply in render(draft, ctx.t.language, timezone=ctx.settings.tz, places=places):
         ctx.send(ctx.here, reply)
     due = datetime.fromisoformat(flow["due"])
     lines = [

@@ -7,6 +7,7 @@ from bot.dialog.messages import Button, Reply
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router
 from bot.i18n import N_
+from broadcasts.compose import places_of
 from broadcasts.render import render
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from models.broadcasts import news_for
@@ -53,7 +54,8 @@ async def news(ctx: Context, press: News) -> None:
     ctx.clear_state()
     for item in reversed(shown):
         when = ctx.t.datetime(item.started_at or item.due_at)
-        for reply in render(item, ctx.t.language, timezone=ctx.settings.tz):
+        places = await places_of(ctx.session, item)
+        for reply in render(item, ctx.t.language, timezone=ctx.settings.tz, places=places):
             text = f"{when}\n{reply.text}" if reply.text else ""
             ctx.send(ctx.here, Reply(text, attachment=reply.attachment))
     # What the messages ask residents to do (answer a survey, see the candidates) is

@@ -8,6 +8,7 @@ import enum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dialog.context import Context
+from bot.dialog.messages import shorten
 from bot.dialog.payloads import Payload, payload
 from bot.i18n import N_, Translator
 from models.ideas import Idea, IdeaStatus, may_use_inbox
@@ -72,8 +73,7 @@ def status_label(t: Translator, status: str) -> str:
 def short(text: str | None, limit: int = PREVIEW) -> str:
     if not text:
         return ""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    return shorten(text, limit)
 
 
 def author_name(t: Translator, item: Idea, author: Resident | None) -> str:
@@ -107,9 +107,9 @@ def same_as(t: Translator, item: Idea, original: Idea | None) -> str:
         return t._("another item, which the council already has")
     if original.author_id is not None and original.author_id == item.author_id:
         return t._(
-            '#{id} ({area}): "{start}"',
+            'No. {id} ({area}): "{start}"',
             id=original.id,
             area=original.area.name_in(t.language),
             start=short(original.text, 40),
         )
-    return t._("#{id} ({area})", id=original.id, area=original.area.name_in(t.language))
+    return t._("No. {id} ({area})", id=original.id, area=original.area.name_in(t.language))

@@ -60,7 +60,7 @@ def _digest_text(
     ]
     by_unit: dict[str, Counter[int]] = {}
     for item in new:
-        by_unit.setdefault(item.unit.name_in(t.language), Counter())[item.area_id] += 1
+        by_unit.setdefault(item.unit.label_in(t.language), Counter())[item.area_id] += 1
     for unit, counts in by_unit.items():
         parts = ", ".join(
             f"{areas[area_id].name_in(t.language)} {number}" for area_id, number in counts.items()

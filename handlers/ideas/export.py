@@ -98,8 +98,8 @@ async def export_tables(
             [
                 item.id,
                 item.created_at.astimezone(t.timezone),
-                item.unit.name,
-                item.locality.name if item.locality else "",
+                item.unit.label_in(t.language),
+                item.locality.label_in(t.language) if item.locality else "",
                 item.area.name_in(t.language),
                 status_label(t, item.status),
                 item.duplicate_of_id or "",
@@ -119,7 +119,7 @@ async def export_tables(
     for unit in await list_units(session):
         numbers = [counts[(unit.id, area.id)] for area in areas]
         if any(numbers):
-            summary_rows.append([unit.name, *numbers, sum(numbers)])
+            summary_rows.append([unit.label_in(t.language), *numbers, sum(numbers)])
     totals = [sum(n for (_, area_id), n in counts.items() if area_id == a.id) for a in areas]
     summary_rows.append([t._("Total"), *totals, sum(totals)])
     summary = Table(

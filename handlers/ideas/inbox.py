@@ -135,7 +135,7 @@ async def _tell_status(ctx: Context, item: Idea) -> None:
         ctx,
         item,
         lambda t: t._(
-            "Your idea or concern #{id} ({area}) is now: {status}.",
+            "Your idea or concern No. {id} ({area}) is now: {status}.",
             id=item.id,
             area=item.area.name_in(t.language),
             status=status_label(t, item.status),
@@ -448,7 +448,7 @@ async def answer_written(ctx: Context) -> None:
         ctx,
         item,
         lambda t: t._(
-            "An answer to your idea or concern #{id} ({area}):\n\n{answer}",
+            "An answer to your idea or concern No. {id} ({area}):\n\n{answer}",
             id=item.id,
             area=item.area.name_in(t.language),
             answer=text,
@@ -538,7 +538,7 @@ async def confirm_same_as(ctx: Context, press: ConfirmSameAs) -> None:
         ctx,
         item,
         lambda t: t._(
-            "Your idea or concern #{id} is the same as {original}, which the council already "
+            "Your idea or concern No. {id} is the same as {original}, which the council already "
             "has. It is dealt with there.",
             id=item.id,
             original=same_as(t, item, other),

@@ -493,7 +493,7 @@ async def _send(ctx: Context, flow: dict[str, Any]) -> None:
     ctx.clear_state()
     ctx.reply(
         ctx.t._(
-            "Thank you! It is registered as #{id}. You will get a message here when its "
+            "Thank you! It is registered as No. {id}. You will get a message here when its "
             "status changes or an answer comes.",
             id=item.id,
         ),
@@ -549,7 +549,7 @@ async def my_ideas(ctx: Context) -> None:
     for item in items:
         lines = [
             ctx.t._(
-                "#{id} · {time} · {area}",
+                "No. {id} · {time} · {area}",
                 id=item.id,
                 time=ctx.t.datetime(item.created_at),
                 area=item.area.name_in(ctx.t.language),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +21,7 @@ from models.nominations import (
     list_nominations,
     standings,
 )
-from models.territory import Unit
+from models.territory import Unit, list_units
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +78,47 @@ async def _tell_candidates_the_round_closed(
         )
 
 
+async def _announce_round(
+    session: AsyncSession, item: NominationRound, unit: Unit, context: JobContext
+) -> None:
+    """Tell the residents of `unit` that nominations are open, naming their place."""
+    end, needed, age = item.ends_at, item.supporters_needed, item.minimum_age
+
+    def write(t: Translator) -> str:
+        return "\n\n".join(
+            [
+                t._(
+                    "Nominations of parish and town representatives on the residents' "
+                    "council are open until {end}.",
+                    end=t.datetime(end),
+                ),
+                t._(
+                    "Nominate yourself or another resident of {unit} as its representative, "
+                    "or support a candidate: choose the option below, or send /nominate.",
+                    unit=t.place(unit),
+                ),
+                t.ngettext(
+                    "A candidate needs {n} supporter aged {age} or older.",
+                    "A candidate needs {n} supporters aged {age} or older.",
+                    needed,
+                    age=t.number(age),
+                ),
+                t._(PAPER_NOTE),
+            ]
+        )
+
+    await create_broadcast(
+        session,
+        roles=None,
+        created_by_id=None,
+        audience=Audience(unit_ids=(unit.id,)),
+        texts=in_every_language(write, timezone=context.settings.tz),
+        due_at=context.now,
+        now=context.now,
+        action=(N_("Nominations"), "nom"),
+    )
+
+
 async def run_rounds(context: JobContext) -> None:
     """Close rounds whose end has come, open those whose start has, and announce them."""
     async with context.sessionmaker() as session, session.begin():
@@ -86,42 +126,8 @@ async def run_rounds(context: JobContext) -> None:
             await _tell_candidates_the_round_closed(session, item, context)
             logger.info("nomination round %d closed", item.id)
         for item in await due_to_open(session, context.now):
-            end = item.ends_at
-            needed = item.supporters_needed
-            age = item.minimum_age
-
-            def write(t: Translator, end: datetime = end, needed: int = needed, age: int = age):
-                return "\n\n".join(
-                    [
-                        t._(
-                            "Nominations of parish and town representatives on the residents' "
-                            "council are open until {end}.",
-                            end=t.datetime(end),
-                        ),
-                        t._(
-                            "Nominate yourself or another resident of your parish or town, or "
-                            "support a candidate: choose the option below, or send /nominate."
-                        ),
-                        t.ngettext(
-                            "A candidate needs {n} supporter aged {age} or older.",
-                            "A candidate needs {n} supporters aged {age} or older.",
-                            needed,
-                            age=t.number(age),
-                        ),
-                        t._(PAPER_NOTE),
-                    ]
-                )
-
-            await create_broadcast(
-                session,
-                roles=None,
-                created_by_id=None,
-                audience=Audience(unit_ids=tuple(item.unit_ids))
-                if item.unit_ids is not None
-                else Audience(),
-                texts=in_every_language(write, timezone=context.settings.tz),
-                due_at=context.now,
-                now=context.now,
-                action=(N_("Nominations"), "nom"),
-            )
+            # One message per parish or town, so that each names its own place.
+            for unit in await list_units(session):
+                if item.unit_ids is None or unit.id in item.unit_ids:
+                    await _announce_round(session, item, unit, context)
             logger.info("nomination round %d opened and announced", item.id)

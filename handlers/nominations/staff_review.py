@@ -68,7 +68,7 @@ async def choose_unit(ctx: Context, press: UnitList) -> None:
     ctx.clear_state()
     ctx.reply(
         ctx.t._("Nominations of which parish or town?"),
-        [Button(unit.name, UnitNominations(unit.id)) for unit in units]
+        [Button(unit.label_in(ctx.t.language), UnitNominations(unit.id)) for unit in units]
         + [home_button(ctx), Button(ctx.t._("Main menu"), "menu")],
     )
 

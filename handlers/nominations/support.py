@@ -307,7 +307,7 @@ async def my_support(ctx: Context, press: MySupport) -> None:
     buttons = []
     for support in mine:
         nomination = support.nomination
-        lines.append(f"• {nomination.candidate_name} ({nomination.unit.name})")
+        lines.append(f"• {nomination.candidate_name} ({nomination.unit.name_in(ctx.t.language)})")
         if nomination.round.is_open(ctx.now):
             buttons.append(
                 Button(

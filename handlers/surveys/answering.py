@@ -12,7 +12,7 @@ import enum
 from typing import Any
 
 from bot.dialog.context import Context
-from bot.dialog.messages import Button
+from bot.dialog.messages import BUTTON_LABEL_MAX, Button, shorten
 from bot.dialog.router import Router, Step
 from handlers.menu import choose_one, show_menu
 from handlers.surveys.listing import (
@@ -178,6 +178,17 @@ def _already_sent(ctx: Context, survey: Survey) -> None:
 async def _show_sent(ctx: Context, survey: Survey, response: Response) -> None:
     t = ctx.t
     draft = await answers_of(ctx.session, survey, response)
+    if _is_quick_poll(survey, response):
+        _poll_answered(
+            ctx,
+            survey,
+            t._(
+                'Your answer to "{question}": "{answer}".',
+                question=text_in(survey.questions[0].texts, t.language),
+                answer=", ".join(_answer_lines(ctx, survey, draft, answers_only=True)),
+            ),
+        )
+        return
     text = "\n".join(
         [
             t._('Your answers to "{title}":', title=title_of(ctx, survey)),
@@ -454,11 +465,17 @@ def ask_question(
         lines.append(t._("Question {n} of {total}", n=place.number, total=place.total))
         lines.append("")
     lines.append(text_in(question.texts, t.language))
+    options = {option.id: text_in(option.texts, t.language) for option in question.options}
+    if any(len(label) > BUTTON_LABEL_MAX - 2 for label in options.values()):
+        # Too long for a button: the buttons show the first words, the text each in full.
+        lines.append("")
+        lines.extend(f"• {label}" for label in options.values())
     if poll:
         lines.append("")
         lines.append(
             t._(
-                "Choose your answer; it is anonymous and is sent at once. Open until {time}.",
+                "Choose your answer: it is sent at once, and nobody sees which answer is yours. "
+                "You can change it until {time}.",
                 time=t.datetime(survey.closes_at),
             )
         )
@@ -467,7 +484,7 @@ def ask_question(
     if kind in (QuestionKind.SINGLE.value, QuestionKind.YESNO.value):
         for option in question.options:
             mark = "✓ " if option.id in chosen else ""
-            label = mark + text_in(option.texts, t.language)
+            label = mark + shorten(options[option.id], BUTTON_LABEL_MAX - len(mark))
             rows.append([Button(label, SurveyChoice(sid, qid, option.id))])
     elif kind == QuestionKind.MULTIPLE.value:
         top = question.max_choices or len(question.options)
@@ -480,7 +497,7 @@ def ask_question(
         )
         for option in question.options:
             mark = "✓ " if option.id in chosen else ""
-            label = mark + text_in(option.texts, t.language)
+            label = mark + shorten(options[option.id], BUTTON_LABEL_MAX - len(mark))
             rows.append([Button(label, SurveyTick(sid, qid, option.id))])
         rows.append([Button(t._("Done"), SurveyDone(sid, qid))])
     elif kind == QuestionKind.SCALE.value:
@@ -502,7 +519,7 @@ def ask_question(
     else:
         lines.append(
             t._(
-                "Type your answer (at most {limit} characters).",
+                "Write your answer in one message (at most {limit} characters).",
                 limit=t.number(question.max_length or 500),
             )
         )
@@ -510,8 +527,15 @@ def ask_question(
             lines.append(t._("Your answer now: {text}", text=answer["t"]))
             rows.append([Button(t._("Keep this answer"), SurveyKeep(sid, qid))])
     if not question.required:
-        lines.append(t._("You may skip this question."))
-        rows.append([Button(t._("Skip"), SurveySkip(sid, qid))])
+        # Where the answer is typed, a number typed is the answer (a house number, a
+        # count), so the options are not numbered: the text names the word that skips.
+        skip = t._("Skip")
+        lines.append(
+            t._('If you do not want to answer, choose or write "{skip}".', skip=skip)
+            if kind == QuestionKind.TEXT.value
+            else t._("You may skip this question.")
+        )
+        rows.append([Button(skip, SurveySkip(sid, qid))])
     if place.number > 1:
         rows.append([Button(t._("« Back"), SurveyBack(sid, qid))])
     flow: dict[str, Any] = {"survey": sid, "question_id": qid}
@@ -644,13 +668,14 @@ async def _send(ctx: Context, survey: Survey, response: Response) -> None:
     await cancel_done_action(
         ctx.session, resident_id=ctx.resident.id, action_payload=SurveyOpen(survey.id).pack()
     )
-    text = t._("Thank you! Your answers are sent.")
     if _is_quick_poll(survey, response):
-        text = t._(
-            'Thank you! Your answer "{answer}" is sent.',
-            answer=", ".join(_answer_lines(ctx, survey, draft, answers_only=True)),
+        answer = ", ".join(_answer_lines(ctx, survey, draft, answers_only=True))
+        _poll_answered(
+            ctx, survey, t._('Thank you! Your answer "{answer}" is sent.', answer=answer)
         )
-    elif not survey.anonymous:
+        return
+    text = t._("Thank you! Your answers are sent.")
+    if not survey.anonymous:
         text += " " + t._(
             'You can change them until {time} under "Surveys" in the menu.',
             time=t.datetime(survey.closes_at),
@@ -661,6 +686,22 @@ async def _send(ctx: Context, survey: Survey, response: Response) -> None:
     buttons.extend([back_to_surveys(ctx), main_menu(ctx)])
     ctx.clear_state()
     ctx.reply(text, buttons)
+
+
+def _poll_answered(ctx: Context, survey: Survey, said: str) -> None:
+    """A quick poll's answer as it stands, and a way to change it while the poll is open."""
+    t = ctx.t
+    buttons = [Button(t._("Change my answer"), SurveyChange(survey.id))]
+    if survey.results_visible_to_residents(ctx.now):
+        buttons.append(results_button(ctx, survey))
+    buttons.append(main_menu(ctx))
+    ctx.clear_state()
+    ctx.reply(
+        "\n".join(
+            [said, t._("You can change it until {time}.", time=t.datetime(survey.closes_at))]
+        ),
+        buttons,
+    )
 
 
 async def text_typed(ctx: Context) -> None:
@@ -699,7 +740,9 @@ async def text_instead_of_button(ctx: Context) -> None:
 router.flow(
     {
         # A survey's free answer may be a number ("3"): typed numbers are answers here.
-        State.TEXT: Step(text_typed, numbers=True),
+        # An option is chosen there by its whole label only ("Izlaist"), so that an answer
+        # that is one of its words is still an answer.
+        State.TEXT: Step(text_typed, numbers=True, free_text=True),
         State.ANSWER: text_instead_of_button,
     }
 )

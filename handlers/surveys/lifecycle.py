@@ -20,6 +20,7 @@ from broadcasts.notices import send_notice
 from broadcasts.service import Job, JobContext
 from handlers.surveys.payloads import SurveyOpen, SurveyResults
 from models.broadcasts import leave_out_when_done
+from models.survey_answers import unlink_poll_answers
 from models.survey_results import compute_results
 from models.surveys import (
     Kind,
@@ -124,6 +125,7 @@ async def close_survey(
         session, survey, field_name="closed_at", status=Status.CLOSED.value, now=now
     ):
         return False
+    await unlink_poll_answers(session, survey)
     if survey.created_by_id is not None:
         results = await compute_results(session, survey, with_texts=False)
         await send_notice(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.dialog.context import Context
-from bot.dialog.messages import Button
+from bot.dialog.messages import Button, shorten
 from bot.dialog.router import Router
 from bot.i18n import N_
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
@@ -58,7 +58,7 @@ def title_of(ctx: Context, survey: Survey) -> str:
 
 
 def short(text: str) -> str:
-    return text if len(text) <= BUTTON_TITLE_MAX else text[: BUTTON_TITLE_MAX - 1] + "…"
+    return shorten(text, BUTTON_TITLE_MAX)
 
 
 def back_to_surveys(ctx: Context) -> Button:

@@ -292,11 +292,13 @@ async def _ask_audience(ctx: Context, flow: dict[str, Any]) -> None:
     buttons = []
     if may_run_surveys(ctx.roles):
         buttons.append(Button(t._("All parishes and the town"), PollAudience()))
-        buttons.extend(Button(unit.name, PollAudience(unit.id)) for unit in units)
+        buttons.extend(Button(unit.label_in(t.language), PollAudience(unit.id)) for unit in units)
     else:
         mine = ctx.roles.units_as(Role.REPRESENTATIVE)
         buttons.extend(
-            Button(unit.name, PollAudience(unit.id)) for unit in units if unit.id in mine
+            Button(unit.label_in(t.language), PollAudience(unit.id))
+            for unit in units
+            if unit.id in mine
         )
     buttons.append(Button(t._("« Back"), PollBack(PollScreen.LANGUAGES)))
     ctx.ask(
@@ -398,7 +400,9 @@ async def poll_days(ctx: Context, press: PollDays) -> None:
         audience = t._("All parishes and the town")
     else:
         audience = ", ".join(
-            unit.name for unit in await list_units(ctx.session) if unit.id in flow["units"]
+            unit.name_in(t.language)
+            for unit in await list_units(ctx.session)
+            if unit.id in flow["units"]
         )
     lines.extend(
         [

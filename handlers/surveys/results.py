@@ -33,7 +33,7 @@ router = Router()
 
 
 async def _unit_names(ctx: Context) -> dict[int, str]:
-    return {unit.id: unit.name for unit in await list_units(ctx.session)}
+    return {unit.id: unit.label_in(ctx.t.language) for unit in await list_units(ctx.session)}
 
 
 @router.button(SurveyResults)

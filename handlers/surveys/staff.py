@@ -48,7 +48,7 @@ async def paper(ctx: Context, press: SurveyPaper) -> None:
         ctx.reply(
             ctx.t._("Paper questionnaire: which parish or town is it from?"),
             [
-                Button(unit.name, SurveyPaper(survey.id, unit.id))
+                Button(unit.label_in(ctx.t.language), SurveyPaper(survey.id, unit.id))
                 for unit in units
                 if unit.id in allowed
             ]

@@ -23,7 +23,7 @@ async def export_personal_data(session: AsyncSession, resident: Resident) -> dic
         "nominations_made": [
             {
                 "candidate": item.candidate_name,
-                "unit": item.unit.name,
+                "unit": item.unit.name_in(resident.language),
                 "reason": item.reason,
                 "status": item.status,
                 "at": item.created_at.isoformat(),
@@ -32,7 +32,7 @@ async def export_personal_data(session: AsyncSession, resident: Resident) -> dic
         ],
         "candidacies": [
             {
-                "unit": item.unit.name,
+                "unit": item.unit.name_in(resident.language),
                 "name": item.candidate_name,
                 "phone": item.candidate_phone,
                 "about": item.bio,

@@ -207,7 +207,9 @@ def ideas_export(
     output: Annotated[
         Path | None, typer.Option(help="The file to write; named after the period if left out.")
     ] = None,
-    language: Annotated[str, typer.Option(help="Language of the headings: lv, ru or en.")] = "lv",
+    language: Annotated[
+        str, typer.Option(help="Language of the headings and place names: lv, ru or en.")
+    ] = "lv",
 ) -> None:
     """Every idea and concern of a period, by parish or town and area, as XLSX or CSV."""
     from handlers.ideas.export import export_file, export_stem, export_tables

@@ -118,11 +118,13 @@ def _status(survey: Survey, now: datetime) -> str:
     return survey.status
 
 
-async def _survey_results(session: AsyncSession, survey_id: int) -> tuple[Results, dict[int, str]]:
+async def _survey_results(
+    session: AsyncSession, survey_id: int, language: str
+) -> tuple[Results, dict[int, str]]:
     survey = await get_survey(session, survey_id)
     if survey is None:
         raise fail(f"No survey #{survey_id}. See `padome surveys list`.")
-    units = {unit.id: unit.name for unit in await list_units(session)}
+    units = {unit.id: unit.label_in(language) for unit in await list_units(session)}
     return await compute_results(session, survey, text_limit=1_000_000), units
 
 
@@ -132,7 +134,7 @@ def surveys_show(survey_id: Id) -> None:
     settings = load_settings()
 
     async def work(session: AsyncSession) -> str:
-        results, units = await _survey_results(session, survey_id)
+        results, units = await _survey_results(session, survey_id, settings.default_language)
         t = Translator(settings.default_language, timezone=settings.tz)
         return results_text(results, t, unit_names=units, staff=True)
 
@@ -168,7 +170,7 @@ def surveys_export(
     settings = load_settings()
 
     async def work(session: AsyncSession) -> tuple[str, bytes]:
-        results, units = await _survey_results(session, survey_id)
+        results, units = await _survey_results(session, survey_id, settings.default_language)
         t = Translator(settings.default_language, timezone=settings.tz)
         write = results_csv if file_format == "csv" else results_xlsx
         content = write(results, t, unit_names=units)
