@@ -53,8 +53,8 @@ def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
     from handlers import nominations, privacy
     from handlers.ideas.digest import weekly_digest
-    from handlers.neighbour_help.after import after_the_date, monthly_counts
     from handlers.meetings.schedule import MEETING_JOB
+    from handlers.neighbour_help.after import after_the_date, monthly_counts
     from handlers.surveys.lifecycle import SURVEY_JOB
 
     return [
