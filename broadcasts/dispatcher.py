@@ -21,6 +21,7 @@ import math
 import os
 import secrets
 import socket
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -43,7 +44,7 @@ from bot.channels import (
     TemporaryFailure,
     messengers,
 )
-from bot.db import sqlite_driver_connection
+from bot.db import open_sqlite_writer, sqlite_driver_connection
 from bot.dialog.messages import Address, Button, Reply
 from bot.errors import failure_summary
 from bot.i18n import Translator
@@ -122,7 +123,7 @@ _SQLITE_RECORD = (
 )
 _SQLITE_MARK = (
     f"UPDATE {_deliveries.name} SET status = '{DeliveryStatus.SENDING.value}' "
-    f"WHERE claimed_by = ? AND status = '{DeliveryStatus.CLAIMED.value}' AND id IN ({{}}) "
+    f"WHERE claimed_by = ? AND +status = '{DeliveryStatus.CLAIMED.value}' AND id IN ({{}}) "
     "RETURNING id"
 )
 # On PostgreSQL both in one statement: one round trip and one commit (one wait for the
@@ -219,6 +220,8 @@ class Dispatcher:
         # On PostgreSQL, the asyncpg connections kept (in autocommit) while a batch is sent,
         # those not in use at the moment.
         self._held: list[Any] = []
+        # On SQLite, the connection of its own the marks are written on while a batch is sent.
+        self._writer: sqlite3.Connection | None = None
         # How the engine stores a datetime (a text on SQLite), for the driver's statements.
         self._stored_time = _deliveries.c.finished_at.type.bind_processor(self.engine.dialect)
 
@@ -359,7 +362,15 @@ class Dispatcher:
             return more
 
         if self._is_sqlite:
-            await self._send_batches(batches, refill)
+            # A connection of its own for the batch's marks and outcomes, committed at once
+            # (see `open_sqlite_writer`); the pool's while another connection is writing.
+            self._writer = open_sqlite_writer(self.engine)
+            try:
+                await self._send_batches(batches, refill)
+            finally:
+                writer, self._writer = self._writer, None
+                if writer is not None:
+                    writer.close()
         else:
             # Connections for the batch's marks, not one checked out (and pinged) for each
             # group: in autocommit they hold no lock between them.
@@ -709,40 +720,51 @@ class Dispatcher:
             return await self._commit_on_postgres(driver, values, ids)
 
     async def _commit_on_sqlite(self, values: list[_Values], ids: list[int]) -> set[int]:
-        stored = self._stored_time
-        assert stored is not None
+        writer = self._writer
+        if writer is not None:
+            try:
+                writer.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                    raise
+                writer = None  # another connection is writing: wait for it in the pool
+            if writer is not None:
+                try:
+                    marked = self._write_on_sqlite(writer, values, ids)
+                    writer.execute("COMMIT")
+                except BaseException:
+                    if writer.in_transaction:
+                        writer.execute("ROLLBACK")
+                    raise
+                return marked
         async with self.engine.connect() as connection:
             driver = await sqlite_driver_connection(connection)
             try:
-                if values:
-                    driver.executemany(
-                        _SQLITE_RECORD,
-                        [
-                            (
-                                status,
-                                done,
-                                error,
-                                tries,
-                                stored(retry),
-                                stored(end),
-                                sid,
-                                key,
-                                self.name,
-                            )
-                            for key, status, done, error, tries, retry, end, sid in values
-                        ],
-                    )
-                marked = set()
-                if ids:
-                    cursor = driver.execute(
-                        _SQLITE_MARK.format(",".join("?" * len(ids))), [self.name, *ids]
-                    )
-                    marked = {row_id for (row_id,) in cursor}
+                marked = self._write_on_sqlite(driver, values, ids)
                 driver.commit()
             except BaseException:
                 driver.rollback()
                 raise
         return marked
+
+    def _write_on_sqlite(
+        self, driver: sqlite3.Connection, values: list[_Values], ids: list[int]
+    ) -> set[int]:
+        """Record outcomes and mark rows "sending" in the caller's transaction."""
+        stored = self._stored_time
+        assert stored is not None
+        if values:
+            driver.executemany(
+                _SQLITE_RECORD,
+                [
+                    (status, done, error, tries, stored(retry), stored(end), sid, key, self.name)
+                    for key, status, done, error, tries, retry, end, sid in values
+                ],
+            )
+        if not ids:
+            return set()
+        cursor = driver.execute(_SQLITE_MARK.format(",".join("?" * len(ids))), [self.name, *ids])
+        return {row_id for (row_id,) in cursor}
 
     async def _commit_on_postgres(
         self, driver: Any, values: list[_Values], ids: list[int]
