@@ -486,6 +486,7 @@ class Dispatcher:
         # whose outcomes it records if more (they are "sending" until it commits).
         marking: dict[asyncio.Task[list[tuple[Row, Window | None]]], int] = {}
         marks_at_once = 1 if self._is_sqlite else MARKS_AT_ONCE
+        grouping = max(1, parallel // 2) if self._is_sqlite else 1
         claiming: asyncio.Task[list[Row]] | None = None
         loop = asyncio.get_running_loop()
         woken = loop.create_future()
@@ -518,9 +519,13 @@ class Dispatcher:
             for marked in [task for task in marking if task.done()]:
                 del marking[marked]
                 start(marked.result())
+            places = parallel - len(running) - sum(marking.values())
+            # On SQLite a group's commit costs several rows' worth of statements: while
+            # enough sends are on their way, the freed places are let go together.
+            holding = bool(running) and places < min(grouping, len(waiting))
             wave = (
-                self._admit(pacer, waiting, parallel - len(running) - sum(marking.values()))
-                if len(marking) < marks_at_once
+                self._admit(pacer, waiting, places)
+                if len(marking) < marks_at_once and not holding
                 else []
             )
             if wave:
@@ -536,7 +541,7 @@ class Dispatcher:
                 return
             if running or marking or claiming is not None:
                 timeout = None
-                if waiting and len(running) < parallel and pacer is not None:
+                if waiting and not holding and len(running) < parallel and pacer is not None:
                     head = waiting[0]
                     wait = pacer.wait(head.chat_id, is_group=head.is_group)
                     timeout = max(wait, 0.001) if wait < math.inf else None
