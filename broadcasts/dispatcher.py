@@ -730,7 +730,7 @@ class Dispatcher:
             try:
                 writer.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as error:
-                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # its extended codes too
                     raise
                 writer = None  # another connection is writing: wait for it in the pool
             if writer is not None:
