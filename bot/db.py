@@ -127,6 +127,30 @@ async def sqlite_driver_connection(connection: AsyncConnection) -> sqlite3.Conne
     return driver._conn
 
 
+def open_sqlite_writer(engine: AsyncEngine) -> sqlite3.Connection | None:
+    """A second connection to the SQLite file of `engine`, for a few statements run at
+    once and committed without giving the event loop away (a broadcast's marks and outcomes):
+    checking the pooled connection out and back in costs more than they do.
+
+    It never waits for the file's write lock: while another connection holds it (a
+    transaction of the bot's that has written and not yet committed, a command-line
+    process), `BEGIN IMMEDIATE` on it fails at once with SQLITE_BUSY, and the caller goes
+    through the pool instead. In autocommit between its own transactions, so it holds no
+    snapshot of the file. None for an in-memory database, which has no second connection.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    if database in (None, "", ":memory:") or "mode=memory" in database:
+        return None
+    connection = sqlite3.connect(
+        database, check_same_thread=False, uri=database.startswith("file:"), isolation_level=None
+    )
+    _sqlite_pragmas(connection, None)
+    connection.execute("PRAGMA busy_timeout=0")
+    return connection
+
+
 def _inline_sqlite_creator(url: str) -> Any:
     database = make_url(url).database or ":memory:"
 

@@ -21,6 +21,7 @@ import math
 import os
 import secrets
 import socket
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -43,7 +44,7 @@ from bot.channels import (
     TemporaryFailure,
     messengers,
 )
-from bot.db import sqlite_driver_connection
+from bot.db import open_sqlite_writer, sqlite_driver_connection
 from bot.dialog.messages import Address, Button, Reply
 from bot.errors import failure_summary
 from bot.i18n import Translator
@@ -122,7 +123,7 @@ _SQLITE_RECORD = (
 )
 _SQLITE_MARK = (
     f"UPDATE {_deliveries.name} SET status = '{DeliveryStatus.SENDING.value}' "
-    f"WHERE claimed_by = ? AND status = '{DeliveryStatus.CLAIMED.value}' AND id IN ({{}}) "
+    f"WHERE claimed_by = ? AND +status = '{DeliveryStatus.CLAIMED.value}' AND id IN ({{}}) "
     "RETURNING id"
 )
 # On PostgreSQL both in one statement: one round trip and one commit (one wait for the
@@ -221,6 +222,8 @@ class Dispatcher:
         # On PostgreSQL, the asyncpg connections kept (in autocommit) while a batch is sent,
         # those not in use at the moment.
         self._held: list[Any] = []
+        # On SQLite, the connection of its own the marks are written on while a batch is sent.
+        self._writer: sqlite3.Connection | None = None
         # How the engine stores a datetime (a text on SQLite), for the driver's statements.
         self._stored_time = _deliveries.c.finished_at.type.bind_processor(self.engine.dialect)
 
@@ -361,7 +364,15 @@ class Dispatcher:
             return more
 
         if self._is_sqlite:
-            await self._send_batches(batches, refill)
+            # A connection of its own for the batch's marks and outcomes, committed at once
+            # (see `open_sqlite_writer`); the pool's while another connection is writing.
+            self._writer = open_sqlite_writer(self.engine)
+            try:
+                await self._send_batches(batches, refill)
+            finally:
+                writer, self._writer = self._writer, None
+                if writer is not None:
+                    writer.close()
         else:
             # Connections for the batch's marks, not one checked out (and pinged) for each
             # group: in autocommit they hold no lock between them.
@@ -478,6 +489,7 @@ class Dispatcher:
         # whose outcomes it records if more (they are "sending" until it commits).
         marking: dict[asyncio.Task[list[tuple[Row, Window | None]]], int] = {}
         marks_at_once = 1 if self._is_sqlite else MARKS_AT_ONCE
+        grouping = max(1, parallel // 2) if self._is_sqlite else 1
         claiming: asyncio.Task[list[Row]] | None = None
         loop = asyncio.get_running_loop()
         woken = loop.create_future()
@@ -510,9 +522,13 @@ class Dispatcher:
             for marked in [task for task in marking if task.done()]:
                 del marking[marked]
                 start(marked.result())
+            places = parallel - len(running) - sum(marking.values())
+            # On SQLite a group's commit costs several rows' worth of statements: while
+            # enough sends are on their way, the freed places are let go together.
+            holding = bool(running) and places < min(grouping, len(waiting))
             wave = (
-                self._admit(pacer, waiting, parallel - len(running) - sum(marking.values()))
-                if len(marking) < marks_at_once
+                self._admit(pacer, waiting, places)
+                if len(marking) < marks_at_once and not holding
                 else []
             )
             if wave:
@@ -528,7 +544,7 @@ class Dispatcher:
                 return
             if running or marking or claiming is not None:
                 timeout = None
-                if waiting and len(running) < parallel and pacer is not None:
+                if waiting and not holding and len(running) < parallel and pacer is not None:
                     head = waiting[0]
                     wait = pacer.wait(head.chat_id, is_group=head.is_group)
                     timeout = max(wait, 0.001) if wait < math.inf else None
@@ -717,40 +733,51 @@ class Dispatcher:
             return await self._commit_on_postgres(driver, values, ids)
 
     async def _commit_on_sqlite(self, values: list[_Values], ids: list[int]) -> set[int]:
-        stored = self._stored_time
-        assert stored is not None
+        writer = self._writer
+        if writer is not None:
+            try:
+                writer.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # its extended codes too
+                    raise
+                writer = None  # another connection is writing: wait for it in the pool
+            if writer is not None:
+                try:
+                    marked = self._write_on_sqlite(writer, values, ids)
+                    writer.execute("COMMIT")
+                except BaseException:
+                    if writer.in_transaction:
+                        writer.execute("ROLLBACK")
+                    raise
+                return marked
         async with self.engine.connect() as connection:
             driver = await sqlite_driver_connection(connection)
             try:
-                if values:
-                    driver.executemany(
-                        _SQLITE_RECORD,
-                        [
-                            (
-                                status,
-                                done,
-                                error,
-                                tries,
-                                stored(retry),
-                                stored(end),
-                                sid,
-                                key,
-                                self.name,
-                            )
-                            for key, status, done, error, tries, retry, end, sid in values
-                        ],
-                    )
-                marked = set()
-                if ids:
-                    cursor = driver.execute(
-                        _SQLITE_MARK.format(",".join("?" * len(ids))), [self.name, *ids]
-                    )
-                    marked = {row_id for (row_id,) in cursor}
+                marked = self._write_on_sqlite(driver, values, ids)
                 driver.commit()
             except BaseException:
                 driver.rollback()
                 raise
         return marked
+
+    def _write_on_sqlite(
+        self, driver: sqlite3.Connection, values: list[_Values], ids: list[int]
+    ) -> set[int]:
+        """Record outcomes and mark rows "sending" in the caller's transaction."""
+        stored = self._stored_time
+        assert stored is not None
+        if values:
+            driver.executemany(
+                _SQLITE_RECORD,
+                [
+                    (status, done, error, tries, stored(retry), stored(end), sid, key, self.name)
+                    for key, status, done, error, tries, retry, end, sid in values
+                ],
+            )
+        if not ids:
+            return set()
+        cursor = driver.execute(_SQLITE_MARK.format(",".join("?" * len(ids))), [self.name, *ids])
+        return {row_id for (row_id,) in cursor}
 
     async def _commit_on_postgres(
         self, driver: Any, values: list[_Values], ids: list[int]
