@@ -29,11 +29,13 @@ from handlers.meetings.payloads import (
     NewAudience,
     Present,
     ProposeQuestion,
+    QuestionName,
 )
 from handlers.meetings.schedule import run_meeting_schedule
 from models.audit import audit_entries
 from models.base import utcnow
 from models.broadcasts import Broadcast
+from models.ideas import Idea
 from models.meetings import (
     Meeting,
     MeetingAnswer,
@@ -537,16 +539,44 @@ async def test_representative_calls_a_community_meeting_in_chat_and_closes_it(
         message = await invitation(api, ALSVIKI[0], meeting_id)
         assert "I will join online" not in [b["text"] for row in message["buttons"] for b in row]
 
-        # A resident proposes a question; it reaches the organiser.
+        # A resident proposes a question: stored as their idea, linked to the meeting, and it
+        # reaches the organiser like an idea, without the name the author chose not to show.
         [view] = await bot.press(ALSVIKI[0], MeetingView(meeting_id).pack())
         await bot.press(ALSVIKI[0], button(view, "Propose a question for the meeting"))
-        [thanks] = await bot.send(ALSVIKI[0], "Kad salabos tiltu?")
-        assert "Your question is sent" in thanks["text"]
+        [who] = await bot.send(ALSVIKI[0], "Kad salabos tiltu?")
+        assert "May the one who called the meeting see who wrote it?" in who["text"]
+        [thanks] = await bot.press(ALSVIKI[0], button(who, "No, do not show my name"))
+        assert "Your question is sent to the one who called the meeting as No." in thanks["text"]
+        async with bot.app.sessionmaker() as session:
+            question = (await session.scalars(select(Idea))).one()
+            meeting = await session.get(Meeting, meeting_id)
+            assert meeting is not None
+        assert question.text == "Kad salabos tiltu?" and not question.show_author
+        assert question.author_id == (await resident_of(bot, ALSVIKI[0])).id
+        assert meeting.agenda_idea_ids == [question.id]
         [proposed] = await texts_arrive(api, representative, "proposes a question")
-        assert 'A resident proposes a question for "Ceļu remonts": Kad salabos tiltu?' in proposed
+        assert (
+            f'A resident proposes a question for "Ceļu remonts" (#{question.id}): '
+            "Kad salabos tiltu?"
+        ) in proposed
+        [mine] = await bot.send(ALSVIKI[0], "/myideas")
+        assert f"No. {question.id}" in mine["text"] and "Kad salabos tiltu?" in mine["text"]
+        # The organiser sees it as proposed, in the inbox with the usual buttons.
+        [view] = await bot.press(representative, MeetingView(meeting_id).pack())
+        assert f"Questions proposed by residents:\n#{question.id} Kad salabos tiltu?" in (
+            view["text"]
+        )
+        [item] = await bot.press(representative, OpenIdea(question.id).pack(), replies=1)
+        labels = [b["text"] for row in item["buttons"] for b in row]
+        assert "Answer the resident" in labels and "Put on a meeting's agenda" in labels
+        # Another parish's resident, and a forged name choice, are refused.
         await bot.send(ANNAS[0], "/menu")
         [refused] = await bot.press(ANNAS[0], ProposeQuestion(meeting_id).pack())
         assert refused["text"] == "Sorry, you are not allowed to do that."
+        [refused] = await bot.press(ANNAS[0], QuestionName(meeting_id, True).pack())
+        assert refused["text"] == "Sorry, you are not allowed to do that."
+        async with bot.app.sessionmaker() as session:
+            assert await session.scalar(select(func.count()).select_from(Idea)) == 1
 
         # A resident's idea goes on the agenda from the inbox; its author is told.
         idea_id = await store_idea(bot, ALSVIKI[1], "Tilts pie skolas ir bojāts.")
@@ -576,9 +606,13 @@ async def test_representative_calls_a_community_meeting_in_chat_and_closes_it(
         assert any("Bedres salabos maijā." in (m.get("text") or "") for m in news)
         [listed] = await bot.send(ALSVIKI[1], "/meetings")
         assert "What was decided: Bedres salabos maijā." in listed["text"]
-        # The idea on the agenda has the summary as its answer.
+        # The idea on the agenda, and the proposed question, have the summary as their answer.
         [answered] = await texts_arrive(api, ALSVIKI[1], "discussed your idea")
         assert "What was decided: Bedres salabos maijā." in answered
+        [answered] = await texts_arrive(api, ALSVIKI[0], "discussed your idea")
+        assert f"#{question.id}" in answered
+        [mine] = await bot.send(ALSVIKI[0], "/myideas")
+        assert "Bedres salabos maijā." in mine["text"]
 
 
 async def test_chair_calls_a_session_and_records_who_came(database_url: str) -> None:

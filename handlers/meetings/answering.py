@@ -9,6 +9,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router
 from bot.i18n import N_
+from handlers.ideas.common import short as short_text
 from handlers.meetings import texts
 from handlers.meetings.payloads import (
     After,
@@ -22,6 +23,7 @@ from handlers.meetings.payloads import (
 )
 from handlers.meetings.schedule import announce_cancelled, answer_buttons
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
+from models.ideas import get_idea
 from models.meeting_answers import (
     AnswerRefused,
     answer_counts,
@@ -43,6 +45,7 @@ from models.meetings import (
     is_invited,
     meetings_for,
     organised_by,
+    proposed_idea_ids,
     quorum_of,
 )
 from models.personal_data import add_section
@@ -53,6 +56,7 @@ router = Router()
 # Past meetings stay in the list, with their summaries, for this long.
 PAST_LISTED_FOR = timedelta(days=60)
 BUTTON_TITLE_MAX = 40
+PROPOSED_SHOWN = 200
 
 add_menu_entry(MenuEntry(N_("Meetings"), "meetings", order=25))
 add_help("meetings", N_("meetings you are invited to, and what they decided"), everyone)
@@ -170,6 +174,10 @@ async def view(ctx: Context, press: MeetingView) -> None:
             buttons.extend(
                 Button(t._(label), payload) for label, payload in answer_buttons(meeting)
             )
+    if organiser:
+        proposed = await _proposed(ctx, meeting)
+        if proposed:
+            parts.append(proposed)
     if organiser or (invited and meeting.names_visible_to_invited):
         parts.append(await _answers(ctx, meeting, names=True))
     if invited and meeting.kind == MeetingKind.COMMUNITY.value and meeting.planned:
@@ -186,6 +194,19 @@ async def view(ctx: Context, press: MeetingView) -> None:
     buttons.extend([back_to_meetings(ctx), main_menu(ctx)])
     ctx.clear_state()
     ctx.reply("\n\n".join(parts), buttons)
+
+
+async def _proposed(ctx: Context, meeting: Meeting) -> str:
+    """Questions residents proposed, for the organiser: each is an item of the inbox, and
+    goes on the agenda from there."""
+    lines = []
+    for idea_id in proposed_idea_ids(meeting):
+        idea = await get_idea(ctx.session, idea_id)
+        if idea is not None and idea.text:
+            lines.append(f"#{idea.id} {short_text(idea.text, PROPOSED_SHOWN)}")
+    if not lines:
+        return ""
+    return "\n".join([ctx.t._("Questions proposed by residents:"), *lines])
 
 
 async def _answers(ctx: Context, meeting: Meeting, *, names: bool) -> str:

@@ -152,6 +152,14 @@ class ProposeQuestion(Payload):
     meeting_id: int
 
 
+@payload("mtaskwho")
+class QuestionName(Payload):
+    """Whether the organiser may see who proposed the question."""
+
+    meeting_id: int
+    show: bool
+
+
 @payload("mtmove")
 class MeetingMove(Payload):
     """Move a meeting (its organiser) to a new time; `fold` answers a time the clocks pass
