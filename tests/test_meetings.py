@@ -635,6 +635,18 @@ async def test_chair_calls_a_session_and_records_who_came(database_url: str) -> 
         await bot.press(MEMBERS[2], MeetingReply(meeting.id, Choice.ONLINE).pack())
         [view] = await bot.press(CHAIR, MeetingView(meeting.id).pack())
         assert "Quorum: not yet (1 of the 2 needed)." in view["text"]
+        # The chair is told once, when the quorum is first reached, not of every answer.
+        await bot.press(MEMBERS[0], MeetingReply(meeting.id, Choice.YES).pack())
+        [reached] = await texts_arrive(api, CHAIR, "Quorum reached")
+        assert f'Quorum reached for "Budžets" on {riga(start)}: 2 of 3 members will come.' in (
+            reached
+        )
+        await bot.press(MEMBERS[1], MeetingReply(meeting.id, Choice.YES).pack())
+        await bot.press(MEMBERS[1], MeetingReply(meeting.id, Choice.NO).pack())
+        await bot.press(MEMBERS[1], MeetingReply(meeting.id, Choice.YES).pack())
+        await bot.settle()
+        assert len([text for text in texts_to(api, CHAIR) if "Quorum reached" in text]) == 1
+        [view] = await bot.press(CHAIR, MeetingView(meeting.id).pack())
         # Moved in chat: the members hear the old and the new time.
         [ask] = await bot.press(CHAIR, button(view, "Move the meeting"))
         assert 'When does "Budžets" begin now?' in ask["text"]

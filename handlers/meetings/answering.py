@@ -9,6 +9,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router
 from bot.i18n import N_
+from broadcasts.notices import send_notice
 from handlers.ideas.common import short as short_text
 from handlers.meetings import texts
 from handlers.meetings.payloads import (
@@ -23,6 +24,7 @@ from handlers.meetings.payloads import (
 )
 from handlers.meetings.schedule import announce_cancelled, answer_buttons
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
+from models.audit import audit_entries
 from models.ideas import get_idea
 from models.meeting_answers import (
     AnswerRefused,
@@ -57,6 +59,8 @@ router = Router()
 PAST_LISTED_FOR = timedelta(days=60)
 BUTTON_TITLE_MAX = 40
 PROPOSED_SHOWN = 200
+# Written down when a session's organiser has been told the quorum is reached: told once.
+QUORUM_TOLD = "meeting_quorum_told"
 
 add_menu_entry(MenuEntry(N_("Meetings"), "meetings", order=25))
 add_help("meetings", N_("meetings you are invited to, and what they decided"), everyone)
@@ -249,6 +253,7 @@ async def reply(ctx: Context, press: MeetingReply) -> None:
             text = t._("This meeting has already begun; answers are no longer taken.")
         show_menu(ctx, text)
         return
+    await _tell_quorum(ctx, meeting)
     label = t._(texts.ANSWER_LABELS[choice.value])
     text = t._(
         'Thank you. Your answer to "{title}": {answer}. You can change it until the start.',
@@ -262,6 +267,38 @@ async def reply(ctx: Context, press: MeetingReply) -> None:
     ]
     ctx.clear_state()
     ctx.reply(text, [*others, back_to_meetings(ctx), main_menu(ctx)])
+
+
+async def _tell_quorum(ctx: Context, meeting: Meeting) -> None:
+    """Tell a session's organiser once, when the quorum is first reached; the answers
+    themselves are only counted on the meeting's screen."""
+    if meeting.kind != MeetingKind.SESSION.value or meeting.organiser_id is None:
+        return
+    counts = await answer_counts(ctx.session, meeting.id)
+    members = await council_size(ctx.session)
+    will_come = coming(counts)
+    if will_come < quorum_of(members, ctx.settings.meeting_quorum):
+        return
+    told = await audit_entries(ctx.session, action=QUORUM_TOLD)
+    if any(entry.details.get("meeting") == meeting.id for entry in told):
+        return
+    await ctx.audit(QUORUM_TOLD, meeting=meeting.id)
+    await send_notice(
+        ctx.session,
+        settings=ctx.settings,
+        resident_ids=[meeting.organiser_id],
+        write=lambda tr: tr.ngettext(
+            'Quorum reached for "{title}" on {time}: {coming} of {n} member will come.',
+            'Quorum reached for "{title}" on {time}: {coming} of {n} members will come.',
+            members,
+            title=meeting.title,
+            time=tr.datetime(meeting.starts_at),
+            coming=will_come,
+        ),
+        now=ctx.now,
+        buttons=[(texts.SEE_MEETING_LABEL, MeetingView(meeting.id).pack())],
+        personal=False,
+    )
 
 
 @router.button(MeetingCalendar)
