@@ -522,7 +522,16 @@ async def test_representative_calls_a_community_meeting_in_chat_and_closes_it(
         [again] = await bot.press(representative, button(when, "Back"))
         assert "Write a short title." in again["text"]
         [when] = await bot.send(representative, "Ceļu remonts")
-        [where] = await bot.send(representative, riga(start))
+        [long] = await bot.send(representative, riga(start))
+        assert "How long will it last?" in long["text"]
+        assert [b["text"] for row in long["buttons"] for b in row][:3] == [
+            "60 minutes",
+            "90 minutes",
+            "120 minutes",
+        ]
+        [again] = await bot.send(representative, "1000")
+        assert "Please write the minutes as a number from 15 to 480" in again["text"]
+        [where] = await bot.send(representative, "45")
         assert "Where will it be held?" in where["text"]
         [online] = await bot.send(representative, "Tautas nams")
         await bot.press(representative, button(online, "No, in person only"))
@@ -530,6 +539,7 @@ async def test_representative_calls_a_community_meeting_in_chat_and_closes_it(
         assert 'Community meeting: "Ceļu remonts" (Alsviķi parish)' in preview["text"]
         assert "Where: Tautas nams" in preview["text"]
         assert "1. Bedres\n2. Apgaismojums" in preview["text"]
+        assert "(45 minutes)" in preview["text"] and "Video link" not in preview["text"]
         assert "The invitation goes to 4 people." in preview["text"]
         [called] = await bot.press(representative, button(preview, "Call the meeting"))
         assert 'The meeting "Ceļu remonts" is called.' in called["text"]
@@ -623,14 +633,31 @@ async def test_chair_calls_a_session_and_records_who_came(database_url: str) -> 
         await bot.press(CHAIR, button(kinds, "Session of the residents' council"))
         await bot.send(CHAIR, "Budžets")
         start = utcnow() + timedelta(hours=5)
-        [where] = await bot.send(CHAIR, riga(start))
-        [agenda] = await bot.press(CHAIR, button(where, "Online only"))
+        [long] = await bot.send(CHAIR, riga(start))
+        [where] = await bot.press(CHAIR, button(long, "120 minutes"))
+        [video] = await bot.press(CHAIR, button(where, "Online only"))
+        assert "The video link:" in video["text"]
+        [coordinators] = await bot.press(CHAIR, button(video, "Make a video link"))
+        assert "Invite the coordinators too?" in coordinators["text"]
+        # Back to the link: this time one of the chair's own, pasted.
+        [video] = await bot.press(CHAIR, button(coordinators, "Back"))
+        [paste] = await bot.press(CHAIR, button(video, "Paste a link"))
+        assert "Paste the video link" in paste["text"]
+        [again] = await bot.send(CHAIR, "http://zoom.example.lv/j/1")
+        assert "That is not a link that begins with https://." in again["text"]
+        [coordinators] = await bot.send(CHAIR, "https://zoom.example.lv/j/123")
+        [agenda] = await bot.press(CHAIR, button(coordinators, "Yes, invite the coordinators"))
         [preview] = await bot.press(CHAIR, button(agenda, "Without an agenda"))
+        assert "(120 minutes)" in preview["text"]
+        assert "Video link: https://zoom.example.lv/j/123" in preview["text"]
+        assert "The coordinators are invited too." in preview["text"]
         assert "The invitation goes to 3 people." in preview["text"]
         await bot.press(CHAIR, button(preview, "Call it as an urgent session"))
         async with bot.app.sessionmaker() as session:
             meeting = (await session.scalars(select(Meeting))).one()
         assert meeting.urgent and meeting.online and meeting.place is None
+        assert meeting.duration_minutes == 120 and meeting.with_coordinators
+        assert meeting.video_url == "https://zoom.example.lv/j/123"
         await invitation(api, MEMBERS[2], meeting.id)
         await bot.press(MEMBERS[2], MeetingReply(meeting.id, Choice.ONLINE).pack())
         [view] = await bot.press(CHAIR, MeetingView(meeting.id).pack())

@@ -70,7 +70,10 @@ class Screen(enum.StrEnum):
     AUDIENCE = "a"
     TITLE = "t"
     TIME = "w"
+    DURATION = "d"
     PLACE = "p"
+    VIDEO = "v"
+    COORDINATORS = "c"
     AGENDA = "g"
 
 
@@ -106,6 +109,27 @@ class NewAlsoOnline(Payload):
     """A meeting in person: also online (a video link), or not."""
 
     online: bool
+
+
+@payload("mtlong")
+class NewDuration(Payload):
+    """How long the meeting lasts, in minutes."""
+
+    minutes: int
+
+
+@payload("mtvideo")
+class NewVideo(Payload):
+    """An online meeting's link: made by Padome, or pasted by the organiser."""
+
+    paste: bool
+
+
+@payload("mtcoord")
+class NewCoordinators(Payload):
+    """A session: invite the coordinators too, or not."""
+
+    invite: bool
 
 
 @payload("mtnoagenda")
