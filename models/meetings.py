@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
+from models.ideas import Idea, area_by_slug, list_areas, submit_idea
 from models.residents import Resident
 from models.roles import Role, RoleGrant, Roles
 from models.territory import Locality, Unit
@@ -46,6 +47,8 @@ SUMMARY_MAX = 3000
 VIDEO_URL_MAX = 300
 DURATION_DEFAULT = 90
 DURATION_MAX = 12 * 60
+# The area of ideas a question proposed for a meeting is filed under.
+QUESTION_AREA = "other"
 # Room names the organiser never typed: long enough that nobody guesses one.
 ROOM_NAME_BYTES = 12
 
@@ -490,18 +493,77 @@ async def due_for_reminder(
     return list(result)
 
 
+def _on_agenda(meeting: Meeting, idea_id: int) -> bool:
+    """Whether an idea has its line on the agenda ("#12 …")."""
+    tag = f"#{idea_id}"
+    return any((item or "").split(" ", 1)[0] == tag for item in meeting.agenda or [])
+
+
+def proposed_idea_ids(meeting: Meeting) -> list[int]:
+    """Questions residents proposed for the meeting that are not yet agenda lines."""
+    linked = meeting.agenda_idea_ids or []
+    return [idea_id for idea_id in linked if not _on_agenda(meeting, idea_id)]
+
+
 def put_on_agenda(meeting: Meeting, *, idea_id: int, item: str) -> bool:
-    """Add a resident's idea to a planned meeting's agenda; False if it is there already."""
+    """Add a resident's idea (or a question proposed for it) to a planned meeting's agenda;
+    False if it is there already. `item` starts with "#<idea id>"."""
     if not meeting.planned:
         raise ValueError(f"meeting #{meeting.id} is {meeting.status}, not planned")
     ideas = list(meeting.agenda_idea_ids or [])
-    if idea_id in ideas:
+    if idea_id in ideas and _on_agenda(meeting, idea_id):
         return False
     if len(meeting.agenda or []) >= AGENDA_ITEMS_MAX:
         raise ValueError(f"at most {AGENDA_ITEMS_MAX} agenda items")
     meeting.agenda = [*(meeting.agenda or []), item[:AGENDA_ITEM_MAX]]
-    meeting.agenda_idea_ids = [*ideas, idea_id]
+    if idea_id not in ideas:
+        meeting.agenda_idea_ids = [*ideas, idea_id]
     return True
+
+
+async def propose_question(
+    session: AsyncSession,
+    *,
+    meeting: Meeting,
+    author: Resident,
+    text: str,
+    show_author: bool,
+    submission_key: str,
+    now: datetime,
+) -> tuple[Idea, bool]:
+    """A resident's question for a community meeting: stored as their idea or concern (in
+    the inbox of those who read their parish's items, and in their own list), and linked to
+    the meeting as a proposed agenda item that gets the summary as its answer.
+
+    Returns the idea and whether it is new (the same submission key stores it once)."""
+    if meeting.kind != MeetingKind.COMMUNITY.value:
+        raise ValueError("questions are proposed for community meetings")
+    if not meeting.planned or now >= meeting.starts_at:
+        raise ValueError(f"meeting #{meeting.id} takes no questions now")
+    area = await area_by_slug(session, QUESTION_AREA)
+    if area is None:
+        areas = await list_areas(session)
+        if not areas:
+            raise ValueError("there is no area for ideas")
+        area = areas[-1]
+    idea, created = await submit_idea(
+        session,
+        author=author,
+        area=area,
+        text=text,
+        place=None,
+        photo_ref=None,
+        photo_channel=None,
+        show_author=show_author,
+        keep_text=False,
+        submission_key=submission_key,
+        now=now,
+    )
+    ideas = list(meeting.agenda_idea_ids or [])
+    if idea.id not in ideas:
+        meeting.agenda_idea_ids = [*ideas, idea.id]
+        await session.flush()
+    return idea, created
 
 
 async def upcoming_organised(

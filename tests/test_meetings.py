@@ -29,11 +29,13 @@ from handlers.meetings.payloads import (
     NewAudience,
     Present,
     ProposeQuestion,
+    QuestionName,
 )
 from handlers.meetings.schedule import run_meeting_schedule
 from models.audit import audit_entries
 from models.base import utcnow
 from models.broadcasts import Broadcast
+from models.ideas import Idea
 from models.meetings import (
     Meeting,
     MeetingAnswer,
@@ -520,7 +522,16 @@ async def test_representative_calls_a_community_meeting_in_chat_and_closes_it(
         [again] = await bot.press(representative, button(when, "Back"))
         assert "Write a short title." in again["text"]
         [when] = await bot.send(representative, "Ceļu remonts")
-        [where] = await bot.send(representative, riga(start))
+        [long] = await bot.send(representative, riga(start))
+        assert "How long will it last?" in long["text"]
+        assert [b["text"] for row in long["buttons"] for b in row][:3] == [
+            "60 minutes",
+            "90 minutes",
+            "120 minutes",
+        ]
+        [again] = await bot.send(representative, "1000")
+        assert "Please write the minutes as a number from 15 to 480" in again["text"]
+        [where] = await bot.send(representative, "45")
         assert "Where will it be held?" in where["text"]
         [online] = await bot.send(representative, "Tautas nams")
         await bot.press(representative, button(online, "No, in person only"))
@@ -528,6 +539,7 @@ async def test_representative_calls_a_community_meeting_in_chat_and_closes_it(
         assert 'Community meeting: "Ceļu remonts" (Alsviķi parish)' in preview["text"]
         assert "Where: Tautas nams" in preview["text"]
         assert "1. Bedres\n2. Apgaismojums" in preview["text"]
+        assert "(45 minutes)" in preview["text"] and "Video link" not in preview["text"]
         assert "The invitation goes to 4 people." in preview["text"]
         [called] = await bot.press(representative, button(preview, "Call the meeting"))
         assert 'The meeting "Ceļu remonts" is called.' in called["text"]
@@ -537,16 +549,44 @@ async def test_representative_calls_a_community_meeting_in_chat_and_closes_it(
         message = await invitation(api, ALSVIKI[0], meeting_id)
         assert "I will join online" not in [b["text"] for row in message["buttons"] for b in row]
 
-        # A resident proposes a question; it reaches the organiser.
+        # A resident proposes a question: stored as their idea, linked to the meeting, and it
+        # reaches the organiser like an idea, without the name the author chose not to show.
         [view] = await bot.press(ALSVIKI[0], MeetingView(meeting_id).pack())
         await bot.press(ALSVIKI[0], button(view, "Propose a question for the meeting"))
-        [thanks] = await bot.send(ALSVIKI[0], "Kad salabos tiltu?")
-        assert "Your question is sent" in thanks["text"]
+        [who] = await bot.send(ALSVIKI[0], "Kad salabos tiltu?")
+        assert "May the one who called the meeting see who wrote it?" in who["text"]
+        [thanks] = await bot.press(ALSVIKI[0], button(who, "No, do not show my name"))
+        assert "Your question is sent to the one who called the meeting as No." in thanks["text"]
+        async with bot.app.sessionmaker() as session:
+            question = (await session.scalars(select(Idea))).one()
+            meeting = await session.get(Meeting, meeting_id)
+            assert meeting is not None
+        assert question.text == "Kad salabos tiltu?" and not question.show_author
+        assert question.author_id == (await resident_of(bot, ALSVIKI[0])).id
+        assert meeting.agenda_idea_ids == [question.id]
         [proposed] = await texts_arrive(api, representative, "proposes a question")
-        assert 'A resident proposes a question for "Ceļu remonts": Kad salabos tiltu?' in proposed
+        assert (
+            f'A resident proposes a question for "Ceļu remonts" (#{question.id}): '
+            "Kad salabos tiltu?"
+        ) in proposed
+        [mine] = await bot.send(ALSVIKI[0], "/myideas")
+        assert f"No. {question.id}" in mine["text"] and "Kad salabos tiltu?" in mine["text"]
+        # The organiser sees it as proposed, in the inbox with the usual buttons.
+        [view] = await bot.press(representative, MeetingView(meeting_id).pack())
+        assert f"Questions proposed by residents:\n#{question.id} Kad salabos tiltu?" in (
+            view["text"]
+        )
+        [item] = await bot.press(representative, OpenIdea(question.id).pack(), replies=1)
+        labels = [b["text"] for row in item["buttons"] for b in row]
+        assert "Answer the resident" in labels and "Put on a meeting's agenda" in labels
+        # Another parish's resident, and a forged name choice, are refused.
         await bot.send(ANNAS[0], "/menu")
         [refused] = await bot.press(ANNAS[0], ProposeQuestion(meeting_id).pack())
         assert refused["text"] == "Sorry, you are not allowed to do that."
+        [refused] = await bot.press(ANNAS[0], QuestionName(meeting_id, True).pack())
+        assert refused["text"] == "Sorry, you are not allowed to do that."
+        async with bot.app.sessionmaker() as session:
+            assert await session.scalar(select(func.count()).select_from(Idea)) == 1
 
         # A resident's idea goes on the agenda from the inbox; its author is told.
         idea_id = await store_idea(bot, ALSVIKI[1], "Tilts pie skolas ir bojāts.")
@@ -576,9 +616,13 @@ async def test_representative_calls_a_community_meeting_in_chat_and_closes_it(
         assert any("Bedres salabos maijā." in (m.get("text") or "") for m in news)
         [listed] = await bot.send(ALSVIKI[1], "/meetings")
         assert "What was decided: Bedres salabos maijā." in listed["text"]
-        # The idea on the agenda has the summary as its answer.
+        # The idea on the agenda, and the proposed question, have the summary as their answer.
         [answered] = await texts_arrive(api, ALSVIKI[1], "discussed your idea")
         assert "What was decided: Bedres salabos maijā." in answered
+        [answered] = await texts_arrive(api, ALSVIKI[0], "discussed your idea")
+        assert f"#{question.id}" in answered
+        [mine] = await bot.send(ALSVIKI[0], "/myideas")
+        assert "Bedres salabos maijā." in mine["text"]
 
 
 async def test_chair_calls_a_session_and_records_who_came(database_url: str) -> None:
@@ -589,18 +633,47 @@ async def test_chair_calls_a_session_and_records_who_came(database_url: str) -> 
         await bot.press(CHAIR, button(kinds, "Session of the residents' council"))
         await bot.send(CHAIR, "Budžets")
         start = utcnow() + timedelta(hours=5)
-        [where] = await bot.send(CHAIR, riga(start))
-        [agenda] = await bot.press(CHAIR, button(where, "Online only"))
+        [long] = await bot.send(CHAIR, riga(start))
+        [where] = await bot.press(CHAIR, button(long, "120 minutes"))
+        [video] = await bot.press(CHAIR, button(where, "Online only"))
+        assert "The video link:" in video["text"]
+        [coordinators] = await bot.press(CHAIR, button(video, "Make a video link"))
+        assert "Invite the coordinators too?" in coordinators["text"]
+        # Back to the link: this time one of the chair's own, pasted.
+        [video] = await bot.press(CHAIR, button(coordinators, "Back"))
+        [paste] = await bot.press(CHAIR, button(video, "Paste a link"))
+        assert "Paste the video link" in paste["text"]
+        [again] = await bot.send(CHAIR, "http://zoom.example.lv/j/1")
+        assert "That is not a link that begins with https://." in again["text"]
+        [coordinators] = await bot.send(CHAIR, "https://zoom.example.lv/j/123")
+        [agenda] = await bot.press(CHAIR, button(coordinators, "Yes, invite the coordinators"))
         [preview] = await bot.press(CHAIR, button(agenda, "Without an agenda"))
+        assert "(120 minutes)" in preview["text"]
+        assert "Video link: https://zoom.example.lv/j/123" in preview["text"]
+        assert "The coordinators are invited too." in preview["text"]
         assert "The invitation goes to 3 people." in preview["text"]
         await bot.press(CHAIR, button(preview, "Call it as an urgent session"))
         async with bot.app.sessionmaker() as session:
             meeting = (await session.scalars(select(Meeting))).one()
         assert meeting.urgent and meeting.online and meeting.place is None
+        assert meeting.duration_minutes == 120 and meeting.with_coordinators
+        assert meeting.video_url == "https://zoom.example.lv/j/123"
         await invitation(api, MEMBERS[2], meeting.id)
         await bot.press(MEMBERS[2], MeetingReply(meeting.id, Choice.ONLINE).pack())
         [view] = await bot.press(CHAIR, MeetingView(meeting.id).pack())
         assert "Quorum: not yet (1 of the 2 needed)." in view["text"]
+        # The chair is told once, when the quorum is first reached, not of every answer.
+        await bot.press(MEMBERS[0], MeetingReply(meeting.id, Choice.YES).pack())
+        [reached] = await texts_arrive(api, CHAIR, "Quorum reached")
+        assert f'Quorum reached for "Budžets" on {riga(start)}: 2 of 3 members will come.' in (
+            reached
+        )
+        await bot.press(MEMBERS[1], MeetingReply(meeting.id, Choice.YES).pack())
+        await bot.press(MEMBERS[1], MeetingReply(meeting.id, Choice.NO).pack())
+        await bot.press(MEMBERS[1], MeetingReply(meeting.id, Choice.YES).pack())
+        await bot.settle()
+        assert len([text for text in texts_to(api, CHAIR) if "Quorum reached" in text]) == 1
+        [view] = await bot.press(CHAIR, MeetingView(meeting.id).pack())
         # Moved in chat: the members hear the old and the new time.
         [ask] = await bot.press(CHAIR, button(view, "Move the meeting"))
         assert 'When does "Budžets" begin now?' in ask["text"]

@@ -1,11 +1,13 @@
 """After a meeting: its organiser records who came (names for sessions and working groups, a
 head count for community meetings) and a short summary, which goes to the invited and under
 News for that territory. Before it: residents propose a question for a community meeting,
-which reaches the organiser."""
+which is stored as their idea, reaches the organiser like one and is answered by the
+summary."""
 
 from __future__ import annotations
 
 import enum
+import secrets
 from typing import Any
 
 from sqlalchemy import select
@@ -13,13 +15,24 @@ from sqlalchemy import select
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router, Step
+from bot.i18n import N_
+from bot.parsing import clean_text
 from broadcasts.compose import Audience, create_broadcast, in_every_language
 from broadcasts.notices import send_notice
+from handlers.ideas.common import OpenIdea
 from handlers.meetings import texts
 from handlers.meetings.ideas import answer_agenda_ideas
-from handlers.meetings.payloads import After, MeetingView, Present, PresentDone, ProposeQuestion
+from handlers.meetings.payloads import (
+    After,
+    MeetingView,
+    Present,
+    PresentDone,
+    ProposeQuestion,
+    QuestionName,
+)
 from handlers.menu import choose_one, show_menu
 from models.broadcasts import Status
+from models.ideas import AUTHOR_NAME_MAX, holders_of, recipients_for
 from models.meeting_answers import (
     close_meeting,
 )
@@ -31,8 +44,10 @@ from models.meetings import (
     get_meeting,
     invited_ids,
     is_invited,
+    propose_question,
 )
 from models.residents import Resident
+from models.roles import Role
 
 router = Router()
 
@@ -46,6 +61,8 @@ class State(enum.StrEnum):
     COUNT = "meetings.count"
     SUMMARY = "meetings.summary"
     QUESTION = "meetings.question"
+    QUESTION_WHO = "meetings.question_who"
+    QUESTION_NAME = "meetings.question_name"
 
 
 def _back_to(ctx: Context, meeting_id: int) -> Button:
@@ -236,20 +253,8 @@ async def typed_summary(ctx: Context) -> None:
 @router.button(ProposeQuestion)
 async def propose(ctx: Context, press: ProposeQuestion) -> None:
     """Ask an invited resident for the question they propose."""
-    assert ctx.resident is not None
-    meeting = await get_meeting(ctx.session, press.meeting_id)
+    meeting = await _open_for_questions(ctx, press.meeting_id)
     if meeting is None:
-        show_menu(ctx, ctx.t._("That meeting does not exist."))
-        return
-    if (
-        meeting.kind != MeetingKind.COMMUNITY.value
-        or meeting.invited_at is None
-        or not await is_invited(ctx.session, meeting, ctx.resident)
-    ):
-        await ctx.refuse("meeting_question", meeting=meeting.id)
-        return
-    if not meeting.planned or ctx.now >= meeting.starts_at:
-        show_menu(ctx, ctx.t._("This meeting has already begun; answers are no longer taken."))
         return
     ctx.ask(
         State.QUESTION,
@@ -257,36 +262,172 @@ async def propose(ctx: Context, press: ProposeQuestion) -> None:
         limit=QUESTION_MAX,
         buttons=[_back_to(ctx, meeting.id)],
         meeting_id=meeting.id,
+        key=secrets.token_hex(12),
     )
 
 
-async def typed_question(ctx: Context) -> None:
-    """Carry the question to the organiser, without the resident's name."""
+async def _open_for_questions(ctx: Context, meeting_id: int) -> Meeting | None:
+    """The community meeting a resident may propose a question for now; a meeting of
+    another parish (a forged button) is refused and written down."""
     assert ctx.resident is not None
-    question = (ctx.incoming.text or "").strip()
+    meeting = await get_meeting(ctx.session, meeting_id)
+    if meeting is None:
+        show_menu(ctx, ctx.t._("That meeting does not exist."))
+        return None
+    if (
+        meeting.kind != MeetingKind.COMMUNITY.value
+        or meeting.invited_at is None
+        or ctx.resident.unit_id is None
+        or not await is_invited(ctx.session, meeting, ctx.resident)
+    ):
+        await ctx.refuse("meeting_question", meeting=meeting.id)
+        return None
+    if not meeting.planned or ctx.now >= meeting.starts_at:
+        show_menu(ctx, ctx.t._("This meeting has already begun; answers are no longer taken."))
+        return None
+    return meeting
+
+
+def _question_flow(ctx: Context, meeting_id: int, *needed: str) -> dict[str, Any] | None:
+    flow = ctx.flow
+    if (
+        not str(ctx.state or "").startswith("meetings.question")
+        or flow.get("meeting_id") != meeting_id
+    ):
+        return None
+    if any(key not in flow for key in ("key", *needed)):
+        return None
+    return flow
+
+
+async def typed_question(ctx: Context) -> None:
+    """Keep the question; ask whether the organiser may see who wrote it."""
+    question = " ".join(clean_text(ctx.incoming.text or "").split())
     if not question:
         ctx.ask_again(ctx.t._("Please write the question."))
         return
-    meeting = await get_meeting(ctx.session, int(ctx.flow.get("meeting_id") or 0))
-    if meeting is None or not await is_invited(ctx.session, meeting, ctx.resident):
-        show_menu(ctx)
+    flow = ctx.flow
+    flow["question"] = question
+    _ask_name_shown(ctx, flow)
+
+
+def _ask_name_shown(ctx: Context, flow: dict[str, Any]) -> None:
+    t = ctx.t
+    meeting_id = int(flow["meeting_id"])
+    ctx.set_state(State.QUESTION_WHO, **flow)
+    ctx.reply(
+        t._(
+            "May the one who called the meeting see who wrote it? If not, they see only the "
+            "question; the answer still reaches you here."
+        ),
+        [
+            Button(t._("Yes, show my name"), QuestionName(meeting_id, True)),
+            Button(t._("No, do not show my name"), QuestionName(meeting_id, False)),
+            Button(t._("Back"), ProposeQuestion(meeting_id)),
+            Button(t._("Cancel"), MeetingView(meeting_id)),
+        ],
+    )
+
+
+@router.button(QuestionName)
+async def question_name(ctx: Context, press: QuestionName) -> None:
+    """Keep the author's choice; ask for the name when the messenger gives none."""
+    meeting = await _open_for_questions(ctx, press.meeting_id)
+    if meeting is None:
         return
-    if meeting.organiser_id is not None:
+    assert ctx.resident is not None
+    flow = _question_flow(ctx, meeting.id, "question")
+    if flow is None:
+        await propose(ctx, ProposeQuestion(meeting.id))
+        return
+    flow["show_author"] = press.show
+    if press.show and not ctx.resident.display_name:
+        ctx.ask(
+            State.QUESTION_NAME,
+            ctx.t._(
+                "Which name may the one who called the meeting see? Write your name and "
+                "surname (at most {limit} characters).",
+                limit=ctx.t.number(AUTHOR_NAME_MAX),
+            ),
+            limit=AUTHOR_NAME_MAX,
+            back=Button(ctx.t._("Back"), ProposeQuestion(meeting.id)),
+            **flow,
+        )
+        return
+    await _send_question(ctx, meeting, flow)
+
+
+async def typed_name(ctx: Context) -> None:
+    name = " ".join(clean_text(ctx.incoming.text or "").split())
+    if not any(ch.isalpha() for ch in name):
+        ctx.ask_again(ctx.t._("Please write your name in letters."))
+        return
+    meeting = await _open_for_questions(ctx, int(ctx.flow.get("meeting_id") or 0))
+    if meeting is None:
+        return
+    flow = _question_flow(ctx, meeting.id, "question", "show_author")
+    if flow is None:
+        await propose(ctx, ProposeQuestion(meeting.id))
+        return
+    assert ctx.resident is not None
+    if not ctx.resident.display_name:
+        ctx.resident.display_name = name
+    await _send_question(ctx, meeting, flow)
+
+
+async def _send_question(ctx: Context, meeting: Meeting, flow: dict[str, Any]) -> None:
+    """Store the question as the resident's idea, linked to the meeting's agenda, and tell
+    the organiser as a new idea is told."""
+    assert ctx.resident is not None
+    t = ctx.t
+    item, created = await propose_question(
+        ctx.session,
+        meeting=meeting,
+        author=ctx.resident,
+        text=str(flow["question"]),
+        show_author=bool(flow.get("show_author")),
+        submission_key=str(flow["key"]),
+        now=ctx.now,
+    )
+    if created:
+        await ctx.audit("meeting_question_proposed", meeting=meeting.id, idea=item.id)
+        readers: tuple[int, ...] = (meeting.organiser_id,) if meeting.organiser_id else ()
+        if not readers:
+            readers = (
+                await recipients_for(
+                    ctx.session, unit_id=item.unit_id, locality_id=item.locality_id
+                )
+            ).everyone or tuple(await holders_of(ctx.session, Role.CHAIR))
+        question = item.text or ""
         await send_notice(
             ctx.session,
             settings=ctx.settings,
-            resident_ids=[meeting.organiser_id],
-            write=lambda t: t._(
-                'A resident proposes a question for "{title}": {question}',
+            resident_ids=readers,
+            write=lambda tr: tr._(
+                'A resident proposes a question for "{title}" (#{id}): {question}',
                 title=meeting.title,
+                id=item.id,
                 question=question,
             ),
             now=ctx.now,
-            buttons=[(texts.SEE_MEETING_LABEL, MeetingView(meeting.id).pack())],
-            personal=False,
+            buttons=[
+                (N_("Open"), OpenIdea(item.id).pack()),
+                (texts.SEE_MEETING_LABEL, MeetingView(meeting.id).pack()),
+            ],
         )
-    await ctx.audit("meeting_question_proposed", meeting=meeting.id)
-    show_menu(ctx, ctx.t._("Thank you. Your question is sent to the one who called the meeting."))
+    ctx.clear_state()
+    ctx.reply(
+        t._(
+            "Thank you. Your question is sent to the one who called the meeting as No. {id}; "
+            "the answer comes here, at the latest with what the meeting decided.",
+            id=item.id,
+        ),
+        [
+            Button(t._("My ideas and concerns"), "myideas"),
+            Button(t._("See the meeting"), MeetingView(meeting.id)),
+            Button(t._("Main menu"), "menu"),
+        ],
+    )
 
 
 async def typed_on_buttons(ctx: Context) -> None:
@@ -300,5 +441,7 @@ router.flow(
         State.COUNT: Step(typed_count, numbers=True),
         State.SUMMARY: Step(typed_summary, free_text=True),
         State.QUESTION: Step(typed_question, free_text=True),
+        State.QUESTION_WHO: typed_on_buttons,
+        State.QUESTION_NAME: Step(typed_name, free_text=True),
     }
 )

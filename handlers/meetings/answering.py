@@ -9,6 +9,8 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
 from bot.dialog.router import Router
 from bot.i18n import N_
+from broadcasts.notices import send_notice
+from handlers.ideas.common import short as short_text
 from handlers.meetings import texts
 from handlers.meetings.payloads import (
     After,
@@ -22,6 +24,8 @@ from handlers.meetings.payloads import (
 )
 from handlers.meetings.schedule import announce_cancelled, answer_buttons
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
+from models.audit import audit_entries
+from models.ideas import get_idea
 from models.meeting_answers import (
     AnswerRefused,
     answer_counts,
@@ -43,6 +47,7 @@ from models.meetings import (
     is_invited,
     meetings_for,
     organised_by,
+    proposed_idea_ids,
     quorum_of,
 )
 from models.personal_data import add_section
@@ -53,6 +58,9 @@ router = Router()
 # Past meetings stay in the list, with their summaries, for this long.
 PAST_LISTED_FOR = timedelta(days=60)
 BUTTON_TITLE_MAX = 40
+PROPOSED_SHOWN = 200
+# Written down when a session's organiser has been told the quorum is reached: told once.
+QUORUM_TOLD = "meeting_quorum_told"
 
 add_menu_entry(MenuEntry(N_("Meetings"), "meetings", order=25))
 add_help("meetings", N_("meetings you are invited to, and what they decided"), everyone)
@@ -170,6 +178,10 @@ async def view(ctx: Context, press: MeetingView) -> None:
             buttons.extend(
                 Button(t._(label), payload) for label, payload in answer_buttons(meeting)
             )
+    if organiser:
+        proposed = await _proposed(ctx, meeting)
+        if proposed:
+            parts.append(proposed)
     if organiser or (invited and meeting.names_visible_to_invited):
         parts.append(await _answers(ctx, meeting, names=True))
     if invited and meeting.kind == MeetingKind.COMMUNITY.value and meeting.planned:
@@ -186,6 +198,19 @@ async def view(ctx: Context, press: MeetingView) -> None:
     buttons.extend([back_to_meetings(ctx), main_menu(ctx)])
     ctx.clear_state()
     ctx.reply("\n\n".join(parts), buttons)
+
+
+async def _proposed(ctx: Context, meeting: Meeting) -> str:
+    """Questions residents proposed, for the organiser: each is an item of the inbox, and
+    goes on the agenda from there."""
+    lines = []
+    for idea_id in proposed_idea_ids(meeting):
+        idea = await get_idea(ctx.session, idea_id)
+        if idea is not None and idea.text:
+            lines.append(f"#{idea.id} {short_text(idea.text, PROPOSED_SHOWN)}")
+    if not lines:
+        return ""
+    return "\n".join([ctx.t._("Questions proposed by residents:"), *lines])
 
 
 async def _answers(ctx: Context, meeting: Meeting, *, names: bool) -> str:
@@ -228,6 +253,7 @@ async def reply(ctx: Context, press: MeetingReply) -> None:
             text = t._("This meeting has already begun; answers are no longer taken.")
         show_menu(ctx, text)
         return
+    await _tell_quorum(ctx, meeting)
     label = t._(texts.ANSWER_LABELS[choice.value])
     text = t._(
         'Thank you. Your answer to "{title}": {answer}. You can change it until the start.',
@@ -241,6 +267,38 @@ async def reply(ctx: Context, press: MeetingReply) -> None:
     ]
     ctx.clear_state()
     ctx.reply(text, [*others, back_to_meetings(ctx), main_menu(ctx)])
+
+
+async def _tell_quorum(ctx: Context, meeting: Meeting) -> None:
+    """Tell a session's organiser once, when the quorum is first reached; the answers
+    themselves are only counted on the meeting's screen."""
+    if meeting.kind != MeetingKind.SESSION.value or meeting.organiser_id is None:
+        return
+    counts = await answer_counts(ctx.session, meeting.id)
+    members = await council_size(ctx.session)
+    will_come = coming(counts)
+    if will_come < quorum_of(members, ctx.settings.meeting_quorum):
+        return
+    told = await audit_entries(ctx.session, action=QUORUM_TOLD)
+    if any(entry.details.get("meeting") == meeting.id for entry in told):
+        return
+    await ctx.audit(QUORUM_TOLD, meeting=meeting.id)
+    await send_notice(
+        ctx.session,
+        settings=ctx.settings,
+        resident_ids=[meeting.organiser_id],
+        write=lambda tr: tr.ngettext(
+            'Quorum reached for "{title}" on {time}: {coming} of {n} member will come.',
+            'Quorum reached for "{title}" on {time}: {coming} of {n} members will come.',
+            members,
+            title=meeting.title,
+            time=tr.datetime(meeting.starts_at),
+            coming=will_come,
+        ),
+        now=ctx.now,
+        buttons=[(texts.SEE_MEETING_LABEL, MeetingView(meeting.id).pack())],
+        personal=False,
+    )
 
 
 @router.button(MeetingCalendar)

@@ -1,5 +1,6 @@
 """Calling a meeting in chat (`/meeting`): kind, audience (only what the person may call),
-title, date and time, place or online, agenda, a preview, and Call. Every screen has a way
+title, date and time, how long, place or online (and the video link: made or pasted), for
+sessions whether the coordinators are invited, agenda, a preview, and Call. Every screen has a way
 back; the right to call is checked again when the meeting is stored."""
 
 from __future__ import annotations
@@ -17,23 +18,29 @@ from handlers.meetings.payloads import (
     NewAlsoOnline,
     NewAudience,
     NewBack,
+    NewCoordinators,
+    NewDuration,
     NewGo,
     NewKind,
     NewNoAgenda,
     NewOnlineOnly,
     NewTime,
+    NewVideo,
     Screen,
 )
 from handlers.menu import MenuEntry, add_help, add_menu_entry, choose_one, show_menu
 from models.meetings import (
     AGENDA_ITEM_MAX,
     AGENDA_ITEMS_MAX,
+    DURATION_DEFAULT,
     PLACE_MAX,
     SESSION_CALLERS,
     TITLE_MAX,
+    VIDEO_URL_MAX,
     Meeting,
     MeetingKind,
     MeetingPlan,
+    check_video_url,
     create_meeting,
     invited_ids,
     may_call,
@@ -44,12 +51,19 @@ from models.territory import Locality, Unit, list_localities, list_units, place_
 
 router = Router()
 
+DURATIONS_OFFERED = (60, 90, 120)
+# Typed durations: a quarter of an hour to a working day.
+DURATION_TYPED_MIN = 15
+DURATION_TYPED_MAX = 8 * 60
+
 
 class State(enum.StrEnum):
     CHOOSE = "meetings.choose"  # a screen answered with its buttons
     TITLE = "meetings.title"
     TIME = "meetings.time"
+    DURATION = "meetings.duration"
     PLACE = "meetings.place"
+    VIDEO = "meetings.video"
     AGENDA = "meetings.agenda"
 
 
@@ -250,6 +264,53 @@ async def _read_time(ctx: Context, flow: dict[str, Any], text: str, *, fold: int
         return
     flow.pop("typed", None)
     flow["starts_at"] = starts.isoformat()
+    _ask_duration(ctx, flow)
+
+
+def _ask_duration(ctx: Context, flow: dict[str, Any]) -> None:
+    t = ctx.t
+    offered = [
+        Button(t.ngettext("{n} minute", "{n} minutes", minutes), NewDuration(minutes))
+        for minutes in DURATIONS_OFFERED
+    ]
+    ctx.ask(
+        State.DURATION,
+        t._(
+            "How long will it last? Choose, or write the minutes (from {low} to {high}).",
+            low=DURATION_TYPED_MIN,
+            high=DURATION_TYPED_MAX,
+        ),
+        limit=10,
+        buttons=[*offered, _back(ctx, Screen.TIME)],
+        back=_cancel(ctx),
+        **flow,
+    )
+
+
+async def typed_duration(ctx: Context) -> None:
+    text = (ctx.incoming.text or "").strip()
+    minutes = int(text) if text.isascii() and text.isdigit() else 0
+    if not DURATION_TYPED_MIN <= minutes <= DURATION_TYPED_MAX:
+        ctx.ask_again(
+            ctx.t._(
+                "Please write the minutes as a number from {low} to {high}, like 45.",
+                low=DURATION_TYPED_MIN,
+                high=DURATION_TYPED_MAX,
+            )
+        )
+        return
+    flow = ctx.flow
+    flow["duration"] = minutes
+    _ask_place(ctx, flow)
+
+
+@router.button(NewDuration)
+async def chosen_duration(ctx: Context, press: NewDuration) -> None:
+    flow = _flow(ctx)
+    if "starts_at" not in flow or press.minutes not in DURATIONS_OFFERED:
+        await new_meeting(ctx)
+        return
+    flow["duration"] = press.minutes
     _ask_place(ctx, flow)
 
 
@@ -259,7 +320,7 @@ def _ask_place(ctx: Context, flow: dict[str, Any]) -> None:
         State.PLACE,
         t._("Where will it be held? Write the place (an address, a hall), or choose Online only."),
         limit=PLACE_MAX,
-        buttons=[Button(t._("Online only"), NewOnlineOnly()), _back(ctx, Screen.TIME)],
+        buttons=[Button(t._("Online only"), NewOnlineOnly()), _back(ctx, Screen.DURATION)],
         back=_cancel(ctx),
         **flow,
     )
@@ -294,7 +355,7 @@ async def online_only(ctx: Context, press: NewOnlineOnly) -> None:
         return
     flow.pop("place", None)
     flow["online"] = True
-    _ask_agenda(ctx, flow)
+    _ask_video(ctx, flow)
 
 
 @router.button(NewAlsoOnline)
@@ -304,7 +365,96 @@ async def also_online(ctx: Context, press: NewAlsoOnline) -> None:
         await new_meeting(ctx)
         return
     flow["online"] = press.online
+    if press.online:
+        _ask_video(ctx, flow)
+    else:
+        _after_video(ctx, flow)
+
+
+def _ask_video(ctx: Context, flow: dict[str, Any]) -> None:
+    t = ctx.t
+    ctx.ask(
+        State.CHOOSE,
+        t._(
+            "The video link: Padome can make one (a room of its own that nobody guesses), or "
+            "you paste a link you have."
+        ),
+        buttons=[
+            Button(t._("Make a video link"), NewVideo(paste=False)),
+            Button(t._("Paste a link"), NewVideo(paste=True)),
+            _back(ctx, Screen.PLACE),
+        ],
+        back=_cancel(ctx),
+        **flow,
+    )
+
+
+@router.button(NewVideo)
+async def chosen_video(ctx: Context, press: NewVideo) -> None:
+    flow = _flow(ctx)
+    if not flow.get("online") or "starts_at" not in flow:
+        await new_meeting(ctx)
+        return
+    if not press.paste:
+        flow.pop("video_url", None)
+        _after_video(ctx, flow)
+        return
+    ctx.ask(
+        State.VIDEO,
+        ctx.t._("Paste the video link; it begins with https://."),
+        limit=VIDEO_URL_MAX,
+        buttons=[_back(ctx, Screen.VIDEO)],
+        back=_cancel(ctx),
+        **flow,
+    )
+
+
+async def typed_video(ctx: Context) -> None:
+    try:
+        url = check_video_url(ctx.incoming.text or "")
+    except ValueError:
+        ctx.ask_again(
+            ctx.t._("That is not a link that begins with https://. Please paste the whole link.")
+        )
+        return
+    flow = ctx.flow
+    flow["video_url"] = url
+    _after_video(ctx, flow)
+
+
+def _after_video(ctx: Context, flow: dict[str, Any]) -> None:
+    """Sessions ask about the coordinators; every meeting then asks for the agenda."""
+    if flow["kind"] != MeetingKind.SESSION.value:
+        _ask_agenda(ctx, flow)
+        return
+    t = ctx.t
+    ctx.ask(
+        State.CHOOSE,
+        t._("Invite the coordinators too?"),
+        buttons=[
+            Button(t._("Yes, invite the coordinators"), NewCoordinators(True)),
+            Button(t._("No, the council only"), NewCoordinators(False)),
+            _back(ctx, Screen.VIDEO if flow.get("online") else Screen.PLACE),
+        ],
+        back=_cancel(ctx),
+        **flow,
+    )
+
+
+@router.button(NewCoordinators)
+async def chosen_coordinators(ctx: Context, press: NewCoordinators) -> None:
+    flow = _flow(ctx)
+    if flow.get("kind") != MeetingKind.SESSION.value or "online" not in flow:
+        await new_meeting(ctx)
+        return
+    flow["with_coordinators"] = press.invite
     _ask_agenda(ctx, flow)
+
+
+def _agenda_back(flow: dict[str, Any]) -> Screen:
+    if flow["kind"] == MeetingKind.SESSION.value:
+        return Screen.COORDINATORS
+    return Screen.VIDEO if flow.get("online") else Screen.PLACE
 
 
 def _ask_agenda(ctx: Context, flow: dict[str, Any]) -> None:
@@ -313,7 +463,10 @@ def _ask_agenda(ctx: Context, flow: dict[str, Any]) -> None:
         State.AGENDA,
         t._("Write the agenda, one item a line, or choose Without an agenda."),
         limit=AGENDA_ITEM_MAX * 4,
-        buttons=[Button(t._("Without an agenda"), NewNoAgenda()), _back(ctx, Screen.PLACE)],
+        buttons=[
+            Button(t._("Without an agenda"), NewNoAgenda()),
+            _back(ctx, _agenda_back(flow)),
+        ],
         back=_cancel(ctx),
         **flow,
     )
@@ -358,10 +511,13 @@ async def _plan(ctx: Context, flow: dict[str, Any], *, urgent: bool = False) -> 
         unit=unit,
         locality=locality,
         starts_at=datetime.fromisoformat(flow["starts_at"]),
+        duration_minutes=int(flow.get("duration") or DURATION_DEFAULT),
         place=flow.get("place"),
         online=bool(flow.get("online")),
+        video_url=flow.get("video_url") if flow.get("online") else None,
         agenda=tuple(flow.get("agenda") or ()),
         urgent=urgent,
+        with_coordinators=bool(flow.get("with_coordinators")),
     )
 
 
@@ -382,10 +538,25 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
         online=plan.online,
         agenda=list(plan.agenda),
         urgent=False,
-        with_coordinators=False,
+        with_coordinators=plan.with_coordinators,
     )
     invited = len(await invited_ids(ctx.session, sample))
     preview = texts.details(sample, t, with_link=False)
+    choices = []
+    if plan.online:
+        choices.append(
+            t._("Video link: {url}", url=plan.video_url)
+            if plan.video_url
+            else t._("Video link: Padome makes one when the meeting is called.")
+        )
+    if plan.kind is MeetingKind.SESSION:
+        choices.append(
+            t._("The coordinators are invited too.")
+            if plan.with_coordinators
+            else t._("The coordinators are not invited.")
+        )
+    if choices:
+        preview += "\n\n" + "\n".join(choices)
     count = t.ngettext(
         "The invitation goes to {n} person.", "The invitation goes to {n} people.", invited
     )
@@ -450,9 +621,15 @@ async def back(ctx: Context, press: NewBack) -> None:
         _ask_title(ctx, flow)
     elif press.to is Screen.TIME and "title" in flow:
         _ask_time(ctx, flow)
+    elif press.to is Screen.DURATION and "starts_at" in flow:
+        _ask_duration(ctx, flow)
     elif press.to is Screen.PLACE and "starts_at" in flow:
         _ask_place(ctx, flow)
-    elif press.to is Screen.AGENDA and "starts_at" in flow:
+    elif press.to is Screen.VIDEO and flow.get("online"):
+        _ask_video(ctx, flow)
+    elif press.to is Screen.COORDINATORS and "online" in flow:
+        _after_video(ctx, flow)
+    elif press.to is Screen.AGENDA and "online" in flow:
         _ask_agenda(ctx, flow)
     else:
         await new_meeting(ctx)
@@ -468,7 +645,9 @@ router.flow(
         State.CHOOSE: typed_on_buttons,
         State.TITLE: Step(typed_title, free_text=True),
         State.TIME: Step(typed_time, free_text=True),
+        State.DURATION: Step(typed_duration, numbers=True),
         State.PLACE: Step(typed_place, free_text=True),
+        State.VIDEO: Step(typed_video, free_text=True),
         State.AGENDA: Step(typed_agenda, free_text=True),
     }
 )

@@ -70,7 +70,10 @@ class Screen(enum.StrEnum):
     AUDIENCE = "a"
     TITLE = "t"
     TIME = "w"
+    DURATION = "d"
     PLACE = "p"
+    VIDEO = "v"
+    COORDINATORS = "c"
     AGENDA = "g"
 
 
@@ -106,6 +109,27 @@ class NewAlsoOnline(Payload):
     """A meeting in person: also online (a video link), or not."""
 
     online: bool
+
+
+@payload("mtlong")
+class NewDuration(Payload):
+    """How long the meeting lasts, in minutes."""
+
+    minutes: int
+
+
+@payload("mtvideo")
+class NewVideo(Payload):
+    """An online meeting's link: made by Padome, or pasted by the organiser."""
+
+    paste: bool
+
+
+@payload("mtcoord")
+class NewCoordinators(Payload):
+    """A session: invite the coordinators too, or not."""
+
+    invite: bool
 
 
 @payload("mtnoagenda")
@@ -150,6 +174,14 @@ class ProposeQuestion(Payload):
     """A resident proposes a question for a community meeting's agenda."""
 
     meeting_id: int
+
+
+@payload("mtaskwho")
+class QuestionName(Payload):
+    """Whether the organiser may see who proposed the question."""
+
+    meeting_id: int
+    show: bool
 
 
 @payload("mtmove")
