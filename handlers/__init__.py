@@ -20,6 +20,7 @@ def build_flows() -> Flows:
         onboarding,
         privacy,
         roles,
+        staff_console,
         subscriptions,
         surveys,
     )
@@ -35,6 +36,7 @@ def build_flows() -> Flows:
         neighbour_help,
         groups,
         roles,
+        staff_console,
         linking,
         privacy,
         subscriptions,

@@ -80,6 +80,17 @@ async def create_link(session: AsyncSession, *, resident_id: int, now: datetime)
     return token
 
 
+async def peek_link(session: AsyncSession, token: str, *, now: datetime) -> int | None:
+    """The person a link would sign in, without using it (the page that asks to sign in)."""
+    return await session.scalar(
+        select(ConsoleLink.resident_id).where(
+            ConsoleLink.token_hash == digest(token),
+            ConsoleLink.used_at.is_(None),
+            ConsoleLink.expires_at > now,
+        )
+    )
+
+
 async def redeem_link(session: AsyncSession, token: str, *, now: datetime) -> int | None:
     """The person a link signs in, marking it used; None for an unknown, used or stale one.
     One statement, so two tabs opening the same link never both succeed."""
@@ -96,9 +107,7 @@ async def redeem_link(session: AsyncSession, token: str, *, now: datetime) -> in
     return result.scalar_one_or_none()
 
 
-async def start_session(
-    session: AsyncSession, *, resident_id: int, via: str, now: datetime
-) -> str:
+async def start_session(session: AsyncSession, *, resident_id: int, via: str, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
         ConsoleSession(
