@@ -41,6 +41,7 @@ def create_web_app(
 ) -> Starlette:
     """The web app; the staff console is served when a sessionmaker is given and the
     settings give it an address (`Settings.console_base_url`)."""
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -91,7 +91,7 @@ class Visit:
     t: Translator
     csrf: str
     now: datetime
-    form: FormData | None = None
+    form: dict[str, str] | None = None
     values: dict[str, Any] = field(default_factory=dict)
 
 
@@ -136,6 +136,7 @@ class Console:
     def render(
         self, name: str, t: Translator, *, status_code: int = 200, **values: Any
     ) -> HTMLResponse:
+        values.setdefault("active", None)
         html = self.templates.get_template(name).render(
             _=t._,
             ngettext=t.ngettext,
@@ -243,7 +244,7 @@ class Console:
                     now=now,
                 )
                 if request.method == "POST":
-                    visit.form = await request.form()
+                    visit.form = await _form(request)
                     if not self.signer.csrf_valid(token or "", str(visit.form.get("csrf", ""))):
                         await audit(
                             session,
@@ -328,7 +329,7 @@ class Console:
         bot_token = self.settings.telegram_bot_token
         if bot_token is None:
             return Response("not found", status_code=404)
-        form = await request.form()
+        form = await _form(request)
         user = check_init_data(
             str(form.get("init_data", "")), bot_token=bot_token.get_secret_value()
         )
@@ -557,6 +558,15 @@ class Console:
         return RedirectResponse(
             f"/console/ideas/{item.id}?answered=1", status_code=303, headers=HEADERS
         )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A posted form (the console's forms are URL-encoded, without files)."""
+    try:
+        body = (await request.body()).decode()
+    except UnicodeDecodeError:
+        return {}
+    return dict(parse_qsl(body, keep_blank_values=True))
 
 
 def _int(value: str | None) -> int | None:
