@@ -37,6 +37,7 @@ from models.territory import unit_by_slug
 from padome.console.security import check_init_data, sign_init_data
 from padome.web import create_web_app
 from tests.browser import accessibility_problems, chromium, keyboard_reaches
+from tests.conftest import make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.telegram import (
     BOT_TOKEN,
@@ -375,3 +376,23 @@ def test_telegram_init_data_is_checked_as_telegram_signs_it() -> None:
         ("%%%", 1700000100),
     ):
         assert check_init_data(forged, bot_token=BOT_TOKEN, now=now) is None
+
+
+@pytest.mark.parametrize(
+    ("public_base_url", "console_url", "on_this_machine"),
+    [
+        ("https://padome.example.lv", "https://padome.example.lv", False),
+        ("http://localhost:8080", "http://localhost:8080", True),
+        ("http://127.0.0.1:8080/", "http://127.0.0.1:8080", True),
+        # Plain http elsewhere would carry the session cookie in clear: no console.
+        ("http://padome.example.lv", None, False),
+        ("http://localhost.example.lv", None, False),
+        (None, None, False),
+    ],
+)
+def test_where_the_console_is_served(
+    public_base_url: str | None, console_url: str | None, on_this_machine: bool
+) -> None:
+    settings = make_settings("sqlite+aiosqlite://", public_base_url=public_base_url)
+    assert settings.console_base_url == console_url
+    assert settings.console_on_this_machine is on_this_machine
