@@ -348,7 +348,9 @@ class Console:
                     attempted="console_telegram",
                     signed=user is not None,
                 )
-                t = self.translator(resident.language if resident else None)
+                t = self.translator(
+                    resident.language if resident else self.request_language(request)
+                )
                 return self.message(
                     t,
                     t._("Not allowed"),
