@@ -357,6 +357,9 @@ async def test_who_and_what_the_console_refuses(database_url: str, screenshots: 
             item for item in await page.context.cookies() if item["name"] == "padome_console"
         )
         assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]
+        for number in ("99999999999999999999999", "²", str(idea_id + 1)):
+            response = await page.goto(f"{running.base_url}/console/ideas/{number}")
+            assert response is not None and response.status == 404, number
         await page.goto(f"{running.base_url}/console/ideas/{idea_id}")
         await page.locator("form.answer input[name=csrf]").evaluate("field => field.remove()")
         await page.get_by_label(re.compile("Your answer to the resident")).fill("Bez žetona.")

@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels import messenger
 from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.parsing import parse_id
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 from handlers.ideas.common import author_name, status_label
 from handlers.ideas.inbox import answer_and_tell
@@ -117,11 +118,9 @@ class Console:
         return [
             Route("/console", self.page(self.overview), methods=["GET"]),
             Route("/console/ideas", self.page(self.ideas), methods=["GET"]),
-            Route("/console/ideas/{idea_id:int}", self.page(self.idea), methods=["GET"]),
-            Route(
-                "/console/ideas/{idea_id:int}/photo", self.page(self.idea_photo), methods=["GET"]
-            ),
-            Route("/console/ideas/{idea_id:int}/answer", self.page(self.answer), methods=["POST"]),
+            Route("/console/ideas/{idea_id}", self.page(self.idea), methods=["GET"]),
+            Route("/console/ideas/{idea_id}/photo", self.page(self.idea_photo), methods=["GET"]),
+            Route("/console/ideas/{idea_id}/answer", self.page(self.answer), methods=["POST"]),
             Route("/console/language", self.page(self.language), methods=["POST"]),
             Route("/console/signout", self.page(self.sign_out), methods=["POST"]),
             Route("/console/login/{token}", self.login_page, methods=["GET"]),
@@ -464,8 +463,9 @@ class Console:
 
     async def readable_idea(self, visit: Visit) -> Idea | None:
         """The item if this person may read it; otherwise None, refused and written down."""
-        idea_id = visit.request.path_params["idea_id"]
-        item = await get_idea(visit.session, idea_id)
+        # Read as the chat reads an item's number: a number no id column holds is no item.
+        idea_id = parse_id(visit.request.path_params["idea_id"])
+        item = await get_idea(visit.session, idea_id) if idea_id else None
         if item is None or not may_read(visit.roles, visit.resident.id, item):
             await audit(
                 visit.session,
