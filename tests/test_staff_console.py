@@ -40,9 +40,11 @@ from models.surveys import Kind as SurveyKind
 from models.surveys import Status as SurveyStatus
 from models.surveys import Survey
 from models.territory import unit_by_slug
+from padome.app import open_app
 from padome.console.security import check_init_data, sign_init_data
 from padome.web import create_web_app
 from tests.browser import accessibility_problems, chromium, keyboard_reaches
+from tests.chat import Chat
 from tests.conftest import make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.telegram import (
@@ -450,3 +452,30 @@ def test_where_the_console_is_served(
     settings = make_settings("sqlite+aiosqlite://", public_base_url=public_base_url)
     assert settings.console_base_url == console_url
     assert settings.console_on_this_machine is on_this_machine
+
+
+async def test_a_link_on_a_messenger_without_buttons_and_none_without_an_address(
+    database_url: str,
+) -> None:
+    """`/console` typed on a messenger without buttons (the terminal here) by an administrator
+    gives the link; where PUBLIC_BASE_URL gives the console no address, it says so."""
+    for public_base_url, link in (
+        ("https://padome.example.lv", re.compile(r"https://padome\.example\.lv/console/login/\S+")),
+        (None, None),
+    ):
+        settings = make_settings(database_url, public_base_url=public_base_url)
+        async with open_app(settings) as app:
+            chat = Chat(app)
+            if link is not None:  # the first time round: the same database then
+                await chat.onboard("admin")
+                await chat.onboard("anna")
+            menu = await chat.say("admin", "/menu")
+            labels = [button.label for row in menu.buttons for button in row]
+            assert "Staff console in the browser" in labels
+            answer = await chat.say("admin", "/console")
+            if link is None:
+                assert "not set up on this server yet" in answer.text
+            else:
+                assert link.search(answer.text) is not None, answer.text
+            refused = await chat.say("anna", "/console")
+            assert refused.text == "Sorry, you are not allowed to do that."
