@@ -35,12 +35,21 @@ from models.nominations.rounds import create_round
 from models.nominations.tables import RoundStatus
 from models.residents import find_identity
 from models.roles import Role, grant_role, revoke_role
-from models.staff_console import ConsoleLink, ConsoleSession
+from models.staff_console import (
+    ConsoleLink,
+    ConsoleSession,
+    active_session,
+    create_link,
+    end_session,
+    peek_link,
+    redeem_link,
+    start_session,
+)
 from models.surveys import Kind as SurveyKind
 from models.surveys import Status as SurveyStatus
 from models.surveys import Survey
 from models.territory import unit_by_slug
-from padome.app import open_app
+from padome.app import App, open_app
 from padome.console.security import check_init_data, sign_init_data
 from padome.web import create_web_app
 from tests.browser import accessibility_problems, chromium, keyboard_reaches
@@ -479,3 +488,35 @@ async def test_a_link_on_a_messenger_without_buttons_and_none_without_an_address
                 assert link.search(answer.text) is not None, answer.text
             refused = await chat.say("anna", "/console")
             assert refused.text == "Sorry, you are not allowed to do that."
+
+
+async def test_links_and_sessions_last_as_long_as_they_should(app: App, chat: Chat) -> None:
+    """Told the time instead of waiting for it: a link 10 minutes and once, a session 4 hours
+    without use and 12 hours at most."""
+    await chat.onboard("admin")
+    now = utcnow()
+    async with app.sessionmaker() as session, session.begin():
+        identity = await find_identity(session, "console", "admin")
+        assert identity is not None
+        person = identity.resident_id
+        link = await create_link(session, resident_id=person, now=now)
+        assert await redeem_link(session, link, now=now + timedelta(minutes=10)) is None
+        assert await peek_link(session, link, now=now + timedelta(minutes=9)) == person
+        assert await redeem_link(session, link, now=now + timedelta(minutes=9)) == person
+        assert await redeem_link(session, link, now=now + timedelta(minutes=9)) is None
+        assert await redeem_link(session, link + "x", now=now) is None
+
+        token = await start_session(session, resident_id=person, via="link", now=now)
+        moment = now
+        for _ in range(3):  # used every 3 hours 59 minutes: still open
+            moment += timedelta(hours=3, minutes=59)
+            assert await active_session(session, token, now=moment) is not None
+        # Twelve hours after signing in it ends, however often it is used.
+        assert await active_session(session, token, now=now + timedelta(hours=12)) is None
+        idle = await start_session(session, resident_id=person, via="link", now=now)
+        assert await active_session(session, idle, now=now + timedelta(hours=4)) is None
+        ended = await start_session(session, resident_id=person, via="link", now=now)
+        found = await active_session(session, ended, now=now)
+        assert found is not None
+        end_session(found, now=now)
+        assert await active_session(session, ended, now=now) is None
