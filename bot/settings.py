@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
+    # Signs the staff console's session cookie; unset, a new key at each start (everyone
+    # signs in again after a restart).
+    console_secret_key: SecretStr | None = None
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -228,6 +231,24 @@ class Settings(BaseSettings):
                     "of A-Z, a-z, 0-9, _ and -"
                 )
         return self
+
+    @property
+    def console_base_url(self) -> str | None:
+        """Where the staff console is served: PUBLIC_BASE_URL over https, or plain http on
+        this machine (to try it); None otherwise, as its cookie must not travel in clear."""
+        url = self.public_base_url
+        if url is None:
+            return None
+        if url.startswith("https://") or self.console_on_this_machine:
+            return url
+        return None
+
+    @property
+    def console_on_this_machine(self) -> bool:
+        """PUBLIC_BASE_URL is plain http on this machine (a trial): no Secure cookie."""
+        url = self.public_base_url or ""
+        host = url.removeprefix("http://").split("/", 1)[0].rsplit(":", 1)[0]
+        return url.startswith("http://") and host in ("localhost", "127.0.0.1", "[::1]")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -21,6 +21,7 @@ def build_flows() -> Flows:
         onboarding,
         privacy,
         roles,
+        staff_console,
         subscriptions,
         surveys,
     )
@@ -37,6 +38,7 @@ def build_flows() -> Flows:
         neighbour_help,
         groups,
         roles,
+        staff_console,
         linking,
         privacy,
         subscriptions,

@@ -21,6 +21,7 @@ from models.neighbour_help import (
 from models.nominations import Nomination, NominationRound, Support
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
+from models.staff_console import ConsoleLink, ConsoleSession
 from models.surveys import Answer, Option, Participation, Question, Response, Survey
 from models.territory import Locality, Unit
 from models.updates import ProcessedUpdate
@@ -31,7 +32,9 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Broadcast",
+    "ConsoleLink",
     "ConsoleMessage",
+    "ConsoleSession",
     "Conversation",
     "Delivery",
     "HelpBan",

@@ -454,13 +454,20 @@ async def inbox(
     resident_id: int | None,
     status: str | None = None,
     area_id: int | None = None,
+    unit_id: int | None = None,
+    before: datetime | None = None,
     offset: int = 0,
     limit: int = 8,
 ) -> list[Idea]:
-    """What this person may read, newest first."""
+    """What this person may read, newest first; `before`: only items received before then."""
     query = _filtered(
-        select(Idea).where(readable(roles, resident_id)), status=status, area_id=area_id
+        select(Idea).where(readable(roles, resident_id)),
+        status=status,
+        area_id=area_id,
+        unit_id=unit_id,
     )
+    if before is not None:
+        query = query.where(Idea.created_at < before)
     result = await session.scalars(
         query.order_by(Idea.created_at.desc(), Idea.id.desc()).offset(offset).limit(limit)
     )

@@ -29,6 +29,7 @@ from handlers import build_flows, scheduled_jobs
 from models.base import utcnow
 from models.console import prune_console_messages
 from models.messaging import prune_messaging
+from models.staff_console import prune_console_sign_ins
 from models.updates import prune_processed_updates
 from padome.web import create_web_app
 
@@ -121,6 +122,7 @@ async def run(settings: Settings) -> None:
             await prune_processed_updates(session, older_than=timedelta(days=7))
             await prune_messaging(session, now=utcnow())
             await prune_console_messages(session, now=utcnow())
+            await prune_console_sign_ins(session, now=utcnow())
         ConsoleMailbox(app.sessionmaker).register(app.senders)
         telegram = None
         if settings.telegram_bot_token is not None:
@@ -142,11 +144,13 @@ async def run(settings: Settings) -> None:
             elif telegram is not None:
                 await telegram.bot.delete_webhook()
                 await telegram.start_polling()
-            if twilio is not None or settings.telegram_mode == "webhook":
+            console = settings.console_base_url is not None
+            if twilio is not None or settings.telegram_mode == "webhook" or console:
                 web = create_web_app(
                     settings=settings,
                     telegram=telegram if settings.telegram_mode == "webhook" else None,
                     twilio=twilio,
+                    sessionmaker=app.sessionmaker,
                 )
                 config = uvicorn.Config(
                     web, host=settings.web_host, port=settings.web_port, log_level="warning"

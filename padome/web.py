@@ -1,4 +1,5 @@
-"""The project's ASGI web app: Telegram and Twilio webhooks, media for Twilio, a health check."""
+"""The project's ASGI web app: Telegram and Twilio webhooks, media for Twilio, a health check,
+and the staff console."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -17,6 +19,7 @@ from starlette.routing import Route
 from bot.settings import Settings
 from models.base import utcnow
 from models.messaging import find_media
+from padome.console import Console
 
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramChannel
@@ -34,7 +37,11 @@ def create_web_app(
     settings: Settings,
     telegram: TelegramChannel | None,
     twilio: TwilioChannel | None = None,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
 ) -> Starlette:
+    """The web app; the staff console is served when a sessionmaker is given and the
+    settings give it an address (`Settings.console_base_url`)."""
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -119,6 +126,8 @@ def create_web_app(
             Route("/twilio/status", twilio_status, methods=["POST"]),
             Route("/media/{token}", media, methods=["GET"]),
         ]
+    if sessionmaker is not None and settings.console_base_url is not None:
+        routes += Console(settings=settings, sessionmaker=sessionmaker).routes()
     return Starlette(routes=routes)
 
 

@@ -25,6 +25,8 @@ from pathlib import Path
 from string import Formatter
 from zoneinfo import ZoneInfo
 
+import jinja2
+import jinja2.nodes
 import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import func, select, update
@@ -615,6 +617,41 @@ def _calls_leaving_a_placeholder_empty(checked: set[str] | None = None) -> list[
                 if missing:
                     where = f"{path.relative_to(root)}:{node.lineno}"
                     found.append(f"{where}: {sorted(missing)} not given")
+    found += _template_calls_leaving_a_placeholder_empty(root, checked)
+    return found
+
+
+def _template_calls_leaving_a_placeholder_empty(root: Path, checked: set[str] | None) -> list[str]:
+    """The same for the staff console's templates, which call `_` and `ngettext` too."""
+    found: list[str] = []
+    environment = jinja2.Environment()
+    for path in sorted((root / "padome" / "console" / "templates").glob("*.html")):
+        tree = environment.parse(path.read_text(encoding="utf-8"))
+        for node in tree.find_all(jinja2.nodes.Call):
+            name = getattr(node.node, "name", None)
+            if name not in TRANSLATING:
+                continue
+            messages = [
+                message.value
+                for message in node.args[: TRANSLATING[name]]
+                if isinstance(message, jinja2.nodes.Const) and isinstance(message.value, str)
+            ]
+            if len(messages) < TRANSLATING[name]:
+                continue
+            given = {keyword.key for keyword in node.kwargs} | (
+                {"n"} if name == "ngettext" else set()
+            )
+            wanted = {
+                field
+                for message in messages
+                for _, field, _, _ in Formatter().parse(message)
+                if field is not None
+            }
+            if checked is not None:
+                checked.update(messages)
+            if wanted - given:
+                where = f"{path.relative_to(root)}:{node.lineno}"
+                found.append(f"{where}: {sorted(wanted - given)} not given")
     return found
 
 

@@ -4,7 +4,10 @@ with it (an answer, a status, a forward, the same as another)."""
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Attachment, Button
@@ -12,6 +15,7 @@ from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router, Step
 from bot.i18n import N_, Translator
 from bot.parsing import parse_id
+from bot.settings import Settings
 from broadcasts.notices import send_notice
 from handlers.ideas.common import (
     ExportPeriod,
@@ -26,6 +30,7 @@ from handlers.ideas.common import (
 )
 from handlers.meetings.payloads import IdeaToAgenda
 from handlers.menu import MenuEntry, add_help, add_menu_entry
+from models.audit import audit
 from models.ideas import (
     ANSWER_MAX,
     Idea,
@@ -442,22 +447,43 @@ async def answer_written(ctx: Context) -> None:
             _item_buttons(ctx.t, item),
         )
         return
-    await answer_idea(ctx.session, idea=item, by=ctx.resident, text=text, now=ctx.now)
-    await ctx.audit("idea_answered", idea=item.id)
-    await _tell_author(
-        ctx,
-        item,
-        lambda t: t._(
-            "An answer to your idea or concern No. {id} ({area}):\n\n{answer}",
-            id=item.id,
-            area=item.area.name_in(t.language),
-            answer=text,
-        ),
+    await answer_and_tell(
+        ctx.session, settings=ctx.settings, item=item, by=ctx.resident, text=text, now=ctx.now
     )
     ctx.clear_state()
     ctx.reply(
         ctx.t._("Your answer to #{id} goes to the resident.", id=item.id),
         _item_buttons(ctx.t, item),
+    )
+
+
+async def answer_and_tell(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    item: Idea,
+    by: Resident,
+    text: str,
+    now: datetime,
+) -> None:
+    """Answer an item and send the answer to its author: the one action behind the chat's
+    answer and the staff console's. The caller has checked that `by` may read the item."""
+    await answer_idea(session, idea=item, by=by, text=text, now=now)
+    await audit(session, action="idea_answered", actor_id=by.id, idea=item.id)
+    if item.author_id is None:
+        return
+    await send_notice(
+        session,
+        settings=settings,
+        resident_ids=[item.author_id],
+        write=lambda t: t._(
+            "An answer to your idea or concern No. {id} ({area}):\n\n{answer}",
+            id=item.id,
+            area=item.area.name_in(t.language),
+            answer=text.strip(),
+        ),
+        now=now,
+        buttons=[(N_("My ideas and concerns"), "myideas")],
     )
 
 

@@ -1,0 +1,522 @@
+"""The staff console end to end: the real bot on the fake Bot API gives the sign-in link, the
+real web app serves the console over HTTP, and a real headless Chromium uses it.
+
+Staff read in English here, so the console's texts are the message ids; residents write in
+Latvian. Screenshots of the main pages go to `<pytest's temporary directory>/console-screenshots`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import pytest
+import uvicorn
+from playwright.async_api import Browser, Page
+from sqlalchemy import func, select, update
+
+from bot.i18n import Translator
+from broadcasts.service import BroadcastService
+from models.audit import audit_entries
+from models.base import utcnow
+from models.ideas import Idea, IdeaAnswer, area_by_slug, submit_idea
+from models.nominations.candidacies import nominate
+from models.nominations.rounds import create_round
+from models.nominations.tables import RoundStatus
+from models.residents import find_identity
+from models.roles import Role, grant_role, revoke_role
+from models.staff_console import (
+    ConsoleLink,
+    ConsoleSession,
+    active_session,
+    create_link,
+    end_session,
+    peek_link,
+    redeem_link,
+    start_session,
+)
+from models.surveys import Kind as SurveyKind
+from models.surveys import Status as SurveyStatus
+from models.surveys import Survey
+from models.territory import unit_by_slug
+from padome.app import App, open_app
+from padome.console.security import check_init_data, sign_init_data
+from padome.web import create_web_app
+from tests.browser import accessibility_problems, chromium, keyboard_reaches
+from tests.chat import Chat
+from tests.conftest import make_settings
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.telegram import (
+    BOT_TOKEN,
+    RunningBot,
+    _until,
+    fake_telegram_api,
+    polling_bot,
+    telegram_settings,
+)
+
+COORDINATOR = 910
+ANNA = 1001  # Alsviķu pagasts
+BERTA = 1002  # Annas pagasts
+LINK = re.compile(r"http://127\.0\.0\.1:\d+/console/login/[A-Za-z0-9_-]+")
+# What a resident (writing in Latvian) reads when refused.
+REFUSED = Translator("lv", timezone=ZoneInfo("Europe/Riga"))._(
+    "Sorry, you are not allowed to do that."
+)
+
+
+@dataclass
+class Running:
+    bot: RunningBot
+    base_url: str
+    screenshots: Path
+
+    @property
+    def api(self) -> FakeTelegramAPI:
+        return self.bot.api
+
+
+@pytest.fixture
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.getbasetemp() / "console-screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@asynccontextmanager
+async def console_bot(database_url: str, screenshots: Path) -> AsyncIterator[Running]:
+    """The bot polling the fake Bot API with its outbox running, and the web app serving the
+    console at PUBLIC_BASE_URL on this machine (plain http, so no Secure cookie)."""
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    base_url = f"http://127.0.0.1:{listening.getsockname()[1]}"
+    async with fake_telegram_api() as api:
+        settings = telegram_settings(
+            database_url,
+            api.base_url or "",
+            quiet_hours="off",
+            broadcast_retry_seconds=0.05,
+            public_base_url=base_url,
+        )
+        async with polling_bot(api, settings) as bot:
+            service = BroadcastService(
+                engine=bot.app.engine,
+                sessionmaker=bot.app.sessionmaker,
+                settings=settings,
+                senders=bot.app.senders,
+                jobs=(),
+                tick_seconds=0.1,
+            )
+            await service.start()
+            web = create_web_app(
+                settings=settings, telegram=None, sessionmaker=bot.app.sessionmaker
+            )
+            server = uvicorn.Server(uvicorn.Config(web, log_level="warning", lifespan="off"))
+            serving = asyncio.create_task(server.serve(sockets=[listening]))
+            try:
+                await _until(lambda: server.started or serving.done())
+                yield Running(bot, base_url, screenshots)
+            finally:
+                server.should_exit = True
+                await serving
+                await service.stop()
+
+
+async def join(bot: RunningBot, user: int, *, unit: str, language: str, name: str) -> int:
+    await bot.send(user, "/start", first_name=name)
+    await bot.press(user, f"lang:{language}")
+    await bot.press(user, "privacy:agree")
+    [answer] = await bot.press(user, f"unit:{unit}")
+    if any(
+        button.get("callback_data") == "loc:skip"
+        for row in answer["buttons"] or []
+        for button in row
+    ):
+        await bot.press(user, "loc:skip")
+    async with bot.app.sessionmaker() as session:
+        identity = await find_identity(session, "telegram", str(user))
+        assert identity is not None
+        return identity.resident_id
+
+
+async def set_role(bot: RunningBot, user: int, role: Role, *, granted: bool = True) -> None:
+    async with bot.app.sessionmaker() as session, session.begin():
+        identity = await find_identity(session, "telegram", str(user))
+        assert identity is not None
+        if granted:
+            await grant_role(session, resident=identity.resident, role=role)
+        else:
+            await revoke_role(session, resident=identity.resident, role=role)
+
+
+async def council(running: Running) -> int:
+    """A coordinator, two residents, and an idea of Anna's waiting for 10 days; its number."""
+    bot = running.bot
+    await join(bot, COORDINATOR, unit="alsviku", language="en", name="Coordinator")
+    await set_role(bot, COORDINATOR, Role.COORDINATOR)
+    anna = await join(bot, ANNA, unit="alsviku", language="lv", name="Anna")
+    await join(bot, BERTA, unit="annas", language="lv", name="Berta")
+    async with bot.app.sessionmaker() as session, session.begin():
+        roads = await area_by_slug(session, "roads")
+        identity = await find_identity(session, "telegram", str(ANNA))
+        assert roads is not None and identity is not None and identity.resident_id == anna
+        idea, _ = await submit_idea(
+            session,
+            author=identity.resident,
+            area=roads,
+            text="Ceļš uz skolu ir pilns ar bedrēm.",
+            place="Skolas iela",
+            photo_ref=None,
+            photo_channel=None,
+            show_author=True,
+            keep_text=True,
+            submission_key="console-test",
+            now=utcnow() - timedelta(days=10),
+        )
+        # An open survey and an open nomination round with Anna as a candidate.
+        now = utcnow()
+        session.add(
+            Survey(
+                kind=SurveyKind.SURVEY.value,
+                title={"lv": "Ceļi", "en": "Roads"},
+                status=SurveyStatus.OPEN.value,
+                opens_at=now,
+                closes_at=now + timedelta(days=7),
+            )
+        )
+        round_ = await create_round(
+            session, unit_ids=None, starts_at=now, ends_at=now + timedelta(days=30), now=now
+        )
+        round_.status = RoundStatus.OPEN.value
+        await nominate(
+            session,
+            round_=round_,
+            unit_id=identity.resident.unit_id,
+            nominated_by=identity.resident,
+            candidate=identity.resident,
+            name="Anna Bērziņa",
+            phone=None,
+            reason=None,
+            now=now,
+        )
+        return idea.id
+
+
+async def sign_in_link(running: Running, user: int = COORDINATOR) -> str:
+    [answer] = await running.bot.send(user, "/console")
+    found = LINK.search(answer["text"])
+    assert found is not None, answer["text"]
+    return found.group(0)
+
+
+async def fresh_page(browser: Browser) -> Page:
+    """A page in a browser context of its own: no cookies; a step that hangs fails soon."""
+    context = await browser.new_context()
+    context.set_default_timeout(5000)
+    return await context.new_page()
+
+
+async def open_console(browser: Browser, link: str) -> Page:
+    """A fresh browser (no cookies) that opens the link and presses the button."""
+    page = await fresh_page(browser)
+    await page.goto(link)
+    await page.get_by_role("button", name="Open the console").click()
+    await page.wait_for_load_state()
+    return page
+
+
+async def check_page(page: Page, running: Running, name: str) -> None:
+    """No accessibility problem the simple check finds; a screenshot for reviewers."""
+    assert await accessibility_problems(page) == [], name
+    await page.screenshot(path=str(running.screenshots / f"{name}.png"), full_page=True)
+
+
+def cell(page: Page, table: str, row: str, column: int) -> str:
+    return f"#{table} tr[data-unit='{row}'] > :nth-child({column})"
+
+
+async def test_sign_in_see_the_overview_and_answer_an_idea(
+    database_url: str, screenshots: Path
+) -> None:
+    async with console_bot(database_url, screenshots) as running, chromium() as browser:
+        idea_id = await council(running)
+        link = await sign_in_link(running)
+        page = await open_console(browser, link)
+
+        assert await page.locator("h1").inner_text() == "Overview"
+        assert await page.locator("html").get_attribute("lang") == "en"
+        assert await page.locator("#consented").inner_text() == "3"
+        assert await page.locator("#new-this-week").inner_text() == "3"
+        assert await page.locator("#erased").inner_text() == "0"
+        assert await page.locator("#waiting-count").inner_text() == "1"
+        # Alsviķu pagasts: the coordinator and Anna, both on Telegram; Annas pagasts: Berta.
+        assert await page.locator(cell(page, "units", "alsviku", 2)).inner_text() == "2"
+        assert await page.locator(cell(page, "units", "alsviku", 3)).inner_text() == "2"
+        assert await page.locator(cell(page, "units", "annas", 2)).inner_text() == "1"
+        assert (await page.locator("#units thead").inner_text()).strip() == (
+            "Parish or town\tResidents\tTelegram\tCandidates"
+        )
+        assert f"#{idea_id}" in await page.locator("#waiting").inner_text()
+        assert await page.locator(cell(page, "units", "alsviku", 4)).inner_text() == "1"
+        assert (await page.locator("#surveys tbody").inner_text()).split("\t")[2:] == [
+            "0 of 3",
+            "0 %",
+        ]
+        assert (await page.locator("#candidates tbody").inner_text()).split("\t") == [
+            "Alsviķi parish",
+            "Anna Bērziņa",
+            "collecting support",
+            "0 of 10",
+        ]
+        await check_page(page, running, "overview")
+        # On a phone's screen the page needs no sideways scrolling; the wide table scrolls
+        # in its own box.
+        await page.set_viewport_size({"width": 390, "height": 844})
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        await check_page(page, running, "overview-phone")
+        await page.set_viewport_size({"width": 1280, "height": 800})
+        assert await keyboard_reaches(page, "a[href='/console/ideas']")
+
+        await page.get_by_role("link", name="Ideas and concerns").click()
+        await page.get_by_label("Status").select_option("new")
+        async with running.bot.app.sessionmaker() as session:
+            alsviku = await unit_by_slug(session, "alsviku")
+            assert alsviku is not None
+        await page.get_by_label("Parish or town").select_option(str(alsviku.id))
+        await page.get_by_role("button", name="Show").click()
+        await page.wait_for_load_state()
+        assert "status=new" in page.url
+        rows = page.locator("#ideas tbody tr")
+        assert await rows.count() == 1
+        assert "Ceļš uz skolu" in await rows.first.inner_text()
+        await check_page(page, running, "ideas")
+
+        await page.get_by_role("link", name=f"#{idea_id}").click()
+        assert await page.locator("#idea-text").inner_text() == "Ceļš uz skolu ir pilns ar bedrēm."
+        await check_page(page, running, "idea")
+        before = len(running.api.messages_to(ANNA))
+        await page.get_by_label(re.compile("Your answer to the resident")).fill(
+            "Paldies! Ceļu salabos nākamnedēļ."
+        )
+        await page.get_by_role("button", name="Send the answer").click()
+        await page.wait_for_load_state()
+        assert f"Your answer to #{idea_id} goes to the resident." in await page.inner_text("main")
+        assert "Paldies! Ceļu salabos nākamnedēļ." in await page.locator("#answers").inner_text()
+        await check_page(page, running, "idea-answered")
+
+        # The resident gets it over the messenger, as an answer written in chat would come.
+        [message] = (await running.api.wait_for(chat_id=ANNA, count=before + 1))[before:]
+        assert "Paldies! Ceļu salabos nākamnedēļ." in message["text"]
+
+        async with running.bot.app.sessionmaker() as session:
+            idea = await session.get(Idea, idea_id)
+            assert idea is not None and idea.status == "answered"
+            actions = [entry.action for entry in await audit_entries(session)]
+        assert "console_sign_in" in actions and "idea_answered" in actions
+
+        # Switching the language changes the console's, not the chat's.
+        await page.get_by_label("Language").select_option("lv")
+        await page.get_by_role("button", name="Change").click()
+        await page.wait_for_load_state()
+        assert await page.locator("html").get_attribute("lang") == "lv"
+        await check_page(page, running, "idea-lv")
+
+        # The link was good once.
+        again = await fresh_page(browser)
+        await again.goto(link)
+        assert await again.locator("h1").inner_text() == "This link does not open the console"
+
+
+async def test_who_and_what_the_console_refuses(database_url: str, screenshots: Path) -> None:
+    async with console_bot(database_url, screenshots) as running, chromium() as browser:
+        idea_id = await council(running)
+
+        # A resident gets no link.
+        [answer] = await running.bot.send(ANNA, "/console")
+        assert REFUSED in answer["text"] and LINK.search(answer["text"]) is None
+
+        # A link older than 10 minutes, and one never sent, open nothing.
+        stale = await sign_in_link(running)
+        async with running.bot.app.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(ConsoleLink).values(expires_at=utcnow() - timedelta(seconds=1))
+            )
+        for link in (stale, stale.rsplit("/", 1)[0] + "/made-up-token"):
+            page = await fresh_page(browser)
+            response = await page.goto(link)
+            assert response is not None and response.status == 403
+            assert "older than 10 minutes" in await page.inner_text("main")
+        # Posted straight to the sign-in address, as a script would, it is refused too.
+        page = await fresh_page(browser)
+        response = await page.request.post(stale)
+        assert response.status == 403
+        assert await page.context.cookies() == []
+
+        # Signed in; a form sent without its CSRF token changes nothing.
+        page = await open_console(browser, await sign_in_link(running))
+        cookie = next(
+            item for item in await page.context.cookies() if item["name"] == "padome_console"
+        )
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]
+        for number in ("99999999999999999999999", "²", str(idea_id + 1)):
+            response = await page.goto(f"{running.base_url}/console/ideas/{number}")
+            assert response is not None and response.status == 404, number
+        await page.goto(f"{running.base_url}/console/ideas/{idea_id}")
+        await page.locator("form.answer input[name=csrf]").evaluate("field => field.remove()")
+        await page.get_by_label(re.compile("Your answer to the resident")).fill("Bez žetona.")
+        await page.get_by_role("button", name="Send the answer").click()
+        await page.wait_for_load_state()
+        assert await page.locator("h1").inner_text() == "Not accepted"
+        async with running.bot.app.sessionmaker() as session:
+            assert await session.scalar(select(func.count()).select_from(IdeaAnswer)) == 0
+
+        # The role revoked meanwhile: the next request is refused and the session ends.
+        await page.goto(f"{running.base_url}/console")
+        assert await page.locator("h1").inner_text() == "Overview"
+        await set_role(running.bot, COORDINATOR, Role.COORDINATOR, granted=False)
+        response = await page.goto(f"{running.base_url}/console/ideas")
+        assert response is not None and response.status == 403
+        assert "no longer include the staff console" in await page.inner_text("main")
+        await set_role(running.bot, COORDINATOR, Role.COORDINATOR)
+        response = await page.goto(f"{running.base_url}/console")
+        assert response is not None and response.status == 401
+
+        # Telegram's Mini App: signed init data signs the coordinator in; forged data, or a
+        # resident's, is refused.
+        def init_data(user: int, *, token: str = BOT_TOKEN) -> str:
+            fields = {
+                "auth_date": str(int(time.time())),
+                "query_id": "AAH-test",
+                "user": json.dumps({"id": user, "first_name": "X", "language_code": "en"}),
+            }
+            return sign_init_data(fields, bot_token=token)
+
+        # Someone unknown reads the browser's language; Anna, her own.
+        nav_atlauts = Translator("lv", timezone=ZoneInfo("Europe/Riga"))._("Not allowed")
+        for data, status, shown in (
+            (init_data(COORDINATOR, token="123456:FORGED"), 403, "Not allowed"),
+            (init_data(COORDINATOR).replace("X", "Y"), 403, "Not allowed"),
+            (init_data(ANNA), 403, nav_atlauts),
+            (init_data(COORDINATOR), 200, "Overview"),
+        ):
+            page = await fresh_page(browser)
+            async with page.expect_response(lambda r: r.request.method == "POST") as posted:
+                await page.goto(f"{running.base_url}/console/telegram#tgWebAppData={quote(data)}")
+            assert (await posted.value).status == (303 if status == 200 else status)
+            await page.wait_for_load_state()
+            heading = await page.locator("h1").inner_text()
+            assert heading == shown, data
+        async with running.bot.app.sessionmaker() as session:
+            vias = list(await session.scalars(select(ConsoleSession.via)))
+            refused = [
+                entry.details.get("attempted")
+                for entry in await audit_entries(session, action="refused")
+            ]
+        assert "telegram" in vias
+        assert refused.count("console_telegram") == 3
+        assert {"console_link", "console_csrf", "console"} <= set(refused)
+
+
+def test_telegram_init_data_is_checked_as_telegram_signs_it() -> None:
+    fields = {"auth_date": "1700000000", "user": json.dumps({"id": 42, "language_code": "lv"})}
+    signed = sign_init_data(fields, bot_token=BOT_TOKEN)
+    user = check_init_data(signed, bot_token=BOT_TOKEN, now=1700000100)
+    assert user is not None and user.id == 42 and user.language_code == "lv"
+    for forged, now in (
+        (sign_init_data(fields, bot_token="1:OTHER"), 1700000100),
+        (signed.replace("42", "43"), 1700000100),
+        (signed, 1700000000 + 2 * 3600),  # too old
+        ("hash=&user=%7B%7D", 1700000100),
+        ("", 1700000100),
+        ("%%%", 1700000100),
+    ):
+        assert check_init_data(forged, bot_token=BOT_TOKEN, now=now) is None
+
+
+@pytest.mark.parametrize(
+    ("public_base_url", "console_url", "on_this_machine"),
+    [
+        ("https://padome.example.lv", "https://padome.example.lv", False),
+        ("http://localhost:8080", "http://localhost:8080", True),
+        ("http://127.0.0.1:8080/", "http://127.0.0.1:8080", True),
+        # Plain http elsewhere would carry the session cookie in clear: no console.
+        ("http://padome.example.lv", None, False),
+        ("http://localhost.example.lv", None, False),
+        (None, None, False),
+    ],
+)
+def test_where_the_console_is_served(
+    public_base_url: str | None, console_url: str | None, on_this_machine: bool
+) -> None:
+    settings = make_settings("sqlite+aiosqlite://", public_base_url=public_base_url)
+    assert settings.console_base_url == console_url
+    assert settings.console_on_this_machine is on_this_machine
+
+
+async def test_a_link_on_a_messenger_without_buttons_and_none_without_an_address(
+    database_url: str,
+) -> None:
+    """`/console` typed on a messenger without buttons (the terminal here) by an administrator
+    gives the link; where PUBLIC_BASE_URL gives the console no address, it says so."""
+    for public_base_url, link in (
+        ("https://padome.example.lv", re.compile(r"https://padome\.example\.lv/console/login/\S+")),
+        (None, None),
+    ):
+        settings = make_settings(database_url, public_base_url=public_base_url)
+        async with open_app(settings) as app:
+            chat = Chat(app)
+            if link is not None:  # the first time round: the same database then
+                await chat.onboard("admin")
+                await chat.onboard("anna")
+            menu = await chat.say("admin", "/menu")
+            labels = [button.label for row in menu.buttons for button in row]
+            assert "Staff console in the browser" in labels
+            answer = await chat.say("admin", "/console")
+            if link is None:
+                assert "not set up on this server yet" in answer.text
+            else:
+                assert link.search(answer.text) is not None, answer.text
+            refused = await chat.say("anna", "/console")
+            assert refused.text == "Sorry, you are not allowed to do that."
+
+
+async def test_links_and_sessions_last_as_long_as_they_should(app: App, chat: Chat) -> None:
+    """Told the time instead of waiting for it: a link 10 minutes and once, a session 4 hours
+    without use and 12 hours at most."""
+    await chat.onboard("admin")
+    now = utcnow()
+    async with app.sessionmaker() as session, session.begin():
+        identity = await find_identity(session, "console", "admin")
+        assert identity is not None
+        person = identity.resident_id
+        link = await create_link(session, resident_id=person, now=now)
+        assert await redeem_link(session, link, now=now + timedelta(minutes=10)) is None
+        assert await peek_link(session, link, now=now + timedelta(minutes=9)) == person
+        assert await redeem_link(session, link, now=now + timedelta(minutes=9)) == person
+        assert await redeem_link(session, link, now=now + timedelta(minutes=9)) is None
+        assert await redeem_link(session, link + "x", now=now) is None
+
+        token = await start_session(session, resident_id=person, via="link", now=now)
+        moment = now
+        for _ in range(3):  # used every 3 hours 59 minutes: still open
+            moment += timedelta(hours=3, minutes=59)
+            assert await active_session(session, token, now=moment) is not None
+        # Twelve hours after signing in it ends, however often it is used.
+        assert await active_session(session, token, now=now + timedelta(hours=12)) is None
+        idle = await start_session(session, resident_id=person, via="link", now=now)
+        assert await active_session(session, idle, now=now + timedelta(hours=4)) is None
+        ended = await start_session(session, resident_id=person, via="link", now=now)
+        found = await active_session(session, ended, now=now)
+        assert found is not None
+        end_session(found, now=now)
+        assert await active_session(session, ended, now=now) is None
