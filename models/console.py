@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import LargeBinary, String, Text, delete, select
+from sqlalchemy import JSON, LargeBinary, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,7 +20,9 @@ KEPT_FOR = timedelta(days=30)
 
 
 class ConsoleMessage(Base):
-    """A message for a console user, as their terminal prints it, with its file if any."""
+    """A message for a console user, as their terminal prints it, with its file if any and
+    its options as [label, payload] pairs: printed last, they are the ones a typed number
+    presses."""
 
     __tablename__ = "console_messages"
 
@@ -29,6 +31,7 @@ class ConsoleMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     filename: Mapped[str | None] = mapped_column(String(200))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    options: Mapped[list[list[str]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -39,8 +42,11 @@ async def leave_message(
     text: str,
     filename: str | None = None,
     content: bytes | None = None,
+    options: list[list[str]] | None = None,
 ) -> ConsoleMessage:
-    message = ConsoleMessage(recipient=user, text=text, filename=filename, content=content)
+    message = ConsoleMessage(
+        recipient=user, text=text, filename=filename, content=content, options=options or None
+    )
     session.add(message)
     await session.flush()
     return message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -10,6 +11,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+from bot.channels.console import ConsoleMailbox
+from bot.dialog.context import button_rows
+from bot.dialog.messages import Address, Button, Reply
+from padome.app import open_app
+from tests.conftest import make_settings
 
 PADOME = str(Path(sys.executable).parent / "padome")
 
@@ -260,3 +267,32 @@ def test_run_starts_without_tokens_and_leaves_console_messages(
         ["chat", "--user", "anna"], stdin="", database_url=database_url, cwd=tmp_path
     )
     assert opened.stdout.count("Water is off on Thursday.") == 1
+
+
+def test_a_number_typed_after_reopening_presses_the_option_of_the_message_that_waited(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The menu comes first, then what waited: 1 is the waiting message's first option."""
+    _registered(["john"], database_url=database_url, cwd=tmp_path)
+
+    async def leave() -> None:
+        async with open_app(make_settings(database_url)) as app:
+            await ConsoleMailbox(app.sessionmaker).send(
+                Address("console", "john"),
+                Reply(
+                    "What is kept about me?",
+                    button_rows([Button("My data", "mydata"), Button("Main menu", "menu")]),
+                ),
+            )
+
+    asyncio.run(leave())
+    opened = run_padome(
+        ["chat", "--user", "john"], stdin="1\n", database_url=database_url, cwd=tmp_path
+    )
+    assert opened.returncode == 0, opened.stderr
+    menu, waited = opened.stdout.split("What is kept about me?")
+    assert "1) News" in menu
+    assert waited.startswith("\n1) My data\n2) Main menu")
+    assert "No news yet" not in waited
+    exported = json.loads((tmp_path / "padome-files" / "padome-my-data.json").read_text("utf-8"))
+    assert exported["accounts"][0]["id"] == "john"

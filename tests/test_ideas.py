@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -1081,3 +1082,20 @@ async def test_the_location_hint_is_not_shown_where_a_location_cannot_be_sent(ch
     place = await chat.say("anna", payload=NO_PHOTO)
     assert "Where is it?" in place.text
     assert "📎" not in place.text and "location" not in place.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "area"),
+    [("Latviešu", "Joma: Ceļi", "Ceļi"), ("Русский", "Область: ", ""), ("English", "Area: ", "")],
+)
+async def test_the_summary_names_the_area_with_the_glossarys_word(
+    chat: Chat, language: str, label: str, area: str
+) -> None:
+    await chat.onboard("anna", language=language)
+    await console_idea(chat, "anna", "Bedre Dzirnavu ielā.")
+    await chat.say("anna", payload=ShowName(False).pack())
+    preview = await chat.say("anna", payload=KeepText(False).pack())
+    lines = preview.text.splitlines()
+    assert any(line.startswith(label) for line in lines), preview.text
+    assert area in preview.text
+    assert not any(line.startswith(("Tēma", "Тема", "About")) for line in lines)

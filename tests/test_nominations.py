@@ -260,8 +260,9 @@ async def test_coordinator_opens_a_round_in_chat_and_the_scheduler_opens_and_clo
         [*_, announced] = await api.wait_for(chat_id=ANNA, predicate=has_text(opening))
         assert payloads(announced) == ["nom"]
         # the resident's parish named in the case the sentence needs
-        assert "Izvirziet sevi vai citu Alsviķu pagasta iedzīvotāju pārstāvja amatam" in (
-            announced["text"]
+        assert (
+            "Izvirziet sevi vai citu Alsviķu pagasta iedzīvotāju pārstāvja amatam"
+            in (announced["text"])
         )
         assert (
             lv(
@@ -1460,3 +1461,27 @@ async def test_the_console_shows_the_code_to_type_and_the_paper_note_once(app: A
     assert reached.text == (
         "How can Zane Bērziņa be reached? Write their phone number, or choose Skip."
     )
+
+
+async def test_text_typed_at_whom_do_you_nominate_keeps_the_question_and_its_buttons(
+    app: App,
+) -> None:
+    chat = Chat(app)
+    await chat.onboard("anna")
+    now = utcnow()
+    async with app.sessionmaker() as session, session.begin():
+        await create_round(
+            session, unit_ids=None, starts_at=now, ends_at=now + timedelta(days=5), now=now
+        )
+    question = await chat.say("anna", "/nominate")
+    assert question.text.startswith("Whom do you nominate")
+    buttons = pressable(question)
+    # The resident types a name instead of choosing "Someone else".
+    again = await chat.say("anna", "Jānis Kalniņš")
+    assert again.text == "Please type the number of one of the options below."
+    assert pressable(again) == [*buttons, "menu"]
+    # The number of "Someone else" on the screen repeated still chooses it.
+    name = await chat.say("anna", "2")
+    assert name.text.startswith("The candidate's name and surname:")
+    other = await chat.say("anna", "Jānis Kalniņš")
+    assert "How can Jānis Kalniņš be reached?" in other.text

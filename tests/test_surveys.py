@@ -538,6 +538,32 @@ async def test_paper_answers_count_and_show_separately_with_chart_and_exports(
         texts = list(book["Brīvās atbildes"].iter_rows(values_only=True))
         assert texts[1][2] == "Annas pagasts"  # in Latvian, the default language
 
+        # In Russian: headings, parish names and the separator Russian-language Excel expects.
+        exported = await asyncio.to_thread(
+            run_padome,
+            ["surveys", "export", str(survey_id), "--format", "csv", "--language", "ru"],
+            stdin="",
+            database_url=database_url,
+            cwd=tmp_path,
+        )
+        assert exported.returncode == 0, exported.stderr
+        written = (tmp_path / f"survey-{survey_id}-results.csv").read_bytes().decode("utf-8-sig")
+        parsed = list(csv.reader(io.StringIO(written), delimiter=";"))
+        assert parsed[0] == [
+            "#", "Вопрос", "Ответ", "Волость или город", "Ответы", "%", "Среднее"
+        ]  # fmt: skip
+        # The survey has no Russian text: its questions and answers come in Latvian.
+        assert ["1", "Kā vērtējat ceļus?", "Labi", "Все", "1", "50", ""] in parsed
+        assert any(row[3] == "Аннинская волость" for row in parsed), parsed
+        refused = await asyncio.to_thread(
+            run_padome,
+            ["surveys", "export", str(survey_id), "--language", "de"],
+            stdin="",
+            database_url=database_url,
+            cwd=tmp_path,
+        )
+        assert refused.returncode != 0 and "--language is lv, ru or en." in refused.stderr
+
         # A Russian-speaking chair reads the parishes as Russian-language media name them.
         await bot.send(CHAIR, "/language")
         await bot.press(CHAIR, "lang:ru")

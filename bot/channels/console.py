@@ -21,7 +21,9 @@ from bot.dialog.messages import Address, Incoming, Reply
 from bot.errors import failure_summary
 from bot.i18n import N_
 from bot.parsing import clean_text
+from models.base import utcnow
 from models.console import leave_message, take_messages
+from models.conversations import show_options
 
 CHANNEL = "console"
 MESSENGERS = (
@@ -63,6 +65,7 @@ class ConsoleMailbox:
                 text=text_with_options(reply),
                 filename=attachment.filename if attachment is not None else None,
                 content=attachment.content if attachment is not None else None,
+                options=[[button.label, button.payload] for button in reply.options],
             )
         return f"left-{message.id}"
 
@@ -132,12 +135,21 @@ class ConsoleChannel:
         self.stdout.flush()
 
     async def show_waiting(self) -> None:
-        """Print the messages left for this terminal's person, oldest first."""
+        """Print the messages left for this terminal's person, oldest first. The options of
+        the last one printed with options become the ones a typed number presses, as for
+        any message printed last."""
         async with self.mailbox.sessionmaker() as session, session.begin():
-            waiting = [
-                (item.text, item.filename, item.content)
-                for item in await take_messages(session, self.user)
-            ]
+            taken = await take_messages(session, self.user)
+            waiting = [(item.text, item.filename, item.content) for item in taken]
+            offered = [item.options for item in taken if item.options]
+            if offered:
+                await show_options(
+                    session,
+                    channel=CHANNEL,
+                    external_ids=[self.user],
+                    options=offered[-1],
+                    shown_at=utcnow(),
+                )
         for text, filename, content in waiting:
             self._print(text, filename, content)
 

@@ -273,7 +273,7 @@ async def _show_item(ctx: Context, item: Idea) -> None:
     lines = [
         t._("#{id} · {status}", id=item.id, status=status_label(t, item.status)),
         t._("From: {place}", place=place),
-        t._("About: {area}", area=item.area.name_in(t.language)),
+        t._("Area: {area}", area=item.area.name_in(t.language)),
         t._("Received: {time}", time=t.datetime(item.created_at)),
     ]
     author = await ctx.session.get(Resident, item.author_id) if item.author_id else None

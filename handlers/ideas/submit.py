@@ -436,7 +436,7 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
     name = _shown_name(ctx, flow)
     lines = [
         ctx.t._("Please check it:"),
-        ctx.t._("About: {area}", area=area.name_in(ctx.t.language)),
+        ctx.t._("Area: {area}", area=area.name_in(ctx.t.language)),
         ctx.t._("Text: {text}", text=flow["text"]),
         ctx.t._("Place: {place}", place=flow.get("place") or "–"),
         ctx.t._("Photo: {answer}", answer=yes if flow.get("photo") else no),

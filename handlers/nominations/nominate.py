@@ -40,6 +40,7 @@ router = Router()
 
 
 class State(enum.StrEnum):
+    WHO = "nom.who"  # answered by its buttons: typed text keeps the question
     NAME = "nom.name"
     CONTACT = "nom.contact"
     REASON = "nom.reason"
@@ -56,7 +57,7 @@ async def start_nomination(ctx: Context, press: NominateStart) -> None:
     if await open_round_or_say_why(ctx) is None:
         return
     assert ctx.resident is not None and ctx.resident.unit is not None
-    ctx.clear_state()
+    ctx.set_state(State.WHO)
     ctx.reply(
         ctx.t._(
             "Whom do you nominate as the representative of {unit} on the residents' council?",
@@ -77,6 +78,7 @@ async def nominate_who(ctx: Context, press: NominateWho) -> None:
     if item is None:
         return
     assert ctx.resident is not None
+    ctx.clear_state()
     back = Button(ctx.t._("Back"), NominateStart())
     if not press.myself:
         ctx.ask(

@@ -163,15 +163,26 @@ def surveys_export(
     survey_id: Id,
     file_format: Annotated[str, typer.Option("--format", help="xlsx or csv")] = "xlsx",
     output: Annotated[Path | None, typer.Option(help="The file to write.")] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            help="Language of the headings, answer labels and place names: lv, ru or en; "
+            "the default language if not set."
+        ),
+    ] = None,
 ) -> None:
-    """Write the results as an XLSX or CSV file (headings in the default language)."""
+    """Write the results as an XLSX or CSV file (a CSV separated as that language's
+    spreadsheets expect)."""
     if file_format not in ("csv", "xlsx"):
         raise fail("--format is xlsx or csv.")
+    if language is not None and language not in ("lv", "ru", "en"):
+        raise fail("--language is lv, ru or en.")
     settings = load_settings()
+    chosen = language or settings.default_language
 
     async def work(session: AsyncSession) -> tuple[str, bytes]:
-        results, units = await _survey_results(session, survey_id, settings.default_language)
-        t = Translator(settings.default_language, timezone=settings.tz)
+        results, units = await _survey_results(session, survey_id, chosen)
+        t = Translator(chosen, timezone=settings.tz)
         write = results_csv if file_format == "csv" else results_xlsx
         content = write(results, t, unit_names=units)
         await audit(session, action="survey_exported", actor_id=None, survey=survey_id, via="cli")
