@@ -17,6 +17,7 @@ from models.neighbour_help import (
     HelpRequest,
     HelpSubscription,
 )
+from models.parish_groups import JoinRequest
 from models.nominations import Nomination, NominationRound, Support
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
@@ -46,6 +47,7 @@ __all__ = [
     "IdeaArea",
     "IdeaDigest",
     "Identity",
+    "JoinRequest",
     "Locality",
     "MediaFile",
     "MessageStatus",
