@@ -18,6 +18,7 @@ def build_flows() -> Flows:
         neighbour_help,
         nominations,
         onboarding,
+        parish_group,
         privacy,
         roles,
         subscriptions,
@@ -34,6 +35,7 @@ def build_flows() -> Flows:
         ideas,
         neighbour_help,
         groups,
+        parish_group,
         roles,
         linking,
         privacy,
@@ -44,12 +46,13 @@ def build_flows() -> Flows:
         router=router,
         resume_onboarding=onboarding.resume_onboarding,
         fallback=menu.fallback,
+        group_command=parish_group.group_command,
     )
 
 
 def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
-    from handlers import nominations, privacy
+    from handlers import nominations, parish_group, privacy
     from handlers.ideas.digest import weekly_digest
     from handlers.neighbour_help.after import after_the_date, monthly_counts
     from handlers.surveys.lifecycle import SURVEY_JOB
@@ -60,5 +63,6 @@ def scheduled_jobs() -> list[Job]:
         Job("ideas_weekly_digest", weekly_digest),
         Job("neighbour_help_after_the_date", after_the_date),
         Job("neighbour_help_monthly_counts", monthly_counts),
+        Job("group_welcomes", parish_group.welcome_new_members),
         Job("vacuum_erased_tables", privacy.vacuum_erased_tables),
     ]

@@ -17,8 +17,8 @@ from models.neighbour_help import (
     HelpRequest,
     HelpSubscription,
 )
-from models.parish_groups import JoinRequest
 from models.nominations import Nomination, NominationRound, Support
+from models.parish_groups import JoinRequest
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
 from models.surveys import Answer, Option, Participation, Question, Response, Survey

@@ -176,4 +176,3 @@ def community_link(unit: Unit) -> str | None:
     """The link residents are given: the bot's join link of the Telegram group when there is
     one, otherwise the link the representative set (a WhatsApp group, say)."""
     return unit.telegram_join_link or unit.invite_link
-
