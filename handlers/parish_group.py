@@ -135,8 +135,8 @@ async def join_requested(ctx: Context) -> None:
         await _tell_coordinators(ctx, request, unit)
     place = ctx.t.place(unit)
     about = ctx.t._(
-        "You asked to join the community group of {unit:gen}. It is the group of the residents "
-        "of {unit:gen}: the council's news, the representative's announcements and neighbours "
+        "You asked to join the community group of {unit}. It is the group of the residents "
+        "of {unit}: the council's news, the representative's announcements and neighbours "
         "helping each other with rides and parcels.",
         unit=place,
     )
@@ -145,7 +145,7 @@ async def join_requested(ctx: Context) -> None:
         ctx.reply(
             about
             + "\n\n"
-            + ctx.t._("I let in the residents of {unit:gen}. Tell me where you live:", unit=place),
+            + ctx.t._("I let in the residents of {unit}. Tell me where you live:", unit=place),
             [Button(ctx.t._("Start"), START_AGAIN), not_there],
         )
         return
@@ -154,7 +154,7 @@ async def join_requested(ctx: Context) -> None:
         about
         + "\n\n"
         + ctx.t._(
-            "Your parish or town here is {home}. If you now live in {unit:loc}, change it and I "
+            "Your parish or town here is {home}. If you now live in {unit}, change it and I "
             "will let you in.",
             home=ctx.t.place(resident.unit),
             unit=place,
@@ -173,7 +173,7 @@ async def _tell_coordinators(ctx: Context, request: JoinRequest, unit: Unit) -> 
         settings=ctx.settings,
         resident_ids=coordinators,
         write=lambda t: t._(
-            "{name} asked to join the community group of {unit:gen} and is not registered as a "
+            "{name} asked to join the community group of {unit} and is not registered as a "
             "resident there. If they should be in it (a municipal worker, a neighbour from "
             "across the border), let them in.",
             name=name,
@@ -195,7 +195,7 @@ async def not_resident(ctx: Context, press: NotResident) -> None:
     assert unit is not None
     ctx.reply(
         ctx.t._(
-            "Thank you. The group is meant for the residents of {unit:gen}, so a coordinator "
+            "Thank you. The group is meant for the residents of {unit}, so a coordinator "
             "of the municipality will look at your request: if you work there or have another "
             "reason to be in the group, they can let you in.",
             unit=ctx.t.place(unit),
@@ -222,7 +222,7 @@ async def settle_join_requests(ctx: Context) -> str | None:
             await ctx.audit("group_join_approved", unit=unit.slug, by=ApprovedBy.ONBOARDING.value)
             lines.append(
                 ctx.t._(
-                    "I have let you into the community group of {unit:gen}.",
+                    "I have let you into the community group of {unit}.",
                     unit=ctx.t.place(unit),
                 )
             )
@@ -231,7 +231,7 @@ async def settle_join_requests(ctx: Context) -> str | None:
             await ctx.audit("group_join_declined", unit=unit.slug)
             lines.append(
                 ctx.t._(
-                    "The community group of {unit:gen} is for the people who live there, so I "
+                    "The community group of {unit} is for the people who live there, so I "
                     "could not let you in. Thank you for understanding; your own parish or "
                     "town's group is below.",
                     unit=ctx.t.place(unit),
@@ -273,7 +273,7 @@ async def let_in(ctx: Context, press: LetIn) -> None:
         Address(request.channel, request.user_chat_id),
         Reply(
             t._(
-                "A coordinator has let you into the community group of {unit:gen}.",
+                "A coordinator has let you into the community group of {unit}.",
                 unit=t.place(unit),
             )
         ),
@@ -281,7 +281,7 @@ async def let_in(ctx: Context, press: LetIn) -> None:
     show_menu(
         ctx,
         ctx.t._(
-            "Let in: {name}, community group of {unit:gen}.",
+            "Let in: {name}, community group of {unit}.",
             name=request.first_name or "?",
             unit=ctx.t.place(unit),
         ),

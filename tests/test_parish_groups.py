@@ -132,7 +132,7 @@ async def test_a_stranger_who_chooses_the_unit_is_let_in(bot: RunningBot) -> Non
     await bot.press(STRANGER, "privacy:agree")
     [menu] = await bot.press(STRANGER, "unit:alsviku")
     assert (
-        await about_alsviku(bot, "I have let you into the community group of {unit:gen}.")
+        await about_alsviku(bot, "I have let you into the community group of {unit}.")
     ) in menu["text"]
     await bot.api.wait_for_calls("approveChatJoinRequest", count=1)
     assert bot.api.members[GROUP] == {STRANGER}
@@ -181,7 +181,7 @@ async def test_a_coordinator_lets_a_non_resident_in_and_a_resident_may_not(
     assert bot.api.members[GROUP] == {STRANGER}
     [told] = (await bot.api.wait_for(chat_id=STRANGER, count=3))[-1:]
     assert told["text"] == await about_alsviku(
-        bot, "A coordinator has let you into the community group of {unit:gen}."
+        bot, "A coordinator has let you into the community group of {unit}."
     )
     assert await requests(bot) == [(str(STRANGER), "approved", "coordinator")]
     # Pressed again: already in, nothing asked of Telegram twice.
