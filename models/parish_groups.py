@@ -131,15 +131,12 @@ async def welcomes_due(session: AsyncSession, *, now: datetime) -> dict[int, lis
     )
     if not waiting:
         return {}
-    last = dict(
-        (
-            await session.execute(
-                select(JoinRequest.unit_id, func.max(JoinRequest.welcomed_at))
-                .where(JoinRequest.welcomed_at.is_not(None))
-                .group_by(JoinRequest.unit_id)
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(JoinRequest.unit_id, func.max(JoinRequest.welcomed_at))
+        .where(JoinRequest.welcomed_at.is_not(None))
+        .group_by(JoinRequest.unit_id)
     )
+    last: dict[int, datetime] = {unit_id: at for unit_id, at in rows}
     due: dict[int, list[JoinRequest]] = {}
     for request in waiting:
         welcomed = last.get(request.unit_id)
@@ -156,7 +153,7 @@ async def group_counts(session: AsyncSession) -> dict[int, dict[str, int]]:
             JoinRequest.unit_id, JoinRequest.status
         )
     )
-    for unit_id, status, count in rows.tuples():
+    for unit_id, status, count in rows:
         counts.setdefault(unit_id, {})[status] = count
     return counts
 
