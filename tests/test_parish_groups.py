@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from models.roles import Role, grant_role
 from models.territory import unit_by_slug
 from tests.fakes.telegram_api import FakeTelegramAPI, FloodLimits, payloads
 from tests.telegram import RunningBot, fake_telegram_api
+from tests.test_console import run_padome
 from tests.test_ideas import ideas_bot
 
 REPRESENTATIVE = 1001
@@ -109,7 +111,7 @@ async def test_a_group_where_the_bot_is_no_admin_is_told_what_to_do(bot: Running
         assert (unit.telegram_join_link, unit.telegram_join_link_problem) == (None, "not_admin")
 
 
-async def test_a_resident_of_the_unit_is_let_in_at_once(bot: RunningBot) -> None:
+async def test_a_resident_of_the_unit_is_let_in_at_once(bot: RunningBot, tmp_path: Path) -> None:
     await linked_group(bot)
     await bot.onboard(RESIDENT)
     bot.api.push_join_request(RESIDENT, GROUP, first_name="Berta")
@@ -117,6 +119,22 @@ async def test_a_resident_of_the_unit_is_let_in_at_once(bot: RunningBot) -> None
     await bot.settle()
     assert bot.api.members[GROUP] == {RESIDENT}
     assert await requests(bot) == [(str(RESIDENT), "approved", "resident")]
+
+    # staff see the group, its state, one let in and one waiting
+    bot.api.push_join_request(STRANGER, GROUP, first_name="Carl")
+    await bot.api.wait_for(chat_id=STRANGER, count=1)
+    listed = run_padome(
+        ["groups", "list"],
+        stdin="",
+        database_url=bot.settings.database_url,
+        cwd=tmp_path,
+        COLUMNS="200",
+    )
+    assert listed.returncode == 0, listed.stderr
+    [row] = [line for line in listed.stdout.splitlines() if "alsviku" in line]
+    cells = [cell.strip() for cell in row.strip("│ ").split("│")]
+    assert cells[1:3] == [str(GROUP), "bot admits"]
+    assert cells[-2:] == ["1", "1"]
 
 
 async def test_a_stranger_who_chooses_the_unit_is_let_in(bot: RunningBot) -> None:
