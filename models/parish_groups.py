@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, func, select
+from sqlalchemy import ForeignKey, Index, String, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
+from models.personal_data import add_section
+from models.residents import Resident, identities_of
 from models.territory import Unit
 
 # A group hears one welcome at most this often, naming everyone let in since the last one:
@@ -173,3 +176,41 @@ def community_link(unit: Unit) -> str | None:
     """The link residents are given: the bot's join link of the Telegram group when there is
     one, otherwise the link the representative set (a WhatsApp group, say)."""
     return unit.telegram_join_link or unit.invite_link
+
+
+async def _accounts_of(session: AsyncSession, resident: Resident) -> list[tuple[str, str]]:
+    return [(item.channel, item.external_id) for item in await identities_of(session, resident.id)]
+
+
+async def export_requests_of(session: AsyncSession, resident: Resident) -> list[dict[str, Any]]:
+    """The person's requests to join community groups."""
+    found = []
+    for channel, user_id in await _accounts_of(session, resident):
+        rows = await session.scalars(
+            select(JoinRequest).where(
+                JoinRequest.channel == channel, JoinRequest.user_id == user_id
+            )
+        )
+        for row in rows:
+            unit = await session.get(Unit, row.unit_id)
+            found.append(
+                {
+                    "group_of": unit.name if unit is not None else None,
+                    "name_shown": row.first_name,
+                    "status": row.status,
+                    "asked_at": row.created_at.isoformat(),
+                }
+            )
+    return found
+
+
+async def erase_requests_of(session: AsyncSession, resident: Resident) -> None:
+    for channel, user_id in await _accounts_of(session, resident):
+        await session.execute(
+            delete(JoinRequest).where(
+                JoinRequest.channel == channel, JoinRequest.user_id == user_id
+            )
+        )
+
+
+add_section("community_groups", export_requests_of, erase_requests_of)

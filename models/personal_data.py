@@ -46,6 +46,7 @@ ERASED_TABLES = (
     "help_bans",
     "help_reports",
     "help_subscriptions",
+    "group_join_requests",
 )
 
 _EXPORTERS: dict[str, Exporter] = {}
