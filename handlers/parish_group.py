@@ -36,7 +36,7 @@ router = Router()
 
 # `/start group_<command>`: a command sent in the group, continued in the private chat.
 GROUP_LINK = "group"
-# Commands the bot answers in the group itself; the rest move to the private chat.
+# How many of the latest messages `/news` lists in the group, one line each.
 GROUP_NEWS = 3
 
 

@@ -98,6 +98,24 @@ async def test_linking_makes_a_join_link_that_residents_get(bot: RunningBot) -> 
     assert link in group["text"]
 
 
+async def test_a_group_linked_before_gets_its_join_link_when_the_bot_starts(
+    bot: RunningBot,
+) -> None:
+    async with bot.app.sessionmaker() as session, session.begin():
+        unit = await unit_by_slug(session, "alsviku")
+        assert unit is not None
+        unit.telegram_group_chat_id = GROUP
+        unit.invite_link = "https://t.me/+old"
+    # what `TelegramChannel.start` does after the client is up
+    await bot.channel.make_missing_join_links()
+    made = bot.api.invite_links[GROUP][-1]
+    assert made["creates_join_request"] is True
+    menu = await bot.onboard(RESIDENT)
+    assert made["invite_link"] in menu["text"] and "+old" not in menu["text"]
+    # nothing was said in the group
+    assert bot.api.messages_to(GROUP) == []
+
+
 async def test_a_group_where_the_bot_is_no_admin_is_told_what_to_do(bot: RunningBot) -> None:
     bot.api.not_admin_in.add(GROUP)
     await bot.onboard(REPRESENTATIVE)
