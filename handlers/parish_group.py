@@ -9,7 +9,7 @@ from bot.dialog.messages import Address, Button, Event, GroupAction, GroupAction
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Needs, Router
 from bot.i18n import N_, Translator
-from bot.settings import Settings
+from bot.settings import SUPPORTED_LANGUAGES, Settings
 from broadcasts.notices import send_notice, send_to_group
 from broadcasts.render import heading
 from broadcasts.service import JobContext
@@ -133,6 +133,10 @@ async def join_requested(ctx: Context) -> None:
         return
     if request.id not in {item.id for item in before}:
         await _tell_coordinators(ctx, request, unit)
+    language = incoming.platform_language or ""
+    if resident is None and language in SUPPORTED_LANGUAGES:
+        # Someone new: in the language of their Telegram app until they choose one.
+        ctx.use_language(language)
     place = ctx.t.place(unit)
     about = ctx.t._(
         "You asked to join the community group of {unit}. It is the group of the residents "

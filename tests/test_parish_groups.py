@@ -177,8 +177,10 @@ async def test_a_stranger_who_chooses_the_unit_is_let_in(bot: RunningBot) -> Non
 
 async def test_a_stranger_who_chooses_another_unit_is_turned_down_kindly(bot: RunningBot) -> None:
     await linked_group(bot)
-    bot.api.push_join_request(STRANGER, GROUP, first_name="Carl")
-    await bot.api.wait_for(chat_id=STRANGER, count=1)
+    bot.api.push_join_request(STRANGER, GROUP, first_name="Carl", language_code="ru")
+    # someone new hears of the group in their Telegram app's language
+    [offer] = await bot.api.wait_for(chat_id=STRANGER, count=1)
+    assert "группу жителей Алсвикской волости" in offer["text"]
     await bot.press(STRANGER, "restart")
     await bot.press(STRANGER, "lang:lv")
     await bot.press(STRANGER, "privacy:agree")
