@@ -19,6 +19,7 @@ def build_flows() -> Flows:
         neighbour_help,
         nominations,
         onboarding,
+        parish_group,
         privacy,
         roles,
         staff_console,
@@ -37,6 +38,7 @@ def build_flows() -> Flows:
         ideas,
         neighbour_help,
         groups,
+        parish_group,
         roles,
         staff_console,
         linking,
@@ -48,12 +50,13 @@ def build_flows() -> Flows:
         router=router,
         resume_onboarding=onboarding.resume_onboarding,
         fallback=menu.fallback,
+        group_command=parish_group.group_command,
     )
 
 
 def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
-    from handlers import nominations, privacy
+    from handlers import nominations, parish_group, privacy
     from handlers.ideas.digest import weekly_digest
     from handlers.meetings.schedule import MEETING_JOB
     from handlers.neighbour_help.after import after_the_date, monthly_counts
@@ -66,5 +69,6 @@ def scheduled_jobs() -> list[Job]:
         Job("ideas_weekly_digest", weekly_digest),
         Job("neighbour_help_after_the_date", after_the_date),
         Job("neighbour_help_monthly_counts", monthly_counts),
+        Job("group_welcomes", parish_group.welcome_new_members),
         Job("vacuum_erased_tables", privacy.vacuum_erased_tables),
     ]

@@ -6,11 +6,12 @@ import enum
 import re
 
 from bot.dialog.context import Context
-from bot.dialog.messages import Button, ChatKind
+from bot.dialog.messages import Button, ChatKind, GroupAction, GroupActionKind
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Needs, Router
 from bot.i18n import N_
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
+from models.parish_groups import community_link
 from models.roles import Role
 from models.territory import Unit, list_units, unit_by_group_chat, unit_by_slug
 
@@ -54,10 +55,8 @@ async def community_group(ctx: Context) -> None:
     """Point the resident to their unit's community group."""
     assert ctx.resident is not None and ctx.resident.unit is not None
     unit = ctx.resident.unit
-    if unit.invite_link:
-        text = ctx.t._(
-            "The community group of {unit}: {link}", unit=ctx.t.place(unit), link=unit.invite_link
-        )
+    if link := community_link(unit):
+        text = ctx.t._("The community group of {unit}: {link}", unit=ctx.t.place(unit), link=link)
     else:
         text = ctx.t._(
             "There is no community group link for your parish or town yet; your representative "
@@ -154,9 +153,15 @@ async def link_group(ctx: Context) -> None:
     if taken is not None and taken.id != unit.id:
         ctx.reply(ctx.t._("This group is already linked to {unit}.", unit=ctx.t.place(taken)))
         return
+    if unit.telegram_group_chat_id != chat_id:
+        unit.telegram_join_link = None
     unit.telegram_group_chat_id = chat_id
+    unit.telegram_join_link_problem = None
     await ctx.audit("group_linked", unit=unit.slug)
     ctx.reply(ctx.t._("This group is now the community group of {unit}.", unit=ctx.t.place(unit)))
+    # Residents get a link that asks to join, and the bot lets them in (made anew each time,
+    # in case the group's admins revoked the last one).
+    ctx.act(ctx.here, GroupAction(GroupActionKind.MAKE_JOIN_LINK))
 
 
 router.flow({State.LINK: group_link_typed})

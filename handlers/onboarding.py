@@ -14,6 +14,7 @@ from bot.parsing import parse_id
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 from handlers.menu import MenuEntry, add_help, add_menu_entry, choose_one, everyone, show_menu
 from models.conversations import drop_conversation
+from models.parish_groups import community_link
 from models.residents import (
     add_identity,
     is_phone_number,
@@ -74,6 +75,16 @@ class LocalityPick(Payload):
 # Deep-link starts (`/start <kind>_<code>`) other features answer once onboarding is done.
 DeepLinkHandler = Callable[[Context, str], Awaitable[None]]
 _DEEP_LINKS: dict[str, DeepLinkHandler] = {}
+
+
+# Called when a person has chosen (or changed) their unit, before the summary is shown;
+# each may return a line to add to it (a group's join request answered, say).
+UnitSettled = Callable[[Context], Awaitable[str | None]]
+_UNIT_SETTLED: list[UnitSettled] = []
+
+
+def add_unit_settled(hook: UnitSettled) -> None:
+    _UNIT_SETTLED.append(hook)
 
 
 def add_deep_link(kind: str, handler: DeepLinkHandler) -> None:
@@ -390,8 +401,12 @@ async def _finish(ctx: Context) -> None:
     unit = ctx.resident.unit
     place = place_label(unit, ctx.resident.locality, ctx.t.language)
     lines = [ctx.t._("Saved: {place}.", place=place)]
-    if unit.invite_link:
-        lines.append(ctx.t._("Join your community group: {link}", link=unit.invite_link))
+    for hook in _UNIT_SETTLED:
+        line = await hook(ctx)
+        if line:
+            lines.append(line)
+    if link := community_link(unit):
+        lines.append(ctx.t._("Join your community group: {link}", link=link))
     else:
         lines.append(
             ctx.t._(

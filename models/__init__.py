@@ -19,6 +19,7 @@ from models.neighbour_help import (
     HelpSubscription,
 )
 from models.nominations import Nomination, NominationRound, Support
+from models.parish_groups import JoinRequest
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
 from models.staff_console import ConsoleLink, ConsoleSession
@@ -50,6 +51,7 @@ __all__ = [
     "IdeaArea",
     "IdeaDigest",
     "Identity",
+    "JoinRequest",
     "Locality",
     "MediaFile",
     "Meeting",

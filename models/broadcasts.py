@@ -434,6 +434,15 @@ async def news_for(session: AsyncSession, resident: Resident, *, limit: int = 5)
     """The latest broadcasts that reached (or would reach) this resident's unit."""
     if resident.unit_id is None:
         return []
+    return await news_of_place(
+        session, unit_id=resident.unit_id, locality_id=resident.locality_id, limit=limit
+    )
+
+
+async def news_of_place(
+    session: AsyncSession, *, unit_id: int, locality_id: int | None, limit: int = 5
+) -> list[Broadcast]:
+    """The latest broadcasts for a unit (and a locality of it, or none)."""
     query = (
         select(Broadcast)
         .where(
@@ -446,9 +455,9 @@ async def news_for(session: AsyncSession, resident: Resident, *, limit: int = 5)
     found: list[Broadcast] = []
     for broadcast in await session.scalars(query):
         if broadcast.locality_id is not None:
-            if broadcast.locality_id != resident.locality_id:
+            if broadcast.locality_id != locality_id:
                 continue
-        elif broadcast.unit_ids is not None and resident.unit_id not in broadcast.unit_ids:
+        elif broadcast.unit_ids is not None and unit_id not in broadcast.unit_ids:
             continue
         found.append(broadcast)
         if len(found) == limit:

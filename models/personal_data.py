@@ -48,6 +48,7 @@ ERASED_TABLES = (
     "help_subscriptions",
     "meeting_answers",
     "meeting_attendance",
+    "group_join_requests",
 )
 
 _EXPORTERS: dict[str, Exporter] = {}

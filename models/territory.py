@@ -67,6 +67,10 @@ class Unit(Named, Base):
     sort_order: Mapped[int] = mapped_column(default=0)
     invite_link: Mapped[str | None] = mapped_column(String(300))
     telegram_group_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    # The bot's invite link to that group, which asks to join (the bot lets residents in),
+    # or why it could not make one ("not_admin", "failed").
+    telegram_join_link: Mapped[str | None] = mapped_column(String(300))
+    telegram_join_link_problem: Mapped[str | None] = mapped_column(String(20))
 
     # Loaded on purpose with `list_localities`: most screens need the units' names only.
     localities: Mapped[list[Locality]] = relationship(

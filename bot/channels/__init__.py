@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, TypeVar
 
-from bot.dialog.messages import Address, Outgoing, Reply
+from bot.dialog.messages import Address, GroupAction, Outgoing, Reply
 from bot.errors import failure_summary
 
 if TYPE_CHECKING:
@@ -74,6 +74,8 @@ def deployed(settings: Settings) -> list[Messenger]:
 Sender = Callable[[Address, Reply], Awaitable[str | None]]
 # Replaces the text of a message sent before.
 Editor = Callable[[Address, str, str], Awaitable[None]]
+# Does something in a group: lets a person in, makes the group's join link.
+Actor = Callable[[Address, GroupAction], Awaitable[None]]
 
 
 # A photo or file a person sends is fetched from the platform (so it can be shown on any
@@ -170,6 +172,7 @@ class Senders:
         self._senders: dict[str, Sender] = {}
         self._editors: dict[str, Editor] = {}
         self._repliers: dict[str, Sender] = {}
+        self._actors: dict[str, Actor] = {}
         self._confirming_later: set[str] = set()
 
     def register(
@@ -180,6 +183,7 @@ class Senders:
         *,
         confirms_later: bool = False,
         replier: Sender | None = None,
+        actor: Actor | None = None,
     ) -> None:
         """`confirms_later`: the platform only accepts a message when it is sent and reports
         delivery afterwards (Twilio's status callbacks). `replier`: sends the replies to
@@ -190,6 +194,8 @@ class Senders:
             self._editors[channel] = editor
         if replier is not None:
             self._repliers[channel] = replier
+        if actor is not None:
+            self._actors[channel] = actor
         if confirms_later:
             self._confirming_later.add(channel)
 
@@ -220,7 +226,16 @@ class Senders:
                 continue
             replier = self._repliers.get(item.address.channel, self._senders[item.address.channel])
             try:
-                await replier(item.address, item.reply)
+                if item.action is not None:
+                    actor = self._actors.get(item.address.channel)
+                    if actor is None:
+                        logger.warning(
+                            "%s has no groups; an action was dropped", item.address.channel
+                        )
+                        continue
+                    await actor(item.address, item.action)
+                else:
+                    await replier(item.address, item.reply)
             except Exception as error:
                 logger.error(
                     "sending a reply on %s failed: %s", item.address.channel, failure_summary(error)

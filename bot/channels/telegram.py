@@ -29,7 +29,13 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ChatJoinRequestHandler,
+    ContextTypes,
+    TypeHandler,
+)
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels import (
@@ -45,11 +51,21 @@ from bot.channels import (
 )
 from bot.channels.telegram_http import AiohttpRequest, NotSent
 from bot.dialog.engine import DialogEngine
-from bot.dialog.messages import Address, Attachment, ChatKind, Incoming, Reply
+from bot.dialog.messages import (
+    Address,
+    Attachment,
+    ChatKind,
+    Event,
+    GroupAction,
+    GroupActionKind,
+    Incoming,
+    Reply,
+)
 from bot.errors import failure_summary, failure_trace
 from bot.i18n import N_, Translator
 from bot.parsing import clean_text
 from bot.settings import SUPPORTED_LANGUAGES, Settings
+from models.parish_groups import units_without_join_link
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -118,6 +134,19 @@ def to_incoming(update: Update) -> Incoming | None:
     chat = update.effective_chat
     if user is None or chat is None or user.is_bot:
         return None
+    join = update.chat_join_request
+    if join is not None:
+        # Answered in the private chat Telegram opens to the bot for a while.
+        return Incoming(
+            channel=CHANNEL,
+            user_id=str(user.id),
+            chat_id=str(join.user_chat_id),
+            display_name=clean_text(user.first_name),
+            platform_language=user.language_code,
+            update_key=str(update.update_id),
+            event=Event.JOIN_REQUEST,
+            group_id=str(chat.id),
+        )
     kind = ChatKind.PRIVATE if chat.type == ChatType.PRIVATE else ChatKind.GROUP
     common: dict[str, Any] = {
         "channel": CHANNEL,
@@ -220,9 +249,11 @@ class TelegramChannel:
                 AiohttpRequest(pool_size=1)
             )
         self.application: Application = builder.build()
+        # Join requests to a unit's group, then everything else: one way into the engine.
+        self.application.add_handler(ChatJoinRequestHandler(self._on_update))
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
-        senders.register(CHANNEL, self.send, self.edit, replier=self.reply)
+        senders.register(CHANNEL, self.send, self.edit, replier=self.reply, actor=self.act)
         engine.report_error = self.report_error
 
     @property
@@ -230,10 +261,66 @@ class TelegramChannel:
         return self.application.bot
 
     async def start(self) -> None:
-        """Initialise the client, publish the command lists, and start handling updates."""
+        """Initialise the client, publish the command lists, and start handling updates;
+        make the join links of groups linked before the bot could make them."""
         await self.application.initialize()
         await self.publish_commands()
         await self.application.start()
+        await self.make_missing_join_links()
+
+    async def make_missing_join_links(self) -> None:
+        async with self.engine.sessionmaker() as session:
+            units = await units_without_join_link(session)
+            chats = [unit.telegram_group_chat_id for unit in units]
+        for chat_id in chats:
+            assert chat_id is not None
+            await self.act(
+                Address(CHANNEL, str(chat_id)), GroupAction(GroupActionKind.MAKE_JOIN_LINK)
+            )
+
+    async def act(self, group: Address, action: GroupAction) -> None:
+        """Let a person into a group or turn them down, or make the group's join link (and
+        tell the dialog engine what came of it)."""
+        chat_id = int(group.chat_id)
+        if action.kind is GroupActionKind.MAKE_JOIN_LINK:
+            await self._make_join_link(chat_id)
+            return
+        assert action.user_id is not None
+        try:
+            if action.kind is GroupActionKind.APPROVE:
+                await self.bot.approve_chat_join_request(
+                    chat_id=chat_id, user_id=int(action.user_id)
+                )
+            else:
+                await self.bot.decline_chat_join_request(
+                    chat_id=chat_id, user_id=int(action.user_id)
+                )
+        except TelegramError as error:
+            # HIDE_REQUESTER_MISSING: the person withdrew, or an admin decided first.
+            logger.info("answering a join request failed: %s", failure_summary(error))
+
+    async def _make_join_link(self, chat_id: int) -> None:
+        try:
+            link = await self.bot.create_chat_invite_link(
+                chat_id=chat_id, creates_join_request=True, name="Padome"
+            )
+            event, text = Event.JOIN_LINK_MADE, link.invite_link
+        except (Forbidden, BadRequest) as error:
+            logger.info("making a join link failed: %s", failure_summary(error))
+            event, text = Event.JOIN_LINK_REFUSED, "not_admin"
+        except TelegramError as error:
+            logger.info("making a join link failed: %s", failure_summary(error))
+            event, text = Event.JOIN_LINK_REFUSED, "failed"
+        told = Incoming(
+            channel=CHANNEL,
+            user_id="",
+            chat_id=str(chat_id),
+            chat_kind=ChatKind.GROUP,
+            text=text,
+            event=event,
+            group_id=str(chat_id),
+        )
+        await self.senders.deliver(await self.engine.handle(told))
 
     async def stop(self) -> None:
         if self.application.updater is not None and self.application.updater.running:

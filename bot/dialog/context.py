@@ -9,7 +9,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dialog.messages import Address, Attachment, Button, ChatKind, Incoming, Outbox, Reply
+from bot.dialog.messages import (
+    Address,
+    Attachment,
+    Button,
+    ChatKind,
+    GroupAction,
+    Incoming,
+    Outbox,
+    Reply,
+)
 from bot.dialog.payloads import Payload
 from bot.i18n import DATETIME_FORMAT, Translator
 from bot.parsing import (
@@ -115,6 +124,10 @@ class Context:
 
     def send(self, address: Address, reply: Reply) -> None:
         self.outbox.add(address, reply)
+
+    def act(self, group: Address, action: GroupAction) -> None:
+        """Do something in a group (let a person in, make its join link) after the commit."""
+        self.outbox.act(group, action)
 
     def ask(
         self,

@@ -41,6 +41,8 @@ class Flows:
     resume_onboarding: Handler
     # Called for text that no command, button or state claims, once onboarding is done.
     fallback: Handler
+    # Called for one of our commands sent in a group that is not answered there as it is.
+    group_command: Handler | None = None
 
 
 _EDGES = re.compile(r"^\W+|\W+$")
@@ -215,6 +217,8 @@ class DialogEngine:
     def _route(self, ctx: Context) -> Route | None:
         incoming = ctx.incoming
         router = self.flows.router
+        if incoming.event is not None:
+            return router.events.get(incoming.event)
         text = (incoming.text or "").strip()
         if text.startswith("/"):
             name, _, rest = text[1:].partition(" ")
@@ -222,7 +226,10 @@ class DialogEngine:
             ctx.args = rest.split()
             route = router.commands.get(name)
             if incoming.chat_kind is ChatKind.GROUP:
-                return route if route is not None and route.in_groups else None
+                if route is None or route.in_groups:
+                    return route
+                group_command = self.flows.group_command
+                return Route(group_command, Needs.NOTHING) if group_command else None
             return route or Route(self.flows.fallback)
         if incoming.chat_kind is ChatKind.GROUP:
             return None

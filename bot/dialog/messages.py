@@ -13,6 +13,24 @@ class ChatKind(enum.StrEnum):
     GROUP = "group"
 
 
+class Event(enum.StrEnum):
+    """What happened around a group rather than a message a person sent."""
+
+    # A person asks to join a group through its join link. `chat_id`: their private chat
+    # (the platform lets the bot write there for a while); `group_id`: the group.
+    JOIN_REQUEST = "join_request"
+    # The bot made the group's join link (`text`), or could not (`text`: "not_admin" when it
+    # lacks the right, "failed" otherwise). `chat_id`: the group.
+    JOIN_LINK_MADE = "join_link_made"
+    JOIN_LINK_REFUSED = "join_link_refused"
+
+
+class GroupActionKind(enum.StrEnum):
+    APPROVE = "approve"  # let `user_id` into the group
+    DECLINE = "decline"  # turn down `user_id`'s request
+    MAKE_JOIN_LINK = "make_join_link"  # make the group's link that asks to join
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One thing a person did: typed text, pressed a button, or shared a contact."""
@@ -37,6 +55,9 @@ class Incoming:
     update_key: str | None = None
     # A message sent before and changed now (Telegram lets people edit what they sent).
     edited: bool = False
+    # Not a message: something that happened around a group (see Event).
+    event: Event | None = None
+    group_id: str | None = None
 
 
 # What a button shows in full on a phone, one to a row; a longer label is shortened.
@@ -114,9 +135,19 @@ class Address:
 
 
 @dataclass(frozen=True)
+class GroupAction:
+    """Something the bot does in a group rather than says (its address is the group)."""
+
+    kind: GroupActionKind
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Outgoing:
     address: Address
     reply: Reply
+    # Done instead of sending `reply`, which is then empty.
+    action: GroupAction | None = None
 
 
 @dataclass
@@ -127,3 +158,6 @@ class Outbox:
 
     def add(self, address: Address, reply: Reply) -> None:
         self.items.append(Outgoing(address, reply))
+
+    def act(self, group: Address, action: GroupAction) -> None:
+        self.items.append(Outgoing(group, Reply(""), action))

@@ -70,6 +70,8 @@ class Router:
         # and one argument ("ATBALSTS K7M2QP"); keyed by the folded word.
         self.keywords: dict[str, Route] = {}
         self.keyword_arguments: dict[str, tuple[Route, re.Pattern[str]]] = {}
+        # What handles an event around a group (a join request, a join link made).
+        self.events: dict[str, Route] = {}
 
     def command(
         self, *names: str, needs: Needs = Needs.UNIT, in_groups: bool = False
@@ -99,6 +101,16 @@ class Router:
                     raise ValueError(f"{key!r} is routed twice")
                 else:
                     self.keyword_arguments[key] = (route, re.compile(argument))
+            return handler
+
+        return register
+
+    def event(self, *events: enum.StrEnum) -> Callable[[Handler], Handler]:
+        """Handle an event around a group (`bot.dialog.messages.Event`); anyone may cause one."""
+
+        def register(handler: Handler) -> Handler:
+            for name in events:
+                self._add(self.events, str(name), Route(handler, Needs.NOTHING, in_groups=True))
             return handler
 
         return register
@@ -162,6 +174,7 @@ class Router:
             (self.payloads, other.payloads),
             (self.states, other.states),
             (self.keywords, other.keywords),
+            (self.events, other.events),
         ):
             for key, route in theirs.items():
                 self._add(table, key, route)

@@ -8,6 +8,7 @@ from padome.cli import (
     broadcasts,
     chat,
     db,
+    groups,
     ideas,
     meetings,
     neighbour_help,
@@ -31,3 +32,4 @@ app.add_typer(ideas.ideas_app, name="ideas")
 app.add_typer(surveys.app, name="surveys")
 app.add_typer(neighbour_help.app, name="help")
 app.add_typer(meetings.app, name="meetings")
+app.add_typer(groups.app, name="groups")

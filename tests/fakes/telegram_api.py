@@ -16,9 +16,13 @@ What the server does:
   getWebhookInfo, getUpdates (long polling), sendMessage, sendPhoto, sendDocument (multipart
   upload: the bytes and file name are kept), getFile and the file download of photos users
   sent (`push_photo`), answerCallbackQuery, editMessageText,
-  editMessageReplyMarkup, close and logOut, in the Bot API envelope with realistic objects;
-- delivers what users do: messages, contacts, photos, button taps and changes to messages
-  sent before (`push_edit`);
+  editMessageReplyMarkup, close and logOut, createChatInviteLink, approveChatJoinRequest
+  and declineChatJoinRequest, in the Bot API envelope with realistic objects;
+- delivers what users do: messages, contacts, photos, button taps, changes to messages
+  sent before (`push_edit`) and requests to join a group (`push_join_request`);
+- keeps a group's pending join requests and members let in (`members`, `declined`); refuses
+  an invite link where the bot is no administrator (`not_admin_in`, CHAT_ADMIN_REQUIRED) and
+  an answer to a request that is not pending (HIDE_REQUESTER_MISSING), as Telegram does;
 - checks what Telegram checks and a bot could get wrong: empty or over-long texts and
   captions, uploaded photos over Telegram's limits (`PhotoLimits`: width and height adding up
   to over 10,000 px, one side over 20 times the other, over 10 MB), callback data over 64
@@ -215,6 +219,12 @@ class FakeTelegramAPI:
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.webhook: JSONDict | None = None
         self.answered_callbacks: dict[str, JSONDict] = {}
+        # Groups: where the bot is not an administrator, links it made, members it let in.
+        self.not_admin_in: set[int] = set()
+        self.invite_links: dict[int, list[JSONDict]] = {}
+        self.members: dict[int, set[int]] = {}
+        self.declined: dict[int, set[int]] = {}
+        self._join_requests: set[tuple[int, int]] = set()
         self.rate_limited = 0  # 429 answers given
         self.injected_failures = 0  # answers changed by fail_next
 
@@ -259,6 +269,9 @@ class FakeTelegramAPI:
                 "answerCallbackQuery": self._answer_callback_query,
                 "editMessageText": self._edit_message_text,
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
+                "createChatInviteLink": self._create_chat_invite_link,
+                "approveChatJoinRequest": self._approve_chat_join_request,
+                "declineChatJoinRequest": self._decline_chat_join_request,
             }.items()
         }
 
@@ -443,6 +456,43 @@ class FakeTelegramAPI:
             user_id, data, message_id=message_id, chat_id=chat_id, update_id=update_id
         )
         return self.push_raw(update)
+
+    def join_request_update(
+        self,
+        user_id: int,
+        chat_id: int,
+        *,
+        first_name: str = "Anna",
+        language_code: str | None = "lv",
+        update_id: int | None = None,
+    ) -> JSONDict:
+        """Build (without queueing) the update of a user asking to join group `chat_id`
+        through the last invite link the bot made there."""
+        user = self._remember_user(user_id, first_name=first_name, language_code=language_code)
+        chat = self._chats.get(chat_id) or {
+            "id": chat_id,
+            "type": "supergroup",
+            "title": f"Group {chat_id}",
+        }
+        self._chats[chat_id] = chat
+        self._join_requests.add((chat_id, user_id))
+        request: JSONDict = {
+            "chat": chat,
+            "from": user,
+            "user_chat_id": user_id,
+            "date": int(time.time()),
+        }
+        links = self.invite_links.get(chat_id)
+        if links:
+            request["invite_link"] = links[-1]
+        return {"update_id": self._new_update_id(update_id), "chat_join_request": request}
+
+    def push_join_request(self, user_id: int, chat_id: int, **options: Any) -> int:
+        """Queue a join request (see join_request_update); return its update_id."""
+        return self.push_raw(self.join_request_update(user_id, chat_id, **options))
+
+    def pending_join_requests(self, chat_id: int) -> set[int]:
+        return {user for chat, user in self._join_requests if chat == chat_id}
 
     def push_raw(self, update: JSONDict) -> int:
         """Queue an update as given; push the same one twice to simulate a redelivery."""
@@ -790,6 +840,49 @@ class FakeTelegramAPI:
     # ---------------------------------------------------------------- Bot API methods
 
     async def _true(self, params: JSONDict) -> bool:
+        return True
+
+    async def _create_chat_invite_link(self, params: JSONDict) -> JSONDict:
+        chat_id = _chat_id(params)
+        if chat_id >= 0:
+            raise _bad_request("chat not found")
+        if chat_id in self.not_admin_in:
+            raise _bad_request("CHAT_ADMIN_REQUIRED")
+        made = self.invite_links.setdefault(chat_id, [])
+        link: JSONDict = {
+            "invite_link": f"https://t.me/+fake{abs(chat_id)}x{len(made) + 1}",
+            "creator": self._bot_user,
+            "creates_join_request": params.get("creates_join_request") in (True, "true"),
+            "is_primary": False,
+            "is_revoked": False,
+        }
+        if params.get("name"):
+            link["name"] = str(params["name"])[:32]
+        made.append(link)
+        return link
+
+    def _take_join_request(self, params: JSONDict) -> tuple[int, int]:
+        chat_id = _chat_id(params)
+        user_id = params.get("user_id")
+        if not isinstance(user_id, int):
+            raise _bad_request("user_id is required")
+        if chat_id in self.not_admin_in:
+            raise _bad_request("CHAT_ADMIN_REQUIRED")
+        if (chat_id, user_id) not in self._join_requests:
+            if user_id in self.members.get(chat_id, set()):
+                raise _bad_request("USER_ALREADY_PARTICIPANT")
+            raise _bad_request("HIDE_REQUESTER_MISSING")
+        self._join_requests.discard((chat_id, user_id))
+        return chat_id, user_id
+
+    async def _approve_chat_join_request(self, params: JSONDict) -> bool:
+        chat_id, user_id = self._take_join_request(params)
+        self.members.setdefault(chat_id, set()).add(user_id)
+        return True
+
+    async def _decline_chat_join_request(self, params: JSONDict) -> bool:
+        chat_id, user_id = self._take_join_request(params)
+        self.declined.setdefault(chat_id, set()).add(user_id)
         return True
 
     async def _get_file(self, params: JSONDict) -> JSONDict:
