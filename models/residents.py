@@ -14,6 +14,9 @@ from bot.channels import messenger, messenger_by_prefix, messengers
 from models.base import Base, utcnow
 from models.territory import Locality, Unit
 
+# How a resident without a phone is reached (Resident.offline_contact).
+OFFLINE_CONTACTS = ("post", "neighbour", "in_person")
+
 
 def phone_channels() -> list[str]:
     """Channels whose accounts are phone numbers: a verified number finds them."""
@@ -39,6 +42,14 @@ class Resident(Base):
     consented_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None]
+    # A resident without a phone, registered by staff: how they are reached
+    # (OFFLINE_CONTACTS: by post, through a neighbour, in person), the details of it
+    # (an address, a neighbour's name), and who recorded the consent given on paper.
+    # None for everyone who writes to the bot themselves. The recorder's id needs no foreign
+    # key: resident rows are never deleted (erasure keeps an anonymous row).
+    offline_contact: Mapped[str | None] = mapped_column(String(16))
+    offline_details: Mapped[str | None] = mapped_column(String(300))
+    paper_consent_by_id: Mapped[int | None]
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     locality: Mapped[Locality | None] = relationship(lazy="joined")
@@ -223,6 +234,7 @@ async def erase_resident(session: AsyncSession, resident: Resident) -> None:
     await session.execute(delete(RoleGrant).where(RoleGrant.resident_id == resident.id))
     resident.display_name = None
     resident.phone = None
+    resident.offline_details = None
     resident.locality_id = None
     resident.subscribed = False
     resident.erased_at = utcnow()
