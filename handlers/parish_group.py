@@ -188,23 +188,102 @@ async def _tell_coordinators(ctx: Context, request: JoinRequest, unit: Unit) -> 
     )
 
 
+@payload("gjask")
+class AskCoordinator(Payload):
+    """The person who does not live in the unit asks a coordinator to let them in."""
+
+    request: int
+
+
+@payload("gjdrop")
+class WithdrawRequest(Payload):
+    """The person who does not live in the unit withdraws their request to join."""
+
+    request: int
+
+
+async def _own_pending_request(ctx: Context, request_id: int, action: str) -> JoinRequest | None:
+    """The pressing person's own request, still pending; otherwise refused or told it is
+    settled, and None."""
+    request = await request_by_id(ctx.session, request_id)
+    if request is None or request.user_id != ctx.incoming.user_id:
+        await ctx.refuse(action, request=request_id)
+        return None
+    if request.status != JoinStatus.PENDING.value:
+        ctx.reply(
+            ctx.t._("You are already in the group.")
+            if request.status == JoinStatus.APPROVED.value
+            else ctx.t._("That request is already closed."),
+            _next_buttons(ctx),
+        )
+        return None
+    return request
+
+
+def _next_buttons(ctx: Context) -> list[Button]:
+    """Someone new may start; a resident goes back to the menu."""
+    if ctx.resident is None or ctx.resident.unit_id is None:
+        return [Button(ctx.t._("Start"), START_AGAIN)]
+    return [Button(ctx.t._("Back to the menu"), "menu")]
+
+
 @router.button(NotResident, needs=Needs.NOTHING)
 async def not_resident(ctx: Context, press: NotResident) -> None:
-    """The person does not live in the unit: a coordinator decides."""
-    request = await request_by_id(ctx.session, press.request)
-    if request is None or request.user_id != ctx.incoming.user_id:
-        await ctx.refuse("group_join", request=press.request)
+    """The person does not live in the unit: they ask a coordinator, or withdraw."""
+    request = await _own_pending_request(ctx, press.request, "group_join")
+    if request is None:
         return
     unit = await ctx.session.get(Unit, request.unit_id)
     assert unit is not None
     ctx.reply(
         ctx.t._(
-            "Thank you. The group is meant for the residents of {unit}, so a coordinator "
-            "of the municipality will look at your request: if you work there or have another "
-            "reason to be in the group, they can let you in.",
+            "The group is meant for the residents of {unit}. If you have another reason to be "
+            "in it, such as work there or a home just across the border, a coordinator of the "
+            "municipality can let you in. Otherwise withdraw the request.",
             unit=ctx.t.place(unit),
         ),
-        [Button(ctx.t._("Start"), START_AGAIN)] if ctx.resident is None else None,
+        [
+            Button(ctx.t._("Ask a coordinator"), AskCoordinator(request.id)),
+            Button(ctx.t._("Withdraw my request"), WithdrawRequest(request.id)),
+        ],
+    )
+
+
+@router.button(AskCoordinator, needs=Needs.NOTHING)
+async def ask_coordinator(ctx: Context, press: AskCoordinator) -> None:
+    """The request stays for the coordinators, who heard of it when it came."""
+    request = await _own_pending_request(ctx, press.request, "group_join")
+    if request is None:
+        return
+    unit = await ctx.session.get(Unit, request.unit_id)
+    assert unit is not None
+    ctx.reply(
+        ctx.t._(
+            "Thank you. A coordinator of the municipality will look at your request to join the "
+            "community group of {unit}; if they let you in, I will tell you here.",
+            unit=ctx.t.place(unit),
+        ),
+        _next_buttons(ctx),
+    )
+
+
+@router.button(WithdrawRequest, needs=Needs.NOTHING)
+async def withdraw_request(ctx: Context, press: WithdrawRequest) -> None:
+    """Declined at the person's own word, with thanks."""
+    request = await _own_pending_request(ctx, press.request, "group_join")
+    if request is None:
+        return
+    unit = await ctx.session.get(Unit, request.unit_id)
+    assert unit is not None
+    _decline(ctx, request, unit)
+    await ctx.audit("group_join_declined", unit=unit.slug, by="person")
+    ctx.reply(
+        ctx.t._(
+            "Your request to join the community group of {unit} is withdrawn. Thank you for "
+            "understanding.",
+            unit=ctx.t.place(unit),
+        ),
+        _next_buttons(ctx),
     )
 
 

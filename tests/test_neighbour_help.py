@@ -143,7 +143,7 @@ async def test_a_ride_offered_on_whatsapp_is_taken_on_telegram(database_url: str
             assert again["text"] == lv("You have already asked for it.")
 
             answered = lv(
-                "A neighbour answered your neighbour help #{id}. Open it to accept or decline.",
+                "A neighbour answered your neighbour help No. {id}. Open it to accept or decline.",
                 id=post.id,
             )
             notice = await waiting_for(lambda: [m.body for m in fake.messages_to(JANIS)], answered)
@@ -169,7 +169,7 @@ async def test_a_ride_offered_on_whatsapp_is_taken_on_telegram(database_url: str
             await waiting_for(
                 lambda: [m.get("text") or "" for m in api.messages_to(ANNA)],
                 lv(
-                    "Your request for neighbour help #{id} was accepted. Open it to see the "
+                    "Your request for neighbour help No. {id} was accepted. Open it to see the "
                     "contact.",
                     id=post.id,
                 ),
@@ -223,7 +223,7 @@ async def test_a_ride_offered_on_whatsapp_is_taken_on_telegram(database_url: str
             await waiting_for(
                 lambda: [m.get("text") or "" for m in api.messages_to(CARL)],
                 lv(
-                    "Neighbour help #{id} is full now, so your request could not be accepted.",
+                    "Neighbour help No. {id} is full now, so your request could not be accepted.",
                     id=post.id,
                 ),
             )
@@ -349,7 +349,7 @@ async def test_after_the_date_both_are_asked_once_and_the_month_is_counted(
     await after_the_date(later)  # asked once
     asked = await notices_with(Done(1, True).pack())
     assert len(asked) == 2
-    assert asked[0].texts["en"].startswith("Did neighbour help #1 of ")
+    assert asked[0].texts["en"].startswith("Did neighbour help No. 1 of ")
     assert (await chat.say("driver", payload=Done(1, True).pack())).text.startswith("Thank you!")
     refused = await chat.say("rep", payload=Done(1, True).pack())
     assert refused.text == REFUSED

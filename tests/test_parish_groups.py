@@ -14,7 +14,13 @@ from sqlalchemy import select
 
 from bot.i18n import Translator
 from broadcasts.service import JobContext
-from handlers.parish_group import LetIn, NotResident, welcome_new_members
+from handlers.parish_group import (
+    AskCoordinator,
+    LetIn,
+    NotResident,
+    WithdrawRequest,
+    welcome_new_members,
+)
 from models import JoinRequest
 from models.base import utcnow
 from models.residents import find_identity, register_resident
@@ -192,6 +198,30 @@ async def test_a_stranger_who_chooses_another_unit_is_turned_down_kindly(bot: Ru
     assert await requests(bot) == [(str(STRANGER), "declined", None)]
 
 
+async def test_a_stranger_who_does_not_live_there_may_withdraw(bot: RunningBot) -> None:
+    await linked_group(bot)
+    bot.api.push_join_request(STRANGER, GROUP, first_name="Carl")
+    await bot.api.wait_for(chat_id=STRANGER, count=1)
+    # Someone else's crafted button does nothing to the request.
+    await bot.onboard(RESIDENT)
+    [refused] = await bot.press(RESIDENT, WithdrawRequest(1).pack())
+    assert refused["text"] == lv("Sorry, you are not allowed to do that.")
+    assert await requests(bot) == [(str(STRANGER), "pending", None)]
+
+    await bot.press(STRANGER, NotResident(1).pack())
+    [said] = await bot.press(STRANGER, WithdrawRequest(1).pack())
+    assert said["text"].startswith("Jūsu pieteikums pievienoties Alsviķu pagasta kopienas grupai")
+    assert payloads(said) == ["restart"]
+    await bot.api.wait_for_calls("declineChatJoinRequest", count=1)
+    assert bot.api.declined[GROUP] == {STRANGER}
+    assert await requests(bot) == [(str(STRANGER), "declined", None)]
+    # Pressed again: told it is closed, nothing asked of Telegram twice.
+    [again] = await bot.press(STRANGER, WithdrawRequest(1).pack())
+    assert again["text"] == lv("That request is already closed.")
+    await bot.settle()
+    assert len(bot.api.calls_to("declineChatJoinRequest")) == 1
+
+
 async def test_a_coordinator_lets_a_non_resident_in_and_a_resident_may_not(
     bot: RunningBot,
 ) -> None:
@@ -204,8 +234,11 @@ async def test_a_coordinator_lets_a_non_resident_in_and_a_resident_may_not(
     # The coordinators hear of the request, with the button to let the person in.
     notice = (await bot.api.wait_for(chat_id=COORDINATOR, predicate=_with(LetIn(1).pack())))[-1]
     assert "Carl" in notice["text"]
-    [said] = await bot.press(STRANGER, NotResident(1).pack())
+    [asked] = await bot.press(STRANGER, NotResident(1).pack())
+    assert payloads(asked) == [AskCoordinator(1).pack(), WithdrawRequest(1).pack()]
+    [said] = await bot.press(STRANGER, AskCoordinator(1).pack())
     assert "koordinators" in said["text"]
+    assert await requests(bot) == [(str(STRANGER), "pending", None)]
 
     # A resident who crafts the button is refused, and nobody is let in.
     [refused] = await bot.press(RESIDENT, LetIn(1).pack())

@@ -110,7 +110,7 @@ async def after_the_date(context: JobContext) -> None:
                     settings=context.settings,
                     resident_ids=[person],
                     write=lambda t, post=post: t._(
-                        "Did neighbour help #{id} of {time} happen?",
+                        "Did neighbour help No. {id} of {time} happen?",
                         id=post.id,
                         time=t.datetime(post.starts_at),
                     ),

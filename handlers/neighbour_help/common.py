@@ -322,6 +322,6 @@ async def tell_withdrawn(
         settings,
         now,
         resident_ids,
-        lambda t: t._("Neighbour help #{id} was withdrawn.", id=post_id),
+        lambda t: t._("Neighbour help No. {id} was withdrawn.", id=post_id),
         button=(N_("Neighbour help"), "nh"),
     )

@@ -210,7 +210,7 @@ async def want(ctx: Context, press: Want) -> None:
         ctx.now,
         [post.author_id] if post.author_id else [],
         lambda t: t._(
-            "A neighbour answered your neighbour help #{id}. Open it to accept or decline.",
+            "A neighbour answered your neighbour help No. {id}. Open it to accept or decline.",
             id=post.id,
         ),
         button=(N_("Open"), OpenRequest(request.id).pack()),
@@ -320,7 +320,8 @@ async def decide_request(ctx: Context, press: Decide) -> None:
             ctx.now,
             [request.asker_id] if request.asker_id else [],
             lambda t: t._(
-                "Your request for neighbour help #{id} was accepted. Open it to see the contact.",
+                "Your request for neighbour help No. {id} was accepted. Open it to see the "
+                "contact.",
                 id=post.id,
             ),
             button=(N_("Open"), OpenRequest(request.id).pack()),
@@ -332,7 +333,7 @@ async def decide_request(ctx: Context, press: Decide) -> None:
             ctx.now,
             [request.asker_id] if request.asker_id else [],
             lambda t: t._(
-                "Your request for neighbour help #{id} was not accepted this time.", id=post.id
+                "Your request for neighbour help No. {id} was not accepted this time.", id=post.id
             ),
             button=(N_("Neighbour help"), "nh"),
         )
@@ -342,7 +343,8 @@ async def decide_request(ctx: Context, press: Decide) -> None:
         ctx.now,
         [other.asker_id for other in decision.crowded_out if other.asker_id],
         lambda t: t._(
-            "Neighbour help #{id} is full now, so your request could not be accepted.", id=post.id
+            "Neighbour help No. {id} is full now, so your request could not be accepted.",
+            id=post.id,
         ),
         button=(N_("Neighbour help"), "nh"),
     )
@@ -449,7 +451,8 @@ async def report_post(ctx: Context, press: Report) -> None:
         ctx.now,
         await moderators_of(ctx.session, post.unit_id),
         lambda t: t._(
-            "Neighbour help #{id} was reported. Open it to check it; you may hide it.", id=post.id
+            "Neighbour help No. {id} was reported. Open it to check it; you may hide it.",
+            id=post.id,
         ),
         button=(N_("Open"), OpenPost(post.id).pack()),
     )
@@ -519,7 +522,7 @@ async def hide(ctx: Context, press: Hide) -> None:
             ctx.settings,
             ctx.now,
             [post.author_id] if post.author_id else [],
-            lambda t: t._("Your neighbour help #{id} was hidden after a report.", id=post.id),
+            lambda t: t._("Your neighbour help No. {id} was hidden after a report.", id=post.id),
         )
     ctx.reply(ctx.t._("It is hidden now."), _back_to_help(ctx))
 

@@ -495,7 +495,9 @@ async def _publish(ctx: Context, flow: dict[str, Any]) -> None:
             ctx.settings,
             ctx.now,
             await subscribers_for(ctx.session, post),
-            lambda t: t._("A neighbour offers help: #{id}. Open it with the button.", id=post.id),
+            lambda t: t._(
+                "A neighbour offers help: No. {id}. Open it with the button.", id=post.id
+            ),
             button=(N_("Open"), OpenPost(post.id).pack()),
         )
     unit = ctx.resident.unit
