@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.i18n import Translator
 from broadcasts.service import BroadcastService, JobContext
-from handlers.neighbour_help.after import after_the_date, monthly_counts
+from handlers.neighbour_help.after import ShareCount, after_the_date, monthly_counts
 from handlers.neighbour_help.common import Decide, Done, OpenPost, OpenRequest, Want
 from models.audit import audit_entries
 from models.base import utcnow
@@ -409,6 +409,72 @@ async def test_a_post_in_the_group_has_no_contact_and_a_link_to_answer_privately
         assert Want(1).pack() in payloads(opened)
         [forged] = await bot.send(BERTA, "/start help_x1")
         assert forged["text"] == lv(REFUSED)
+
+
+async def test_the_month_s_count_goes_to_the_group_when_the_representative_wishes(
+    database_url: str,
+) -> None:
+    group = -1001234568
+    representative = 5104
+    async with (
+        fake_telegram_api() as api,
+        ideas_bot(database_url, api, telegram_bot_username="padome_test_bot") as bot,
+    ):
+        await setup_places(bot.app)
+        await join(bot, ANNA, name="Anna Ozola")
+        await join(bot, BERTA, name="Berta")
+        await join(bot, representative, name="Rita")
+        async with bot.app.sessionmaker() as session, session.begin():
+            unit = await unit_by_slug(session, "alsviku")
+            assert unit is not None
+            unit.telegram_group_chat_id = group
+            identity = await find_identity(session, "telegram", str(representative))
+            assert identity is not None
+            await grant_role(
+                session, resident=identity.resident, role=Role.REPRESENTATIVE, unit=unit
+            )
+        await bot.send(ANNA, "/neighbours")
+        await bot.press(ANNA, "nhnew:parcel_offer")
+        await bot.send(ANNA, "Alūksne")
+        await bot.send(ANNA, local(1, 10))
+        await bot.press(ANNA, "nhcount:3")
+        await bot.press(ANNA, "nhstep:notext")
+        await bot.press(ANNA, "nhgroup:n")
+        await bot.press(ANNA, "nhstep:publish")
+        await bot.press(BERTA, Want(1).pack())
+        await bot.press(ANNA, Decide(1, True).pack())
+        async with bot.app.sessionmaker() as session:
+            post = await session.get(HelpPost, 1)
+            assert post is not None
+            local_start = post.starts_at.astimezone(RIGA)
+        month = local_start.strftime("%Y-%m")
+        next_month = (local_start.replace(day=28) + timedelta(days=4)).replace(day=2, hour=10)
+        await monthly_counts(JobContext(bot.app.sessionmaker, bot.settings, next_month))
+        share = ShareCount("alsviku", month).pack()
+        notices = await api.wait_for(
+            chat_id=representative,
+            predicate=lambda sent: any(share in payloads(item) for item in sent),
+        )
+        [notice] = [item for item in notices if share in payloads(item)]
+        assert "1 reizi" in notice["text"]
+        before = len(api.messages_to(group))
+
+        # Only who manages the unit may post it; a crafted button is refused.
+        [refused] = await bot.press(BERTA, share)
+        assert refused["text"] == lv(REFUSED)
+        [posted] = await bot.press(representative, share)
+        assert posted["text"].startswith(lv("Posted in the community group. Thank you!"))
+        [count] = (await api.wait_for(chat_id=group, count=before + 1))[before:]
+        assert count["text"].startswith(
+            f"Kaimiņu palīdzība Alsviķu pagastā, {local_start.strftime('%m.%Y')}: kaimiņi "
+            "palīdzēja cits citam 1 reizi."
+        )
+        assert "Anna" not in count["text"] and "Berta" not in count["text"]
+        # Pressed again: once is enough.
+        [again] = await bot.press(representative, share)
+        assert again["text"].startswith(lv("That count is already in the community group."))
+        await bot.settle()
+        assert len(api.messages_to(group)) == before + 1
 
 
 async def test_a_blocked_neighbour_neither_sees_nor_asks(chat: Chat) -> None:

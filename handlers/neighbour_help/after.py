@@ -7,12 +7,14 @@ from sqlalchemy import select
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
+from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router
-from bot.i18n import N_
-from broadcasts.notices import send_notice
+from bot.i18n import N_, Translator
+from broadcasts.notices import send_notice, send_to_group
 from broadcasts.service import JobContext
 from handlers.menu import show_menu
 from handlers.neighbour_help.common import Done, Subscribe, Unsubscribe
+from models.audit import audit_entries
 from models.neighbour_help import (
     claim_month,
     close_past_posts,
@@ -26,11 +28,32 @@ from models.neighbour_help import (
     unsubscribe,
 )
 from models.roles import Role, RoleGrant
-from models.territory import list_localities, list_units
+from models.territory import Unit, list_localities, list_units, unit_by_slug
 
 router = Router()
 
 SUBSCRIPTIONS_MAX = 6
+
+
+@payload("nhshare")
+class ShareCount(Payload):
+    """A representative posts a month's count of neighbour help in the unit's group."""
+
+    unit: str
+    month: str  # "2026-11"
+
+
+def group_count_text(t: Translator, unit: Unit, month: str, helped: int) -> str:
+    """The month's count as the community group reads it: no names, no numbers of posts."""
+    return t.ngettext(
+        "Neighbour help in {unit}, {month}: neighbours helped each other {n} time. Thank you! "
+        "Offer or ask for a ride or a parcel run in a private chat with the assistant.",
+        "Neighbour help in {unit}, {month}: neighbours helped each other {n} times. Thank you! "
+        "Offer or ask for a ride or a parcel run in a private chat with the assistant.",
+        helped,
+        unit=t.place(unit),
+        month=month,
+    )
 
 
 async def _choices(ctx: Context) -> list[str]:
@@ -143,10 +166,16 @@ async def monthly_counts(context: JobContext) -> None:
                     RoleGrant.role == Role.REPRESENTATIVE.value, RoleGrant.unit_id == unit.id
                 )
             )
+            share = (
+                [(N_("Post it in the community group"), ShareCount(unit.slug, month).pack())]
+                if unit.telegram_group_chat_id is not None and helped > 0
+                else []
+            )
             await send_notice(
                 session,
                 settings=context.settings,
                 resident_ids=list(representatives),
+                buttons=share,
                 write=lambda t, unit=unit, helped=helped, posts=row["posts"]: t.ngettext(
                     "Neighbour help in {unit}, {month}: neighbours helped each other {n} time "
                     "(offers and requests: {posts}).",
@@ -160,3 +189,39 @@ async def monthly_counts(context: JobContext) -> None:
                 now=context.now,
                 personal=False,
             )
+
+
+@router.button(ShareCount)
+async def share_count(ctx: Context, press: ShareCount) -> None:
+    """Post the month's count in the group, once; the right is checked here."""
+    unit = await unit_by_slug(ctx.session, press.unit)
+    if unit is None or not ctx.roles.may_manage_unit(unit.id):
+        await ctx.refuse("help_count_share", unit=press.unit, month=press.month)
+        return
+    if unit.telegram_group_chat_id is None:
+        show_menu(ctx, ctx.t._("The community group is not linked any more."))
+        return
+    shared = await audit_entries(ctx.session, action="help_count_shared")
+    if any(
+        entry.details.get("unit") == unit.slug and entry.details.get("month") == press.month
+        for entry in shared
+    ):
+        show_menu(ctx, ctx.t._("That count is already in the community group."))
+        return
+    try:
+        start, end = month_bounds(press.month, ctx.settings.tz)
+    except ValueError:
+        await ctx.refuse("help_count_share", unit=press.unit, month=press.month)
+        return
+    row = (await helped_counts(ctx.session, start=start, end=end)).get(unit.id)
+    helped = row["matched"] - row["not_done"] if row is not None else 0
+    group = Translator(ctx.settings.default_language, timezone=ctx.settings.tz)
+    await send_to_group(
+        ctx.session,
+        settings=ctx.settings,
+        chat_id=unit.telegram_group_chat_id,
+        text=group_count_text(group, unit, start.strftime("%m.%Y"), helped),
+        now=ctx.now,
+    )
+    await ctx.audit("help_count_shared", unit=unit.slug, month=press.month)
+    show_menu(ctx, ctx.t._("Posted in the community group. Thank you!"))
