@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,7 @@ from tests.chat import Chat
 from tests.conftest import ON_POSTGRES
 from tests.fakes.telegram_api import labels, payloads
 from tests.telegram import fake_telegram_api
+from tests.test_console import run_padome
 from tests.test_erasure import database_files, logical_dump
 from tests.test_ideas import ideas_bot, join
 from tests.test_twilio import both_messengers, onboard, say
@@ -504,3 +506,60 @@ async def test_a_blocked_neighbour_neither_sees_nor_asks(chat: Chat) -> None:
     assert refused.text.startswith("That post is no longer open.")
     async with app.sessionmaker() as session:
         assert list(await session.scalars(select(HelpRequest))) == []
+
+
+async def test_a_neighbouring_parish_s_ride_that_goes_my_way_is_shown(
+    chat: Chat, tmp_path: Path
+) -> None:
+    app = chat.app
+    await setup_places(app)  # Alsviķu pagasts goes to Alūksne
+    # Staff record that Annas and Alsviķu parishes border each other.
+    added = run_padome(
+        ["help", "neighbours", "add", "annas", "alsviku"],
+        stdin="",
+        database_url=app.settings.database_url,
+        cwd=tmp_path,
+    )
+    assert added.returncode == 0, added.stderr
+    listed = run_padome(
+        ["help", "neighbours", "list", "alsviku"],
+        stdin="",
+        database_url=app.settings.database_url,
+        cwd=tmp_path,
+    )
+    assert listed.stdout.strip() == "Annas pagasts"
+    await chat.onboard("driver", unit="Annas pagasts")
+    await chat.onboard("rider")  # Alsviķu pagasts
+    await chat.onboard("far", unit="Ziemera pagasts")  # not a neighbour
+    for going in ("Alūksne", "Gulbene"):
+        await chat.say("driver", payload="nhnew:ride_offer")
+        await chat.say("driver", "Anna")
+        await chat.say("driver", going)
+        await chat.say("driver", local(1, 8))
+        await chat.say("driver", payload="nhstep:noback")
+        await chat.say("driver", "2")
+        await chat.say("driver", payload="nhstep:notext")
+        await chat.say("driver", payload="nhstep:publish")
+    async with app.sessionmaker() as session:
+        posts = list(await session.scalars(select(HelpPost).order_by(HelpPost.id)))
+    assert [(post.id, post.to_place) for post in posts] == [(1, "Alūksne"), (2, "Gulbene")]
+
+    # The ride to Alūksne goes where Alsviķi goes; the one to Gulbene does not.
+    found = await chat.say("rider", payload="nhfind")
+    assert "rides from neighbouring parishes and towns" in found.text
+    assert [button.payload for button in found.options][:1] == [OpenPost(1).pack()]
+    assert OpenPost(2).pack() not in [button.payload for button in found.options]
+    opened = await chat.say("rider", payload=OpenPost(1).pack())
+    assert "Offered in Anna parish." in opened.text
+    assert await chat.say("rider", payload=Want(1).pack())
+    async with app.sessionmaker() as session:
+        [request] = list(await session.scalars(select(HelpRequest)))
+        assert request.post_id == 1
+    # Not the other ride, and nothing for a parish that is no neighbour: refused and audited.
+    assert (await chat.say("rider", payload=Want(2).pack())).text == REFUSED
+    assert (await chat.say("far", payload=OpenPost(1).pack())).text == REFUSED
+    far = await chat.say("far", payload="nhfind")
+    assert OpenPost(1).pack() not in [button.payload for button in far.options]
+    async with app.sessionmaker() as session:
+        refused = await audit_entries(session, action="refused")
+    assert {entry.details["attempted"] for entry in refused} >= {"help_ask", "help_post_view"}

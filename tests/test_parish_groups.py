@@ -210,7 +210,7 @@ async def test_a_stranger_who_does_not_live_there_may_withdraw(bot: RunningBot) 
 
     await bot.press(STRANGER, NotResident(1).pack())
     [said] = await bot.press(STRANGER, WithdrawRequest(1).pack())
-    assert said["text"].startswith("Jūsu pieteikums pievienoties Alsviķu pagasta kopienas grupai")
+    assert said["text"].startswith("Jūsu lūgums pievienoties Alsviķu pagasta kopienas grupai")
     assert payloads(said) == ["restart"]
     await bot.api.wait_for_calls("declineChatJoinRequest", count=1)
     assert bot.api.declined[GROUP] == {STRANGER}

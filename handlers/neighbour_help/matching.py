@@ -49,7 +49,9 @@ from models.neighbour_help import (
     first_name,
     hide_post,
     is_shown,
+    may_see,
     open_posts,
+    passing_rides,
     posts_of,
     report,
     requests_of,
@@ -74,7 +76,20 @@ async def find(ctx: Context) -> None:
     assert ctx.resident is not None and ctx.resident.unit is not None
     ctx.clear_state()
     posts = await open_posts(ctx.session, viewer=ctx.resident, now=ctx.now)
+    passing = await passing_rides(ctx.session, viewer=ctx.resident, now=ctx.now)
     unit = ctx.t.place(ctx.resident.unit)
+    if passing:
+        text = ctx.t._(
+            "Open offers and requests in {unit:loc}, then rides from neighbouring parishes and "
+            "towns that go your way. Choose one to see it.",
+            unit=unit,
+        )
+        ctx.reply(
+            text,
+            [Button(label(ctx.t, post), OpenPost(post.id)) for post in posts + passing]
+            + _back_to_help(ctx),
+        )
+        return
     if not posts:
         ctx.reply(
             ctx.t._("There are no open offers or requests in {unit:loc} now.", unit=unit),
@@ -129,7 +144,7 @@ async def open_post(ctx: Context, press: OpenPost) -> None:
             moderation.append(Button(t._("Hide it"), Hide(post.id)))
         if post.author_id is not None:
             moderation.append(Button(t._("Stop its author from posting"), Ban(post.id)))
-    if post.unit_id != ctx.resident.unit_id:
+    if not await may_see(ctx.session, post, ctx.resident):
         if not moderation:
             await ctx.refuse("help_post_view", post=post.id)
             return
@@ -158,8 +173,11 @@ async def open_post(ctx: Context, press: OpenPost) -> None:
             ctx.reply(t._("That post is no longer open."), _back_to_help(ctx))
         return
     take = t._("I would like this") if post.kind_enum.is_offer else t._("I can help")
+    shown = f"{summary(t, post)}\n{status}" if moderation else summary(t, post)
+    if post.unit_id != ctx.resident.unit_id:
+        shown += "\n" + t._("Offered in {unit:loc}.", unit=t.place(post.unit))
     ctx.reply(
-        f"{summary(t, post)}\n{status}" if moderation else summary(t, post),
+        shown,
         [
             Button(take, Want(post.id)),
             Button(t._("Report"), Report(post.id)),
@@ -177,7 +195,7 @@ async def want(ctx: Context, press: Want) -> None:
     post = await _post(ctx, press.post_id)
     if post is None:
         return
-    if post.unit_id != ctx.resident.unit_id or post.author_id == ctx.resident.id:
+    if post.author_id == ctx.resident.id or not await may_see(ctx.session, post, ctx.resident):
         await ctx.refuse("help_ask", post=post.id)
         return
     if press.contact is None and contact_choice_applies(ctx):
@@ -440,7 +458,7 @@ async def report_post(ctx: Context, press: Report) -> None:
         if request.post_id != post.id:
             await ctx.refuse("help_report", post=post.id, request=request.id)
             return
-    elif post.unit_id != ctx.resident.unit_id:
+    elif not await may_see(ctx.session, post, ctx.resident):
         await ctx.refuse("help_report", post=post.id)
         return
     item = await report(ctx.session, post=post, request=request, reporter=ctx.resident, now=ctx.now)
@@ -498,7 +516,7 @@ async def block_author(ctx: Context, press: BlockAuthor) -> None:
     post = await _post(ctx, press.post_id)
     if post is None:
         return
-    if post.unit_id != ctx.resident.unit_id:
+    if not await may_see(ctx.session, post, ctx.resident):
         await ctx.refuse("help_block", post=post.id)
         return
     await _block(ctx, post.author_id)

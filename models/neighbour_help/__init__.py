@@ -20,6 +20,13 @@ from models.neighbour_help.after import (
     month_bounds,
     previous_month,
 )
+from models.neighbour_help.neighbours import (
+    add_neighbours,
+    may_see,
+    neighbours_of,
+    passing_rides,
+    remove_neighbours,
+)
 from models.neighbour_help.personal_data import erase_help_of, export_help_of, open_partners
 from models.neighbour_help.posts import (
     Decision,
@@ -72,6 +79,7 @@ from models.neighbour_help.tables import (
     Kind,
     PostStatus,
     RequestStatus,
+    UnitNeighbour,
 )
 
 __all__ = [
@@ -95,7 +103,9 @@ __all__ = [
     "Kind",
     "PostStatus",
     "RequestStatus",
+    "UnitNeighbour",
     "add_destination",
+    "add_neighbours",
     "ask_for",
     "ban",
     "block",
@@ -114,12 +124,16 @@ __all__ = [
     "is_banned",
     "is_shown",
     "list_destinations",
+    "may_see",
     "month_bounds",
+    "neighbours_of",
     "open_partners",
     "open_posts",
+    "passing_rides",
     "posts_of",
     "previous_month",
     "remove_destination",
+    "remove_neighbours",
     "report",
     "requests_of",
     "requests_to",

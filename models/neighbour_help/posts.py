@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dialog.router import fold
+from models.neighbour_help.neighbours import may_see
 from models.neighbour_help.tables import (
     COUNT_MAX,
     DESTINATIONS_MAX,
@@ -210,7 +211,9 @@ async def ask_for(
     """A resident asks to take a post; checked here, whatever button they pressed."""
     if post.author_id == asker.id:
         raise HelpError("own")
-    if post.author_id is None or post.unit_id != asker.unit_id or not is_shown(post, now):
+    if post.author_id is None or not is_shown(post, now):
+        raise HelpError("not_open")
+    if not await may_see(session, post, asker):
         raise HelpError("not_open")
     if await blocked_between(session, post.author_id, asker.id):
         raise HelpError("not_open")

@@ -71,6 +71,18 @@ class HelpDestination(Base):
     name: Mapped[str] = mapped_column(String(PLACE_MAX))
 
 
+class UnitNeighbour(Base):
+    """Two units that border each other, kept by staff, stored in both directions: a
+    resident of one sees the rides offered in the other that go their way."""
+
+    __tablename__ = "unit_neighbours"
+    __table_args__ = (UniqueConstraint("unit_id", "neighbour_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    neighbour_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+
+
 class HelpPost(Base):
     __tablename__ = "help_posts"
 

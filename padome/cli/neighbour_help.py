@@ -16,11 +16,14 @@ from models.base import utcnow
 from models.neighbour_help import (
     HelpPost,
     add_destination,
+    add_neighbours,
     helped_counts,
     hide_post,
     list_destinations,
     month_bounds,
+    neighbours_of,
     remove_destination,
+    remove_neighbours,
 )
 from models.territory import list_units
 from padome.cli.common import Id, fail, in_session, known_unit, load_settings, out
@@ -30,6 +33,12 @@ destinations_app = typer.Typer(
     help="The common destinations offered to a unit's residents.", no_args_is_help=True
 )
 app.add_typer(destinations_app, name="destinations")
+neighbours_app = typer.Typer(
+    help="Parishes and towns that border each other: a resident of one sees the other's "
+    "rides that go their way.",
+    no_args_is_help=True,
+)
+app.add_typer(neighbours_app, name="neighbours")
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -71,6 +80,54 @@ def destinations_list(unit: str) -> None:
         found = await known_unit(session, unit)
         names = [item.name for item in await list_destinations(session, found.id)]
         return "\n".join(names) if names else f"{found.name} has no destinations yet."
+
+    typer.echo(in_session(work))
+
+
+@neighbours_app.command("add")
+def neighbours_add(unit: str, other: str) -> None:
+    """Record that two parishes or towns border each other (both ways)."""
+
+    async def work(session: AsyncSession) -> str:
+        one, two = await known_unit(session, unit), await known_unit(session, other)
+        try:
+            added = await add_neighbours(session, one, two)
+        except ValueError as error:
+            raise fail(str(error)) from None
+        if not added:
+            return f"{one.name} and {two.name} are already neighbours."
+        await audit(
+            session, action="help_neighbours_added", actor_id=None, unit=one.id, other=two.id
+        )
+        return f"{one.name} and {two.name} are neighbours now."
+
+    typer.echo(in_session(work))
+
+
+@neighbours_app.command("remove")
+def neighbours_remove(unit: str, other: str) -> None:
+    """Forget that two parishes or towns border each other."""
+
+    async def work(session: AsyncSession) -> str:
+        one, two = await known_unit(session, unit), await known_unit(session, other)
+        if not await remove_neighbours(session, one, two):
+            raise fail(f"{one.name} and {two.name} are not recorded as neighbours.")
+        await audit(
+            session, action="help_neighbours_removed", actor_id=None, unit=one.id, other=two.id
+        )
+        return f"{one.name} and {two.name} are no longer neighbours."
+
+    typer.echo(in_session(work))
+
+
+@neighbours_app.command("list")
+def neighbours_list(unit: str) -> None:
+    """A parish or town's neighbours."""
+
+    async def work(session: AsyncSession) -> str:
+        found = await known_unit(session, unit)
+        names = [item.name for item in await neighbours_of(session, found.id)]
+        return "\n".join(names) if names else f"{found.name} has no neighbours recorded yet."
 
     typer.echo(in_session(work))
 
