@@ -37,6 +37,9 @@ class JobContext:
     sessionmaker: async_sessionmaker[AsyncSession]
     settings: Settings
     now: datetime
+    # The running channels, for a job that acts in a group (declines a join request) after
+    # its transaction commits; None where a job is run without them.
+    senders: Senders | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class BroadcastService:
         tick_seconds: float = TICK_SECONDS,
     ) -> None:
         self.dispatcher = Dispatcher(sessionmaker=sessionmaker, settings=settings, senders=senders)
+        self.senders = senders
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.jobs = tuple(jobs)
@@ -139,7 +143,7 @@ class BroadcastService:
 
     async def run_jobs(self) -> None:
         """Run every job once; one failing job does not keep the others from running."""
-        context = JobContext(self.sessionmaker, self.settings, utcnow())
+        context = JobContext(self.sessionmaker, self.settings, utcnow(), self.senders)
         for job in self.jobs:
             try:
                 await job.run(context)

@@ -70,5 +70,6 @@ def scheduled_jobs() -> list[Job]:
         Job("neighbour_help_after_the_date", after_the_date),
         Job("neighbour_help_monthly_counts", monthly_counts),
         Job("group_welcomes", parish_group.welcome_new_members),
+        Job("group_requests_unanswered", parish_group.decline_stale_requests),
         Job("vacuum_erased_tables", privacy.vacuum_erased_tables),
     ]

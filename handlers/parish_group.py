@@ -5,7 +5,15 @@ welcome, and few, short answers in the group itself."""
 from __future__ import annotations
 
 from bot.dialog.context import Context
-from bot.dialog.messages import Address, Button, Event, GroupAction, GroupActionKind, Reply
+from bot.dialog.messages import (
+    Address,
+    Button,
+    Event,
+    GroupAction,
+    GroupActionKind,
+    Outgoing,
+    Reply,
+)
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Needs, Router
 from bot.i18n import N_, Translator
@@ -15,9 +23,11 @@ from broadcasts.render import heading
 from broadcasts.service import JobContext
 from handlers.menu import show_menu
 from handlers.onboarding import START_AGAIN, add_deep_link, add_unit_settled, deep_link
+from models.audit import audit
 from models.broadcasts import news_of_place
 from models.ideas import holders_of
 from models.parish_groups import (
+    JOIN_REQUEST_WAIT,
     WELCOME_NAMES,
     ApprovedBy,
     JoinRequest,
@@ -26,6 +36,7 @@ from models.parish_groups import (
     pending_requests_of,
     record_request,
     request_by_id,
+    stale_requests,
     welcomes_due,
 )
 from models.residents import find_resident
@@ -369,6 +380,40 @@ async def let_in(ctx: Context, press: LetIn) -> None:
             unit=ctx.t.place(unit),
         ),
     )
+
+
+async def decline_stale_requests(job: JobContext) -> None:
+    """Decline the requests nobody settled within JOIN_REQUEST_WAIT: the person left
+    without choosing the unit and no coordinator let them in. Telegram is asked first and
+    the request marked after, so a crash in between asks again rather than never."""
+    if job.senders is None:
+        return
+    stale: list[tuple[int, Unit]] = []
+    actions: list[Outgoing] = []
+    async with job.sessionmaker() as session:
+        for request in await stale_requests(session, before=job.now - JOIN_REQUEST_WAIT):
+            unit = await session.get(Unit, request.unit_id)
+            if unit is None:
+                continue
+            stale.append((request.id, unit))
+            if unit.telegram_group_chat_id is not None:
+                action = GroupAction(GroupActionKind.DECLINE, request.user_id)
+                actions.append(Outgoing(_group_of(unit), Reply(""), action))
+    if not stale:
+        return
+    await job.senders.deliver(actions)
+    async with job.sessionmaker() as session, session.begin():
+        for ident, unit in stale:
+            request = await request_by_id(session, ident)
+            if request is not None and request.status == JoinStatus.PENDING.value:
+                decide(request, approve=False, now=job.now)
+                await audit(
+                    session,
+                    action="group_join_declined",
+                    actor_id=None,
+                    unit=unit.slug,
+                    by="unanswered",
+                )
 
 
 # --------------------------------------------------------------------------- the welcome

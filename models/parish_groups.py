@@ -20,6 +20,9 @@ from models.territory import Unit
 WELCOME_GAP = timedelta(minutes=5)
 # A welcome names this many people at most, then "and N more".
 WELCOME_NAMES = 10
+# A request nobody settled in this time (the person never chose the unit, no coordinator let
+# them in) is declined.
+JOIN_REQUEST_WAIT = timedelta(days=2)
 
 
 class JoinStatus(enum.StrEnum):
@@ -101,6 +104,20 @@ async def pending_requests_of(
                 JoinRequest.channel == channel,
                 JoinRequest.user_id == user_id,
                 JoinRequest.status == JoinStatus.PENDING.value,
+            )
+            .order_by(JoinRequest.id)
+        )
+    )
+
+
+async def stale_requests(session: AsyncSession, *, before: datetime) -> list[JoinRequest]:
+    """Requests still pending that came before `before`."""
+    return list(
+        await session.scalars(
+            select(JoinRequest)
+            .where(
+                JoinRequest.status == JoinStatus.PENDING.value,
+                JoinRequest.created_at < before,
             )
             .order_by(JoinRequest.id)
         )

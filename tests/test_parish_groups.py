@@ -19,6 +19,7 @@ from handlers.parish_group import (
     LetIn,
     NotResident,
     WithdrawRequest,
+    decline_stale_requests,
     welcome_new_members,
 )
 from models import JoinRequest
@@ -218,6 +219,35 @@ async def test_a_stranger_who_does_not_live_there_may_withdraw(bot: RunningBot) 
     # Pressed again: told it is closed, nothing asked of Telegram twice.
     [again] = await bot.press(STRANGER, WithdrawRequest(1).pack())
     assert again["text"] == lv("That request is already closed.")
+    await bot.settle()
+    assert len(bot.api.calls_to("declineChatJoinRequest")) == 1
+
+
+async def test_a_stranger_who_leaves_without_an_answer_is_declined_after_two_days(
+    bot: RunningBot,
+) -> None:
+    await linked_group(bot)
+    bot.api.push_join_request(STRANGER, GROUP, first_name="Carl")
+    await bot.api.wait_for(chat_id=STRANGER, count=1)
+    await bot.onboard(RESIDENT)  # someone else, already let in: nothing to decline
+    start = utcnow()
+    for later in (timedelta(days=1), timedelta(days=1, hours=23)):
+        await decline_stale_requests(
+            JobContext(bot.app.sessionmaker, bot.settings, start + later, bot.app.senders)
+        )
+    assert await requests(bot) == [(str(STRANGER), "pending", None)]
+    for _ in range(2):  # run again: asked of Telegram once
+        await decline_stale_requests(
+            JobContext(
+                bot.app.sessionmaker,
+                bot.settings,
+                start + timedelta(days=2, minutes=1),
+                bot.app.senders,
+            )
+        )
+    await bot.api.wait_for_calls("declineChatJoinRequest", count=1)
+    assert bot.api.declined[GROUP] == {STRANGER}
+    assert await requests(bot) == [(str(STRANGER), "declined", None)]
     await bot.settle()
     assert len(bot.api.calls_to("declineChatJoinRequest")) == 1
 
