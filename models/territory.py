@@ -1,4 +1,5 @@
-"""Units (parishes and the town) and their localities (villages, neighbourhoods)."""
+"""The municipality, its units (parishes and towns) and their localities (villages,
+neighbourhoods). They come from a territory file (models/territory_file.py)."""
 
 from __future__ import annotations
 
@@ -54,12 +55,31 @@ class Named:
         return [self.name, *(self.names or {}).values()]
 
 
+UNIT_KINDS = ("town", "parish")
+
+
+class Municipality(Named, Base):
+    """The municipality whose council this is: one row, named in texts ("Alūksnes novada
+    iedzīvotāju padome")."""
+
+    __tablename__ = "municipality"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    forms: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
+
+
 class Unit(Named, Base):
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(80))
+    # "town" or "parish" (UNIT_KINDS)
+    kind: Mapped[str] = mapped_column(String(10), default="parish", server_default="parish")
     names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     forms: Mapped[dict[str, dict[str, str]]] = mapped_column(
         JSON, default=dict, server_default=text("'{}'")
@@ -112,19 +132,44 @@ async def list_units(session: AsyncSession) -> list[Unit]:
     return list(await session.scalars(_UNITS))
 
 
-_unit_choices: list[tuple[str, dict[str, str], str]] = []
+# By database: the units' names and the municipality's, read once per process.
+_unit_choices: dict[str, list[tuple[str, dict[str, str], str]]] = {}
+_municipalities: dict[str, Municipality | None] = {}
+
+
+def _database(session: AsyncSession) -> str:
+    return str(session.bind.url)
+
+
+def forget_territory_cache() -> None:
+    """After a territory import in this process: read the names again."""
+    _unit_choices.clear()
+    _municipalities.clear()
 
 
 async def unit_choices(session: AsyncSession, language: str) -> list[tuple[str, str]]:
-    """(name in `language`, slug) of every unit, in order. Units come with the migrations
-    and never change while the bot runs, so they are read once per process: onboarding
-    shows them to every newcomer."""
-    if not _unit_choices:
-        _unit_choices.extend(
+    """(name in `language`, slug) of every unit, in order. Units change only with
+    `padome territory import`, after which the bot is restarted, so they are read once per
+    process and database: onboarding shows them to every newcomer."""
+    key = _database(session)
+    if key not in _unit_choices:
+        _unit_choices[key] = [
             (unit.name, dict(unit.names or {}), unit.slug) for unit in await list_units(session)
-        )
-    labels = [(names.get(language) or name, slug) for name, names, slug in _unit_choices]
+        ]
+    labels = [(names.get(language) or name, slug) for name, names, slug in _unit_choices[key]]
     return [(label[:1].upper() + label[1:], slug) for label, slug in labels]
+
+
+async def get_municipality(session: AsyncSession) -> Municipality | None:
+    """The municipality (read once per process and database), None before a territory is
+    imported."""
+    key = _database(session)
+    if key not in _municipalities:
+        found = await session.scalar(select(Municipality).order_by(Municipality.id).limit(1))
+        if found is not None:
+            session.expunge(found)
+        _municipalities[key] = found
+    return _municipalities[key]
 
 
 async def unit_by_slug(session: AsyncSession, slug: str) -> Unit | None:
