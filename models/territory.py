@@ -70,6 +70,8 @@ class Municipality(Named, Base):
     forms: Mapped[dict[str, dict[str, str]]] = mapped_column(
         JSON, default=dict, server_default=text("'{}'")
     )
+    # One more at each import that changes the territory: the bot then reads it again.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class Unit(Named, Base):
@@ -132,44 +134,31 @@ async def list_units(session: AsyncSession) -> list[Unit]:
     return list(await session.scalars(_UNITS))
 
 
-# By database: the units' names and the municipality's, read once per process.
-_unit_choices: dict[str, list[tuple[str, dict[str, str], str]]] = {}
-_municipalities: dict[str, Municipality | None] = {}
-
-
-def _database(session: AsyncSession) -> str:
-    return str(session.bind.url)
-
-
-def forget_territory_cache() -> None:
-    """After a territory import in this process: read the names again."""
-    _unit_choices.clear()
-    _municipalities.clear()
+# By database: the territory's version and the units' names in it.
+_unit_choices: dict[str, tuple[int, list[tuple[str, dict[str, str], str]]]] = {}
+_VERSION = select(Municipality.version).order_by(Municipality.id).limit(1)
 
 
 async def unit_choices(session: AsyncSession, language: str) -> list[tuple[str, str]]:
-    """(name in `language`, slug) of every unit, in order. Units change only with
-    `padome territory import`, after which the bot is restarted, so they are read once per
-    process and database: onboarding shows them to every newcomer."""
-    key = _database(session)
-    if key not in _unit_choices:
-        _unit_choices[key] = [
-            (unit.name, dict(unit.names or {}), unit.slug) for unit in await list_units(session)
-        ]
-    labels = [(names.get(language) or name, slug) for name, names, slug in _unit_choices[key]]
+    """(name in `language`, slug) of every unit, in order. Onboarding shows them to every
+    newcomer, so they are read again only when a territory import has changed them (the
+    municipality's `version`)."""
+    key = str(session.bind.url)
+    version = await session.scalar(_VERSION) or 0
+    cached = _unit_choices.get(key)
+    if cached is None or cached[0] != version:
+        cached = (
+            version,
+            [(unit.name, dict(unit.names or {}), unit.slug) for unit in await list_units(session)],
+        )
+        _unit_choices[key] = cached
+    labels = [(names.get(language) or name, slug) for name, names, slug in cached[1]]
     return [(label[:1].upper() + label[1:], slug) for label, slug in labels]
 
 
 async def get_municipality(session: AsyncSession) -> Municipality | None:
-    """The municipality (read once per process and database), None before a territory is
-    imported."""
-    key = _database(session)
-    if key not in _municipalities:
-        found = await session.scalar(select(Municipality).order_by(Municipality.id).limit(1))
-        if found is not None:
-            session.expunge(found)
-        _municipalities[key] = found
-    return _municipalities[key]
+    """The municipality; None only before a territory is imported."""
+    return await session.scalar(select(Municipality).order_by(Municipality.id).limit(1))
 
 
 async def unit_by_slug(session: AsyncSession, slug: str) -> Unit | None:

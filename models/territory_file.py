@@ -26,7 +26,6 @@ from models.territory import (
     Locality,
     Municipality,
     Unit,
-    forget_territory_cache,
 )
 
 TERRITORIES_DIR = Path(__file__).parent / "territories"
@@ -146,8 +145,7 @@ class _Reader:
         raw = mapping.get("forms")
         forms_line = self.line_of(mapping, "forms")
         if raw is None:
-            if derive and name and (derived := latvian_forms(name)):
-                forms["lv"] = derived
+            pass
         elif not isinstance(raw, dict):
             self.problem(forms_line, entry, "'forms' must list cases by language (lv:, ru:)")
         else:
@@ -179,6 +177,10 @@ class _Reader:
                         kept[str(case)] = form
                 if kept:
                     forms[str(language)] = kept
+        # Latvian forms not written (`lv:` absent; `lv: {}` means none): from the ending.
+        if derive and name and not (isinstance(raw, dict) and "lv" in raw):
+            if derived := latvian_forms(name):
+                forms["lv"] = derived
         if every_case and name:
             for language in ("lv", "ru"):
                 if language not in names:
@@ -265,7 +267,7 @@ def _units(reader: _Reader, data: dict[str, Any]) -> list[UnitSpec]:
                 reader.problem(
                     reader.line_of(item, "slug"),
                     entry,
-                    "a slug has small Latin letters, digits and '-' only, e.g. alsviku",
+                    "a slug has small Latin letters, digits and '-' only, without spaces",
                 )
             elif slug in slugs:
                 reader.problem(reader.line_of(item, "slug"), entry, "this slug is used twice")
@@ -372,14 +374,14 @@ def _columns_referring_to(table: str, *, skip: set[str]) -> list[Any]:
 
 
 async def usage(session: AsyncSession, table: str, row_id: int) -> list[str]:
-    """What uses a unit or locality: "3 residents", "1 role_grants", one per table."""
+    """What uses a unit or locality: "residents: 3", "role grants: 1", one per table."""
     found = []
     for column in _columns_referring_to(table, skip={"localities.unit_id"}):
         count = await session.scalar(
             select(func.count()).select_from(column.table).where(column == row_id)
         )
         if count:
-            found.append(f"{count} {column.table.name.replace('_', ' ')}")
+            found.append(f"{column.table.name.replace('_', ' ')}: {count}")
     return found
 
 
@@ -427,6 +429,11 @@ async def import_territory(
         if slug in wanted:
             continue
         used = await usage(session, "units", unit.id)
+        for locality in await session.scalars(select(Locality).where(Locality.unit_id == unit.id)):
+            used += [
+                f"{locality.name}'s {what}"
+                for what in await usage(session, "localities", locality.id)
+            ]
         await _leave_out(session, change, unit, f"{unit.name} ({slug})", used, retire_missing)
     for order, unit_spec in enumerate(spec.units):
         unit = existing.get(unit_spec.slug)
@@ -448,8 +455,9 @@ async def import_territory(
             unit.kind = unit_spec.kind
             unit.sort_order = order
         await _import_localities(session, change, unit, unit_spec, retire_missing)
+    if change.changed:
+        municipality.version = (municipality.version or 0) + 1
     await session.flush()
-    forget_territory_cache()
     return change
 
 
@@ -462,11 +470,11 @@ async def _leave_out(
     retire_missing: bool,
 ) -> None:
     if retire_missing:
-        what = f" (it had {', '.join(used)})" if used else ""
+        what = f", which had {', '.join(used)}" if used else ""
         change.lines.append(f"Removed: {label}{what}")
         await session.execute(delete(type(row)).where(type(row).id == row.id))
     elif used:
-        change.refused.append(f"{label}: {', '.join(used)}")
+        change.refused.append(f"{label} — {', '.join(used)}")
     else:
         change.kept.append(label)
 
@@ -548,9 +556,10 @@ def _place_out(row: Any, *, slug: str | None = None, kind: str | None = None) ->
         if other := (row.names or {}).get(language):
             out[language] = other
     forms = row.forms or {}
-    out["forms"] = {
-        language: _Cases(forms[language]) for language in ("lv", "ru") if language in forms
-    }
+    # `lv: {}` says "no Latvian forms", where leaving it out would derive them.
+    out["forms"] = {"lv": _Cases(forms.get("lv", {}))}
+    if "ru" in forms:
+        out["forms"]["ru"] = _Cases(forms["ru"])
     return out
 
 

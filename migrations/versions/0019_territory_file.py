@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("names", sa.JSON(), server_default=sa.text("'{}'"), nullable=False),
         sa.Column("forms", sa.JSON(), server_default=sa.text("'{}'"), nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_municipality")),
     )
     # Plain ALTER TABLE, never a batch copy: on SQLite a copy drops and recreates `units`,

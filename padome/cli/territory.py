@@ -191,24 +191,24 @@ def territory_import(
                 + "\nAdd them back to the file, or run again with --retire-missing to remove "
                 "them with what belongs to them."
             )
-        lines = [f"  {line}" for line in change.lines] or [
-            "  nothing: the file and the database agree."
-        ]
+        lines = [f"  {line}" for line in change.lines]
         if change.kept:
             lines.append(
                 "Kept, though missing from the file (--retire-missing removes them):\n"
                 + "\n".join(f"  {line}" for line in change.kept)
             )
+        if not change.changed:
+            lines.insert(0, "Nothing to change: the file and the database agree.")
+        elif dry_run:
+            lines.insert(0, "Would change (dry run, nothing stored):")
+        else:
+            lines.insert(0, "Changed:")
         if dry_run:
             # Leaving by an exception rolls the transaction back.
-            raise _DryRun("Would change (dry run, nothing stored):\n" + "\n".join(lines))
+            raise _DryRun("\n".join(lines))
         if change.changed:
             await audit(session, action="territory_imported", actor_id=None, file=file.name)
-        return (
-            "Changed:\n"
-            + "\n".join(lines)
-            + ("\nRestart the bot so that it shows the new names." if change.changed else "")
-        )
+        return "\n".join(lines)
 
     try:
         typer.echo(in_session(work))
