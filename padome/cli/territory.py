@@ -145,10 +145,10 @@ def units_list() -> None:
     """List the parishes and the town with their slugs."""
 
     async def work(session: AsyncSession) -> Table:
-        table = Table("slug", "name", "localities", "group link")
+        table = Table("slug", "name", "kind", "localities", "group link")
         for item in await list_units(session):
             count = len(await list_localities(session, item.id))
-            table.add_row(item.slug, item.name, str(count), item.invite_link or "")
+            table.add_row(item.slug, item.name, item.kind, str(count), item.invite_link or "")
         return table
 
     out.print(in_session(work))
