@@ -83,10 +83,11 @@ def _run(database_url: str, tmp_path: Path, *args: str, **env: str) -> Any:
     return run_padome(list(args), stdin="", database_url=database_url, cwd=tmp_path, **env)
 
 
-def _edited(path: Path, edit: Any) -> Path:
+def _edited(path: Path, edit: Any, folder: Path) -> Path:
+    """A copy of a territory file in `folder`, changed by `edit`."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     edit(data)
-    target = path.with_name(f"edited-{uuid.uuid4().hex[:6]}.yaml")
+    target = folder / f"edited-{uuid.uuid4().hex[:6]}.yaml"
     target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
 
@@ -143,7 +144,7 @@ async def test_a_rename_keeps_the_unit_its_residents_and_their_village(
             }
         )
 
-    renamed = _edited(DEFAULT_TERRITORY_FILE, rename)
+    renamed = _edited(DEFAULT_TERRITORY_FILE, rename, tmp_path)
     dry = _run(database_url, tmp_path, "territory", "import", str(renamed), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "Would change (dry run, nothing stored):" in dry.stdout
@@ -176,7 +177,7 @@ async def test_a_rename_keeps_the_unit_its_residents_and_their_village(
         alsviku = next(unit for unit in data["units"] if unit["slug"] == "alsviku")
         alsviku["localities"] = [{"name": "Kolberģa ciems", "formerly": "Kolberģis"}]
 
-    village = _edited(renamed, rename_village)
+    village = _edited(renamed, rename_village, tmp_path)
     done = _run(database_url, tmp_path, "territory", "import", str(village))
     assert done.returncode == 0, done.stderr
     assert "Changed locality alsviku/Kolberģa ciems: name Kolberģis → Kolberģa ciems" in (
@@ -197,7 +198,7 @@ async def test_a_unit_in_use_is_not_removed_unless_retired(
     def drop(data: dict[str, Any]) -> None:
         data["units"] = [u for u in data["units"] if u["slug"] not in ("annas", "ziemera")]
 
-    smaller = _edited(DEFAULT_TERRITORY_FILE, drop)
+    smaller = _edited(DEFAULT_TERRITORY_FILE, drop, tmp_path)
     refused = _run(database_url, tmp_path, "territory", "import", str(smaller))
     assert refused.returncode == 1
     assert "Nothing was changed. These are in use and missing from the file:" in refused.stderr
@@ -215,7 +216,7 @@ async def test_a_unit_in_use_is_not_removed_unless_retired(
         tmp_path,
         "territory",
         "import",
-        str(_edited(DEFAULT_TERRITORY_FILE, drop_unused)),
+        str(_edited(DEFAULT_TERRITORY_FILE, drop_unused, tmp_path)),
     )
     assert kept.returncode == 0, kept.stderr
     assert "Kept, though missing from the file (--retire-missing removes them):" in kept.stdout
@@ -247,7 +248,11 @@ def test_what_staff_set_up_for_a_unit_ties_it_too(database_url: str, tmp_path: P
         data["units"] = [u for u in data["units"] if u["slug"] != "malupes"]
 
     refused = _run(
-        database_url, tmp_path, "territory", "import", str(_edited(DEFAULT_TERRITORY_FILE, drop))
+        database_url,
+        tmp_path,
+        "territory",
+        "import",
+        str(_edited(DEFAULT_TERRITORY_FILE, drop, tmp_path)),
     )
     assert refused.returncode == 1
     assert "Mālupes pagasts (malupes) — help destinations: 1" in refused.stderr
