@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from typing import Any
 import aiosqlite
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, make_url, text
+from sqlalchemy import event, inspect, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -199,15 +200,49 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def _run_alembic(connection: Connection, action: str, revision: str) -> None:
+def _run_alembic(
+    connection: Connection, action: str, revision: str, territory_from_file: bool = False
+) -> None:
     config = alembic_config(str(connection.engine.url))
     config.attributes["connection"] = connection
+    config.attributes["territory_from_file"] = territory_from_file
     getattr(command, action)(config, revision)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+def _is_new(connection: Connection) -> bool:
+    """Whether no migration has run on this database yet."""
+    if not inspect(connection).has_table("alembic_version"):
+        return True
+    return connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 0
+
+
+async def upgrade(
+    engine: AsyncEngine, revision: str = "head", territory_file: Path | None = None
+) -> None:
+    """Apply migrations. A new database brought to the newest revision gets its territory
+    from `territory_file` (by default the one that ships with Padome, Alūksne's); one set up
+    before keeps its own. A bad file leaves the database as it was
+    (TerritoryFileError names what is wrong)."""
+    # Imported here: the models import the dialog layer, which needs this module.
+    from models.territory_file import DEFAULT_TERRITORY_FILE, import_territory, read_territory
+
+    async with engine.connect() as connection:
+        from_file = revision == "head" and await connection.run_sync(_is_new)
+    # Read first: a bad file is told before anything is created.
+    spec = (
+        await asyncio.to_thread(read_territory, territory_file or DEFAULT_TERRITORY_FILE)
+        if from_file
+        else None
+    )
     async with engine.begin() as connection:
-        await connection.run_sync(_run_alembic, "upgrade", revision)
+        await connection.run_sync(_run_alembic, "upgrade", revision, spec is not None)
+        if spec is not None:
+            session = AsyncSession(bind=connection, expire_on_commit=False)
+            try:
+                await import_territory(session, spec)
+                await session.flush()
+            finally:
+                await session.close()
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +27,9 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite+aiosqlite:///padome.db"
+    # The municipality's territory file (YAML), read when the database is first set up;
+    # unset: Alūksne's, which ships with Padome. Later changes: `padome territory import`.
+    territory_file: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     timezone: str = "Europe/Riga"
     default_language: Literal["lv", "ru", "en"] = "lv"
@@ -127,6 +131,13 @@ class Settings(BaseSettings):
             return ""
         if _QUIET_HOURS_RE.match(value) is None:
             raise ValueError("write it as HH:MM-HH:MM, e.g. 21:00-08:00, or off")
+        return value
+
+    @field_validator("territory_file")
+    @classmethod
+    def _check_territory_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no file {str(value)!r}; give the path of the territory file (YAML)")
         return value
 
     @field_validator("database_url")

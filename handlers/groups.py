@@ -143,8 +143,12 @@ async def link_group(ctx: Context) -> None:
         await ctx.refuse("link_group")
         return
     if len(units) > 1:
+        example = next((unit.slug for unit in units if unit.kind == "parish"), units[0].slug)
         ctx.reply(
-            ctx.t._("Add the parish or town: /linkgroup <name>, for example /linkgroup alsviku.")
+            ctx.t._(
+                "Add the parish or town: /linkgroup <name>, for example /linkgroup {example}.",
+                example=example,
+            )
         )
         return
     unit = units[0]

@@ -22,6 +22,7 @@ from models.residents import (
     resident_with_phone,
 )
 from models.territory import (
+    get_municipality,
     list_localities,
     list_units,
     match_places,
@@ -118,15 +119,17 @@ def ask_language(ctx: Context) -> None:
     ctx.reply("\n".join(prompts), buttons)
 
 
-def ask_consent(ctx: Context) -> None:
+async def ask_consent(ctx: Context) -> None:
     t = ctx.t
+    municipality = await get_municipality(ctx.session)
     text = t._(
         "Before we start: to route you to your parish or town, I store your messenger account "
         "and the name it shows, your chosen language and your parish or town, and later what "
         "you send to the council yourself. "
-        "The data is used only for the residents' council of the municipality. You can see it "
+        "The data is used only for the residents' council of {municipality}. You can see it "
         "with /mydata and erase it with /forget at any time.\n\n"
-        "Do you agree?"
+        "Do you agree?",
+        municipality=t.place(municipality) if municipality else "",
     )
     ctx.reply(
         text,
@@ -188,7 +191,7 @@ async def resume_onboarding(ctx: Context) -> None:
         if ctx.recall("language") is None:
             ask_language(ctx)
         else:
-            ask_consent(ctx)
+            await ask_consent(ctx)
         return
     await ask_unit(ctx)
 
@@ -267,7 +270,7 @@ async def language_chosen(ctx: Context, press: LanguagePick) -> None:
     ctx.use_language(press.language)
     if ctx.resident is None:
         ctx.remember("language", press.language)
-        ask_consent(ctx)
+        await ask_consent(ctx)
         return
     ctx.resident.language = press.language
     if ctx.resident.unit_id is None:

@@ -24,7 +24,7 @@ from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
 from models.staff_console import ConsoleLink, ConsoleSession
 from models.surveys import Answer, Option, Participation, Question, Response, Survey
-from models.territory import Locality, Unit
+from models.territory import Locality, Municipality, Unit
 from models.updates import ProcessedUpdate
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "MeetingAnswer",
     "MeetingAttendance",
     "MessageStatus",
+    "Municipality",
     "Nomination",
     "NominationRound",
     "Option",

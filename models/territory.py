@@ -1,4 +1,5 @@
-"""Units (parishes and the town) and their localities (villages, neighbourhoods)."""
+"""The municipality, its units (parishes and towns) and their localities (villages,
+neighbourhoods). They come from a territory file (models/territory_file.py)."""
 
 from __future__ import annotations
 
@@ -54,12 +55,33 @@ class Named:
         return [self.name, *(self.names or {}).values()]
 
 
+UNIT_KINDS = ("town", "parish")
+
+
+class Municipality(Named, Base):
+    """The municipality whose council this is: one row, named in texts ("Alūksnes novada
+    iedzīvotāju padome")."""
+
+    __tablename__ = "municipality"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    forms: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
+    # One more at each import that changes the territory: the bot then reads it again.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
 class Unit(Named, Base):
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(80))
+    # "town" or "parish" (UNIT_KINDS)
+    kind: Mapped[str] = mapped_column(String(10), default="parish", server_default="parish")
     names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     forms: Mapped[dict[str, dict[str, str]]] = mapped_column(
         JSON, default=dict, server_default=text("'{}'")
@@ -112,19 +134,31 @@ async def list_units(session: AsyncSession) -> list[Unit]:
     return list(await session.scalars(_UNITS))
 
 
-_unit_choices: list[tuple[str, dict[str, str], str]] = []
+# By database: the territory's version and the units' names in it.
+_unit_choices: dict[str, tuple[int, list[tuple[str, dict[str, str], str]]]] = {}
+_VERSION = select(Municipality.version).order_by(Municipality.id).limit(1)
 
 
 async def unit_choices(session: AsyncSession, language: str) -> list[tuple[str, str]]:
-    """(name in `language`, slug) of every unit, in order. Units come with the migrations
-    and never change while the bot runs, so they are read once per process: onboarding
-    shows them to every newcomer."""
-    if not _unit_choices:
-        _unit_choices.extend(
-            (unit.name, dict(unit.names or {}), unit.slug) for unit in await list_units(session)
+    """(name in `language`, slug) of every unit, in order. Onboarding shows them to every
+    newcomer, so they are read again only when a territory import has changed them (the
+    municipality's `version`)."""
+    key = str(session.bind.url)
+    version = await session.scalar(_VERSION) or 0
+    cached = _unit_choices.get(key)
+    if cached is None or cached[0] != version:
+        cached = (
+            version,
+            [(unit.name, dict(unit.names or {}), unit.slug) for unit in await list_units(session)],
         )
-    labels = [(names.get(language) or name, slug) for name, names, slug in _unit_choices]
+        _unit_choices[key] = cached
+    labels = [(names.get(language) or name, slug) for name, names, slug in cached[1]]
     return [(label[:1].upper() + label[1:], slug) for label, slug in labels]
+
+
+async def get_municipality(session: AsyncSession) -> Municipality | None:
+    """The municipality; None only before a territory is imported."""
+    return await session.scalar(select(Municipality).order_by(Municipality.id).limit(1))
 
 
 async def unit_by_slug(session: AsyncSession, slug: str) -> Unit | None:

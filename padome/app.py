@@ -71,7 +71,7 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
     engine = db.create_engine(settings.database_url)
     try:
         if migrate:
-            await db.upgrade(engine)
+            await db.upgrade(engine, territory_file=settings.territory_file)
         sessionmaker = db.create_sessionmaker(engine)
         dialog = DialogEngine(
             sessionmaker=sessionmaker,

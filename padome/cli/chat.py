@@ -10,8 +10,9 @@ from typing import Annotated
 
 import typer
 
+from models.territory_file import TerritoryFileError
 from padome import app as lifecycle
-from padome.cli.common import fail, load_settings, setup_logging
+from padome.cli.common import fail, load_settings, setup_logging, territory_problems
 
 CHAT_LOG = "padome-chat.log"
 
@@ -32,6 +33,8 @@ def chat(
         asyncio.run(lifecycle.chat(settings, user=user, stdin=sys.stdin, stdout=sys.stdout))
     except KeyboardInterrupt:
         sys.stdout.write("\n")
+    except TerritoryFileError as error:
+        raise fail(territory_problems(error)) from None
     except Exception:
         logger.exception("the console chat stopped on an error")
         raise fail(f"The chat stopped on an error; what happened is in {log_file}.") from None
@@ -42,4 +45,7 @@ def run() -> None:
     for console users."""
     settings = load_settings()
     setup_logging(settings)
-    asyncio.run(lifecycle.run(settings))
+    try:
+        asyncio.run(lifecycle.run(settings))
+    except TerritoryFileError as error:
+        raise fail(territory_problems(error)) from None

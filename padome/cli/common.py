@@ -30,6 +30,7 @@ from bot.settings import Settings, describe_validation_error, get_settings
 from broadcasts.compose import TIME_FORMAT
 from models.residents import Resident, find_identity, parse_identity
 from models.territory import Locality, Unit, list_localities, list_units, unit_by_slug
+from models.territory_file import TerritoryFileError
 from padome import app as lifecycle
 
 # The number of a stored thing (a broadcast, a survey): what a database id can hold, so a
@@ -100,7 +101,17 @@ def in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
             async with opened.sessionmaker() as session, session.begin():
                 return await work(session)
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except TerritoryFileError as error:
+        raise fail(territory_problems(error)) from None
+
+
+def territory_problems(error: TerritoryFileError) -> str:
+    """Why a new database was not set up: the territory file named by TERRITORY_FILE."""
+    return "The database was not set up: the territory file (TERRITORY_FILE) has problems:\n" + str(
+        error
+    )
 
 
 async def find_unit(session: AsyncSession, text: str) -> Unit | None:

@@ -7,7 +7,8 @@ import asyncio
 import typer
 
 from bot import db
-from padome.cli.common import load_settings
+from models.territory_file import TerritoryFileError
+from padome.cli.common import fail, load_settings, territory_problems
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -20,11 +21,14 @@ def db_upgrade(revision: str = "head") -> None:
     async def main() -> None:
         engine = db.create_engine(settings.database_url)
         try:
-            await db.upgrade(engine, revision)
+            await db.upgrade(engine, revision, territory_file=settings.territory_file)
         finally:
             await engine.dispose()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except TerritoryFileError as error:
+        raise fail(territory_problems(error)) from None
     typer.echo(f"Database at revision {revision}.")
 
 

@@ -1,7 +1,9 @@
-"""`padome units` and `padome localities`: the municipality's units and their villages."""
+"""`padome units`, `padome localities` and `padome territory`: the municipality's units,
+their villages and the territory file."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +17,12 @@ from models.territory import (
     list_localities,
     list_units,
     set_locality_names,
+)
+from models.territory_file import (
+    TerritoryFileError,
+    export_territory,
+    import_territory,
+    read_territory,
 )
 from padome.cli.common import fail, find_territory, in_session, known_unit, out
 
@@ -137,10 +145,98 @@ def units_list() -> None:
     """List the parishes and the town with their slugs."""
 
     async def work(session: AsyncSession) -> Table:
-        table = Table("slug", "name", "localities", "group link")
+        table = Table("slug", "name", "kind", "localities", "group link")
         for item in await list_units(session):
             count = len(await list_localities(session, item.id))
-            table.add_row(item.slug, item.name, str(count), item.invite_link or "")
+            table.add_row(item.slug, item.name, item.kind, str(count), item.invite_link or "")
         return table
 
     out.print(in_session(work))
+
+
+territory_app = typer.Typer(
+    help="The municipality's territory file: its parishes, towns, villages and their names.",
+    no_args_is_help=True,
+)
+
+
+@territory_app.command("import")
+def territory_import(
+    file: Annotated[Path, typer.Argument(help="The territory file (YAML).")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only print what would change; store nothing.")
+    ] = False,
+    retire_missing: Annotated[
+        bool,
+        typer.Option(
+            "--retire-missing",
+            help="Remove the parishes, towns and villages the file leaves out, with what "
+            "belongs to them (residents keep their accounts and choose again).",
+        ),
+    ] = False,
+) -> None:
+    """Load or update the territory from a file. Parishes and towns are matched by slug and
+    villages by name (or `formerly:`), so renames keep them and everything tied to them."""
+    try:
+        spec = read_territory(file)
+    except TerritoryFileError as error:
+        raise fail("The territory file has problems:\n" + str(error)) from None
+
+    async def work(session: AsyncSession) -> str:
+        change = await import_territory(session, spec, retire_missing=retire_missing)
+        if change.refused:
+            raise fail(
+                "Nothing was changed. These are in use and missing from the file:\n"
+                + "\n".join(f"  {line}" for line in change.refused)
+                + "\nAdd them back to the file, or run again with --retire-missing to remove "
+                "them with what belongs to them."
+            )
+        lines = [f"  {line}" for line in change.lines]
+        if change.kept:
+            lines.append(
+                "Kept, though missing from the file (--retire-missing removes them):\n"
+                + "\n".join(f"  {line}" for line in change.kept)
+            )
+        if not change.changed:
+            lines.insert(0, "Nothing to change: the file and the database agree.")
+        elif dry_run:
+            lines.insert(0, "Would change (dry run, nothing stored):")
+        else:
+            lines.insert(0, "Changed:")
+        if dry_run:
+            # Leaving by an exception rolls the transaction back.
+            raise _DryRun("\n".join(lines))
+        if change.changed:
+            await audit(session, action="territory_imported", actor_id=None, file=file.name)
+        return "\n".join(lines)
+
+    try:
+        typer.echo(in_session(work))
+    except _DryRun as done:
+        typer.echo(str(done))
+
+
+class _DryRun(Exception):
+    """What an import would change, told after its transaction is rolled back."""
+
+
+@territory_app.command("export")
+def territory_export(
+    file: Annotated[
+        Path | None, typer.Argument(help="Write to this file; without it, print it.")
+    ] = None,
+) -> None:
+    """Write the territory stored now as a territory file; importing it changes nothing."""
+
+    async def work(session: AsyncSession) -> str:
+        return await export_territory(session)
+
+    content = in_session(work)
+    if file is None:
+        typer.echo(content, nl=False)
+        return
+    try:
+        file.write_text(content, encoding="utf-8")
+    except OSError as error:
+        raise fail(f"Cannot write {file}: {error.strerror}.") from None
+    typer.echo(f"Wrote the territory to {file}.")
