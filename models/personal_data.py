@@ -94,6 +94,7 @@ async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, 
                 "role": grant.role,
                 "unit": grant.unit.name_in(resident.language) if grant.unit else None,
                 "locality": grant.locality.name_in(resident.language) if grant.locality else None,
+                "house": grant.house.label if grant.house else None,
             }
             for grant in await list_grants_of(session, resident.id)
         ],
