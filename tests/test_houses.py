@@ -166,7 +166,14 @@ async def test_coverage_counts_residents_on_every_messenger_on_paper_and_not_the
         await say(fake, bot, "whatsapp", ANNA, "1")
         await say(fake, bot, "whatsapp", ANNA, "Alsviķu")
         question = await _texts(bot, fake, "whatsapp", ANNA, "1")
-        assert lv("Which house do you live in?").split("?")[0] in question
+        assert (
+            lv(
+                "Which house do you live in? Choose your street, or type your address "
+                '(like "{example}") or the name of your house.',
+                example="Parka iela 1",
+            )
+            in question
+        )
         answer = await _texts(bot, fake, "whatsapp", ANNA, "parka iela 1")
         assert (
             lv(
