@@ -6,6 +6,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.payloads import Payload, payload
@@ -30,7 +32,7 @@ from broadcasts.render import render
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
 from handlers.onboarding import unit_checklist
 from models.broadcasts import TEXT_MAX, Broadcast, Kind, count_recipients
-from models.houses import House, houses_of, match_address
+from models.houses import House, has_houses, houses_of, match_address
 from models.messaging import find_media, store_media
 from models.roles import Role
 from models.territory import list_localities, list_units, locality_by_id, place_label
@@ -290,10 +292,29 @@ async def ask_audience(ctx: Context, press: ChooseAudience) -> None:
             if locality is not None:
                 label = place_label(locality.unit, locality, ctx.t.language)
                 buttons.append(Button(label, SendTo(Target.LOCALITY, locality.id)))
-    buttons.append(Button(ctx.t._("One house"), AskHouse()))
+    if await _has_reachable_houses(ctx):
+        buttons.append(Button(ctx.t._("One house"), AskHouse()))
     buttons.append(Button(ctx.t._("Back"), AddLanguage()))
     ctx.set_state(State.AUDIENCE, **flow)
     ctx.reply(ctx.t._("Who should get it?"), buttons)
+
+
+async def _has_reachable_houses(ctx: Context) -> bool:
+    """Whether any house is known where this sender may write: else "One house" is not
+    offered."""
+    roles = ctx.roles
+    if may_send_council(roles):
+        return await ctx.session.scalar(select(House.id).limit(1)) is not None
+    for unit_id in roles.units_as(Role.REPRESENTATIVE):
+        if await has_houses(ctx.session, unit_id=unit_id, locality_id=None):
+            return True
+    for locality_id in roles.localities_as(Role.DEPUTY):
+        locality = await locality_by_id(ctx.session, locality_id)
+        if locality is not None and await has_houses(
+            ctx.session, unit_id=locality.unit_id, locality_id=locality.id
+        ):
+            return True
+    return False
 
 
 async def _reachable_houses(ctx: Context) -> list[House]:
