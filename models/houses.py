@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -88,15 +87,6 @@ async def houses_of(
     if locality_id is not None:
         query = query.where(House.locality_id == locality_id)
     return sorted(await session.scalars(query), key=house_sort_key)
-
-
-async def houses_by_ids(session: AsyncSession, ids: Iterable[int]) -> list[House]:
-    wanted = list(ids)
-    if not wanted:
-        return []
-    return sorted(
-        await session.scalars(select(House).where(House.id.in_(wanted))), key=house_sort_key
-    )
 
 
 async def house_by_id(session: AsyncSession, house_id: int | None) -> House | None:
