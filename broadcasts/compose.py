@@ -23,6 +23,7 @@ from models.broadcasts import (
     Status,
     recipients_by_channel,
 )
+from models.houses import House, house_by_id
 from models.messaging import media_link
 from models.roles import Role, Roles
 from models.territory import Locality, Unit, place_label
@@ -34,11 +35,13 @@ TIME_FORMAT = "%d.%m.%Y %H:%M"
 
 @dataclass(frozen=True)
 class Audience:
-    """All units (all None), chosen units, one locality, or (notices) named residents."""
+    """All units (all None), chosen units, one locality, one house (its residents and house
+    elders), or (notices) named residents."""
 
     unit_ids: tuple[int, ...] | None = None
     locality_id: int | None = None
     resident_ids: tuple[int, ...] | None = None
+    house_id: int | None = None
 
     def __post_init__(self) -> None:
         if self.unit_ids is not None and not self.unit_ids:
@@ -67,6 +70,11 @@ def may_broadcast(roles: Roles) -> bool:
 
 async def kind_for(session: AsyncSession, roles: Roles, audience: Audience) -> Kind:
     """The kind of message this sender sends to this audience; NotAllowed when none."""
+    if audience.house_id is not None:
+        house = await house_by_id(session, audience.house_id)
+        if house is not None and may_reach_house(roles, house):
+            return Kind.ANNOUNCEMENT
+        raise NotAllowed("house")
     if may_send_council(roles):
         return Kind.COUNCIL
     if audience.locality_id is not None:
@@ -84,9 +92,24 @@ async def kind_for(session: AsyncSession, roles: Roles, audience: Audience) -> K
     raise NotAllowed("audience")
 
 
+def may_reach_house(roles: Roles, house: House) -> bool:
+    """Whether the sender may write to the residents of a house: coordinators and the
+    council's senders, the unit's representative, the locality's deputy."""
+    return (
+        may_send_council(roles)
+        or house.unit_id in roles.units_as(Role.REPRESENTATIVE)
+        or (house.locality_id is not None and house.locality_id in roles.localities_as(Role.DEPUTY))
+    )
+
+
 async def place_of(session: AsyncSession, audience: Audience, language: str = "lv") -> str | None:
     """The place an announcement comes from, as residents read it in its heading, in
     `language` (the stored record keeps the Latvian one)."""
+    if audience.house_id is not None:
+        house = await house_by_id(session, audience.house_id)
+        if house is None:
+            return None
+        return f"{place_label(house.unit, house.locality, language)}, {house.label}"
     if audience.locality_id is not None:
         locality = await session.get(Locality, audience.locality_id)
         return place_label(locality.unit, locality, language) if locality else None
@@ -106,6 +129,7 @@ async def places_of(session: AsyncSession, broadcast: Broadcast) -> dict[str, st
     audience = Audience(
         tuple(broadcast.unit_ids) if broadcast.unit_ids is not None else None,
         broadcast.locality_id,
+        house_id=broadcast.house_id,
     )
     places = {}
     for language in SUPPORTED_LANGUAGES:
@@ -178,6 +202,7 @@ async def create_broadcast(
         created_by_id=created_by_id,
         unit_ids=list(audience.unit_ids) if audience.unit_ids is not None else None,
         locality_id=audience.locality_id,
+        house_id=audience.house_id,
         resident_ids=(
             sorted(set(audience.resident_ids)) if audience.resident_ids is not None else None
         ),
@@ -205,6 +230,7 @@ async def still_allowed(session: AsyncSession, broadcast: Broadcast, roles: Role
     audience = Audience(
         tuple(broadcast.unit_ids) if broadcast.unit_ids is not None else None,
         broadcast.locality_id,
+        house_id=broadcast.house_id,
     )
     try:
         kind = await kind_for(session, roles, audience)

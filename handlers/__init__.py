@@ -12,6 +12,7 @@ def build_flows() -> Flows:
     from handlers import (
         broadcasts,
         groups,
+        houses,
         ideas,
         linking,
         meetings,
@@ -39,6 +40,7 @@ def build_flows() -> Flows:
         neighbour_help,
         groups,
         parish_group,
+        houses,
         roles,
         staff_console,
         linking,

@@ -88,6 +88,16 @@ def add_unit_settled(hook: UnitSettled) -> None:
     _UNIT_SETTLED.append(hook)
 
 
+# Asked once the place is saved, instead of the menu: an optional further question (which
+# house), given the summary to show above it; False when it has nothing to ask.
+FollowUp = Callable[[Context, str], Awaitable[bool]]
+_FOLLOW_UPS: list[FollowUp] = []
+
+
+def add_follow_up(follow_up: FollowUp) -> None:
+    _FOLLOW_UPS.append(follow_up)
+
+
 def add_deep_link(kind: str, handler: DeepLinkHandler) -> None:
     _DEEP_LINKS[kind] = handler
 
@@ -423,6 +433,9 @@ async def _finish(ctx: Context) -> None:
         if not await answer_deep_link(ctx):
             show_menu(ctx)
         return
+    for follow_up in _FOLLOW_UPS:
+        if await follow_up(ctx, text):
+            return
     show_menu(ctx, text)
 
 

@@ -14,8 +14,10 @@ from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
 from handlers.onboarding import add_deep_link, deep_link, remember_deep_link, resume_onboarding
 from models import codes
 from models.base import utcnow
+from models.houses import House, house_by_id, houses_of
 from models.residents import Resident, identities_of
 from models.roles import (
+    HOUSE_SCOPED,
     INVITE_CODE_TYPED,
     INVITE_LIFETIME,
     LOCALITY_SCOPED,
@@ -30,6 +32,9 @@ from models.roles import (
     load_roles,
 )
 from models.territory import list_localities, list_units, unit_by_slug
+
+# Houses a coordinator chooses a house elder's house from, a page at a time.
+HOUSE_PAGE = 10
 
 router = Router()
 
@@ -49,6 +54,8 @@ class Grant(Payload):
     role: Role | None = None
     unit: str | None = None  # the unit's slug
     locality: int | None = None
+    house: int | None = None  # a house elder's house
+    page: int | None = None  # of the houses to choose from, 1 the first
 
 
 @payload("revoke")
@@ -61,6 +68,7 @@ class Revoke(Payload):
 
 ROLE_LABELS = {
     Role.DEPUTY: N_("village deputy"),
+    Role.HOUSE_ELDER: N_("house elder"),
     Role.REPRESENTATIVE: N_("parish or town representative"),
     Role.WORKING_GROUP: N_("working group member"),
     Role.CHAIR: N_("council chair"),
@@ -126,11 +134,16 @@ async def grant(ctx: Context, press: Grant) -> None:
             + [Button(ctx.t._("Back to the menu"), "menu")],
         )
         return
-    scoped = UNIT_SCOPED | LOCALITY_SCOPED
+    scoped = UNIT_SCOPED | LOCALITY_SCOPED | HOUSE_SCOPED
     fits = (
-        (press.unit is None and press.locality is None)
-        or (press.unit is not None and role in scoped and press.locality is None)
-        or (press.unit is not None and role in LOCALITY_SCOPED)
+        (press.unit is None and press.locality is None and press.house is None)
+        or (
+            press.unit is not None
+            and role in scoped
+            and press.locality is None
+            and (press.house is None or role in HOUSE_SCOPED)
+        )
+        or (press.unit is not None and role in LOCALITY_SCOPED and press.house is None)
     )
     if not fits or not ctx.roles.may_grant(role):
         await ctx.refuse("grant", role=role.value, unit=press.unit)
@@ -149,6 +162,16 @@ async def grant(ctx: Context, press: Grant) -> None:
         if unit is None:
             await ctx.refuse("grant", role=role.value, unit=press.unit)
             return
+    house: House | None = None
+    if unit is not None and role in HOUSE_SCOPED:
+        if press.house is None:
+            _ask_house(ctx, role, unit.slug, await houses_of(ctx.session, unit_id=unit.id), press)
+            return
+        house = await house_by_id(ctx.session, press.house)
+        if house is None or house.unit_id != unit.id:
+            await ctx.refuse("grant", role=role.value, unit=press.unit, house=press.house)
+            return
+        unit = None
     if unit is not None and role in LOCALITY_SCOPED:
         localities = await list_localities(ctx.session, unit.id)
         if press.locality is None:
@@ -174,7 +197,7 @@ async def grant(ctx: Context, press: Grant) -> None:
         unit = None
     assert ctx.resident is not None
     invite = await create_invite(
-        ctx.session, role=role, unit=unit, locality=locality, created_by=ctx.resident
+        ctx.session, role=role, unit=unit, locality=locality, house=house, created_by=ctx.resident
     )
     await ctx.audit("role_invite_created", role=role.value, invite=invite.id)
     text = ctx.t._(
@@ -193,6 +216,29 @@ async def grant(ctx: Context, press: Grant) -> None:
         f"{text}\n{validity}",
         [Button(ctx.t._("Give another role"), Grant()), Button(ctx.t._("Main menu"), "menu")],
     )
+
+
+def _ask_house(ctx: Context, role: Role, slug: str, houses: list[House], press: Grant) -> None:
+    """The houses of the unit to choose a house elder's from: apartment blocks first."""
+    if not houses:
+        ctx.reply(
+            ctx.t._(
+                "No houses of this parish or town are known yet; a coordinator imports them "
+                "with padome houses import."
+            ),
+            [Button(ctx.t._("Back"), Grant(role)), Button(ctx.t._("Main menu"), "menu")],
+        )
+        return
+    houses = [house for house in houses if house.is_block] + [
+        house for house in houses if not house.is_block
+    ]
+    page = max(press.page or 1, 1)
+    shown = houses[(page - 1) * HOUSE_PAGE : page * HOUSE_PAGE]
+    buttons = [Button(house.label, Grant(role, slug, house=house.id)) for house in shown]
+    if len(houses) > page * HOUSE_PAGE:
+        buttons.append(Button(ctx.t._("More"), Grant(role, slug, page=page + 1)))
+    buttons.append(Button(ctx.t._("Back"), Grant(role)))
+    ctx.reply(ctx.t._("For which house?"), buttons)
 
 
 @router.keyword(*ROLE_WORDS, argument=INVITE_CODE_TYPED, needs=Needs.NOTHING)
@@ -226,12 +272,17 @@ async def redeem_invite(ctx: Context, code: str) -> None:
         await ctx.audit("role_invite_void", invite=invite.id)
         show_menu(ctx, ctx.t._("This role link is not valid any more. Ask for a new one."))
         return
+    house = await house_by_id(ctx.session, invite.house_id)
+    if invite.house_id is not None and house is None:
+        show_menu(ctx, ctx.t._("This role link is not valid any more. Ask for a new one."))
+        return
     grant, _ = await grant_role(
         ctx.session,
         resident=ctx.resident,
         role=role,
-        unit=invite.unit if invite.locality is None else None,
+        unit=invite.unit if invite.locality is None and house is None else None,
         locality=invite.locality,
+        house=house,
         granted_by=creator,
     )
     invite.used_at = utcnow()

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from models.base import Base, utcnow
 from models.residents import Identity, Resident
+from models.roles import Role, RoleGrant
 from models.territory import Unit
 
 
@@ -94,6 +95,9 @@ class Broadcast(Base):
     locality_id: Mapped[int | None] = mapped_column(
         ForeignKey("localities.id", ondelete="SET NULL")
     )
+    # One house (models.houses.House): its residents and its house elders. A plain number,
+    # as a column added to this table cannot carry a foreign key on SQLite.
+    house_id: Mapped[int | None]
     # The unit or "unit, locality" an announcement is from, shown in its heading.
     place: Mapped[str | None] = mapped_column(String(200))
     # {"lv": "...", "ru": "...", "en": "..."}; Latvian is always there.
@@ -123,7 +127,12 @@ class Broadcast(Base):
 
     @property
     def everywhere(self) -> bool:
-        return self.unit_ids is None and self.locality_id is None and self.resident_ids is None
+        return (
+            self.unit_ids is None
+            and self.locality_id is None
+            and self.resident_ids is None
+            and self.house_id is None
+        )
 
     def text_for(self, language: str) -> str:
         return self.texts.get(language) or self.texts["lv"]
@@ -189,6 +198,12 @@ def audience_filter(broadcast: Broadcast) -> Any:
     """The residents a broadcast reaches, as a WHERE clause on Resident."""
     if broadcast.resident_ids is not None:
         return Resident.id.in_(broadcast.resident_ids)
+    if broadcast.house_id is not None:
+        # The house's residents, and its house elders wherever they live.
+        elders = select(RoleGrant.resident_id).where(
+            RoleGrant.role == Role.HOUSE_ELDER.value, RoleGrant.house_id == broadcast.house_id
+        )
+        return or_(Resident.house_id == broadcast.house_id, Resident.id.in_(elders))
     if broadcast.locality_id is not None:
         return Resident.locality_id == broadcast.locality_id
     if broadcast.unit_ids is not None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.broadcasts import erase_broadcast_data
+from models.houses import erase_house, export_house
 from models.messaging import erase_media
 from models.nominations import erase_personal_data as erase_nominations
 from models.nominations import export_personal_data as export_nominations
@@ -65,6 +66,8 @@ def add_section(name: str, exporter: Exporter, eraser: Eraser | None = None) -> 
 # Nominations made, candidacies and supports; erasing removes a supporter's name from every
 # form and list.
 add_section("nominations", export_nominations, erase_nominations)
+# The house the resident said they live in.
+add_section("house", export_house, erase_house)
 
 
 async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, Any]:
@@ -91,6 +94,7 @@ async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, 
                 "role": grant.role,
                 "unit": grant.unit.name_in(resident.language) if grant.unit else None,
                 "locality": grant.locality.name_in(resident.language) if grant.locality else None,
+                "house": grant.house.label if grant.house else None,
             }
             for grant in await list_grants_of(session, resident.id)
         ],

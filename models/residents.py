@@ -50,6 +50,9 @@ class Resident(Base):
     offline_contact: Mapped[str | None] = mapped_column(String(16))
     offline_details: Mapped[str | None] = mapped_column(String(300))
     paper_consent_by_id: Mapped[int | None]
+    # The house the resident said they live in (models.houses.House), if they said; no
+    # foreign key, as a column added to this table cannot carry one on SQLite.
+    house_id: Mapped[int | None] = mapped_column(index=True)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     locality: Mapped[Locality | None] = relationship(lazy="joined")
@@ -236,6 +239,7 @@ async def erase_resident(session: AsyncSession, resident: Resident) -> None:
     resident.phone = None
     resident.offline_details = None
     resident.locality_id = None
+    resident.house_id = None
     resident.subscribed = False
     resident.erased_at = utcnow()
     await session.flush()

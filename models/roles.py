@@ -12,12 +12,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import codes
 from models.base import Base, utcnow
+from models.houses import House
 from models.residents import Resident, format_identity, identities_of
 from models.territory import Locality, Unit, place_label
 
 
 class Role(enum.StrEnum):
     DEPUTY = "deputy"  # locality deputy, scoped to a locality
+    HOUSE_ELDER = "house_elder"  # house elder of an apartment block, scoped to a house
     REPRESENTATIVE = "representative"  # unit representative, scoped to a unit
     WORKING_GROUP = "working_group"  # unit working-group member, scoped to a unit
     CHAIR = "chair"
@@ -29,6 +31,7 @@ class Role(enum.StrEnum):
 
 UNIT_SCOPED = frozenset({Role.REPRESENTATIVE, Role.WORKING_GROUP})
 LOCALITY_SCOPED = frozenset({Role.DEPUTY})
+HOUSE_SCOPED = frozenset({Role.HOUSE_ELDER})
 STAFF = frozenset({Role.COORDINATOR, Role.ADMIN})
 # Roles a coordinator may hand out in chat; admin and coordinator come from admins only.
 COORDINATOR_GRANTABLE = frozenset(Role) - STAFF
@@ -44,6 +47,9 @@ class RoleGrant(Base):
     role: Mapped[str] = mapped_column(String(32))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("localities.id", ondelete="CASCADE"))
+    # The house of a house elder (models.houses.House); a plain number, as a column added
+    # to this table cannot carry a foreign key on SQLite.
+    house_id: Mapped[int | None]
     granted_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("residents.id", ondelete="SET NULL")
     )
@@ -52,15 +58,21 @@ class RoleGrant(Base):
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     locality: Mapped[Locality | None] = relationship(lazy="joined")
     resident: Mapped[Resident] = relationship(foreign_keys=[resident_id], lazy="joined")
+    house: Mapped[House | None] = relationship(
+        primaryjoin="foreign(RoleGrant.house_id) == House.id", lazy="joined", viewonly=True
+    )
 
     @property
     def place(self) -> str:
-        """The locality or unit the role is for; empty for a council-wide role."""
+        """The house, locality or unit the role is for; empty for a council-wide role."""
         return self.place_in("lv")
 
     def place_in(self, language: str) -> str:
         """The same in a language: "Алсвикская волость, Kolberģis"."""
-        return place_label(self.unit, self.locality, language)
+        place = place_label(self.unit, self.locality, language)
+        if self.house is not None:
+            return f"{place}, {self.house.label}" if place else self.house.label
+        return place
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,8 @@ class Roles:
 
     grants: tuple[tuple[Role, int | None, int | None], ...] = ()
     bootstrap_admin: bool = False
+    # The houses the person is house elder of.
+    elder_houses: frozenset[int] = frozenset()
 
     def has(self, role: Role) -> bool:
         return (role is Role.ADMIN and self.bootstrap_admin) or any(
@@ -100,20 +114,23 @@ class Roles:
 
 
 # Built once: this runs for every incoming message.
-_GRANTS_OF = select(RoleGrant.role, RoleGrant.unit_id, RoleGrant.locality_id).where(
-    RoleGrant.resident_id == bindparam("resident_id")
-)
+_GRANTS_OF = select(
+    RoleGrant.role, RoleGrant.unit_id, RoleGrant.locality_id, RoleGrant.house_id
+).where(RoleGrant.resident_id == bindparam("resident_id"))
 
 
 async def load_roles(session: AsyncSession, resident: Resident, *, admins: list[str]) -> Roles:
     """Resolve a resident's roles: their grants, plus admin when an account is in ADMINS."""
-    rows = await session.execute(_GRANTS_OF, {"resident_id": resident.id})
-    grants = tuple((Role(role), unit, loc) for role, unit, loc in rows)
+    rows = list(await session.execute(_GRANTS_OF, {"resident_id": resident.id}))
+    grants = tuple((Role(role), unit, loc) for role, unit, loc, _ in rows)
+    elder_houses = frozenset(
+        house for role, _, _, house in rows if role == Role.HOUSE_ELDER and house is not None
+    )
     bootstrap_admin = bool(admins) and any(
         format_identity(item.channel, item.external_id) in admins
         for item in await identities_of(session, resident.id)
     )
-    return Roles(grants=grants, bootstrap_admin=bootstrap_admin)
+    return Roles(grants=grants, bootstrap_admin=bootstrap_admin, elder_houses=elder_houses)
 
 
 async def list_grants_of(session: AsyncSession, resident_id: int) -> list[RoleGrant]:
@@ -130,7 +147,15 @@ async def list_grants(session: AsyncSession, *, role: Role | None = None) -> lis
     return list(await session.scalars(query))
 
 
-def _check_scope(role: Role, unit: Unit | None, locality: Locality | None) -> None:
+def _check_scope(
+    role: Role, unit: Unit | None, locality: Locality | None, house: House | None = None
+) -> None:
+    if role in HOUSE_SCOPED:
+        if house is None or unit is not None or locality is not None:
+            raise ValueError(f"the role {role.value} needs a house (--house <address code>)")
+        return
+    if house is not None:
+        raise ValueError(f"the role {role.value} is not for a house")
     if role in UNIT_SCOPED and (unit is None or locality is not None):
         raise ValueError(f"the role {role.value} needs a unit (--territory <unit slug>)")
     if role in LOCALITY_SCOPED and locality is None:
@@ -146,12 +171,15 @@ async def grant_role(
     role: Role,
     unit: Unit | None = None,
     locality: Locality | None = None,
+    house: House | None = None,
     granted_by: Resident | None = None,
 ) -> tuple[RoleGrant, bool]:
     """Grant a role; granting what the resident already has changes nothing."""
-    _check_scope(role, unit, locality)
+    _check_scope(role, unit, locality, house)
     unit_id = locality.unit_id if locality else (unit.id if unit else None)
     locality_id = locality.id if locality else None
+    if house is not None:
+        unit_id = house.unit_id
     existing = await session.scalar(
         select(RoleGrant).where(
             RoleGrant.resident_id == resident.id,
@@ -160,6 +188,7 @@ async def grant_role(
             RoleGrant.locality_id.is_(None)
             if locality_id is None
             else RoleGrant.locality_id == locality_id,
+            RoleGrant.house_id.is_(None) if house is None else RoleGrant.house_id == house.id,
         )
     )
     if existing is not None:
@@ -169,6 +198,7 @@ async def grant_role(
         role=role.value,
         unit_id=unit_id,
         locality_id=locality_id,
+        house_id=house.id if house else None,
         granted_by_id=granted_by.id if granted_by else None,
     )
     session.add(grant)
@@ -183,12 +213,16 @@ async def revoke_role(
     role: Role,
     unit: Unit | None = None,
     locality: Locality | None = None,
+    house: House | None = None,
 ) -> int:
-    """Revoke a role (in one locality or unit, or everywhere); returns how many were removed."""
+    """Revoke a role (for one house, in one locality or unit, or everywhere); returns how
+    many were removed."""
     query = select(RoleGrant).where(
         RoleGrant.resident_id == resident.id, RoleGrant.role == role.value
     )
-    if locality is not None:
+    if house is not None:
+        query = query.where(RoleGrant.house_id == house.id)
+    elif locality is not None:
         query = query.where(RoleGrant.locality_id == locality.id)
     elif unit is not None:
         query = query.where(RoleGrant.unit_id == unit.id)
@@ -217,6 +251,7 @@ class RoleInvite(Base):
     role: Mapped[str] = mapped_column(String(32))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("localities.id", ondelete="CASCADE"))
+    house_id: Mapped[int | None]
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("residents.id", ondelete="SET NULL")
     )
@@ -229,6 +264,10 @@ class RoleInvite(Base):
     locality: Mapped[Locality | None] = relationship(lazy="joined")
 
 
+def _unit_id(unit: Unit | None, locality: Locality | None) -> int | None:
+    return locality.unit_id if locality else (unit.id if unit else None)
+
+
 async def create_invite(
     session: AsyncSession,
     *,
@@ -236,13 +275,19 @@ async def create_invite(
     unit: Unit | None,
     locality: Locality | None,
     created_by: Resident,
+    house: House | None = None,
 ) -> RoleInvite:
-    _check_scope(role, unit, locality)
+    _check_scope(role, unit, locality, house)
     invite = RoleInvite(
         code=codes.new_code(INVITE_CODE_LENGTH),
         role=role.value,
-        unit_id=locality.unit_id if locality else (unit.id if unit else None),
+        unit_id=(
+            house.unit_id
+            if house
+            else (locality.unit_id if locality else (unit.id if unit else None))
+        ),
         locality_id=locality.id if locality else None,
+        house_id=house.id if house else None,
         created_by_id=created_by.id,
         expires_at=utcnow() + INVITE_LIFETIME,
     )

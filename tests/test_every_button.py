@@ -40,6 +40,7 @@ from handlers.surveys.payloads import PollBack, PollDays, PollScreen, PollStart
 from models.base import utcnow
 from models.broadcasts import Broadcast, Delivery, DeliveryStatus, Status, create_deliveries
 from models.conversations import load_conversation
+from models.houses import House, add_house
 from models.ideas import area_by_slug
 from models.nominations import NominationRound, create_round
 from models.residents import Resident, find_resident
@@ -86,9 +87,14 @@ EVERYONE = ("news", "nomlist", "svopen", "ideastep:send")
 STAFF_TOO = ("inbox", "ideaans", "ideaexpf")
 SENDERS = ("bcs", "bcx:", "bcsend", "pollgo")
 REACHED = {
-    RESIDENT: (*EVERYONE, "svsend", "nomwithdraw", "nhwdp"),
+    RESIDENT: (*EVERYONE, "svsend", "nomwithdraw", "nhwdp", "hpick", "cov"),
     DEPUTY: (*EVERYONE, *STAFF_TOO, "svsend", "supyes", "nhwant", "nhrep"),
-    REPRESENTATIVE: (*EVERYONE, *STAFF_TOO, *SENDERS, "svsend", "supyes", "nhwant", "nhhide"),
+    REPRESENTATIVE: (
+        *EVERYONE,
+        *STAFF_TOO,
+        *SENDERS,
+        *("svsend", "supyes", "nhwant", "nhhide", "hpick", "cov", "bchouse"),
+    ),
     COORDINATOR: (*EVERYONE, *STAFF_TOO, *SENDERS, "nomcend", "revoke:", "areamember"),
     # The chair sees only their own messages, none of them waiting: no Cancel. Their answers
     # go with the quick poll's option itself ("svans"), which needs no Send.
@@ -180,6 +186,13 @@ async def build_world(app: App, chat: Chat) -> World:
         assert alsviku is not None
         village = await add_locality(session, unit=alsviku, name="Alsviķi")
         village_id = village.id
+        # Made-up houses: an apartment block, a house on a street, a named rural house.
+        block = await add_house(
+            session, unit=alsviku, locality=village, street="Parka iela", number="1", flats=24
+        )
+        block_id = block.id
+        await add_house(session, unit=alsviku, locality=village, street="Skolas iela", number="2")
+        await add_house(session, unit=alsviku, house_name="Kalnmaļi")
     for user, language, unit in PEOPLE:
         await chat.say(user, "/start")
         await chat.say(user, payload=f"lang:{language}")
@@ -200,6 +213,14 @@ async def build_world(app: App, chat: Chat) -> World:
             person = await find_resident(session, "console", user)
             assert person is not None
             await grant_role(session, resident=person, role=role, unit=unit, locality=locality)
+        elder = await find_resident(session, "console", RESIDENT)
+        assert elder is not None
+        await grant_role(
+            session,
+            resident=elder,
+            role=Role.HOUSE_ELDER,
+            house=await session.get(House, block_id),
+        )
         now = utcnow()
         round_id = (
             await create_round(

@@ -6,6 +6,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.payloads import Payload, payload
@@ -17,6 +19,7 @@ from broadcasts.compose import (
     create_broadcast,
     kind_for,
     may_broadcast,
+    may_reach_house,
     may_send_council,
     may_send_urgent,
     place_of,
@@ -29,6 +32,7 @@ from broadcasts.render import render
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
 from handlers.onboarding import unit_checklist
 from models.broadcasts import TEXT_MAX, Broadcast, Kind, count_recipients
+from models.houses import House, has_houses, houses_of, match_address
 from models.messaging import find_media, store_media
 from models.roles import Role
 from models.territory import list_localities, list_units, locality_by_id, place_label
@@ -41,6 +45,7 @@ class State(enum.StrEnum):
     LANGUAGES = "bc.languages"
     TRANSLATION = "bc.translation"
     AUDIENCE = "bc.audience"
+    HOUSE = "bc.house"
     URGENT = "bc.urgent"
     TIME = "bc.time"
     CONFIRM = "bc.confirm"
@@ -51,6 +56,7 @@ class Target(enum.StrEnum):
     UNITS = "units"  # the units ticked in the checklist
     UNIT = "unit"
     LOCALITY = "loc"
+    HOUSE = "house"
 
 
 class When(enum.StrEnum):
@@ -83,6 +89,11 @@ class PickUnit(Payload):
 class SendTo(Payload):
     target: Target
     place_id: int | None = None  # the unit or locality
+
+
+@payload("bchouse")
+class AskHouse(Payload):
+    """Send to the residents of one house: ask for its address."""
 
 
 @payload("bcurg")
@@ -281,9 +292,82 @@ async def ask_audience(ctx: Context, press: ChooseAudience) -> None:
             if locality is not None:
                 label = place_label(locality.unit, locality, ctx.t.language)
                 buttons.append(Button(label, SendTo(Target.LOCALITY, locality.id)))
+    if await _has_reachable_houses(ctx):
+        buttons.append(Button(ctx.t._("One house"), AskHouse()))
     buttons.append(Button(ctx.t._("Back"), AddLanguage()))
     ctx.set_state(State.AUDIENCE, **flow)
     ctx.reply(ctx.t._("Who should get it?"), buttons)
+
+
+async def _has_reachable_houses(ctx: Context) -> bool:
+    """Whether any house is known where this sender may write: else "One house" is not
+    offered."""
+    roles = ctx.roles
+    if may_send_council(roles):
+        return await ctx.session.scalar(select(House.id).limit(1)) is not None
+    for unit_id in roles.units_as(Role.REPRESENTATIVE):
+        if await has_houses(ctx.session, unit_id=unit_id, locality_id=None):
+            return True
+    for locality_id in roles.localities_as(Role.DEPUTY):
+        locality = await locality_by_id(ctx.session, locality_id)
+        if locality is not None and await has_houses(
+            ctx.session, unit_id=locality.unit_id, locality_id=locality.id
+        ):
+            return True
+    return False
+
+
+async def _reachable_houses(ctx: Context) -> list[House]:
+    """The houses this sender may write to."""
+    houses = []
+    for unit in await list_units(ctx.session):
+        houses.extend(
+            house
+            for house in await houses_of(ctx.session, unit_id=unit.id)
+            if may_reach_house(ctx.roles, house)
+        )
+    return houses
+
+
+@router.button(AskHouse)
+async def ask_house(ctx: Context, press: AskHouse) -> None:
+    """Ask for the address of the one house the message is for."""
+    if not await _sender(ctx) or (flow := _draft(ctx)) is None:
+        return
+    ctx.ask(
+        State.HOUSE,
+        ctx.t._(
+            "Type the address of the house: the street and number, or the name of a house "
+            "without a street. Its residents get the message, and its house elders."
+        ),
+        limit=120,
+        back=Button(ctx.t._("Back"), ChooseAudience()),
+        **flow,
+    )
+
+
+async def house_typed(ctx: Context) -> None:
+    """Find the typed address among the houses this sender may write to."""
+    if not await _sender(ctx) or (flow := _draft(ctx)) is None:
+        return
+    houses = await _reachable_houses(ctx)
+    found, _ = match_address(houses, ctx.incoming.text or "")
+    if len(found) == 1:
+        await audience_chosen(ctx, SendTo(Target.HOUSE, found[0].id))
+        return
+    if not found:
+        ctx.ask_again(ctx.t._("I did not find that address among the houses you may write to."))
+        return
+    buttons = [
+        Button(
+            f"{place_label(house.unit, house.locality, ctx.t.language)}, {house.label}",
+            SendTo(Target.HOUSE, house.id),
+        )
+        for house in found[:10]
+    ]
+    buttons.append(Button(ctx.t._("Back"), ChooseAudience()))
+    ctx.set_state(State.AUDIENCE, **flow)
+    ctx.reply(ctx.t._("Which of these houses?"), buttons)
 
 
 @router.button(PickUnit)
@@ -319,13 +403,19 @@ async def audience_chosen(ctx: Context, press: SendTo) -> None:
             audience = Audience(unit_ids=(press.place_id,))
         elif target is Target.LOCALITY and press.place_id is not None:
             audience = Audience(locality_id=press.place_id)
+        elif target is Target.HOUSE and press.place_id is not None:
+            audience = Audience(house_id=press.place_id)
         else:
             raise ValueError(target)
         await kind_for(ctx.session, ctx.roles, audience)
     except (NotAllowed, ValueError):
         await ctx.refuse("broadcast_audience", target=target.value)
         return
-    flow["audience"] = {"units": audience.unit_ids, "locality": audience.locality_id}
+    flow["audience"] = {
+        "units": audience.unit_ids,
+        "locality": audience.locality_id,
+        "house": audience.house_id,
+    }
     if may_send_urgent(ctx.roles):
         ctx.set_state(State.URGENT, **flow)
         ctx.reply(
@@ -432,6 +522,7 @@ def _draft_broadcast(flow: dict[str, Any], kind: Kind, place: str | None) -> Bro
         urgent=bool(flow.get("urgent")),
         unit_ids=list(audience["units"]) if audience["units"] is not None else None,
         locality_id=audience["locality"],
+        house_id=audience.get("house"),
         attachment_kind=attachment.get("kind"),
         attachment_name=attachment.get("name"),
         attachment_ref=attachment.get("ref"),
@@ -441,7 +532,11 @@ def _draft_broadcast(flow: dict[str, Any], kind: Kind, place: str | None) -> Bro
 def _audience_of(flow: dict[str, Any]) -> Audience:
     audience = flow["audience"]
     units = audience["units"]
-    return Audience(tuple(units) if units is not None else None, audience["locality"])
+    return Audience(
+        tuple(units) if units is not None else None,
+        audience["locality"],
+        house_id=audience.get("house"),
+    )
 
 
 async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
@@ -557,5 +652,6 @@ router.flow(
         State.TEXT: Step(text_written, free_text=True),
         State.TRANSLATION: Step(translation_written, free_text=True),
         State.TIME: time_typed,
+        State.HOUSE: house_typed,
     }
 )

@@ -9,6 +9,7 @@ from padome.cli import (
     chat,
     db,
     groups,
+    houses,
     ideas,
     meetings,
     neighbour_help,
@@ -34,3 +35,4 @@ app.add_typer(surveys.app, name="surveys")
 app.add_typer(neighbour_help.app, name="help")
 app.add_typer(meetings.app, name="meetings")
 app.add_typer(groups.app, name="groups")
+app.add_typer(houses.app, name="houses")

@@ -9,11 +9,30 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.audit import audit
+from models.houses import House, house_by_code, house_by_id
 from models.residents import format_identity, identities_of
 from models.roles import Role, grant_role, list_grants, revoke_role
 from padome.cli.common import en, fail, find_territory, in_session, out, registered
 
 app = typer.Typer(help="Roles of council members and staff.", no_args_is_help=True)
+
+
+HouseOption = Annotated[
+    str | None,
+    typer.Option(help="for a house elder: the house's address code, or its No. (houses list)"),
+]
+
+
+async def _house(session: AsyncSession, text: str | None) -> House | None:
+    if not text:
+        return None
+    wanted = text.strip()
+    found = await house_by_code(session, wanted)
+    if found is None and wanted.isdigit() and len(wanted) < 10:
+        found = await house_by_id(session, int(wanted))
+    if found is None:
+        raise fail(f"No house {wanted!r}. See `padome houses list --unit <slug>`.")
+    return found
 
 
 def _parse_role(text: str) -> Role:
@@ -30,16 +49,18 @@ def roles_grant(
     territory: Annotated[
         str | None, typer.Option(help="parish or town slug, or parish/village for a village deputy")
     ] = None,
+    house: HouseOption = None,
 ) -> None:
-    """Give a registered resident a role."""
+    """Give a registered resident a role (a house elder: one house per grant)."""
     wanted = _parse_role(role)
 
     async def work(session: AsyncSession) -> str:
         resident = await registered(session, identity)
         unit, locality = await find_territory(session, territory)
+        found = await _house(session, house)
         try:
             _, created = await grant_role(
-                session, resident=resident, role=wanted, unit=unit, locality=locality
+                session, resident=resident, role=wanted, unit=unit, locality=locality, house=found
             )
         except ValueError as error:
             raise fail(str(error)) from None
@@ -63,6 +84,7 @@ def roles_revoke(
     territory: Annotated[
         str | None, typer.Option(help="only in this parish or town, or parish/village")
     ] = None,
+    house: HouseOption = None,
 ) -> None:
     """Take a role away from a resident."""
     wanted = _parse_role(role)
@@ -70,8 +92,9 @@ def roles_revoke(
     async def work(session: AsyncSession) -> int:
         resident = await registered(session, identity)
         unit, locality = await find_territory(session, territory)
+        found = await _house(session, house)
         removed = await revoke_role(
-            session, resident=resident, role=wanted, unit=unit, locality=locality
+            session, resident=resident, role=wanted, unit=unit, locality=locality, house=found
         )
         await audit(
             session,
