@@ -59,7 +59,7 @@ class KitKinds(Payload):
     """Choose the kind of a new place in a unit; with `kind`, its village next."""
 
     unit: str
-    kind: str | None = None
+    place_kind: str | None = None
 
 
 @payload("outnew")
@@ -67,7 +67,7 @@ class KitNew(Payload):
     """Make (or find) the place of a kind in a unit, or in one of its villages."""
 
     unit: str
-    kind: str
+    place_kind: str
     locality: int | None = None
 
 
@@ -196,7 +196,7 @@ async def kit_kinds(ctx: Context, press: KitKinds) -> None:
     unit = await _unit(ctx, press.unit, "outreach_kit")
     if unit is None:
         return
-    if press.kind is None or press.kind not in KINDS:
+    if press.place_kind is None or press.place_kind not in KINDS:
         ctx.reply(
             ctx.t._("Where will the poster hang?"),
             [Button(ctx.t._(KIND_LABELS[kind]), KitKinds(unit.slug, kind)) for kind in KINDS]
@@ -205,15 +205,15 @@ async def kit_kinds(ctx: Context, press: KitKinds) -> None:
         return
     localities = await list_localities(ctx.session, unit.id)
     if not localities:
-        await kit_new(ctx, KitNew(unit.slug, press.kind))
+        await kit_new(ctx, KitNew(unit.slug, press.place_kind))
         return
     ctx.reply(
         ctx.t._("In which village or neighbourhood?"),
-        [Button(item.name, KitNew(unit.slug, press.kind, item.id)) for item in localities]
+        [Button(item.name, KitNew(unit.slug, press.place_kind, item.id)) for item in localities]
         + [
             Button(
                 ctx.t._("The whole of {unit}", unit=ctx.t.place(unit)),
-                KitNew(unit.slug, press.kind),
+                KitNew(unit.slug, press.place_kind),
             )
         ]
         + _back(ctx, KitKinds(unit.slug)),
@@ -224,7 +224,7 @@ async def kit_kinds(ctx: Context, press: KitKinds) -> None:
 async def kit_new(ctx: Context, press: KitNew) -> None:
     """The place of that kind there (made now if there is none), with its code."""
     unit = await _unit(ctx, press.unit, "outreach_place")
-    if unit is None or press.kind not in KINDS:
+    if unit is None or press.place_kind not in KINDS:
         if unit is not None:
             await kit_kinds(ctx, KitKinds(unit.slug))
         return
@@ -239,17 +239,17 @@ async def kit_new(ctx: Context, press: KitNew) -> None:
             None,
         )
         if locality is None:
-            await kit_kinds(ctx, KitKinds(unit.slug, press.kind))
+            await kit_kinds(ctx, KitKinds(unit.slug, press.place_kind))
             return
     # Named in the municipality's language, as a coordinator would write it.
     lv = Translator("lv", timezone=ctx.settings.tz)
-    name = f"{lv._(KIND_LABELS[press.kind])}, {place_label(unit, locality, 'lv')}"
+    name = f"{lv._(KIND_LABELS[press.place_kind])}, {place_label(unit, locality, 'lv')}"
     try:
         placement, made = await placement_of_kind(
             ctx.session,
             unit=unit,
             locality=locality,
-            kind=press.kind,
+            kind=press.place_kind,
             default_name=name,
             created_by=ctx.resident,
         )
