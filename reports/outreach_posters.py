@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.settings import Settings
 from models.outreach import Placement, representative_name, stored_text
 from reports.nomination_papers import PDF_MIME, _font_files
@@ -33,7 +33,7 @@ KEYWORD = "START"
 
 # The council's unified text until coordinators set their own (`padome outreach text set`):
 # the first line is the heading.
-DEFAULT_TEXT = (
+DEFAULT_TEXT = N_(
     "Your voice in the residents' council\n"
     "The residents' council carries what matters where you live to the municipality. "
     "On your phone you get the council's news, meetings and surveys, and you can send your "

@@ -54,19 +54,22 @@ class KitUnit(Payload):
     unit: str  # the unit's slug
 
 
+# The parish or town chosen last in the kit: the buttons below it act on it (checked again
+# on each press), so they stay the same for every parish.
+KIT_UNIT = "kit_unit"
+
+
 @payload("outkind")
 class KitKinds(Payload):
-    """Choose the kind of a new place in a unit; with `kind`, its village next."""
+    """Choose the kind of a new place; with `place_kind`, its village next."""
 
-    unit: str
     place_kind: str | None = None
 
 
 @payload("outnew")
 class KitNew(Payload):
-    """Make (or find) the place of a kind in a unit, or in one of its villages."""
+    """Make (or find) the place of a kind in the chosen unit, or in one of its villages."""
 
-    unit: str
     place_kind: str
     locality: int | None = None
 
@@ -85,14 +88,13 @@ class KitPrint(Payload):
 
 @payload("outreach")
 class KitReach(Payload):
-    unit: str
+    """Who joined through the places of the chosen unit."""
 
 
 @payload("outname")
 class KitName(Payload):
-    """A representative shows (`show`) or hides their name on the unit's posters."""
+    """A representative shows (`show`) or hides their name on the chosen unit's posters."""
 
-    unit: str
     show: bool
 
 
@@ -126,6 +128,16 @@ async def _unit(ctx: Context, slug: str, action: str) -> Unit | None:
         await ctx.refuse(action, unit=slug)
         return None
     return unit
+
+
+async def _chosen_unit(ctx: Context, action: str) -> Unit | None:
+    """The unit chosen last in the kit, when this person may still make its posters; the
+    kit's start when none is chosen."""
+    slug = ctx.recall(KIT_UNIT)
+    if not isinstance(slug, str):
+        await kit(ctx)
+        return None
+    return await _unit(ctx, slug, action)
 
 
 async def _placement(ctx: Context, placement_id: int, action: str) -> Placement | None:
@@ -166,10 +178,11 @@ async def kit_unit(ctx: Context, press: KitUnit) -> None:
     if unit is None:
         return
     ctx.clear_state()
+    ctx.remember(KIT_UNIT, unit.slug)
     placements = await list_placements(ctx.session, unit_id=unit.id)
     buttons = [Button(item.name, KitPlace(item.id)) for item in placements]
-    buttons.append(Button(ctx.t._("Another place"), KitKinds(unit.slug)))
-    buttons.append(Button(ctx.t._("Who joined through them"), KitReach(unit.slug)))
+    buttons.append(Button(ctx.t._("Another place"), KitKinds()))
+    buttons.append(Button(ctx.t._("Who joined through them"), KitReach()))
     text = ctx.t._(
         "Posters and flyers for {unit}: each place where one hangs gets its own code. Residents "
         "who scan it or write it are registered straight in their parish or town, and you see "
@@ -181,10 +194,10 @@ async def kit_unit(ctx: Context, press: KitUnit) -> None:
         shown = await poster_name_of(ctx.session, ctx.resident.id)
         if shown:
             text += "\n\n" + ctx.t._("Your name on the posters: {name}.", name=shown)
-            buttons.append(Button(ctx.t._("Hide my name"), KitName(unit.slug, False)))
+            buttons.append(Button(ctx.t._("Hide my name"), KitName(False)))
         else:
             text += "\n\n" + ctx.t._("Your name is not shown on the posters.")
-            buttons.append(Button(ctx.t._("Show my name on posters"), KitName(unit.slug, True)))
+            buttons.append(Button(ctx.t._("Show my name on posters"), KitName(True)))
     back = "kit" if len(await _units(ctx)) > 1 else "menu"
     buttons += _back(ctx, back) if back != "menu" else [Button(ctx.t._("Main menu"), "menu")]
     ctx.reply(text, buttons)
@@ -193,40 +206,41 @@ async def kit_unit(ctx: Context, press: KitUnit) -> None:
 @router.button(KitKinds)
 async def kit_kinds(ctx: Context, press: KitKinds) -> None:
     """Choose the kind of the new place, then (in a unit with villages) its village."""
-    unit = await _unit(ctx, press.unit, "outreach_kit")
+    unit = await _chosen_unit(ctx, "outreach_kit")
     if unit is None:
         return
     if press.place_kind is None or press.place_kind not in KINDS:
         ctx.reply(
             ctx.t._("Where will the poster hang?"),
-            [Button(ctx.t._(KIND_LABELS[kind]), KitKinds(unit.slug, kind)) for kind in KINDS]
+            [Button(ctx.t._(KIND_LABELS[kind]), KitKinds(kind)) for kind in KINDS]
             + _back(ctx, KitUnit(unit.slug)),
         )
         return
     localities = await list_localities(ctx.session, unit.id)
     if not localities:
-        await kit_new(ctx, KitNew(unit.slug, press.place_kind))
+        await kit_new(ctx, KitNew(press.place_kind))
         return
     ctx.reply(
         ctx.t._("In which village or neighbourhood?"),
-        [Button(item.name, KitNew(unit.slug, press.place_kind, item.id)) for item in localities]
+        [Button(item.name, KitNew(press.place_kind, item.id)) for item in localities]
         + [
             Button(
                 ctx.t._("The whole of {unit}", unit=ctx.t.place(unit)),
-                KitNew(unit.slug, press.place_kind),
+                KitNew(press.place_kind),
             )
         ]
-        + _back(ctx, KitKinds(unit.slug)),
+        + _back(ctx, KitKinds()),
     )
 
 
 @router.button(KitNew)
 async def kit_new(ctx: Context, press: KitNew) -> None:
     """The place of that kind there (made now if there is none), with its code."""
-    unit = await _unit(ctx, press.unit, "outreach_place")
-    if unit is None or press.place_kind not in KINDS:
-        if unit is not None:
-            await kit_kinds(ctx, KitKinds(unit.slug))
+    unit = await _chosen_unit(ctx, "outreach_place")
+    if unit is None:
+        return
+    if press.place_kind not in KINDS:
+        await kit_kinds(ctx, KitKinds())
         return
     locality = None
     if press.locality is not None:
@@ -239,7 +253,7 @@ async def kit_new(ctx: Context, press: KitNew) -> None:
             None,
         )
         if locality is None:
-            await kit_kinds(ctx, KitKinds(unit.slug, press.place_kind))
+            await kit_kinds(ctx, KitKinds(press.place_kind))
             return
     # Named in the municipality's language, as a coordinator would write it.
     lv = Translator("lv", timezone=ctx.settings.tz)
@@ -342,7 +356,7 @@ async def kit_print(ctx: Context, press: KitPrint) -> None:
 @router.button(KitReach)
 async def kit_reach(ctx: Context, press: KitReach) -> None:
     """Residents who joined through each place of the unit, by week."""
-    unit = await _unit(ctx, press.unit, "outreach_reach")
+    unit = await _chosen_unit(ctx, "outreach_reach")
     if unit is None:
         return
     t = ctx.t
@@ -371,9 +385,10 @@ async def kit_reach(ctx: Context, press: KitReach) -> None:
 @router.button(KitName)
 async def kit_name(ctx: Context, press: KitName) -> None:
     """A representative agrees to show their name on the posters, or withdraws it."""
-    unit = await unit_by_slug(ctx.session, press.unit)
+    slug = ctx.recall(KIT_UNIT)
+    unit = await unit_by_slug(ctx.session, slug) if isinstance(slug, str) else None
     if unit is None or unit.id not in ctx.roles.units_as(Role.REPRESENTATIVE):
-        await ctx.refuse("outreach_name", unit=press.unit)
+        await ctx.refuse("outreach_name", unit=slug)
         return
     assert ctx.resident is not None
     if not press.show:
