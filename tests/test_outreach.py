@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +26,7 @@ from reports.outreach_posters import Format, poster_for, poster_pdf
 from tests.chat import Chat
 from tests.fakes.twilio_api import SMS_NUMBER, WHATSAPP_NUMBER
 from tests.telegram import RunningBot, fake_telegram_api, polling_bot, telegram_settings
+from tests.test_console import run_padome
 from tests.test_twilio import running, say
 
 RIGA = ZoneInfo("Europe/Riga")
@@ -250,3 +253,70 @@ async def _registered_representative(session: Any) -> Any:
     resident.unit_id = unit.id if unit else None
     await grant_role(session, resident=resident, role=Role.REPRESENTATIVE, unit=unit)
     return resident
+
+
+def test_staff_make_places_texts_posters_and_read_the_reach_on_the_command_line(
+    database_url: str, tmp_path: Path
+) -> None:
+    def padome(*args: str) -> subprocess.CompletedProcess[str]:
+        return run_padome(
+            list(args),
+            stdin="",
+            database_url=database_url,
+            cwd=tmp_path,
+            TELEGRAM_BOT_USERNAME=BOT,
+        )
+
+    assert padome("localities", "add", "alsviku", "Alsviķi").returncode == 0
+    added = padome(
+        "outreach",
+        "placements",
+        "add",
+        "--unit",
+        "alsviku",
+        "--locality",
+        "alsviki",
+        "--kind",
+        "library",
+        "--name",
+        "Alsviķu bibliotēka",
+    )
+    assert added.returncode == 0, added.stderr
+    code = added.stdout.split()[0]
+    assert f"https://t.me/{BOT}?start=u_{code}" in added.stdout
+    assert f"START {code}" in added.stdout
+
+    text = tmp_path / "teksts.txt"
+    text.write_text("Jūsu balss padomē\nRakstiet mums: ā č ē ģ ī ķ ļ ņ š ū ž.\n", encoding="utf-8")
+    assert padome("outreach", "text", "set", "--language", "lv", str(text)).returncode == 0
+    empty = tmp_path / "tukss.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    refused = padome("outreach", "text", "set", "--language", "lv", str(empty))
+    assert refused.returncode == 1 and "it is empty" in refused.stderr
+
+    made = padome(
+        "outreach",
+        "poster",
+        "--unit",
+        "alsviku",
+        "--placement",
+        code.lower(),
+        "--format",
+        "a6",
+        "-o",
+        "flyers.pdf",
+    )
+    assert made.returncode == 0, made.stderr
+    printed = _pdf_text((tmp_path / "flyers.pdf").read_bytes())
+    assert "Jūsu balss padomē" in printed and "ā č ē ģ ī ķ ļ ņ š ū ž" in printed
+    assert _qr_codes((tmp_path / "flyers.pdf").read_bytes()) == {
+        f"https://t.me/{BOT}?start=u_{code}"
+    }
+    # Another parish's code for this parish is refused; an unknown word too.
+    other = padome("outreach", "poster", "--unit", "pededzes", "--placement", code)
+    assert other.returncode == 1 and "is in Alsviķu pagasts" in other.stderr
+    unknown = padome("outreach", "poster", "--unit", "alsviku", "--placement", "castle")
+    assert unknown.returncode == 1 and "not one of the kinds" in unknown.stderr
+
+    stats = padome("outreach", "stats", "--unit", "alsviku")
+    assert stats.returncode == 0 and code in stats.stdout and "Alsviķu bibliotēka" in stats.stdout
