@@ -22,6 +22,8 @@ from models.residents import (
     resident_with_phone,
 )
 from models.territory import (
+    Locality,
+    Unit,
     get_municipality,
     list_localities,
     list_units,
@@ -102,6 +104,41 @@ def add_deep_link(kind: str, handler: DeepLinkHandler) -> None:
     _DEEP_LINKS[kind] = handler
 
 
+# Deep links that say where the person lives (a poster's `/start u_<code>`): answered in
+# place of the first question for the parish or town, so the handler settles the place
+# (`settle_place`) or asks for it itself.
+_PLACE_LINKS: dict[str, DeepLinkHandler] = {}
+
+
+def add_place_link(kind: str, handler: DeepLinkHandler) -> None:
+    _PLACE_LINKS[kind] = handler
+
+
+async def _place_from_link(ctx: Context) -> bool:
+    """Answer a remembered place link instead of the unit question; False when there is none."""
+    kind, _, code = str(ctx.recall("start_arg") or "").partition("_")
+    handler = _PLACE_LINKS.get(kind)
+    if handler is None or not code:
+        return False
+    ctx.remember("start_arg", None)
+    await handler(ctx, code)
+    return True
+
+
+async def settle_place(ctx: Context, unit: Unit, locality: Locality | None) -> None:
+    """Put the resident in a unit (and locality) they did not have to choose; without a
+    locality, the village question still comes when the unit has villages."""
+    assert ctx.resident is not None
+    ctx.resident.unit_id = unit.id
+    ctx.resident.unit = unit
+    ctx.resident.locality_id = locality.id if locality else None
+    ctx.resident.locality = locality
+    if locality is None:
+        await ask_locality(ctx)
+        return
+    await _finish(ctx)
+
+
 def deep_link(settings: Settings, kind: str, code: str) -> str:
     """The link that opens the bot with `/start <kind>_<code>`: a t.me link when the bot's
     username is known, otherwise the command to type."""
@@ -157,6 +194,8 @@ def _settled(ctx: Context) -> bool:
 
 async def ask_unit(ctx: Context, why: str | None = None) -> None:
     """Ask for the parish or town; a typed name in any language is an answer too."""
+    if not _settled(ctx) and await _place_from_link(ctx):
+        return
     question = ctx.t._("Which parish or town do you live in?")
     buttons = [
         Button(name, UnitPick(slug))

@@ -20,6 +20,7 @@ from models.neighbour_help import (
     HelpSubscription,
 )
 from models.nominations import Nomination, NominationRound, Support
+from models.outreach import OutreachJoin, OutreachText, Placement, PosterName
 from models.parish_groups import JoinRequest
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
@@ -64,7 +65,11 @@ __all__ = [
     "Nomination",
     "NominationRound",
     "Option",
+    "OutreachJoin",
+    "OutreachText",
     "Participation",
+    "Placement",
+    "PosterName",
     "ProcessedUpdate",
     "Question",
     "Resident",

@@ -13,6 +13,8 @@ from models.houses import erase_house, export_house
 from models.messaging import erase_media
 from models.nominations import erase_personal_data as erase_nominations
 from models.nominations import export_personal_data as export_nominations
+from models.outreach import erase_personal_data as erase_outreach
+from models.outreach import export_personal_data as export_outreach
 from models.residents import Resident, erase_resident, identities_of
 from models.roles import list_grants_of
 
@@ -50,6 +52,8 @@ ERASED_TABLES = (
     "meeting_answers",
     "meeting_attendance",
     "group_join_requests",
+    "outreach_joins",
+    "poster_names",
 )
 
 _EXPORTERS: dict[str, Exporter] = {}
@@ -68,6 +72,8 @@ def add_section(name: str, exporter: Exporter, eraser: Eraser | None = None) -> 
 add_section("nominations", export_nominations, erase_nominations)
 # The house the resident said they live in.
 add_section("house", export_house, erase_house)
+# The poster or flyer that brought the person, and a representative's name shown on posters.
+add_section("outreach", export_outreach, erase_outreach)
 
 
 async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, Any]:

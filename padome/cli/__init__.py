@@ -14,6 +14,7 @@ from padome.cli import (
     meetings,
     neighbour_help,
     nominations,
+    outreach,
     roles,
     surveys,
     territory,
@@ -36,3 +37,4 @@ app.add_typer(neighbour_help.app, name="help")
 app.add_typer(meetings.app, name="meetings")
 app.add_typer(groups.app, name="groups")
 app.add_typer(houses.app, name="houses")
+app.add_typer(outreach.app, name="outreach")
