@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.broadcasts import erase_broadcast_data
+from models.helpers import erase_helper_data, export_helper_data
 from models.messaging import erase_media
 from models.nominations import erase_personal_data as erase_nominations
 from models.nominations import export_personal_data as export_nominations
+from models.offline_residents import erase_offline_data, export_offline_data
 from models.residents import Resident, erase_resident, identities_of
 from models.roles import list_grants_of
 
@@ -49,6 +51,8 @@ ERASED_TABLES = (
     "meeting_answers",
     "meeting_attendance",
     "group_join_requests",
+    "helper_links",
+    "helper_acts",
 )
 
 _EXPORTERS: dict[str, Exporter] = {}
@@ -65,6 +69,10 @@ def add_section(name: str, exporter: Exporter, eraser: Eraser | None = None) -> 
 # Nominations made, candidacies and supports; erasing removes a supporter's name from every
 # form and list.
 add_section("nominations", export_nominations, erase_nominations)
+# A resident without a phone: how they are reached, and who recorded their paper consent.
+add_section("without_a_phone", export_offline_data, erase_offline_data)
+# Trusted helpers, on either side, and what a helper did for the resident.
+add_section("trusted_helpers", export_helper_data, erase_helper_data)
 
 
 async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from padome.cli import (
     meetings,
     neighbour_help,
     nominations,
+    residents,
     roles,
     surveys,
     territory,
@@ -33,3 +34,4 @@ app.add_typer(surveys.app, name="surveys")
 app.add_typer(neighbour_help.app, name="help")
 app.add_typer(meetings.app, name="meetings")
 app.add_typer(groups.app, name="groups")
+app.add_typer(residents.app, name="residents")
