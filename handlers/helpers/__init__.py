@@ -329,9 +329,13 @@ async def end(ctx: Context, press: HelperEnd) -> None:
             settings=ctx.settings,
             resident_ids=[other.id],
             write=lambda tr: (
-                tr._("{name} ended your help: you no longer receive messages for them.", name=me)
-                if not mine
-                else tr._("{name} ended the help: you no longer help them.", name=me)
+                tr._(
+                    "{name} ended the help: you no longer receive messages for them and cannot "
+                    "answer for them.",
+                    name=me,
+                )
+                if mine
+                else tr._("{name} ended the help and no longer helps you.", name=me)
             ),
             now=ctx.now,
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import db
@@ -14,7 +13,7 @@ from models.base import utcnow
 from models.offline_residents import DETAILS_MAX, NAME_MAX, list_offline, register_offline
 from models.personal_data import forget
 from models.residents import OFFLINE_CONTACTS, Resident
-from padome.cli.common import Id, fail, find_territory, in_session, known_unit, out, registered
+from padome.cli.common import Id, fail, find_territory, in_session, known_unit, registered
 
 app = typer.Typer(
     help="Residents without a phone, and erasing a resident's data on request.",
@@ -93,18 +92,22 @@ def offline(
     if not found:
         typer.echo("No residents without a phone are registered.")
         return
-    table = Table("No.", "Name", "Parish or town", "Village", "Reached", "Details", "Consent")
     for item in found:
-        table.add_row(
-            str(item.id),
-            item.display_name or "",
-            item.unit.name if item.unit else "",
-            item.locality.name if item.locality else "",
-            item.offline_contact or "",
-            item.offline_details or "",
-            item.consented_at.strftime("%d.%m.%Y") if item.consented_at else "",
+        place = ", ".join(
+            part
+            for part in (
+                item.unit.name if item.unit else "",
+                item.locality.name if item.locality else "",
+            )
+            if part
         )
-    out.print(table)
+        consent = item.consented_at.strftime("%d.%m.%Y") if item.consented_at else "-"
+        recorder = f" by No. {item.paper_consent_by_id}" if item.paper_consent_by_id else ""
+        typer.echo(
+            f"No. {item.id}\t{item.display_name or ''}\t{place}\t"
+            f"{item.offline_contact}: {item.offline_details or '-'}\t"
+            f"paper consent {consent}{recorder}"
+        )
 
 
 @app.command("erase")
