@@ -78,7 +78,7 @@ def results_text(
         t.ngettext("{n} response", "{n} responses", results.responses)
         + (" " + t._("(on paper: {n})", n=t.number(results.paper)) if results.paper else "")
         + (
-            " " + t._("(through a helper: {n})", n=t.number(results.helper))
+            " " + t._("(through a trusted person: {n})", n=t.number(results.helper))
             if results.helper
             else ""
         ),
@@ -156,7 +156,7 @@ def results_text(
             if rate.paper:
                 line += ", " + t._("on paper: {n}", n=t.number(rate.paper))
             if rate.helper:
-                line += ", " + t._("through a helper: {n}", n=t.number(rate.helper))
+                line += ", " + t._("through a trusted person: {n}", n=t.number(rate.helper))
             lines.append(line)
     return "\n".join(lines)
 

@@ -174,10 +174,13 @@ async def test_trusted_helper_linked_receives_answers_for_the_resident_until_end
         [refused] = await bot.press(JANIS, HelperConfirm(link.id).pack())
         assert refused["text"] == "Sorry, you are not allowed to do that."
         [linked] = await bot.press(MARTA, option(question, "Yes, confirm"))
-        assert linked["text"].startswith("Jānis is now your helper.")
+        assert linked["text"].startswith("Jānis is now your trusted person.")
         await api.wait_for(chat_id=JANIS, predicate=has_text("Marta confirmed you"), timeout=10)
         told = "\n".join(texts_to(api, JANIS))
-        assert "Nominations and support for candidates cannot be given through a helper" in told
+        assert (
+            "Nominations and support for candidates cannot be given through a trusted person"
+            in told
+        )
 
         # a council message: Jānis gets his own and one copy for Marta, once
         broadcast_id = await schedule(
@@ -229,11 +232,13 @@ async def test_trusted_helper_linked_receives_answers_for_the_resident_until_end
             refusals = await audit_entries(session, action="refused")
             assert any(entry.details.get("attempted") == "helper_survey" for entry in refusals)
         await api.wait_for(
-            chat_id=MARTA, predicate=has_text("Your helper Jānis answered the survey"), timeout=10
+            chat_id=MARTA,
+            predicate=has_text("Jānis, your trusted person, answered the survey"),
+            timeout=10,
         )
         _, text = await results_of(bot, CHAIR, survey_id)
-        assert "1 response (through a helper: 1)" in text["text"]
-        assert "through a helper: 1" in text["text"].split("Answers in chat by parish")[1]
+        assert "1 response (through a trusted person: 1)" in text["text"]
+        assert "through a trusted person: 1" in text["text"].split("Answers in chat by parish")[1]
 
         # Marta's data shows the link and what was done through it
         async with bot.app.sessionmaker() as session:

@@ -60,7 +60,7 @@ from models.surveys import ResponseStatus
 
 router = Router()
 
-add_menu_entry(MenuEntry(N_("Trusted helper"), HelperScreen().pack(), order=87))
+add_menu_entry(MenuEntry(N_("Trusted person"), HelperScreen().pack(), order=87))
 
 CODE_TYPED_MAX = 20
 
@@ -85,7 +85,7 @@ async def screen(ctx: Context, press: HelperScreen) -> None:
     t = ctx.t
     lines = [
         t._(
-            "A trusted helper is a relative or neighbour who uses this bot. They receive the "
+            "A trusted person is a relative or neighbour who uses this bot. They receive the "
             "council's messages for you and may answer surveys and meeting invitations for "
             "you. They never see your ideas or your data."
         )
@@ -141,7 +141,7 @@ async def start(ctx: Context, press: HelperStart) -> None:
                     time=t.datetime(link.code_expires_at),
                 ),
                 t._(
-                    'They choose "Trusted helper", then "I help someone" in the menu and type '
+                    'They choose "Trusted person", then "I help someone" in the menu and type '
                     "it. Then you confirm them here once more."
                 ),
             ]
@@ -222,7 +222,7 @@ async def accept(ctx: Context, press: HelperAccept) -> None:
         write=lambda tr: tr._(
             "{helper} typed your code and wants to help you: they will receive the council's "
             "messages for you and may answer surveys and meeting invitations for you. They "
-            "will not see your ideas or your data. Do you confirm {helper} as your helper?",
+            "will not see your ideas or your data. Do you confirm {helper} as your trusted person?",
             helper=helper,
         ),
         now=ctx.now,
@@ -261,10 +261,10 @@ async def confirm(ctx: Context, press: HelperConfirm) -> None:
             ctx.session,
             settings=ctx.settings,
             resident_ids=[link.helper_id],
-            write=lambda tr: tr._("{name} did not confirm you as their helper.", name=name),
+            write=lambda tr: tr._("{name} did not confirm you as their trusted person.", name=name),
             now=ctx.now,
         )
-        show_menu(ctx, t._("{name} is not your helper.", name=helper))
+        show_menu(ctx, t._("{name} is not your trusted person.", name=helper))
         return
     resident_confirms(link, now=ctx.now)
     await ctx.audit("helper_linked", link=link.id, helper=link.helper_id)
@@ -275,25 +275,26 @@ async def confirm(ctx: Context, press: HelperConfirm) -> None:
         write=lambda tr: "\n\n".join(
             [
                 tr._(
-                    "{name} confirmed you as their helper. You will receive the council's "
+                    "{name} confirmed you as their trusted person. You will receive the council's "
                     'messages for them, marked "For {name}", and may answer surveys and '
                     "meeting invitations for them.",
                     name=name,
                 ),
                 tr._(
-                    "Nominations and support for candidates cannot be given through a helper: "
+                    "Nominations and support for candidates cannot be given through a trusted "
+                    "person: "
                     "{name} signs them on paper.",
                     name=name,
                 ),
             ]
         ),
         now=ctx.now,
-        buttons=[(N_("Trusted helper"), HelperScreen().pack())],
+        buttons=[(N_("Trusted person"), HelperScreen().pack())],
     )
     show_menu(
         ctx,
         t._(
-            '{name} is now your helper. You can end it at any time under "Trusted helper".',
+            '{name} is now your trusted person. You can end it at any time under "Trusted person".',
             name=helper,
         ),
     )
@@ -416,7 +417,8 @@ async def meeting_for(ctx: Context, press: HelperMeeting) -> None:
         settings=ctx.settings,
         resident_ids=[link.resident_id],
         write=lambda tr: tr._(
-            'Your helper {helper} answered the invitation to "{title}" for you: {answer}.',
+            '{helper}, your trusted person, answered the invitation to "{title}" for you: '
+            "{answer}.",
             helper=helper,
             title=meeting.title,
             answer=tr._(label),
@@ -427,7 +429,8 @@ async def meeting_for(ctx: Context, press: HelperMeeting) -> None:
     show_menu(
         ctx,
         t._(
-            'Thank you. The answer of {name} to "{title}": {answer}, given through a helper.',
+            'Thank you. The answer of {name} to "{title}": {answer}, given through a trusted '
+            "person.",
             name=name,
             title=meeting.title,
             answer=t._(label),

@@ -761,7 +761,7 @@ async def _send_for(ctx: Context, survey: Survey, response: Response, link: Help
         settings=ctx.settings,
         resident_ids=[link.resident_id],
         write=lambda tr: tr._(
-            'Your helper {helper} answered the survey "{title}" for you.',
+            '{helper}, your trusted person, answered the survey "{title}" for you.',
             helper=helper,
             title=text_in(survey.title, tr.language),
         ),
@@ -771,7 +771,8 @@ async def _send_for(ctx: Context, survey: Survey, response: Response, link: Help
     show_menu(
         ctx,
         t._(
-            'Thank you! The answers of {name} to "{title}" are sent, as given through a helper.',
+            'Thank you! The answers of {name} to "{title}" are sent, as given through a '
+            "trusted person.",
             name=name,
             title=title_of(ctx, survey),
         ),
