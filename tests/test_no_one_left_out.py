@@ -216,7 +216,7 @@ async def test_trusted_helper_linked_receives_answers_for_the_resident_until_end
         [sent] = await bot.press(JANIS, option(review, "Send my answers"))
         assert sent["text"].startswith(
             'Thank you! The answers of Marta to "Ceļi un ietves" are sent, as given through '
-            "a helper."
+            "a trusted person."
         )
         marta_id, janis_id = await resident_id(bot, MARTA), await resident_id(bot, JANIS)
         async with bot.app.sessionmaker() as session:
