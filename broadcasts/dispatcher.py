@@ -306,6 +306,16 @@ class Dispatcher:
                     )
                     continue
                 total = await create_deliveries(session, broadcast, channels=self.senders.channels)
+                # In the same transaction: made once, with the rows they copy.
+                from broadcasts.helper_copies import copy_for_helpers
+
+                await copy_for_helpers(
+                    session,
+                    broadcast,
+                    channels=self.senders.channels,
+                    timezone=self.settings.tz,
+                    now=now,
+                )
             started.append(broadcast_id)
             logger.info("broadcast %d started: %d recipients", broadcast_id, total)
             await self._open_progress(broadcast_id, total)

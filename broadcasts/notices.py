@@ -93,7 +93,12 @@ async def send_notice(
     broadcast.status = Status.SENDING.value
     broadcast.started_at = now
     await session.flush()
-    await create_deliveries(session, broadcast, channels=deployed_channels(settings))
+    channels = deployed_channels(settings)
+    await create_deliveries(session, broadcast, channels=channels)
+    # Imported here: the copies know the buttons of features that send notices themselves.
+    from broadcasts.helper_copies import copy_for_helpers
+
+    await copy_for_helpers(session, broadcast, channels=channels, timezone=settings.tz, now=now)
     _kick_after_commit(session)
     return broadcast
 

@@ -12,6 +12,7 @@ def build_flows() -> Flows:
     from handlers import (
         broadcasts,
         groups,
+        helpers,
         houses,
         ideas,
         linking,
@@ -19,6 +20,7 @@ def build_flows() -> Flows:
         menu,
         neighbour_help,
         nominations,
+        offline_residents,
         onboarding,
         outreach,
         parish_group,
@@ -44,8 +46,10 @@ def build_flows() -> Flows:
         houses,
         outreach,
         roles,
+        offline_residents,
         staff_console,
         linking,
+        helpers,
         privacy,
         subscriptions,
     ):

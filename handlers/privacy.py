@@ -102,6 +102,23 @@ async def my_data(ctx: Context) -> None:
     lines.extend(_idea_lines(t, data.get("ideas") or []))
     lines.extend(_meeting_lines(t, data.get("meetings") or {}))
     lines.extend(await _help_lines(ctx))
+    for link in data.get("trusted_helpers") or []:
+        if link["status"] != "active":
+            continue
+        name = link["other_person_first_name"] or "–"
+        lines.append(
+            t._("Your trusted person: {name}", name=name)
+            if link["you_are"] == "helped"
+            else t._("You are the trusted person of: {name}", name=name)
+        )
+        if link["acts"]:
+            lines.append(
+                t.ngettext(
+                    "Answered through the trusted person: {n} time",
+                    "Answered through the trusted person: {n} times",
+                    len(link["acts"]),
+                )
+            )
     lines.append(t._("Everything is in the attached file. To erase it, send /forget."))
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     ctx.reply(

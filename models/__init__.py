@@ -5,6 +5,7 @@ from models.base import Base
 from models.broadcasts import Broadcast, Delivery
 from models.console import ConsoleMessage
 from models.conversations import Conversation
+from models.helpers import HelperAct, HelperLink
 from models.houses import House
 from models.ideas import AreaMember, Idea, IdeaAnswer, IdeaArea, IdeaDigest
 from models.meetings import Meeting, MeetingAnswer, MeetingAttendance
@@ -48,6 +49,8 @@ __all__ = [
     "HelpReport",
     "HelpRequest",
     "HelpSubscription",
+    "HelperAct",
+    "HelperLink",
     "House",
     "Idea",
     "IdeaAnswer",

@@ -124,6 +124,9 @@ class Broadcast(Base):
     report_channel: Mapped[str | None] = mapped_column(String(16))
     report_chat_id: Mapped[str | None] = mapped_column(String(64))
     report_message_id: Mapped[str | None] = mapped_column(String(64))
+    # A trusted helper's copy of a message for the resident they help (models.helpers): the
+    # resident's id, so that their /forget erases the copy's text too.
+    for_resident_id: Mapped[int | None]
 
     @property
     def everywhere(self) -> bool:

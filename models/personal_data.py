@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.broadcasts import erase_broadcast_data
+from models.helpers import erase_helper_data, export_helper_data
 from models.houses import erase_house, export_house
 from models.messaging import erase_media
 from models.nominations import erase_personal_data as erase_nominations
 from models.nominations import export_personal_data as export_nominations
+from models.offline_residents import erase_offline_data, export_offline_data
 from models.outreach import erase_personal_data as erase_outreach
 from models.outreach import export_personal_data as export_outreach
 from models.residents import Resident, erase_resident, identities_of
@@ -54,6 +56,8 @@ ERASED_TABLES = (
     "group_join_requests",
     "outreach_joins",
     "poster_names",
+    "helper_links",
+    "helper_acts",
 )
 
 _EXPORTERS: dict[str, Exporter] = {}
@@ -74,6 +78,10 @@ add_section("nominations", export_nominations, erase_nominations)
 add_section("house", export_house, erase_house)
 # The poster or flyer that brought the person, and a representative's name shown on posters.
 add_section("outreach", export_outreach, erase_outreach)
+# A resident without a phone: how they are reached, and who recorded their paper consent.
+add_section("without_a_phone", export_offline_data, erase_offline_data)
+# Trusted helpers, on either side, and what a helper did for the resident.
+add_section("trusted_helpers", export_helper_data, erase_helper_data)
 
 
 async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, Any]:

@@ -134,19 +134,44 @@ async def start_response(session: AsyncSession, *, survey: Survey, resident: Res
 
 
 async def start_paper_response(
-    session: AsyncSession, *, survey: Survey, unit_id: int, entered_by: Resident
+    session: AsyncSession,
+    *,
+    survey: Survey,
+    unit_id: int,
+    entered_by: Resident,
+    for_resident: Resident | None = None,
 ) -> Response:
+    """A paper questionnaire to type in; `for_resident`: a registered resident without a
+    phone whose questionnaire it is (one per survey: AlreadyAnswered for a second)."""
+    if for_resident is not None:
+        if await participated(session, survey.id, for_resident.id):
+            raise AlreadyAnswered
+        existing = await response_of(session, survey.id, for_resident.id)
+        if existing is not None:
+            if (
+                existing.origin != Origin.PAPER.value
+                or existing.status != ResponseStatus.DRAFT.value
+            ):
+                raise AlreadyAnswered
+            # A questionnaire of theirs left half typed in: go on with it.
+            existing.entered_by_id = entered_by.id
+            await session.flush()
+            return existing
     response = Response(
         survey_id=survey.id,
-        resident_id=None,
+        resident_id=for_resident.id if for_resident is not None else None,
         entered_by_id=entered_by.id,
-        unit_id=unit_id,
+        unit_id=for_resident.unit_id if for_resident is not None else unit_id,
         origin=Origin.PAPER.value,
         status=ResponseStatus.DRAFT.value,
         draft={},
     )
-    session.add(response)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(response)
+            await session.flush()
+    except IntegrityError:
+        raise AlreadyAnswered from None
     return response
 
 
@@ -192,13 +217,28 @@ async def send_response(
     response: Response,
     resident: Resident | None,
     now: datetime,
+    helper_id: int | None = None,
 ) -> None:
     """Turn the draft into counted answers. Named responses and quick polls may be sent again
     until closing (the answers are replaced); an anonymous survey's drops its resident id, and
-    a second response of the same resident fails on the participation row: AlreadyAnswered."""
+    a second response of the same resident fails on the participation row: AlreadyAnswered.
+
+    A paper questionnaire of a registered resident without a phone counts as their
+    participation; `helper_id`: the trusted helper who answers for `resident`."""
     if not survey.is_open(now):
         raise NotOpen
     unit_id = response.unit_id
+    paper_of = response.resident_id if response.origin == Origin.PAPER.value else None
+    if paper_of is not None:
+        try:
+            async with session.begin_nested():
+                session.add(Participation(survey_id=survey.id, resident_id=paper_of))
+                await session.flush()
+        except IntegrityError:
+            raise AlreadyAnswered from None
+    if resident is not None and response.origin != Origin.PAPER.value:
+        response.origin = Origin.HELPER.value if helper_id is not None else Origin.CHAT.value
+        response.helper_id = helper_id
     if resident is not None:
         unit_id = resident.unit_id
         if not await participated(session, survey.id, resident.id):
@@ -217,8 +257,15 @@ async def send_response(
     response.unit_id = unit_id
     response.status = ResponseStatus.SENT.value
     response.draft = {}
-    if response.origin == Origin.PAPER.value or (survey.anonymous and not survey.answer_changeable):
+    if response.origin == Origin.PAPER.value:
+        # Linked to the resident without a phone only where the survey is named.
+        if survey.anonymous:
+            response.resident_id = None
+        response.entered_by_id = None
+        response.sent_at = None
+    elif survey.anonymous and not survey.answer_changeable:
         response.resident_id = None
+        response.helper_id = None
         response.entered_by_id = None
         response.sent_at = None
     elif survey.anonymous:
@@ -236,7 +283,7 @@ async def unlink_poll_answers(session: AsyncSession, survey: Survey) -> None:
     await session.execute(
         update(Response)
         .where(Response.survey_id == survey.id, Response.status == ResponseStatus.SENT.value)
-        .values(resident_id=None, draft={})
+        .values(resident_id=None, helper_id=None, draft={})
         .execution_options(synchronize_session=False)
     )
 
@@ -342,7 +389,13 @@ async def erase_survey_data(session: AsyncSession, resident: Resident) -> None:
     await session.execute(
         update(Response)
         .where(Response.resident_id == resident.id)
-        .values(resident_id=None, sent_at=None, draft={})
+        .values(resident_id=None, helper_id=None, sent_at=None, draft={})
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Response)
+        .where(Response.helper_id == resident.id)
+        .values(helper_id=None)
         .execution_options(synchronize_session=False)
     )
     await session.execute(

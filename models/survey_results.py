@@ -49,10 +49,11 @@ class UnitRate:
     registered: int = 0
     chat: int = 0
     paper: int = 0
+    helper: int = 0  # answered for the resident by their trusted helper
 
     @property
     def responses(self) -> int:
-        return self.chat + self.paper
+        return self.chat + self.paper + self.helper
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Results:
     questions: list[QuestionResult]
     units: list[UnitRate]
     registered: int
+    helper: int = 0  # responses given through a trusted helper
 
 
 async def compute_results(
@@ -146,6 +148,8 @@ async def compute_results(
         rate = units.setdefault(unit_id, UnitRate(unit_id))
         if origin == Origin.PAPER.value:
             rate.paper += n
+        elif origin == Origin.HELPER.value:
+            rate.helper += n
         else:
             rate.chat += n
     total = sum(rate.responses for rate in units.values())
@@ -154,6 +158,7 @@ async def compute_results(
         survey=survey,
         responses=total,
         paper=paper,
+        helper=sum(rate.helper for rate in units.values()),
         questions=[results[q.id] for q in survey.questions],
         units=list(units.values()),
         registered=sum(rate.registered for rate in units.values()),

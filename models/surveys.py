@@ -80,6 +80,7 @@ CHOICE_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKi
 class Origin(enum.StrEnum):
     CHAT = "chat"
     PAPER = "paper"  # a paper questionnaire entered by staff
+    HELPER = "helper"  # answered for the resident by their trusted helper
 
 
 class ResponseStatus(enum.StrEnum):
@@ -231,6 +232,9 @@ class Response(Base):
     )
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
     origin: Mapped[str] = mapped_column(String(8), default=Origin.CHAT.value)
+    # The trusted helper who answered for the resident (models.helpers); dropped with the
+    # resident's id where that is dropped. No foreign key: a column added later on SQLite.
+    helper_id: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(8), default=ResponseStatus.DRAFT.value)
     # question id (as text) -> {"o": [option ids]} (with "d": 1 once a multiple choice is done)
     # | {"v": scale value} | {"t": text} | {"s": 1} (skipped)

@@ -76,7 +76,12 @@ def results_text(
     lines = [
         t._("Results: {title}", title=text_in(survey.title, t.language)),
         t.ngettext("{n} response", "{n} responses", results.responses)
-        + (" " + t._("(on paper: {n})", n=t.number(results.paper)) if results.paper else ""),
+        + (" " + t._("(on paper: {n})", n=t.number(results.paper)) if results.paper else "")
+        + (
+            " " + t._("(through a trusted person: {n})", n=t.number(results.helper))
+            if results.helper
+            else ""
+        ),
     ]
     if survey.status == Status.CLOSED.value:
         lines.append(
@@ -150,6 +155,8 @@ def results_text(
             )
             if rate.paper:
                 line += ", " + t._("on paper: {n}", n=t.number(rate.paper))
+            if rate.helper:
+                line += ", " + t._("through a trusted person: {n}", n=t.number(rate.helper))
             lines.append(line)
     return "\n".join(lines)
 

@@ -157,6 +157,7 @@ def test_compiled_catalog_is_up_to_date(language: str) -> None:
     fresh = Translations(fp=compiled, domain=DOMAIN)
     with _mo_path(language).open("rb") as handle:
         committed = Translations(fp=handle, domain=DOMAIN)
+
     # Compared by their messages and plural rule, never by the header's "Generated-By" line,
     # which names whichever Babel release compiled the file.
     def messages(translations: Translations) -> dict[object, str]:

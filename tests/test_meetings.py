@@ -573,8 +573,8 @@ async def test_representative_calls_a_community_meeting_in_chat_and_closes_it(
         assert f"No. {question.id}" in mine["text"] and "Kad salabos tiltu?" in mine["text"]
         # The organiser sees it as proposed, in the inbox with the usual buttons.
         [view] = await bot.press(representative, MeetingView(meeting_id).pack())
-        assert f"Questions proposed by residents:\n#{question.id} Kad salabos tiltu?" in (
-            view["text"]
+        assert (
+            f"Questions proposed by residents:\n#{question.id} Kad salabos tiltu?" in (view["text"])
         )
         [item] = await bot.press(representative, OpenIdea(question.id).pack(), replies=1)
         labels = [b["text"] for row in item["buttons"] for b in row]

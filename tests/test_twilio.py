@@ -579,9 +579,12 @@ async def sms_priced(
     database_url: str,
 ) -> AsyncIterator[tuple[FakeTwilio, RunningBot, TwilioBot]]:
     """Both messengers, SMS at 0.05 EUR a segment, the chair registered on Telegram."""
-    async with both_messengers(
-        database_url, admins=f"tg:{CHAIR}", sms_price_per_segment=0.05
-    ) as (_api, fake, telegram, bot):
+    async with both_messengers(database_url, admins=f"tg:{CHAIR}", sms_price_per_segment=0.05) as (
+        _api,
+        fake,
+        telegram,
+        bot,
+    ):
         await telegram.onboard(CHAIR)
         yield fake, telegram, bot
 

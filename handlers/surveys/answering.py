@@ -14,6 +14,7 @@ from typing import Any
 from bot.dialog.context import Context
 from bot.dialog.messages import BUTTON_LABEL_MAX, Button, shorten
 from bot.dialog.router import Router, Step
+from broadcasts.notices import send_notice
 from handlers.menu import choose_one, show_menu
 from handlers.surveys.listing import (
     back_to_surveys,
@@ -39,6 +40,7 @@ from handlers.surveys.payloads import (
     SurveyTick,
 )
 from models.broadcasts import cancel_done_action
+from models.helpers import ActKind, HelperLink, active_link, first_name, record_act
 from models.survey_answers import (
     AlreadyAnswered,
     NotOpen,
@@ -210,6 +212,11 @@ async def _current(ctx: Context, survey: Survey) -> Response | None:
     their own."""
     assert ctx.resident is not None
     flow = ctx.flow
+    if flow.get("for") and flow.get("survey") == survey.id:
+        link = await helped_link(ctx)
+        if link is None:
+            return None
+        return await response_of(ctx.session, survey.id, link.resident_id)
     if flow.get("paper") and flow.get("survey") == survey.id:
         response = await ctx.session.get(Response, flow["paper"])
         if (
@@ -228,6 +235,24 @@ def _paper_id(response: Response) -> int | None:
     return response.id if response.origin == Origin.PAPER.value else None
 
 
+async def helped_link(ctx: Context) -> HelperLink | None:
+    """The active link through which this helper answers now (the flow's), else None."""
+    assert ctx.resident is not None
+    link_id = ctx.flow.get("for")
+    if not isinstance(link_id, int):
+        return None
+    return await active_link(ctx.session, link_id=link_id, helper=ctx.resident)
+
+
+def _helper_flow(ctx: Context, response: Response) -> dict[str, Any]:
+    """What a helper's flow keeps: the link they answer through and the resident's name."""
+    assert ctx.resident is not None
+    flow = ctx.flow
+    if flow.get("for") and response.resident_id not in (None, ctx.resident.id):
+        return {"for": flow["for"], "for_name": flow.get("for_name", "")}
+    return {}
+
+
 async def _working_copy(ctx: Context, survey_id: int) -> tuple[Survey, Response] | None:
     """The survey and the response a step of answering works on, checked as the press
     arrives; None when the step cannot be taken (the person is told why)."""
@@ -238,11 +263,15 @@ async def _working_copy(ctx: Context, survey_id: int) -> tuple[Survey, Response]
         return None
     flow = ctx.flow
     paper = bool(flow.get("paper")) and flow.get("survey") == survey.id
+    helping = bool(flow.get("for")) and flow.get("survey") == survey.id
     response = await _current(ctx, survey)
     if paper and response is None:
         show_menu(ctx, t._("That paper questionnaire is no longer being entered."))
         return None
-    if not paper and not survey.reaches(ctx.resident):
+    if helping and response is None:
+        show_menu(ctx, t._("You no longer answer for this person."))
+        return None
+    if not paper and not helping and not survey.reaches(ctx.resident):
         show_menu(ctx, t._("This survey is not for your parish or town."))
         return None
     if not survey.is_open(ctx.now):
@@ -459,6 +488,9 @@ def ask_question(
     poll = _is_quick_poll(survey, response)
     if response.origin == Origin.PAPER.value:
         lines.append(t._("Paper questionnaire"))
+    helping = _helper_flow(ctx, response)
+    if helping:
+        lines.append(t._("You answer for {name}", name=helping["for_name"]))
     if poll:
         lines.append(t._("A quick poll of the residents' council:"))
     else:
@@ -538,7 +570,7 @@ def ask_question(
         rows.append([Button(skip, SurveySkip(sid, qid))])
     if place.number > 1:
         rows.append([Button(t._("« Back"), SurveyBack(sid, qid))])
-    flow: dict[str, Any] = {"survey": sid, "question_id": qid}
+    flow: dict[str, Any] = {"survey": sid, "question_id": qid, **helping}
     if _paper_id(response) is not None:
         flow["paper"] = response.id
     text_answer = kind == QuestionKind.TEXT.value
@@ -556,7 +588,7 @@ def _leave_button(ctx: Context, survey: Survey, response: Response) -> Button:
     """The way out of answering: the answers so far are kept."""
     if response.origin == Origin.PAPER.value:
         return Button(ctx.t._("Back to the results"), SurveyResults(survey.id))
-    if _is_quick_poll(survey, response):
+    if _is_quick_poll(survey, response) or _helper_flow(ctx, response):
         return main_menu(ctx)
     return Button(ctx.t._("Continue later"), "surveys")
 
@@ -617,7 +649,10 @@ def _review(ctx: Context, survey: Survey, response: Response) -> None:
         Button(label, SurveySend(survey.id)),
         Button(t._("« Back"), SurveyBack(survey.id)),
     ]
-    flow: dict[str, Any] = {"survey": survey.id, "question_id": 0}
+    helping = _helper_flow(ctx, response)
+    if helping:
+        lines.insert(0, t._("You answer for {name}", name=helping["for_name"]))
+    flow: dict[str, Any] = {"survey": survey.id, "question_id": 0, **helping}
     if _paper_id(response) is not None:
         flow["paper"] = response.id
     ctx.ask(
@@ -637,6 +672,10 @@ async def _send(ctx: Context, survey: Survey, response: Response) -> None:
         ask_question(ctx, survey, response, missing, why=t._("One question still needs an answer."))
         return
     paper = response.origin == Origin.PAPER.value
+    link = await helped_link(ctx) if _helper_flow(ctx, response) else None
+    if link is not None:
+        await _send_for(ctx, survey, response, link)
+        return
     try:
         await send_response(
             ctx.session,
@@ -686,6 +725,58 @@ async def _send(ctx: Context, survey: Survey, response: Response) -> None:
     buttons.extend([back_to_surveys(ctx), main_menu(ctx)])
     ctx.clear_state()
     ctx.reply(text, buttons)
+
+
+async def _send_for(ctx: Context, survey: Survey, response: Response, link: HelperLink) -> None:
+    """A helper sends the answers of the resident they help: stored as through a helper,
+    written down as an act of the link and in the audit log, and the resident is told."""
+    assert ctx.resident is not None
+    t = ctx.t
+    name = first_name(link.resident)
+    try:
+        await send_response(
+            ctx.session,
+            survey=survey,
+            response=response,
+            resident=link.resident,
+            now=ctx.now,
+            helper_id=ctx.resident.id,
+        )
+    except NotOpen:
+        await say_closed(ctx, survey)
+        return
+    except AlreadyAnswered:
+        show_menu(ctx, t._("{name} has already sent answers to this survey.", name=name))
+        return
+    await record_act(ctx.session, link=link, kind=ActKind.SURVEY, item_id=survey.id, now=ctx.now)
+    await ctx.audit(
+        "helper_survey_answered", link=link.id, resident=link.resident_id, survey=survey.id
+    )
+    await cancel_done_action(
+        ctx.session, resident_id=link.resident_id, action_payload=SurveyOpen(survey.id).pack()
+    )
+    helper = first_name(ctx.resident)
+    await send_notice(
+        ctx.session,
+        settings=ctx.settings,
+        resident_ids=[link.resident_id],
+        write=lambda tr: tr._(
+            '{helper}, your trusted person, answered the survey "{title}" for you.',
+            helper=helper,
+            title=text_in(survey.title, tr.language),
+        ),
+        now=ctx.now,
+        personal=False,
+    )
+    show_menu(
+        ctx,
+        t._(
+            'Thank you! The answers of {name} to "{title}" are sent, as given through a '
+            "trusted person.",
+            name=name,
+            title=title_of(ctx, survey),
+        ),
+    )
 
 
 def _poll_answered(ctx: Context, survey: Survey, said: str) -> None:

@@ -116,6 +116,10 @@ class SurveyPaper(Payload):
 
     survey_id: int
     unit_id: int | None = None
+    # Whose it is: a registered resident without a phone (None: someone not registered),
+    # once asked (`whose`).
+    resident_id: int | None = None
+    whose: bool = False
 
 
 @payload("svclose")

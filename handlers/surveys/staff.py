@@ -15,7 +15,13 @@ from handlers.surveys.listing import (
     title_of,
 )
 from handlers.surveys.payloads import SurveyClose, SurveyPaper, SurveyResults
-from models.survey_answers import start_paper_response, visible_questions
+from models.offline_residents import get_offline, list_offline
+from models.survey_answers import (
+    AlreadyAnswered,
+    participated,
+    start_paper_response,
+    visible_questions,
+)
 from models.surveys import end_survey_now
 from models.territory import Locality, list_units
 
@@ -55,10 +61,64 @@ async def paper(ctx: Context, press: SurveyPaper) -> None:
             + [Button(ctx.t._("Back to the results"), SurveyResults(survey.id))],
         )
         return
-    response = await start_paper_response(
-        ctx.session, survey=survey, unit_id=press.unit_id, entered_by=ctx.resident
-    )
-    ask_question(ctx, survey, response, visible_questions(survey, {})[0])
+    waiting = [
+        item
+        for item in await list_offline(ctx.session, roles=None, unit_id=press.unit_id)
+        if survey.reaches(item) and not await participated(ctx.session, survey.id, item.id)
+    ]
+    if not press.whose and waiting:
+        ctx.clear_state()
+        ctx.reply(
+            ctx.t._("Is it the questionnaire of a registered resident without a phone?"),
+            [
+                Button(
+                    item.display_name or ctx.t._("No. {id}", id=item.id),
+                    SurveyPaper(survey.id, press.unit_id, item.id, whose=True),
+                )
+                for item in waiting[:30]
+            ]
+            + [
+                Button(
+                    ctx.t._("Someone not registered"),
+                    SurveyPaper(survey.id, press.unit_id, whose=True),
+                ),
+                Button(ctx.t._("Back to the results"), SurveyResults(survey.id)),
+            ],
+        )
+        return
+    offline = None
+    if press.resident_id is not None:
+        offline = await get_offline(ctx.session, press.resident_id)
+        if offline is None or offline.unit_id != press.unit_id or not survey.reaches(offline):
+            await ctx.refuse("survey_paper", survey=survey.id, resident=press.resident_id)
+            return
+    try:
+        response = await start_paper_response(
+            ctx.session,
+            survey=survey,
+            unit_id=press.unit_id,
+            entered_by=ctx.resident,
+            for_resident=offline,
+        )
+    except AlreadyAnswered:
+        ctx.clear_state()
+        ctx.reply(
+            ctx.t._("Their answers to this survey are already counted."),
+            [
+                Button(ctx.t._("Enter another one"), SurveyPaper(survey.id, press.unit_id)),
+                Button(ctx.t._("Back to the results"), SurveyResults(survey.id)),
+            ],
+        )
+        return
+    if offline is not None:
+        ctx.reply(
+            ctx.t._(
+                "Paper questionnaire of {name}, No. {id}.",
+                name=offline.display_name or "",
+                id=offline.id,
+            )
+        )
+    ask_question(ctx, survey, response, visible_questions(survey, response.draft or {})[0])
 
 
 @router.button(SurveyClose)

@@ -15,6 +15,7 @@ from padome.cli import (
     neighbour_help,
     nominations,
     outreach,
+    residents,
     roles,
     surveys,
     territory,
@@ -38,3 +39,4 @@ app.add_typer(meetings.app, name="meetings")
 app.add_typer(groups.app, name="groups")
 app.add_typer(houses.app, name="houses")
 app.add_typer(outreach.app, name="outreach")
+app.add_typer(residents.app, name="residents")

@@ -1,0 +1,441 @@
+"""A trusted helper: a resident names someone who uses the bot to receive the council's
+messages for them and answer surveys and meeting invitations on their behalf.
+
+Made in three steps, each checked on the server: the resident asks for a code; the helper
+types it and confirms; the resident confirms again. Either side ends it at any time, and
+both are told. Every act through a helper is written to the audit log; a button acting for
+someone who never named this person is refused and written down too.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from bot.dialog.context import Context
+from bot.dialog.messages import Button
+from bot.dialog.router import Router
+from bot.i18n import N_
+from broadcasts.notices import send_notice
+from handlers.helpers.payloads import (
+    HelperAccept,
+    HelperConfirm,
+    HelperEnd,
+    HelperEnter,
+    HelperMeeting,
+    HelperScreen,
+    HelperStart,
+    HelperSurvey,
+)
+from handlers.meetings import texts as meeting_texts
+from handlers.menu import MenuEntry, add_menu_entry, show_menu
+from handlers.surveys.answering import ask_question
+from handlers.surveys.listing import find_survey, say_closed, title_of
+from models.helpers import (
+    CODE_VALID,
+    ActKind,
+    CodeProblem,
+    HelperLink,
+    LinkStatus,
+    active_link,
+    end_link,
+    first_name,
+    get_link,
+    helper_confirms,
+    link_by_code,
+    links_of,
+    record_act,
+    resident_confirms,
+    start_link,
+)
+from models.meeting_answers import AnswerRefused
+from models.meeting_answers import record_answer as record_meeting_answer
+from models.meetings import get_meeting, is_invited
+from models.survey_answers import (
+    AlreadyAnswered,
+    first_unanswered,
+    start_response,
+    visible_questions,
+)
+from models.surveys import ResponseStatus
+
+router = Router()
+
+add_menu_entry(MenuEntry(N_("Trusted person"), HelperScreen().pack(), order=87))
+
+CODE_TYPED_MAX = 20
+
+
+class State(enum.StrEnum):
+    CODE = "helpers.code"  # the helper types the code the resident gave them
+    ACCEPT = "helpers.accept"  # the helper saw whose code it is and may accept
+
+
+def _menu(ctx: Context) -> Button:
+    return Button(ctx.t._("Main menu"), "menu")
+
+
+def _back(ctx: Context) -> Button:
+    return Button(ctx.t._("Back"), HelperScreen().pack())
+
+
+@router.button(HelperScreen)
+async def screen(ctx: Context, press: HelperScreen) -> None:
+    """Who helps me, whom I help, and the ways to start or end a link."""
+    assert ctx.resident is not None
+    t = ctx.t
+    lines = [
+        t._(
+            "A trusted person is a relative or neighbour who uses this bot. They receive the "
+            "council's messages for you and may answer surveys and meeting invitations for "
+            "you. They never see your ideas or your data."
+        )
+    ]
+    buttons = []
+    for link in await links_of(ctx.session, ctx.resident.id):
+        mine = link.resident_id == ctx.resident.id
+        other = first_name(link.helper if mine else link.resident)
+        if link.status == LinkStatus.ACTIVE.value:
+            lines.append(
+                t._("{name} helps you.", name=other)
+                if mine
+                else t._("You help {name}.", name=other)
+            )
+        elif link.status == LinkStatus.HELPER_CONFIRMED.value:
+            lines.append(
+                t._("{name} waits for your confirmation.", name=other)
+                if mine
+                else t._("You wait for the confirmation of {name}.", name=other)
+            )
+        else:
+            continue
+        buttons.append(Button(t._("End the help: {name}", name=other), HelperEnd(link.id)))
+    buttons.extend(
+        [
+            Button(t._("Someone helps me"), HelperStart()),
+            Button(t._("I help someone"), HelperEnter()),
+            _menu(ctx),
+        ]
+    )
+    ctx.clear_state()
+    ctx.reply("\n\n".join(lines), buttons)
+
+
+@router.button(HelperStart)
+async def start(ctx: Context, press: HelperStart) -> None:
+    """A code for the resident to give the person who helps them."""
+    assert ctx.resident is not None
+    t = ctx.t
+    link = await start_link(ctx.session, resident=ctx.resident, now=ctx.now)
+    assert link.code is not None and link.code_expires_at is not None
+    minutes = int(CODE_VALID.total_seconds() // 60)
+    await ctx.audit("helper_code_made", link=link.id)
+    ctx.clear_state()
+    ctx.reply(
+        "\n\n".join(
+            [
+                t._("Give this code to the person who helps you: {code}", code=link.code),
+                t.ngettext(
+                    "It can be used for {n} minute, until {time}.",
+                    "It can be used for {n} minutes, until {time}.",
+                    minutes,
+                    time=t.datetime(link.code_expires_at),
+                ),
+                t._(
+                    'They choose "Trusted person", then "I help someone" in the menu and type '
+                    "it. Then you confirm them here once more."
+                ),
+            ]
+        ),
+        [_back(ctx), _menu(ctx)],
+    )
+
+
+@router.button(HelperEnter)
+async def enter(ctx: Context, press: HelperEnter) -> None:
+    """Ask the helper for the code."""
+    ctx.ask(
+        State.CODE,
+        ctx.t._("Type the code the person you help gave you."),
+        limit=CODE_TYPED_MAX,
+        back=_back(ctx),
+    )
+
+
+async def code_typed(ctx: Context) -> None:
+    """Show whose code it is and ask the helper to confirm."""
+    assert ctx.resident is not None
+    t = ctx.t
+    found = await link_by_code(
+        ctx.session, typed=ctx.incoming.text or "", helper=ctx.resident, now=ctx.now
+    )
+    if found is CodeProblem.OWN:
+        ctx.ask_again(t._("That is your own code: give it to the person who helps you."))
+        return
+    if not isinstance(found, HelperLink):
+        await ctx.audit("helper_code_wrong")
+        ctx.ask_again(
+            t._("That code is not valid or has expired. Ask the person you help for a new one.")
+        )
+        return
+    name = first_name(found.resident)
+    ctx.set_state(State.ACCEPT, link=found.id)
+    ctx.reply(
+        "\n\n".join(
+            [
+                t._("The code is from {name}.", name=name),
+                t._(
+                    "Do you want to help {name}? You will receive the council's messages for "
+                    "them and may answer surveys and meeting invitations for them. {name} "
+                    "confirms once more.",
+                    name=name,
+                ),
+            ]
+        ),
+        [Button(t._("Yes, I help {name}", name=name), HelperAccept(found.id)), _back(ctx)],
+    )
+
+
+@router.button(HelperAccept)
+async def accept(ctx: Context, press: HelperAccept) -> None:
+    """The helper agrees; the resident is asked to confirm."""
+    assert ctx.resident is not None
+    t = ctx.t
+    link = await get_link(ctx.session, press.link_id)
+    # Only the code just typed by this person may be accepted.
+    if ctx.state != State.ACCEPT or ctx.flow.get("link") != press.link_id or link is None:
+        await ctx.refuse("helper_accept", link=press.link_id)
+        return
+    if (
+        link.status != LinkStatus.CODE.value
+        or link.code_expires_at is None
+        or link.code_expires_at <= ctx.now
+    ):
+        show_menu(ctx, t._("That code is no longer valid. Ask for a new one."))
+        return
+    helper_confirms(link, helper=ctx.resident)
+    await ctx.audit("helper_accepted", link=link.id, resident=link.resident_id)
+    helper = first_name(ctx.resident)
+    await send_notice(
+        ctx.session,
+        settings=ctx.settings,
+        resident_ids=[link.resident_id],
+        write=lambda tr: tr._(
+            "{helper} typed your code and wants to help you: they will receive the council's "
+            "messages for you and may answer surveys and meeting invitations for you. They "
+            "will not see your ideas or your data. Do you confirm {helper} as your trusted person?",
+            helper=helper,
+        ),
+        now=ctx.now,
+        buttons=[
+            (N_("Yes, confirm"), HelperConfirm(link.id, yes=True).pack()),
+            (N_("No"), HelperConfirm(link.id, yes=False).pack()),
+        ],
+    )
+    show_menu(
+        ctx,
+        t._(
+            "Thank you. {name} now confirms you once more; you will be told.",
+            name=first_name(link.resident),
+        ),
+    )
+
+
+@router.button(HelperConfirm)
+async def confirm(ctx: Context, press: HelperConfirm) -> None:
+    """The resident confirms the helper, or not."""
+    assert ctx.resident is not None
+    t = ctx.t
+    link = await get_link(ctx.session, press.link_id)
+    if link is None or link.resident_id != ctx.resident.id:
+        await ctx.refuse("helper_confirm", link=press.link_id)
+        return
+    if link.status != LinkStatus.HELPER_CONFIRMED.value or link.helper_id is None:
+        show_menu(ctx, t._("There is nothing to confirm now."))
+        return
+    helper = first_name(link.helper)
+    name = first_name(ctx.resident)
+    if not press.yes:
+        end_link(link, now=ctx.now)
+        await ctx.audit("helper_declined", link=link.id)
+        await send_notice(
+            ctx.session,
+            settings=ctx.settings,
+            resident_ids=[link.helper_id],
+            write=lambda tr: tr._("{name} did not confirm you as their trusted person.", name=name),
+            now=ctx.now,
+        )
+        show_menu(ctx, t._("{name} is not your trusted person.", name=helper))
+        return
+    resident_confirms(link, now=ctx.now)
+    await ctx.audit("helper_linked", link=link.id, helper=link.helper_id)
+    await send_notice(
+        ctx.session,
+        settings=ctx.settings,
+        resident_ids=[link.helper_id],
+        write=lambda tr: "\n\n".join(
+            [
+                tr._(
+                    "{name} confirmed you as their trusted person. You will receive the council's "
+                    'messages for them, marked "For {name}", and may answer surveys and '
+                    "meeting invitations for them.",
+                    name=name,
+                ),
+                tr._(
+                    "Nominations and support for candidates cannot be given through a trusted "
+                    "person: "
+                    "{name} signs them on paper.",
+                    name=name,
+                ),
+            ]
+        ),
+        now=ctx.now,
+        buttons=[(N_("Trusted person"), HelperScreen().pack())],
+    )
+    show_menu(
+        ctx,
+        t._(
+            '{name} is now your trusted person. You can end it at any time under "Trusted person".',
+            name=helper,
+        ),
+    )
+
+
+@router.button(HelperEnd)
+async def end(ctx: Context, press: HelperEnd) -> None:
+    """End a link, after a confirmation; the other side is told."""
+    assert ctx.resident is not None
+    t = ctx.t
+    link = await get_link(ctx.session, press.link_id)
+    if link is None or ctx.resident.id not in (link.resident_id, link.helper_id):
+        await ctx.refuse("helper_end", link=press.link_id)
+        return
+    if link.status == LinkStatus.ENDED.value:
+        show_menu(ctx, t._("That help has already ended."))
+        return
+    mine = link.resident_id == ctx.resident.id
+    other = link.helper if mine else link.resident
+    name = first_name(other)
+    if not press.sure:
+        ctx.reply(
+            t._("End the help with {name}?", name=name),
+            [Button(t._("Yes, end it"), HelperEnd(link.id, sure=True)), _back(ctx)],
+        )
+        return
+    end_link(link, now=ctx.now)
+    await ctx.audit("helper_ended", link=link.id)
+    me = first_name(ctx.resident)
+    if other is not None:
+        await send_notice(
+            ctx.session,
+            settings=ctx.settings,
+            resident_ids=[other.id],
+            write=lambda tr: (
+                tr._(
+                    "{name} ended the help: you no longer receive messages for them and cannot "
+                    "answer for them.",
+                    name=me,
+                )
+                if mine
+                else tr._("{name} ended the help and no longer helps you.", name=me)
+            ),
+            now=ctx.now,
+        )
+    show_menu(ctx, t._("The help with {name} has ended. {name} is told.", name=name))
+
+
+@router.button(HelperSurvey)
+async def survey_for(ctx: Context, press: HelperSurvey) -> None:
+    """A helper answers a survey for the resident who named them."""
+    assert ctx.resident is not None
+    t = ctx.t
+    link = await active_link(ctx.session, link_id=press.link_id, helper=ctx.resident)
+    if link is None:
+        await ctx.refuse("helper_survey", link=press.link_id, survey=press.survey_id)
+        return
+    survey = await find_survey(ctx, press.survey_id)
+    if survey is None:
+        return
+    name = first_name(link.resident)
+    if not survey.reaches(link.resident):
+        show_menu(ctx, t._("This survey is not for the parish or town of {name}.", name=name))
+        return
+    if not survey.is_open(ctx.now):
+        await say_closed(ctx, survey)
+        return
+    try:
+        response = await start_response(ctx.session, survey=survey, resident=link.resident)
+    except AlreadyAnswered:
+        show_menu(ctx, t._("{name} has already sent answers to this survey.", name=name))
+        return
+    if response.status == ResponseStatus.SENT.value and not response.draft:
+        show_menu(ctx, t._("{name} has already sent answers to this survey.", name=name))
+        return
+    await ctx.audit("helper_survey_opened", link=link.id, survey=survey.id)
+    ctx.set_state(None, survey=survey.id, **{"for": link.id, "for_name": name})
+    ctx.reply(t._('You answer "{title}" for {name}.', title=title_of(ctx, survey), name=name))
+    question = (
+        first_unanswered(survey, response.draft or {})
+        or visible_questions(survey, response.draft or {})[0]
+    )
+    ask_question(ctx, survey, response, question)
+
+
+@router.button(HelperMeeting)
+async def meeting_for(ctx: Context, press: HelperMeeting) -> None:
+    """A helper answers a meeting invitation for the resident who named them."""
+    assert ctx.resident is not None
+    t = ctx.t
+    link = await active_link(ctx.session, link_id=press.link_id, helper=ctx.resident)
+    if link is None:
+        await ctx.refuse("helper_meeting", link=press.link_id, meeting=press.meeting_id)
+        return
+    meeting = await get_meeting(ctx.session, press.meeting_id)
+    name = first_name(link.resident)
+    if (
+        meeting is None
+        or meeting.invited_at is None
+        or not await is_invited(ctx.session, meeting, link.resident)
+    ):
+        show_menu(ctx, t._("{name} is not invited to that meeting.", name=name))
+        return
+    choice = press.choice.answer
+    try:
+        await record_meeting_answer(
+            ctx.session, meeting=meeting, resident=link.resident, answer=choice, now=ctx.now
+        )
+    except AnswerRefused:
+        show_menu(ctx, t._("Answers to this meeting are no longer taken."))
+        return
+    await record_act(ctx.session, link=link, kind=ActKind.MEETING, item_id=meeting.id, now=ctx.now)
+    await ctx.audit(
+        "helper_meeting_answered", link=link.id, resident=link.resident_id, meeting=meeting.id
+    )
+    helper = first_name(ctx.resident)
+    label = meeting_texts.ANSWER_LABELS[choice.value]
+    await send_notice(
+        ctx.session,
+        settings=ctx.settings,
+        resident_ids=[link.resident_id],
+        write=lambda tr: tr._(
+            '{helper}, your trusted person, answered the invitation to "{title}" for you: '
+            "{answer}.",
+            helper=helper,
+            title=meeting.title,
+            answer=tr._(label),
+        ),
+        now=ctx.now,
+        personal=False,
+    )
+    show_menu(
+        ctx,
+        t._(
+            'Thank you. The answer of {name} to "{title}": {answer}, given through a trusted '
+            "person.",
+            name=name,
+            title=meeting.title,
+            answer=t._(label),
+        ),
+    )
+
+
+router.flow({State.CODE: code_typed, State.ACCEPT: code_typed})

@@ -1,0 +1,250 @@
+"""A trusted helper: a resident names another resident who receives the council's messages
+for them and may answer surveys and meeting invitations on their behalf.
+
+The link is made in three steps: the resident asks for a code, the helper types it and
+confirms, the resident confirms again; only then is it active. Either side may end it.
+What the helper did for the resident is kept as acts (which survey, which meeting, when),
+listed for both in /mydata and erased with the link by /forget of either side.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+from models.broadcasts import Broadcast
+from models.codes import new_code, normal
+from models.residents import Resident
+
+CODE_LENGTH = 6
+# How long the code a resident gives their helper can be used.
+CODE_VALID = timedelta(minutes=30)
+
+
+class LinkStatus(enum.StrEnum):
+    CODE = "code"  # the resident has a code; no helper yet
+    HELPER_CONFIRMED = "helper_ok"  # the helper typed the code and confirmed
+    ACTIVE = "active"  # the resident confirmed too
+    ENDED = "ended"
+
+
+class ActKind(enum.StrEnum):
+    SURVEY = "survey"  # answered a survey for the resident
+    MEETING = "meeting"  # answered a meeting invitation for the resident
+
+
+class HelperLink(Base):
+    __tablename__ = "helper_links"
+    __table_args__ = (Index("ix_helper_links_code", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
+    helper_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(12), default=LinkStatus.CODE.value)
+    code: Mapped[str | None] = mapped_column(String(12))
+    code_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    active_since: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+    resident: Mapped[Resident] = relationship(foreign_keys=[resident_id], lazy="joined")
+    helper: Mapped[Resident | None] = relationship(foreign_keys=[helper_id], lazy="joined")
+
+
+class HelperAct(Base):
+    """One thing a helper did for the resident: which survey or meeting, and when."""
+
+    __tablename__ = "helper_acts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("helper_links.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(12))
+    item_id: Mapped[int]
+    at: Mapped[datetime]
+
+
+class CodeProblem(enum.Enum):
+    UNKNOWN = "unknown"  # no such code, used, or expired
+    OWN = "own"  # the resident typed their own code
+
+
+async def start_link(session: AsyncSession, *, resident: Resident, now: datetime) -> HelperLink:
+    """A fresh code for the resident to give their helper; an unused earlier code stops."""
+    await session.execute(
+        delete(HelperLink).where(
+            HelperLink.resident_id == resident.id,
+            HelperLink.status.in_([LinkStatus.CODE.value, LinkStatus.HELPER_CONFIRMED.value]),
+        )
+    )
+    link = HelperLink(
+        resident_id=resident.id,
+        status=LinkStatus.CODE.value,
+        code=new_code(CODE_LENGTH),
+        code_expires_at=now + CODE_VALID,
+        created_at=now,
+    )
+    session.add(link)
+    await session.flush()
+    return link
+
+
+async def link_by_code(
+    session: AsyncSession, *, typed: str, helper: Resident, now: datetime
+) -> HelperLink | CodeProblem:
+    """The waiting link a typed code belongs to, if it can still be used."""
+    code = normal(typed)
+    if len(code) != CODE_LENGTH:
+        return CodeProblem.UNKNOWN
+    link = await session.scalar(
+        select(HelperLink).where(
+            HelperLink.code == code, HelperLink.status == LinkStatus.CODE.value
+        )
+    )
+    if link is None or link.code_expires_at is None or link.code_expires_at <= now:
+        return CodeProblem.UNKNOWN
+    if link.resident_id == helper.id:
+        return CodeProblem.OWN
+    if link.resident.erased_at is not None:
+        return CodeProblem.UNKNOWN
+    return link
+
+
+def helper_confirms(link: HelperLink, *, helper: Resident) -> None:
+    link.helper_id = helper.id
+    link.status = LinkStatus.HELPER_CONFIRMED.value
+    link.code = None
+
+
+def resident_confirms(link: HelperLink, *, now: datetime) -> None:
+    link.status = LinkStatus.ACTIVE.value
+    link.active_since = now
+    link.code_expires_at = None
+
+
+def end_link(link: HelperLink, *, now: datetime) -> None:
+    link.status = LinkStatus.ENDED.value
+    link.ended_at = now
+    link.code = None
+
+
+async def get_link(session: AsyncSession, link_id: int) -> HelperLink | None:
+    return await session.get(HelperLink, link_id)
+
+
+async def links_of(session: AsyncSession, resident_id: int) -> list[HelperLink]:
+    """Links not ended where the person is the resident helped or the helper."""
+    return list(
+        await session.scalars(
+            select(HelperLink)
+            .where(
+                or_(HelperLink.resident_id == resident_id, HelperLink.helper_id == resident_id),
+                HelperLink.status != LinkStatus.ENDED.value,
+            )
+            .order_by(HelperLink.id)
+        )
+    )
+
+
+async def active_link(
+    session: AsyncSession, *, link_id: int, helper: Resident
+) -> HelperLink | None:
+    """The active link with this id in which this person is the helper; else None."""
+    link = await session.get(HelperLink, link_id)
+    if link is None or link.helper_id != helper.id or link.status != LinkStatus.ACTIVE.value:
+        return None
+    if link.resident.erased_at is not None:
+        return None
+    return link
+
+
+async def active_helpers_of(session: AsyncSession, resident_ids: list[int]) -> list[HelperLink]:
+    if not resident_ids:
+        return []
+    return list(
+        await session.scalars(
+            select(HelperLink)
+            .where(
+                HelperLink.resident_id.in_(resident_ids),
+                HelperLink.status == LinkStatus.ACTIVE.value,
+            )
+            .order_by(HelperLink.id)
+        )
+    )
+
+
+async def record_act(
+    session: AsyncSession, *, link: HelperLink, kind: ActKind, item_id: int, now: datetime
+) -> None:
+    session.add(HelperAct(link_id=link.id, kind=kind.value, item_id=item_id, at=now))
+    await session.flush()
+
+
+def first_name(resident: Resident | None) -> str:
+    """The first word of the name the person goes by; never their whole data."""
+    name = (resident.display_name or "").strip() if resident is not None else ""
+    return name.split()[0] if name else "—"
+
+
+# ------------------------------------------------------------------ personal data
+
+
+async def export_helper_data(session: AsyncSession, resident: Resident) -> list[dict[str, Any]]:
+    """For /mydata: every link of the person, on either side, with what was done through it."""
+    links = await session.scalars(
+        select(HelperLink)
+        .where(or_(HelperLink.resident_id == resident.id, HelperLink.helper_id == resident.id))
+        .order_by(HelperLink.id)
+    )
+    items = []
+    for link in links:
+        acts = await session.scalars(
+            select(HelperAct).where(HelperAct.link_id == link.id).order_by(HelperAct.id)
+        )
+        mine = link.resident_id == resident.id
+        other = link.helper if mine else link.resident
+        items.append(
+            {
+                "you_are": "helped" if mine else "helper",
+                "other_person_id": other.id if other is not None else None,
+                "other_person_first_name": first_name(other) if other is not None else None,
+                "status": link.status,
+                "since": _iso(link.active_since or link.created_at),
+                "ended_at": _iso(link.ended_at),
+                "acts": [
+                    {"kind": act.kind, "item": act.item_id, "at": _iso(act.at)} for act in acts
+                ],
+            }
+        )
+    return items
+
+
+async def erase_helper_data(session: AsyncSession, resident: Resident) -> None:
+    """For /forget of either side: the links and their acts go."""
+    theirs = or_(HelperLink.resident_id == resident.id, HelperLink.helper_id == resident.id)
+    await session.execute(
+        delete(HelperAct).where(HelperAct.link_id.in_(select(HelperLink.id).where(theirs)))
+    )
+    await session.execute(delete(HelperLink).where(theirs))
+    # The copies their helper received name them: the texts go.
+    await session.execute(
+        update(Broadcast)
+        .where(Broadcast.for_resident_id == resident.id)
+        .values(texts={"lv": ""}, for_resident_id=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
