@@ -3,6 +3,7 @@
 from models.audit import AuditEntry
 from models.base import Base
 from models.broadcasts import Broadcast, Delivery
+from models.call_list import CallListMark
 from models.console import ConsoleMessage
 from models.conversations import Conversation
 from models.ideas import AreaMember, Idea, IdeaAnswer, IdeaArea, IdeaDigest
@@ -33,6 +34,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Broadcast",
+    "CallListMark",
     "ConsoleLink",
     "ConsoleMessage",
     "ConsoleSession",

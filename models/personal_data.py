@@ -49,6 +49,7 @@ ERASED_TABLES = (
     "meeting_answers",
     "meeting_attendance",
     "group_join_requests",
+    "call_list_marks",
 )
 
 _EXPORTERS: dict[str, Exporter] = {}
