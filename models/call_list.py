@@ -21,6 +21,9 @@ from models.roles import Role, RoleGrant, Roles
 
 # How long after a message went out its call list goes to the representatives and deputies.
 CALL_LIST_AFTER = timedelta(days=1)
+# A message older than this gets no call list any more (after a long outage, or for the
+# messages sent before call lists existed): telling people a week late helps nobody.
+CALL_LIST_UNTIL = timedelta(days=7)
 # Messengers that tell when a message was read: a message delivered there but never read
 # did not reach its resident either.
 REPORTS_READING = frozenset({"whatsapp"})
@@ -248,6 +251,7 @@ async def due_call_lists(session: AsyncSession, *, now: datetime) -> list[int]:
             or_(Broadcast.important.is_(True), Broadcast.urgent.is_(True)),
             Broadcast.status.in_([Status.SENDING.value, Status.DONE.value]),
             Broadcast.started_at <= now - CALL_LIST_AFTER,
+            Broadcast.started_at > now - CALL_LIST_UNTIL,
             Broadcast.call_list_at.is_(None),
         )
         .order_by(Broadcast.id)
