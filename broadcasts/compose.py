@@ -171,6 +171,7 @@ async def create_broadcast(
     due_at: datetime,
     now: datetime,
     urgent: bool = False,
+    important: bool = False,
     attachment_kind: str | None = None,
     attachment_name: str | None = None,
     attachment: bytes | None = None,
@@ -182,6 +183,8 @@ async def create_broadcast(
 
     `roles` None means a staff member at the command line or the assistant itself, who may
     send anything. `action` is one button under the text: (label message id, payload).
+    `important`: a day after it goes, its call list goes to the representatives and
+    deputies (urgent messages get one anyway).
     """
     if audience.resident_ids is not None:
         if roles is not None:
@@ -211,6 +214,7 @@ async def create_broadcast(
         place=await place_of(session, audience) if kind is Kind.ANNOUNCEMENT else None,
         texts=clean_texts(texts),
         urgent=urgent,
+        important=important and kind is not Kind.NOTICE,
         status=Status.SCHEDULED.value,
         due_at=max(due_at, now),
         attachment_kind=attachment_kind,

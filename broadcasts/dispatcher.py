@@ -1091,9 +1091,16 @@ def progress_text(t: Translator, broadcast_id: int, done: int, total: int) -> st
     )
 
 
-def report_text(t: Translator, broadcast_id: int, counts: dict[str, int]) -> str:
+def report_text(
+    t: Translator, broadcast_id: int, counts: dict[str, int], *, finished: bool = True
+) -> str:
+    heading = (
+        t._("Broadcast #{id} finished.", id=broadcast_id)
+        if finished
+        else t._("Broadcast #{id} is still going out.", id=broadcast_id)
+    )
     lines = [
-        t._("Broadcast #{id} finished.", id=broadcast_id),
+        heading,
         t._("Delivered: {n}", n=t.number(counts[DeliveryStatus.DELIVERED.value])),
         t._("Blocked the bot: {n}", n=t.number(counts[DeliveryStatus.BLOCKED.value])),
         t._("Failed: {n}", n=t.number(counts[DeliveryStatus.FAILED.value])),

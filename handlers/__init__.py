@@ -65,6 +65,7 @@ def build_flows() -> Flows:
 def scheduled_jobs() -> list[Job]:
     """Every feature's scheduler jobs, run in this order on each tick."""
     from handlers import nominations, parish_group, privacy
+    from handlers.broadcasts.unreached import CALL_LIST_JOB
     from handlers.ideas.digest import weekly_digest
     from handlers.meetings.schedule import MEETING_JOB
     from handlers.neighbour_help.after import after_the_date, monthly_counts
@@ -74,6 +75,7 @@ def scheduled_jobs() -> list[Job]:
         Job("nomination_rounds", nominations.run_rounds),
         SURVEY_JOB,
         MEETING_JOB,
+        CALL_LIST_JOB,
         Job("ideas_weekly_digest", weekly_digest),
         Job("neighbour_help_after_the_date", after_the_date),
         Job("neighbour_help_monthly_counts", monthly_counts),

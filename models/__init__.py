@@ -3,6 +3,7 @@
 from models.audit import AuditEntry
 from models.base import Base
 from models.broadcasts import Broadcast, Delivery
+from models.call_list import CallListMark
 from models.console import ConsoleMessage
 from models.conversations import Conversation
 from models.helpers import HelperAct, HelperLink
@@ -36,6 +37,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Broadcast",
+    "CallListMark",
     "ConsoleLink",
     "ConsoleMessage",
     "ConsoleSession",

@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     cast,
+    false,
     func,
     literal,
     or_,
@@ -115,6 +116,11 @@ class Broadcast(Base):
     # Goes at once, also during quiet hours, and before other rows: an urgent broadcast, or a
     # personal notice answering what someone just did.
     urgent: Mapped[bool] = mapped_column(default=False)
+    # The sender marked it important: a day after it went out, the representatives and
+    # deputies get the list of residents it did not reach (as for every urgent one);
+    # `call_list_at` is when that list went.
+    important: Mapped[bool] = mapped_column(default=False, server_default=false())
+    call_list_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default=Status.SCHEDULED.value, index=True)
     due_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

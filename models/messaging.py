@@ -42,6 +42,8 @@ class MessageStatus(Base):
     status: Mapped[str] = mapped_column(String(20))
     error: Mapped[str | None] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # When the person read it, where the messenger tells (WhatsApp).
+    read_at: Mapped[datetime | None]
 
 
 async def store_media(
@@ -96,6 +98,17 @@ async def save_status(
         row.status, row.error, row.updated_at = status, error, utcnow()
     await session.flush()
     return row
+
+
+async def note_read(session: AsyncSession, *, message_id: str, now: datetime) -> None:
+    """The messenger reported that the person read a message (after it was delivered)."""
+    row = await session.get(MessageStatus, message_id)
+    if row is None:
+        row = MessageStatus(message_id=message_id, status="delivered")
+        session.add(row)
+    if row.read_at is None:
+        row.read_at = now
+    await session.flush()
 
 
 async def statuses_of(session: AsyncSession, message_ids: list[str]) -> list[MessageStatus]:

@@ -58,6 +58,7 @@ ERASED_TABLES = (
     "poster_names",
     "helper_links",
     "helper_acts",
+    "call_list_marks",
 )
 
 _EXPORTERS: dict[str, Exporter] = {}

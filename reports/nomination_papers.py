@@ -142,7 +142,7 @@ def nomination_tables(t: Translator, papers: list[Paper]) -> list[Table]:
 
 
 @cache
-def _font_files() -> tuple[str, str]:
+def font_files() -> tuple[str, str]:
     # DejaVu Sans has every Latvian (and Russian) letter; matplotlib ships it.
     import matplotlib
 
@@ -156,7 +156,7 @@ def forms_pdf(papers: list[Paper], *, timezone: ZoneInfo, printed_at: datetime) 
     from fpdf import FPDF
 
     t = Translator(FORM_LANGUAGE, timezone=timezone)
-    regular, bold = _font_files()
+    regular, bold = font_files()
     pdf = FPDF(format="A4")
     pdf.set_margins(18, 16, 18)
     pdf.set_auto_page_break(auto=True, margin=16)

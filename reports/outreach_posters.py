@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import N_, Translator
 from bot.settings import Settings
 from models.outreach import Placement, representative_name, stored_text
-from reports.nomination_papers import PDF_MIME, _font_files
+from reports.nomination_papers import PDF_MIME, font_files
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -151,7 +151,7 @@ def poster_pdf(poster: Poster, *, page_format: Format = Format.A4) -> bytes:
     # Imported here: fpdf2 takes longer to import than most commands take to run.
     from fpdf import FPDF
 
-    regular, bold = _font_files()
+    regular, bold = font_files()
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=False)
     pdf.add_font("DejaVu", "", regular)

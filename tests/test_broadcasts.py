@@ -170,7 +170,11 @@ async def test_chair_composes_a_council_message_and_every_resident_gets_their_la
         )
         assert "It goes to 3 residents." in summary["text"]  # the chair and two residents
         assert "Русский" in summary["text"]
-        assert payloads(summary) == ["bcsend", "bcdrop"]
+        assert payloads(summary) == ["bcsend", "bcimp:y", "bcdrop"]
+        # marked important on the preview: a call list follows a day after it goes
+        _, _, summary = await bot.press(CHAIR, "bcimp:y", replies=3)
+        assert "Important: a day after it goes" in summary["text"]
+        assert payloads(summary) == ["bcsend", "bcimp:n", "bcdrop"]
 
         [done] = await bot.press(CHAIR, "bcsend")
         assert "Message #1 is on its way" in done["text"]
@@ -179,7 +183,8 @@ async def test_chair_composes_a_council_message_and_every_resident_gets_their_la
         assert texts_to(api, 1001)[-1].startswith(lv("Message from the residents' council"))
         assert not any("Ūdens" in text for text in texts_to(api, 1003))
 
-        await until_status(bot, 1, Status.DONE.value)
+        finished = await until_status(bot, 1, Status.DONE.value)
+        assert finished.important is True
         await api.wait_for(chat_id=CHAIR, predicate=has_text("Broadcast #1 finished."))
         report = texts_to(api, CHAIR)[-1]
         assert "Delivered: 3" in report and "Failed: 0" in report

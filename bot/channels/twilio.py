@@ -46,7 +46,7 @@ from bot.parsing import clean_text
 from bot.settings import Settings
 from models.base import utcnow
 from models.broadcasts import DeliveryStatus, apply_message_status
-from models.messaging import lock_statuses, media_link, save_status, store_media
+from models.messaging import lock_statuses, media_link, note_read, save_status, store_media
 from models.residents import normalise_phone, note_inbound
 
 logger = logging.getLogger(__name__)
@@ -264,6 +264,8 @@ class TwilioChannel:
             await apply_message_status(
                 session, message_id=message_sid, status=new_status, error=error
             )
+            if status == "read":
+                await note_read(session, message_id=message_sid, now=utcnow())
         return True
 
     # ------------------------------------------------------------------ messages out

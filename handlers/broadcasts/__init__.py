@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.dialog.router import Router
-from handlers.broadcasts import compose, manage, news
+from handlers.broadcasts import bulletin, compose, manage, news, unreached
 
 router = Router()
-for part in (news, compose, manage):
+for part in (news, compose, manage, unreached, bulletin):
     router.include(part.router)

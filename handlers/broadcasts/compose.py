@@ -101,6 +101,11 @@ class Urgency(Payload):
     urgent: bool
 
 
+@payload("bcimp")
+class Importance(Payload):
+    important: bool
+
+
 @payload("bcat")
 class SendAt(Payload):
     when: When
@@ -442,6 +447,18 @@ async def urgency_chosen(ctx: Context, press: Urgency) -> None:
     _ask_time(ctx, flow)
 
 
+@router.button(Importance)
+async def importance_chosen(ctx: Context, press: Importance) -> None:
+    """Mark the previewed message important (a call list a day later), or not."""
+    if not await _sender(ctx) or (flow := _draft(ctx)) is None or "due" not in flow:
+        return
+    if ctx.state != State.CONFIRM:
+        show_menu(ctx)
+        return
+    flow["important"] = press.important
+    await _preview(ctx, flow)
+
+
 def _ask_time(ctx: Context, flow: dict[str, Any], why: str | None = None) -> None:
     flow.pop("typed", None)
     picks = quick_times(ctx.now, ctx.settings.tz)
@@ -520,6 +537,7 @@ def _draft_broadcast(flow: dict[str, Any], kind: Kind, place: str | None) -> Bro
         place=place,
         texts=flow["texts"],
         urgent=bool(flow.get("urgent")),
+        important=bool(flow.get("important")),
         unit_ids=list(audience["units"]) if audience["units"] is not None else None,
         locality_id=audience["locality"],
         house_id=audience.get("house"),
@@ -582,10 +600,24 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
     if others:
         lines.append(ctx.t._("Also in: {languages}.", languages=", ".join(others)))
     lines.append(when_it_goes(ctx.t, ctx.settings, due_at=due, urgent=draft.urgent, now=ctx.now))
-    ctx.reply(
-        "\n".join(lines),
-        [Button(ctx.t._("Send"), Confirm()), Button(ctx.t._("Cancel"), Drop())],
-    )
+    buttons = [Button(ctx.t._("Send"), Confirm())]
+    if draft.important or draft.urgent:
+        lines.append(
+            ctx.t._(
+                "Important: a day after it goes, the representatives and deputies get the list "
+                "of residents of their place it did not reach, to tell them in person or by "
+                "phone."
+            )
+        )
+    if not draft.urgent:
+        # Urgent messages always get their call list.
+        buttons.append(
+            Button(ctx.t._("Not important after all"), Importance(important=False))
+            if draft.important
+            else Button(ctx.t._("Mark as important"), Importance(important=True))
+        )
+    buttons.append(Button(ctx.t._("Cancel"), Drop()))
+    ctx.reply("\n".join(lines), buttons)
 
 
 @router.button(Confirm)
@@ -614,6 +646,7 @@ async def confirmed(ctx: Context, press: Confirm) -> None:
             due_at=due,
             now=ctx.now,
             urgent=bool(flow.get("urgent")),
+            important=bool(flow.get("important")),
             attachment_kind=attachment.get("kind"),
             attachment_name=attachment.get("name"),
             attachment=media.content if media is not None else None,

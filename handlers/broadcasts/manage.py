@@ -10,9 +10,10 @@ from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router
 from bot.i18n import N_
 from broadcasts.compose import may_broadcast
-from broadcasts.dispatcher import RESEND_UNKNOWN
+from broadcasts.dispatcher import RESEND_UNKNOWN, report_text
 from broadcasts.quiet_hours import goes_at, held
 from handlers.broadcasts.compose import may_send
+from handlers.broadcasts.unreached import call_list_report
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
 from models.broadcasts import (
     Broadcast,
@@ -36,6 +37,11 @@ class Yes(enum.StrEnum):
 
 @payload("bcx")
 class CancelBroadcast(Payload):
+    broadcast_id: int
+
+
+@payload("bcr")
+class BroadcastReport(Payload):
     broadcast_id: int
 
 
@@ -102,6 +108,8 @@ async def my_broadcasts(ctx: Context) -> None:
         )
         if item.status in (Status.SCHEDULED.value, Status.SENDING.value):
             buttons.append(Button(ctx.t._("Cancel #{id}", id=item.id), CancelBroadcast(item.id)))
+        if item.status in (Status.SENDING.value, Status.DONE.value):
+            buttons.append(Button(ctx.t._("Report #{id}", id=item.id), BroadcastReport(item.id)))
     buttons.append(Button(ctx.t._("Main menu"), "menu"))
     ctx.clear_state()
     ctx.reply("\n".join(lines), buttons)
@@ -145,6 +153,25 @@ def _may_follow(ctx: Context, broadcast: Broadcast) -> bool:
     return ctx.roles.is_staff or (
         broadcast.created_by_id == ctx.resident.id and may_broadcast(ctx.roles)
     )
+
+
+@router.button(BroadcastReport)
+async def show_report(ctx: Context, press: BroadcastReport) -> None:
+    """A message's report: its rows by outcome and what its call list brought."""
+    broadcast = await get_broadcast(ctx.session, press.broadcast_id)
+    if broadcast is None or not _may_follow(ctx, broadcast):
+        await ctx.refuse("broadcast_report", broadcast=press.broadcast_id)
+        return
+    counts = await delivery_counts(ctx.session, broadcast.id)
+    finished = broadcast.status == Status.DONE.value
+    lines = [report_text(ctx.t, broadcast.id, counts, finished=finished)]
+    lines += await call_list_report(ctx.session, ctx.t, broadcast)
+    buttons = [Button(ctx.t._("My messages to residents"), "bcs")]
+    if counts[DeliveryStatus.UNKNOWN.value] and broadcast.status == Status.DONE.value:
+        buttons.insert(0, Button(ctx.t._("Send again…"), ResendUnknown(broadcast.id)))
+    buttons.append(Button(ctx.t._("Main menu"), "menu"))
+    ctx.clear_state()
+    ctx.reply("\n".join(lines), buttons)
 
 
 @router.button(ResendUnknown)

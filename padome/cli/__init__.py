@@ -6,6 +6,7 @@ import typer
 
 from padome.cli import (
     broadcasts,
+    bulletin,
     chat,
     db,
     groups,
@@ -24,6 +25,7 @@ from padome.cli import (
 app = typer.Typer(help="Padome: the residents' council assistant.", no_args_is_help=True)
 app.command()(chat.chat)
 app.command()(chat.run)
+app.command()(bulletin.bulletin)
 app.add_typer(db.app, name="db")
 app.add_typer(roles.app, name="roles")
 app.add_typer(territory.localities_app, name="localities")

@@ -10,13 +10,26 @@ import typer
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import Translator
+from bot.settings import Settings
 from broadcasts.compose import TIME_FORMAT, Audience, create_broadcast, place_of
+from broadcasts.dispatcher import report_text
 from broadcasts.quiet_hours import goes_at
+from handlers.broadcasts.unreached import (
+    OUTCOMES,
+    REASONS,
+    call_list_report,
+    counts_text,
+    how_to_reach,
+    name_of,
+)
 from models.audit import audit
 from models.base import utcnow
 from models.broadcasts import (
+    LANGUAGES,
     Broadcast,
     DeliveryStatus,
+    Kind,
     Status,
     cancel_broadcast,
     count_recipients,
@@ -26,6 +39,7 @@ from models.broadcasts import (
     list_broadcasts,
     resend_unknown,
 )
+from models.call_list import CALL_LIST_AFTER, Outcome, mark_counts, unreached_rows, with_call_list
 from padome.cli.common import (
     Id,
     en,
@@ -84,6 +98,13 @@ def broadcast_send(
         typer.Option(help='When, e.g. "01.12.2026 18:00" (Europe/Riga); now if not set.'),
     ] = None,
     urgent: Annotated[bool, typer.Option(help="Send at once, also during quiet hours.")] = False,
+    important: Annotated[
+        bool,
+        typer.Option(
+            help="A day after it goes, representatives and deputies get the list of residents "
+            "it did not reach (urgent messages always do)."
+        ),
+    ] = False,
     ru_file: Annotated[Path | None, typer.Option(help="A Russian version.")] = None,
     en_file: Annotated[Path | None, typer.Option(help="An English version.")] = None,
     attach: Annotated[Path | None, typer.Option(help="One photo (JPEG, PNG) or PDF.")] = None,
@@ -121,6 +142,7 @@ def broadcast_send(
                 due_at=due,
                 now=now,
                 urgent=urgent,
+                important=important,
                 attachment_kind=attachment[0] if attachment else None,
                 attachment_name=attachment[1] if attachment else None,
                 attachment=attachment[2] if attachment else None,
@@ -202,9 +224,106 @@ def broadcast_show(broadcast_id: Id) -> None:
             "languages: " + ", ".join(sorted(item.texts)),
         ]
         lines += [f"  {status}: {number}" for status, number in counts.items()]
+        if with_call_list(item):
+            lines += await _call_list_lines(session, item, settings)
         return "\n".join(lines)
 
     typer.echo(in_session(work))
+
+
+async def _call_list_lines(session: AsyncSession, item: Broadcast, settings: Settings) -> list[str]:
+    if item.call_list_at is None:
+        goes = (item.started_at + CALL_LIST_AFTER) if item.started_at else None
+        when = goes.astimezone(settings.tz).strftime(TIME_FORMAT) if goes else "a day after it goes"
+        return [f"call list: goes to the representatives {when}"]
+    rows = await unreached_rows(session, item)
+    counts = await mark_counts(session, item.id)
+    return [
+        "call list sent "
+        + item.call_list_at.astimezone(settings.tz).strftime(TIME_FORMAT)
+        + f": {len(rows)} not reached",
+        f"  told in person: {counts[Outcome.IN_PERSON]}",
+        f"  told by phone: {counts[Outcome.BY_PHONE]}",
+        f"  could not reach: {counts[Outcome.UNREACHED]}",
+        f"  not yet marked: {sum(row.outcome is None for row in rows)}",
+    ]
+
+
+@app.command("report")
+def broadcast_report(
+    broadcast_id: Id,
+    language: Annotated[str, typer.Option(help="lv, ru or en.")] = "en",
+) -> None:
+    """The sender's report: deliveries by outcome, and what the call list brought."""
+    settings = load_settings()
+    t = _translator(language, settings)
+
+    async def work(session: AsyncSession) -> str:
+        item = await get_broadcast(session, broadcast_id)
+        if item is None or item.kind == Kind.NOTICE.value:
+            raise fail(f"No broadcast #{broadcast_id}.")
+        counts = await delivery_counts(session, item.id)
+        if item.status == Status.SCHEDULED.value:
+            raise fail(f"Broadcast #{broadcast_id} has not gone out yet.")
+        finished = item.status == Status.DONE.value
+        lines = [report_text(t, item.id, counts, finished=finished)]
+        lines += await call_list_report(session, t, item)
+        return "\n".join(lines)
+
+    typer.echo(in_session(work))
+
+
+@app.command("unreached")
+def broadcast_unreached(
+    broadcast_id: Id,
+    unit: Annotated[
+        str | None,
+        typer.Option(help="Only this parish or town (a slug), or alsviku/<village>."),
+    ] = None,
+    language: Annotated[str, typer.Option(help="lv, ru or en.")] = "en",
+) -> None:
+    """The call list of an important message: the residents it did not reach."""
+    settings = load_settings()
+    t = _translator(language, settings)
+
+    async def work(session: AsyncSession) -> Table:
+        item = await get_broadcast(session, broadcast_id)
+        if item is None or item.kind == Kind.NOTICE.value:
+            raise fail(f"No broadcast #{broadcast_id}.")
+        if item.status not in (Status.SENDING.value, Status.DONE.value):
+            raise fail(f"Broadcast #{broadcast_id} has not gone out; nobody is missed yet.")
+        place, locality = await find_territory(session, unit)
+        rows = await unreached_rows(
+            session,
+            item,
+            unit_id=place.id if place else None,
+            locality_id=locality.id if locality else None,
+        )
+        table = Table(
+            "no.",
+            t._("Name"),
+            t._("How to reach"),
+            t._("Why"),
+            t._("Marked"),
+            title=f"#{item.id}: " + counts_text(t, rows),
+        )
+        for number, row in enumerate(rows, start=1):
+            table.add_row(
+                str(number),
+                name_of(t, row),
+                how_to_reach(t, row),
+                t._(REASONS[row.reason]),
+                t._(OUTCOMES[row.outcome]) if row.outcome else "",
+            )
+        return table
+
+    out.print(in_session(work))
+
+
+def _translator(language: str, settings: Settings) -> Translator:
+    if language not in LANGUAGES:
+        raise fail("--language is lv, ru or en.")
+    return Translator(language, timezone=settings.tz)
 
 
 async def _describe_audience(session: AsyncSession, item: Broadcast) -> str:

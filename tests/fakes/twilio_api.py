@@ -86,6 +86,8 @@ class FakeTwilio:
         self.base_url: str | None = None
         self.sent: list[SentMessage] = []
         self.unsubscribed: set[str] = set()
+        # Phones whose WhatsApp reports reading each message after delivering it.
+        self.readers: set[str] = set()
         self.last_inbound: dict[str, float] = {}
         # Per phone, the answers to its next sends: None goes through, else (status,
         # Retry-After).
@@ -357,6 +359,8 @@ class FakeTwilio:
         path = message.status_callback.removeprefix(self.public_base_url)
         steps = [("sent", None)]
         steps.append(("failed", message.error_code) if message.error_code else ("delivered", None))
+        if not message.error_code and message.to.removeprefix("whatsapp:") in self.readers:
+            steps.append(("read", None))
         for status, code in steps:
             await asyncio.sleep(0.02)
             form = {
