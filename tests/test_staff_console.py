@@ -2,7 +2,9 @@
 real web app serves the console over HTTP, and a real headless Chromium uses it.
 
 Staff read in English here, so the console's texts are the message ids; residents write in
-Latvian. Screenshots of the main pages go to `<pytest's temporary directory>/console-screenshots`.
+Latvian. Every page a test looks at is checked by axe-core (no violation of impact serious or
+critical) and saved as a full-page screenshot, to CONSOLE_SCREENSHOTS or else
+`<pytest's temporary directory>/console-screenshots`.
 """
 
 from __future__ import annotations
@@ -52,7 +54,14 @@ from models.territory import unit_by_slug
 from padome.app import App, open_app
 from padome.console.security import check_init_data, sign_init_data
 from padome.web import create_web_app
-from tests.browser import accessibility_problems, chromium, keyboard_reaches
+from tests.browser import (
+    accessibility_problems,
+    axe_violations,
+    chromium,
+    keyboard_reaches,
+    save_screenshot,
+    screenshots_folder,
+)
 from tests.chat import Chat
 from tests.conftest import make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -88,9 +97,7 @@ class Running:
 
 @pytest.fixture
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "console-screenshots"
-    folder.mkdir(exist_ok=True)
-    return folder
+    return screenshots_folder(tmp_path_factory)
 
 
 @asynccontextmanager
@@ -236,9 +243,11 @@ async def open_console(browser: Browser, link: str) -> Page:
 
 
 async def check_page(page: Page, running: Running, name: str) -> None:
-    """No accessibility problem the simple check finds; a screenshot for reviewers."""
+    """No accessibility problem the simple check or axe-core finds; a screenshot for
+    reviewers."""
     assert await accessibility_problems(page) == [], name
-    await page.screenshot(path=str(running.screenshots / f"{name}.png"), full_page=True)
+    assert await axe_violations(page) == [], name
+    await save_screenshot(page, running.screenshots, name)
 
 
 def cell(page: Page, table: str, row: str, column: int) -> str:
