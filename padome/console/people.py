@@ -224,7 +224,7 @@ async def person(
         "person.html",
         active="people",
         person=found,
-        name=name_of(t, found),
+        person_name=name_of(t, found),
         place=place_label(found.unit, found.locality, t.language) or "–",
         unit=found.unit.name_in(t.language) if found.unit else "–",
         locality=found.locality.name_in(t.language) if found.locality else "–",
