@@ -795,6 +795,21 @@ async def test_an_idea_forwarded_marked_the_same_and_exported(
             actions = [entry.action for entry in await audit_entries(session)]
         assert {"idea_forwarded", "idea_status", "idea_duplicate"} <= set(actions)
 
+        # Made-up addresses and values get a page that says so, never an error.
+        for address, status in (
+            ("/console/ideas?age=99999999999&area=x&unit=%C2%B2&offset=-1", 200),
+            ("/console/ideas/export?from=2026-13-45&to=x&format=exe", 400),
+            ("/console/ideas/export?from=2026-12-01&to=2026-11-01", 400),
+            ("/console/people/%C2%B2", 404),
+            ("/console/people/99999999999999999999", 404),
+            ("/console/audit?actor=x&action=%3Cscript%3E&from=2026-02-30&offset=abc", 200),
+            ("/console/meetings/0", 404),
+            ("/console/people?q=" + "a" * 5000, 200),
+        ):
+            response = await page.goto(f"{running.base_url}{address}")
+            assert response is not None and response.status == status, address
+            assert await page.locator("h1").count() == 1, address
+
         # The export: XLSX and CSV of the period chosen, as `padome ideas export` writes them.
         await page.goto(f"{running.base_url}/console/ideas")
         async with page.expect_download() as downloading:

@@ -225,7 +225,6 @@ async def person(
         active="people",
         person=found,
         person_name=name_of(t, found),
-        place=place_label(found.unit, found.locality, t.language) or "–",
         unit=found.unit.name_in(t.language) if found.unit else "–",
         locality=found.locality.name_in(t.language) if found.locality else "–",
         accounts=[
