@@ -43,7 +43,7 @@ from models.nominations.candidacies import nominate
 from models.nominations.rounds import create_round
 from models.nominations.tables import RoundStatus
 from models.residents import find_identity
-from models.roles import Role, grant_role, list_grants_of, revoke_role
+from models.roles import Role, Roles, grant_role, list_grants_of, revoke_role
 from models.staff_console import (
     ConsoleLink,
     ConsoleSession,
@@ -59,6 +59,9 @@ from models.surveys import Status as SurveyStatus
 from models.surveys import Survey
 from models.territory import unit_by_slug
 from padome.app import App, open_app
+from padome.console.audit import may_read_audit
+from padome.console.help import may_moderate_help
+from padome.console.people import findable_units, may_find_people, may_see_contacts
 from padome.console.security import check_init_data, sign_init_data
 from padome.web import create_web_app
 from tests.browser import (
@@ -911,3 +914,31 @@ async def test_every_console_page_passes_axe(database_url: str, screenshots: Pat
             assert (await session.get(HelpPost, post.id)).status == "hidden"  # type: ignore[union-attr]
             actions = [entry.action for entry in await audit_entries(session)]
         assert {"meeting_cancelled", "help_hidden"} <= set(actions)
+
+
+@pytest.mark.parametrize(
+    ("grants", "finds", "units", "contacts", "audit_log", "moderates_help"),
+    [
+        (((Role.COORDINATOR, None, None),), True, None, True, True, True),
+        (((Role.ADMIN, None, None),), True, None, True, True, True),
+        (((Role.CHAIR, None, None),), True, None, False, False, False),
+        (((Role.VICE_CHAIR, None, None),), False, set(), False, False, False),
+        (((Role.REPRESENTATIVE, 3, None),), True, {3}, False, False, True),
+        (((Role.DEPUTY, 3, 7),), False, set(), False, False, False),
+        ((), False, set(), False, False, False),
+    ],
+)
+def test_who_finds_whom_and_sees_what(
+    grants: tuple[tuple[Role, int | None, int | None], ...],
+    finds: bool,
+    units: set[int] | None,
+    contacts: bool,
+    audit_log: bool,
+    moderates_help: bool,
+) -> None:
+    roles = Roles(grants=grants)
+    assert may_find_people(roles) is finds
+    assert findable_units(roles) == units
+    assert may_see_contacts(roles) is contacts
+    assert may_read_audit(roles) is audit_log
+    assert may_moderate_help(roles) is moderates_help

@@ -122,7 +122,6 @@ add_help("inbox", N_("residents' ideas and concerns sent to you"), inbox_visible
 async def _tell_author(
     ctx: Context, item: Idea, write: Any, *, action: tuple[str, str] | None = None
 ) -> None:
-    """A notice to the author, if they are still here; their address stays with the bot."""
     await tell_author(
         ctx.session, settings=ctx.settings, item=item, write=write, now=ctx.now, action=action
     )
@@ -137,6 +136,7 @@ async def tell_author(
     now: datetime,
     action: tuple[str, str] | None = None,
 ) -> None:
+    """A notice to the author, if they are still here; their address stays with the bot."""
     if item.author_id is None:
         return
     await send_notice(
