@@ -1,13 +1,17 @@
 """A real headless Chromium for the staff console's tests: Debian's package, driven by
-Playwright (no browser of Playwright's own is downloaded), and a simple accessibility check."""
+Playwright (no browser of Playwright's own is downloaded), a simple accessibility check,
+axe-core's check, and full-page screenshots for a reviewer."""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, async_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -74,3 +78,41 @@ async def keyboard_reaches(page: Page, selector: str, *, presses: int = 40) -> b
         if await target.evaluate("element => element === document.activeElement"):
             return True
     return False
+
+
+# Where the screenshots of the console's pages go: CONSOLE_SCREENSHOTS, or a folder in
+# pytest's temporary directory.
+SCREENSHOTS_VARIABLE = "CONSOLE_SCREENSHOTS"
+
+
+def screenshots_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get(SCREENSHOTS_VARIABLE)
+    folder = Path(chosen) if chosen else tmp_path_factory.getbasetemp() / "console-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+async def save_screenshot(page: Page, folder: Path, name: str) -> Path:
+    """A full-page PNG of what the browser shows, named after the page."""
+    path = folder / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+_AXE = Axe()
+# What axe-core reports as keeping someone from using a page, not only hindering them.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+async def axe_violations(page: Page) -> list[str]:
+    """axe-core's violations of impact serious or critical on the page as it is now, one
+    line each: the rule, its impact, and the first elements it found."""
+    results = await _AXE.run(page)
+    problems = []
+    for violation in results.response["violations"]:
+        if violation.get("impact") in BLOCKING_IMPACTS:
+            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:3]]
+            problems.append(
+                f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
+            )
+    return problems

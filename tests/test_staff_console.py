@@ -2,12 +2,15 @@
 real web app serves the console over HTTP, and a real headless Chromium uses it.
 
 Staff read in English here, so the console's texts are the message ids; residents write in
-Latvian. Screenshots of the main pages go to `<pytest's temporary directory>/console-screenshots`.
+Latvian. Every page a test looks at is checked by axe-core (no violation of impact serious or
+critical) and saved as a full-page screenshot, to CONSOLE_SCREENSHOTS or else
+`<pytest's temporary directory>/console-screenshots`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
 import socket
@@ -20,21 +23,27 @@ from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 import uvicorn
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Download, Page
 from sqlalchemy import func, select, update
 
 from bot.i18n import Translator
 from broadcasts.service import BroadcastService
+from handlers.ideas.submit import place_of
 from models.audit import audit_entries
 from models.base import utcnow
-from models.ideas import Idea, IdeaAnswer, area_by_slug, submit_idea
+from models.ideas import Idea, IdeaAnswer, area_by_slug, assign_area, submit_idea
+from models.meetings import Meeting, MeetingKind, MeetingPlan, create_meeting
+from models.neighbour_help import Contact, HelpPost, create_post
+from models.neighbour_help import Kind as HelpKind
+from models.neighbour_help import report as help_report
 from models.nominations.candidacies import nominate
 from models.nominations.rounds import create_round
 from models.nominations.tables import RoundStatus
 from models.residents import find_identity
-from models.roles import Role, grant_role, revoke_role
+from models.roles import Role, Roles, grant_role, list_grants_of, revoke_role
 from models.staff_console import (
     ConsoleLink,
     ConsoleSession,
@@ -50,9 +59,19 @@ from models.surveys import Status as SurveyStatus
 from models.surveys import Survey
 from models.territory import unit_by_slug
 from padome.app import App, open_app
+from padome.console.audit import may_read_audit
+from padome.console.help import may_moderate_help
+from padome.console.people import findable_units, may_find_people, may_see_contacts
 from padome.console.security import check_init_data, sign_init_data
 from padome.web import create_web_app
-from tests.browser import accessibility_problems, chromium, keyboard_reaches
+from tests.browser import (
+    accessibility_problems,
+    axe_violations,
+    chromium,
+    keyboard_reaches,
+    save_screenshot,
+    screenshots_folder,
+)
 from tests.chat import Chat
 from tests.conftest import make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -88,9 +107,7 @@ class Running:
 
 @pytest.fixture
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "console-screenshots"
-    folder.mkdir(exist_ok=True)
-    return folder
+    return screenshots_folder(tmp_path_factory)
 
 
 @asynccontextmanager
@@ -236,9 +253,11 @@ async def open_console(browser: Browser, link: str) -> Page:
 
 
 async def check_page(page: Page, running: Running, name: str) -> None:
-    """No accessibility problem the simple check finds; a screenshot for reviewers."""
+    """No accessibility problem the simple check or axe-core finds; a screenshot for
+    reviewers."""
     assert await accessibility_problems(page) == [], name
-    await page.screenshot(path=str(running.screenshots / f"{name}.png"), full_page=True)
+    assert await axe_violations(page) == [], name
+    await save_screenshot(page, running.screenshots, name)
 
 
 def cell(page: Page, table: str, row: str, column: int) -> str:
@@ -520,3 +539,406 @@ async def test_links_and_sessions_last_as_long_as_they_should(app: App, chat: Ch
         assert found is not None
         end_session(found, now=now)
         assert await active_session(session, ended, now=now) is None
+
+
+async def downloaded(download: Download) -> bytes:
+    """The bytes of a file the browser downloaded."""
+    return await asyncio.to_thread(Path(await download.path()).read_bytes)
+
+
+async def resident_id(running: Running, user: int) -> int:
+    async with running.bot.app.sessionmaker() as session:
+        identity = await find_identity(session, "telegram", str(user))
+        assert identity is not None
+        return identity.resident_id
+
+
+async def grants_of(running: Running, user: int) -> list[tuple[str, int | None]]:
+    async with running.bot.app.sessionmaker() as session:
+        grants = await list_grants_of(session, await resident_id(running, user))
+        return [(grant.role, grant.unit_id) for grant in grants]
+
+
+async def test_people_found_roles_granted_and_revoked_and_the_audit_log(
+    database_url: str, screenshots: Path
+) -> None:
+    async with console_bot(database_url, screenshots) as running, chromium() as browser:
+        await council(running)
+        async with running.bot.app.sessionmaker() as session:
+            alsviku = await unit_by_slug(session, "alsviku")
+            assert alsviku is not None
+        page = await open_console(browser, await sign_in_link(running))
+
+        # The menu and the search form, with the keyboard only.
+        assert await keyboard_reaches(page, "nav a[href='/console/people']")
+        await page.keyboard.press("Enter")
+        await page.wait_for_url("**/console/people")
+        assert await page.locator("h1").inner_text() == "People and roles"
+        await check_page(page, running, "people")
+        assert await keyboard_reaches(page, "#people-q")
+        await page.keyboard.type("anna")
+        await page.keyboard.press("Enter")
+        await page.wait_for_url("**/console/people?q=anna*")
+        found = page.locator("#found tbody tr")
+        assert await found.count() == 1
+        assert "Anna" in await found.first.inner_text()
+        # Not found: said so.
+        await page.get_by_label("Name or phone number").fill("Zigfrīds")
+        await page.get_by_role("button", name="Find").click()
+        assert "Nobody with that name or phone number." in await page.inner_text("main")
+        await page.get_by_label("Name or phone number").fill("ANNA")
+        await page.get_by_role("button", name="Find").click()
+        await page.get_by_role("link", name="Anna").click()
+        assert await page.locator("h1").inner_text() == "Anna"
+        assert await page.locator("#person-unit").inner_text() == "Alsviķi parish"
+        assert await page.locator("#person-messengers").inner_text() == f"Telegram ({ANNA})"
+        await check_page(page, running, "person")
+        # A coordinator hands out every role but coordinator and administrator.
+        offered = await page.locator("#grant-role option").all_inner_texts()
+        assert "parish or town representative" in offered
+        assert "coordinator" not in offered and "administrator" not in offered
+
+        # A role that needs a parish or town, asked without one, is explained.
+        await page.get_by_label("Role", exact=True).select_option("representative")
+        await page.get_by_role("button", name="Give the role").click()
+        assert (
+            "This role needs a parish or town" in await page.locator("#person-error").inner_text()
+        )
+        # With one: asked first, given only on "Yes".
+        await page.get_by_label("Role", exact=True).select_option("representative")
+        await page.get_by_label(re.compile("^Where")).select_option(f"u{alsviku.id}")
+        await page.get_by_role("button", name="Give the role").click()
+        assert await page.locator("h1").inner_text() == "Give a role"
+        assert await page.locator("#question").inner_text() == (
+            "Give Anna the role: parish or town representative (Alsviķi parish)?"
+        )
+        await check_page(page, running, "person-grant-confirm")
+        assert await grants_of(running, ANNA) == []
+        await page.get_by_role("button", name="Yes, give the role").click()
+        assert "The role is given." in await page.inner_text("main")
+        assert await grants_of(running, ANNA) == [("representative", alsviku.id)]
+        assert "parish or town representative (Alsviķi parish)" in (
+            await page.locator("#roles").inner_text()
+        )
+
+        # Revoked after a confirmation; "No, go back" keeps it.
+        await page.get_by_role(
+            "button", name="Revoke: parish or town representative (Alsviķi parish)"
+        ).click()
+        assert await page.locator("#question").inner_text() == (
+            "Revoke the role of Anna: parish or town representative (Alsviķi parish)?"
+        )
+        await page.get_by_role("link", name="No, go back").click()
+        assert await grants_of(running, ANNA) == [("representative", alsviku.id)]
+        await page.get_by_role("button", name=re.compile("^Revoke: parish")).click()
+        await page.get_by_role("button", name="Yes, revoke").click()
+        assert "The role has been revoked." in await page.inner_text("main")
+        assert await grants_of(running, ANNA) == []
+
+        # A role the coordinator may not give, forced into the form, is refused and written
+        # down; nothing is granted.
+        await page.locator("#grant-role").evaluate(
+            "select => { select.add(new Option('admin', 'admin')); select.value = 'admin'; }"
+        )
+        await page.get_by_label(re.compile("^Where")).select_option("")
+        await page.get_by_role("button", name="Give the role").click()
+        assert await page.locator("h1").inner_text() == "Not allowed"
+        assert await grants_of(running, ANNA) == []
+
+        # The audit log, filtered by action, by person and by period.
+        await page.goto(f"{running.base_url}/console/audit")
+        await check_page(page, running, "audit")
+        await page.get_by_label("Action").select_option("role_granted")
+        await page.get_by_role("button", name="Show").click()
+        rows = page.locator("#audit tbody tr")
+        assert await rows.count() == 1
+        assert "role_granted" in await rows.first.inner_text()
+        assert "Coordinator" in await rows.first.inner_text()
+        assert f"resident: {await resident_id(running, ANNA)}" in await rows.first.inner_text()
+        await page.get_by_label("Action").select_option("")
+        await page.get_by_label("Person's number").fill(str(await resident_id(running, ANNA)))
+        await page.get_by_role("button", name="Show").click()
+        whos = await page.locator("#audit tbody tr > :nth-child(2)").all_inner_texts()
+        assert whos and set(whos) == {"Anna"}
+        await page.get_by_label("Person's number").fill(
+            str(await resident_id(running, COORDINATOR))
+        )
+        await page.get_by_label("Action").select_option("refused")
+        await page.get_by_role("button", name="Show").click()
+        assert "attempted: grant" in await page.locator("#audit").inner_text()
+        await page.get_by_label("First day").fill("2020-01-01")
+        await page.get_by_label("Last day").fill("2020-01-31")
+        await page.get_by_role("button", name="Show").click()
+        assert "Nothing here." in await page.inner_text("main")
+        await page.get_by_label("Parish or town of the person").select_option(str(alsviku.id))
+        await page.get_by_label("First day").fill("")
+        await page.get_by_label("Last day").fill("")
+        await page.get_by_role("button", name="Show").click()
+        assert await page.locator("#audit tbody tr").count() >= 1
+        async with running.bot.app.sessionmaker() as session:
+            entries = await audit_entries(session)
+        assert [
+            entry.details.get("via") for entry in entries if entry.action == "role_revoked"
+        ] == ["console"]
+
+        # The chair finds people but sees no phone or account, and may give no role.
+        await set_role(running.bot, BERTA, Role.CHAIR)
+        chair = await fresh_page(browser)
+        await chair.goto(await sign_in_link(running, BERTA))
+        await chair.locator("main form button").click()  # in Latvian, Berta's language
+        await chair.wait_for_load_state()
+        await chair.goto(f"{running.base_url}/console/people?q=anna")
+        await chair.locator("#found").get_by_role("link", name="Anna").click()
+        assert await chair.locator("#person-messengers").inner_text() == "Telegram"
+        assert await chair.locator("#grant-form").count() == 0
+        assert await chair.get_by_role("button", name=re.compile("^Revoke")).count() == 0
+        assert await chair.locator("nav a[href='/console/audit']").count() == 0
+        response = await chair.goto(f"{running.base_url}/console/audit")
+        assert response is not None and response.status == 403
+
+        # The coordinator's role revoked while the form is open: the grant is refused at the
+        # next request and the session ends.
+        await page.goto(f"{running.base_url}/console/people/{await resident_id(running, ANNA)}")
+        await page.get_by_label("Role", exact=True).select_option("council_member")
+        await set_role(running.bot, COORDINATOR, Role.COORDINATOR, granted=False)
+        await page.get_by_role("button", name="Give the role").click()
+        assert "no longer include the staff console" in await page.inner_text("main")
+        assert await grants_of(running, ANNA) == []
+        await set_role(running.bot, COORDINATOR, Role.COORDINATOR)
+        response = await page.goto(f"{running.base_url}/console/people")
+        assert response is not None and response.status == 401
+
+
+async def test_an_idea_forwarded_marked_the_same_and_exported(
+    database_url: str, screenshots: Path
+) -> None:
+    async with console_bot(database_url, screenshots) as running, chromium() as browser:
+        idea_id = await council(running)
+        await set_role(running.bot, BERTA, Role.COUNCIL_MEMBER)
+        async with running.bot.app.sessionmaker() as session, session.begin():
+            roads = await area_by_slug(session, "roads")
+            anna = await find_identity(session, "telegram", str(ANNA))
+            berta = await find_identity(session, "telegram", str(BERTA))
+            assert roads is not None and anna is not None and berta is not None
+            await assign_area(session, area=roads, resident=berta.resident, by=None)
+            second, _ = await submit_idea(
+                session,
+                author=anna.resident,
+                area=roads,
+                text="Bedre pie veikala.",
+                place=place_of(57.42156, 27.04721),
+                photo_ref=None,
+                photo_channel=None,
+                show_author=False,
+                keep_text=True,
+                submission_key="console-test-2",
+                now=utcnow(),
+            )
+        page = await open_console(browser, await sign_in_link(running))
+
+        # The table filtered by area and age: only the item received 10 days ago.
+        await page.goto(f"{running.base_url}/console/ideas")
+        await page.get_by_label("Area").select_option(str(roads.id))
+        await page.get_by_label("Received at least this many days ago").fill("5")
+        await page.get_by_role("button", name="Show").click()
+        rows = page.locator("#ideas tbody tr")
+        assert await rows.count() == 1
+        assert f"#{idea_id}" in await rows.first.inner_text()
+        await page.get_by_label("Received at least this many days ago").fill("")
+        await page.get_by_role("button", name="Show").click()
+        assert await rows.count() == 2
+
+        # A shared location opens on the map.
+        await page.get_by_role("link", name=f"#{second.id}").click()
+        href = await page.locator("#map-link").get_attribute("href")
+        assert href is not None and href.startswith(
+            "https://www.openstreetmap.org/?mlat=57.42156&mlon=27.04721"
+        )
+        await check_page(page, running, "idea-with-map")
+
+        # Forwarded to the council member responsible for roads: they and Anna hear of it.
+        await page.goto(f"{running.base_url}/console/ideas/{idea_id}")
+        to_berta = len(running.api.messages_to(BERTA))
+        to_anna = len(running.api.messages_to(ANNA))
+        await page.get_by_label(re.compile("^Forward to a council member")).select_option(
+            str(berta.resident_id)
+        )
+        await page.get_by_role("button", name="Forward", exact=True).click()
+        assert await page.locator("#done").inner_text() == f"#{idea_id} is forwarded."
+        assert await page.locator("#forwarded-to").inner_text() == "Berta"
+        [notice] = (await running.api.wait_for(chat_id=BERTA, count=to_berta + 1))[to_berta:]
+        assert f"Nr. {idea_id}," in notice["text"]
+        [told] = (await running.api.wait_for(chat_id=ANNA, count=to_anna + 1))[to_anna:]
+        assert f"Nr. {idea_id}" in told["text"]
+
+        # Marked in progress, then the same as the second item after a confirmation.
+        await page.get_by_role("button", name="Mark: in progress").click()
+        assert await page.locator("#done").inner_text() == f"#{idea_id} is now: in progress."
+        await page.get_by_label("The same as item number").fill(str(idea_id))
+        await page.get_by_role("button", name="Mark as the same as another").click()
+        assert "There is no other item with that number" in await page.inner_text("main")
+        await page.get_by_label("The same as item number").fill(str(second.id))
+        await page.get_by_role("button", name="Mark as the same as another").click()
+        assert await page.locator("h1").inner_text() == (
+            f"Mark #{idea_id} as the same as #{second.id}?"
+        )
+        await check_page(page, running, "idea-same-confirm")
+        await page.get_by_role("button", name="Yes, mark it").click()
+        assert await page.locator("#done").inner_text() == (
+            f"#{idea_id} is marked as the same as #{second.id}."
+        )
+        async with running.bot.app.sessionmaker() as session:
+            item = await session.get(Idea, idea_id)
+            assert item is not None
+            assert (item.status, item.duplicate_of_id, item.forwarded_to_id) == (
+                "duplicate",
+                second.id,
+                berta.resident_id,
+            )
+            actions = [entry.action for entry in await audit_entries(session)]
+        assert {"idea_forwarded", "idea_status", "idea_duplicate"} <= set(actions)
+
+        # Made-up addresses and values get a page that says so, never an error.
+        for address, status in (
+            ("/console/ideas?age=99999999999&area=x&unit=%C2%B2&offset=-1", 200),
+            ("/console/ideas/export?from=2026-13-45&to=x&format=exe", 400),
+            ("/console/ideas/export?from=2026-12-01&to=2026-11-01", 400),
+            ("/console/people/%C2%B2", 404),
+            ("/console/people/99999999999999999999", 404),
+            ("/console/audit?actor=x&action=%3Cscript%3E&from=2026-02-30&offset=abc", 200),
+            ("/console/meetings/0", 404),
+            ("/console/people?q=" + "a" * 5000, 200),
+        ):
+            response = await page.goto(f"{running.base_url}{address}")
+            assert response is not None and response.status == status, address
+            assert await page.locator("h1").count() == 1, address
+
+        # The export: XLSX and CSV of the period chosen, as `padome ideas export` writes them.
+        await page.goto(f"{running.base_url}/console/ideas")
+        async with page.expect_download() as downloading:
+            await page.get_by_role("button", name="Export").click()
+        download = await downloading.value
+        assert download.suggested_filename.startswith("padome-ideas-")
+        assert download.suggested_filename.endswith(".xlsx")
+        sheet = openpyxl.load_workbook(io.BytesIO(await downloaded(download))).worksheets[0]
+        numbers = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        assert sorted(numbers) == sorted([idea_id, second.id])
+        await page.get_by_label("File", exact=True).select_option("csv")
+        async with page.expect_download() as downloading:
+            await page.get_by_role("button", name="Export").click()
+        content = (await downloaded(await downloading.value)).decode("utf-8-sig")
+        assert "Bedre pie veikala." in content and content.splitlines()[0].count(",") > 5
+
+
+async def test_every_console_page_passes_axe(database_url: str, screenshots: Path) -> None:
+    """axe-core on every page of the console (and the sign-in page), in English and in
+    Latvian and Russian: no violation of impact serious or critical."""
+    async with console_bot(database_url, screenshots) as running, chromium() as browser:
+        idea_id = await council(running)
+        async with running.bot.app.sessionmaker() as session, session.begin():
+            identity = await find_identity(session, "telegram", str(COORDINATOR))
+            assert identity is not None
+            meeting = await create_meeting(
+                session,
+                plan=MeetingPlan(
+                    kind=MeetingKind.SESSION,
+                    title="Budžets",
+                    unit=None,
+                    locality=None,
+                    starts_at=utcnow() + timedelta(days=3),
+                    place="Dārza iela 11",
+                    agenda=("Budžets 2027",),
+                ),
+                organiser=identity.resident,
+                video_base_url="https://meet.example.lv",
+                now=utcnow(),
+            )
+            anna = await find_identity(session, "telegram", str(ANNA))
+            assert anna is not None
+            post = await create_post(
+                session,
+                author=anna.resident,
+                kind=HelpKind.RIDE_OFFER,
+                from_place="Alsviķi",
+                to_place="Alūksne",
+                starts_at=utcnow() + timedelta(days=1),
+                returns_at=None,
+                count=2,
+                text=None,
+                contact=Contact.MESSENGER,
+                channel="telegram",
+                to_group=False,
+                now=utcnow(),
+            )
+            await help_report(
+                session, post=post, request=None, reporter=identity.resident, now=utcnow()
+            )
+        link = await sign_in_link(running)
+        page = await fresh_page(browser)
+        await page.goto(link)
+        await check_page(page, running, "sign-in")
+        await page.get_by_role("button", name="Open the console").click()
+        anna_id = await resident_id(running, ANNA)
+        pages = {
+            "overview": "/console",
+            "ideas": "/console/ideas",
+            "idea": f"/console/ideas/{idea_id}",
+            "people": "/console/people?q=a",
+            "person": f"/console/people/{anna_id}",
+            "audit": "/console/audit",
+            "meetings": "/console/meetings",
+            "meeting": f"/console/meetings/{meeting.id}",
+            "help": "/console/help",
+        }
+        for language in ("en", "lv", "ru"):
+            if language != "en":
+                await page.get_by_label(re.compile("Language|Valoda|Язык")).select_option(language)
+                await page.locator("form[action='/console/language'] button").click()
+            for name, address in pages.items():
+                response = await page.goto(f"{running.base_url}{address}")
+                assert response is not None and response.status == 200, address
+                assert await page.locator("html").get_attribute("lang") == language
+                await check_page(page, running, f"{name}-{language}")
+        # The meeting's answers and its quorum, and its cancelling after a confirmation.
+        await page.goto(f"{running.base_url}/console/meetings/{meeting.id}")
+        await page.locator("form[action$='/cancel'] button").click()
+        await check_page(page, running, "meeting-cancel-confirm-ru")
+        await page.locator("form.confirm button").click()
+        async with running.bot.app.sessionmaker() as session:
+            assert (await session.get(Meeting, meeting.id)).status == "cancelled"  # type: ignore[union-attr]
+        # Hiding the reported post after a confirmation.
+        await page.goto(f"{running.base_url}/console/help")
+        await page.locator(f"tr[data-post='{post.id}'] button").click()
+        await page.locator("form.confirm button").click()
+        async with running.bot.app.sessionmaker() as session:
+            assert (await session.get(HelpPost, post.id)).status == "hidden"  # type: ignore[union-attr]
+            actions = [entry.action for entry in await audit_entries(session)]
+        assert {"meeting_cancelled", "help_hidden"} <= set(actions)
+
+
+@pytest.mark.parametrize(
+    ("grants", "finds", "units", "contacts", "audit_log", "moderates_help"),
+    [
+        (((Role.COORDINATOR, None, None),), True, None, True, True, True),
+        (((Role.ADMIN, None, None),), True, None, True, True, True),
+        (((Role.CHAIR, None, None),), True, None, False, False, False),
+        (((Role.VICE_CHAIR, None, None),), False, set(), False, False, False),
+        (((Role.REPRESENTATIVE, 3, None),), True, {3}, False, False, True),
+        (((Role.DEPUTY, 3, 7),), False, set(), False, False, False),
+        ((), False, set(), False, False, False),
+    ],
+)
+def test_who_finds_whom_and_sees_what(
+    grants: tuple[tuple[Role, int | None, int | None], ...],
+    finds: bool,
+    units: set[int] | None,
+    contacts: bool,
+    audit_log: bool,
+    moderates_help: bool,
+) -> None:
+    roles = Roles(grants=grants)
+    assert may_find_people(roles) is finds
+    assert findable_units(roles) == units
+    assert may_see_contacts(roles) is contacts
+    assert may_read_audit(roles) is audit_log
+    assert may_moderate_help(roles) is moderates_help

@@ -122,28 +122,129 @@ add_help("inbox", N_("residents' ideas and concerns sent to you"), inbox_visible
 async def _tell_author(
     ctx: Context, item: Idea, write: Any, *, action: tuple[str, str] | None = None
 ) -> None:
+    await tell_author(
+        ctx.session, settings=ctx.settings, item=item, write=write, now=ctx.now, action=action
+    )
+
+
+async def tell_author(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    item: Idea,
+    write: Any,
+    now: datetime,
+    action: tuple[str, str] | None = None,
+) -> None:
     """A notice to the author, if they are still here; their address stays with the bot."""
     if item.author_id is None:
         return
     await send_notice(
-        ctx.session,
-        settings=ctx.settings,
+        session,
+        settings=settings,
         resident_ids=[item.author_id],
         write=write,
-        now=ctx.now,
+        now=now,
         buttons=[action or (N_("My ideas and concerns"), "myideas")],
     )
 
 
-async def _tell_status(ctx: Context, item: Idea) -> None:
-    await _tell_author(
-        ctx,
-        item,
-        lambda t: t._(
+async def tell_status(
+    session: AsyncSession, *, settings: Settings, item: Idea, now: datetime
+) -> None:
+    """Tell the author the item's new status."""
+    await tell_author(
+        session,
+        settings=settings,
+        item=item,
+        now=now,
+        write=lambda t: t._(
             "Your idea or concern No. {id} ({area}) is now: {status}.",
             id=item.id,
             area=item.area.name_in(t.language),
             status=status_label(t, item.status),
+        ),
+    )
+
+
+async def _tell_status(ctx: Context, item: Idea) -> None:
+    await tell_status(ctx.session, settings=ctx.settings, item=item, now=ctx.now)
+
+
+async def set_status_and_tell(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    item: Idea,
+    status: IdeaStatus,
+    by: Resident,
+    now: datetime,
+) -> bool:
+    """Mark an item in progress or closed (the statuses a plain button sets), audited, and
+    tell the author: the one action behind the chat's and the staff console's buttons.
+    False when it had that status already. The caller has checked that `by` may read it."""
+    if status not in BUTTON_STATUSES:
+        raise ValueError(f"{status.value} is not set with a plain mark")
+    if not set_status(item, status, now=now):
+        return False
+    await audit(session, action="idea_status", actor_id=by.id, idea=item.id, status=status.value)
+    await tell_status(session, settings=settings, item=item, now=now)
+    return True
+
+
+async def forward_and_tell(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    item: Idea,
+    to_resident_id: int,
+    by: Resident,
+    now: datetime,
+) -> None:
+    """Forward to a council member responsible for the item's area, audited; they and the
+    author are told. ValueError when that person is not responsible for the area."""
+    await forward_idea(session, idea=item, to_resident_id=to_resident_id, now=now)
+    await audit(session, action="idea_forwarded", actor_id=by.id, idea=item.id, to=to_resident_id)
+    await send_notice(
+        session,
+        settings=settings,
+        resident_ids=[to_resident_id],
+        write=lambda t: t._(
+            "Forwarded to you as responsible for {area}: #{id}, {unit}. Open it with the "
+            "button or /inbox.",
+            id=item.id,
+            unit=t.place(item.unit),
+            area=item.area.name_in(t.language),
+        ),
+        now=now,
+        buttons=[(N_("Open"), OpenIdea(item.id).pack())],
+    )
+    await tell_status(session, settings=settings, item=item, now=now)
+
+
+async def mark_same_and_tell(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    item: Idea,
+    other: Idea,
+    by: Resident,
+    now: datetime,
+) -> None:
+    """Mark an item as the same as another, audited, and tell its author where it is
+    followed. The caller has checked that `by` may read both."""
+    await mark_duplicate(session, idea=item, of=other, now=now)
+    await audit(session, action="idea_duplicate", actor_id=by.id, idea=item.id, of=other.id)
+    await tell_author(
+        session,
+        settings=settings,
+        item=item,
+        now=now,
+        write=lambda t: t._(
+            "Your idea or concern No. {id} is the same as {original}, which the council already "
+            "has. It is dealt with there.",
+            id=item.id,
+            original=same_as(t, item, other),
         ),
     )
 
@@ -363,9 +464,15 @@ async def status_chosen(ctx: Context, press: SetIdeaStatus) -> None:
     if press.status not in BUTTON_STATUSES:
         await ctx.refuse("idea_st", idea=item.id, status=press.status.value)
         return
-    if set_status(item, press.status, now=ctx.now):
-        await ctx.audit("idea_status", idea=item.id, status=press.status.value)
-        await _tell_status(ctx, item)
+    assert ctx.resident is not None
+    await set_status_and_tell(
+        ctx.session,
+        settings=ctx.settings,
+        item=item,
+        status=press.status,
+        by=ctx.resident,
+        now=ctx.now,
+    )
     await _show_item(ctx, item)
 
 
@@ -375,27 +482,19 @@ async def forward(ctx: Context, press: ForwardIdea) -> None:
     item = await _readable_item(ctx, press.idea_id, "idea_fwd")
     if item is None:
         return
+    assert ctx.resident is not None
     try:
-        await forward_idea(ctx.session, idea=item, to_resident_id=press.to, now=ctx.now)
+        await forward_and_tell(
+            ctx.session,
+            settings=ctx.settings,
+            item=item,
+            to_resident_id=press.to,
+            by=ctx.resident,
+            now=ctx.now,
+        )
     except ValueError:
         await ctx.refuse("idea_forward", idea=item.id, to=press.to)
         return
-    await ctx.audit("idea_forwarded", idea=item.id, to=press.to)
-    await send_notice(
-        ctx.session,
-        settings=ctx.settings,
-        resident_ids=[press.to],
-        write=lambda t: t._(
-            "Forwarded to you as responsible for {area}: #{id}, {unit}. Open it with the "
-            "button or /inbox.",
-            id=item.id,
-            unit=t.place(item.unit),
-            area=item.area.name_in(t.language),
-        ),
-        now=ctx.now,
-        buttons=[(N_("Open"), OpenIdea(item.id).pack())],
-    )
-    await _tell_status(ctx, item)
     member = await ctx.session.get(Resident, press.to)
     name = await council_name(ctx.session, ctx.t, member)
     ctx.clear_state()
@@ -558,17 +657,9 @@ async def confirm_same_as(ctx: Context, press: ConfirmSameAs) -> None:
             _item_buttons(ctx.t, item),
         )
         return
-    await mark_duplicate(ctx.session, idea=item, of=other, now=ctx.now)
-    await ctx.audit("idea_duplicate", idea=item.id, of=other.id)
-    await _tell_author(
-        ctx,
-        item,
-        lambda t: t._(
-            "Your idea or concern No. {id} is the same as {original}, which the council already "
-            "has. It is dealt with there.",
-            id=item.id,
-            original=same_as(t, item, other),
-        ),
+    assert ctx.resident is not None
+    await mark_same_and_tell(
+        ctx.session, settings=ctx.settings, item=item, other=other, by=ctx.resident, now=ctx.now
     )
     ctx.clear_state()
     ctx.reply(

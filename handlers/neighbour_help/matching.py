@@ -3,10 +3,15 @@ only to the two of an accepted match, read from their accounts when the screen i
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router
 from bot.i18n import N_
+from bot.settings import Settings
 from handlers.menu import show_menu
 from handlers.neighbour_help.common import (
     POST_STATUSES,
@@ -33,6 +38,7 @@ from handlers.neighbour_help.common import (
     tell,
     tell_withdrawn,
 )
+from models.audit import audit
 from models.neighbour_help import (
     Contact,
     HelpError,
@@ -531,18 +537,30 @@ async def hide(ctx: Context, press: Hide) -> None:
     if not may_moderate(ctx, post):
         await ctx.refuse("help_hide", post=post.id)
         return
-    if post.status != PostStatus.HIDDEN.value:
-        told = await hide_post(ctx.session, post=post, now=ctx.now)
-        await ctx.audit("help_hidden", post=post.id)
-        await tell_withdrawn(ctx.session, ctx.settings, ctx.now, told, post.id)
-        await tell(
-            ctx.session,
-            ctx.settings,
-            ctx.now,
-            [post.author_id] if post.author_id else [],
-            lambda t: t._("Your neighbour help No. {id} was hidden after a report.", id=post.id),
-        )
+    assert ctx.resident is not None
+    await hide_and_tell(ctx.session, ctx.settings, post=post, by=ctx.resident, now=ctx.now)
     ctx.reply(ctx.t._("It is hidden now."), _back_to_help(ctx))
+
+
+async def hide_and_tell(
+    session: AsyncSession, settings: Settings, *, post: HelpPost, by: Resident, now: datetime
+) -> bool:
+    """Hide a post, audited; those whose requests were open and its author are told: the one
+    action behind the chat's "Hide it" and the staff console's. The caller has checked that
+    `by` may moderate the post. False when it was hidden already."""
+    if post.status == PostStatus.HIDDEN.value:
+        return False
+    told = await hide_post(session, post=post, now=now)
+    await audit(session, action="help_hidden", actor_id=by.id, post=post.id)
+    await tell_withdrawn(session, settings, now, told, post.id)
+    await tell(
+        session,
+        settings,
+        now,
+        [post.author_id] if post.author_id else [],
+        lambda t: t._("Your neighbour help No. {id} was hidden after a report.", id=post.id),
+    )
+    return True
 
 
 @router.button(Ban)

@@ -41,6 +41,7 @@ from models.ideas import (
     get_idea,
     idea_photo,
     inbox,
+    list_areas,
     may_read,
 )
 from models.overview import council_overview
@@ -58,6 +59,10 @@ from models.staff_console import (
 )
 from models.surveys import text_in
 from models.territory import list_units, place_label
+from padome.console import audit as audit_page
+from padome.console import help as help_page
+from padome.console import idea_actions, meetings, people
+from padome.console.idea_actions import idea_work
 from padome.console.security import Signer, check_init_data
 
 logger = logging.getLogger(__name__)
@@ -66,8 +71,9 @@ COOKIE = "padome_console"
 HERE = Path(__file__).parent
 STATIC = {"console.css": "text/css", "telegram.js": "text/javascript"}
 PAGE = 50
-# The ages the inbox filters by, in days.
+# The ages the inbox offers to filter by, in days; any other number of days may be typed.
 AGES = (7, 30)
+AGE_MAX = 3650
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -118,6 +124,7 @@ class Console:
         return [
             Route("/console", self.page(self.overview), methods=["GET"]),
             Route("/console/ideas", self.page(self.ideas), methods=["GET"]),
+            *idea_actions.routes(self),
             Route("/console/ideas/{idea_id}", self.page(self.idea), methods=["GET"]),
             Route("/console/ideas/{idea_id}/photo", self.page(self.idea_photo), methods=["GET"]),
             Route("/console/ideas/{idea_id}/answer", self.page(self.answer), methods=["POST"]),
@@ -128,6 +135,10 @@ class Console:
             Route("/console/telegram", self.telegram_page, methods=["GET"]),
             Route("/console/telegram", self.telegram_login, methods=["POST"]),
             Route("/console/static/{name}", self.static, methods=["GET"]),
+            *people.routes(self),
+            *audit_page.routes(self),
+            *meetings.routes(self),
+            *help_page.routes(self),
         ]
 
     # ------------------------------------------------------------------ rendering
@@ -427,12 +438,18 @@ class Console:
     async def ideas(self, visit: Visit) -> Response:
         query = visit.request.query_params
         units = await list_units(visit.session)
+        areas = await list_areas(visit.session, include_hidden=True)
         unit_id = _int(query.get("unit"))
+        if unit_id not in {unit.id for unit in units}:
+            unit_id = None
+        area_id = _int(query.get("area"))
+        if area_id not in {area.id for area in areas}:
+            area_id = None
         status = query.get("status") or None
         if status not in {item.value for item in IdeaStatus}:
             status = None
         age = _int(query.get("age"))
-        if age not in AGES:
+        if age is not None and age > AGE_MAX:
             age = None
         offset = max(_int(query.get("offset")) or 0, 0)
         items = await inbox(
@@ -440,11 +457,14 @@ class Console:
             roles=visit.roles,
             resident_id=visit.resident.id,
             status=status,
-            unit_id=unit_id if unit_id in {unit.id for unit in units} else None,
+            area_id=area_id,
+            unit_id=unit_id,
             before=visit.now - timedelta(days=age) if age else None,
             offset=offset,
             limit=PAGE + 1,
         )
+        chosen = {"unit": unit_id, "area": area_id, "status": status, "age": age}
+        local = visit.now.astimezone(self.settings.tz).date()
         return self.show(
             visit,
             "ideas.html",
@@ -452,13 +472,21 @@ class Console:
             items=items[:PAGE],
             more=len(items) > PAGE,
             units=units,
+            areas=areas,
             statuses=[(item.value, status_label(visit.t, item.value)) for item in IdeaStatus],
             ages=AGES,
-            chosen={"unit": unit_id, "status": status, "age": age},
+            age_max=AGE_MAX,
+            chosen=chosen,
+            filters="&".join(
+                f"{key}={value}" for key, value in chosen.items() if value not in (None, "")
+            ),
             offset=offset,
             page=PAGE,
             status_label=lambda value: status_label(visit.t, value),
             waiting_since=visit.now - UNANSWERED_AFTER,
+            export_from=(local - timedelta(days=29)).isoformat(),
+            export_to=local.isoformat(),
+            days_waiting=lambda item: (visit.now - item.created_at).days,
         )
 
     async def readable_idea(self, visit: Visit) -> Idea | None:
@@ -487,7 +515,14 @@ class Console:
             visit=visit,
         )
 
-    async def idea(self, visit: Visit, *, error: str | None = None, draft: str = "") -> Response:
+    async def idea(
+        self,
+        visit: Visit,
+        *,
+        error: str | None = None,
+        draft: str = "",
+        same_error: str | None = None,
+    ) -> Response:
         item = await self.readable_idea(visit)
         if item is None:
             return self.not_readable(visit)
@@ -500,9 +535,11 @@ class Console:
         else:
             written_by = t._("the author asked not to show their name")
         has_photo = item.photo_ref is not None or item.photo_mime is not None
+        work = await idea_work(visit, item)
         return self.show(
             visit,
             "idea.html",
+            **work,
             active="ideas",
             item=item,
             place=place_label(item.unit, item.locality, t.language),
@@ -516,6 +553,7 @@ class Console:
             has_photo=has_photo,
             error=error,
             draft=draft,
+            same_error=same_error,
         )
 
     async def idea_photo(self, visit: Visit) -> Response:
