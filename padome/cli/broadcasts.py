@@ -11,6 +11,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts.compose import TIME_FORMAT, Audience, create_broadcast, place_of
+from broadcasts.dispatcher import report_text
 from broadcasts.quiet_hours import goes_at
 from models.audit import audit
 from models.base import utcnow
@@ -217,6 +218,24 @@ async def _describe_audience(session: AsyncSession, item: Broadcast) -> str:
     if item.unit_ids is not None:
         return f"units {place}"
     return "all units"
+
+
+@app.command("report")
+def broadcast_report(broadcast_id: Id) -> None:
+    """The final report of a finished broadcast, as its sender gets it in chat."""
+
+    async def work(session: AsyncSession) -> str:
+        item = await get_broadcast(session, broadcast_id)
+        if item is None:
+            raise fail(f"No broadcast #{broadcast_id}.")
+        if item.status != Status.DONE.value:
+            raise fail(
+                f"Broadcast #{broadcast_id} is {item.status}; its report comes when it has "
+                "finished (`padome broadcast show` counts its rows meanwhile)."
+            )
+        return report_text(en, item.id, await delivery_counts(session, item.id))
+
+    typer.echo(in_session(work))
 
 
 @app.command("cancel")
