@@ -291,3 +291,16 @@ async def test_what_the_console_refuses_in_messages(database_url: str, screensho
         for address in ("/console/nominations", f"/console/nominations/units/{alsviku.id}"):
             response = await page.goto(f"{running.base_url}{address}")
             assert response is not None and response.status == 403, address
+
+        # The language switched on a preview opens the form again, in Latvian.
+        await compose(page, running, text=TEXT, at=None)
+        await page.get_by_label("Language").select_option("lv")
+        await page.locator("form[action='/console/language'] button").click()
+        await page.wait_for_load_state()
+        assert page.url.endswith("/console/broadcasts/new")
+        lv = Translator("lv", timezone=running.bot.app.settings.tz)
+        assert await page.locator("h1").inner_text() == lv._("A new message to residents")
+        await check_page(page, running, "broadcast-compose-lv")
+        await page.set_viewport_size({"width": 390, "height": 844})
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        await check_page(page, running, "broadcast-compose-lv-phone")

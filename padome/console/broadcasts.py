@@ -141,6 +141,9 @@ class BroadcastPages:
             Route("/console/broadcasts/new", page(self.compose_page), methods=["GET", "POST"]),
             Route("/console/broadcasts/preview", page(self.preview), methods=["POST"]),
             Route("/console/broadcasts/send", page(self.send), methods=["POST"]),
+            # Opened again (after switching the language on a preview): a new form.
+            Route("/console/broadcasts/preview", page(self.to_form), methods=["GET"]),
+            Route("/console/broadcasts/send", page(self.to_form), methods=["GET"]),
             Route("/console/broadcasts/{broadcast_id}", page(self.progress), methods=["GET"]),
             Route(
                 "/console/broadcasts/{broadcast_id}/cancel",
@@ -235,6 +238,9 @@ class BroadcastPages:
         if item.status == Status.SCHEDULED.value:
             return goes_at(self.settings, due_at=item.due_at, urgent=item.urgent, now=now)
         return item.started_at or item.due_at
+
+    async def to_form(self, visit: Visit) -> Response:
+        return RedirectResponse("/console/broadcasts/new", status_code=303, headers=_headers())
 
     # ------------------------------------------------------------------ composing
 

@@ -93,7 +93,28 @@ class NominationPages:
             Route(f"{base}/{{nomination_id}}/reject", page(self.reject), methods=["POST"]),
             Route(f"{base}/{{nomination_id}}/paper", page(self.paper), methods=["POST"]),
             Route(f"{base}/{{nomination_id}}/form.pdf", page(self.form_pdf), methods=["GET"]),
+            # Opened again (after switching the language on a page a form showed): back.
+            Route(f"{base}/rounds", page(self.to_home), methods=["GET"]),
+            *(
+                Route(
+                    f"{base}/{{nomination_id}}/{action}", page(self.to_nomination), methods=["GET"]
+                )
+                for action in ("verify", "reject", "paper")
+            ),
         ]
+
+    async def to_home(self, visit: Visit) -> Response:
+        from padome.console.pages import HEADERS
+
+        return RedirectResponse("/console/nominations", status_code=303, headers=HEADERS)
+
+    async def to_nomination(self, visit: Visit) -> Response:
+        from padome.console.pages import HEADERS
+
+        nomination_id = parse_id(visit.request.path_params["nomination_id"]) or 0
+        return RedirectResponse(
+            f"/console/nominations/{nomination_id}", status_code=303, headers=HEADERS
+        )
 
     # ------------------------------------------------------------------ rights
 
