@@ -114,7 +114,10 @@ async def test_rounds_candidates_paper_support_verify_and_reject(
 
         await row.get_by_role("link").click()
         number = int(page.url.rsplit("/", 1)[1])
-        form = await page.request.get(f"{running.base_url}/console/nominations/{number}/form.pdf")
+        # Embedding the fonts takes a few seconds on a busy machine.
+        form = await page.request.get(
+            f"{running.base_url}/console/nominations/{number}/form.pdf", timeout=60000
+        )
         assert form.headers["content-type"] == "application/pdf"
         assert (await form.body()).startswith(b"%PDF")
 
