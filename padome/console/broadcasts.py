@@ -218,7 +218,7 @@ class BroadcastPages:
             rows.append(
                 {
                     "item": item,
-                    "status": self.status_of(t, item),
+                    "status": self.status_of(t, item, visit.now),
                     "when": self.when_of(item, visit.now),
                     "delivered": counts[DeliveryStatus.DELIVERED.value],
                     "total": sum(counts.values()) - counts[DeliveryStatus.CANCELLED.value],
@@ -227,9 +227,10 @@ class BroadcastPages:
             )
         return self.console.show(visit, "broadcasts.html", active="broadcasts", rows=rows)
 
-    def status_of(self, t: Translator, item: Broadcast) -> str:
+    def status_of(self, t: Translator, item: Broadcast, now: datetime) -> str:
+        """As `/broadcasts` says it: one going out waits while the quiet hours last."""
         if item.status == Status.SENDING.value and held(
-            self.settings, urgent=item.urgent, moment=item.started_at or item.due_at
+            self.settings, urgent=item.urgent, moment=now
         ):
             return t._("waiting for the quiet hours to end")
         return t._(STATUS_LABELS[item.status])
@@ -585,7 +586,7 @@ class BroadcastPages:
             "broadcast.html",
             active="broadcasts",
             item=broadcast,
-            status=self.status_of(t, broadcast),
+            status=self.status_of(t, broadcast, visit.now),
             when=self.when_of(broadcast, visit.now),
             audience=await self.audience_label(visit, broadcast),
             counts=counts,
