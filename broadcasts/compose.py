@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.sms_text import sms_messages, sms_segments
-from bot.i18n import Translator
+from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.parsing import horizon_limit
 from bot.settings import SUPPORTED_LANGUAGES, Settings
+from broadcasts.quiet_hours import when_it_goes
 from broadcasts.render import render
 from models.broadcasts import (
     LANGUAGES,
@@ -21,6 +22,8 @@ from models.broadcasts import (
     Broadcast,
     Kind,
     Status,
+    cancel_broadcast,
+    count_recipients,
     recipients_by_channel,
 )
 from models.houses import House, house_by_id
@@ -294,3 +297,60 @@ async def sms_estimate(
         for language in LANGUAGES
     )
     return SmsEstimate(recipients, segments, recipients * segments * settings.sms_price_per_segment)
+
+
+async def preview_facts(
+    session: AsyncSession,
+    t: Translator,
+    draft: Broadcast,
+    *,
+    settings: Settings,
+    media_token: str | None,
+    due: datetime,
+    now: datetime,
+) -> list[str]:
+    """What the sender reads under the preview: how many get it, what it costs by SMS, the
+    other languages, and when it goes; the same lines in chat and in the console."""
+    recipients = await count_recipients(session, draft)
+    lines = [
+        t.ngettext("It goes to {n} resident.", "It goes to {n} residents.", recipients).format(
+            n=t.number(recipients)
+        ),
+    ]
+    sms = await sms_estimate(session, draft, media_token=media_token, settings=settings)
+    if sms is not None:
+        lines.append(
+            t.ngettext(
+                "By SMS to {n} resident, SMS segments each: {segments}, about {cost} {currency}.",
+                "By SMS to {n} residents, SMS segments each: {segments}, about {cost} {currency}.",
+                sms.recipients,
+                segments=t.number(sms.segments),
+                cost=t.amount(sms.cost),
+                currency=settings.sms_currency,
+            )
+        )
+    others = [LANGUAGE_NAMES[lang] for lang in ("ru", "en") if lang in draft.texts]
+    if others:
+        lines.append(t._("Also in: {languages}.", languages=", ".join(others)))
+    lines.append(when_it_goes(t, settings, due_at=due, urgent=draft.urgent, now=now))
+    return lines
+
+
+def may_follow(roles: Roles, resident_id: int, broadcast: Broadcast) -> bool:
+    """Who may follow, cancel or resend a message: staff, or its own sender while they may
+    still send messages."""
+    return roles.is_staff or (broadcast.created_by_id == resident_id and may_broadcast(roles))
+
+
+def may_cancel(broadcast: Broadcast) -> bool:
+    return broadcast.status in (Status.SCHEDULED.value, Status.SENDING.value)
+
+
+async def stop_broadcast(session: AsyncSession, broadcast: Broadcast) -> int:
+    """Cancel a scheduled or running message; how many residents will not get it."""
+    # Before its time a message has no rows yet: everyone it would have reached misses it.
+    waiting = broadcast.status == Status.SCHEDULED.value
+    stopped = await cancel_broadcast(session, broadcast)
+    if waiting:
+        stopped = await count_recipients(session, broadcast)
+    return stopped

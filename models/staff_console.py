@@ -23,8 +23,15 @@ SESSION_LONGEST = timedelta(hours=12)
 
 
 def may_use_console(roles: Roles) -> bool:
-    """Coordinators, administrators, the chair and the vice-chair."""
-    return roles.is_staff or roles.has(Role.CHAIR) or roles.has(Role.VICE_CHAIR)
+    """Coordinators, administrators, the chair and the vice-chair; representatives and
+    village deputies too, for their messages to residents (each page checks its own right)."""
+    return (
+        roles.is_staff
+        or roles.has(Role.CHAIR)
+        or roles.has(Role.VICE_CHAIR)
+        or bool(roles.units_as(Role.REPRESENTATIVE))
+        or bool(roles.localities_as(Role.DEPUTY))
+    )
 
 
 def digest(token: str) -> str:

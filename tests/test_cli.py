@@ -141,6 +141,9 @@ def test_broadcast_commands_schedule_list_show_and_cancel(
     again = padome("broadcast", "cancel", "1")
     assert again.returncode == 1
     assert "nothing to cancel" in again.stderr
+    unfinished = padome("broadcast", "report", "1")
+    assert unfinished.returncode == 1
+    assert "its report comes when it has finished" in unfinished.stderr
 
 
 def test_a_number_too_big_for_any_id_is_refused_plainly(database_url: str, tmp_path: Path) -> None:

@@ -215,50 +215,15 @@ class Context:
         t = self.t
         try:
             return check_horizon(parse_local_time(text, self.settings.tz, fold=fold), self.now)
-        except NonexistentTime as missing:
-            self.ask_again(
-                t._(
-                    "That night the clocks go forward an hour, so {time} does not exist. "
-                    "Please write another time.",
-                    time=missing.wall.strftime(DATETIME_FORMAT),
-                )
-            )
         except AmbiguousTime as twice:
-            buttons = []
-            for index, moment in enumerate(twice.choices):
-                hour, zone = moment.strftime("%H:%M"), moment.tzname()
-                label = (
-                    t._("{time} (summer time, {zone})", time=hour, zone=zone)
-                    if moment.dst()
-                    else t._("{time} (winter time, {zone})", time=hour, zone=zone)
-                )
-                buttons.append(Button(label, f"{choose}:{index}"))
+            buttons = [
+                Button(twice_label(t, moment), f"{choose}:{index}")
+                for index, moment in enumerate(twice.choices)
+            ]
             buttons.append(self._way_back())
-            self.reply(
-                t._(
-                    "That night the clocks go back an hour, so {time} happens twice. "
-                    "Which one do you mean?",
-                    time=twice.wall.strftime(DATETIME_FORMAT),
-                ),
-                buttons,
-            )
-        except TooFar as far:
-            self.ask_again(
-                t._(
-                    "That is too far ahead. Please choose a time before {limit}.",
-                    limit=t.datetime(far.limit),
-                )
-            )
-        except NoSuchDate as wrong:
-            self.ask_again(
-                t._(
-                    "There is no such date or time: {written}. Please check the day, the month "
-                    "and the hour.",
-                    written=wrong.written,
-                )
-            )
-        except TimeError:
-            self.ask_again(t._("Please write the date and time like {example}.", example=example))
+            self.reply(time_problem(t, twice, example=example), buttons)
+        except TimeError as error:
+            self.ask_again(time_problem(t, error, example=example))
         return None
 
     async def audit(self, action: str, **details: Any) -> None:
@@ -279,3 +244,40 @@ class Context:
             self.t._("Sorry, you are not allowed to do that."),
             [Button(self.t._("Main menu"), "menu")] if private else None,
         )
+
+
+def time_problem(t: Translator, error: TimeError, *, example: str) -> str:
+    """Why a typed `dd.mm.yyyy hh:mm` cannot be used, in the person's language; the same
+    words in chat and in the staff console."""
+    if isinstance(error, NonexistentTime):
+        return t._(
+            "That night the clocks go forward an hour, so {time} does not exist. "
+            "Please write another time.",
+            time=error.wall.strftime(DATETIME_FORMAT),
+        )
+    if isinstance(error, AmbiguousTime):
+        return t._(
+            "That night the clocks go back an hour, so {time} happens twice. "
+            "Which one do you mean?",
+            time=error.wall.strftime(DATETIME_FORMAT),
+        )
+    if isinstance(error, TooFar):
+        return t._(
+            "That is too far ahead. Please choose a time before {limit}.",
+            limit=t.datetime(error.limit),
+        )
+    if isinstance(error, NoSuchDate):
+        return t._(
+            "There is no such date or time: {written}. Please check the day, the month "
+            "and the hour.",
+            written=error.written,
+        )
+    return t._("Please write the date and time like {example}.", example=example)
+
+
+def twice_label(t: Translator, moment: datetime) -> str:
+    """One of the two moments a time names the night the clocks go back."""
+    hour, zone = moment.strftime("%H:%M"), moment.tzname()
+    if moment.dst():
+        return t._("{time} (summer time, {zone})", time=hour, zone=zone)
+    return t._("{time} (winter time, {zone})", time=hour, zone=zone)

@@ -12,7 +12,7 @@ from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router, Step
-from bot.i18n import IN_LANGUAGE, LANGUAGE_NAMES, N_
+from bot.i18n import IN_LANGUAGE, N_
 from broadcasts.compose import (
     Audience,
     NotAllowed,
@@ -24,14 +24,14 @@ from broadcasts.compose import (
     may_send_urgent,
     place_of,
     places_of,
+    preview_facts,
     quick_times,
-    sms_estimate,
 )
-from broadcasts.quiet_hours import goes_at, when_it_goes
+from broadcasts.quiet_hours import goes_at
 from broadcasts.render import render
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
 from handlers.onboarding import unit_checklist
-from models.broadcasts import TEXT_MAX, Broadcast, Kind, count_recipients
+from models.broadcasts import TEXT_MAX, Broadcast, Kind
 from models.houses import House, has_houses, houses_of, match_address
 from models.messaging import find_media, store_media
 from models.roles import Role
@@ -567,39 +567,20 @@ async def _preview(ctx: Context, flow: dict[str, Any]) -> None:
         return
     place = await place_of(ctx.session, audience) if kind is Kind.ANNOUNCEMENT else None
     draft = _draft_broadcast(flow, kind, place)
-    recipients = await count_recipients(ctx.session, draft)
     ctx.set_state(State.CONFIRM, **flow)
     ctx.reply(ctx.t._("This is how residents will see it:"))
     places = await places_of(ctx.session, draft)
     for reply in render(draft, ctx.t.language, timezone=ctx.settings.tz, places=places):
         ctx.send(ctx.here, reply)
-    due = datetime.fromisoformat(flow["due"])
-    lines = [
-        ctx.t.ngettext("It goes to {n} resident.", "It goes to {n} residents.", recipients).format(
-            n=ctx.t.number(recipients)
-        ),
-    ]
-    sms = await sms_estimate(
+    lines = await preview_facts(
         ctx.session,
+        ctx.t,
         draft,
-        media_token=(flow.get("attachment") or {}).get("media"),
         settings=ctx.settings,
+        media_token=(flow.get("attachment") or {}).get("media"),
+        due=datetime.fromisoformat(flow["due"]),
+        now=ctx.now,
     )
-    if sms is not None:
-        lines.append(
-            ctx.t.ngettext(
-                "By SMS to {n} resident, SMS segments each: {segments}, about {cost} {currency}.",
-                "By SMS to {n} residents, SMS segments each: {segments}, about {cost} {currency}.",
-                sms.recipients,
-                segments=ctx.t.number(sms.segments),
-                cost=ctx.t.amount(sms.cost),
-                currency=ctx.settings.sms_currency,
-            )
-        )
-    others = [LANGUAGE_NAMES[lang] for lang in ("ru", "en") if lang in flow["texts"]]
-    if others:
-        lines.append(ctx.t._("Also in: {languages}.", languages=", ".join(others)))
-    lines.append(when_it_goes(ctx.t, ctx.settings, due_at=due, urgent=draft.urgent, now=ctx.now))
     buttons = [Button(ctx.t._("Send"), Confirm())]
     if draft.important or draft.urgent:
         lines.append(

@@ -9,7 +9,7 @@ from bot.dialog.messages import Button
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router
 from bot.i18n import N_
-from broadcasts.compose import may_broadcast
+from broadcasts.compose import may_broadcast, may_cancel, may_follow, stop_broadcast
 from broadcasts.dispatcher import RESEND_UNKNOWN, report_text
 from broadcasts.quiet_hours import goes_at, held
 from handlers.broadcasts.compose import may_send
@@ -19,8 +19,6 @@ from models.broadcasts import (
     Broadcast,
     DeliveryStatus,
     Status,
-    cancel_broadcast,
-    count_recipients,
     delivery_counts,
     first_line,
     get_broadcast,
@@ -121,20 +119,13 @@ async def cancel_one(ctx: Context, press: CancelBroadcast) -> None:
     broadcast_id = press.broadcast_id
     broadcast = await get_broadcast(ctx.session, broadcast_id)
     assert ctx.resident is not None
-    if broadcast is None or not (
-        ctx.roles.is_staff
-        or (broadcast.created_by_id == ctx.resident.id and may_broadcast(ctx.roles))
-    ):
+    if broadcast is None or not may_follow(ctx.roles, ctx.resident.id, broadcast):
         await ctx.refuse("broadcast_cancel", broadcast=broadcast_id)
         return
-    if broadcast.status not in (Status.SCHEDULED.value, Status.SENDING.value):
+    if not may_cancel(broadcast):
         show_menu(ctx, ctx.t._("Message #{id} can no longer be cancelled.", id=broadcast.id))
         return
-    # Before its time a message has no rows yet: everyone it would have reached misses it.
-    waiting = broadcast.status == Status.SCHEDULED.value
-    stopped = await cancel_broadcast(ctx.session, broadcast)
-    if waiting:
-        stopped = await count_recipients(ctx.session, broadcast)
+    stopped = await stop_broadcast(ctx.session, broadcast)
     await ctx.audit("broadcast_cancelled", broadcast=broadcast.id)
     show_menu(
         ctx,
@@ -150,9 +141,7 @@ async def cancel_one(ctx: Context, press: CancelBroadcast) -> None:
 def _may_follow(ctx: Context, broadcast: Broadcast) -> bool:
     """Staff, or the message's own sender while they may still send messages."""
     assert ctx.resident is not None
-    return ctx.roles.is_staff or (
-        broadcast.created_by_id == ctx.resident.id and may_broadcast(ctx.roles)
-    )
+    return may_follow(ctx.roles, ctx.resident.id, broadcast)
 
 
 @router.button(BroadcastReport)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router, Step
+from bot.i18n import Translator
 from bot.parsing import parse_number
+from bot.settings import Settings
 from broadcasts.compose import quick_times
 from broadcasts.quiet_hours import goes_at
 from handlers.nominations.buttons import (
@@ -30,7 +33,13 @@ from handlers.nominations.buttons import (
 )
 from handlers.nominations.coordinator import home_button, may_coordinate
 from handlers.onboarding import unit_checklist
-from models.nominations import MINIMUM_AGE, SUPPORTERS_NEEDED, Refused, create_round
+from models.nominations import (
+    MINIMUM_AGE,
+    SUPPORTERS_NEEDED,
+    NominationRound,
+    Refused,
+    create_round,
+)
 
 router = Router()
 
@@ -198,10 +207,15 @@ async def length_chosen(ctx: Context, press: RoundLength) -> None:
     if press.days not in ROUND_LENGTHS or ctx.state != State.END:
         _ask_end(ctx, flow)
         return
-    local_start = datetime.fromisoformat(flow["start"]).astimezone(ctx.settings.tz)
-    end = (local_start + timedelta(days=press.days)).replace(hour=23, minute=59, second=0)
+    end = round_end_after(datetime.fromisoformat(flow["start"]), press.days, ctx.settings.tz)
     flow["end"] = end.isoformat()
     _show_settings(ctx, flow)
+
+
+def round_end_after(start: datetime, days: int, timezone: ZoneInfo) -> datetime:
+    """The end of a round `days` long: that day's 23:59 in the municipality's time zone."""
+    local_start = start.astimezone(timezone)
+    return (local_start + timedelta(days=days)).replace(hour=23, minute=59, second=0, microsecond=0)
 
 
 @router.button(RoundDates)
@@ -380,44 +394,52 @@ async def save_round(ctx: Context, press: SaveRound) -> None:
         return
     await ctx.audit("nomination_round_created", round=item.id)
     ctx.clear_state()
-    told = goes_at(ctx.settings, due_at=item.starts_at, urgent=False, now=ctx.now)
-    if item.starts_at <= ctx.now:
+    text = round_saved_text(ctx.t, ctx.settings, item, now=ctx.now)
+    ctx.reply(text, [home_button(ctx), Button(ctx.t._("Main menu"), "menu")])
+
+
+def round_saved_text(
+    t: Translator, settings: Settings, item: NominationRound, *, now: datetime
+) -> str:
+    """What the coordinator is told once a round is stored (in chat and in the console)."""
+    told = goes_at(settings, due_at=item.starts_at, urgent=False, now=now)
+    if item.starts_at <= now:
         # Chosen to start now: it opens with the scheduler's next round, within a minute.
         text = (
-            ctx.t._(
+            t._(
                 "Round #{id} opens now: nominating until {end}. The residents are told on "
                 "{time}, when the quiet hours are over.",
                 id=item.id,
-                end=ctx.t.datetime(item.ends_at),
-                time=ctx.t.datetime(told),
+                end=t.datetime(item.ends_at),
+                time=t.datetime(told),
             )
-            if told > ctx.now
-            else ctx.t._(
+            if told > now
+            else t._(
                 "Round #{id} opens now: nominating until {end}. The residents are told in a "
                 "moment.",
                 id=item.id,
-                end=ctx.t.datetime(item.ends_at),
+                end=t.datetime(item.ends_at),
             )
         )
-    elif told > max(item.starts_at, ctx.now):
-        text = ctx.t._(
+    elif told > max(item.starts_at, now):
+        text = t._(
             "Round #{id} is ready: nominating from {start} to {end}. The bot opens and closes "
             "it by itself at those times; the residents are told on {time}, when the quiet hours "
             "are over.",
             id=item.id,
-            start=ctx.t.datetime(item.starts_at),
-            end=ctx.t.datetime(item.ends_at),
-            time=ctx.t.datetime(told),
+            start=t.datetime(item.starts_at),
+            end=t.datetime(item.ends_at),
+            time=t.datetime(told),
         )
     else:
-        text = ctx.t._(
+        text = t._(
             "Round #{id} is ready: nominating from {start} to {end}. The bot opens and closes "
             "it by itself at those times, and the residents are told when it opens.",
             id=item.id,
-            start=ctx.t.datetime(item.starts_at),
-            end=ctx.t.datetime(item.ends_at),
+            start=t.datetime(item.starts_at),
+            end=t.datetime(item.ends_at),
         )
-    ctx.reply(text, [home_button(ctx), Button(ctx.t._("Main menu"), "menu")])
+    return text
 
 
 router.flow(

@@ -5,11 +5,15 @@ supporters, verification and rejection. Every step checks the coordinator's righ
 from __future__ import annotations
 
 import enum
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router, Step
 from bot.i18n import N_, Translator
+from bot.settings import Settings
 from broadcasts.notices import send_notice
 from handlers.nominations.buttons import (
     ExportTable,
@@ -27,6 +31,7 @@ from handlers.nominations.buttons import (
 from handlers.nominations.coordinator import home_button, may_coordinate
 from handlers.nominations.support import tell_threshold
 from handlers.nominations.texts import progress, refusal_text, share_text, status_label
+from models.audit import audit
 from models.nominations import (
     NAME_MAX,
     REASON_MAX,
@@ -41,6 +46,7 @@ from models.nominations import (
     standings,
     supporters_of,
 )
+from models.residents import Resident
 from models.territory import Unit, list_units
 
 router = Router()
@@ -190,20 +196,40 @@ async def verify(ctx: Context, press: VerifyNomination) -> None:
 async def _decide(ctx: Context, nomination: Nomination, *, reason: str | None) -> None:
     """Verify the nomination (no reason) or reject it with the reason; the candidate is told."""
     assert ctx.resident is not None
-    verified = reason is None
     try:
-        decide(
-            nomination,
-            verified=verified,
+        told = await decide_and_tell(
+            ctx.session,
+            settings=ctx.settings,
+            nomination=nomination,
             reason=reason,
-            decided_by_id=ctx.resident.id,
+            by=ctx.resident,
             now=ctx.now,
         )
     except Refused as refused:
         await show_nomination(ctx, nomination, refusal_text(ctx.t, refused, now=ctx.now))
         return
-    await ctx.audit(
-        "nomination_verified" if verified else "nomination_rejected", nomination=nomination.id
+    await show_nomination(ctx, nomination, decision_done(ctx.t, nomination, told=told))
+
+
+async def decide_and_tell(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    nomination: Nomination,
+    reason: str | None,
+    by: Resident,
+    now: datetime,
+) -> bool:
+    """Verify a nomination (no reason) or reject it with the reason: stored, audited, and the
+    candidate told on commit. Whether the candidate could be told (they use the assistant);
+    Refused when the nomination is past deciding. Chat and staff console both act here."""
+    verified = reason is None
+    decide(nomination, verified=verified, reason=reason, decided_by_id=by.id, now=now)
+    await audit(
+        session,
+        action="nomination_verified" if verified else "nomination_rejected",
+        actor_id=by.id,
+        nomination=nomination.id,
     )
     unit = nomination.unit
 
@@ -222,33 +248,32 @@ async def _decide(ctx: Context, nomination: Nomination, *, reason: str | None) -
         )
 
     told = await send_notice(
-        ctx.session,
-        settings=ctx.settings,
+        session,
+        settings=settings,
         resident_ids=[nomination.candidate_id],
-        now=ctx.now,
+        now=now,
         write=write,
     )
-    if told is None:
+    return told is not None
+
+
+def decision_done(t: Translator, nomination: Nomination, *, told: bool) -> str:
+    """What the coordinator reads once a nomination is verified or rejected."""
+    verified = nomination.status == NominationStatus.VERIFIED.value
+    if not told:
         # A candidate whose consent was given on paper has no account here.
-        done = (
-            ctx.t._(
+        if verified:
+            return t._(
                 "Marked verified. {name} does not use the assistant, so please tell them yourself.",
                 name=nomination.candidate_name,
             )
-            if verified
-            else ctx.t._(
-                "Rejected. {name} does not use the assistant, so please tell them the reason "
-                "yourself.",
-                name=nomination.candidate_name,
-            )
+        return t._(
+            "Rejected. {name} does not use the assistant, so please tell them the reason yourself.",
+            name=nomination.candidate_name,
         )
-    else:
-        done = (
-            ctx.t._("Marked verified; the candidate is told.")
-            if verified
-            else ctx.t._("Rejected; the candidate is told why.")
-        )
-    await show_nomination(ctx, nomination, done)
+    if verified:
+        return t._("Marked verified; the candidate is told.")
+    return t._("Rejected; the candidate is told why.")
 
 
 @router.button(RejectNomination)
@@ -399,7 +424,13 @@ async def paper_name_typed(ctx: Context) -> None:
         return
     await ctx.audit("paper_support_recorded", nomination=nomination.id)
     if supported.reached_threshold:
-        await tell_threshold(ctx, nomination, supported.count)
+        await tell_threshold(
+            ctx.session,
+            settings=ctx.settings,
+            nomination=nomination,
+            count=supported.count,
+            now=ctx.now,
+        )
     ctx.clear_state()
     ctx.reply(
         ctx.t._(

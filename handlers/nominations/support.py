@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels import messenger
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Needs, Router, Step
+from bot.settings import Settings
 from broadcasts.notices import send_notice
 from handlers.menu import show_menu
 from handlers.nominations.buttons import (
@@ -254,16 +258,30 @@ async def support_confirmed(ctx: Context, press: SupportDeclared) -> None:
         [Button(ctx.t._("My support"), MySupport()), Button(ctx.t._("Main menu"), "menu")],
     )
     if supported.reached_threshold:
-        await tell_threshold(ctx, nomination, supported.count)
+        await tell_threshold(
+            ctx.session,
+            settings=ctx.settings,
+            nomination=nomination,
+            count=supported.count,
+            now=ctx.now,
+        )
 
 
-async def tell_threshold(ctx: Context, nomination: Nomination, count: int) -> None:
+async def tell_threshold(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    nomination: Nomination,
+    count: int,
+    now: datetime,
+) -> None:
+    """Tell the candidate they have as many supporters as needed (chat and console)."""
     needed = nomination.round.supporters_needed
     await send_notice(
-        ctx.session,
-        settings=ctx.settings,
+        session,
+        settings=settings,
         resident_ids=[nomination.candidate_id],
-        now=ctx.now,
+        now=now,
         write=lambda t: "\n".join(
             [
                 t._(

@@ -338,6 +338,24 @@ async def _describe_audience(session: AsyncSession, item: Broadcast) -> str:
     return "all units"
 
 
+@app.command("report")
+def broadcast_report(broadcast_id: Id) -> None:
+    """The final report of a finished broadcast, as its sender gets it in chat."""
+
+    async def work(session: AsyncSession) -> str:
+        item = await get_broadcast(session, broadcast_id)
+        if item is None:
+            raise fail(f"No broadcast #{broadcast_id}.")
+        if item.status != Status.DONE.value:
+            raise fail(
+                f"Broadcast #{broadcast_id} is {item.status}; its report comes when it has "
+                "finished (`padome broadcast show` counts its rows meanwhile)."
+            )
+        return report_text(en, item.id, await delivery_counts(session, item.id))
+
+    typer.echo(in_session(work))
+
+
 @app.command("cancel")
 def broadcast_cancel(broadcast_id: Id) -> None:
     """Cancel a scheduled or running broadcast: rows not yet sent never go."""

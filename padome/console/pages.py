@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -121,7 +123,12 @@ class Console:
         self.secure = not settings.console_on_this_machine
 
     def routes(self) -> list[BaseRoute]:
+        from padome.console.broadcasts import BroadcastPages
+        from padome.console.nominations import NominationPages
+
         return [
+            *BroadcastPages(self).routes(),
+            *NominationPages(self).routes(),
             Route("/console", self.page(self.overview), methods=["GET"]),
             Route("/console/ideas", self.page(self.ideas), methods=["GET"]),
             *idea_actions.routes(self),
@@ -321,7 +328,10 @@ class Console:
                 return self.message(
                     t,
                     t._("Not allowed"),
-                    t._("The staff console is for coordinators, the chair and the vice-chair."),
+                    t._(
+                        "The staff console is for coordinators, the chair, the vice-chair, "
+                        "representatives and village deputies."
+                    ),
                     status_code=403,
                 )
             token = await start_session(session, resident_id=resident.id, via="link", now=now)
@@ -601,7 +611,14 @@ class Console:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    """A posted form (the console's forms are URL-encoded, without files)."""
+    """A posted form's text fields; a form with a file is read whole, and its view reads
+    the file from `request.form()`."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        try:
+            form = await request.form(max_files=1, max_fields=200)
+        except (HTTPException, MultiPartException):  # malformed or too large: nothing sent
+            return {}
+        return {key: value for key, value in form.items() if isinstance(value, str)}
     try:
         body = (await request.body()).decode()
     except UnicodeDecodeError:
