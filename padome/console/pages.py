@@ -59,12 +59,18 @@ from models.staff_console import (
 from models.surveys import text_in
 from models.territory import list_units, place_label
 from padome.console.security import Signer, check_init_data
+from padome.console.survey_draft import multipart_fields
+from padome.console.surveys import SurveyPages
 
 logger = logging.getLogger(__name__)
 
 COOKIE = "padome_console"
 HERE = Path(__file__).parent
-STATIC = {"console.css": "text/css", "telegram.js": "text/javascript"}
+STATIC = {
+    "console.css": "text/css",
+    "surveys.css": "text/css",
+    "telegram.js": "text/javascript",
+}
 PAGE = 50
 # The ages the inbox filters by, in days.
 AGES = (7, 30)
@@ -128,6 +134,7 @@ class Console:
             Route("/console/telegram", self.telegram_page, methods=["GET"]),
             Route("/console/telegram", self.telegram_login, methods=["POST"]),
             Route("/console/static/{name}", self.static, methods=["GET"]),
+            *SurveyPages(self).routes(),
         ]
 
     # ------------------------------------------------------------------ rendering
@@ -563,7 +570,10 @@ class Console:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    """A posted form (the console's forms are URL-encoded, without files)."""
+    """A posted form: URL-encoded, or multipart with an uploaded file's text."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        return multipart_fields(content_type, await request.body()) or {}
     try:
         body = (await request.body()).decode()
     except UnicodeDecodeError:
