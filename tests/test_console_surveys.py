@@ -280,9 +280,9 @@ reminder_hours_before_close: 12
 questions:
   - key: need
     type: single
-    text: {{lv: Vai parkā vajag vairāk soliņu?, en: Does the park need more benches?}}
+    text: {{lv: "Vai parkā vajag vairāk soliņu?", en: "Does the park need more benches?"}}
     options:
-      - {{lv: Jā, vairāk, en: Yes, more}}
+      - {{lv: "Jā, vairāk", en: "Yes, more"}}
       - {{lv: Pietiek, en: Enough}}
   - type: multiple
     text: Kur?
@@ -315,12 +315,16 @@ async def test_a_survey_file_exported_and_brought_in_again(
         await page.get_by_label("Survey file", exact=True).set_input_files(str(wrong))
         await press(page, "Bring it in")
         problems = await page.locator("#upload-errors").inner_text()
-        assert "'questions' is missing or empty: list at least one question" in problems
+        assert (
+            "wrong.yaml, line 3: 'questions' is missing or empty: list at least one question"
+            in problems
+        )
 
         original = tmp_path / "benches.yaml"
         original.write_text(SURVEY_FILE.format(opens=riga(1), closes=riga(8)), encoding="utf-8")
         await page.get_by_label("Survey file", exact=True).set_input_files(str(original))
         await press(page, "Bring it in")
+        assert await page.locator("#upload-errors").count() == 0, await page.inner_text("main")
         assert await page.locator("#title_lv").input_value() == "Parka soliņi"
         assert await page.locator("#q2_show_if").input_value() == "1:1"
         assert await page.locator("#unit-alsviku").is_checked()
@@ -411,8 +415,7 @@ async def test_the_builder_refuses_whom_it_should(database_url: str, screenshots
             assert await session.scalar(select(func.count()).select_from(Survey)) == 0
 
         # The coordinator is a resident again: the builder is out of reach, and so is saving.
-        await page.go_back()
-        await page.reload()
+        await page.goto(f"{running.base_url}/console/surveys/new")
         await set_role(running.bot, COORDINATOR, Role.COORDINATOR, granted=False)
         await page.locator("#title_lv").fill("Bez tiesībām")
         await press(page, "Save the survey")

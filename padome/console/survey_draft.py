@@ -256,11 +256,14 @@ class Problems:
     survey: dict[str, list[str]] = field(default_factory=dict)
     questions: dict[tuple[int, str | None], list[str]] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
+    # Every message as the file check wrote it, with its line: for a file brought in.
+    written: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.survey or self.questions or self.general)
 
     def add(self, problem: str) -> None:
+        self.written.append(problem)
         found = _PROBLEM.match(problem)
         message = found.group("message") if found else problem
         setting_found = _SETTING.search(message)

@@ -359,18 +359,9 @@ class SurveyPages:
         name = visit.form.get("file_name") or FILE_NAME
         checked = await check_file(visit.session, content, name=name, timezone=self.settings.tz)
         if checked.spec is None:
-            problems = checked.problems
-            listed = [
-                *problems.general,
-                *(message for items in problems.survey.values() for message in items),
-                *(
-                    visit.t._("Question {n}: {problem}", n=number, problem=message)
-                    for (number, _), items in sorted(
-                        problems.questions.items(), key=lambda item: item[0][0]
-                    )
-                    for message in items
-                ),
-            ] or [visit.t._("The file is empty or not a survey file.")]
+            listed = checked.problems.written or [
+                visit.t._("The file is empty or not a survey file.")
+            ]
             return await self.builder(visit, Draft(), upload_problems=listed, status_code=422)
         await audit(visit.session, action="survey_imported", actor_id=visit.resident.id)
         draft = draft_from_spec(checked.spec)
