@@ -38,7 +38,7 @@ from models.survey_answers import (
     start_paper_response,
     visible_questions,
 )
-from models.survey_file import create_survey
+from models.survey_file import NO, YES, create_survey
 from models.survey_results import compute_results
 from models.surveys import (
     LANGUAGES,
@@ -283,7 +283,7 @@ class SurveyPages:
             if question.kind not in CONDITION_KINDS:
                 continue
             labels = (
-                [t._("Yes"), t._("No")]
+                [text_in(YES, t.language), text_in(NO, t.language)]
                 if question.kind == QuestionKind.YESNO.value
                 else [option.get("lv") or "…" for option in question.options]
             )
