@@ -401,12 +401,32 @@ async def test_the_builder_refuses_whom_it_should(database_url: str, screenshots
         await people(running)
         page = await console(running, browser)
         await page.goto(f"{running.base_url}/console/surveys/new")
+        # The builder in Latvian, with a scale question.
+        await page.get_by_label("Language").select_option("lv")
+        await press(page, "Change")
+        assert await page.locator("h1").inner_text() == "Jauna aptauja"
+        await page.get_by_label("Jaunā jautājuma atbildes veids").select_option("scale")
+        await page.get_by_role("button", name="Pievienot jautājumu", exact=True).click()
+        await page.wait_for_load_state()
+        assert await page.locator("#q1_scale").input_value() == "5"
+        await check_page(page, running, "builder-lv")
+        await page.get_by_label("Valoda", exact=True).select_option("en")
+        await page.get_by_role("button", name="Mainīt", exact=True).click()
+        await page.wait_for_load_state()
+
         await page.get_by_label("Kind of answer of the new question").select_option("yesno")
         await press(page, "Add a question")
         await page.locator("#title_lv").fill("Bez žetona")
         await page.get_by_label("Closes").fill(riga(3))
         await page.locator("#q1_text_lv").fill("Jā vai nē?")
 
+        # A closing time already past is named at its field, as `surveys create` names it.
+        await page.get_by_label("Closes").fill("01.01.2020 10:00")
+        await press(page, "Check and preview")
+        assert await page.locator("#closes-error").inner_text() == (
+            "the closing time has already passed"
+        )
+        await page.get_by_label("Closes").fill(riga(3))
         # Without its CSRF token the form changes nothing.
         await page.locator("#builder input[name=csrf]").evaluate("field => field.remove()")
         await press(page, "Save the survey")

@@ -99,6 +99,8 @@ VISIBILITY_LABELS = {
 }
 LANGUAGE_LABELS = {"lv": N_("Latvian"), "ru": N_("Russian"), "en": N_("English")}
 PAPER_ROWS = 5
+# A survey file of 50 questions in three languages is far below this.
+UPLOAD_MAX = 500_000
 YAML_MIME = "application/yaml; charset=utf-8"
 
 
@@ -325,7 +327,18 @@ class SurveyPages:
             )
         if action == "save":
             return await self.save(visit, draft, checked)
-        preview = await self.preview_checked(visit, checked, visit.form.get("preview_language"))
+        return await self.checked_page(visit, draft, checked, visit.form.get("preview_language"))
+
+    async def checked_page(
+        self, visit: Visit, draft: Draft, checked: Checked, language: str | None
+    ) -> Response:
+        """The builder with the preview; a time the file check cannot judge (a closing time
+        already past, or too far ahead) is named at its field, as when saving."""
+        preview = await self.preview_checked(visit, checked, language)
+        if isinstance(preview, str):
+            problems = Problems()
+            problems.survey["closes"] = [preview]
+            return await self.builder(visit, draft, problems=problems, status_code=422)
         return await self.builder(visit, draft, preview=preview, checked=True)
 
     async def save(self, visit: Visit, draft: Draft, checked: Checked) -> Response:
@@ -357,6 +370,8 @@ class SurveyPages:
         assert visit.form is not None
         content = visit.form.get("file", "")
         name = visit.form.get("file_name") or FILE_NAME
+        if len(content) > UPLOAD_MAX:
+            content = ""  # read as no survey at all
         checked = await check_file(visit.session, content, name=name, timezone=self.settings.tz)
         if checked.spec is None:
             listed = checked.problems.written or [
@@ -364,17 +379,15 @@ class SurveyPages:
             ]
             return await self.builder(visit, Draft(), upload_problems=listed, status_code=422)
         await audit(visit.session, action="survey_imported", actor_id=visit.resident.id)
-        draft = draft_from_spec(checked.spec)
-        preview = await self.preview_checked(visit, checked, None)
-        return await self.builder(visit, draft, preview=preview, checked=True)
+        return await self.checked_page(visit, draft_from_spec(checked.spec), checked, None)
 
     # ------------------------------------------------------------------ the preview
 
     async def preview_checked(
         self, visit: Visit, checked: Checked, language: str | None
-    ) -> Preview | None:
+    ) -> Preview | str:
         """A checked draft stored for a moment (a savepoint, rolled back) and shown as the
-        chat shows a stored survey."""
+        chat shows a stored survey; the reason when it could not be stored."""
         assert checked.spec is not None
         savepoint = await visit.session.begin_nested()
         try:
@@ -385,8 +398,8 @@ class SurveyPages:
                     audience=checked.audience,
                     now=visit.now,
                 )
-            except ValueError:
-                return None
+            except ValueError as error:
+                return str(error)
             return self.render_preview(visit, survey, language)
         finally:
             await savepoint.rollback()
