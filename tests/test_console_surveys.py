@@ -18,6 +18,7 @@ import pytest
 from playwright.async_api import Browser, Page
 from sqlalchemy import func, select
 
+from bot.i18n import Translator
 from models.audit import audit_entries
 from models.base import utcnow
 from models.roles import Role
@@ -452,24 +453,35 @@ async def test_the_builder_refuses_whom_it_should(database_url: str, screenshots
 
 
 def test_the_builder_places_the_file_checks_messages_by_their_setting() -> None:
+    content = (
+        "title: {ru: Без латышского}\n"
+        "closes: 31.02.2030 18:00\n"
+        "audience: {units: [nowhere]}\n"
+        "questions:\n"
+        "  - {type: single, text: Q, options: [a]}\n"
+        "  - {type: text, text: R, show_if: {question: 5, answer: 1}}\n"
+    )
+    with pytest.raises(SurveyFileError) as raised:
+        parse_survey_file(content, name="survey.yaml", timezone=RIGA)
     problems = Problems()
-    for problem in (
-        "survey.yaml, line 1: 'title' needs a Latvian text (lv)",
-        "survey.yaml, line 4: 'closes' must be a date and time like 01.12.2026 18:00, not 'x'",
-        "survey.yaml, line 9 (question 2): a single question needs 2 to 10 options",
-        "survey.yaml, line 11 (question 2): 'show_if' must name an earlier question, not 5",
-        "survey.yaml, line 3: no unit 'nowhere' (see `padome units list`)",
-        "survey.yaml: this is not valid YAML (x)",
-    ):
+    for problem in raised.value.found:
         problems.add(problem)
     assert problems.survey == {
         "title": ["'title' needs a Latvian text (lv)"],
-        "closes": ["'closes' must be a date and time like 01.12.2026 18:00, not 'x'"],
-        "audience": ["no unit 'nowhere' (see `padome units list`)"],
+        "closes": ["'closes': there is no 31.02.2030 18:00"],
     }
-    assert problems.of(2, "options") == ["a single question needs 2 to 10 options"]
+    assert problems.of(1, "options") == ["a single question needs 2 to 10 options"]
     assert problems.of(2, "show_if") == ["'show_if' must name an earlier question, not 5"]
-    assert problems.general == ["survey.yaml: this is not valid YAML (x)"]
+    # The command line's English, with the lines, is the same text.
+    assert problems.written == raised.value.problems
+    assert raised.value.problems[0] == "survey.yaml, line 1: 'title' needs a Latvian text (lv)"
+    # In Latvian for a coordinator who reads Latvian; the setting's name stays as written.
+    latvian = Problems(Translator("lv", timezone=RIGA))
+    for problem in raised.value.found:
+        latvian.add(problem)
+    assert latvian.written[0] == (
+        "survey.yaml, 1. rinda: 'title': vajag tekstu latviešu valodā (lv)"
+    )
 
 
 def test_adding_and_removing_keeps_the_conditions_on_their_questions() -> None:

@@ -9,7 +9,6 @@ the same file for the YAML export.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -19,8 +18,10 @@ from zoneinfo import ZoneInfo
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import Translator
 from models.survey_file import (
     TIME_FORMAT,
+    Problem,
     SurveyFileError,
     SurveySpec,
     parse_survey_file,
@@ -243,40 +244,32 @@ def survey_yaml(draft: Draft) -> str:
     )
 
 
-_PROBLEM = re.compile(r"^[^\n]*?, line \d+(?: \(question (?P<question>\d+)\))?: (?P<message>.*)$")
-_SETTING = re.compile(r"'([a-z_]+)'")
-
-
 @dataclass
 class Problems:
-    """The file check's messages by where the builder shows them: a survey setting
-    (`survey`), a question's setting (`questions[(number, setting)]`, setting None for the
-    question as a whole), or the survey as a whole (`general`)."""
+    """The file check's messages, in the reader's language, by where the builder shows them:
+    a survey setting (`survey`), a question's setting (`questions[(number, setting)]`,
+    setting None for the question as a whole), or the survey as a whole (`general`)."""
 
+    t: Translator | None = None
     survey: dict[str, list[str]] = field(default_factory=dict)
     questions: dict[tuple[int, str | None], list[str]] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
-    # Every message as the file check wrote it, with its line: for a file brought in.
+    # Every message with its file and line: for a file brought in.
     written: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.survey or self.questions or self.general)
 
-    def add(self, problem: str) -> None:
-        self.written.append(problem)
-        found = _PROBLEM.match(problem)
-        message = found.group("message") if found else problem
-        setting_found = _SETTING.search(message)
-        setting = setting_found.group(1) if setting_found else None
-        if found and found.group("question"):
-            number = int(found.group("question"))
+    def add(self, problem: Problem) -> None:
+        self.written.append(problem.text(self.t))
+        message = problem.said(self.t)
+        setting = problem.setting
+        if problem.question is not None:
             if setting not in QUESTION_SETTINGS:
-                setting = "options" if "option" in message else None
-            self.questions.setdefault((number, setting), []).append(message)
+                setting = None
+            self.questions.setdefault((problem.question, setting), []).append(message)
         elif setting in SURVEY_SETTINGS:
             self.survey.setdefault(SURVEY_SETTINGS[setting], []).append(message)
-        elif message.startswith("no unit") or message.startswith("no locality"):
-            self.survey.setdefault("audience", []).append(message)
         else:
             self.general.append(message)
 
@@ -323,20 +316,28 @@ class Checked:
     audience: Any = None
 
 
-async def check_draft(session: AsyncSession, draft: Draft, *, timezone: ZoneInfo) -> Checked:
-    return await check_file(session, survey_yaml(draft), name=FILE_NAME, timezone=timezone)
+async def check_draft(
+    session: AsyncSession, draft: Draft, *, timezone: ZoneInfo, t: Translator | None = None
+) -> Checked:
+    return await check_file(session, survey_yaml(draft), name=FILE_NAME, timezone=timezone, t=t)
 
 
 async def check_file(
-    session: AsyncSession, content: str, *, name: str, timezone: ZoneInfo
+    session: AsyncSession,
+    content: str,
+    *,
+    name: str,
+    timezone: ZoneInfo,
+    t: Translator | None = None,
 ) -> Checked:
-    """Read a survey file as `padome surveys create --check` reads it."""
-    problems = Problems()
+    """Read a survey file as `padome surveys create --check` reads it; the problems in the
+    language of `t` (English without it)."""
+    problems = Problems(t)
     try:
         spec = parse_survey_file(content, name=name, timezone=timezone)
         audience = await resolve_audience(session, spec, name=name)
     except SurveyFileError as error:
-        for problem in error.problems:
+        for problem in error.found:
             problems.add(problem)
         return Checked(problems)
     return Checked(problems, spec, audience)

@@ -38,7 +38,7 @@ from models.survey_answers import (
     start_paper_response,
     visible_questions,
 )
-from models.survey_file import NO, YES, create_survey
+from models.survey_file import NO, YES, NotSchedulable, create_survey
 from models.survey_results import compute_results
 from models.surveys import (
     LANGUAGES,
@@ -320,7 +320,7 @@ class SurveyPages:
             return await self.builder(visit, draft)
         if action == "yaml":
             return _download(survey_yaml(draft).encode(), FILE_NAME, YAML_MIME)
-        checked = await check_draft(visit.session, draft, timezone=self.settings.tz)
+        checked = await check_draft(visit.session, draft, timezone=self.settings.tz, t=visit.t)
         if checked.problems:
             return await self.builder(
                 visit, draft, problems=checked.problems, checked=False, status_code=422
@@ -336,7 +336,7 @@ class SurveyPages:
         already past, or too far ahead) is named at its field, as when saving."""
         preview = await self.preview_checked(visit, checked, language)
         if isinstance(preview, str):
-            problems = Problems()
+            problems = Problems(visit.t)
             problems.survey["closes"] = [preview]
             return await self.builder(visit, draft, problems=problems, status_code=422)
         return await self.builder(visit, draft, preview=preview, checked=True)
@@ -351,9 +351,9 @@ class SurveyPages:
                 now=visit.now,
                 created_by_id=visit.resident.id,
             )
-        except ValueError as error:
-            problems = Problems()
-            problems.survey["closes"] = [str(error)]
+        except NotSchedulable as error:
+            problems = Problems(visit.t)
+            problems.survey["closes"] = [error.said(visit.t)]
             return await self.builder(visit, draft, problems=problems, status_code=422)
         await audit(
             visit.session,
@@ -372,7 +372,9 @@ class SurveyPages:
         name = visit.form.get("file_name") or FILE_NAME
         if len(content) > UPLOAD_MAX:
             content = ""  # read as no survey at all
-        checked = await check_file(visit.session, content, name=name, timezone=self.settings.tz)
+        checked = await check_file(
+            visit.session, content, name=name, timezone=self.settings.tz, t=visit.t
+        )
         if checked.spec is None:
             listed = checked.problems.written or [
                 visit.t._("The file is empty or not a survey file.")
@@ -398,8 +400,8 @@ class SurveyPages:
                     audience=checked.audience,
                     now=visit.now,
                 )
-            except ValueError as error:
-                return str(error)
+            except NotSchedulable as error:
+                return error.said(visit.t)
             return self.render_preview(visit, survey, language)
         finally:
             await savepoint.rollback()
