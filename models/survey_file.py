@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.parsing import TimeError, TimeNotUnderstood, horizon_limit, parse_local_time
+from bot.i18n import N_, Translator
+from bot.parsing import NoSuchDate, TimeError, TimeNotUnderstood, horizon_limit, parse_local_time
 from models.surveys import (
     DESCRIPTION_MAX,
     LANGUAGES,
@@ -71,12 +72,44 @@ QUESTION_KEYS = {
 }
 
 
-class SurveyFileError(Exception):
-    """The file cannot be used; `problems` says every reason, each with its line."""
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a survey file: where it is, and what is wrong as a message id with its
+    values, so that it reads the same in English (the command line) and in each language
+    the staff console speaks. `setting` is the setting it is about, when one is."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    name: str
+    line: int | None
+    question: int | None
+    message: str
+    values: dict[str, Any] = field(default_factory=dict)
+    setting: str | None = None
+
+    def said(self, t: Translator | None = None) -> str:
+        """What is wrong, without where."""
+        return t._(self.message, **self.values) if t else self.message.format(**self.values)
+
+    def text(self, t: Translator | None = None) -> str:
+        """`survey.yaml, line 25 (question 4): 'scale' is 5 (1-5) or 10 (1-10), not 7`."""
+        said = self.said(t)
+        if self.line is None:
+            where = N_("{file}: {problem}")
+        elif self.question is None:
+            where = N_("{file}, line {line}: {problem}")
+        else:
+            where = N_("{file}, line {line} (question {question}): {problem}")
+        values = {"file": self.name, "line": self.line, "question": self.question, "problem": said}
+        return t._(where, **values) if t else where.format(**values)
+
+
+class SurveyFileError(Exception):
+    """The file cannot be used; `problems` says every reason, each with its line (in English;
+    `found` holds them to be told in another language)."""
+
+    def __init__(self, found: list[Problem]) -> None:
+        self.found = found
+        self.problems = [problem.text() for problem in found]
+        super().__init__("\n".join(self.problems))
 
 
 class _Loader(yaml.SafeLoader):
@@ -136,18 +169,26 @@ class _Reader:
     def __init__(self, loader: _Loader, name: str) -> None:
         self.loader = loader
         self.name = name
-        self.problems: list[str] = []
+        self.problems: list[Problem] = []
 
     def line_of(self, mapping: dict[str, Any], key: str | None = None) -> int:
         if key is not None and (id(mapping), key) in self.loader.key_lines:
             return self.loader.key_lines[(id(mapping), key)]
         return self.loader.lines.get(id(mapping), 1)
 
-    def problem(self, line: int, message: str, question: int | None = None) -> None:
-        where = f"{self.name}, line {line}"
-        if question is not None:
-            where += f" (question {question})"
-        self.problems.append(f"{where}: {message}")
+    def problem(
+        self,
+        line: int,
+        message: str,
+        question: int | None = None,
+        *,
+        setting: str | None = None,
+        **values: Any,
+    ) -> None:
+        """`message` is a message id (marked with N_) with `values` for its placeholders."""
+        if setting is None and isinstance(values.get("key"), str):
+            setting = values["key"]
+        self.problems.append(Problem(self.name, line, question, message, dict(values), setting))
 
     def texts(
         self,
@@ -165,7 +206,10 @@ class _Reader:
             raw = {"lv": str(raw)}
         if not isinstance(raw, dict):
             self.problem(
-                line, f"'{key}' must be a text, or texts by language (lv, ru, en)", question
+                line,
+                N_("'{key}' must be a text, or texts by language (lv, ru, en)"),
+                question,
+                key=key,
             )
             return None
         if isinstance(raw, dict) and id(raw) in self.loader.lines:
@@ -174,8 +218,10 @@ class _Reader:
         if unknown:
             self.problem(
                 line,
-                f"'{key}' has unknown languages {', '.join(unknown)} (use lv, ru, en)",
+                N_("'{key}' has unknown languages {languages} (use lv, ru, en)"),
                 question,
+                key=key,
+                languages=", ".join(unknown),
             )
         texts = {
             str(lang): " ".join(str(text).split()) if key != "description" else str(text).strip()
@@ -183,11 +229,18 @@ class _Reader:
             if lang in LANGUAGES and text is not None and str(text).strip()
         }
         if not texts.get("lv"):
-            self.problem(line, f"'{key}' needs a Latvian text (lv)", question)
+            self.problem(line, N_("'{key}' needs a Latvian text (lv)"), question, key=key)
             return None
         for lang, text in texts.items():
             if len(text) > limit:
-                self.problem(line, f"'{key}' ({lang}) is longer than {limit} characters", question)
+                self.problem(
+                    line,
+                    N_("'{key}' ({language}) is longer than {limit} characters"),
+                    question,
+                    key=key,
+                    language=lang,
+                    limit=limit,
+                )
         return texts
 
     def unknown_keys(
@@ -197,8 +250,10 @@ class _Reader:
             if str(key) not in allowed:
                 self.problem(
                     self.line_of(mapping, str(key)),
-                    f"unknown setting '{key}' (known: {', '.join(sorted(allowed))})",
+                    N_("unknown setting '{name}' (known: {known})"),
                     question,
+                    name=str(key),
+                    known=", ".join(sorted(allowed)),
                 )
 
     def time(self, mapping: dict[str, Any], key: str, timezone: ZoneInfo) -> datetime | None:
@@ -210,10 +265,21 @@ class _Reader:
         except TimeNotUnderstood:
             self.problem(
                 self.line_of(mapping, key),
-                f"'{key}' must be a date and time like 01.12.2026 18:00, not {raw!r}",
+                N_("'{key}' must be a date and time like 01.12.2026 18:00, not {written}"),
+                key=key,
+                written=repr(raw),
+            )
+        except NoSuchDate as error:
+            self.problem(
+                self.line_of(mapping, key),
+                N_("'{key}': there is no {written}"),
+                key=key,
+                written=error.written,
             )
         except TimeError as error:
-            self.problem(self.line_of(mapping, key), f"'{key}': {error}")
+            self.problem(
+                self.line_of(mapping, key), N_("'{key}': {reason}"), key=key, reason=str(error)
+            )
         return None
 
 
@@ -226,19 +292,31 @@ def parse_survey_file(content: str, *, name: str, timezone: ZoneInfo) -> SurveyS
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
         raise SurveyFileError(
-            [f"{name}, line {line}: this is not valid YAML ({error.problem or error})"]
+            [
+                Problem(
+                    name,
+                    line,
+                    None,
+                    N_("this is not valid YAML ({reason})"),
+                    {"reason": str(error.problem or error)},
+                )
+            ]
         ) from None
     except yaml.YAMLError as error:
-        raise SurveyFileError([f"{name}: this is not valid YAML ({error})"]) from None
+        raise SurveyFileError(
+            [Problem(name, None, None, N_("this is not valid YAML ({reason})"), {"reason": error})]
+        ) from None
     finally:
         loader.dispose()
     reader = _Reader(loader, name)
     if not isinstance(data, dict):
-        raise SurveyFileError([f"{name}, line 1: the file must start with 'title:' and settings"])
+        raise SurveyFileError(
+            [Problem(name, 1, None, N_("the file must start with 'title:' and settings"))]
+        )
     reader.unknown_keys(data, SURVEY_KEYS, None)
     title = reader.texts(data, "title", limit=TITLE_MAX) if "title" in data else None
     if "title" not in data:
-        reader.problem(1, "'title' is missing")
+        reader.problem(1, N_("'title' is missing"), setting="title")
     description = None
     if data.get("description") is not None:
         description = reader.texts(data, "description", limit=DESCRIPTION_MAX)
@@ -247,13 +325,23 @@ def parse_survey_file(content: str, *, name: str, timezone: ZoneInfo) -> SurveyS
     opens_at = reader.time(data, "opens", timezone)
     closes_at = reader.time(data, "closes", timezone)
     if "closes" not in data:
-        reader.problem(1, "'closes' is missing: when does the survey close? e.g. 15.12.2026 18:00")
+        reader.problem(
+            1,
+            N_("'closes' is missing: when does the survey close? e.g. 15.12.2026 18:00"),
+            setting="closes",
+        )
     if opens_at and closes_at and closes_at <= opens_at:
-        reader.problem(reader.line_of(data, "closes"), "'closes' must be after 'opens'")
+        reader.problem(
+            reader.line_of(data, "closes"), N_("'closes' must be after 'opens'"), setting="closes"
+        )
 
     anonymous = data.get("anonymous", True)
     if not isinstance(anonymous, bool):
-        reader.problem(reader.line_of(data, "anonymous"), "'anonymous' is true or false")
+        reader.problem(
+            reader.line_of(data, "anonymous"),
+            N_("'anonymous' is true or false"),
+            setting="anonymous",
+        )
         anonymous = True
     visibility = Visibility.AFTER_CLOSE
     if "results" in data:
@@ -262,7 +350,9 @@ def parse_survey_file(content: str, *, name: str, timezone: ZoneInfo) -> SurveyS
         except ValueError:
             reader.problem(
                 reader.line_of(data, "results"),
-                f"'results' is live, after_close or staff, not {data['results']!r}",
+                N_("'results' is live, after_close or staff, not {written}"),
+                setting="results",
+                written=repr(data["results"]),
             )
     remind = data.get("reminder_hours_before_close")
     if remind is not None and (
@@ -272,7 +362,9 @@ def parse_survey_file(content: str, *, name: str, timezone: ZoneInfo) -> SurveyS
     ):
         reader.problem(
             reader.line_of(data, "reminder_hours_before_close"),
-            f"'reminder_hours_before_close' is a whole number of hours, 1 to {REMIND_HOURS_MAX}",
+            N_("'reminder_hours_before_close' is a whole number of hours, 1 to {most}"),
+            setting="reminder_hours_before_close",
+            most=REMIND_HOURS_MAX,
         )
         remind = None
 
@@ -302,9 +394,14 @@ def _audience(
     line = reader.line_of(data, "audience")
     if raw == "all":
         return None, None
-    message = "'audience' is all, or units: [slug, ...] and/or localities: [unit slug/name, ...]"
     if not isinstance(raw, dict) or not raw or set(raw) - {"units", "localities"}:
-        reader.problem(line, message)
+        reader.problem(
+            line,
+            N_("'audience' is all, or {units} and/or {localities}"),
+            setting="audience",
+            units="units: [slug, ...]",
+            localities="localities: [unit slug/name, ...]",
+        )
         return None, None
     found: list[list[tuple[str, int]] | None] = []
     for key in ("units", "localities"):
@@ -315,7 +412,12 @@ def _audience(
         if isinstance(items, str):
             items = [items]
         if not isinstance(items, list) or not items:
-            reader.problem(reader.line_of(raw, key), f"'{key}' is a list, e.g. [alsviku, annas]")
+            reader.problem(
+                reader.line_of(raw, key),
+                N_("'{key}' is a list, e.g. [alsviku, annas]"),
+                setting="audience",
+                key=key,
+            )
             found.append(None)
             continue
         found.append([(str(item).strip(), reader.line_of(raw, key)) for item in items])
@@ -327,18 +429,24 @@ def _questions(reader: _Reader, data: dict[str, Any]) -> list[QuestionSpec]:
     if not isinstance(raw, list) or not raw:
         reader.problem(
             reader.line_of(data, "questions") if "questions" in data else 1,
-            "'questions' is missing or empty: list at least one question",
+            N_("'questions' is missing or empty: list at least one question"),
+            setting="questions",
         )
         return []
     if len(raw) > QUESTIONS_MAX:
-        reader.problem(reader.line_of(data, "questions"), f"at most {QUESTIONS_MAX} questions")
+        reader.problem(
+            reader.line_of(data, "questions"),
+            N_("at most {most} questions"),
+            setting="questions",
+            most=QUESTIONS_MAX,
+        )
     specs: list[QuestionSpec] = []
     keys: dict[str, int] = {}
     for index, item in enumerate(raw):
         number = index + 1
         if not isinstance(item, dict):
             reader.problem(
-                reader.line_of(data, "questions"), "a question needs type: and text:", number
+                reader.line_of(data, "questions"), N_("a question needs type: and text:"), number
             )
             continue
         spec = _question(reader, item, number, specs, keys)
@@ -363,18 +471,25 @@ def _question(
     except ValueError:
         reader.problem(
             reader.line_of(item, "type"),
-            f"'type' is single, multiple, scale, yesno or text, not {item.get('type')!r}",
+            N_("'type' is single, multiple, scale, yesno or text, not {written}"),
             number,
+            setting="type",
+            written=repr(item.get("type")),
         )
         return None
     texts = (
         reader.texts(item, "text", limit=QUESTION_MAX, question=number) if "text" in item else None
     )
     if "text" not in item:
-        reader.problem(line, "'text' (the question) is missing", number)
+        reader.problem(line, N_("'text' (the question) is missing"), number, setting="text")
     required = item.get("required", True)
     if not isinstance(required, bool):
-        reader.problem(reader.line_of(item, "required"), "'required' is true or false", number)
+        reader.problem(
+            reader.line_of(item, "required"),
+            N_("'required' is true or false"),
+            number,
+            setting="required",
+        )
         required = True
     spec = QuestionSpec(kind=kind, texts=texts or {"lv": ""}, required=required)
     allowed = {
@@ -388,16 +503,22 @@ def _question(
         if key in item and key not in allowed:
             reader.problem(
                 reader.line_of(item, key),
-                f"'{key}' does not go with a {kind.value} question",
+                N_("'{key}' does not go with a {kind} question"),
                 number,
+                key=key,
+                kind=kind.value,
             )
     if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
         options = item.get("options")
         if not isinstance(options, list) or not OPTIONS_MIN <= len(options) <= OPTIONS_MAX:
             reader.problem(
                 reader.line_of(item, "options") if "options" in item else line,
-                f"a {kind.value} question needs {OPTIONS_MIN} to {OPTIONS_MAX} options",
+                N_("a {kind} question needs {fewest} to {most} options"),
                 number,
+                setting="options",
+                kind=kind.value,
+                fewest=OPTIONS_MIN,
+                most=OPTIONS_MAX,
             )
         else:
             for option in options:
@@ -408,18 +529,29 @@ def _question(
                     spec.options.append(text)
             labels = [option["lv"].casefold() for option in spec.options]
             if len(set(labels)) != len(labels):
-                reader.problem(reader.line_of(item, "options"), "two options are the same", number)
+                reader.problem(
+                    reader.line_of(item, "options"),
+                    N_("two options are the same"),
+                    number,
+                    setting="options",
+                )
     if kind is QuestionKind.MULTIPLE:
         maximum = item.get("max", len(spec.options) or OPTIONS_MAX)
         if isinstance(maximum, bool) or not isinstance(maximum, int) or maximum < 1:
             reader.problem(
-                reader.line_of(item, "max"), "'max' is a whole number, 1 or more", number
+                reader.line_of(item, "max"),
+                N_("'max' is a whole number, 1 or more"),
+                number,
+                setting="max",
             )
         elif spec.options and maximum > len(spec.options):
             reader.problem(
                 reader.line_of(item, "max"),
-                f"'max' is {maximum} but there are only {len(spec.options)} options",
+                N_("'max' is {maximum} but there are only {count} options"),
                 number,
+                setting="max",
+                maximum=maximum,
+                count=len(spec.options),
             )
         else:
             spec.max_choices = maximum
@@ -430,8 +562,10 @@ def _question(
         if scale not in SCALES or isinstance(scale, bool):
             reader.problem(
                 reader.line_of(item, "scale"),
-                f"'scale' is 5 (1-5) or 10 (1-10), not {scale!r}",
+                N_("'scale' is 5 (1-5) or 10 (1-10), not {written}"),
                 number,
+                setting="scale",
+                written=repr(scale),
             )
         else:
             spec.scale_max = scale
@@ -439,8 +573,11 @@ def _question(
             if end not in item:
                 reader.problem(
                     line,
-                    f"a scale needs '{end}': what {'1' if end == 'low' else 'the top'} means",
+                    N_("a scale needs 'low': what 1 means")
+                    if end == "low"
+                    else N_("a scale needs 'high': what the top means"),
                     number,
+                    setting=end,
                 )
         spec.low = (
             reader.texts(item, "low", limit=OPTION_MAX, question=number) if "low" in item else None
@@ -459,8 +596,10 @@ def _question(
         ):
             reader.problem(
                 reader.line_of(item, "max_length"),
-                f"'max_length' is a number of characters, 1 to {TEXT_ANSWER_MAX}",
+                N_("'max_length' is a number of characters, 1 to {most}"),
                 number,
+                setting="max_length",
+                most=TEXT_ANSWER_MAX,
             )
         else:
             spec.max_length = length
@@ -479,7 +618,12 @@ def _show_if(
     raw = item["show_if"]
     line = reader.line_of(item, "show_if")
     if not isinstance(raw, dict) or set(raw) != {"question", "answer"}:
-        reader.problem(line, "'show_if' is {question: <key or number>, answer: <option>}", number)
+        reader.problem(
+            line,
+            N_("'show_if' is {{question: <key or number>, answer: <option>}}"),
+            number,
+            setting="show_if",
+        )
         return None
     target = raw["question"]
     if isinstance(target, int) and not isinstance(target, bool):
@@ -487,12 +631,21 @@ def _show_if(
     else:
         index = keys.get(str(target), -1)
     if not 0 <= index < len(earlier) or index >= number - 1:
-        reader.problem(line, f"'show_if' must name an earlier question, not {target!r}", number)
+        reader.problem(
+            line,
+            N_("'show_if' must name an earlier question, not {written}"),
+            number,
+            setting="show_if",
+            written=repr(target),
+        )
         return None
     condition = earlier[index]
     if condition.kind not in (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.YESNO):
         reader.problem(
-            line, "'show_if' can depend only on a single, multiple or yesno question", number
+            line,
+            N_("'show_if' can depend only on a single, multiple or yesno question"),
+            number,
+            setting="show_if",
         )
         return None
     answer = raw["answer"]
@@ -510,7 +663,13 @@ def _show_if(
     for position, option in enumerate(condition.options):
         if option["lv"].casefold() == wanted:
             return index, position
-    reader.problem(line, f"'show_if': the earlier question has no option {raw['answer']!r}", number)
+    reader.problem(
+        line,
+        N_("'show_if': the earlier question has no option {written}"),
+        number,
+        setting="show_if",
+        written=repr(raw["answer"]),
+    )
     return None
 
 
@@ -521,6 +680,18 @@ def _options_of(item: QuestionSpec) -> list[dict[str, str]]:
     return item.options
 
 
+class NotSchedulable(ValueError):
+    """A checked survey whose closing time has passed, or is too far ahead, by now."""
+
+    def __init__(self, message: str, **values: Any) -> None:
+        super().__init__(message.format(**values))
+        self.message = message
+        self.values = values
+
+    def said(self, t: Translator) -> str:
+        return t._(self.message, **self.values)
+
+
 @dataclass
 class Audience:
     unit_ids: list[int] | None
@@ -529,7 +700,7 @@ class Audience:
 
 async def resolve_audience(session: AsyncSession, spec: SurveySpec, *, name: str) -> Audience:
     """Turn unit slugs and `unit/locality` names into ids; unknown ones are problems."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     unit_ids: list[int] | None = None
     locality_ids: list[int] | None = None
     if spec.unit_slugs is not None:
@@ -537,7 +708,16 @@ async def resolve_audience(session: AsyncSession, spec: SurveySpec, *, name: str
         for slug, line in spec.unit_slugs:
             unit = await unit_by_slug(session, slug.casefold())
             if unit is None:
-                problems.append(f"{name}, line {line}: no unit {slug!r} (see `padome units list`)")
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        None,
+                        N_("no parish or town with the slug {written} (see {command})"),
+                        {"written": repr(slug), "command": "`padome units list`"},
+                        "audience",
+                    )
+                )
             else:
                 unit_ids.append(unit.id)
     if spec.locality_names is not None:
@@ -552,8 +732,18 @@ async def resolve_audience(session: AsyncSession, spec: SurveySpec, *, name: str
                         found = locality
             if found is None:
                 problems.append(
-                    f"{name}, line {line}: no locality {text!r} "
-                    "(write unit slug/name; see `padome localities list`)"
+                    Problem(
+                        name,
+                        line,
+                        None,
+                        N_("no village or neighbourhood {written} (write {form}; see {command})"),
+                        {
+                            "written": repr(text),
+                            "form": "unit slug/name",
+                            "command": "`padome localities list`",
+                        },
+                        "audience",
+                    )
                 )
             else:
                 locality_ids.append(found.id)
@@ -574,11 +764,11 @@ async def create_survey(
     """Store a checked survey as scheduled; the scheduler opens it at its time."""
     opens_at = spec.opens_at or now
     if spec.closes_at <= now:
-        raise ValueError("the closing time has already passed")
+        raise NotSchedulable(N_("the closing time has already passed"))
     if spec.closes_at > horizon_limit(now):
-        raise ValueError(
-            "'closes' is too far ahead: at most two years from now, before "
-            + horizon_limit(now).astimezone(spec.timezone).strftime(TIME_FORMAT)
+        raise NotSchedulable(
+            N_("'closes' is too far ahead: at most two years from now, before {time}"),
+            time=horizon_limit(now).astimezone(spec.timezone).strftime(TIME_FORMAT),
         )
     if opens_at < now - timedelta(minutes=1):
         opens_at = now

@@ -302,7 +302,7 @@ async def test_a_survey_file_with_mistakes_is_refused_naming_line_and_question(
         ["surveys", "create", str(path)], stdin="", database_url=database_url, cwd=tmp_path
     )
     assert result.returncode == 1
-    assert "survey.yaml, line 4: no unit 'nekur'" in result.stderr
+    assert "survey.yaml, line 4: no parish or town with the slug 'nekur'" in result.stderr
     example = EXAMPLE
     checked = run_padome(
         ["surveys", "create", str(example), "--check"],

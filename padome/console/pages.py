@@ -66,12 +66,17 @@ from padome.console import help as help_page
 from padome.console import idea_actions, meetings, people
 from padome.console.idea_actions import idea_work
 from padome.console.security import Signer, check_init_data
+from padome.console.surveys import SurveyPages
 
 logger = logging.getLogger(__name__)
 
 COOKIE = "padome_console"
 HERE = Path(__file__).parent
-STATIC = {"console.css": "text/css", "telegram.js": "text/javascript"}
+STATIC = {
+    "console.css": "text/css",
+    "surveys.css": "text/css",
+    "telegram.js": "text/javascript",
+}
 PAGE = 50
 # The ages the inbox offers to filter by, in days; any other number of days may be typed.
 AGES = (7, 30)
@@ -146,6 +151,7 @@ class Console:
             *audit_page.routes(self),
             *meetings.routes(self),
             *help_page.routes(self),
+            *SurveyPages(self).routes(),
         ]
 
     # ------------------------------------------------------------------ rendering
@@ -610,15 +616,34 @@ class Console:
         )
 
 
+def _is_text_file(filename: str | None, content_type: str | None) -> bool:
+    """A survey file or another text upload, read into the form's fields."""
+    name = (filename or "").lower()
+    kind = (content_type or "").lower()
+    return name.endswith((".yaml", ".yml", ".txt")) or kind.startswith("text/") or "yaml" in kind
+
+
 async def _form(request: Request) -> dict[str, str]:
-    """A posted form's text fields; a form with a file is read whole, and its view reads
-    the file from `request.form()`."""
+    """A posted form's text fields. A form with a file is read whole: an uploaded text file
+    (a survey file) is given as its text, with `<name>_name` its file name; any other file's
+    view reads it from `request.form()`."""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         try:
             form = await request.form(max_files=1, max_fields=200)
         except (HTTPException, MultiPartException):  # malformed or too large: nothing sent
             return {}
-        return {key: value for key, value in form.items() if isinstance(value, str)}
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        for key, value in form.items():
+            if isinstance(value, str) or not _is_text_file(value.filename, value.content_type):
+                continue
+            content = await value.read()
+            await value.seek(0)
+            fields[f"{key}_name"] = value.filename or ""
+            try:
+                fields[key] = content.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                fields[key] = ""
+        return fields
     try:
         body = (await request.body()).decode()
     except UnicodeDecodeError:
