@@ -262,11 +262,13 @@ def broadcast_report(
         item = await get_broadcast(session, broadcast_id)
         if item is None or item.kind == Kind.NOTICE.value:
             raise fail(f"No broadcast #{broadcast_id}.")
+        if item.status != Status.DONE.value:
+            raise fail(
+                f"Broadcast #{broadcast_id} is {item.status}; its report comes when it has "
+                "finished (`padome broadcast show` counts its rows meanwhile)."
+            )
         counts = await delivery_counts(session, item.id)
-        if item.status == Status.SCHEDULED.value:
-            raise fail(f"Broadcast #{broadcast_id} has not gone out yet.")
-        finished = item.status == Status.DONE.value
-        lines = [report_text(t, item.id, counts, finished=finished)]
+        lines = [report_text(t, item.id, counts, finished=True)]
         lines += await call_list_report(session, t, item)
         return "\n".join(lines)
 
@@ -336,24 +338,6 @@ async def _describe_audience(session: AsyncSession, item: Broadcast) -> str:
     if item.unit_ids is not None:
         return f"units {place}"
     return "all units"
-
-
-@app.command("report")
-def broadcast_report(broadcast_id: Id) -> None:
-    """The final report of a finished broadcast, as its sender gets it in chat."""
-
-    async def work(session: AsyncSession) -> str:
-        item = await get_broadcast(session, broadcast_id)
-        if item is None:
-            raise fail(f"No broadcast #{broadcast_id}.")
-        if item.status != Status.DONE.value:
-            raise fail(
-                f"Broadcast #{broadcast_id} is {item.status}; its report comes when it has "
-                "finished (`padome broadcast show` counts its rows meanwhile)."
-            )
-        return report_text(en, item.id, await delivery_counts(session, item.id))
-
-    typer.echo(in_session(work))
 
 
 @app.command("cancel")
