@@ -4,7 +4,7 @@ A database set up before keeps its units; it gets Alūksne's municipality, whose
 A database set up now gets its whole territory from the territory file (bot/db.py).
 
 Revision ID: 0019
-Revises: 0018
+Revises: 0027
 Create Date: 2026-12-03 10:40:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0018"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 and representatives' names on posters.
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-03 10:40:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from models.base import UTCDateTime
 
 revision: str = "0021"
-down_revision: str | None = "0018"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 what representatives did for each resident it did not reach.
 
 Revision ID: 0023
-Revises: 0018
+Revises: 0022
 Create Date: 2026-12-03 10:40:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import models.base
 
 revision: str = "0023"
-down_revision: str | None = "0018"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
