@@ -72,6 +72,11 @@ QUESTION_KEYS = {
 }
 
 
+def _english(message: str, **values: Any) -> str:
+    """A message id as the command line shows it: the English original, filled in."""
+    return message.format(**values)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One mistake in a survey file: where it is, and what is wrong as a message id with its
@@ -92,14 +97,18 @@ class Problem:
     def text(self, t: Translator | None = None) -> str:
         """`survey.yaml, line 25 (question 4): 'scale' is 5 (1-5) or 10 (1-10), not 7`."""
         said = self.said(t)
+        _ = t._ if t else _english
         if self.line is None:
-            where = N_("{file}: {problem}")
-        elif self.question is None:
-            where = N_("{file}, line {line}: {problem}")
-        else:
-            where = N_("{file}, line {line} (question {question}): {problem}")
-        values = {"file": self.name, "line": self.line, "question": self.question, "problem": said}
-        return t._(where, **values) if t else where.format(**values)
+            return _("{file}: {problem}", file=self.name, problem=said)
+        if self.question is None:
+            return _("{file}, line {line}: {problem}", file=self.name, line=self.line, problem=said)
+        return _(
+            "{file}, line {line} (question {question}): {problem}",
+            file=self.name,
+            line=self.line,
+            question=self.question,
+            problem=said,
+        )
 
 
 class SurveyFileError(Exception):
