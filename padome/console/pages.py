@@ -76,6 +76,7 @@ STATIC = {
     "console.css": "text/css",
     "surveys.css": "text/css",
     "telegram.js": "text/javascript",
+    "refresh.js": "text/javascript",
 }
 PAGE = 50
 # The ages the inbox offers to filter by, in days; any other number of days may be typed.
