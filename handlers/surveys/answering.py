@@ -245,9 +245,11 @@ async def helped_link(ctx: Context) -> HelperLink | None:
 
 
 def _helper_flow(ctx: Context, response: Response) -> dict[str, Any]:
-    """What a helper's flow keeps: the link they answer through and the resident's name."""
-    assert ctx.resident is not None
+    """What a helper's flow keeps: the link they answer through and the resident's name
+    (nothing where nobody answers, as in the console's preview)."""
     flow = ctx.flow
+    if ctx.resident is None:
+        return {}
     if flow.get("for") and response.resident_id not in (None, ctx.resident.id):
         return {"for": flow["for"], "for_name": flow.get("for_name", "")}
     return {}
