@@ -213,7 +213,9 @@ class WithdrawRequest(Payload):
     request: int
 
 
-async def _own_pending_request(ctx: Context, request_id: int, action: str) -> JoinRequest | None:
+async def _own_pending_request(
+    ctx: Context, request_id: int, action: str
+) -> tuple[JoinRequest, Unit] | None:
     """The pressing person's own request, still pending; otherwise refused or told it is
     settled, and None."""
     request = await request_by_id(ctx.session, request_id)
@@ -228,7 +230,9 @@ async def _own_pending_request(ctx: Context, request_id: int, action: str) -> Jo
             _next_buttons(ctx),
         )
         return None
-    return request
+    unit = await ctx.session.get(Unit, request.unit_id)
+    assert unit is not None
+    return request, unit
 
 
 def _next_buttons(ctx: Context) -> list[Button]:
@@ -241,11 +245,10 @@ def _next_buttons(ctx: Context) -> list[Button]:
 @router.button(NotResident, needs=Needs.NOTHING)
 async def not_resident(ctx: Context, press: NotResident) -> None:
     """The person does not live in the unit: they ask a coordinator, or withdraw."""
-    request = await _own_pending_request(ctx, press.request, "group_join")
-    if request is None:
+    found = await _own_pending_request(ctx, press.request, "group_join")
+    if found is None:
         return
-    unit = await ctx.session.get(Unit, request.unit_id)
-    assert unit is not None
+    request, unit = found
     ctx.reply(
         ctx.t._(
             "The group is meant for the residents of {unit}. If you have another reason to be "
@@ -263,11 +266,10 @@ async def not_resident(ctx: Context, press: NotResident) -> None:
 @router.button(AskCoordinator, needs=Needs.NOTHING)
 async def ask_coordinator(ctx: Context, press: AskCoordinator) -> None:
     """The request stays for the coordinators, who heard of it when it came."""
-    request = await _own_pending_request(ctx, press.request, "group_join")
-    if request is None:
+    found = await _own_pending_request(ctx, press.request, "group_join")
+    if found is None:
         return
-    unit = await ctx.session.get(Unit, request.unit_id)
-    assert unit is not None
+    _, unit = found
     ctx.reply(
         ctx.t._(
             "Thank you. A coordinator of the municipality will look at your request to join the "
@@ -281,11 +283,10 @@ async def ask_coordinator(ctx: Context, press: AskCoordinator) -> None:
 @router.button(WithdrawRequest, needs=Needs.NOTHING)
 async def withdraw_request(ctx: Context, press: WithdrawRequest) -> None:
     """Declined at the person's own word, with thanks."""
-    request = await _own_pending_request(ctx, press.request, "group_join")
-    if request is None:
+    found = await _own_pending_request(ctx, press.request, "group_join")
+    if found is None:
         return
-    unit = await ctx.session.get(Unit, request.unit_id)
-    assert unit is not None
+    request, unit = found
     _decline(ctx, request, unit)
     await ctx.audit("group_join_declined", unit=unit.slug, by="person")
     ctx.reply(
