@@ -144,11 +144,9 @@ class _Reader:
         forms: dict[str, dict[str, str]] = {}
         raw = mapping.get("forms")
         forms_line = self.line_of(mapping, "forms")
-        if raw is None:
-            pass
-        elif not isinstance(raw, dict):
+        if raw is not None and not isinstance(raw, dict):
             self.problem(forms_line, entry, "'forms' must list cases by language (lv:, ru:)")
-        else:
+        elif raw is not None:
             for language, cases in raw.items():
                 line = self.line_of(raw, str(language))
                 if language not in ("lv", "ru"):
@@ -568,7 +566,7 @@ class _Cases(dict):  # type: ignore[type-arg]
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    """The safe dumper, with its own representers (a `_Cases` on one line) added below."""
 
 
 _Dumper.add_representer(
