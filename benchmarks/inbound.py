@@ -153,7 +153,9 @@ async def measure_padome(
             finally:
                 HANDLING.append(time.perf_counter() - started)
 
-        channel.application.handlers[0][0].callback = timed_on_update
+        for handler in channel.application.handlers[0]:
+            if handler.callback == on_update:
+                handler.callback = timed_on_update
         await channel.start()
         await channel.start_polling()
         settle_heap()  # as `padome run` does once started
