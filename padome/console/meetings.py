@@ -156,7 +156,7 @@ def _before_start(visit: Visit, item: Meeting) -> bool:
     return item.planned and visit.now < item.starts_at
 
 
-def _after_start(item: Meeting, visit: Visit) -> bool:
+def _after_start(visit: Visit, item: Meeting) -> bool:
     """Attendance and the summary are recorded once, after the start of a meeting that was
     held (not cancelled)."""
     return item.planned and item.starts_at <= visit.now
@@ -212,7 +212,7 @@ async def meeting(
             for answer, people in (await answer_names(visit.session, item.id)).items()
             if people
         }
-    may_record = organises and _after_start(item, visit)
+    may_record = organises and _after_start(visit, item)
     response = console.show(
         visit,
         "meeting.html",
@@ -343,7 +343,7 @@ async def summary(console: Console, visit: Visit) -> Response:
     if not isinstance(item, Meeting):
         return item
     t = visit.t
-    if not _after_start(item, visit):
+    if not _after_start(visit, item):
         text = (
             t._("This meeting has been cancelled.")
             if item.status == MeetingStatus.CANCELLED.value
