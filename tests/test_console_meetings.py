@@ -96,9 +96,12 @@ async def test_move_a_meeting_then_record_who_came_and_the_summary(
         bot = running.bot
         await set_role(bot, ANNA, Role.COUNCIL_MEMBER)
         before = len(running.api.messages_to(ANNA))
+        organiser_before = len(running.api.messages_to(COORDINATOR))
         budget, roads, street = await _meetings(running, idea_id)
-        # The invitations to the two sessions and to the community meeting.
+        # The invitations to the two sessions and to the community meeting; the organiser
+        # hears that each goes out, and is invited to the community meeting of his parish.
         await running.api.wait_for(chat_id=ANNA, count=before + 3)
+        await running.api.wait_for(chat_id=COORDINATOR, count=organiser_before + 4)
 
         page = await open_console(browser, await sign_in_link(running))
         await page.goto(f"{running.base_url}/console/meetings/{budget}")
