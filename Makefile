@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --constraint constraints.txt
 
-.PHONY: chat test install install-test lint lock
+.PHONY: chat test install install-test lint lock console-screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,15 @@ chat: install
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+# The README's pictures of the staff console: the browser tests save every page they check,
+# and the chosen ones are made small into docs/console/.
+console-screenshots: install-test
+	rm -rf .console-screenshots
+	CONSOLE_SCREENSHOTS=.console-screenshots $(BIN)/pytest -q tests/test_staff_console.py \
+	  tests/test_console_surveys.py tests/test_console_broadcasts.py \
+	  tests/test_console_nominations.py tests/test_console_meetings.py
+	$(BIN)/python tests/readme_screenshots.py .console-screenshots docs/console
 
 # The newest releases that pyproject.toml allows, installed in a scratch environment and
 # written down as the new constraints.

@@ -8,14 +8,17 @@ Staff read in English here; residents read Latvian.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from bot.i18n import Translator
 from models.audit import audit_entries
 from models.base import utcnow
 from models.nominations import list_nominations, list_rounds, nominate, supporters_of
-from models.nominations.tables import RoundStatus
+from models.nominations.rounds import create_round
+from models.nominations.tables import NominationStatus, RoundStatus
 from models.residents import find_identity
+from models.roles import Role
 from models.territory import unit_by_slug
 from tests.browser import chromium
 from tests.test_staff_console import (
@@ -24,12 +27,16 @@ from tests.test_staff_console import (
     check_page,
     console_bot,
     council,
+    join,
     open_console,
     screenshots,
+    set_role,
     sign_in_link,
 )
 
 __all__ = ["screenshots"]  # the fixture, shared with the other console tests
+
+CHAIR = 930
 
 
 async def test_rounds_candidates_paper_support_verify_and_reject(
@@ -195,3 +202,115 @@ async def test_rounds_candidates_paper_support_verify_and_reject(
         ):
             assert action in actions, action
         assert refused == ["console_csrf"]
+
+
+async def test_consent_given_on_paper_and_a_round_ended_early(
+    database_url: str, screenshots: Path
+) -> None:
+    async with console_bot(database_url, screenshots) as running, chromium() as browser:
+        await council(running)
+        bot = running.bot
+        await join(bot, CHAIR, unit="alsviku", language="en", name="Chair")
+        await set_role(bot, CHAIR, Role.CHAIR)
+        async with bot.app.sessionmaker() as session, session.begin():
+            [round_] = await list_rounds(session)
+            anna = await find_identity(session, "telegram", str(ANNA))
+            berta = await find_identity(session, "telegram", str(BERTA))
+            assert anna is not None and berta is not None
+            nomination = await nominate(
+                session,
+                round_=round_,
+                unit_id=berta.resident.unit_id,
+                nominated_by=anna.resident,
+                candidate=berta.resident,
+                name="Berta Ozola",
+                phone=None,
+                reason="Zina, kā strādā pašvaldība.",
+                now=utcnow(),
+            )
+            assert nomination.status == NominationStatus.AWAITING_CONSENT.value
+        lv = Translator("lv", timezone=bot.app.settings.tz)
+
+        # The chair uses the console but does not coordinate nominations: refused.
+        chair = await open_console(browser, await sign_in_link(running, CHAIR))
+        language_form = chair.locator("form[action='/console/language'] input[name=csrf]")
+        token = await language_form.input_value()
+        for address in (f"{nomination.id}/consent", f"rounds/{round_.id}/end"):
+            response = await chair.request.post(
+                f"{running.base_url}/console/nominations/{address}",
+                form={"csrf": token, "sure": "1"},
+            )
+            assert response.status == 403, address
+
+        # Berta agreed on paper: the coordinator records it after a confirmation; she hears
+        # how to collect support.
+        page = await open_console(browser, await sign_in_link(running))
+        await page.goto(f"{running.base_url}/console/nominations/{nomination.id}")
+        assert await page.locator("#status").inner_text() == "waiting for the candidate's consent"
+        await check_page(page, running, "nomination-awaiting-consent")
+        await page.get_by_role("button", name="Record consent given offline").click()
+        await page.wait_for_load_state()
+        assert await page.locator("#question").inner_text() == (
+            "Record that Berta Ozola agreed to be a candidate? They then collect support, and "
+            "this cannot be undone."
+        )
+        await check_page(page, running, "nomination-consent-confirm")
+        before = len(running.api.messages_to(BERTA))
+        await page.get_by_role("button", name="Yes, record the consent").click()
+        await page.wait_for_load_state()
+        assert await page.locator("#status").inner_text() == "collecting support"
+        assert (await page.locator("#done").inner_text()).startswith(
+            "Consent recorded. Give the candidate their support code and link:"
+        )
+        [told] = (await running.api.wait_for(chat_id=BERTA, count=before + 1))[before:]
+        assert told["text"].startswith(lv._("Your consent has been recorded."))
+        # Sent once more (a second tab): already answered, nothing changes.
+        own_token = await page.locator("#reject input[name=csrf]").input_value()
+        response = await page.request.post(
+            f"{running.base_url}/console/nominations/{nomination.id}/consent",
+            form={"csrf": own_token, "sure": "1"},
+        )
+        assert response.status == 409
+
+        # The open round ended early, after a confirmation; a scheduled one is cancelled.
+        async with bot.app.sessionmaker() as session, session.begin():
+            later = await create_round(
+                session,
+                unit_ids=None,
+                starts_at=utcnow() + timedelta(days=60),
+                ends_at=utcnow() + timedelta(days=70),
+                now=utcnow(),
+            )
+        await page.goto(f"{running.base_url}/console/nominations")
+        await page.get_by_role("button", name=f"End round #{round_.id}").click()
+        await page.wait_for_load_state()
+        assert await page.locator("#question").inner_text() == (
+            f"End round #{round_.id} now? Nominating and supporting stop at once, and each "
+            "candidate is told their count."
+        )
+        await check_page(page, running, "nomination-round-end-confirm")
+        await page.get_by_role("button", name="Yes, end it").click()
+        await page.wait_for_load_state()
+        assert await page.locator("#saved").inner_text() == (
+            f"Round #{round_.id} has ended. The candidates are told their counts in a moment."
+        )
+        assert await page.get_by_role("button", name=f"End round #{round_.id}").count() == 0
+        await page.get_by_role("button", name=f"End round #{later.id}").click()
+        await page.get_by_role("button", name="Yes, cancel it").click()
+        await page.wait_for_load_state()
+        assert await page.locator("#saved").inner_text() == f"Round #{later.id} is cancelled."
+        async with bot.app.sessionmaker() as session:
+            [ended] = await list_rounds(session)
+            assert ended.id == round_.id and ended.ends_at <= utcnow()
+            actions = [entry.action for entry in await audit_entries(session)]
+            refused = [
+                entry.details.get("step")
+                for entry in await audit_entries(session, action="refused")
+            ]
+        for action in (
+            "nomination_consent",
+            "nomination_round_ended",
+            "nomination_round_cancelled",
+        ):
+            assert action in actions, action
+        assert sorted(refused) == ["consent", "end"]

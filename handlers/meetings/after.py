@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import enum
 import secrets
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router, Step
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.parsing import clean_text
+from bot.settings import Settings
 from broadcasts.compose import Audience, create_broadcast, in_every_language
 from broadcasts.notices import send_notice
 from handlers.ideas.common import OpenIdea
@@ -31,6 +34,7 @@ from handlers.meetings.payloads import (
     QuestionName,
 )
 from handlers.menu import choose_one, show_menu
+from models.audit import audit
 from models.broadcasts import Status
 from models.ideas import AUTHOR_NAME_MAX, holders_of, recipients_for
 from models.meeting_answers import (
@@ -190,22 +194,48 @@ async def typed_summary(ctx: Context) -> None:
     meeting = await _organised(ctx, int(flow.get("meeting_id") or 0), "meeting_after")
     if meeting is None:
         return
+    assert ctx.resident is not None
     present = flow.get("present")
-    await close_meeting(
+    await record_summary(
         ctx.session,
-        meeting=meeting,
+        meeting,
+        by=ctx.resident,
         summary=summary,
         attendance_count=None if present is not None else int(flow.get("count") or 0),
         attendee_ids=present,
+        settings=ctx.settings,
         now=ctx.now,
     )
-    await ctx.audit("meeting_closed", meeting=meeting.id)
-    assert ctx.resident is not None
-    await answer_agenda_ideas(
-        ctx.session, meeting, by=ctx.resident, settings=ctx.settings, now=ctx.now
-    )
+    show_menu(ctx, ctx.t._("The summary is sent to the invited and shown under News."))
 
-    def write(t: Any) -> str:
+
+async def record_summary(
+    session: AsyncSession,
+    meeting: Meeting,
+    *,
+    by: Resident,
+    summary: str,
+    attendance_count: int | None,
+    attendee_ids: list[int] | None,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """Store attendance and the summary, audited; the ideas on the agenda get it as their
+    answer, the invited get it, and it is put under News for the meeting's territory. Chat
+    and staff console both act here."""
+    await close_meeting(
+        session,
+        meeting=meeting,
+        summary=summary,
+        attendance_count=attendance_count,
+        attendee_ids=attendee_ids,
+        now=now,
+    )
+    await audit(session, action="meeting_closed", actor_id=by.id, meeting=meeting.id)
+    await answer_agenda_ideas(session, meeting, by=by, settings=settings, now=now)
+    decided = meeting.summary or ""
+
+    def write(t: Translator) -> str:
         return "\n".join(
             [
                 t._(
@@ -213,7 +243,7 @@ async def typed_summary(ctx: Context) -> None:
                     title=meeting.title,
                     time=t.datetime(meeting.starts_at),
                 ),
-                summary,
+                decided,
                 t.ngettext(
                     "{n} person took part.", "{n} people took part.", meeting.attendance_count or 0
                 ),
@@ -221,11 +251,11 @@ async def typed_summary(ctx: Context) -> None:
         )
 
     await send_notice(
-        ctx.session,
-        settings=ctx.settings,
-        resident_ids=await invited_ids(ctx.session, meeting),
+        session,
+        settings=settings,
+        resident_ids=await invited_ids(session, meeting),
         write=write,
-        now=ctx.now,
+        now=now,
         personal=False,
     )
     if meeting.locality_id is not None:
@@ -235,19 +265,18 @@ async def typed_summary(ctx: Context) -> None:
     else:
         audience = Audience()
     news = await create_broadcast(
-        ctx.session,
+        session,
         roles=None,
         created_by_id=None,
         audience=audience,
-        texts=in_every_language(write, timezone=ctx.settings.tz),
-        due_at=ctx.now,
-        now=ctx.now,
+        texts=in_every_language(write, timezone=settings.tz),
+        due_at=now,
+        now=now,
     )
     # Under News only: the invited have the summary already; nobody else gets a message.
     news.status = Status.DONE.value
-    news.started_at = ctx.now
-    news.finished_at = ctx.now
-    show_menu(ctx, ctx.t._("The summary is sent to the invited and shown under News."))
+    news.started_at = now
+    news.finished_at = now
 
 
 @router.button(ProposeQuestion)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router
-from bot.i18n import N_
+from bot.i18n import N_, Translator
+from bot.settings import Settings
 from broadcasts.quiet_hours import goes_at
 from handlers.menu import MenuEntry, add_menu_entry
 from handlers.nominations.buttons import EndRound, NewRound, UnitList
-from models.nominations import RoundStatus, end_round_now, get_round, list_rounds
+from models.nominations import (
+    NominationRound,
+    RoundStatus,
+    end_round_now,
+    get_round,
+    list_rounds,
+)
 from models.territory import list_units
 
 router = Router()
@@ -69,7 +78,7 @@ async def coordinator(ctx: Context) -> None:
     ending = [
         Button(t._("End round #{id}", id=item.id), EndRound(item.id))
         for item in rounds
-        if item.status != RoundStatus.CLOSED.value and item.ends_at > ctx.now
+        if may_end(item, ctx.now)
     ]
     ctx.clear_state()
     ctx.reply(
@@ -90,25 +99,13 @@ async def end_round(ctx: Context, press: EndRound) -> None:
         return
     t = ctx.t
     item = await get_round(ctx.session, press.round_id)
-    if item is None or item.status == RoundStatus.CLOSED.value or item.ends_at <= ctx.now:
+    if item is None or not may_end(item, ctx.now):
         await coordinator(ctx)
         return
     started = item.starts_at <= ctx.now
     if not press.sure:
-        question = (
-            t._(
-                "End round #{id} now? Nominating and supporting stop at once, and each "
-                "candidate is told their count.",
-                id=item.id,
-            )
-            if started
-            else t._(
-                "Cancel round #{id}? It has not started, and nobody has been told of it yet.",
-                id=item.id,
-            )
-        )
         ctx.reply(
-            question,
+            end_question(t, item, now=ctx.now),
             [
                 Button(
                     t._("Yes, end it") if started else t._("Yes, cancel it"),
@@ -123,18 +120,45 @@ async def end_round(ctx: Context, press: EndRound) -> None:
     await ctx.audit(
         "nomination_round_cancelled" if cancelled else "nomination_round_ended", round=round_id
     )
-    told = goes_at(ctx.settings, due_at=ctx.now, urgent=False, now=ctx.now)
+    ctx.reply(
+        ended_text(t, ctx.settings, round_id=round_id, cancelled=cancelled, now=ctx.now),
+        [home_button(ctx), Button(t._("Main menu"), "menu")],
+    )
+
+
+def may_end(item: NominationRound, now: datetime) -> bool:
+    """Whether a round can still be ended early (or cancelled, before its start)."""
+    return item.status != RoundStatus.CLOSED.value and item.ends_at > now
+
+
+def end_question(t: Translator, item: NominationRound, *, now: datetime) -> str:
+    """The confirmation asked before a round is ended early (or cancelled, before its start)."""
+    if item.starts_at <= now:
+        return t._(
+            "End round #{id} now? Nominating and supporting stop at once, and each "
+            "candidate is told their count.",
+            id=item.id,
+        )
+    return t._(
+        "Cancel round #{id}? It has not started, and nobody has been told of it yet.",
+        id=item.id,
+    )
+
+
+def ended_text(
+    t: Translator, settings: Settings, *, round_id: int, cancelled: bool, now: datetime
+) -> str:
+    """What the coordinator reads once a round is ended early: when the candidates hear."""
     if cancelled:
-        text = t._("Round #{id} is cancelled.", id=round_id)
-    elif told > ctx.now:
-        text = t._(
+        return t._("Round #{id} is cancelled.", id=round_id)
+    told = goes_at(settings, due_at=now, urgent=False, now=now)
+    if told > now:
+        return t._(
             "Round #{id} has ended. The candidates are told their counts on {time}, when the "
             "quiet hours are over.",
             id=round_id,
             time=t.datetime(told),
         )
-    else:
-        text = t._(
-            "Round #{id} has ended. The candidates are told their counts in a moment.", id=round_id
-        )
-    ctx.reply(text, [home_button(ctx), Button(t._("Main menu"), "menu")])
+    return t._(
+        "Round #{id} has ended. The candidates are told their counts in a moment.", id=round_id
+    )

@@ -357,30 +357,56 @@ async def offline_consent(ctx: Context, press: OfflineConsent) -> None:
             ],
         )
         return
+    assert ctx.resident is not None
     try:
-        record_consent(nomination, agreed=True, origin="offline", now=ctx.now)
+        await consent_offline_and_tell(
+            ctx.session, settings=ctx.settings, nomination=nomination, by=ctx.resident, now=ctx.now
+        )
     except Refused as refused:
         await show_nomination(ctx, nomination, refusal_text(ctx.t, refused, now=ctx.now))
         return
-    await ctx.audit("nomination_consent", nomination=nomination.id, agreed=True, via="offline")
+    await show_nomination(ctx, nomination, consent_done(ctx.t, ctx.settings, nomination))
+
+
+async def consent_offline_and_tell(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    nomination: Nomination,
+    by: Resident,
+    now: datetime,
+) -> None:
+    """Record that the candidate agreed, as they told a coordinator or signed on paper:
+    stored, audited, and the candidate (if they use the assistant) told how to collect
+    support. Refused when the nomination is not waiting for consent. Chat and staff console
+    both act here."""
+    record_consent(nomination, agreed=True, origin="offline", now=now)
+    await audit(
+        session,
+        action="nomination_consent",
+        actor_id=by.id,
+        nomination=nomination.id,
+        agreed=True,
+        via="offline",
+    )
     await send_notice(
-        ctx.session,
-        settings=ctx.settings,
+        session,
+        settings=settings,
         resident_ids=[nomination.candidate_id],
-        now=ctx.now,
+        now=now,
         write=lambda t: "\n\n".join(
-            [t._("Your consent has been recorded."), share_text(t, ctx.settings, nomination)]
+            [t._("Your consent has been recorded."), share_text(t, settings, nomination)]
         ),
     )
-    await show_nomination(
-        ctx,
-        nomination,
-        "\n".join(
-            [
-                ctx.t._("Consent recorded. Give the candidate their support code and link:"),
-                share_text(ctx.t, ctx.settings, nomination),
-            ]
-        ),
+
+
+def consent_done(t: Translator, settings: Settings, nomination: Nomination) -> str:
+    """What the coordinator reads once the consent given offline is recorded."""
+    return "\n".join(
+        [
+            t._("Consent recorded. Give the candidate their support code and link:"),
+            share_text(t, settings, nomination),
+        ]
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import FormData, UploadFile
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels import text_with_options
@@ -60,6 +60,7 @@ from models.messaging import find_media, media_link, store_media
 from models.roles import Role
 from models.territory import list_localities, list_units, locality_by_id, place_label
 from padome.cli.broadcasts import ATTACHMENT_MAX, ATTACHMENT_TYPES
+from padome.console.forms import redirect
 from padome.console.times import fold_of, read_typed_time
 
 if TYPE_CHECKING:
@@ -241,7 +242,7 @@ class BroadcastPages:
         return item.started_at or item.due_at
 
     async def to_form(self, visit: Visit) -> Response:
-        return RedirectResponse("/console/broadcasts/new", status_code=303, headers=_headers())
+        return redirect("/console/broadcasts/new")
 
     # ------------------------------------------------------------------ composing
 
@@ -555,11 +556,7 @@ class BroadcastPages:
             broadcast=broadcast.id,
             via="console",
         )
-        return RedirectResponse(
-            f"/console/broadcasts/{broadcast.id}?created=1",
-            status_code=303,
-            headers=_headers(),
-        )
+        return redirect(f"/console/broadcasts/{broadcast.id}?created=1")
 
     # ------------------------------------------------------------------ following one
 
@@ -666,14 +663,4 @@ class BroadcastPages:
             broadcast=broadcast.id,
             via="console",
         )
-        return RedirectResponse(
-            f"/console/broadcasts/{broadcast.id}?cancelled={stopped}",
-            status_code=303,
-            headers=_headers(),
-        )
-
-
-def _headers() -> dict[str, str]:
-    from padome.console.pages import HEADERS
-
-    return HEADERS
+        return redirect(f"/console/broadcasts/{broadcast.id}?cancelled={stopped}")

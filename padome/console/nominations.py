@@ -1,5 +1,6 @@
-"""The staff console's nominations: rounds, each parish's candidates, verifying or rejecting
-with a reason, paper supporters, and the files (XLSX, CSV, the PDF forms).
+"""The staff console's nominations: rounds (opened, or ended early after a confirmation),
+each parish's candidates, consent given on paper, verifying or rejecting with a reason, paper
+supporters, and the files (XLSX, CSV, the PDF forms).
 
 For coordinators (and administrators), as "Nominations: coordinator" in chat; the right is
 checked on every request. Each change goes through the chat's own action, so the candidate
@@ -13,14 +14,20 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.parsing import parse_id, parse_number
 from broadcasts.compose import quick_times
-from handlers.nominations.coordinator import ROUND_STATUS
+from handlers.nominations.coordinator import ROUND_STATUS, end_question, ended_text, may_end
 from handlers.nominations.round_wizard import ROUND_LENGTHS, round_end_after, round_saved_text
-from handlers.nominations.staff_review import FILTERS, decide_and_tell, decision_done
+from handlers.nominations.staff_review import (
+    FILTERS,
+    consent_done,
+    consent_offline_and_tell,
+    decide_and_tell,
+    decision_done,
+)
 from handlers.nominations.support import tell_threshold
 from handlers.nominations.texts import progress, refusal_text, status_label
 from models.audit import audit
@@ -35,13 +42,16 @@ from models.nominations import (
     Refused,
     add_paper_support,
     create_round,
+    end_round_now,
     get_nomination,
+    get_round,
     list_nominations,
     list_rounds,
     standings,
     supporters_of,
 )
 from models.territory import Unit, list_units
+from padome.console.forms import confirm, redirect, sure
 from padome.console.times import fold_of, read_typed_time
 from reports.nomination_papers import (
     PDF_MIME,
@@ -86,35 +96,32 @@ class NominationPages:
         return [
             Route(base, page(self.home), methods=["GET"]),
             Route(f"{base}/rounds", page(self.open_round), methods=["POST"]),
+            Route(f"{base}/rounds/{{round_id}}/end", page(self.end_round), methods=["POST"]),
             Route(f"{base}/units/{{unit_id}}", page(self.unit_page), methods=["GET"]),
             Route(f"{base}/units/{{unit_id}}/{{name}}", page(self.unit_file), methods=["GET"]),
             Route(f"{base}/{{nomination_id}}", page(self.nomination_page), methods=["GET"]),
             Route(f"{base}/{{nomination_id}}/verify", page(self.verify), methods=["POST"]),
             Route(f"{base}/{{nomination_id}}/reject", page(self.reject), methods=["POST"]),
             Route(f"{base}/{{nomination_id}}/paper", page(self.paper), methods=["POST"]),
+            Route(f"{base}/{{nomination_id}}/consent", page(self.consent), methods=["POST"]),
             Route(f"{base}/{{nomination_id}}/form.pdf", page(self.form_pdf), methods=["GET"]),
             # Opened again (after switching the language on a page a form showed): back.
             Route(f"{base}/rounds", page(self.to_home), methods=["GET"]),
+            Route(f"{base}/rounds/{{round_id}}/end", page(self.to_home), methods=["GET"]),
             *(
                 Route(
                     f"{base}/{{nomination_id}}/{action}", page(self.to_nomination), methods=["GET"]
                 )
-                for action in ("verify", "reject", "paper")
+                for action in ("verify", "reject", "paper", "consent")
             ),
         ]
 
     async def to_home(self, visit: Visit) -> Response:
-        from padome.console.pages import HEADERS
-
-        return RedirectResponse("/console/nominations", status_code=303, headers=HEADERS)
+        return redirect("/console/nominations")
 
     async def to_nomination(self, visit: Visit) -> Response:
-        from padome.console.pages import HEADERS
-
         nomination_id = parse_id(visit.request.path_params["nomination_id"]) or 0
-        return RedirectResponse(
-            f"/console/nominations/{nomination_id}", status_code=303, headers=HEADERS
-        )
+        return redirect(f"/console/nominations/{nomination_id}")
 
     # ------------------------------------------------------------------ rights
 
@@ -154,9 +161,28 @@ class NominationPages:
         unit_id = parse_id(visit.request.path_params["unit_id"])
         return {unit.id: unit for unit in await list_units(visit.session)}.get(unit_id or 0)
 
-    async def nomination_of(self, visit: Visit) -> Nomination | None:
+    async def staff_nomination(self, visit: Visit, step: str) -> Nomination | Response:
+        """The nomination of the address, for a coordinator; otherwise the refusal or "not
+        found"."""
+        if (refused := await self.refused(visit, step)) is not None:
+            return refused
         nomination_id = parse_id(visit.request.path_params["nomination_id"])
-        return await get_nomination(visit.session, nomination_id) if nomination_id else None
+        item = await get_nomination(visit.session, nomination_id) if nomination_id else None
+        return item if item is not None else self.not_found(visit)
+
+    async def again(
+        self,
+        visit: Visit,
+        item: Nomination,
+        field: str,
+        problem: str,
+        status_code: int,
+        **kept: Any,
+    ) -> Response:
+        """The nomination's page once more, with what is wrong shown at its field."""
+        return await self.nomination_page(
+            visit, nomination=item, problems={field: problem}, status_code=status_code, **kept
+        )
 
     # ------------------------------------------------------------------ rounds
 
@@ -182,6 +208,7 @@ class NominationPages:
                 "where": t._("all parishes and the town")
                 if item.unit_ids is None
                 else ", ".join(names.get(unit_id, "?") for unit_id in item.unit_ids),
+                "may_end": may_end(item, visit.now),
             }
             for item in await list_rounds(visit.session)
         ]
@@ -306,6 +333,45 @@ class NominationPages:
         )
         return await self.home(visit, saved=round_saved_text(t, self.settings, item, now=visit.now))
 
+    async def end_round(self, visit: Visit) -> Response:
+        """End a round early after a confirmation (one not started yet is cancelled), as
+        "End round" in chat: nominating and supporting stop, and the candidates are told."""
+        if (refused := await self.refused(visit, "end")) is not None:
+            return refused
+        round_id = parse_id(visit.request.path_params["round_id"])
+        item = await get_round(visit.session, round_id) if round_id else None
+        if item is None or not may_end(item, visit.now):
+            return await self.to_home(visit)
+        t = visit.t
+        if not sure(visit):
+            started = item.starts_at <= visit.now
+            return confirm(
+                self.console,
+                visit,
+                heading=t._("End round #{id}", id=item.id),
+                question=end_question(t, item, now=visit.now),
+                action=f"/console/nominations/rounds/{item.id}/end",
+                fields={},
+                yes=t._("Yes, end it") if started else t._("Yes, cancel it"),
+                back="/console/nominations",
+                active="nominations",
+            )
+        round_id = item.id
+        cancelled = await end_round_now(visit.session, item, visit.now)
+        await audit(
+            visit.session,
+            action="nomination_round_cancelled" if cancelled else "nomination_round_ended",
+            actor_id=visit.resident.id,
+            round=round_id,
+            via="console",
+        )
+        return await self.home(
+            visit,
+            saved=ended_text(
+                t, self.settings, round_id=round_id, cancelled=cancelled, now=visit.now
+            ),
+        )
+
     def moment(
         self,
         visit: Visit,
@@ -423,11 +489,9 @@ class NominationPages:
         confirm_reject: bool = False,
         status_code: int = 200,
     ) -> Response:
-        if (refused := await self.refused(visit, "show")) is not None:
-            return refused
-        item = nomination or await self.nomination_of(visit)
-        if item is None:
-            return self.not_found(visit)
+        item = nomination or await self.staff_nomination(visit, "show")
+        if not isinstance(item, Nomination):
+            return item
         t = visit.t
         supporters = await supporters_of(visit.session, item.id)
         response = self.console.show(
@@ -439,6 +503,7 @@ class NominationPages:
             progress=progress(t, len(supporters), item.round.supporters_needed),
             supporters=supporters,
             collecting=item.collecting,
+            awaiting=item.status == NominationStatus.AWAITING_CONSENT.value,
             verifiable=item.collecting and item.status != NominationStatus.VERIFIED.value,
             notice=notice or self.done_text(visit, item, supporters),
             problems=problems or {},
@@ -459,38 +524,25 @@ class NominationPages:
     async def decide(self, visit: Visit, *, verified: bool) -> Response:
         """Verify, or reject with a reason after a confirmation; the candidate is told."""
         step = "verify" if verified else "reject"
-        if (refused := await self.refused(visit, step)) is not None:
-            return refused
-        item = await self.nomination_of(visit)
-        if item is None:
-            return self.not_found(visit)
+        item = await self.staff_nomination(visit, step)
+        if not isinstance(item, Nomination):
+            return item
         assert visit.form is not None
         t = visit.t
         reason = None
         if not verified:
             reason = " ".join(str(visit.form.get("reason", "")).split())
             if not reason:
-                return await self.nomination_page(
-                    visit,
-                    nomination=item,
-                    problems={"reason": t._("Please write a few words.")},
-                    status_code=400,
+                return await self.again(
+                    visit, item, "reason", t._("Please write a few words."), 400
                 )
             if len(reason) > REASON_MAX:
-                return await self.nomination_page(
-                    visit,
-                    nomination=item,
-                    problems={
-                        "reason": t._(
-                            "That is too long: at most {limit} characters, please. Yours has "
-                            "{length}.",
-                            limit=t.number(REASON_MAX),
-                            length=t.number(len(reason)),
-                        )
-                    },
-                    reason=reason,
-                    status_code=400,
+                too_long = t._(
+                    "That is too long: at most {limit} characters, please. Yours has {length}.",
+                    limit=t.number(REASON_MAX),
+                    length=t.number(len(reason)),
                 )
+                return await self.again(visit, item, "reason", too_long, 400, reason=reason)
             if visit.form.get("sure") != "1":
                 # Rejecting cannot be undone: the reason is shown once more to confirm.
                 return await self.nomination_page(
@@ -506,21 +558,16 @@ class NominationPages:
                 now=visit.now,
             )
         except Refused as refused:
-            return await self.nomination_page(
-                visit,
-                nomination=item,
-                problems={"decision": refusal_text(t, refused, now=visit.now)},
-                status_code=409,
+            return await self.again(
+                visit, item, "decision", refusal_text(t, refused, now=visit.now), 409
             )
         return self.back_to(item, done="decided", told=int(told))
 
     async def paper(self, visit: Visit) -> Response:
         """A supporter who signed on paper, typed in; the candidate told at the threshold."""
-        if (refused := await self.refused(visit, "paper")) is not None:
-            return refused
-        item = await self.nomination_of(visit)
-        if item is None:
-            return self.not_found(visit)
+        item = await self.staff_nomination(visit, "paper")
+        if not isinstance(item, Nomination):
+            return item
         assert visit.form is not None
         t = visit.t
         name = str(visit.form.get("name", ""))
@@ -533,11 +580,8 @@ class NominationPages:
                 now=visit.now,
             )
         except Refused as refused:
-            return await self.nomination_page(
-                visit,
-                nomination=item,
-                problems={"name": refusal_text(t, refused, now=visit.now)},
-                status_code=400,
+            return await self.again(
+                visit, item, "name", refusal_text(t, refused, now=visit.now), 400
             )
         await audit(
             visit.session,
@@ -555,14 +599,42 @@ class NominationPages:
             )
         return self.back_to(item, done="paper", support=supported.support.id)
 
+    async def consent(self, visit: Visit) -> Response:
+        """Record the consent a candidate gave on paper or in person, after a confirmation
+        (it cannot be undone); the candidate, if they use the assistant, is told how to
+        collect support."""
+        item = await self.staff_nomination(visit, "consent")
+        if not isinstance(item, Nomination):
+            return item
+        t = visit.t
+        if item.status != NominationStatus.AWAITING_CONSENT.value:
+            answered = t._("This nomination has already been answered.")
+            return await self.again(visit, item, "decision", answered, 409)
+        if not sure(visit):
+            return confirm(
+                self.console,
+                visit,
+                heading=t._("Record consent given offline"),
+                question=t._(
+                    "Record that {name} agreed to be a candidate? They then collect support, "
+                    "and this cannot be undone.",
+                    name=item.candidate_name,
+                ),
+                action=f"/console/nominations/{item.id}/consent",
+                fields={},
+                yes=t._("Yes, record the consent"),
+                back=f"/console/nominations/{item.id}",
+                active="nominations",
+            )
+        await consent_offline_and_tell(
+            visit.session, settings=self.settings, nomination=item, by=visit.resident, now=visit.now
+        )
+        return self.back_to(item, done="consent")
+
     def back_to(self, item: Nomination, **shown: Any) -> Response:
         """To the nomination's page, which says what was done (a redirect, so that
         reloading it does not send the form again)."""
-        from padome.console.pages import HEADERS
-
-        return RedirectResponse(
-            f"/console/nominations/{item.id}?{urlencode(shown)}", status_code=303, headers=HEADERS
-        )
+        return redirect(f"/console/nominations/{item.id}?{urlencode(shown)}")
 
     def done_text(self, visit: Visit, item: Nomination, supporters: list[Any]) -> str | None:
         """What the last change did, named by the address it led to."""
@@ -573,6 +645,8 @@ class NominationPages:
             NominationStatus.REJECTED.value,
         ):
             return decision_done(t, item, told=query.get("told") == "1")
+        if query.get("done") == "consent" and item.collecting:
+            return consent_done(t, self.settings, item)
         if query.get("done") == "paper":
             support_id = parse_id(query.get("support"))
             for support in supporters:
@@ -586,11 +660,9 @@ class NominationPages:
         return None
 
     async def form_pdf(self, visit: Visit) -> Response:
-        if (refused := await self.refused(visit, "pdf")) is not None:
-            return refused
-        item = await self.nomination_of(visit)
-        if item is None:
-            return self.not_found(visit)
+        item = await self.staff_nomination(visit, "pdf")
+        if not isinstance(item, Nomination):
+            return item
         content = forms_pdf(
             [await paper_of(visit.session, item)], timezone=self.settings.tz, printed_at=visit.now
         )
