@@ -22,6 +22,7 @@ from bot.i18n import Translator
 from models.audit import audit_entries
 from models.base import utcnow
 from models.roles import Role
+from models.survey_drafts import SurveyDraft
 from models.survey_file import SurveyFileError, parse_survey_file
 from models.surveys import Response, Status, Survey
 from padome.console.survey_draft import (
@@ -46,6 +47,7 @@ from tests.test_staff_console import (
 )
 
 RIGA = ZoneInfo("Europe/Riga")
+CHAIR = 1003
 
 
 @pytest.fixture
@@ -450,6 +452,84 @@ async def test_the_builder_refuses_whom_it_should(database_url: str, screenshots
                 for entry in await audit_entries(session, action="refused")
             ]
         assert "console_csrf" in refused and "console" in refused
+
+
+async def test_a_draft_kept_between_visits_continued_and_created(
+    database_url: str, screenshots: Path
+) -> None:
+    async with console_bot(database_url, screenshots) as running, chromium() as browser:
+        await people(running)
+        await join(running.bot, CHAIR, unit="annas", language="en", name="Chair")
+        await set_role(running.bot, CHAIR, Role.CHAIR)
+        page = await console(running, browser)
+        await page.goto(f"{running.base_url}/console/surveys/new")
+
+        # Half a survey: a title and one question with its text, then away.
+        await page.get_by_label("Kind of answer of the new question").select_option("yesno")
+        await press(page, "Add a question")
+        assert await page.locator("#draft-kept").count() == 1
+        await page.locator("#title_lv").fill("Parka soliņi")
+        await page.locator("#q1_text_lv").fill("Vai parkā vajag vairāk soliņu?")
+        await press(page, "Keep as a draft and leave")
+        assert await page.locator("#done").inner_text() == (
+            "The draft is kept. Continue it here whenever you like."
+        )
+        assert "Parka soliņi" in await page.locator("#drafts").inner_text()
+        await check_page(page, running, "list-drafts")
+        await press(page, "Sign out")
+
+        # Another day, another browser: a new link, and the draft is there.
+        page = await console(running, browser)
+        await page.goto(f"{running.base_url}/console/surveys")
+        await page.get_by_role("link", name="Continue the draft Parka soliņi").click()
+        assert await page.locator("#title_lv").input_value() == "Parka soliņi"
+        assert await page.locator("#q1_text_lv").input_value() == (
+            "Vai parkā vajag vairāk soliņu?"
+        )
+        async with running.bot.app.sessionmaker() as session:
+            assert await session.scalar(select(func.count()).select_from(Survey)) == 0
+            [kept] = await session.scalars(select(SurveyDraft))
+        # Nobody else opens or deletes it, not even the chair who also runs surveys.
+        chair_page = await open_console(browser, await sign_in_link(running, CHAIR))
+        await chair_page.goto(f"{running.base_url}/console/surveys")
+        assert await chair_page.locator("#drafts").count() == 0
+        for address in (f"/console/surveys/drafts/{kept.id}", "/console/surveys/drafts/x"):
+            response = await chair_page.goto(f"{running.base_url}{address}")
+            assert response is not None and response.status == 403, address
+        assert "Parka soliņi" not in await chair_page.inner_text("main")
+
+        # Finished and created: a survey now, and no longer a draft.
+        await page.get_by_label("Closes").fill(riga(7))
+        await press(page, "Save the survey")
+        assert "The survey is saved" in await page.inner_text("main")
+        async with running.bot.app.sessionmaker() as session:
+            [survey] = await session.scalars(select(Survey))
+            assert survey.title["lv"] == "Parka soliņi"
+            assert survey.questions[0].texts["lv"] == "Vai parkā vajag vairāk soliņu?"
+            assert await session.scalar(select(func.count()).select_from(SurveyDraft)) == 0
+        await page.goto(f"{running.base_url}/console/surveys")
+        assert await page.locator("#drafts").count() == 0
+
+        # Another draft begun, then deleted after a confirmation.
+        await page.get_by_role("link", name="New survey").click()
+        await page.locator("#title_lv").fill("Atkritumi")
+        await press(page, "Keep as a draft and leave")
+        await page.get_by_role("button", name="Delete the draft Atkritumi").click()
+        await page.wait_for_load_state()
+        assert await page.locator("h1").inner_text() == "Delete the draft"
+        await check_page(page, running, "draft-delete-confirm")
+        await page.locator("form.confirm button").click()
+        await page.wait_for_load_state()
+        assert await page.locator("#done").inner_text() == "The draft is deleted."
+        async with running.bot.app.sessionmaker() as session:
+            assert await session.scalar(select(func.count()).select_from(SurveyDraft)) == 0
+            actions = [entry.action for entry in await audit_entries(session)]
+            refused = [
+                entry.details.get("attempted")
+                for entry in await audit_entries(session, action="refused")
+            ]
+        assert {"survey_draft_kept", "survey_draft_deleted", "survey_created"} <= set(actions)
+        assert refused.count("survey_draft") == 2
 
 
 def test_the_builder_places_the_file_checks_messages_by_their_setting() -> None:
