@@ -48,7 +48,7 @@ async def houses_and_people(running: Running) -> tuple[int, int, int]:
         assert unit is not None
         village = await add_locality(session, unit=unit, name="Alsviķi")
         await import_houses(session, unit=unit, content=MADE_UP.read_bytes())
-        block = await session.scalar(select(House).where(House.address_code == 900000001))
+        block = await session.scalar(select(House).where(House.address_code == "900000001"))
         anna = await find_identity(session, "telegram", str(ANNA))
         berta = await find_identity(session, "telegram", str(BERTA))
         assert block is not None and anna is not None and berta is not None

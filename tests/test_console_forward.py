@@ -5,6 +5,7 @@ where it went."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -80,7 +81,13 @@ async def test_an_idea_forwarded_to_another_parish_s_representative_who_answers_
         await page.get_by_role("button", name="Choose the representative").click()
         await page.wait_for_load_state()
         assert await page.locator("#forward-representative option").all_inner_texts() == ["Berta"]
-        await check_page(page, running, "idea-forward-representative")
+        for language in ("lv", "ru", "en"):
+            await page.get_by_label(re.compile("Language|Valoda|Язык")).select_option(language)
+            await page.locator("form[action='/console/language'] button").click()
+            await page.goto(f"{running.base_url}/console/ideas/{idea_id}?forward_unit={annas.id}")
+            assert await page.locator("html").get_attribute("lang") == language
+            assert await page.locator("#forward-representative").count() == 1
+            await check_page(page, running, f"idea-forward-representative-{language}")
 
         # A forged form: to someone who is not that parish's representative, or to the
         # item's own parish: refused, nothing changes.
@@ -146,6 +153,13 @@ async def test_an_idea_forwarded_to_another_parish_s_representative_who_answers_
         assert button(whom, "Forward to Berta") == ForwardIdea(idea_id, berta, annas.id).pack()
         [done] = await bot.press(COORDINATOR, ForwardIdea(idea_id, berta, annas.id).pack())
         assert done["text"] == f"#{idea_id} is forwarded to Berta."
+        # Anna is told again; that notice comes before her crafted presses below.
+        await running.api.wait_for(
+            chat_id=ANNA,
+            predicate=lambda messages: (
+                sum(message["text"] == told["text"] for message in messages) == 2
+            ),
+        )
 
         # Crafted buttons: a resident who may not read the item, a unit that is the item's
         # own, someone who is not the unit's representative: refused.

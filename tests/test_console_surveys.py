@@ -21,19 +21,24 @@ from sqlalchemy import func, select
 from bot.i18n import Translator
 from models.audit import audit_entries
 from models.base import utcnow
+from models.personal_data import personal_data
+from models.residents import find_identity
 from models.roles import Role
-from models.survey_drafts import SurveyDraft
+from models.survey_drafts import SurveyDraft, keep_draft
 from models.survey_file import SurveyFileError, parse_survey_file
 from models.surveys import Response, Status, Survey
+from padome.app import App
 from padome.console.survey_draft import (
     Draft,
     Problems,
     apply_action,
+    draft_content,
     draft_from_spec,
     file_data,
     survey_yaml,
 )
-from tests.browser import accessibility_problems, chromium, keyboard_reaches
+from tests.browser import accessibility_problems, axe_violations, chromium, keyboard_reaches
+from tests.chat import Chat
 from tests.test_staff_console import (
     ANNA,
     BERTA,
@@ -475,7 +480,13 @@ async def test_a_draft_kept_between_visits_continued_and_created(
             "The draft is kept. Continue it here whenever you like."
         )
         assert "Parka soliņi" in await page.locator("#drafts").inner_text()
-        await check_page(page, running, "list-drafts")
+        for language in ("lv", "ru", "en"):
+            await page.get_by_label(re.compile("Language|Valoda|Язык")).select_option(language)
+            await page.locator("form[action='/console/language'] button").click()
+            await page.wait_for_load_state()
+            assert await page.locator("html").get_attribute("lang") == language
+            await check_page(page, running, f"list-drafts-{language}")
+            assert await axe_violations(page) == [], language
         await press(page, "Sign out")
 
         # Another day, another browser: a new link, and the draft is there.
@@ -483,9 +494,7 @@ async def test_a_draft_kept_between_visits_continued_and_created(
         await page.goto(f"{running.base_url}/console/surveys")
         await page.get_by_role("link", name="Continue the draft Parka soliņi").click()
         assert await page.locator("#title_lv").input_value() == "Parka soliņi"
-        assert await page.locator("#q1_text_lv").input_value() == (
-            "Vai parkā vajag vairāk soliņu?"
-        )
+        assert await page.locator("#q1_text_lv").input_value() == ("Vai parkā vajag vairāk soliņu?")
         async with running.bot.app.sessionmaker() as session:
             assert await session.scalar(select(func.count()).select_from(Survey)) == 0
             [kept] = await session.scalars(select(SurveyDraft))
@@ -576,3 +585,37 @@ def test_adding_and_removing_keeps_the_conditions_on_their_questions() -> None:
     assert apply_action(draft, "remove_question:x", "") is False
     yaml_text = survey_yaml(draft)
     assert "show_if:\n    question: 1\n    answer: 2" in yaml_text
+
+
+async def test_a_draft_is_in_mydata_and_erased_with_its_author(chat: Chat, app: App) -> None:
+    await chat.onboard("anna")
+    async with app.sessionmaker() as session, session.begin():
+        anna = await find_identity(session, "console", "anna")
+        assert anna is not None
+        kept = await keep_draft(
+            session,
+            author_id=anna.resident_id,
+            draft_id=None,
+            title="Parka soliņi",
+            content=draft_content(Draft()),
+            now=utcnow(),
+        )
+        assert kept is not None
+        data = await personal_data(session, anna.resident)
+        assert [item["title"] for item in data["survey_drafts"]] == ["Parka soliņi"]
+        # Someone else's draft is not kept over.
+        assert (
+            await keep_draft(
+                session,
+                author_id=anna.resident_id + 1,
+                draft_id=kept.id,
+                title="x",
+                content={},
+                now=utcnow(),
+            )
+            is None
+        )
+    await chat.say("anna", "/forget")
+    await chat.say("anna", payload="forget:yes")
+    async with app.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(SurveyDraft)) == 0
