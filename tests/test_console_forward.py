@@ -20,6 +20,7 @@ from models.territory import unit_by_slug
 from tests.browser import chromium
 from tests.fakes.telegram_api import payloads
 from tests.telegram import RunningBot
+from tests.test_console_surveys import button
 from tests.test_staff_console import (
     ANNA,
     BERTA,
@@ -46,14 +47,6 @@ async def representative(bot: RunningBot, user: int, slug: str) -> None:
         unit = await unit_by_slug(session, slug)
         assert identity is not None and unit is not None
         await grant_role(session, resident=identity.resident, role=Role.REPRESENTATIVE, unit=unit)
-
-
-def button(message: dict, label: str) -> str:
-    for row in message["buttons"] or []:
-        for item in row:
-            if item["text"] == label:
-                return str(item["callback_data"])
-    raise AssertionError(f"no button {label!r} in {message['buttons']}")
 
 
 async def test_an_idea_forwarded_to_another_parish_s_representative_who_answers_it(

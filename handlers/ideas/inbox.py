@@ -235,38 +235,42 @@ async def forward_and_tell(
         **({"unit": unit.id} if unit is not None else {}),
     )
     if unit is None:
-        await send_notice(
-            session,
-            settings=settings,
-            resident_ids=[to_resident_id],
-            write=lambda t: t._(
+
+        def to_member(t: Translator) -> str:
+            return t._(
                 "Forwarded to you as responsible for {area}: #{id}, {unit}. Open it with the "
                 "button or /inbox.",
                 id=item.id,
                 unit=t.place(item.unit),
                 area=item.area.name_in(t.language),
-            ),
-            now=now,
-            buttons=[(N_("Open"), OpenIdea(item.id).pack())],
-        )
-        await tell_status(session, settings=settings, item=item, now=now)
-        return
+            )
+
+    else:
+
+        def to_member(t: Translator) -> str:
+            assert unit is not None
+            return t._(
+                "Forwarded to you as the representative of {to}: #{id} ({area}), written in "
+                "{unit}, as it concerns {to}. Open it with the button or /inbox; your answer "
+                "goes to the resident.",
+                id=item.id,
+                to=t.place(unit),
+                unit=t.place(item.unit),
+                area=item.area.name_in(t.language),
+            )
+
     await send_notice(
         session,
         settings=settings,
         resident_ids=[to_resident_id],
-        write=lambda t: t._(
-            "Forwarded to you as the representative of {to}: #{id} ({area}), written in "
-            "{unit}, as it concerns {to}. Open it with the button or /inbox; your answer goes "
-            "to the resident.",
-            id=item.id,
-            to=t.place(unit),
-            unit=t.place(item.unit),
-            area=item.area.name_in(t.language),
-        ),
+        write=to_member,
         now=now,
         buttons=[(N_("Open"), OpenIdea(item.id).pack())],
     )
+    if unit is None:
+        await tell_status(session, settings=settings, item=item, now=now)
+        return
+    # The resident hears where it went, not only the new status.
     await tell_author(
         session,
         settings=settings,
