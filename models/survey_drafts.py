@@ -15,7 +15,7 @@ from models.base import Base
 from models.residents import Resident
 
 TITLE_MAX = 200
-# More would be a draft nobody goes back to; the oldest are kept, a new one is refused.
+# More would be drafts nobody goes back to; beyond this a new one is not kept.
 DRAFTS_MAX = 50
 
 
@@ -51,6 +51,10 @@ async def own_draft(session: AsyncSession, draft_id: int, author_id: int) -> Sur
     return draft if draft is not None and draft.author_id == author_id else None
 
 
+class TooManyDrafts(Exception):
+    """The person keeps as many drafts as allowed already."""
+
+
 async def keep_draft(
     session: AsyncSession,
     *,
@@ -60,15 +64,15 @@ async def keep_draft(
     content: dict[str, Any],
     now: datetime,
 ) -> SurveyDraft | None:
-    """Store the form as the person's draft: the one named, or a new one. None when the
-    draft named is not theirs, or they already keep as many drafts as allowed."""
-    if draft_id is not None:
-        draft = await own_draft(session, draft_id, author_id)
-        if draft is None:
-            return None
-    else:
+    """Store the form as the person's draft: the one named, or a new one (also when the one
+    named was deleted meanwhile, in another window). None when the draft named is someone
+    else's; TooManyDrafts when a new one would be one too many."""
+    draft = await session.get(SurveyDraft, draft_id) if draft_id is not None else None
+    if draft is not None and draft.author_id != author_id:
+        return None
+    if draft is None:
         if len(await drafts_of(session, author_id)) >= DRAFTS_MAX:
-            return None
+            raise TooManyDrafts
         draft = SurveyDraft(author_id=author_id, created_at=now)
         session.add(draft)
     draft.title = title.strip()[:TITLE_MAX]

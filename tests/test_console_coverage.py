@@ -8,13 +8,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from models.audit import audit_entries
+from models.coverage import Scope, coverage_of, coverage_places, sees_coverage
 from models.houses import House, coverage, import_houses
 from models.residents import find_identity
-from models.roles import Role, grant_role
+from models.roles import Role, Roles, grant_role
 from models.territory import add_locality, unit_by_slug
+from padome.app import App
 from tests.browser import chromium, keyboard_reaches
 from tests.test_staff_console import (
     ANNA,
@@ -150,3 +153,59 @@ async def test_coverage_per_parish_village_and_block_for_those_who_may_see_it(
                 if entry.action == "refused" and entry.details.get("attempted") == "coverage"
             ]
         assert len(refused) == 4
+
+
+# Who sees the coverage of which place: (roles, the parish, the village, another parish,
+# the elder's houses). "unit"/"other" stand for Alsviķu and Annas pagasts, "village" for
+# the village Alsviķi; the grants are written with those words and filled in below.
+RIGHTS = [
+    ((("coordinator", None, None),), (), True, True, True, False),
+    ((("admin", None, None),), (), True, True, True, False),
+    ((("chair", None, None),), (), True, True, True, False),
+    ((("vice_chair", None, None),), (), False, False, False, False),
+    ((("representative", "unit", None),), (), True, True, False, False),
+    ((("representative", "other", None),), (), False, False, True, False),
+    ((("deputy", "unit", "village"),), (), False, True, False, False),
+    ((), ("block",), False, False, False, True),
+    ((), (), False, False, False, False),
+]
+
+
+@pytest.mark.parametrize(("grants", "houses", "unit", "village", "other", "elder"), RIGHTS)
+async def test_who_sees_the_coverage_of_which_place(
+    app: App,
+    grants: tuple[tuple[str, str | None, str | None], ...],
+    houses: tuple[str, ...],
+    unit: bool,
+    village: bool,
+    other: bool,
+    elder: bool,
+) -> None:
+    async with app.sessionmaker() as session, session.begin():
+        alsviku = await unit_by_slug(session, "alsviku")
+        annas = await unit_by_slug(session, "annas")
+        assert alsviku is not None and annas is not None
+        alsviki = await add_locality(session, unit=alsviku, name="Alsviķi")
+        await import_houses(session, unit=alsviku, content=MADE_UP.read_bytes())
+        block = await session.scalar(select(House).where(House.address_code == "900000001"))
+        assert block is not None
+        ids = {"unit": alsviku.id, "other": annas.id, "village": alsviki.id, None: None}
+        roles = Roles(
+            grants=tuple((Role(role), ids[of], ids[within]) for role, of, within in grants),
+            elder_houses=frozenset(block.id for _ in houses),
+        )
+        seen = {
+            name: await coverage_of(session, roles, scope=scope, place_id=place_id) is not None
+            for name, scope, place_id in (
+                ("unit", Scope.UNIT, alsviku.id),
+                ("village", Scope.LOCALITY, alsviki.id),
+                ("other", Scope.UNIT, annas.id),
+                ("elder", Scope.ELDER, None),
+            )
+        }
+        assert seen == {"unit": unit, "village": village, "other": other, "elder": elder}
+        assert sees_coverage(roles) == any(seen.values())
+        # The places offered are exactly those it would show.
+        offered = {(place.scope, place.place_id) for place in await coverage_places(session, roles)}
+        for scope, place_id in offered:
+            assert await coverage_of(session, roles, scope=scope, place_id=place_id) is not None

@@ -24,7 +24,7 @@ from models.base import utcnow
 from models.personal_data import personal_data
 from models.residents import find_identity
 from models.roles import Role
-from models.survey_drafts import SurveyDraft, keep_draft
+from models.survey_drafts import DRAFTS_MAX, SurveyDraft, TooManyDrafts, keep_draft
 from models.survey_file import SurveyFileError, parse_survey_file
 from models.surveys import Response, Status, Survey
 from padome.app import App
@@ -615,6 +615,35 @@ async def test_a_draft_is_in_mydata_and_erased_with_its_author(chat: Chat, app: 
             )
             is None
         )
+        # A draft deleted in another window: the next press keeps the form as a new one.
+        again = await keep_draft(
+            session,
+            author_id=anna.resident_id,
+            draft_id=kept.id + 1000,
+            title="Parka soliņi",
+            content={},
+            now=utcnow(),
+        )
+        assert again is not None and again.id != kept.id
+        # At most DRAFTS_MAX drafts; one more is not kept, and the page says so.
+        for _ in range(DRAFTS_MAX - 2):
+            await keep_draft(
+                session,
+                author_id=anna.resident_id,
+                draft_id=None,
+                title="",
+                content={},
+                now=utcnow(),
+            )
+        with pytest.raises(TooManyDrafts):
+            await keep_draft(
+                session,
+                author_id=anna.resident_id,
+                draft_id=None,
+                title="",
+                content={},
+                now=utcnow(),
+            )
     await chat.say("anna", "/forget")
     await chat.say("anna", payload="forget:yes")
     async with app.sessionmaker() as session:

@@ -38,7 +38,14 @@ from models.survey_answers import (
     start_paper_response,
     visible_questions,
 )
-from models.survey_drafts import SurveyDraft, drafts_of, keep_draft, own_draft
+from models.survey_drafts import (
+    DRAFTS_MAX,
+    SurveyDraft,
+    TooManyDrafts,
+    drafts_of,
+    keep_draft,
+    own_draft,
+)
 from models.survey_file import NO, YES, NotSchedulable, create_survey
 from models.survey_results import compute_results
 from models.surveys import (
@@ -330,6 +337,8 @@ class SurveyPages:
             languages_of_texts=[(code, t._(LANGUAGE_LABELS[code])) for code in LANGUAGES],
             yaml_text=survey_yaml(draft) if checked else "",
             draft_id=visit.values.get("draft_id"),
+            drafts_full=visit.values.get("drafts_full", False),
+            drafts_max=DRAFTS_MAX,
         )
         response.status_code = status_code
         return response
@@ -344,12 +353,20 @@ class SurveyPages:
         changed = apply_action(draft, action, visit.form.get("new_type", ""))
         if action != "yaml" and (draft_id is not None or not draft.empty):
             # Every press keeps the draft, so leaving the page loses nothing.
-            kept = await self.keep(visit, draft, draft_id)
-            if kept is None:
-                return await refused(self.console, visit, "survey_draft", draft=draft_id)
-            visit.values["draft_id"] = kept.id
+            try:
+                kept = await self.keep(visit, draft, draft_id)
+            except TooManyDrafts:
+                visit.values["drafts_full"] = True
+            else:
+                if kept is None:
+                    return await refused(self.console, visit, "survey_draft", draft=draft_id)
+                visit.values["draft_id"] = kept.id
         if action == "keep":
-            return _redirect("/console/surveys" if draft.empty else "/console/surveys?kept=1")
+            if visit.values.get("draft_id"):
+                return _redirect("/console/surveys?kept=1")
+            if draft.empty:
+                return _redirect("/console/surveys")
+            return await self.builder(visit, draft)  # too many drafts, said on the page
         if changed:
             return await self.builder(visit, draft)
         if action == "yaml":
@@ -406,8 +423,8 @@ class SurveyPages:
     # ------------------------------------------------------------------ drafts
 
     async def keep(self, visit: Visit, draft: Draft, draft_id: int | None) -> SurveyDraft | None:
-        """Keep the form as the person's own draft; None when the draft named is not theirs
-        or they keep too many."""
+        """Keep the form as the person's own draft; None when the draft named is not theirs,
+        TooManyDrafts when a new one would be too many."""
         kept = await keep_draft(
             visit.session,
             author_id=visit.resident.id,
