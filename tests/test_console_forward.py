@@ -10,8 +10,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
-from handlers.ideas.common import OpenIdea
-from handlers.ideas.inbox import AnswerIdea, ForwardElsewhere, ForwardIdea
+from handlers.ideas.common import ForwardElsewhere, ForwardIdea, OpenIdea
+from handlers.ideas.inbox import AnswerIdea
 from models.audit import audit_entries
 from models.ideas import Idea
 from models.residents import find_identity

@@ -19,6 +19,8 @@ from bot.settings import Settings
 from broadcasts.notices import send_notice
 from handlers.ideas.common import (
     ExportPeriod,
+    ForwardElsewhere,
+    ForwardIdea,
     InboxPage,
     OpenIdea,
     author_name,
@@ -39,7 +41,6 @@ from models.ideas import (
     answer_idea,
     answers_to,
     area_members,
-    forward_idea,
     get_idea,
     idea_photo,
     inbox,
@@ -48,12 +49,10 @@ from models.ideas import (
     may_read,
     may_use_inbox,
     set_status,
-    unit_representatives,
-    units_with_representatives,
 )
 from models.meetings import may_call_any
 from models.residents import Resident
-from models.territory import Unit, list_units, place_label
+from models.territory import place_label
 
 router = Router()
 
@@ -86,24 +85,6 @@ class AnswerIdea(Payload):
 class SetIdeaStatus(Payload):
     idea_id: int
     status: IdeaStatus
-
-
-@payload("ideafwd")
-class ForwardIdea(Payload):
-    """Forward to `to`: responsible for the area, or a representative of `unit_id`."""
-
-    idea_id: int
-    to: int
-    unit_id: int | None = None
-
-
-@payload("ideafwdu")
-class ForwardElsewhere(Payload):
-    """Ask which other unit's representative gets the item: no unit, the units; a unit,
-    its representatives."""
-
-    idea_id: int
-    unit_id: int | None = None
 
 
 @payload("ideadup")
@@ -204,86 +185,6 @@ async def set_status_and_tell(
     await audit(session, action="idea_status", actor_id=by.id, idea=item.id, status=status.value)
     await tell_status(session, settings=settings, item=item, now=now)
     return True
-
-
-async def forward_and_tell(
-    session: AsyncSession,
-    *,
-    settings: Settings,
-    item: Idea,
-    to_resident_id: int,
-    by: Resident,
-    now: datetime,
-    unit: Unit | None = None,
-) -> None:
-    """Forward to a council member responsible for the item's area or, with `unit`, to a
-    representative of that other unit; audited, and they and the author are told.
-    ValueError when that person is neither."""
-    await forward_idea(
-        session,
-        idea=item,
-        to_resident_id=to_resident_id,
-        now=now,
-        unit_id=unit.id if unit is not None else None,
-    )
-    await audit(
-        session,
-        action="idea_forwarded",
-        actor_id=by.id,
-        idea=item.id,
-        to=to_resident_id,
-        **({"unit": unit.id} if unit is not None else {}),
-    )
-    if unit is None:
-
-        def to_member(t: Translator) -> str:
-            return t._(
-                "Forwarded to you as responsible for {area}: #{id}, {unit}. Open it with the "
-                "button or /inbox.",
-                id=item.id,
-                unit=t.place(item.unit),
-                area=item.area.name_in(t.language),
-            )
-
-    else:
-
-        def to_member(t: Translator) -> str:
-            assert unit is not None
-            return t._(
-                "Forwarded to you as the representative of {to}: #{id} ({area}), written in "
-                "{unit}, as it concerns {to}. Open it with the button or /inbox; your answer "
-                "goes to the resident.",
-                id=item.id,
-                to=t.place(unit),
-                unit=t.place(item.unit),
-                area=item.area.name_in(t.language),
-            )
-
-    await send_notice(
-        session,
-        settings=settings,
-        resident_ids=[to_resident_id],
-        write=to_member,
-        now=now,
-        buttons=[(N_("Open"), OpenIdea(item.id).pack())],
-    )
-    if unit is None:
-        await tell_status(session, settings=settings, item=item, now=now)
-        return
-    # The resident hears where it went, not only the new status.
-    await tell_author(
-        session,
-        settings=settings,
-        item=item,
-        now=now,
-        write=lambda t: t._(
-            "Your idea or concern No. {id} ({area}) concerns {to}, so it is forwarded to the "
-            "representative of {to}. Their answer comes here.",
-            id=item.id,
-            to=t.place(unit),
-            area=item.area.name_in(t.language),
-        ),
-    )
 
 
 async def mark_same_and_tell(
@@ -414,7 +315,7 @@ async def choose_filter(ctx: Context, press: ChooseFilter) -> None:
 # ---------------------------------------------------------------------- one item
 
 
-async def _readable_item(ctx: Context, idea_id: int | None, action: str) -> Idea | None:
+async def readable_item(ctx: Context, idea_id: int | None, action: str) -> Idea | None:
     """The item, if this person may read it; otherwise refused and written down."""
     item = await get_idea(ctx.session, idea_id) if idea_id else None
     resident_id = ctx.resident.id if ctx.resident else None
@@ -427,7 +328,7 @@ async def _readable_item(ctx: Context, idea_id: int | None, action: str) -> Idea
 @router.button(OpenIdea)
 async def open_idea(ctx: Context, press: OpenIdea) -> None:
     """Open an item; the person's right to read it is checked here, not trusted."""
-    item = await _readable_item(ctx, press.idea_id, "idea_read")
+    item = await readable_item(ctx, press.idea_id, "idea_read")
     if item is not None:
         await _show_item(ctx, item)
 
@@ -515,7 +416,7 @@ async def _show_item(ctx: Context, item: Idea) -> None:
     ctx.reply("\n".join(lines), buttons, attachment=photo)
 
 
-def _item_buttons(t: Translator, item: Idea) -> list[Button]:
+def item_buttons(t: Translator, item: Idea) -> list[Button]:
     """The way on after acting on an item: the item, the list, the menu."""
     return [
         Button(t._("Open #{id}", id=item.id), OpenIdea(item.id)),
@@ -527,7 +428,7 @@ def _item_buttons(t: Translator, item: Idea) -> list[Button]:
 @router.button(SetIdeaStatus)
 async def status_chosen(ctx: Context, press: SetIdeaStatus) -> None:
     """Set a status a plain button sets, and tell the author."""
-    item = await _readable_item(ctx, press.idea_id, "idea_st")
+    item = await readable_item(ctx, press.idea_id, "idea_st")
     if item is None:
         return
     if press.status not in BUTTON_STATUSES:
@@ -545,98 +446,10 @@ async def status_chosen(ctx: Context, press: SetIdeaStatus) -> None:
     await _show_item(ctx, item)
 
 
-@router.button(ForwardIdea)
-async def forward(ctx: Context, press: ForwardIdea) -> None:
-    """Forward to a council member responsible for the item's area, or to a representative
-    of another unit; who may receive it is checked by the action."""
-    item = await _readable_item(ctx, press.idea_id, "idea_fwd")
-    if item is None:
-        return
-    assert ctx.resident is not None
-    unit = await ctx.session.get(Unit, press.unit_id) if press.unit_id is not None else None
-    try:
-        if press.unit_id is not None and unit is None:
-            raise ValueError("no such unit")
-        await forward_and_tell(
-            ctx.session,
-            settings=ctx.settings,
-            item=item,
-            to_resident_id=press.to,
-            by=ctx.resident,
-            now=ctx.now,
-            unit=unit,
-        )
-    except ValueError:
-        await ctx.refuse("idea_forward", idea=item.id, to=press.to, unit=press.unit_id)
-        return
-    member = await ctx.session.get(Resident, press.to)
-    name = await council_name(ctx.session, ctx.t, member)
-    ctx.clear_state()
-    ctx.reply(
-        ctx.t._("#{id} is forwarded to {name}.", id=item.id, name=name), _item_buttons(ctx.t, item)
-    )
-
-
-@router.button(ForwardElsewhere)
-async def forward_elsewhere(ctx: Context, press: ForwardElsewhere) -> None:
-    """Choose another unit, then its representative, for a concern of the neighbouring
-    parish."""
-    item = await _readable_item(ctx, press.idea_id, "idea_fwd")
-    if item is None:
-        return
-    t = ctx.t
-    back = Button(t._("Back to #{id}", id=item.id), OpenIdea(item.id))
-    ctx.clear_state()
-    if press.unit_id is None:
-        choices = await other_units(ctx.session, item)
-        if not choices:
-            ctx.reply(t._("No other parish or town has a representative yet."), [back])
-            return
-        ctx.reply(
-            t._("Which parish or town does #{id} concern?", id=item.id),
-            [
-                *(
-                    Button(unit.label_in(t.language), ForwardElsewhere(item.id, unit.id))
-                    for unit in choices
-                ),
-                back,
-            ],
-        )
-        return
-    unit = await ctx.session.get(Unit, press.unit_id)
-    people = await unit_representatives(ctx.session, unit.id) if unit is not None else []
-    if unit is None or unit.id == item.unit_id or not people:
-        await ctx.refuse("idea_forward", idea=item.id, unit=press.unit_id)
-        return
-    buttons = []
-    for person in people:
-        name = await council_name(ctx.session, t, person)
-        buttons.append(
-            Button(t._("Forward to {name}", name=name), ForwardIdea(item.id, person.id, unit.id))
-        )
-    ctx.reply(
-        t._(
-            "Forward #{id} to the representative of {unit}? They can answer the resident, "
-            "and the resident is told where it went.",
-            id=item.id,
-            unit=t.place(unit),
-        ),
-        [*buttons, Button(t._("Another parish or town"), ForwardElsewhere(item.id)), back],
-    )
-
-
-async def other_units(session: AsyncSession, item: Idea) -> list[Unit]:
-    """The units besides the item's own that have a representative to forward it to."""
-    having = await units_with_representatives(session)
-    return [
-        unit for unit in await list_units(session) if unit.id in having and unit.id != item.unit_id
-    ]
-
-
 @router.button(AnswerIdea)
 async def ask_answer(ctx: Context, press: AnswerIdea) -> None:
     """Ask for the answer to the resident."""
-    item = await _readable_item(ctx, press.idea_id, "idea_ans")
+    item = await readable_item(ctx, press.idea_id, "idea_ans")
     if item is None:
         return
     ctx.ask(
@@ -653,7 +466,7 @@ async def ask_answer(ctx: Context, press: AnswerIdea) -> None:
 
 
 async def _item_in_flow(ctx: Context, action: str) -> Idea | None:
-    item = await _readable_item(ctx, parse_id(ctx.flow.get("idea")), action)
+    item = await readable_item(ctx, parse_id(ctx.flow.get("idea")), action)
     if item is None:
         ctx.clear_state()
     return item
@@ -673,7 +486,7 @@ async def answer_written(ctx: Context) -> None:
         ctx.clear_state()
         ctx.reply(
             ctx.t._("The author has erased their data; the answer cannot reach them."),
-            _item_buttons(ctx.t, item),
+            item_buttons(ctx.t, item),
         )
         return
     await answer_and_tell(
@@ -682,7 +495,7 @@ async def answer_written(ctx: Context) -> None:
     ctx.clear_state()
     ctx.reply(
         ctx.t._("Your answer to #{id} goes to the resident.", id=item.id),
-        _item_buttons(ctx.t, item),
+        item_buttons(ctx.t, item),
     )
 
 
@@ -719,7 +532,7 @@ async def answer_and_tell(
 @router.button(SameAs)
 async def ask_same_as(ctx: Context, press: SameAs) -> None:
     """Ask for the number of the item this one is the same as."""
-    item = await _readable_item(ctx, press.idea_id, "idea_dup")
+    item = await readable_item(ctx, press.idea_id, "idea_dup")
     if item is None:
         return
     ctx.ask(
@@ -772,10 +585,10 @@ async def duplicate_named(ctx: Context) -> None:
 @router.button(ConfirmSameAs)
 async def confirm_same_as(ctx: Context, press: ConfirmSameAs) -> None:
     """Mark the item as the same as another; both are checked again here, not trusted."""
-    item = await _readable_item(ctx, press.idea_id, "idea_dup")
+    item = await readable_item(ctx, press.idea_id, "idea_dup")
     if item is None:
         return
-    other = await _readable_item(ctx, press.of, "idea_dup")
+    other = await readable_item(ctx, press.of, "idea_dup")
     if other is None:
         return
     if other.id == item.id:
@@ -784,7 +597,7 @@ async def confirm_same_as(ctx: Context, press: ConfirmSameAs) -> None:
     if item.status == IdeaStatus.DUPLICATE.value and item.duplicate_of_id == other.id:
         ctx.reply(
             ctx.t._("#{id} is already marked as the same as #{other}.", id=item.id, other=other.id),
-            _item_buttons(ctx.t, item),
+            item_buttons(ctx.t, item),
         )
         return
     assert ctx.resident is not None
@@ -794,7 +607,7 @@ async def confirm_same_as(ctx: Context, press: ConfirmSameAs) -> None:
     ctx.clear_state()
     ctx.reply(
         ctx.t._("#{id} is marked as the same as #{other}.", id=item.id, other=other.id),
-        _item_buttons(ctx.t, item),
+        item_buttons(ctx.t, item),
     )
 
 

@@ -16,13 +16,8 @@ from starlette.routing import BaseRoute, Route
 from bot.parsing import parse_id
 from handlers.ideas.common import council_name, status_label
 from handlers.ideas.export import export_file, export_stem, export_tables
-from handlers.ideas.inbox import (
-    BUTTON_STATUSES,
-    forward_and_tell,
-    mark_same_and_tell,
-    other_units,
-    set_status_and_tell,
-)
+from handlers.ideas.forwarding import forward_and_tell, other_units
+from handlers.ideas.inbox import BUTTON_STATUSES, mark_same_and_tell, set_status_and_tell
 from models.audit import audit
 from models.ideas import (
     Idea,
