@@ -12,6 +12,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -592,58 +593,31 @@ async def test_a_draft_is_in_mydata_and_erased_with_its_author(chat: Chat, app: 
     async with app.sessionmaker() as session, session.begin():
         anna = await find_identity(session, "console", "anna")
         assert anna is not None
-        kept = await keep_draft(
-            session,
-            author_id=anna.resident_id,
-            draft_id=None,
-            title="Parka soliņi",
-            content=draft_content(Draft()),
-            now=utcnow(),
-        )
+
+        async def keep(draft_id: int | None = None, *, author: int = anna.resident_id) -> Any:
+            return await keep_draft(
+                session,
+                author_id=author,
+                draft_id=draft_id,
+                title="Parka soliņi",
+                content=draft_content(Draft()),
+                now=utcnow(),
+            )
+
+        kept = await keep()
         assert kept is not None
         data = await personal_data(session, anna.resident)
         assert [item["title"] for item in data["survey_drafts"]] == ["Parka soliņi"]
         # Someone else's draft is not kept over.
-        assert (
-            await keep_draft(
-                session,
-                author_id=anna.resident_id + 1,
-                draft_id=kept.id,
-                title="x",
-                content={},
-                now=utcnow(),
-            )
-            is None
-        )
+        assert await keep(kept.id, author=anna.resident_id + 1) is None
         # A draft deleted in another window: the next press keeps the form as a new one.
-        again = await keep_draft(
-            session,
-            author_id=anna.resident_id,
-            draft_id=kept.id + 1000,
-            title="Parka soliņi",
-            content={},
-            now=utcnow(),
-        )
+        again = await keep(kept.id + 1000)
         assert again is not None and again.id != kept.id
         # At most DRAFTS_MAX drafts; one more is not kept, and the page says so.
         for _ in range(DRAFTS_MAX - 2):
-            await keep_draft(
-                session,
-                author_id=anna.resident_id,
-                draft_id=None,
-                title="",
-                content={},
-                now=utcnow(),
-            )
+            await keep()
         with pytest.raises(TooManyDrafts):
-            await keep_draft(
-                session,
-                author_id=anna.resident_id,
-                draft_id=None,
-                title="",
-                content={},
-                now=utcnow(),
-            )
+            await keep()
     await chat.say("anna", "/forget")
     await chat.say("anna", payload="forget:yes")
     async with app.sessionmaker() as session:
