@@ -27,6 +27,7 @@ from models.parish_groups import JoinRequest
 from models.residents import Identity, Resident
 from models.roles import Role, RoleGrant
 from models.staff_console import ConsoleLink, ConsoleSession
+from models.survey_drafts import SurveyDraft
 from models.surveys import Answer, Option, Participation, Question, Response, Survey
 from models.territory import Locality, Municipality, Unit
 from models.updates import ProcessedUpdate
@@ -83,5 +84,6 @@ __all__ = [
     "RoleGrant",
     "Support",
     "Survey",
+    "SurveyDraft",
     "Unit",
 ]

@@ -561,13 +561,48 @@ async def answer_idea(
     return answer
 
 
+def _representative_grants(unit_id: int | None = None) -> Any:
+    """Grants of the representative role to people not erased, of one unit or of all."""
+    query = (
+        select(RoleGrant)
+        .join(Resident, Resident.id == RoleGrant.resident_id)
+        .where(RoleGrant.role == Role.REPRESENTATIVE.value, Resident.erased_at.is_(None))
+    )
+    return query if unit_id is None else query.where(RoleGrant.unit_id == unit_id)
+
+
+async def units_with_representatives(session: AsyncSession) -> set[int]:
+    """The units that have a representative, to forward an item to another unit."""
+    grants = await session.scalars(_representative_grants())
+    return {grant.unit_id for grant in grants if grant.unit_id is not None}
+
+
+async def unit_representatives(session: AsyncSession, unit_id: int) -> list[Resident]:
+    """The representatives of a unit, in the order they were given the role."""
+    grants = await session.scalars(_representative_grants(unit_id).order_by(RoleGrant.id))
+    return [grant.resident for grant in grants]
+
+
 async def forward_idea(
-    session: AsyncSession, *, idea: Idea, to_resident_id: int, now: datetime
+    session: AsyncSession,
+    *,
+    idea: Idea,
+    to_resident_id: int,
+    now: datetime,
+    unit_id: int | None = None,
 ) -> None:
-    """Forward to a council member responsible for the item's area."""
-    members = {member.resident_id for member in await area_members(session, idea.area_id)}
-    if to_resident_id not in members:
-        raise ValueError("that council member is not responsible for this area")
+    """Forward to a council member responsible for the item's area or, with `unit_id`, to a
+    representative of that other unit (a concern that belongs to the neighbouring parish)."""
+    if unit_id is None:
+        members = {member.resident_id for member in await area_members(session, idea.area_id)}
+        if to_resident_id not in members:
+            raise ValueError("that council member is not responsible for this area")
+    else:
+        if unit_id == idea.unit_id:
+            raise ValueError("the item's own unit is not another unit")
+        representatives = {person.id for person in await unit_representatives(session, unit_id)}
+        if to_resident_id not in representatives:
+            raise ValueError("that person is not a representative of that unit")
     idea.forwarded_to_id = to_resident_id
     idea.status = IdeaStatus.FORWARDED.value
     idea.duplicate_of_id = None

@@ -19,6 +19,7 @@ from models.outreach import erase_personal_data as erase_outreach
 from models.outreach import export_personal_data as export_outreach
 from models.residents import Resident, erase_resident, identities_of
 from models.roles import list_grants_of
+from models.survey_drafts import erase_drafts, export_drafts
 
 Exporter = Callable[[AsyncSession, Resident], Awaitable[Any]]
 Eraser = Callable[[AsyncSession, Resident], Awaitable[None]]
@@ -59,6 +60,7 @@ ERASED_TABLES = (
     "helper_links",
     "helper_acts",
     "call_list_marks",
+    "survey_drafts",
 )
 
 _EXPORTERS: dict[str, Exporter] = {}
@@ -83,6 +85,8 @@ add_section("outreach", export_outreach, erase_outreach)
 add_section("without_a_phone", export_offline_data, erase_offline_data)
 # Trusted helpers, on either side, and what a helper did for the resident.
 add_section("trusted_helpers", export_helper_data, erase_helper_data)
+# Surveys a staff member began in the console and kept as drafts.
+add_section("survey_drafts", export_drafts, erase_drafts)
 
 
 async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, Any]:

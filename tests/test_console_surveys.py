@@ -12,6 +12,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,18 +22,24 @@ from sqlalchemy import func, select
 from bot.i18n import Translator
 from models.audit import audit_entries
 from models.base import utcnow
+from models.personal_data import personal_data
+from models.residents import find_identity
 from models.roles import Role
+from models.survey_drafts import DRAFTS_MAX, SurveyDraft, TooManyDrafts, keep_draft
 from models.survey_file import SurveyFileError, parse_survey_file
 from models.surveys import Response, Status, Survey
+from padome.app import App
 from padome.console.survey_draft import (
     Draft,
     Problems,
     apply_action,
+    draft_content,
     draft_from_spec,
     file_data,
     survey_yaml,
 )
-from tests.browser import accessibility_problems, chromium, keyboard_reaches
+from tests.browser import accessibility_problems, axe_violations, chromium, keyboard_reaches
+from tests.chat import Chat
 from tests.test_staff_console import (
     ANNA,
     BERTA,
@@ -46,6 +53,7 @@ from tests.test_staff_console import (
 )
 
 RIGA = ZoneInfo("Europe/Riga")
+CHAIR = 1003
 
 
 @pytest.fixture
@@ -452,6 +460,88 @@ async def test_the_builder_refuses_whom_it_should(database_url: str, screenshots
         assert "console_csrf" in refused and "console" in refused
 
 
+async def test_a_draft_kept_between_visits_continued_and_created(
+    database_url: str, screenshots: Path
+) -> None:
+    async with console_bot(database_url, screenshots) as running, chromium() as browser:
+        await people(running)
+        await join(running.bot, CHAIR, unit="annas", language="en", name="Chair")
+        await set_role(running.bot, CHAIR, Role.CHAIR)
+        page = await console(running, browser)
+        await page.goto(f"{running.base_url}/console/surveys/new")
+
+        # Half a survey: a title and one question with its text, then away.
+        await page.get_by_label("Kind of answer of the new question").select_option("yesno")
+        await press(page, "Add a question")
+        assert await page.locator("#draft-kept").count() == 1
+        await page.locator("#title_lv").fill("Parka soliņi")
+        await page.locator("#q1_text_lv").fill("Vai parkā vajag vairāk soliņu?")
+        await press(page, "Keep as a draft and leave")
+        assert await page.locator("#done").inner_text() == (
+            "The draft is kept. Continue it here whenever you like."
+        )
+        assert "Parka soliņi" in await page.locator("#drafts").inner_text()
+        for language in ("lv", "ru", "en"):
+            await page.get_by_label(re.compile("Language|Valoda|Язык")).select_option(language)
+            await page.locator("form[action='/console/language'] button").click()
+            await page.wait_for_load_state()
+            assert await page.locator("html").get_attribute("lang") == language
+            await check_page(page, running, f"list-drafts-{language}")
+            assert await axe_violations(page) == [], language
+        await press(page, "Sign out")
+
+        # Another day, another browser: a new link, and the draft is there.
+        page = await console(running, browser)
+        await page.goto(f"{running.base_url}/console/surveys")
+        await page.get_by_role("link", name="Continue the draft Parka soliņi").click()
+        assert await page.locator("#title_lv").input_value() == "Parka soliņi"
+        assert await page.locator("#q1_text_lv").input_value() == ("Vai parkā vajag vairāk soliņu?")
+        async with running.bot.app.sessionmaker() as session:
+            assert await session.scalar(select(func.count()).select_from(Survey)) == 0
+            [kept] = await session.scalars(select(SurveyDraft))
+        # Nobody else opens or deletes it, not even the chair who also runs surveys.
+        chair_page = await open_console(browser, await sign_in_link(running, CHAIR))
+        await chair_page.goto(f"{running.base_url}/console/surveys")
+        assert await chair_page.locator("#drafts").count() == 0
+        for address in (f"/console/surveys/drafts/{kept.id}", "/console/surveys/drafts/x"):
+            response = await chair_page.goto(f"{running.base_url}{address}")
+            assert response is not None and response.status == 403, address
+        assert "Parka soliņi" not in await chair_page.inner_text("main")
+
+        # Finished and created: a survey now, and no longer a draft.
+        await page.get_by_label("Closes").fill(riga(7))
+        await press(page, "Save the survey")
+        assert "The survey is saved" in await page.inner_text("main")
+        async with running.bot.app.sessionmaker() as session:
+            [survey] = await session.scalars(select(Survey))
+            assert survey.title["lv"] == "Parka soliņi"
+            assert survey.questions[0].texts["lv"] == "Vai parkā vajag vairāk soliņu?"
+            assert await session.scalar(select(func.count()).select_from(SurveyDraft)) == 0
+        await page.goto(f"{running.base_url}/console/surveys")
+        assert await page.locator("#drafts").count() == 0
+
+        # Another draft begun, then deleted after a confirmation.
+        await page.get_by_role("link", name="New survey").click()
+        await page.locator("#title_lv").fill("Atkritumi")
+        await press(page, "Keep as a draft and leave")
+        await page.get_by_role("button", name="Delete the draft Atkritumi").click()
+        await page.wait_for_load_state()
+        assert await page.locator("h1").inner_text() == "Delete the draft"
+        await check_page(page, running, "draft-delete-confirm")
+        await page.locator("form.confirm button").click()
+        await page.wait_for_load_state()
+        assert await page.locator("#done").inner_text() == "The draft is deleted."
+        async with running.bot.app.sessionmaker() as session:
+            assert await session.scalar(select(func.count()).select_from(SurveyDraft)) == 0
+            actions = [entry.action for entry in await audit_entries(session)]
+            refused = [
+                entry.details.get("attempted")
+                for entry in await audit_entries(session, action="refused")
+            ]
+        assert {"survey_draft_kept", "survey_draft_deleted", "survey_created"} <= set(actions)
+        assert refused.count("survey_draft") == 2
+
+
 def test_the_builder_places_the_file_checks_messages_by_their_setting() -> None:
     content = (
         "title: {ru: Без латышского}\n"
@@ -496,3 +586,39 @@ def test_adding_and_removing_keeps_the_conditions_on_their_questions() -> None:
     assert apply_action(draft, "remove_question:x", "") is False
     yaml_text = survey_yaml(draft)
     assert "show_if:\n    question: 1\n    answer: 2" in yaml_text
+
+
+async def test_a_draft_is_in_mydata_and_erased_with_its_author(chat: Chat, app: App) -> None:
+    await chat.onboard("anna")
+    async with app.sessionmaker() as session, session.begin():
+        anna = await find_identity(session, "console", "anna")
+        assert anna is not None
+
+        async def keep(draft_id: int | None = None, *, author: int = anna.resident_id) -> Any:
+            return await keep_draft(
+                session,
+                author_id=author,
+                draft_id=draft_id,
+                title="Parka soliņi",
+                content=draft_content(Draft()),
+                now=utcnow(),
+            )
+
+        kept = await keep()
+        assert kept is not None
+        data = await personal_data(session, anna.resident)
+        assert [item["title"] for item in data["survey_drafts"]] == ["Parka soliņi"]
+        # Someone else's draft is not kept over.
+        assert await keep(kept.id, author=anna.resident_id + 1) is None
+        # A draft deleted in another window: the next press keeps the form as a new one.
+        again = await keep(kept.id + 1000)
+        assert again is not None and again.id != kept.id
+        # At most DRAFTS_MAX drafts; one more is not kept, and the page says so.
+        for _ in range(DRAFTS_MAX - 2):
+            await keep()
+        with pytest.raises(TooManyDrafts):
+            await keep()
+    await chat.say("anna", "/forget")
+    await chat.say("anna", payload="forget:yes")
+    async with app.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(SurveyDraft)) == 0

@@ -27,14 +27,13 @@ from bot.dialog.messages import Attachment, Incoming
 from bot.i18n import Translator
 from broadcasts.service import BroadcastService, Job, JobContext
 from handlers.ideas.areas import Areas, AskSpecialist, ToggleAreaMember
-from handlers.ideas.common import ExportPeriod, InboxPage, OpenIdea, Period
+from handlers.ideas.common import ExportPeriod, ForwardIdea, InboxPage, OpenIdea, Period
 from handlers.ideas.export import ExportFormat, FileFormat
 from handlers.ideas.inbox import (
     AnswerIdea,
     ChooseFilter,
     ConfirmSameAs,
     Filter,
-    ForwardIdea,
     SameAs,
     SetIdeaStatus,
 )

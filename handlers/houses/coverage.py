@@ -3,28 +3,19 @@ which houses not yet (addresses only, never who lives where)."""
 
 from __future__ import annotations
 
-import enum
-
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from handlers.menu import MenuEntry, add_help, add_menu_entry, show_menu
-from models.houses import Coverage, coverage
-from models.roles import Role, Roles
-from models.territory import Unit, list_units, locality_by_id
+from models.coverage import Place, Scope, coverage_of, coverage_places, sees_coverage
+from models.houses import Coverage
 
 router = Router()
 
 # Houses not yet reached, listed a page at a time.
 PAGE = 15
-
-
-class Scope(enum.StrEnum):
-    UNIT = "unit"
-    LOCALITY = "loc"
-    ELDER = "elder"  # the houses the person is house elder of
 
 
 @payload("cov")
@@ -36,15 +27,6 @@ class Cover(Payload):
     page: int | None = None
 
 
-def sees_coverage(roles: Roles) -> bool:
-    return (
-        roles.is_staff
-        or bool(roles.units_as(Role.REPRESENTATIVE))
-        or bool(roles.localities_as(Role.DEPUTY))
-        or bool(roles.elder_houses)
-    )
-
-
 def _sees(ctx: Context) -> bool:
     return sees_coverage(ctx.roles)
 
@@ -53,23 +35,22 @@ add_menu_entry(MenuEntry(N_("Coverage"), "cov", order=64, visible=_sees))
 add_help("coverage", N_("how many houses the council reaches"), _sees)
 
 
+def place_name(t: Translator, place: Place) -> str:
+    """What a place whose coverage one may see is called, in chat and in the console."""
+    if place.scope is Scope.ELDER:
+        return t._("The houses I am house elder of")
+    assert place.unit is not None
+    if place.locality is not None:
+        return f"{place.unit.name_in(t.language)}, {place.locality.name_in(t.language)}"
+    return place.unit.label_in(t.language)
+
+
 async def _places(ctx: Context) -> list[tuple[str, Cover]]:
     """The places this person may see the coverage of: (label, press)."""
-    roles = ctx.roles
-    language = ctx.t.language
-    units = await list_units(ctx.session)
-    buttons = []
-    for unit in units:
-        if roles.is_staff or unit.id in roles.units_as(Role.REPRESENTATIVE):
-            buttons.append((unit.label_in(language), Cover(Scope.UNIT, unit.id)))
-    for locality_id in sorted(roles.localities_as(Role.DEPUTY)):
-        locality = await locality_by_id(ctx.session, locality_id)
-        if locality is not None and not roles.may_manage_unit(locality.unit_id):
-            label = f"{locality.unit.name_in(language)}, {locality.name_in(language)}"
-            buttons.append((label, Cover(Scope.LOCALITY, locality.id)))
-    if roles.elder_houses:
-        buttons.append((ctx.t._("The houses I am house elder of"), Cover(Scope.ELDER)))
-    return buttons
+    return [
+        (place_name(ctx.t, place), Cover(place.scope, place.place_id))
+        for place in await coverage_places(ctx.session, ctx.roles)
+    ]
 
 
 @router.command("coverage")
@@ -142,54 +123,25 @@ async def show_coverage(ctx: Context, press: Cover) -> None:
 
 async def _rows(ctx: Context, press: Cover) -> list[Coverage] | None:
     """The coverage rows of the place pressed, or None when this person may not see it."""
-    roles = ctx.roles
-    if press.scope is Scope.ELDER:
-        if not roles.elder_houses or press.place_id is not None:
-            return None
-        units = await list_units(ctx.session)
-        rows = await coverage(ctx.session, units=units, house_ids=sorted(roles.elder_houses))
-        return [_merge([row for row in rows if row.houses])] if any(r.houses for r in rows) else []
-    if press.place_id is None:
-        return None
-    if press.scope is Scope.UNIT:
-        unit = await ctx.session.get(Unit, press.place_id)
-        if unit is None or not (roles.is_staff or unit.id in roles.units_as(Role.REPRESENTATIVE)):
-            return None
-        return await coverage(ctx.session, units=[unit])
-    locality = await locality_by_id(ctx.session, press.place_id)
-    if locality is None or not (
-        roles.may_manage_unit(locality.unit_id) or locality.id in roles.localities_as(Role.DEPUTY)
-    ):
-        return None
-    rows = await coverage(ctx.session, units=[locality.unit], locality_id=locality.id)
-    for row in rows:
-        row.total = True
-        row.locality = locality
-    return rows
+    assert press.scope is not None
+    return await coverage_of(ctx.session, ctx.roles, scope=press.scope, place_id=press.place_id)
 
 
-def _merge(rows: list[Coverage]) -> Coverage:
-    """An elder's houses may lie in several parishes: one total over them."""
-    merged = Coverage(unit=rows[0].unit, locality=None, total=True, elder=True)
-    for row in rows:
-        merged.houses += row.houses
-        merged.reached += row.reached
-        merged.flats += row.flats
-        merged.flats_reached += row.flats_reached
-        merged.not_reached.extend(row.not_reached)
-    return merged
+def row_name(t: Translator, row: Coverage) -> str:
+    """What a row of coverage is about, in chat and in the console."""
+    if row.elder:
+        return t._("Your houses")
+    if row.total:
+        return (row.locality or row.unit).label_in(t.language)
+    if row.locality is not None:
+        return row.locality.label_in(t.language)
+    return t._("without a village or neighbourhood")
 
 
 def _line(ctx: Context, row: Coverage) -> str:
     t = ctx.t
-    if row.elder:
-        place = t._("Your houses")
-    elif row.total:
-        place = (row.locality or row.unit).label_in(t.language)
-    elif row.locality is not None:
-        place = "  " + row.locality.label_in(t.language)
-    else:
-        place = "  " + t._("without a village or neighbourhood")
+    # A village's row is indented under its parish's total.
+    place = row_name(t, row) if row.total else "  " + row_name(t, row)
     houses = t.ngettext(
         "{place}: {reached} of {n} house reached",
         "{place}: {reached} of {n} houses reached",

@@ -36,6 +36,24 @@ class OpenIdea(Payload):
     idea_id: int
 
 
+@payload("ideafwd")
+class ForwardIdea(Payload):
+    """Forward to `to`: responsible for the area, or a representative of `unit_id`."""
+
+    idea_id: int
+    to: int
+    unit_id: int | None = None
+
+
+@payload("ideafwdu")
+class ForwardElsewhere(Payload):
+    """Ask which other unit's representative gets the item: no unit, the units; a unit,
+    its representatives."""
+
+    idea_id: int
+    unit_id: int | None = None
+
+
 @payload("ideaexp")
 class ExportPeriod(Payload):
     """Export the items of a period; plain `ideaexp` asks which."""

@@ -19,6 +19,8 @@ from bot.settings import Settings
 from broadcasts.notices import send_notice
 from handlers.ideas.common import (
     ExportPeriod,
+    ForwardElsewhere,
+    ForwardIdea,
     InboxPage,
     OpenIdea,
     author_name,
@@ -39,7 +41,6 @@ from models.ideas import (
     answer_idea,
     answers_to,
     area_members,
-    forward_idea,
     get_idea,
     idea_photo,
     inbox,
@@ -84,12 +85,6 @@ class AnswerIdea(Payload):
 class SetIdeaStatus(Payload):
     idea_id: int
     status: IdeaStatus
-
-
-@payload("ideafwd")
-class ForwardIdea(Payload):
-    idea_id: int
-    to: int
 
 
 @payload("ideadup")
@@ -190,36 +185,6 @@ async def set_status_and_tell(
     await audit(session, action="idea_status", actor_id=by.id, idea=item.id, status=status.value)
     await tell_status(session, settings=settings, item=item, now=now)
     return True
-
-
-async def forward_and_tell(
-    session: AsyncSession,
-    *,
-    settings: Settings,
-    item: Idea,
-    to_resident_id: int,
-    by: Resident,
-    now: datetime,
-) -> None:
-    """Forward to a council member responsible for the item's area, audited; they and the
-    author are told. ValueError when that person is not responsible for the area."""
-    await forward_idea(session, idea=item, to_resident_id=to_resident_id, now=now)
-    await audit(session, action="idea_forwarded", actor_id=by.id, idea=item.id, to=to_resident_id)
-    await send_notice(
-        session,
-        settings=settings,
-        resident_ids=[to_resident_id],
-        write=lambda t: t._(
-            "Forwarded to you as responsible for {area}: #{id}, {unit}. Open it with the "
-            "button or /inbox.",
-            id=item.id,
-            unit=t.place(item.unit),
-            area=item.area.name_in(t.language),
-        ),
-        now=now,
-        buttons=[(N_("Open"), OpenIdea(item.id).pack())],
-    )
-    await tell_status(session, settings=settings, item=item, now=now)
 
 
 async def mark_same_and_tell(
@@ -350,7 +315,7 @@ async def choose_filter(ctx: Context, press: ChooseFilter) -> None:
 # ---------------------------------------------------------------------- one item
 
 
-async def _readable_item(ctx: Context, idea_id: int | None, action: str) -> Idea | None:
+async def readable_item(ctx: Context, idea_id: int | None, action: str) -> Idea | None:
     """The item, if this person may read it; otherwise refused and written down."""
     item = await get_idea(ctx.session, idea_id) if idea_id else None
     resident_id = ctx.resident.id if ctx.resident else None
@@ -363,7 +328,7 @@ async def _readable_item(ctx: Context, idea_id: int | None, action: str) -> Idea
 @router.button(OpenIdea)
 async def open_idea(ctx: Context, press: OpenIdea) -> None:
     """Open an item; the person's right to read it is checked here, not trusted."""
-    item = await _readable_item(ctx, press.idea_id, "idea_read")
+    item = await readable_item(ctx, press.idea_id, "idea_read")
     if item is not None:
         await _show_item(ctx, item)
 
@@ -420,6 +385,11 @@ async def _show_item(ctx: Context, item: Idea) -> None:
                     t._("Forward to {name}", name=name), ForwardIdea(item.id, member.resident_id)
                 )
             )
+    buttons.append(
+        Button(
+            t._("Forward to another parish's or town's representative"), ForwardElsewhere(item.id)
+        )
+    )
     buttons.append(Button(t._("Mark as the same as another"), SameAs(item.id)))
     if may_call_any(ctx.roles):
         buttons.append(Button(t._("Put on a meeting's agenda"), IdeaToAgenda(item.id)))
@@ -446,7 +416,7 @@ async def _show_item(ctx: Context, item: Idea) -> None:
     ctx.reply("\n".join(lines), buttons, attachment=photo)
 
 
-def _item_buttons(t: Translator, item: Idea) -> list[Button]:
+def item_buttons(t: Translator, item: Idea) -> list[Button]:
     """The way on after acting on an item: the item, the list, the menu."""
     return [
         Button(t._("Open #{id}", id=item.id), OpenIdea(item.id)),
@@ -458,7 +428,7 @@ def _item_buttons(t: Translator, item: Idea) -> list[Button]:
 @router.button(SetIdeaStatus)
 async def status_chosen(ctx: Context, press: SetIdeaStatus) -> None:
     """Set a status a plain button sets, and tell the author."""
-    item = await _readable_item(ctx, press.idea_id, "idea_st")
+    item = await readable_item(ctx, press.idea_id, "idea_st")
     if item is None:
         return
     if press.status not in BUTTON_STATUSES:
@@ -476,37 +446,10 @@ async def status_chosen(ctx: Context, press: SetIdeaStatus) -> None:
     await _show_item(ctx, item)
 
 
-@router.button(ForwardIdea)
-async def forward(ctx: Context, press: ForwardIdea) -> None:
-    """Forward to a council member responsible for the item's area."""
-    item = await _readable_item(ctx, press.idea_id, "idea_fwd")
-    if item is None:
-        return
-    assert ctx.resident is not None
-    try:
-        await forward_and_tell(
-            ctx.session,
-            settings=ctx.settings,
-            item=item,
-            to_resident_id=press.to,
-            by=ctx.resident,
-            now=ctx.now,
-        )
-    except ValueError:
-        await ctx.refuse("idea_forward", idea=item.id, to=press.to)
-        return
-    member = await ctx.session.get(Resident, press.to)
-    name = await council_name(ctx.session, ctx.t, member)
-    ctx.clear_state()
-    ctx.reply(
-        ctx.t._("#{id} is forwarded to {name}.", id=item.id, name=name), _item_buttons(ctx.t, item)
-    )
-
-
 @router.button(AnswerIdea)
 async def ask_answer(ctx: Context, press: AnswerIdea) -> None:
     """Ask for the answer to the resident."""
-    item = await _readable_item(ctx, press.idea_id, "idea_ans")
+    item = await readable_item(ctx, press.idea_id, "idea_ans")
     if item is None:
         return
     ctx.ask(
@@ -523,7 +466,7 @@ async def ask_answer(ctx: Context, press: AnswerIdea) -> None:
 
 
 async def _item_in_flow(ctx: Context, action: str) -> Idea | None:
-    item = await _readable_item(ctx, parse_id(ctx.flow.get("idea")), action)
+    item = await readable_item(ctx, parse_id(ctx.flow.get("idea")), action)
     if item is None:
         ctx.clear_state()
     return item
@@ -543,7 +486,7 @@ async def answer_written(ctx: Context) -> None:
         ctx.clear_state()
         ctx.reply(
             ctx.t._("The author has erased their data; the answer cannot reach them."),
-            _item_buttons(ctx.t, item),
+            item_buttons(ctx.t, item),
         )
         return
     await answer_and_tell(
@@ -552,7 +495,7 @@ async def answer_written(ctx: Context) -> None:
     ctx.clear_state()
     ctx.reply(
         ctx.t._("Your answer to #{id} goes to the resident.", id=item.id),
-        _item_buttons(ctx.t, item),
+        item_buttons(ctx.t, item),
     )
 
 
@@ -589,7 +532,7 @@ async def answer_and_tell(
 @router.button(SameAs)
 async def ask_same_as(ctx: Context, press: SameAs) -> None:
     """Ask for the number of the item this one is the same as."""
-    item = await _readable_item(ctx, press.idea_id, "idea_dup")
+    item = await readable_item(ctx, press.idea_id, "idea_dup")
     if item is None:
         return
     ctx.ask(
@@ -642,10 +585,10 @@ async def duplicate_named(ctx: Context) -> None:
 @router.button(ConfirmSameAs)
 async def confirm_same_as(ctx: Context, press: ConfirmSameAs) -> None:
     """Mark the item as the same as another; both are checked again here, not trusted."""
-    item = await _readable_item(ctx, press.idea_id, "idea_dup")
+    item = await readable_item(ctx, press.idea_id, "idea_dup")
     if item is None:
         return
-    other = await _readable_item(ctx, press.of, "idea_dup")
+    other = await readable_item(ctx, press.of, "idea_dup")
     if other is None:
         return
     if other.id == item.id:
@@ -654,7 +597,7 @@ async def confirm_same_as(ctx: Context, press: ConfirmSameAs) -> None:
     if item.status == IdeaStatus.DUPLICATE.value and item.duplicate_of_id == other.id:
         ctx.reply(
             ctx.t._("#{id} is already marked as the same as #{other}.", id=item.id, other=other.id),
-            _item_buttons(ctx.t, item),
+            item_buttons(ctx.t, item),
         )
         return
     assert ctx.resident is not None
@@ -664,7 +607,7 @@ async def confirm_same_as(ctx: Context, press: ConfirmSameAs) -> None:
     ctx.clear_state()
     ctx.reply(
         ctx.t._("#{id} is marked as the same as #{other}.", id=item.id, other=other.id),
-        _item_buttons(ctx.t, item),
+        item_buttons(ctx.t, item),
     )
 
 

@@ -1,7 +1,7 @@
 """What the staff console does with an idea or concern besides answering it: forward it to a
-council member responsible for its area, mark it (in progress, closed, the same as another),
-and export the inbox as XLSX or CSV. The same actions as the chat's inbox buttons and
-`/ideasexport`, so a rule lives in one place."""
+council member responsible for its area or to another parish's representative, mark it (in
+progress, closed, the same as another), and export the inbox as XLSX or CSV. The same actions
+as the chat's inbox buttons and `/ideasexport`, so a rule lives in one place."""
 
 from __future__ import annotations
 
@@ -16,12 +16,8 @@ from starlette.routing import BaseRoute, Route
 from bot.parsing import parse_id
 from handlers.ideas.common import council_name, status_label
 from handlers.ideas.export import export_file, export_stem, export_tables
-from handlers.ideas.inbox import (
-    BUTTON_STATUSES,
-    forward_and_tell,
-    mark_same_and_tell,
-    set_status_and_tell,
-)
+from handlers.ideas.forwarding import forward_and_tell, other_units
+from handlers.ideas.inbox import BUTTON_STATUSES, mark_same_and_tell, set_status_and_tell
 from models.audit import audit
 from models.ideas import (
     Idea,
@@ -32,8 +28,10 @@ from models.ideas import (
     local_period,
     may_read,
     may_use_inbox,
+    unit_representatives,
 )
 from models.residents import Resident
+from models.territory import Unit
 from padome.console.forms import confirm, day, number, redirect, refused, sure
 
 if TYPE_CHECKING:
@@ -65,6 +63,14 @@ async def idea_work(visit: Visit, item: Idea) -> dict[str, Any]:
             choices.append(
                 (member.resident_id, await council_name(visit.session, t, member.resident))
             )
+    # Another unit's representative: the unit first, then (the page again) its people.
+    other = await other_units(visit.session, item)
+    unit_id = number(visit.request.query_params.get("forward_unit"))
+    forward_unit = next((unit for unit in other if unit.id == unit_id), None)
+    representatives = []
+    if forward_unit is not None:
+        for person in await unit_representatives(visit.session, forward_unit.id):
+            representatives.append((person.id, await council_name(visit.session, t, person)))
     done = visit.request.query_params.get("done")
     notices = {
         "forwarded": t._("#{id} is forwarded.", id=item.id),
@@ -77,6 +83,9 @@ async def idea_work(visit: Visit, item: Idea) -> dict[str, Any]:
         "map_url": map_url(item),
         "forwarded_to": await council_name(visit.session, t, forwarded) if forwarded else None,
         "forward_choices": choices,
+        "forward_units": [(unit.id, unit.label_in(t.language)) for unit in other],
+        "forward_unit": forward_unit,
+        "representatives": representatives,
         "marks": [
             (status.value, status_label(t, status.value))
             for status in BUTTON_STATUSES
@@ -106,14 +115,17 @@ def routes(console: Console) -> list[BaseRoute]:
 
 
 async def forward(console: Console, visit: Visit) -> Response:
-    """Forward to a council member responsible for the area; both they and the author hear."""
+    """Forward to a council member responsible for the area, or to a representative of
+    another unit; both they and the author hear."""
     assert visit.form is not None
     item = await console.readable_idea(visit)
     if item is None:
         return console.not_readable(visit)
     to = number(visit.form.get("to"))
+    unit_id = number(visit.form.get("unit"))
+    unit = await visit.session.get(Unit, unit_id) if unit_id is not None else None
     try:
-        if to is None:
+        if to is None or (unit_id is not None and unit is None):
             raise ValueError("no one chosen")
         await forward_and_tell(
             visit.session,
@@ -122,9 +134,10 @@ async def forward(console: Console, visit: Visit) -> Response:
             to_resident_id=to,
             by=visit.resident,
             now=visit.now,
+            unit=unit,
         )
     except ValueError:
-        return await refused(console, visit, "idea_forward", idea=item.id, to=to)
+        return await refused(console, visit, "idea_forward", idea=item.id, to=to, unit=unit_id)
     return redirect(f"/console/ideas/{item.id}?done=forwarded")
 
 

@@ -62,8 +62,8 @@ from models.staff_console import (
 from models.surveys import text_in
 from models.territory import list_units, place_label
 from padome.console import audit as audit_page
+from padome.console import coverage, idea_actions, meetings, people
 from padome.console import help as help_page
-from padome.console import idea_actions, meetings, people
 from padome.console.idea_actions import idea_work
 from padome.console.security import Signer, check_init_data
 from padome.console.surveys import SurveyPages
@@ -152,6 +152,7 @@ class Console:
             *audit_page.routes(self),
             *meetings.routes(self),
             *help_page.routes(self),
+            *coverage.routes(self),
             *SurveyPages(self).routes(),
         ]
 

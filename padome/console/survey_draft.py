@@ -9,7 +9,7 @@ the same file for the YAML export.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -71,6 +71,29 @@ class Draft:
     results: str = Visibility.AFTER_CLOSE.value
     remind: str = ""
     questions: list[DraftQuestion] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing typed yet: not worth keeping as a draft."""
+        return not (any(self.title.values()) or any(self.description.values()) or self.questions)
+
+
+def draft_content(draft: Draft) -> dict[str, Any]:
+    """The draft as JSON, to keep it between visits (`models.survey_drafts`)."""
+    return asdict(draft)
+
+
+def draft_from_content(content: dict[str, Any]) -> Draft:
+    """A kept draft read back; a setting it lacks (kept before the setting existed) takes
+    its default, a setting no longer known is left out."""
+    question_fields = {item.name for item in fields(DraftQuestion)}
+    draft_fields = {item.name for item in fields(Draft)} - {"questions"}
+    draft = Draft(**{key: value for key, value in content.items() if key in draft_fields})
+    draft.questions = [
+        DraftQuestion(**{key: value for key, value in question.items() if key in question_fields})
+        for question in content.get("questions", [])
+    ]
+    return draft
 
 
 def new_question(kind: str) -> DraftQuestion:

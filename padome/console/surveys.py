@@ -38,6 +38,14 @@ from models.survey_answers import (
     start_paper_response,
     visible_questions,
 )
+from models.survey_drafts import (
+    DRAFTS_MAX,
+    SurveyDraft,
+    TooManyDrafts,
+    drafts_of,
+    keep_draft,
+    own_draft,
+)
 from models.survey_file import NO, YES, NotSchedulable, create_survey
 from models.survey_results import compute_results
 from models.surveys import (
@@ -57,6 +65,8 @@ from models.surveys import (
     Response as SurveyResponse,
 )
 from models.territory import Locality, list_localities, list_units
+from padome.console import forms
+from padome.console.forms import confirm, refused, sure
 from padome.console.survey_draft import (
     CONDITION_KINDS,
     FILE_NAME,
@@ -67,6 +77,8 @@ from padome.console.survey_draft import (
     apply_action,
     check_draft,
     check_file,
+    draft_content,
+    draft_from_content,
     draft_from_form,
     draft_from_spec,
     draft_from_survey,
@@ -140,6 +152,16 @@ class SurveyPages:
             Route("/console/surveys/new", page(guard(self.new)), methods=["GET"]),
             Route("/console/surveys/new", page(guard(self.build)), methods=["POST"]),
             Route("/console/surveys/import", page(guard(self.upload)), methods=["POST"]),
+            Route(
+                "/console/surveys/drafts/{draft_id}",
+                page(guard(self.continue_draft)),
+                methods=["GET"],
+            ),
+            Route(
+                "/console/surveys/drafts/{draft_id}/delete",
+                page(guard(self.delete_draft)),
+                methods=["POST"],
+            ),
             Route("/console/surveys/{survey_id}", page(guard(self.survey)), methods=["GET"]),
             Route(
                 "/console/surveys/{survey_id}/preview", page(guard(self.preview)), methods=["GET"]
@@ -256,7 +278,15 @@ class SurveyPages:
                     "responses": counts.get(survey.id, 0),
                 }
             )
-        return self.show(visit, "surveys.html", rows=rows)
+        query = visit.request.query_params
+        return self.show(
+            visit,
+            "surveys.html",
+            rows=rows,
+            drafts=await drafts_of(visit.session, visit.resident.id),
+            kept=query.get("kept") == "1",
+            deleted=query.get("deleted") == "1",
+        )
 
     # ------------------------------------------------------------------ the builder
 
@@ -306,6 +336,9 @@ class SurveyPages:
             visibilities=[(value, t._(label)) for value, label in VISIBILITY_LABELS.items()],
             languages_of_texts=[(code, t._(LANGUAGE_LABELS[code])) for code in LANGUAGES],
             yaml_text=survey_yaml(draft) if checked else "",
+            draft_id=visit.values.get("draft_id"),
+            drafts_full=visit.values.get("drafts_full", False),
+            drafts_max=DRAFTS_MAX,
         )
         response.status_code = status_code
         return response
@@ -316,7 +349,25 @@ class SurveyPages:
         multi = _multi(await visit.request.body())
         draft = draft_from_form(visit.form, multi)
         action = visit.form.get("action", "")
-        if apply_action(draft, action, visit.form.get("new_type", "")):
+        draft_id = forms.number(visit.form.get("draft"))
+        changed = apply_action(draft, action, visit.form.get("new_type", ""))
+        if action != "yaml" and (draft_id is not None or not draft.empty):
+            # Every press keeps the draft, so leaving the page loses nothing.
+            try:
+                kept = await self.keep(visit, draft, draft_id)
+            except TooManyDrafts:
+                visit.values["drafts_full"] = True
+            else:
+                if kept is None:
+                    return await refused(self.console, visit, "survey_draft", draft=draft_id)
+                visit.values["draft_id"] = kept.id
+        if action == "keep":
+            if visit.values.get("draft_id"):
+                return _redirect("/console/surveys?kept=1")
+            if draft.empty:
+                return _redirect("/console/surveys")
+            return await self.builder(visit, draft)  # too many drafts, said on the page
+        if changed:
             return await self.builder(visit, draft)
         if action == "yaml":
             return _download(survey_yaml(draft).encode(), FILE_NAME, YAML_MIME)
@@ -362,7 +413,73 @@ class SurveyPages:
             survey=survey.id,
             via="console",
         )
+        # Created, the survey is no longer a draft.
+        draft_id = visit.values.get("draft_id")
+        kept = await own_draft(visit.session, draft_id, visit.resident.id) if draft_id else None
+        if kept is not None:
+            await visit.session.delete(kept)
         return _redirect(f"/console/surveys/{survey.id}?saved=1")
+
+    # ------------------------------------------------------------------ drafts
+
+    async def keep(self, visit: Visit, draft: Draft, draft_id: int | None) -> SurveyDraft | None:
+        """Keep the form as the person's own draft; None when the draft named is not theirs,
+        TooManyDrafts when a new one would be too many."""
+        kept = await keep_draft(
+            visit.session,
+            author_id=visit.resident.id,
+            draft_id=draft_id,
+            title=draft.title.get("lv") or next(iter(filter(None, draft.title.values())), ""),
+            content=draft_content(draft),
+            now=visit.now,
+        )
+        if kept is not None and draft_id is None:
+            await audit(
+                visit.session, action="survey_draft_kept", actor_id=visit.resident.id, draft=kept.id
+            )
+        return kept
+
+    async def own(self, visit: Visit) -> SurveyDraft | Response:
+        """The draft in the address if it is this person's; otherwise refused, written down."""
+        draft_id = parse_id(visit.request.path_params["draft_id"])
+        kept = await own_draft(visit.session, draft_id, visit.resident.id) if draft_id else None
+        if kept is None:
+            return await refused(self.console, visit, "survey_draft", draft=draft_id)
+        return kept
+
+    async def continue_draft(self, visit: Visit) -> Response:
+        kept = await self.own(visit)
+        if not isinstance(kept, SurveyDraft):
+            return kept
+        visit.values["draft_id"] = kept.id
+        return await self.builder(visit, draft_from_content(kept.content))
+
+    async def delete_draft(self, visit: Visit) -> Response:
+        """Delete one's own draft, after a confirmation; nobody was asked anything yet."""
+        kept = await self.own(visit)
+        if not isinstance(kept, SurveyDraft):
+            return kept
+        t = visit.t
+        if not sure(visit):
+            return confirm(
+                self.console,
+                visit,
+                heading=t._("Delete the draft"),
+                question=t._(
+                    'Delete the draft "{title}"? What was typed in it cannot be brought back.',
+                    title=kept.title or t._("(no title yet)"),
+                ),
+                action=f"/console/surveys/drafts/{kept.id}/delete",
+                fields={},
+                yes=t._("Yes, delete it"),
+                back="/console/surveys",
+                active="surveys",
+            )
+        await visit.session.delete(kept)
+        await audit(
+            visit.session, action="survey_draft_deleted", actor_id=visit.resident.id, draft=kept.id
+        )
+        return _redirect("/console/surveys?deleted=1")
 
     async def upload(self, visit: Visit) -> Response:
         """A survey file brought in: checked as `padome surveys create --check` checks it,
