@@ -6,7 +6,9 @@ over the fake Telegram Bot API."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -14,15 +16,20 @@ from handlers.helpers.payloads import (
     HelperConfirm,
     HelperEnd,
     HelperEnter,
+    HelperFor,
+    HelperMeeting,
+    HelperMeetingAsk,
     HelperScreen,
     HelperStart,
     HelperSurvey,
 )
+from handlers.meetings.payloads import Choice, MeetingView
 from handlers.offline_residents import OfflineList, OfflineNew
 from handlers.surveys.payloads import SurveyPaper
 from models.audit import audit_entries
 from models.broadcasts import Status
-from models.helpers import HelperAct, HelperLink, LinkStatus
+from models.helpers import HelperAct, HelperCodeTry, HelperLink, LinkStatus
+from models.meetings import MeetingAnswer, MeetingKind
 from models.personal_data import personal_data
 from models.residents import Resident
 from models.surveys import Origin, Participation, Response, ResponseStatus
@@ -30,9 +37,11 @@ from tests.fakes.telegram_api import payloads
 from tests.telegram import fake_telegram_api
 from tests.test_broadcasts import CHAIR, has_text, running, schedule, texts_to, until_status
 from tests.test_console import run_padome
+from tests.test_meetings import invitation, make_meeting, texts_arrive, with_payload
 from tests.test_surveys import invited, make_survey, option, resident_id, results_of, survey_yaml
 
 ANNA, MARTA, JANIS, OTHER = 1001, 1002, 1003, 1004
+RIGA = ZoneInfo("Europe/Riga")
 
 
 async def _offline(bot, name: str) -> Resident:  # type: ignore[no-untyped-def]
@@ -268,3 +277,196 @@ async def test_trusted_helper_linked_receives_answers_for_the_resident_until_end
         async with bot.app.sessionmaker() as session:
             assert list(await session.scalars(select(HelperLink))) == []
             assert list(await session.scalars(select(HelperAct))) == []
+
+
+async def _link(bot, api, *, resident: int, helper: int, name: str) -> int:  # type: ignore[no-untyped-def]
+    """The resident names the helper, both confirm; returns the link's id."""
+    [code_text] = await bot.press(resident, HelperStart().pack())
+    code = re.search(r"helps you: (\w+)", code_text["text"]).group(1)  # type: ignore[union-attr]
+    await bot.press(helper, HelperEnter().pack())
+    [whose] = await bot.send(helper, code)
+    await bot.press(helper, option(whose, f"Yes, I help {name}"))
+    await api.wait_for(chat_id=resident, predicate=has_text("typed your code"), timeout=10)
+    question = [m for m in api.messages_to(resident) if "typed your code" in (m.get("text") or "")]
+    [linked] = await bot.press(resident, option(question[-1], "Yes, confirm"))
+    assert "is now your trusted person" in linked["text"]
+    await api.wait_for(chat_id=helper, predicate=has_text(f"{name} confirmed you"), timeout=10)
+    async with bot.app.sessionmaker() as session:
+        link = await session.scalar(
+            select(HelperLink)
+            .where(HelperLink.status == LinkStatus.ACTIVE.value)
+            .order_by(HelperLink.id.desc())
+        )
+        assert link is not None
+        return link.id
+
+
+async def _forget(bot, chat: int) -> None:  # type: ignore[no-untyped-def]
+    """/forget, confirmed (a notice may arrive along with the question)."""
+    before = len(bot.api.messages_to(chat))
+    bot.api.push_message(chat, "/forget")
+
+    def asked(messages: list) -> bool:  # type: ignore[type-arg]
+        return any("Yes, erase my data" in str(m.get("buttons")) for m in messages[before:])
+
+    messages = await bot.api.wait_for(chat_id=chat, predicate=asked, timeout=10)
+    ask = next(m for m in messages[before:] if "Yes, erase my data" in str(m.get("buttons")))
+    await bot.press(chat, option(ask, "Yes, erase my data"))
+
+
+async def test_a_trusted_person_answers_from_the_menu_and_the_meeting_answer_says_so(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(CHAIR, language="en")
+        await bot.onboard(MARTA, language="en", first_name="Marta")
+        await bot.onboard(JANIS, language="en", first_name="Jānis")
+        await bot.onboard(OTHER, language="en", first_name="Olga")
+        link_id = await _link(bot, api, resident=MARTA, helper=JANIS, name="Marta")
+
+        # No second link between the same two people, active or waiting for confirmation.
+        [code_text] = await bot.press(MARTA, HelperStart().pack())
+        code = re.search(r"helps you: (\w+)", code_text["text"]).group(1)  # type: ignore[union-attr]
+        await bot.press(JANIS, HelperEnter().pack())
+        [twice] = await bot.send(JANIS, code)
+        assert twice["text"].startswith("You already help this person, or wait for their")
+        await bot.press(OTHER, HelperEnter().pack())
+        [whose] = await bot.send(OTHER, code)
+        await bot.press(OTHER, option(whose, "Yes, I help Marta"))  # waits for Marta now
+        [code_text] = await bot.press(MARTA, HelperStart().pack())
+        code = re.search(r"helps you: (\w+)", code_text["text"]).group(1)  # type: ignore[union-attr]
+        await bot.press(OTHER, HelperEnter().pack())
+        [twice] = await bot.send(OTHER, code)
+        assert twice["text"].startswith("You already help this person, or wait for their")
+        async with bot.app.sessionmaker() as session:
+            links = list(await session.scalars(select(HelperLink).order_by(HelperLink.id)))
+            assert [(link.helper_id is not None, link.status) for link in links] == [
+                (True, LinkStatus.ACTIVE.value),
+                (True, LinkStatus.HELPER_CONFIRMED.value),
+                (False, LinkStatus.CODE.value),
+            ]
+            refusals = await audit_entries(session, action="helper_link_twice")
+            assert len(refusals) == 2
+
+        # A survey and a community meeting for Marta's parish; Jānis finds both himself.
+        survey_id = await make_survey(bot, survey_yaml(anonymous=False))
+        meeting_id = await make_meeting(
+            bot,
+            kind=MeetingKind.COMMUNITY,
+            title="Ciema sapulce",
+            unit_slug="alsviku",
+            organiser_chat=CHAIR,
+        )
+        # Everything sent on its own has come before the presses below.
+        for chat in (MARTA, JANIS, OTHER):
+            await invited(api, chat, survey_id)
+            await invitation(api, chat, meeting_id)
+        for copy in (
+            HelperSurvey(link_id, survey_id),
+            HelperMeeting(link_id, meeting_id, Choice.NO),
+        ):
+            await api.wait_for(chat_id=JANIS, predicate=with_payload(copy.pack()), timeout=15)
+        await texts_arrive(api, CHAIR, "are going out to")
+        [menu] = await bot.press(JANIS, HelperEnter().pack())
+        assert "Choose whom you answer for" in menu["text"]
+        [listed] = await bot.press(JANIS, option(menu, "Answer for Marta"))
+        assert listed["text"].startswith("What Marta can answer now:")
+        assert "Ceļi un ietves (open until" in listed["text"]
+        assert "Ciema sapulce, " in listed["text"]
+        # someone Marta never named cannot see or answer it
+        [refused] = await bot.press(OTHER, HelperFor(link_id).pack())
+        assert refused["text"] == "Sorry, you are not allowed to do that."
+        [refused] = await bot.press(OTHER, HelperMeetingAsk(link_id, meeting_id).pack())
+        assert refused["text"] == "Sorry, you are not allowed to do that."
+
+        [meeting] = await bot.press(JANIS, option(listed, "Meeting: Ciema sapulce"))
+        assert meeting["text"].startswith("You answer for Marta.")
+        [done] = await bot.press(JANIS, option(meeting, "I will come"))
+        assert "given through a trusted person" in done["text"]
+        [listed] = await bot.press(JANIS, HelperFor(link_id).pack())
+        assert "Ciema sapulce, " in listed["text"] and "— I will come" in listed["text"]
+        intro, _first = await bot.press(JANIS, option(listed, "Answer: Ceļi un ietves"), replies=2)
+        assert intro["text"] == 'You answer "Ceļi un ietves" for Marta.'
+
+        marta_id, janis_id = await resident_id(bot, MARTA), await resident_id(bot, JANIS)
+        async with bot.app.sessionmaker() as session:
+            answer = (await session.scalars(select(MeetingAnswer))).one()
+            assert (answer.resident_id, answer.helper_id, answer.through_helper) == (
+                marta_id,
+                janis_id,
+                True,
+            )
+        # The organiser sees it marked, in chat and at the command line.
+        [view] = await bot.press(CHAIR, MeetingView(meeting_id).pack())
+        assert (
+            "I will come: 1 · online: 0 · maybe: 0 · cannot: 0 (through a trusted person: 1)"
+            in (view["text"])
+        )
+        assert "Marta (through a trusted person)" in view["text"]
+        shown = run_padome(
+            ["meetings", "show", str(meeting_id)],
+            stdin="",
+            database_url=database_url,
+            cwd=tmp_path,
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert "answers: yes 1, maybe 0, no 0, online 0 (through a trusted person: 1)" in (
+            shown.stdout
+        )
+
+        # Erasure of either leaves no id of them on the answer; the count stays marked.
+        await _forget(bot, JANIS)
+        async with bot.app.sessionmaker() as session:
+            answer = (await session.scalars(select(MeetingAnswer))).one()
+            assert (answer.resident_id, answer.helper_id, answer.through_helper) == (
+                marta_id,
+                None,
+                True,
+            )
+        await _forget(bot, MARTA)
+        async with bot.app.sessionmaker() as session:
+            answer = (await session.scalars(select(MeetingAnswer))).one()
+            assert (answer.resident_id, answer.helper_id, answer.through_helper) == (
+                None,
+                None,
+                True,
+            )
+        [view] = await bot.press(CHAIR, MeetingView(meeting_id).pack())
+        assert "(through a trusted person: 1)" in view["text"]
+        assert "Marta" not in view["text"]
+
+
+async def test_wrong_codes_are_refused_for_an_hour_also_after_a_restart(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api:
+        async with running(database_url, api) as bot:
+            await bot.onboard(MARTA, language="en", first_name="Marta")
+            await bot.onboard(OTHER, language="en", first_name="Olga")
+            [code_text] = await bot.press(MARTA, HelperStart().pack())
+            code = re.search(r"helps you: (\w+)", code_text["text"]).group(1)  # type: ignore[union-attr]
+            await bot.press(OTHER, HelperEnter().pack())
+            for _ in range(5):
+                [wrong] = await bot.send(OTHER, "AAAAA3")
+                assert wrong["text"].startswith("That code is not valid or has expired.")
+            [blocked] = await bot.send(OTHER, "AAAAA3")
+            async with bot.app.sessionmaker() as session:
+                tries = list(
+                    await session.scalars(select(HelperCodeTry.at).order_by(HelperCodeTry.at))
+                )
+            assert len(tries) == 6
+            until = (tries[0] + timedelta(hours=1)).astimezone(RIGA).strftime("%d.%m.%Y %H:%M")
+            assert blocked["text"] == (
+                f"Too many wrong codes in the last hour. You can type a code again from {until}."
+            )
+            # even the right code is refused until then
+            await bot.press(OTHER, HelperEnter().pack())
+            [refused] = await bot.send(OTHER, code)
+            assert refused["text"] == blocked["text"]
+        async with running(database_url, api) as bot:
+            await bot.press(OTHER, HelperEnter().pack())
+            [refused] = await bot.send(OTHER, code)
+            assert refused["text"] == blocked["text"]
+            async with bot.app.sessionmaker() as session:
+                assert len(list(await session.scalars(select(HelperCodeTry)))) == 6
+                assert (await session.scalars(select(HelperLink))).one().helper_id is None

@@ -140,7 +140,9 @@ async def meeting(console: Console, visit: Visit) -> Response:
     if item.names_visible_to_invited:
         names = {
             t._(texts.ANSWER_LABELS[answer]): people
-            for answer, people in (await answer_names(visit.session, item.id)).items()
+            for answer, people in (
+                await answer_names(visit.session, item.id, through=texts.through_helper(t))
+            ).items()
             if people
         }
     return console.show(
