@@ -5,6 +5,7 @@ over the fake Telegram Bot API."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -35,10 +36,22 @@ from models.residents import Resident
 from models.surveys import Origin, Participation, Response, ResponseStatus
 from tests.fakes.telegram_api import payloads
 from tests.telegram import fake_telegram_api
-from tests.test_broadcasts import CHAIR, has_text, running, schedule, texts_to, until_status
+from tests.test_broadcasts import (
+    CHAIR,
+    broadcasting,
+    has_text,
+    running,
+    schedule,
+    texts_to,
+    until_status,
+)
 from tests.test_console import run_padome
 from tests.test_meetings import invitation, make_meeting, texts_arrive, with_payload
 from tests.test_surveys import invited, make_survey, option, resident_id, results_of, survey_yaml
+from tests.test_twilio import ANNA as ANNA_PHONE
+from tests.test_twilio import ILZE as ILZE_PHONE
+from tests.test_twilio import lv, onboard, say, stored, text_of
+from tests.test_twilio import running as twilio_running
 
 ANNA, MARTA, JANIS, OTHER = 1001, 1002, 1003, 1004
 RIGA = ZoneInfo("Europe/Riga")
@@ -470,3 +483,134 @@ async def test_wrong_codes_are_refused_for_an_hour_also_after_a_restart(
             async with bot.app.sessionmaker() as session:
                 assert len(list(await session.scalars(select(HelperCodeTry)))) == 6
                 assert (await session.scalars(select(HelperLink))).one().helper_id is None
+
+
+def _number(text: str, label: str) -> str:
+    """The number a WhatsApp or SMS reader types for the option ending with `label`."""
+    for line in text.split("\n"):
+        found = re.match(r"\s*(\d+)\) (.*)$", line)
+        if found and found.group(2).strip().endswith(label):
+            return found.group(1)
+    raise AssertionError(f"no option {label!r} in {text!r}")
+
+
+async def _choose(fake, bot, channel: str, phone: str, text: str, label: str) -> str:  # type: ignore[no-untyped-def]
+    return text_of(await say(fake, bot, channel, phone, _number(text, label)))
+
+
+async def _arrives(fake, phone: str, fragment: str) -> str:  # type: ignore[no-untyped-def]
+    """The first message to `phone` containing `fragment`, once it has come."""
+    found = await fake.wait_until(
+        lambda: [m.body for m in fake.messages_to(phone) if fragment in m.body] or None,
+        timeout=15,
+    )
+    return str(found[0])
+
+
+async def test_the_whole_trusted_person_flow_over_whatsapp_and_sms(database_url: str) -> None:
+    """A resident on WhatsApp names a neighbour who uses SMS: numbered choices all the way,
+    through the real twilio client and signed webhooks."""
+    name = "Test"  # the resident's WhatsApp profile name, as the fake sends it
+    wa, sms = ("whatsapp", ILZE_PHONE), ("sms", ANNA_PHONE)
+    async with twilio_running(database_url) as (fake, bot), broadcasting(bot):  # type: ignore[arg-type]
+
+        async def say_(who: tuple[str, str], text: str) -> str:
+            return text_of(await say(fake, bot, who[0], who[1], text))
+
+        async def choose(who: tuple[str, str], text: str, label: str) -> str:
+            return await say_(who, _number(text, label))
+
+        await onboard(fake, bot, *wa)
+        await onboard(fake, bot, *sms)
+
+        screen = await choose(wa, await say_(wa, "0"), lv("Trusted person"))
+        code_text = await choose(wa, screen, lv("Someone helps me"))
+        code = re.search(r": ([A-Z0-9]{6})\b", code_text).group(1)  # type: ignore[union-attr]
+
+        screen = await choose(sms, await say_(sms, "0"), lv("Trusted person"))
+        asked = await choose(sms, screen, lv("I help someone"))
+        assert lv("Type the code the person you help gave you.") in asked
+        whose = await say_(sms, code.lower())
+        assert lv("The code is from {name}.", name=name) in whose
+        thanks = await choose(sms, whose, lv("Yes, I help {name}", name=name))
+        assert lv("Thank you. {name} now confirms you once more; you will be told.", name=name) in (
+            thanks
+        )
+        question = await _arrives(fake, ILZE_PHONE, lv("Yes, confirm"))
+        await asyncio.sleep(0.3)  # the notice's row is recorded with its options
+        linked = await choose(wa, question, lv("Yes, confirm"))
+        assert lv("Main menu: choose what you want to do.") in linked
+        await _arrives(fake, ANNA_PHONE, lv("Trusted person"))
+        anna = await stored(bot, "sms", ANNA_PHONE)  # type: ignore[arg-type]
+        ilze = await stored(bot, "whatsapp", ILZE_PHONE)  # type: ignore[arg-type]
+        assert anna is not None and ilze is not None
+        async with bot.app.sessionmaker() as session:
+            link = (await session.scalars(select(HelperLink))).one()
+            assert link.status == LinkStatus.ACTIVE.value and link.helper_id == anna.id
+
+        # A council message: the neighbour gets their own and a copy for the resident.
+        broadcast_id = await schedule(bot, texts={"lv": "Sapulce piektdien."})  # type: ignore[arg-type]
+        await until_status(bot, broadcast_id, Status.DONE.value)  # type: ignore[arg-type]
+        copy = await _arrives(fake, ANNA_PHONE, lv("For {name}:", name=name))
+        assert copy.startswith(lv("For {name}:", name=name)) and "Sapulce piektdien." in copy
+
+        # A survey: answered by the neighbour for the resident, by numbers.
+        await make_survey(bot, survey_yaml(anonymous=False))  # type: ignore[arg-type]
+        invitation_copy = await _arrives(fake, ANNA_PHONE, lv("Answer the survey for them"))
+        await asyncio.sleep(0.3)  # the copy's row is recorded with its option
+        first = await choose(sms, invitation_copy, lv("Answer the survey for them"))
+        assert lv('You answer "{title}" for {name}.', title="Ceļi un ietves", name=name) in first
+        assert lv("Question {n} of {total}", n=1, total=5) in first
+        road = await say_(sms, "slikti")
+        assert lv("Question {n} of {total}", n=2, total=5) in road
+        await say_(sms, "Dzirnavu iela")
+        await say_(sms, "Bedres")
+        matters = await say_(sms, "Ietves")
+        scale = await choose(sms, matters, lv("Done"))
+        assert lv("Question {n} of {total}", n=4, total=5) in scale
+        await say_(sms, "4")
+        review = await say_(sms, "1")  # Jā
+        sent = await choose(sms, review, lv("Send my answers"))
+        assert (
+            lv(
+                'Thank you! The answers of {name} to "{title}" are sent, as given through a '
+                "trusted person.",
+                name=name,
+                title="Ceļi un ietves",
+            )
+            in sent
+        )
+        await _arrives(
+            fake,
+            ILZE_PHONE,
+            lv(
+                '{helper}, your trusted person, answered the survey "{title}" for you.',
+                helper="—",
+                title="Ceļi un ietves",
+            ),
+        )
+        async with bot.app.sessionmaker() as session:
+            response = (
+                await session.scalars(select(Response).where(Response.resident_id == ilze.id))
+            ).one()
+            assert response.origin == Origin.HELPER.value and response.helper_id == anna.id
+            assert response.status == ResponseStatus.SENT.value
+
+        # The neighbour ends it, by numbers; the resident is told; nothing is copied after.
+        screen = await choose(sms, await say_(sms, "0"), lv("Trusted person"))
+        sure = await choose(sms, screen, lv("End the help: {name}", name=name))
+        ended = await choose(sms, sure, lv("Yes, end it"))
+        assert lv("The help with {name} has ended. {name} is told.", name=name) in ended
+        await _arrives(
+            fake, ILZE_PHONE, lv("{name} ended the help and no longer helps you.", name="—")
+        )
+        async with bot.app.sessionmaker() as session:
+            link = (await session.scalars(select(HelperLink))).one()
+            assert link.status == LinkStatus.ENDED.value
+        later = await schedule(bot, texts={"lv": "Vēl viena ziņa."})  # type: ignore[arg-type]
+        await until_status(bot, later, Status.DONE.value)  # type: ignore[arg-type]
+        await _arrives(fake, ANNA_PHONE, "Vēl viena ziņa.")
+        assert not any(
+            "Vēl viena ziņa." in text and text.startswith(lv("For {name}:", name=name))
+            for text in fake.texts_to(ANNA_PHONE)
+        )
