@@ -198,7 +198,9 @@ async def create_broadcast(
         if urgent and not may_send_urgent(roles):
             raise NotAllowed("urgent")
     else:
-        kind = Kind.COUNCIL
+        # Staff at the command line: a message to one house reads as it does from chat,
+        # under the house's address.
+        kind = Kind.ANNOUNCEMENT if audience.house_id is not None else Kind.COUNCIL
     if due_at < now - timedelta(minutes=1):
         raise ValueError("that time has passed")
     if due_at > horizon_limit(now):

@@ -6,7 +6,7 @@ from models.broadcasts import Broadcast, Delivery
 from models.call_list import CallListMark
 from models.console import ConsoleMessage
 from models.conversations import Conversation
-from models.helpers import HelperAct, HelperLink
+from models.helpers import HelperAct, HelperCodeTry, HelperLink
 from models.houses import House
 from models.ideas import AreaMember, Idea, IdeaAnswer, IdeaArea, IdeaDigest
 from models.meetings import Meeting, MeetingAnswer, MeetingAttendance
@@ -53,6 +53,7 @@ __all__ = [
     "HelpRequest",
     "HelpSubscription",
     "HelperAct",
+    "HelperCodeTry",
     "HelperLink",
     "House",
     "Idea",

@@ -25,6 +25,10 @@ from models.residents import Resident
 CODE_LENGTH = 6
 # How long the code a resident gives their helper can be used.
 CODE_VALID = timedelta(minutes=30)
+# Wrong codes one person may type within TRIES_WINDOW; past that they wait, so that
+# guessing a code (six characters, thirty minutes) stays hopeless.
+WRONG_TRIES_ALLOWED = 5
+TRIES_WINDOW = timedelta(hours=1)
 
 
 class LinkStatus(enum.StrEnum):
@@ -75,17 +79,86 @@ class HelperAct(Base):
     at: Mapped[datetime]
 
 
+class HelperCodeTry(Base):
+    """A wrong code typed by a person: kept for an hour to slow down guessing, and stored so
+    that a restart does not forget it."""
+
+    __tablename__ = "helper_code_tries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+
+
 class CodeProblem(enum.Enum):
     UNKNOWN = "unknown"  # no such code, used, or expired
     OWN = "own"  # the resident typed their own code
+    DUPLICATE = "duplicate"  # this person already helps, or waits to help, that resident
+
+
+async def _recent_tries(
+    session: AsyncSession, *, person: Resident, now: datetime
+) -> list[datetime]:
+    return list(
+        await session.scalars(
+            select(HelperCodeTry.at)
+            .where(HelperCodeTry.resident_id == person.id, HelperCodeTry.at > now - TRIES_WINDOW)
+            .order_by(HelperCodeTry.at)
+        )
+    )
+
+
+async def codes_blocked_until(
+    session: AsyncSession, *, person: Resident, now: datetime
+) -> datetime | None:
+    """When this person may type a code again, if they typed too many wrong ones lately.
+
+    The count is over the last TRIES_WINDOW: the block ends when enough of the wrong codes
+    are older than that, which is the time told to the person."""
+    tries = await _recent_tries(session, person=person, now=now)
+    if len(tries) <= WRONG_TRIES_ALLOWED:
+        return None
+    return tries[len(tries) - WRONG_TRIES_ALLOWED - 1] + TRIES_WINDOW
+
+
+async def record_wrong_code(
+    session: AsyncSession, *, person: Resident, now: datetime
+) -> datetime | None:
+    """Count a wrong code; returns when the person may try again if this one was too many."""
+    # Tries older than the window count for nothing: they go, so none is kept longer.
+    await session.execute(
+        delete(HelperCodeTry).where(
+            HelperCodeTry.resident_id == person.id, HelperCodeTry.at <= now - TRIES_WINDOW
+        )
+    )
+    session.add(HelperCodeTry(resident_id=person.id, at=now))
+    await session.flush()
+    return await codes_blocked_until(session, person=person, now=now)
+
+
+async def open_link_between(
+    session: AsyncSession, *, resident_id: int, helper_id: int, besides: int | None = None
+) -> HelperLink | None:
+    """A link, waiting for the resident's confirmation or active, in which this helper
+    helps this resident (other than `besides`)."""
+    query = select(HelperLink).where(
+        HelperLink.resident_id == resident_id,
+        HelperLink.helper_id == helper_id,
+        HelperLink.status.in_([LinkStatus.HELPER_CONFIRMED.value, LinkStatus.ACTIVE.value]),
+    )
+    if besides is not None:
+        query = query.where(HelperLink.id != besides)
+    return await session.scalar(query.order_by(HelperLink.id).limit(1))
 
 
 async def start_link(session: AsyncSession, *, resident: Resident, now: datetime) -> HelperLink:
-    """A fresh code for the resident to give their helper; an unused earlier code stops."""
+    """A fresh code for the resident to give their helper; an unused earlier code stops
+    (a helper who already typed one and waits for the resident's confirmation keeps it)."""
     await session.execute(
         delete(HelperLink).where(
-            HelperLink.resident_id == resident.id,
-            HelperLink.status.in_([LinkStatus.CODE.value, LinkStatus.HELPER_CONFIRMED.value]),
+            HelperLink.resident_id == resident.id, HelperLink.status == LinkStatus.CODE.value
         )
     )
     link = HelperLink(
@@ -103,7 +176,8 @@ async def start_link(session: AsyncSession, *, resident: Resident, now: datetime
 async def link_by_code(
     session: AsyncSession, *, typed: str, helper: Resident, now: datetime
 ) -> HelperLink | CodeProblem:
-    """The waiting link a typed code belongs to, if it can still be used."""
+    """The waiting link a typed code belongs to, if it can still be used (DUPLICATE when
+    this helper already helps, or waits to help, its resident)."""
     code = normal(typed)
     if len(code) != CODE_LENGTH:
         return CodeProblem.UNKNOWN
@@ -118,6 +192,8 @@ async def link_by_code(
         return CodeProblem.OWN
     if link.resident.erased_at is not None:
         return CodeProblem.UNKNOWN
+    if await open_link_between(session, resident_id=link.resident_id, helper_id=helper.id):
+        return CodeProblem.DUPLICATE
     return link
 
 
@@ -230,6 +306,16 @@ async def export_helper_data(session: AsyncSession, resident: Resident) -> list[
     return items
 
 
+async def export_code_tries(session: AsyncSession, resident: Resident) -> list[str]:
+    """For /mydata: when the person typed a wrong code lately (kept for an hour)."""
+    tries = await session.scalars(
+        select(HelperCodeTry.at)
+        .where(HelperCodeTry.resident_id == resident.id)
+        .order_by(HelperCodeTry.at)
+    )
+    return [moment.isoformat() for moment in tries]
+
+
 async def erase_helper_data(session: AsyncSession, resident: Resident) -> None:
     """For /forget of either side: the links and their acts go."""
     theirs = or_(HelperLink.resident_id == resident.id, HelperLink.helper_id == resident.id)
@@ -237,6 +323,7 @@ async def erase_helper_data(session: AsyncSession, resident: Resident) -> None:
         delete(HelperAct).where(HelperAct.link_id.in_(select(HelperLink.id).where(theirs)))
     )
     await session.execute(delete(HelperLink).where(theirs))
+    await session.execute(delete(HelperCodeTry).where(HelperCodeTry.resident_id == resident.id))
     # The copies their helper received name them: the texts go.
     await session.execute(
         update(Broadcast)

@@ -24,6 +24,10 @@ from models.residents import Resident
 # --------------------------------------------------------------------------- answers
 
 
+# In answer_counts: how many of the answers a trusted person gave for the resident.
+THROUGH_HELPER = "through_helper"
+
+
 class AnswerRefused(ValueError):
     """The meeting takes no answers now: it has started, was cancelled or closed."""
 
@@ -43,8 +47,10 @@ async def record_answer(
     resident: Resident,
     answer: AnswerChoice,
     now: datetime,
+    helper_id: int | None = None,
 ) -> bool:
-    """Store or change one's answer until the start; True when it changed."""
+    """Store or change one's answer until the start; True when it changed. `helper_id`:
+    the trusted person who answers for `resident`; an answer of one's own clears it."""
     if not meeting.planned or now >= meeting.starts_at:
         raise AnswerRefused(meeting.status)
     if answer is AnswerChoice.ONLINE and not meeting.online:
@@ -57,17 +63,28 @@ async def record_answer(
     if existing is None:
         session.add(
             MeetingAnswer(
-                meeting_id=meeting.id, resident_id=resident.id, answer=answer.value, answered_at=now
+                meeting_id=meeting.id,
+                resident_id=resident.id,
+                answer=answer.value,
+                answered_at=now,
+                helper_id=helper_id,
+                through_helper=helper_id is not None,
             )
         )
         await session.flush()
         return True
-    if existing.answer == answer.value:
+    same_giver = existing.helper_id == helper_id and existing.through_helper == (
+        helper_id is not None
+    )
+    if existing.answer == answer.value and same_giver:
         return False
+    changed = existing.answer != answer.value
     existing.answer = answer.value
     existing.answered_at = now
+    existing.helper_id = helper_id
+    existing.through_helper = helper_id is not None
     await session.flush()
-    return True
+    return changed
 
 
 async def answer_counts(session: AsyncSession, meeting_id: int) -> dict[str, int]:
@@ -78,21 +95,43 @@ async def answer_counts(session: AsyncSession, meeting_id: int) -> dict[str, int
     )
     counts = {choice.value: 0 for choice in AnswerChoice}
     counts.update({answer: int(n) for answer, n in rows})
+    counts[THROUGH_HELPER] = await helper_answer_count(session, meeting_id)
     return counts
 
 
-async def answer_names(session: AsyncSession, meeting_id: int) -> dict[str, list[str]]:
-    """The names of those who answered, by answer (erased people are not named)."""
+async def answer_names(
+    session: AsyncSession, meeting_id: int, *, through: str = "through a trusted person"
+) -> dict[str, list[str]]:
+    """The names of those who answered, by answer (erased people are not named); the name
+    of one a trusted person answered for is followed by `through` in brackets."""
     rows = await session.execute(
-        select(MeetingAnswer.answer, Resident.display_name, Resident.id)
+        select(
+            MeetingAnswer.answer,
+            Resident.display_name,
+            Resident.id,
+            MeetingAnswer.through_helper,
+        )
         .join(Resident, Resident.id == MeetingAnswer.resident_id)
         .where(MeetingAnswer.meeting_id == meeting_id)
         .order_by(MeetingAnswer.answered_at)
     )
     names: dict[str, list[str]] = {choice.value: [] for choice in AnswerChoice}
-    for answer, name, resident_id in rows:
-        names.setdefault(answer, []).append(name or f"#{resident_id}")
+    for answer, name, resident_id, helped in rows:
+        shown = name or f"#{resident_id}"
+        names.setdefault(answer, []).append(f"{shown} ({through})" if helped else shown)
     return names
+
+
+async def helper_answer_count(session: AsyncSession, meeting_id: int) -> int:
+    """How many of the answers a trusted person gave for the resident."""
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                MeetingAnswer.meeting_id == meeting_id, MeetingAnswer.through_helper.is_(True)
+            )
+        )
+        or 0
+    )
 
 
 def coming(counts: dict[str, int]) -> int:
@@ -152,7 +191,13 @@ async def close_meeting(
 async def meeting_data_of(session: AsyncSession, resident: Resident) -> dict[str, Any]:
     """For /mydata: one's answers to invitations and the meetings one is recorded at."""
     answers = await session.execute(
-        select(Meeting.id, Meeting.title, Meeting.starts_at, MeetingAnswer.answer)
+        select(
+            Meeting.id,
+            Meeting.title,
+            Meeting.starts_at,
+            MeetingAnswer.answer,
+            MeetingAnswer.through_helper,
+        )
         .join(MeetingAnswer, MeetingAnswer.meeting_id == Meeting.id)
         .where(MeetingAnswer.resident_id == resident.id)
         .order_by(Meeting.starts_at)
@@ -165,8 +210,14 @@ async def meeting_data_of(session: AsyncSession, resident: Resident) -> dict[str
     )
     return {
         "answers": [
-            {"meeting": mid, "title": title, "starts_at": start.isoformat(), "answer": answer}
-            for mid, title, start, answer in answers
+            {
+                "meeting": mid,
+                "title": title,
+                "starts_at": start.isoformat(),
+                "answer": answer,
+                "through_trusted_person": helped,
+            }
+            for mid, title, start, answer, helped in answers
         ],
         "attended": [
             {"meeting": mid, "title": title, "starts_at": start.isoformat()}
@@ -184,3 +235,17 @@ async def erase_meeting_data(session: AsyncSession, resident: Resident) -> None:
             .values(resident_id=None)
             .execution_options(synchronize_session=False)
         )
+    # No id of either person stays with an answer given through a trusted person: the
+    # resident's answer loses its helper, the helper's answers for others lose their id.
+    await session.execute(
+        update(MeetingAnswer)
+        .where(MeetingAnswer.resident_id.is_(None), MeetingAnswer.helper_id.is_not(None))
+        .values(helper_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(MeetingAnswer)
+        .where(MeetingAnswer.helper_id == resident.id)
+        .values(helper_id=None)
+        .execution_options(synchronize_session=False)
+    )

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    false,
     func,
     or_,
     select,
@@ -171,6 +172,10 @@ class MeetingAnswer(Base):
     )
     answer: Mapped[str] = mapped_column(String(8))
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The trusted person who gave this answer for the resident (models.helpers); the id
+    # goes on erasure of either of them, the mark that it came through a trusted person stays.
+    helper_id: Mapped[int | None]
+    through_helper: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class MeetingAttendance(Base):

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.broadcasts import erase_broadcast_data
-from models.helpers import erase_helper_data, export_helper_data
+from models.helpers import erase_helper_data, export_code_tries, export_helper_data
 from models.houses import erase_house, export_house
 from models.messaging import erase_media
 from models.nominations import erase_personal_data as erase_nominations
@@ -59,6 +59,7 @@ ERASED_TABLES = (
     "poster_names",
     "helper_links",
     "helper_acts",
+    "helper_code_tries",
     "call_list_marks",
     "survey_drafts",
 )
@@ -87,6 +88,8 @@ add_section("without_a_phone", export_offline_data, erase_offline_data)
 add_section("trusted_helpers", export_helper_data, erase_helper_data)
 # Surveys a staff member began in the console and kept as drafts.
 add_section("survey_drafts", export_drafts, erase_drafts)
+# Wrong codes typed lately for a link with a trusted person (erased with the links above).
+add_section("wrong_trusted_person_codes", export_code_tries)
 
 
 async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from bot.i18n import Translator
 from broadcasts.compose import Audience, NotAllowed, create_broadcast
 from models.audit import AuditEntry
 from models.base import utcnow
-from models.broadcasts import Delivery, create_deliveries
+from models.broadcasts import Broadcast, Delivery, create_deliveries
 from models.houses import House, coverage, house_by_code, import_houses
 from models.residents import Resident, find_identity
 from models.roles import Role, grant_role, load_roles
@@ -382,3 +382,46 @@ async def test_the_house_is_changed_removed_and_refused_from_another_parish(app:
         resident = (await find_identity(session, "console", "ilze")).resident  # type: ignore[union-attr]
         assert resident.house_id is None
         assert await house_by_code(session, "900000003") is not None
+
+
+async def test_staff_send_a_message_to_one_house_from_the_command_line(
+    app: App, database_url: str, tmp_path: Path
+) -> None:
+    chat = Chat(app)
+    houses = await _world(app)
+    for user in ("neighbour", "other"):
+        await chat.onboard(user)
+    await chat.say("neighbour", "/house")
+    await chat.say("neighbour", "Parka iela 1")
+    await chat.say("other", "/house")
+    await chat.say("other", "Skolas iela 2")
+    text = tmp_path / "msg.txt"
+    text.write_text("Ūdens atslēgšana otrdien.", encoding="utf-8")
+
+    def padome(*args: str) -> Any:
+        return run_padome(list(args), stdin="", database_url=database_url, cwd=tmp_path)
+
+    unknown = padome("broadcast", "send", "--text-file", str(text), "--house", "999999")
+    assert unknown.returncode == 1 and "No house '999999'" in unknown.stderr
+    other = padome(
+        "broadcast", "send", "--text-file", str(text), "--house", "1", "--audience", "unit:alsviku"
+    )
+    assert other.returncode == 1 and "either --audience or --house" in other.stderr
+
+    block = str(houses["Parka iela 1"])
+    sent = padome("broadcast", "send", "--text-file", str(text), "--house", block)
+    assert sent.returncode == 0, sent.stderr
+    assert "to 1 resident now registered" in sent.stdout
+    shown = padome("broadcast", "show", "1")
+    assert "(announcement)" in shown.stdout
+    assert "house Alsviķu pagasts, Alsviķi, Parka iela 1" in shown.stdout
+    async with app.sessionmaker() as session, session.begin():
+        broadcast = await session.get(Broadcast, 1)
+        assert broadcast is not None and broadcast.house_id == houses["Parka iela 1"]
+        await create_deliveries(session, broadcast, channels={"console"})
+        chats = set(
+            await session.scalars(
+                select(Delivery.chat_id).where(Delivery.broadcast_id == broadcast.id)
+            )
+        )
+    assert chats == {"neighbour"}  # the resident of Skolas iela 2 gets nothing

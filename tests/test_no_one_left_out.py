@@ -5,8 +5,11 @@ over the fake Telegram Bot API."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -14,25 +17,44 @@ from handlers.helpers.payloads import (
     HelperConfirm,
     HelperEnd,
     HelperEnter,
+    HelperFor,
+    HelperMeeting,
+    HelperMeetingAsk,
     HelperScreen,
     HelperStart,
     HelperSurvey,
 )
+from handlers.meetings.payloads import Choice, MeetingView
 from handlers.offline_residents import OfflineList, OfflineNew
 from handlers.surveys.payloads import SurveyPaper
 from models.audit import audit_entries
 from models.broadcasts import Status
-from models.helpers import HelperAct, HelperLink, LinkStatus
+from models.helpers import HelperAct, HelperCodeTry, HelperLink, LinkStatus
+from models.meetings import MeetingAnswer, MeetingKind
 from models.personal_data import personal_data
 from models.residents import Resident
 from models.surveys import Origin, Participation, Response, ResponseStatus
 from tests.fakes.telegram_api import payloads
 from tests.telegram import fake_telegram_api
-from tests.test_broadcasts import CHAIR, has_text, running, schedule, texts_to, until_status
+from tests.test_broadcasts import (
+    CHAIR,
+    broadcasting,
+    has_text,
+    running,
+    schedule,
+    texts_to,
+    until_status,
+)
 from tests.test_console import run_padome
+from tests.test_meetings import invitation, make_meeting, texts_arrive, with_payload
 from tests.test_surveys import invited, make_survey, option, resident_id, results_of, survey_yaml
+from tests.test_twilio import ANNA as ANNA_PHONE
+from tests.test_twilio import ILZE as ILZE_PHONE
+from tests.test_twilio import lv, onboard, say, stored, text_of
+from tests.test_twilio import running as twilio_running
 
 ANNA, MARTA, JANIS, OTHER = 1001, 1002, 1003, 1004
+RIGA = ZoneInfo("Europe/Riga")
 
 
 async def _offline(bot, name: str) -> Resident:  # type: ignore[no-untyped-def]
@@ -268,3 +290,328 @@ async def test_trusted_helper_linked_receives_answers_for_the_resident_until_end
         async with bot.app.sessionmaker() as session:
             assert list(await session.scalars(select(HelperLink))) == []
             assert list(await session.scalars(select(HelperAct))) == []
+
+
+async def _link(bot, api, *, resident: int, helper: int, name: str) -> int:  # type: ignore[no-untyped-def]
+    """The resident names the helper, both confirm; returns the link's id."""
+    [code_text] = await bot.press(resident, HelperStart().pack())
+    code = re.search(r"helps you: (\w+)", code_text["text"]).group(1)  # type: ignore[union-attr]
+    await bot.press(helper, HelperEnter().pack())
+    [whose] = await bot.send(helper, code)
+    await bot.press(helper, option(whose, f"Yes, I help {name}"))
+    await api.wait_for(chat_id=resident, predicate=has_text("typed your code"), timeout=10)
+    question = [m for m in api.messages_to(resident) if "typed your code" in (m.get("text") or "")]
+    [linked] = await bot.press(resident, option(question[-1], "Yes, confirm"))
+    assert "is now your trusted person" in linked["text"]
+    await api.wait_for(chat_id=helper, predicate=has_text(f"{name} confirmed you"), timeout=10)
+    async with bot.app.sessionmaker() as session:
+        link = await session.scalar(
+            select(HelperLink)
+            .where(HelperLink.status == LinkStatus.ACTIVE.value)
+            .order_by(HelperLink.id.desc())
+        )
+        assert link is not None
+        return link.id
+
+
+async def _forget(bot, chat: int) -> None:  # type: ignore[no-untyped-def]
+    """/forget, confirmed (a notice may arrive along with the question)."""
+    before = len(bot.api.messages_to(chat))
+    bot.api.push_message(chat, "/forget")
+
+    def asked(messages: list) -> bool:  # type: ignore[type-arg]
+        return any("Yes, erase my data" in str(m.get("buttons")) for m in messages[before:])
+
+    messages = await bot.api.wait_for(chat_id=chat, predicate=asked, timeout=10)
+    ask = next(m for m in messages[before:] if "Yes, erase my data" in str(m.get("buttons")))
+    await bot.press(chat, option(ask, "Yes, erase my data"))
+
+
+async def test_a_trusted_person_answers_from_the_menu_and_the_meeting_answer_says_so(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(CHAIR, language="en")
+        await bot.onboard(MARTA, language="en", first_name="Marta")
+        await bot.onboard(JANIS, language="en", first_name="Jānis")
+        await bot.onboard(OTHER, language="en", first_name="Olga")
+        link_id = await _link(bot, api, resident=MARTA, helper=JANIS, name="Marta")
+
+        # No second link between the same two people, active or waiting for confirmation.
+        [code_text] = await bot.press(MARTA, HelperStart().pack())
+        code = re.search(r"helps you: (\w+)", code_text["text"]).group(1)  # type: ignore[union-attr]
+        await bot.press(JANIS, HelperEnter().pack())
+        [twice] = await bot.send(JANIS, code)
+        assert twice["text"].startswith("You already help this person, or wait for their")
+        await bot.press(OTHER, HelperEnter().pack())
+        [whose] = await bot.send(OTHER, code)
+        await bot.press(OTHER, option(whose, "Yes, I help Marta"))  # waits for Marta now
+        [code_text] = await bot.press(MARTA, HelperStart().pack())
+        code = re.search(r"helps you: (\w+)", code_text["text"]).group(1)  # type: ignore[union-attr]
+        await bot.press(OTHER, HelperEnter().pack())
+        [twice] = await bot.send(OTHER, code)
+        assert twice["text"].startswith("You already help this person, or wait for their")
+        async with bot.app.sessionmaker() as session:
+            links = list(await session.scalars(select(HelperLink).order_by(HelperLink.id)))
+            assert [(link.helper_id is not None, link.status) for link in links] == [
+                (True, LinkStatus.ACTIVE.value),
+                (True, LinkStatus.HELPER_CONFIRMED.value),
+                (False, LinkStatus.CODE.value),
+            ]
+            refusals = await audit_entries(session, action="helper_link_twice")
+            assert len(refusals) == 2
+
+        # A survey and a community meeting for Marta's parish; Jānis finds both himself.
+        survey_id = await make_survey(bot, survey_yaml(anonymous=False))
+        meeting_id = await make_meeting(
+            bot,
+            kind=MeetingKind.COMMUNITY,
+            title="Ciema sapulce",
+            unit_slug="alsviku",
+            organiser_chat=CHAIR,
+        )
+        # Everything sent on its own has come before the presses below.
+        for chat in (MARTA, JANIS, OTHER):
+            await invited(api, chat, survey_id)
+            await invitation(api, chat, meeting_id)
+        for copy in (
+            HelperSurvey(link_id, survey_id),
+            HelperMeeting(link_id, meeting_id, Choice.NO),
+        ):
+            await api.wait_for(chat_id=JANIS, predicate=with_payload(copy.pack()), timeout=15)
+        await texts_arrive(api, CHAIR, "are going out to")
+        [menu] = await bot.press(JANIS, HelperEnter().pack())
+        assert "Choose whom you answer for" in menu["text"]
+        [listed] = await bot.press(JANIS, option(menu, "Answer for Marta"))
+        assert listed["text"].startswith("What Marta can answer now:")
+        assert "Ceļi un ietves (open until" in listed["text"]
+        assert "Ciema sapulce, " in listed["text"]
+        # someone Marta never named cannot see or answer it
+        [refused] = await bot.press(OTHER, HelperFor(link_id).pack())
+        assert refused["text"] == "Sorry, you are not allowed to do that."
+        [refused] = await bot.press(OTHER, HelperMeetingAsk(link_id, meeting_id).pack())
+        assert refused["text"] == "Sorry, you are not allowed to do that."
+
+        [meeting] = await bot.press(JANIS, option(listed, "Meeting: Ciema sapulce"))
+        assert meeting["text"].startswith("You answer for Marta.")
+        [done] = await bot.press(JANIS, option(meeting, "I will come"))
+        assert "given through a trusted person" in done["text"]
+        [listed] = await bot.press(JANIS, HelperFor(link_id).pack())
+        assert "Ciema sapulce, " in listed["text"] and "— I will come" in listed["text"]
+        intro, _first = await bot.press(JANIS, option(listed, "Answer: Ceļi un ietves"), replies=2)
+        assert intro["text"] == 'You answer "Ceļi un ietves" for Marta.'
+
+        marta_id, janis_id = await resident_id(bot, MARTA), await resident_id(bot, JANIS)
+        async with bot.app.sessionmaker() as session:
+            answer = (await session.scalars(select(MeetingAnswer))).one()
+            assert (answer.resident_id, answer.helper_id, answer.through_helper) == (
+                marta_id,
+                janis_id,
+                True,
+            )
+        # The organiser sees it marked, in chat and at the command line.
+        [view] = await bot.press(CHAIR, MeetingView(meeting_id).pack())
+        assert (
+            "I will come: 1 · online: 0 · maybe: 0 · cannot: 0 (through a trusted person: 1)"
+            in (view["text"])
+        )
+        assert "Marta (through a trusted person)" in view["text"]
+        shown = run_padome(
+            ["meetings", "show", str(meeting_id)],
+            stdin="",
+            database_url=database_url,
+            cwd=tmp_path,
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert "answers: yes 1, maybe 0, no 0, online 0 (through a trusted person: 1)" in (
+            shown.stdout
+        )
+
+        # Erasure of either leaves no id of them on the answer; the count stays marked.
+        await _forget(bot, JANIS)
+        async with bot.app.sessionmaker() as session:
+            answer = (await session.scalars(select(MeetingAnswer))).one()
+            assert (answer.resident_id, answer.helper_id, answer.through_helper) == (
+                marta_id,
+                None,
+                True,
+            )
+        await _forget(bot, MARTA)
+        async with bot.app.sessionmaker() as session:
+            answer = (await session.scalars(select(MeetingAnswer))).one()
+            assert (answer.resident_id, answer.helper_id, answer.through_helper) == (
+                None,
+                None,
+                True,
+            )
+        [view] = await bot.press(CHAIR, MeetingView(meeting_id).pack())
+        assert "(through a trusted person: 1)" in view["text"]
+        assert "Marta" not in view["text"]
+
+
+async def test_wrong_codes_are_refused_for_an_hour_also_after_a_restart(
+    database_url: str,
+) -> None:
+    async with fake_telegram_api() as api:
+        async with running(database_url, api) as bot:
+            await bot.onboard(MARTA, language="en", first_name="Marta")
+            await bot.onboard(OTHER, language="en", first_name="Olga")
+            [code_text] = await bot.press(MARTA, HelperStart().pack())
+            code = re.search(r"helps you: (\w+)", code_text["text"]).group(1)  # type: ignore[union-attr]
+            await bot.press(OTHER, HelperEnter().pack())
+            for _ in range(5):
+                [wrong] = await bot.send(OTHER, "AAAAA3")
+                assert wrong["text"].startswith("That code is not valid or has expired.")
+            [blocked] = await bot.send(OTHER, "AAAAA3")
+            async with bot.app.sessionmaker() as session:
+                tries = list(
+                    await session.scalars(select(HelperCodeTry.at).order_by(HelperCodeTry.at))
+                )
+            assert len(tries) == 6
+            until = (tries[0] + timedelta(hours=1)).astimezone(RIGA).strftime("%d.%m.%Y %H:%M")
+            assert blocked["text"] == (
+                f"Too many wrong codes in the last hour. You can type a code again from {until}."
+            )
+            # even the right code is refused until then
+            await bot.press(OTHER, HelperEnter().pack())
+            [refused] = await bot.send(OTHER, code)
+            assert refused["text"] == blocked["text"]
+        async with running(database_url, api) as bot:
+            await bot.press(OTHER, HelperEnter().pack())
+            [refused] = await bot.send(OTHER, code)
+            assert refused["text"] == blocked["text"]
+            async with bot.app.sessionmaker() as session:
+                assert len(list(await session.scalars(select(HelperCodeTry)))) == 6
+                assert (await session.scalars(select(HelperLink))).one().helper_id is None
+
+
+def _number(text: str, label: str) -> str:
+    """The number a WhatsApp or SMS reader types for the option ending with `label`."""
+    for line in text.split("\n"):
+        found = re.match(r"\s*(\d+)\) (.*)$", line)
+        if found and found.group(2).strip().endswith(label):
+            return found.group(1)
+    raise AssertionError(f"no option {label!r} in {text!r}")
+
+
+async def _arrives(fake, phone: str, fragment: str) -> str:  # type: ignore[no-untyped-def]
+    """The first message to `phone` containing `fragment`, once it has come."""
+    found = await fake.wait_until(
+        lambda: [m.body for m in fake.messages_to(phone) if fragment in m.body] or None,
+        timeout=15,
+    )
+    return str(found[0])
+
+
+async def test_the_whole_trusted_person_flow_over_whatsapp_and_sms(database_url: str) -> None:
+    """A resident on WhatsApp names a neighbour who uses SMS: numbered choices all the way,
+    through the real twilio client and signed webhooks."""
+    name = "Test"  # the resident's WhatsApp profile name, as the fake sends it
+    wa, sms = ("whatsapp", ILZE_PHONE), ("sms", ANNA_PHONE)
+    async with twilio_running(database_url) as (fake, bot), broadcasting(bot):  # type: ignore[arg-type]
+
+        async def say_(who: tuple[str, str], text: str) -> str:
+            return text_of(await say(fake, bot, who[0], who[1], text))
+
+        async def choose(who: tuple[str, str], text: str, label: str) -> str:
+            return await say_(who, _number(text, label))
+
+        await onboard(fake, bot, *wa)
+        await onboard(fake, bot, *sms)
+
+        screen = await choose(wa, await say_(wa, "0"), lv("Trusted person"))
+        code_text = await choose(wa, screen, lv("Someone helps me"))
+        code = re.search(r": ([A-Z0-9]{6})\b", code_text).group(1)  # type: ignore[union-attr]
+
+        screen = await choose(sms, await say_(sms, "0"), lv("Trusted person"))
+        asked = await choose(sms, screen, lv("I help someone"))
+        assert lv("Type the code the person you help gave you.") in asked
+        whose = await say_(sms, code.lower())
+        assert lv("The code is from {name}.", name=name) in whose
+        thanks = await choose(sms, whose, lv("Yes, I help {name}", name=name))
+        assert lv("Thank you. {name} now confirms you once more; you will be told.", name=name) in (
+            thanks
+        )
+        question = await _arrives(fake, ILZE_PHONE, lv("Yes, confirm"))
+        await asyncio.sleep(0.3)  # the notice's row is recorded with its options
+        linked = await choose(wa, question, lv("Yes, confirm"))
+        assert lv("Main menu: choose what you want to do.") in linked
+        await _arrives(fake, ANNA_PHONE, lv("Trusted person"))
+        anna = await stored(bot, "sms", ANNA_PHONE)  # type: ignore[arg-type]
+        ilze = await stored(bot, "whatsapp", ILZE_PHONE)  # type: ignore[arg-type]
+        assert anna is not None and ilze is not None
+        async with bot.app.sessionmaker() as session:
+            link = (await session.scalars(select(HelperLink))).one()
+            assert link.status == LinkStatus.ACTIVE.value and link.helper_id == anna.id
+
+        # A council message: the neighbour gets their own and a copy for the resident.
+        broadcast_id = await schedule(bot, texts={"lv": "Sapulce piektdien."})  # type: ignore[arg-type]
+        await until_status(bot, broadcast_id, Status.DONE.value)  # type: ignore[arg-type]
+        copy = await _arrives(fake, ANNA_PHONE, lv("For {name}:", name=name))
+        assert copy.startswith(lv("For {name}:", name=name)) and "Sapulce piektdien." in copy
+
+        # A survey: answered by the neighbour for the resident, by numbers.
+        await make_survey(bot, survey_yaml(anonymous=False))  # type: ignore[arg-type]
+        invitation_copy = await _arrives(fake, ANNA_PHONE, lv("Answer the survey for them"))
+        assert invitation_copy.startswith(lv("For {name}:", name=name))
+        # Without the copy: "I help someone" lists whom they help, then what is open.
+        screen = await choose(sms, await say_(sms, "0"), lv("Trusted person"))
+        helping = await choose(sms, screen, lv("I help someone"))
+        listed = await choose(sms, helping, lv("Answer for {name}", name=name))
+        assert "• Ceļi un ietves (" in listed
+        first = await choose(sms, listed, lv("Answer: {title}", title="Ceļi un ietves"))
+        assert lv('You answer "{title}" for {name}.', title="Ceļi un ietves", name=name) in first
+        assert lv("Question {n} of {total}", n=1, total=5) in first
+        road = await say_(sms, "slikti")
+        assert lv("Question {n} of {total}", n=2, total=5) in road
+        await say_(sms, "Dzirnavu iela")
+        await say_(sms, "Bedres")
+        matters = await say_(sms, "Ietves")
+        scale = await choose(sms, matters, lv("Done"))
+        assert lv("Question {n} of {total}", n=4, total=5) in scale
+        await say_(sms, "4")
+        review = await say_(sms, "1")  # Jā
+        sent = await choose(sms, review, lv("Send my answers"))
+        assert (
+            lv(
+                'Thank you! The answers of {name} to "{title}" are sent, as given through a '
+                "trusted person.",
+                name=name,
+                title="Ceļi un ietves",
+            )
+            in sent
+        )
+        await _arrives(
+            fake,
+            ILZE_PHONE,
+            lv(
+                '{helper}, your trusted person, answered the survey "{title}" for you.',
+                helper="—",
+                title="Ceļi un ietves",
+            ),
+        )
+        async with bot.app.sessionmaker() as session:
+            response = (
+                await session.scalars(select(Response).where(Response.resident_id == ilze.id))
+            ).one()
+            assert response.origin == Origin.HELPER.value and response.helper_id == anna.id
+            assert response.status == ResponseStatus.SENT.value
+
+        # The neighbour ends it, by numbers; the resident is told; nothing is copied after.
+        screen = await choose(sms, await say_(sms, "0"), lv("Trusted person"))
+        sure = await choose(sms, screen, lv("End the help: {name}", name=name))
+        ended = await choose(sms, sure, lv("Yes, end it"))
+        assert lv("The help with {name} has ended. {name} is told.", name=name) in ended
+        await _arrives(
+            fake, ILZE_PHONE, lv("{name} ended the help and no longer helps you.", name="—")
+        )
+        async with bot.app.sessionmaker() as session:
+            link = (await session.scalars(select(HelperLink))).one()
+            assert link.status == LinkStatus.ENDED.value
+        later = await schedule(bot, texts={"lv": "Vēl viena ziņa."})  # type: ignore[arg-type]
+        await until_status(bot, later, Status.DONE.value)  # type: ignore[arg-type]
+        await _arrives(fake, ANNA_PHONE, "Vēl viena ziņa.")
+        assert not any(
+            "Vēl viena ziņa." in text and text.startswith(lv("For {name}:", name=name))
+            for text in fake.texts_to(ANNA_PHONE)
+        )

@@ -35,7 +35,8 @@ from handlers.ideas.submit import place_of
 from models.audit import audit_entries
 from models.base import utcnow
 from models.ideas import Idea, IdeaAnswer, area_by_slug, assign_area, submit_idea
-from models.meetings import Meeting, MeetingKind, MeetingPlan, create_meeting
+from models.meeting_answers import record_answer as record_meeting_answer
+from models.meetings import AnswerChoice, Meeting, MeetingKind, MeetingPlan, create_meeting
 from models.neighbour_help import Contact, HelpPost, create_post
 from models.neighbour_help import Kind as HelpKind
 from models.neighbour_help import report as help_report
@@ -855,6 +856,15 @@ async def test_every_console_page_passes_axe(database_url: str, screenshots: Pat
             )
             anna = await find_identity(session, "telegram", str(ANNA))
             assert anna is not None
+            # Anna's answer, given for her by a trusted person: the organiser sees it so.
+            await record_meeting_answer(
+                session,
+                meeting=meeting,
+                resident=anna.resident,
+                answer=AnswerChoice.YES,
+                now=utcnow(),
+                helper_id=identity.resident.id,
+            )
             post = await create_post(
                 session,
                 author=anna.resident,
@@ -899,6 +909,10 @@ async def test_every_console_page_passes_axe(database_url: str, screenshots: Pat
                 assert response is not None and response.status == 200, address
                 assert await page.locator("html").get_attribute("lang") == language
                 await check_page(page, running, f"{name}-{language}")
+                if name == "meeting" and language == "en":
+                    shown = await page.locator("main").inner_text()
+                    assert "(through a trusted person: 1)" in shown
+                    assert "(through a trusted person)" in shown
         # The meeting's answers and its quorum, and its cancelling after a confirmation.
         await page.goto(f"{running.base_url}/console/meetings/{meeting.id}")
         await page.locator("form[action$='/cancel'] button").click()

@@ -10,6 +10,7 @@ someone who never named this person is refused and written down too.
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
@@ -21,15 +22,19 @@ from handlers.helpers.payloads import (
     HelperConfirm,
     HelperEnd,
     HelperEnter,
+    HelperFor,
     HelperMeeting,
+    HelperMeetingAsk,
     HelperScreen,
     HelperStart,
     HelperSurvey,
 )
 from handlers.meetings import texts as meeting_texts
+from handlers.meetings.payloads import MeetingReply
+from handlers.meetings.schedule import answer_buttons
 from handlers.menu import MenuEntry, add_menu_entry, show_menu
 from handlers.surveys.answering import ask_question
-from handlers.surveys.listing import find_survey, say_closed, title_of
+from handlers.surveys.listing import find_survey, say_closed, short, title_of
 from models.helpers import (
     CODE_VALID,
     ActKind,
@@ -37,26 +42,30 @@ from models.helpers import (
     HelperLink,
     LinkStatus,
     active_link,
+    codes_blocked_until,
     end_link,
     first_name,
     get_link,
     helper_confirms,
     link_by_code,
     links_of,
+    open_link_between,
     record_act,
+    record_wrong_code,
     resident_confirms,
     start_link,
 )
-from models.meeting_answers import AnswerRefused
+from models.meeting_answers import AnswerRefused, answer_of
 from models.meeting_answers import record_answer as record_meeting_answer
-from models.meetings import get_meeting, is_invited
+from models.meetings import get_meeting, is_invited, meetings_for
 from models.survey_answers import (
     AlreadyAnswered,
     first_unanswered,
+    participated,
     start_response,
     visible_questions,
 )
-from models.surveys import ResponseStatus
+from models.surveys import ResponseStatus, open_surveys_for
 
 router = Router()
 
@@ -152,27 +161,150 @@ async def start(ctx: Context, press: HelperStart) -> None:
 
 @router.button(HelperEnter)
 async def enter(ctx: Context, press: HelperEnter) -> None:
-    """Ask the helper for the code."""
+    """Whom this person helps, to answer for them; and the code of someone new."""
+    assert ctx.resident is not None
+    t = ctx.t
+    helped = [
+        link
+        for link in await links_of(ctx.session, ctx.resident.id)
+        if link.helper_id == ctx.resident.id and link.status == LinkStatus.ACTIVE.value
+    ]
+    question = t._("Type the code the person you help gave you.")
+    if helped:
+        question = "\n\n".join(
+            [
+                t._(
+                    "Choose whom you answer for: their open surveys and the meetings they "
+                    "are invited to."
+                ),
+                t._("To help someone new, type the code they gave you."),
+            ]
+        )
     ctx.ask(
         State.CODE,
-        ctx.t._("Type the code the person you help gave you."),
+        question,
         limit=CODE_TYPED_MAX,
+        buttons=[
+            Button(t._("Answer for {name}", name=first_name(link.resident)), HelperFor(link.id))
+            for link in helped
+        ],
         back=_back(ctx),
     )
+
+
+@router.button(HelperFor)
+async def answer_for(ctx: Context, press: HelperFor) -> None:
+    """The resident's open surveys and upcoming meetings, for the helper to answer."""
+    assert ctx.resident is not None
+    t = ctx.t
+    link = await active_link(ctx.session, link_id=press.link_id, helper=ctx.resident)
+    if link is None:
+        await ctx.refuse("helper_for", link=press.link_id)
+        return
+    resident = link.resident
+    name = first_name(resident)
+    lines = [t._("What {name} can answer now:", name=name)]
+    buttons: list[Button] = []
+    for survey in await open_surveys_for(ctx.session, resident):
+        title = title_of(ctx, survey)
+        until = t.datetime(survey.closes_at)
+        if await participated(ctx.session, survey.id, resident.id):
+            lines.append(t._("✓ {title} (answered; open until {time})", title=title, time=until))
+            continue
+        lines.append(t._("• {title} (open until {time})", title=title, time=until))
+        buttons.append(
+            Button(t._("Answer: {title}", title=short(title)), HelperSurvey(link.id, survey.id))
+        )
+    for meeting in await meetings_for(ctx.session, resident, since=ctx.now):
+        if not meeting.planned or meeting.starts_at <= ctx.now:
+            continue
+        answer = await answer_of(ctx.session, meeting.id, resident.id)
+        line = t._("• {title}, {time}", title=meeting.title, time=t.datetime(meeting.starts_at))
+        if answer is not None:
+            line += " — " + t._(meeting_texts.ANSWER_LABELS[answer])
+        lines.append(line)
+        buttons.append(
+            Button(
+                t._("Meeting: {title}", title=short(meeting.title)),
+                HelperMeetingAsk(link.id, meeting.id),
+            )
+        )
+    if len(lines) == 1:
+        lines = [t._("{name} has no open surveys or upcoming meetings now.", name=name)]
+    await ctx.audit("helper_for_viewed", link=link.id)
+    ctx.clear_state()
+    ctx.reply("\n".join(lines), [*buttons, Button(t._("Back"), HelperEnter()), _menu(ctx)])
+
+
+@router.button(HelperMeetingAsk)
+async def meeting_ask(ctx: Context, press: HelperMeetingAsk) -> None:
+    """A meeting the resident is invited to, with the answers the helper may give."""
+    assert ctx.resident is not None
+    t = ctx.t
+    link = await active_link(ctx.session, link_id=press.link_id, helper=ctx.resident)
+    if link is None:
+        await ctx.refuse("helper_meeting", link=press.link_id, meeting=press.meeting_id)
+        return
+    meeting = await get_meeting(ctx.session, press.meeting_id)
+    name = first_name(link.resident)
+    back = Button(t._("Back"), HelperFor(link.id))
+    if (
+        meeting is None
+        or meeting.invited_at is None
+        or not await is_invited(ctx.session, meeting, link.resident)
+    ):
+        ctx.reply(t._("{name} is not invited to that meeting.", name=name), [back, _menu(ctx)])
+        return
+    parts = [
+        t._("You answer for {name}.", name=name),
+        meeting_texts.details(meeting, t, with_link=meeting_texts.link_in_invitation(meeting)),
+    ]
+    answer = await answer_of(ctx.session, meeting.id, link.resident_id)
+    if answer is not None:
+        parts.append(
+            t._(
+                "The answer of {name}: {answer}",
+                name=name,
+                answer=t._(meeting_texts.ANSWER_LABELS[answer]),
+            )
+        )
+    buttons = []
+    if meeting.planned and ctx.now < meeting.starts_at:
+        for label, packed in answer_buttons(meeting):
+            reply = MeetingReply.unpack(packed)
+            if reply is not None:
+                buttons.append(Button(t._(label), HelperMeeting(link.id, meeting.id, reply.choice)))
+    else:
+        parts.append(t._("Answers to this meeting are no longer taken."))
+    ctx.clear_state()
+    ctx.reply("\n\n".join(parts), [*buttons, back, _menu(ctx)])
 
 
 async def code_typed(ctx: Context) -> None:
     """Show whose code it is and ask the helper to confirm."""
     assert ctx.resident is not None
     t = ctx.t
+    blocked = await codes_blocked_until(ctx.session, person=ctx.resident, now=ctx.now)
+    if blocked is not None:
+        _say_blocked(ctx, blocked)
+        return
     found = await link_by_code(
         ctx.session, typed=ctx.incoming.text or "", helper=ctx.resident, now=ctx.now
     )
     if found is CodeProblem.OWN:
         ctx.ask_again(t._("That is your own code: give it to the person who helps you."))
         return
+    if found is CodeProblem.DUPLICATE:
+        await ctx.audit("helper_link_twice")
+        _say_duplicate(ctx)
+        return
     if not isinstance(found, HelperLink):
         await ctx.audit("helper_code_wrong")
+        blocked = await record_wrong_code(ctx.session, person=ctx.resident, now=ctx.now)
+        if blocked is not None:
+            await ctx.audit("helper_codes_blocked")
+            _say_blocked(ctx, blocked)
+            return
         ctx.ask_again(
             t._("That code is not valid or has expired. Ask the person you help for a new one.")
         )
@@ -195,6 +327,30 @@ async def code_typed(ctx: Context) -> None:
     )
 
 
+def _say_blocked(ctx: Context, until: datetime) -> None:
+    """Too many wrong codes lately: say until when no code is taken."""
+    ctx.clear_state()
+    ctx.reply(
+        ctx.t._(
+            "Too many wrong codes in the last hour. You can type a code again from {time}.",
+            time=ctx.t.datetime(until),
+        ),
+        [_back(ctx), _menu(ctx)],
+    )
+
+
+def _say_duplicate(ctx: Context) -> None:
+    """The code is of someone this person already helps or waits to help."""
+    ctx.clear_state()
+    ctx.reply(
+        ctx.t._(
+            "You already help this person, or wait for their confirmation: a second link "
+            "between the two of you is not made."
+        ),
+        [_back(ctx), _menu(ctx)],
+    )
+
+
 @router.button(HelperAccept)
 async def accept(ctx: Context, press: HelperAccept) -> None:
     """The helper agrees; the resident is asked to confirm."""
@@ -211,6 +367,12 @@ async def accept(ctx: Context, press: HelperAccept) -> None:
         or link.code_expires_at <= ctx.now
     ):
         show_menu(ctx, t._("That code is no longer valid. Ask for a new one."))
+        return
+    if await open_link_between(
+        ctx.session, resident_id=link.resident_id, helper_id=ctx.resident.id, besides=link.id
+    ):
+        await ctx.audit("helper_link_twice", link=link.id)
+        _say_duplicate(ctx)
         return
     helper_confirms(link, helper=ctx.resident)
     await ctx.audit("helper_accepted", link=link.id, resident=link.resident_id)
@@ -401,7 +563,12 @@ async def meeting_for(ctx: Context, press: HelperMeeting) -> None:
     choice = press.choice.answer
     try:
         await record_meeting_answer(
-            ctx.session, meeting=meeting, resident=link.resident, answer=choice, now=ctx.now
+            ctx.session,
+            meeting=meeting,
+            resident=link.resident,
+            answer=choice,
+            now=ctx.now,
+            helper_id=ctx.resident.id,
         )
     except AnswerRefused:
         show_menu(ctx, t._("Answers to this meeting are no longer taken."))

@@ -59,3 +59,18 @@ class HelperMeeting(Payload):
     link_id: int
     meeting_id: int
     choice: Choice
+
+
+@payload("hlpfor")
+class HelperFor(Payload):
+    """What the helper may answer now for the resident: open surveys, upcoming meetings."""
+
+    link_id: int
+
+
+@payload("hmtask")
+class HelperMeetingAsk(Payload):
+    """A meeting the resident is invited to, with the answers the helper may give for them."""
+
+    link_id: int
+    meeting_id: int

@@ -221,7 +221,8 @@ async def _answers(ctx: Context, meeting: Meeting, *, names: bool) -> str:
         needed = quorum_of(await council_size(ctx.session), ctx.settings.meeting_quorum)
         lines.append(texts.quorum_line(t, coming=coming(counts), needed=needed))
     if names:
-        for answer, people in (await answer_names(ctx.session, meeting.id)).items():
+        names = await answer_names(ctx.session, meeting.id, through=texts.through_helper(t))
+        for answer, people in names.items():
             if people:
                 lines.append(f"{t._(texts.ANSWER_LABELS[answer])}: {', '.join(people)}")
     return "\n".join(lines)

@@ -4,6 +4,7 @@ invitation, the reminders, the announcements of a change and the screens."""
 from __future__ import annotations
 
 from bot.i18n import N_, Translator
+from models.meeting_answers import THROUGH_HELPER
 from models.meetings import AnswerChoice, Meeting, MeetingKind
 from models.territory import place_label
 
@@ -125,13 +126,23 @@ def cancelled(meeting: Meeting, t: Translator) -> str:
 
 
 def answer_line(t: Translator, counts: dict[str, int]) -> str:
-    return t._(
+    line = t._(
         "I will come: {yes} · online: {online} · maybe: {maybe} · cannot: {no}",
         yes=counts.get(AnswerChoice.YES.value, 0),
         online=counts.get(AnswerChoice.ONLINE.value, 0),
         maybe=counts.get(AnswerChoice.MAYBE.value, 0),
         no=counts.get(AnswerChoice.NO.value, 0),
     )
+    helped = counts.get(THROUGH_HELPER, 0)
+    if helped:
+        # Like paper and trusted-person answers to surveys: counted, and said so.
+        line += " " + t._("(through a trusted person: {n})", n=t.number(helped))
+    return line
+
+
+def through_helper(t: Translator) -> str:
+    """How a name reads in the answers when a trusted person answered for them."""
+    return t._("through a trusted person")
 
 
 def quorum_line(t: Translator, *, coming: int, needed: int) -> str:

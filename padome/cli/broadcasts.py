@@ -46,6 +46,7 @@ from padome.cli.common import (
     fail,
     find_territory,
     in_session,
+    known_house,
     known_unit,
     load_settings,
     out,
@@ -108,8 +109,17 @@ def broadcast_send(
     ru_file: Annotated[Path | None, typer.Option(help="A Russian version.")] = None,
     en_file: Annotated[Path | None, typer.Option(help="An English version.")] = None,
     attach: Annotated[Path | None, typer.Option(help="One photo (JPEG, PNG) or PDF.")] = None,
+    house: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead of --audience: one house, by its No. or address code (houses list); "
+            "its residents and house elders get it."
+        ),
+    ] = None,
 ) -> None:
     """Schedule a unified council message; the running bot sends it."""
+    if house is not None and audience != "all":
+        raise fail("Give either --audience or --house, not both.")
     settings = load_settings()
     texts = {"lv": _read_text(text_file) or ""}
     for language, path in (("ru", ru_file), ("en", en_file)):
@@ -137,7 +147,11 @@ def broadcast_send(
                 session,
                 roles=None,
                 created_by_id=None,
-                audience=await _audience(session, audience),
+                audience=(
+                    Audience(house_id=(await known_house(session, house)).id)
+                    if house is not None
+                    else await _audience(session, audience)
+                ),
                 texts=texts,
                 due_at=due,
                 now=now,
@@ -330,9 +344,13 @@ def _translator(language: str, settings: Settings) -> Translator:
 
 async def _describe_audience(session: AsyncSession, item: Broadcast) -> str:
     audience = Audience(
-        tuple(item.unit_ids) if item.unit_ids is not None else None, item.locality_id
+        tuple(item.unit_ids) if item.unit_ids is not None else None,
+        item.locality_id,
+        house_id=item.house_id,
     )
     place = await place_of(session, audience)
+    if item.house_id is not None:
+        return f"house {place}"
     if item.locality_id is not None:
         return f"locality {place}"
     if item.unit_ids is not None:

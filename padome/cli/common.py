@@ -28,6 +28,7 @@ from bot.parsing import (
 )
 from bot.settings import Settings, describe_validation_error, get_settings
 from broadcasts.compose import TIME_FORMAT
+from models.houses import House, house_by_code, house_by_id
 from models.residents import Resident, find_identity, parse_identity
 from models.territory import Locality, Unit, list_localities, list_units, unit_by_slug
 from models.territory_file import TerritoryFileError
@@ -154,6 +155,17 @@ async def find_territory(
         f"{unit.name} has no village or neighbourhood {locality_name!r}. "
         "See `padome localities list`."
     )
+
+
+async def known_house(session: AsyncSession, text: str) -> House:
+    """A house by its address code or its No. (`padome houses list`); else a clear failure."""
+    wanted = text.strip()
+    found = await house_by_code(session, wanted)
+    if found is None and wanted.isdigit() and len(wanted) < 10:
+        found = await house_by_id(session, int(wanted))
+    if found is None:
+        raise fail(f"No house {wanted!r}. See `padome houses list --unit <slug>`.")
+    return found
 
 
 async def registered(session: AsyncSession, identity: str) -> Resident:

@@ -14,6 +14,7 @@ from handlers.meetings.schedule import announce_cancelled, announce_moved
 from models.audit import audit
 from models.base import utcnow
 from models.meeting_answers import (
+    THROUGH_HELPER,
     answer_counts,
     answer_names,
     coming,
@@ -198,6 +199,11 @@ def meetings_show(meeting_id: Id) -> None:
         lines.append(
             "answers: "
             + ", ".join(f"{choice.value} {counts[choice.value]}" for choice in AnswerChoice)
+            + (
+                f" (through a trusted person: {counts[THROUGH_HELPER]})"
+                if counts[THROUGH_HELPER]
+                else ""
+            )
         )
         if meeting.kind == MeetingKind.SESSION.value:
             needed = quorum_of(await council_size(session), settings.meeting_quorum)

@@ -9,10 +9,17 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.audit import audit
-from models.houses import House, house_by_code, house_by_id
 from models.residents import format_identity, identities_of
 from models.roles import Role, grant_role, list_grants, revoke_role
-from padome.cli.common import en, fail, find_territory, in_session, out, registered
+from padome.cli.common import (
+    en,
+    fail,
+    find_territory,
+    in_session,
+    known_house,
+    out,
+    registered,
+)
 
 app = typer.Typer(help="Roles of council members and staff.", no_args_is_help=True)
 
@@ -21,18 +28,6 @@ HouseOption = Annotated[
     str | None,
     typer.Option(help="for a house elder: the house's address code, or its No. (houses list)"),
 ]
-
-
-async def _house(session: AsyncSession, text: str | None) -> House | None:
-    if not text:
-        return None
-    wanted = text.strip()
-    found = await house_by_code(session, wanted)
-    if found is None and wanted.isdigit() and len(wanted) < 10:
-        found = await house_by_id(session, int(wanted))
-    if found is None:
-        raise fail(f"No house {wanted!r}. See `padome houses list --unit <slug>`.")
-    return found
 
 
 def _parse_role(text: str) -> Role:
@@ -57,7 +52,7 @@ def roles_grant(
     async def work(session: AsyncSession) -> str:
         resident = await registered(session, identity)
         unit, locality = await find_territory(session, territory)
-        found = await _house(session, house)
+        found = await known_house(session, house) if house else None
         try:
             _, created = await grant_role(
                 session, resident=resident, role=wanted, unit=unit, locality=locality, house=found
@@ -92,7 +87,7 @@ def roles_revoke(
     async def work(session: AsyncSession) -> int:
         resident = await registered(session, identity)
         unit, locality = await find_territory(session, territory)
-        found = await _house(session, house)
+        found = await known_house(session, house) if house else None
         removed = await revoke_role(
             session, resident=resident, role=wanted, unit=unit, locality=locality, house=found
         )

@@ -209,7 +209,9 @@ async def meeting(
     if item.names_visible_to_invited:
         names = {
             t._(texts.ANSWER_LABELS[answer]): people
-            for answer, people in (await answer_names(visit.session, item.id)).items()
+            for answer, people in (
+                await answer_names(visit.session, item.id, through=texts.through_helper(t))
+            ).items()
             if people
         }
     may_record = organises and _after_start(visit, item)
