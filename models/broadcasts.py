@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -455,18 +455,43 @@ async def resend_unknown(session: AsyncSession, broadcast: Broadcast) -> int:
 
 
 async def news_for(session: AsyncSession, resident: Resident, *, limit: int = 5) -> list[Broadcast]:
-    """The latest broadcasts that reached (or would reach) this resident's unit."""
+    """The latest broadcasts that reached (or would reach) this resident's unit, and those
+    of their own house (where they live, or are its house elder) or to them by name."""
     if resident.unit_id is None:
         return []
+    houses = set(
+        await session.scalars(
+            select(RoleGrant.house_id).where(
+                RoleGrant.resident_id == resident.id,
+                RoleGrant.role == Role.HOUSE_ELDER.value,
+                RoleGrant.house_id.is_not(None),
+            )
+        )
+    )
+    if resident.house_id is not None:
+        houses.add(resident.house_id)
     return await news_of_place(
-        session, unit_id=resident.unit_id, locality_id=resident.locality_id, limit=limit
+        session,
+        unit_id=resident.unit_id,
+        locality_id=resident.locality_id,
+        limit=limit,
+        house_ids=houses,
+        resident_id=resident.id,
     )
 
 
 async def news_of_place(
-    session: AsyncSession, *, unit_id: int, locality_id: int | None, limit: int = 5
+    session: AsyncSession,
+    *,
+    unit_id: int,
+    locality_id: int | None,
+    limit: int = 5,
+    house_ids: Collection[int] = (),
+    resident_id: int | None = None,
 ) -> list[Broadcast]:
-    """The latest broadcasts for a unit (and a locality of it, or none)."""
+    """The latest broadcasts for a unit (and a locality of it, or none). A message to one
+    house, or to named residents, is news only for them (`house_ids`, `resident_id`): a
+    place's news, its group and its printed bulletin never show it."""
     query = (
         select(Broadcast)
         .where(
@@ -478,7 +503,13 @@ async def news_of_place(
     )
     found: list[Broadcast] = []
     for broadcast in await session.scalars(query):
-        if broadcast.locality_id is not None:
+        if broadcast.house_id is not None:
+            if broadcast.house_id not in house_ids:
+                continue
+        elif broadcast.resident_ids is not None:
+            if resident_id not in broadcast.resident_ids:
+                continue
+        elif broadcast.locality_id is not None:
             if broadcast.locality_id != locality_id:
                 continue
         elif broadcast.unit_ids is not None and unit_id not in broadcast.unit_ids:

@@ -67,6 +67,8 @@ async def gather_bulletin(
     )
     messages = []
     for broadcast in found:
+        if broadcast.house_id is not None or broadcast.resident_ids is not None:
+            continue  # one house's or named people's message: not for the whole parish
         if broadcast.locality_id is not None:
             if broadcast.locality_id not in localities:
                 continue

@@ -5,6 +5,7 @@ The CSV files here are made up (see their first line): no address of them is rea
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from models.residents import Resident, find_identity
 from models.roles import Role, grant_role, load_roles
 from models.territory import add_locality, unit_by_slug
 from padome.app import App
+from reports.bulletin import gather_bulletin
 from tests.chat import Chat
 from tests.fakes.telegram_api import payloads
 from tests.test_console import run_padome
@@ -335,6 +337,25 @@ async def test_a_house_elder_sees_only_their_block_and_gets_its_notices(app: App
             pass
         else:
             raise AssertionError("a house elder wrote to the house")
+        broadcast.status = "done"
+        broadcast.started_at = broadcast.finished_at = utcnow()
+
+    # Under News, the block's message is the block's: the rest of the parish never sees it.
+    for user, sees in (("neighbour", True), ("elder", True), ("other", False), ("rep", False)):
+        news = "\n".join(sent.reply.text for sent in await chat.send(user, "/news"))
+        assert ("Ūdens atslēgšana otrdien." in news) is sees, (user, news)
+    # Nor does the parish's printed bulletin.
+    async with app.sessionmaker() as session:
+        unit = await unit_by_slug(session, "alsviku")
+        assert unit is not None
+        printed = await gather_bulletin(
+            session,
+            unit=unit,
+            since=utcnow() - timedelta(days=30),
+            now=utcnow(),
+            settings=app.settings,
+        )
+        assert printed.messages == []
 
 
 async def test_a_representative_chooses_one_house_as_the_audience_in_chat(app: App) -> None:
