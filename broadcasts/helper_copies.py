@@ -67,17 +67,13 @@ async def copy_for_helpers(
     """Give every active helper of a recipient their copy; returns how many were made."""
     if not _copied(broadcast):
         return 0
-    reached = list(
-        await session.scalars(
-            select(Delivery.resident_id).where(
-                Delivery.broadcast_id == broadcast.id,
-                Delivery.is_group.is_(False),
-                Delivery.resident_id.is_not(None),
-            )
-        )
+    reached = select(Delivery.resident_id).where(
+        Delivery.broadcast_id == broadcast.id,
+        Delivery.is_group.is_(False),
+        Delivery.resident_id.is_not(None),
     )
     made = 0
-    for link in await active_helpers_of(session, [item for item in reached if item is not None]):
+    for link in await active_helpers_of(session, reached):
         if link.helper_id is None:
             continue
         name = first_name(link.resident)

@@ -13,7 +13,7 @@ import enum
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, delete, or_, select, update
+from sqlalchemy import ForeignKey, Index, Select, String, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -245,8 +245,12 @@ async def active_link(
     return link
 
 
-async def active_helpers_of(session: AsyncSession, resident_ids: list[int]) -> list[HelperLink]:
-    if not resident_ids:
+async def active_helpers_of(
+    session: AsyncSession, resident_ids: list[int] | Select[tuple[int | None]]
+) -> list[HelperLink]:
+    """The active links of these residents: ids, or a query giving them (a message's
+    recipients can be more than a database takes as values of one statement)."""
+    if isinstance(resident_ids, list) and not resident_ids:
         return []
     return list(
         await session.scalars(

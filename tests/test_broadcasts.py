@@ -13,12 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, text, update
 
 from bot.i18n import Translator
 from bot.settings import Settings
 from broadcasts.compose import Audience, create_broadcast
 from broadcasts.dispatcher import Dispatcher
+from broadcasts.helper_copies import copy_for_helpers
 from broadcasts.notices import send_notice
 from broadcasts.service import BroadcastService, Job, JobContext
 from models.audit import audit_entries
@@ -27,13 +28,16 @@ from models.broadcasts import (
     Broadcast,
     Delivery,
     DeliveryStatus,
+    Kind,
     Status,
     cancel_broadcast,
     create_deliveries,
 )
+from models.helpers import HelperLink, LinkStatus
 from models.residents import Identity, Resident, register_resident
 from models.roles import Role, grant_role, load_roles, revoke_role
 from models.territory import unit_by_slug
+from padome.app import App
 from tests.conftest import ON_POSTGRES
 from tests.fakes.telegram_api import FailureKind, FakeTelegramAPI, FloodLimits, labels, payloads
 from tests.telegram import (
@@ -756,3 +760,70 @@ async def test_a_job_notifies_named_residents_with_a_button_and_not_under_news(
             assert len(api.messages_to(1003)) == seen[1003]  # not named: nothing
             [news] = await bot.press(1001, "news")
             assert news["text"].startswith(lv("No news yet for your parish or town."))
+
+
+async def test_a_message_to_more_residents_than_one_statement_takes_values_starts(
+    app: App,
+) -> None:
+    """PostgreSQL's driver takes at most 32,767 values a statement: a message to more
+    residents than that, one of them with a trusted person, still starts, and the trusted
+    person gets their copy."""
+    now = utcnow()
+    count = 33_000
+    async with app.engine.begin() as connection:
+        ids: list[int] = []
+        for start in range(0, count, 5_000):
+            result = await connection.execute(
+                insert(Resident).returning(Resident.id),
+                [
+                    {"language": "lv", "unit_id": 1, "consented_at": now, "created_at": now}
+                    for _ in range(min(5_000, count - start))
+                ],
+            )
+            ids.extend(result.scalars())
+        await connection.execute(
+            insert(Identity),
+            [
+                {
+                    "resident_id": resident_id,
+                    "channel": "telegram",
+                    "external_id": str(10_000_000 + number),
+                    "active": True,
+                    "created_at": now,
+                }
+                for number, resident_id in enumerate(ids)
+            ],
+        )
+        await connection.execute(
+            insert(HelperLink).values(
+                resident_id=ids[-1],
+                helper_id=ids[0],
+                status=LinkStatus.ACTIVE.value,
+                created_at=now,
+                active_since=now,
+            )
+        )
+    if ON_POSTGRES:
+        # What autovacuum does soon after a bulk load; the test server runs without it.
+        async with app.engine.connect() as connection:
+            await connection.execute(text("ANALYZE"))
+    async with app.sessionmaker() as session, session.begin():
+        broadcast = Broadcast(
+            kind=Kind.COUNCIL.value,
+            texts={"lv": "Sveiki visiem."},
+            status=Status.SENDING.value,
+            due_at=now,
+            started_at=now,
+        )
+        session.add(broadcast)
+        await session.flush()
+        made = await create_deliveries(session, broadcast, channels={"telegram"})
+        copies = await copy_for_helpers(
+            session, broadcast, channels={"telegram"}, timezone=app.settings.tz, now=now
+        )
+    assert made == count
+    assert copies == 1
+    async with app.sessionmaker() as session:
+        copy = await session.scalar(select(Broadcast).where(Broadcast.for_resident_id == ids[-1]))
+        assert copy is not None and copy.resident_ids == [ids[0]]
+        assert "Sveiki visiem." in copy.texts["lv"]
