@@ -16,15 +16,19 @@ from bot.parsing import horizon_limit
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 from broadcasts.quiet_hours import when_it_goes
 from broadcasts.render import render
+from models.audit import audit
 from models.broadcasts import (
     LANGUAGES,
     TEXT_MAX,
     Broadcast,
+    DeliveryStatus,
     Kind,
     Status,
     cancel_broadcast,
     count_recipients,
+    delivery_counts,
     recipients_by_channel,
+    resend_unknown,
 )
 from models.houses import House, house_by_id
 from models.messaging import media_link
@@ -356,3 +360,31 @@ async def stop_broadcast(session: AsyncSession, broadcast: Broadcast) -> int:
     if waiting:
         stopped = await count_recipients(session, broadcast)
     return stopped
+
+
+async def unknown_to_resend(session: AsyncSession, broadcast: Broadcast) -> int:
+    """How many residents a crash left "unknown" on a finished message: those it may be
+    sent to again. While it still goes out, none: the final report comes first."""
+    if broadcast.status != Status.DONE.value:
+        return 0
+    return (await delivery_counts(session, broadcast.id))[DeliveryStatus.UNKNOWN.value]
+
+
+async def send_again_to_unknown(
+    session: AsyncSession, broadcast: Broadcast, *, actor_id: int | None, **details: str
+) -> int:
+    """Send a finished message again to the residents a crash left "unknown", once a person
+    who may follow it (`may_follow`, checked by the caller) chose to: they may get it twice.
+    Written to the audit log. Acts once: a second call finds nobody and changes nothing.
+    Returns how many it goes to again."""
+    again = await resend_unknown(session, broadcast)
+    if again:
+        await audit(
+            session,
+            action="broadcast_resent_unknown",
+            actor_id=actor_id,
+            broadcast=broadcast.id,
+            rows=again,
+            **details,
+        )
+    return again

@@ -25,7 +25,7 @@ add_help("console", N_("a sign-in link to the staff console in the browser"), _c
 @router.command("console")
 @router.payload("console")
 async def console_link(ctx: Context) -> None:
-    """Send a one-time sign-in link to the staff console; staff only, checked here."""
+    """Send a one-time sign-in link to the staff console; only to those it is for, checked here."""
     if not may_use_console(ctx.roles):
         await ctx.refuse("console_link")
         return

@@ -24,7 +24,17 @@ SESSION_LONGEST = timedelta(hours=12)
 
 def may_use_console(roles: Roles) -> bool:
     """Coordinators, administrators, the chair and the vice-chair; representatives and
-    village deputies too, for their messages to residents (each page checks its own right)."""
+    village deputies too, for their messages to residents (each page checks its own right);
+    house elders for the coverage of their blocks only (`coverage_only`)."""
+    return _whole_console(roles) or bool(roles.elder_houses)
+
+
+def coverage_only(roles: Roles) -> bool:
+    """A house elder with no other console role: the coverage page is all they may open."""
+    return bool(roles.elder_houses) and not _whole_console(roles)
+
+
+def _whole_console(roles: Roles) -> bool:
     return (
         roles.is_staff
         or roles.has(Role.CHAIR)

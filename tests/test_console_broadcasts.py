@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,14 +18,15 @@ from playwright.async_api import Page
 from sqlalchemy import func, select, update
 
 from bot.i18n import Translator
-from broadcasts.compose import TIME_FORMAT
+from broadcasts.compose import TIME_FORMAT, Audience, create_broadcast
 from models.audit import audit_entries
 from models.base import utcnow
-from models.broadcasts import Broadcast, Delivery
+from models.broadcasts import Broadcast, Delivery, DeliveryStatus, Status, create_deliveries
 from models.residents import find_identity, register_resident
 from models.roles import Role, grant_role
 from models.territory import unit_by_slug
 from tests.browser import chromium
+from tests.test_broadcasts import until_status
 from tests.test_staff_console import (
     ANNA,
     BERTA,
@@ -304,3 +306,134 @@ async def test_what_the_console_refuses_in_messages(database_url: str, screensho
         await page.set_viewport_size({"width": 390, "height": 844})
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
         await check_page(page, running, "broadcast-compose-lv-phone")
+
+
+async def test_sending_again_to_the_residents_a_crash_left_unknown(
+    database_url: str, screenshots: Path
+) -> None:
+    async with console_bot(database_url, screenshots) as running, chromium() as browser:
+        bot = running.bot
+        coordinator = await join(
+            bot, COORDINATOR, unit="alsviku", language="en", name="Coordinator"
+        )
+        await set_role(bot, COORDINATOR, Role.COORDINATOR)
+        await join(bot, ANNA, unit="alsviku", language="lv", name="Anna")
+        await join(bot, BERTA, unit="annas", language="lv", name="Berta")
+        await join(bot, REPRESENTATIVE, unit="alsviku", language="en", name="Rita")
+        async with bot.app.sessionmaker() as session, session.begin():
+            alsviku = await unit_by_slug(session, "alsviku")
+            identity = await find_identity(session, "telegram", str(REPRESENTATIVE))
+            assert alsviku is not None and identity is not None
+            await grant_role(
+                session, resident=identity.resident, role=Role.REPRESENTATIVE, unit=alsviku
+            )
+        # The coordinator's message as a crash leaves it: going out, Anna's and Berta's rows
+        # were on their way when the process died (marked "unknown" when it came back), the
+        # others not sent yet.
+        now = utcnow()
+        async with bot.app.sessionmaker() as session, session.begin():
+            broadcast = await create_broadcast(
+                session,
+                roles=None,
+                created_by_id=coordinator,
+                audience=Audience(),
+                texts={"lv": NOW_TEXT},
+                due_at=now,
+                now=now,
+                report_to=("telegram", str(COORDINATOR)),
+            )
+            broadcast.status = Status.SENDING.value
+            broadcast.started_at = now
+            await create_deliveries(session, broadcast, channels={"telegram"})
+            await session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.broadcast_id == broadcast.id,
+                    Delivery.chat_id.in_([str(ANNA), str(BERTA)]),
+                )
+                .values(
+                    status=DeliveryStatus.UNKNOWN.value,
+                    attempts=1,
+                    error="interrupted",
+                    finished_at=now,
+                )
+            )
+            number = broadcast.id
+        await until_status(bot, number, Status.DONE.value)
+
+        def got() -> dict[int, int]:
+            return {
+                user: sum(NOW_TEXT in (m["text"] or "") for m in running.api.messages_to(user))
+                for user in (COORDINATOR, ANNA, BERTA, REPRESENTATIVE)
+            }
+
+        assert got() == {COORDINATOR: 1, ANNA: 0, BERTA: 0, REPRESENTATIVE: 1}
+
+        page = await open_console(browser, await sign_in_link(running))
+        await page.goto(f"{running.base_url}/console/broadcasts/{number}")
+        assert "Unknown (interrupted while on its way, maybe not received): 2" in (
+            await page.locator("#report").inner_text()
+        )
+        choice = page.get_by_role(
+            "link", name="Send again to these 2 residents (they may already have it)…"
+        )
+        assert await choice.count() == 1
+        await check_page(page, running, "broadcast-unknown")
+
+        # A representative may not follow the coordinator's message, so may not send it
+        # again either, not even with a form made by hand.
+        other = await open_console(browser, await sign_in_link(running, REPRESENTATIVE))
+        response = await other.goto(f"{running.base_url}/console/broadcasts/{number}/resend")
+        assert response is not None and response.status == 404
+        await other.goto(f"{running.base_url}/console/broadcasts")
+        token = await other.locator("form.inline input[name=csrf]").first.input_value()
+        response = await other.request.post(
+            f"{running.base_url}/console/broadcasts/{number}/resend",
+            form={"csrf": token, "sure": "1"},
+        )
+        assert response.status == 404
+
+        # The coordinator is asked first, then it goes to the two, once.
+        await choice.click()
+        assert await page.locator("h1").inner_text() == f"Send message #{number} again?"
+        question = await page.locator("#question").inner_text()
+        assert "on its way to 2 residents" in question and "They may already have it" in question
+        await check_page(page, running, "broadcast-resend-confirm")
+        await page.get_by_role("button", name="Yes, send it again").click()
+        await page.wait_for_load_state()
+        assert page.url.endswith(f"/console/broadcasts/{number}?resent=2")
+        assert f"Message #{number} goes again to 2 residents." in await page.inner_text("main")
+        await until_status(bot, number, Status.DONE.value)
+        await _until_got(got, {COORDINATOR: 1, ANNA: 1, BERTA: 1, REPRESENTATIVE: 1})
+
+        # Sent a second time (an old tab): nobody is left, nothing goes.
+        token = await page.locator("form.inline input[name=csrf]").first.input_value()
+        response = await page.request.post(
+            f"{running.base_url}/console/broadcasts/{number}/resend",
+            form={"csrf": token, "sure": "1"},
+        )
+        assert response.status == 409
+        await page.goto(f"{running.base_url}/console/broadcasts/{number}")
+        assert await page.locator("#unknown").count() == 0
+        assert "Delivered: 4" in await page.locator("#report").inner_text()
+        await asyncio.sleep(0.5)
+        assert got() == {COORDINATOR: 1, ANNA: 1, BERTA: 1, REPRESENTATIVE: 1}
+        async with bot.app.sessionmaker() as session:
+            resent = await audit_entries(session, action="broadcast_resent_unknown")
+            refused = [
+                entry.details.get("attempted")
+                for entry in await audit_entries(session, action="refused")
+            ]
+        assert [entry.details for entry in resent] == [
+            {"broadcast": number, "rows": 2, "via": "console"}
+        ]
+        assert refused.count("broadcast_resend") == 2
+
+
+async def _until_got(
+    got: Callable[[], dict[int, int]], expected: dict[int, int], seconds: float = 10
+) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while got() != expected:
+        assert asyncio.get_running_loop().time() < deadline, got()
+        await asyncio.sleep(0.05)

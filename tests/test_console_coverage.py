@@ -15,7 +15,7 @@ from models.audit import audit_entries
 from models.coverage import Scope, coverage_of, coverage_places, sees_coverage
 from models.houses import House, coverage, import_houses
 from models.residents import find_identity
-from models.roles import Role, Roles, grant_role
+from models.roles import Role, Roles, grant_role, list_grants_of
 from models.territory import add_locality, unit_by_slug
 from padome.app import App
 from tests.browser import chromium, keyboard_reaches
@@ -153,6 +153,99 @@ async def test_coverage_per_parish_village_and_block_for_those_who_may_see_it(
                 if entry.action == "refused" and entry.details.get("attempted") == "coverage"
             ]
         assert len(refused) == 4
+
+
+ELDER = 1004  # lives in Alsviķu pagasts, house elder of the block Parka iela 1
+
+
+async def test_a_house_elder_signs_in_and_sees_only_the_coverage_of_their_block(
+    database_url: str, screenshots: Path
+) -> None:
+    async with console_bot(database_url, screenshots) as running, chromium() as browser:
+        unit_id, _, block_id = await houses_and_people(running)
+        await join(running.bot, ELDER, unit="alsviku", language="en", name="Elza")
+        async with running.bot.app.sessionmaker() as session, session.begin():
+            elder = await find_identity(session, "telegram", str(ELDER))
+            block = await session.get(House, block_id)
+            assert elder is not None and block is not None
+            await grant_role(session, resident=elder.resident, role=Role.HOUSE_ELDER, house=block)
+            elder_id = elder.resident_id
+
+        # The link from /console in chat opens the coverage of their block, and the menu
+        # offers nothing else.
+        page = await open_console(browser, await sign_in_link(running, ELDER))
+        assert page.url == f"{running.base_url}/console/coverage"
+        assert await page.locator("header nav a").all_inner_texts() == ["Coverage"]
+        assert await page.locator("header button").all_inner_texts() == ["Change", "Sign out"]
+        assert await page.locator("h1").inner_text() == "Coverage: houses the council reaches"
+        assert await page.locator("#filter-place").count() == 0
+        assert await page.locator("#coverage tbody tr").count() == 1
+        assert await page.locator(f"{row('coverage', 'Your houses')} td").all_inner_texts() == [
+            "1",
+            "1 (100 %)",
+            "1 of 24 (4 %)",
+        ]
+        assert await page.locator("#all-reached").count() == 1
+        assert "Kalnmaļi" not in await page.inner_text("main")
+        assert await keyboard_reaches(page, "a[href='/console/coverage']")
+        await check_page(page, running, "coverage-house-elder-en")
+
+        # Every other page is refused, with the way back to the coverage.
+        pages = ("/console", "/console/ideas", "/console/people", "/console/meetings")
+        for address in (*pages, "/console/broadcasts", "/console/audit", "/console/surveys"):
+            response = await page.goto(f"{running.base_url}{address}")
+            assert response is not None and response.status == 403, address
+            assert await page.locator("h1").inner_text() == "Not allowed"
+            assert await page.locator("header nav a").all_inner_texts() == ["Coverage"]
+        await check_page(page, running, "coverage-house-elder-refused")
+        await page.get_by_role("link", name="Back to coverage").click()
+        assert page.url == f"{running.base_url}/console/coverage"
+        # Another place asked for by a made-up address is refused as well.
+        response = await page.goto(f"{running.base_url}/console/coverage?place=unit-{unit_id}")
+        assert response is not None and response.status == 403
+        assert "Kalnmaļi" not in await page.inner_text("main")
+        # A form of another page, sent with the session's own token, changes nothing: not
+        # even the role of coordinator given to oneself.
+        await page.goto(f"{running.base_url}/console/coverage")
+        token = await page.locator("form.inline input[name=csrf]").first.input_value()
+        response = await page.request.post(
+            f"{running.base_url}/console/people/{elder_id}/grant",
+            form={"csrf": token, "role": "coordinator", "sure": "1"},
+        )
+        assert response.status == 403
+
+        # The language switch works for them too; the page in Latvian and Russian.
+        for language in ("lv", "ru"):
+            await page.get_by_label(re.compile("Language|Valoda|Язык")).select_option(language)
+            await page.locator("form[action='/console/language'] button").click()
+            await page.wait_for_load_state()
+            assert page.url == f"{running.base_url}/console/coverage"
+            assert await page.locator("html").get_attribute("lang") == language
+            assert await page.locator("header nav a").count() == 1
+            await check_page(page, running, f"coverage-house-elder-{language}")
+
+        async with running.bot.app.sessionmaker() as session:
+            refused = [
+                (entry.details.get("attempted"), entry.details.get("path"))
+                for entry in await audit_entries(session, action="refused")
+                if entry.actor_id == elder_id
+            ]
+            grants = await list_grants_of(session, elder_id)
+        assert [path for attempted, path in refused if attempted == "console_page"] == [
+            *pages,
+            "/console/broadcasts",
+            "/console/audit",
+            "/console/surveys",
+            f"/console/people/{elder_id}/grant",
+        ]
+        assert ("coverage", "/console/coverage") in refused
+        assert [grant.role for grant in grants] == [Role.HOUSE_ELDER.value]
+
+        # Signing out works as for everyone.
+        await page.locator("form[action='/console/signout'] button").click()
+        await page.wait_for_load_state()
+        response = await page.goto(f"{running.base_url}/console/coverage")
+        assert response is not None and response.status == 401
 
 
 # Who sees the coverage of which place: (roles, the parish, the village, another parish,

@@ -9,7 +9,14 @@ from bot.dialog.messages import Button
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router
 from bot.i18n import N_
-from broadcasts.compose import may_broadcast, may_cancel, may_follow, stop_broadcast
+from broadcasts.compose import (
+    may_broadcast,
+    may_cancel,
+    may_follow,
+    send_again_to_unknown,
+    stop_broadcast,
+    unknown_to_resend,
+)
 from broadcasts.dispatcher import RESEND_UNKNOWN, report_text
 from broadcasts.quiet_hours import goes_at, held
 from handlers.broadcasts.compose import may_send
@@ -23,7 +30,6 @@ from models.broadcasts import (
     first_line,
     get_broadcast,
     list_broadcasts,
-    resend_unknown,
 )
 
 router = Router()
@@ -171,9 +177,8 @@ async def resend_unknown_ones(ctx: Context, press: ResendUnknown) -> None:
     if broadcast is None or not _may_follow(ctx, broadcast):
         await ctx.refuse("broadcast_resend", broadcast=broadcast_id)
         return
-    counts = await delivery_counts(ctx.session, broadcast.id)
-    unknown = counts[DeliveryStatus.UNKNOWN.value]
-    if broadcast.status != Status.DONE.value or not unknown:
+    unknown = await unknown_to_resend(ctx.session, broadcast)
+    if not unknown:
         show_menu(ctx, ctx.t._("Message #{id} has nobody to send it again to.", id=broadcast.id))
         return
     if press.answer is not Yes.YES:
@@ -194,8 +199,8 @@ async def resend_unknown_ones(ctx: Context, press: ResendUnknown) -> None:
             ],
         )
         return
-    again = await resend_unknown(ctx.session, broadcast)
-    await ctx.audit("broadcast_resent_unknown", broadcast=broadcast.id, rows=again)
+    assert ctx.resident is not None
+    again = await send_again_to_unknown(ctx.session, broadcast, actor_id=ctx.resident.id)
     show_menu(
         ctx,
         ctx.t.ngettext(

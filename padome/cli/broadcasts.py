@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.settings import Settings
-from broadcasts.compose import TIME_FORMAT, Audience, create_broadcast, place_of
+from broadcasts.compose import (
+    TIME_FORMAT,
+    Audience,
+    create_broadcast,
+    place_of,
+    send_again_to_unknown,
+    unknown_to_resend,
+)
 from broadcasts.dispatcher import report_text
 from broadcasts.quiet_hours import goes_at
 from handlers.broadcasts.unreached import (
@@ -37,7 +44,6 @@ from models.broadcasts import (
     first_line,
     get_broadcast,
     list_broadcasts,
-    resend_unknown,
 )
 from models.call_list import CALL_LIST_AFTER, Outcome, mark_counts, unreached_rows, with_call_list
 from padome.cli.common import (
@@ -393,8 +399,8 @@ def broadcast_resend_unknown(
         item = await get_broadcast(session, broadcast_id)
         if item is None:
             raise fail(f"No broadcast #{broadcast_id}.")
-        unknown = (await delivery_counts(session, item.id))[DeliveryStatus.UNKNOWN.value]
-        if item.status != Status.DONE.value or not unknown:
+        unknown = await unknown_to_resend(session, item)
+        if not unknown:
             raise fail(f"Broadcast #{broadcast_id} has no unknown deliveries to send again.")
         return unknown
 
@@ -414,12 +420,9 @@ def broadcast_resend_unknown(
     async def work(session: AsyncSession) -> str:
         item = await get_broadcast(session, broadcast_id)
         assert item is not None
-        again = await resend_unknown(session, item)
+        again = await send_again_to_unknown(session, item, actor_id=None)
         if not again:
             raise fail(f"Broadcast #{broadcast_id} has no unknown deliveries to send again.")
-        await audit(
-            session, action="broadcast_resent_unknown", actor_id=None, broadcast=item.id, rows=again
-        )
         return en.ngettext(
             "Broadcast #{id} goes again to {n} resident; the running bot sends it.",
             "Broadcast #{id} goes again to {n} residents; the running bot sends it.",

@@ -36,7 +36,9 @@ from broadcasts.compose import (
     places_of,
     preview_facts,
     quick_times,
+    send_again_to_unknown,
     stop_broadcast,
+    unknown_to_resend,
 )
 from broadcasts.dispatcher import progress_text, report_text
 from broadcasts.quiet_hours import goes_at, held
@@ -60,7 +62,7 @@ from models.messaging import find_media, media_link, store_media
 from models.roles import Role
 from models.territory import list_localities, list_units, locality_by_id, place_label
 from padome.cli.broadcasts import ATTACHMENT_MAX, ATTACHMENT_TYPES
-from padome.console.forms import redirect
+from padome.console.forms import confirm, number, redirect, sure
 from padome.console.times import fold_of, read_typed_time
 
 if TYPE_CHECKING:
@@ -149,6 +151,11 @@ class BroadcastPages:
             Route(
                 "/console/broadcasts/{broadcast_id}/cancel",
                 page(self.cancel),
+                methods=["GET", "POST"],
+            ),
+            Route(
+                "/console/broadcasts/{broadcast_id}/resend",
+                page(self.resend),
                 methods=["GET", "POST"],
             ),
         ]
@@ -609,6 +616,8 @@ class BroadcastPages:
             finished=finished,
             refresh=refresh,
             cancellable=may_cancel(broadcast),
+            unknown=await unknown_to_resend(visit.session, broadcast),
+            resent=number(query.get("resent")),
             created=query.get("created") == "1",
             cancelled=int(stopped)
             if stopped.isascii() and stopped.isdigit() and len(stopped) < 10
@@ -664,3 +673,55 @@ class BroadcastPages:
             via="console",
         )
         return redirect(f"/console/broadcasts/{broadcast.id}?cancelled={stopped}")
+
+    async def resend(self, visit: Visit) -> Response:
+        """Send a finished message again to the residents a crash left "unknown": asked first,
+        since they may already have it; the chat's "Send again" by the same action and rule."""
+        broadcast = await self.followed(visit, "broadcast_resend")
+        if broadcast is None:
+            return self.not_found(visit)
+        unknown = await unknown_to_resend(visit.session, broadcast)
+        if not unknown:
+            return self.nobody_again(visit, broadcast)
+        t = visit.t
+        back = f"/console/broadcasts/{broadcast.id}"
+        if visit.request.method == "GET" or not sure(visit):
+            return confirm(
+                self.console,
+                visit,
+                heading=t._("Send message #{id} again?", id=broadcast.id),
+                question=t.ngettext(
+                    "Sending message #{id} was interrupted while it was on its way to {n} "
+                    "resident. They may already have it: if you send it again, they may get it "
+                    "twice. Send it again?",
+                    "Sending message #{id} was interrupted while it was on its way to {n} "
+                    "residents. They may already have it: if you send it again, they may get it "
+                    "twice. Send it again?",
+                    unknown,
+                    id=broadcast.id,
+                ),
+                action=f"{back}/resend",
+                fields={},
+                yes=t._("Yes, send it again"),
+                back=back,
+                active="broadcasts",
+            )
+        again = await send_again_to_unknown(
+            visit.session, broadcast, actor_id=visit.resident.id, via="console"
+        )
+        if not again:  # sent twice at once: the other one took them
+            return self.nobody_again(visit, broadcast)
+        return redirect(f"{back}?resent={again}")
+
+    def nobody_again(self, visit: Visit, broadcast: Broadcast) -> HTMLResponse:
+        t = visit.t
+        return self.console.message(
+            t,
+            t._("Message #{id} has nobody to send it again to.", id=broadcast.id),
+            t._(
+                "Only a finished message goes again, and only to the residents it was on its "
+                "way to when sending was interrupted."
+            ),
+            status_code=409,
+            visit=visit,
+        )

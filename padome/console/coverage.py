@@ -30,7 +30,11 @@ PAGE = 100
 def routes(console: Console) -> list[BaseRoute]:
     console.templates.globals["may_see_coverage"] = sees_coverage
     return [
-        Route("/console/coverage", console.page(partial(coverage_page, console)), methods=["GET"])
+        Route(
+            "/console/coverage",
+            console.page(partial(coverage_page, console), for_house_elders=True),
+            methods=["GET"],
+        )
     ]
 
 

@@ -53,6 +53,7 @@ from models.staff_console import (
     SESSION_LONGEST,
     ConsoleSession,
     active_session,
+    coverage_only,
     end_session,
     may_use_console,
     peek_link,
@@ -71,6 +72,8 @@ from padome.console.surveys import SurveyPages
 logger = logging.getLogger(__name__)
 
 COOKIE = "padome_console"
+# Where a house elder without another console role signs in to: the one page they may open.
+ELDER_HOME = "/console/coverage"
 HERE = Path(__file__).parent
 STATIC = {
     "console.css": "text/css",
@@ -109,6 +112,15 @@ class Visit:
     form: dict[str, str] | None = None
     values: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def coverage_only(self) -> bool:
+        """A house elder with no other console role: coverage is all the console shows."""
+        return coverage_only(self.roles)
+
+    @property
+    def home(self) -> str:
+        return ELDER_HOME if self.coverage_only else "/console"
+
 
 View = Callable[[Visit], Awaitable[Response]]
 
@@ -141,8 +153,16 @@ class Console:
             Route("/console/ideas/{idea_id}", self.page(self.idea), methods=["GET"]),
             Route("/console/ideas/{idea_id}/photo", self.page(self.idea_photo), methods=["GET"]),
             Route("/console/ideas/{idea_id}/answer", self.page(self.answer), methods=["POST"]),
-            Route("/console/language", self.page(self.language), methods=["POST"]),
-            Route("/console/signout", self.page(self.sign_out), methods=["POST"]),
+            Route(
+                "/console/language",
+                self.page(self.language, for_house_elders=True),
+                methods=["POST"],
+            ),
+            Route(
+                "/console/signout",
+                self.page(self.sign_out, for_house_elders=True),
+                methods=["POST"],
+            ),
             Route("/console/login/{token}", self.login_page, methods=["GET"]),
             Route("/console/login/{token}", self.login, methods=["POST"]),
             Route("/console/telegram", self.telegram_page, methods=["GET"]),
@@ -201,8 +221,9 @@ class Console:
                 return code
         return self.settings.default_language
 
-    def signed_in(self, token: str) -> Response:
-        response = RedirectResponse("/console", status_code=303, headers=HEADERS)
+    def signed_in(self, token: str, roles: Roles) -> Response:
+        home = ELDER_HOME if coverage_only(roles) else "/console"
+        response = RedirectResponse(home, status_code=303, headers=HEADERS)
         response.set_cookie(
             COOKIE,
             self.signer.sign_cookie(token),
@@ -216,7 +237,13 @@ class Console:
 
     # ------------------------------------------------------------------ every signed-in page
 
-    def page(self, view: View) -> Callable[[Request], Awaitable[Response]]:
+    def page(
+        self, view: View, *, for_house_elders: bool = False
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """A signed-in page. A house elder without another console role opens only the pages
+        made `for_house_elders` (coverage, the language, signing out); any other page is
+        refused to them, so a page added later is closed to them unless it says otherwise."""
+
         async def endpoint(request: Request) -> Response:
             now = utcnow()
             cookie = request.cookies.get(COOKIE, "")
@@ -268,6 +295,24 @@ class Console:
                     csrf=self.signer.csrf_token(token or ""),
                     now=now,
                 )
+                if visit.coverage_only and not for_house_elders:
+                    await audit(
+                        session,
+                        action="refused",
+                        actor_id=resident.id,
+                        attempted="console_page",
+                        path=request.url.path,
+                    )
+                    return self.message(
+                        t,
+                        t._("Not allowed"),
+                        t._(
+                            "As a house elder, you see the coverage of your blocks here; the "
+                            "other pages of the console are for other roles."
+                        ),
+                        status_code=403,
+                        visit=visit,
+                    )
                 if request.method == "POST":
                     visit.form = await _form(request)
                     if not self.signer.csrf_valid(token or "", str(visit.form.get("csrf", ""))):
@@ -338,13 +383,13 @@ class Console:
                     t._("Not allowed"),
                     t._(
                         "The staff console is for coordinators, the chair, the vice-chair, "
-                        "representatives and village deputies."
+                        "representatives, village deputies and house elders."
                     ),
                     status_code=403,
                 )
             token = await start_session(session, resident_id=resident.id, via="link", now=now)
             await audit(session, action="console_sign_in", actor_id=resident.id, via="link")
-        return self.signed_in(token)
+        return self.signed_in(token, roles)
 
     async def telegram_page(self, request: Request) -> Response:
         """The Mini App's first page: its script sends Telegram's signed init data back."""
@@ -390,7 +435,7 @@ class Console:
                 )
             token = await start_session(session, resident_id=resident.id, via="telegram", now=now)
             await audit(session, action="console_sign_in", actor_id=resident.id, via="telegram")
-        return self.signed_in(token)
+        return self.signed_in(token, roles)
 
     async def static(self, request: Request) -> Response:
         name = request.path_params["name"]
