@@ -126,8 +126,13 @@ async def fallback(ctx: Context) -> None:
         return
     if text.startswith("/"):
         hint = ctx.t._("I do not know that command. Send /help to see what I can do.")
-    elif ctx.state is not None and ctx.conversation is not None and ctx.conversation.options:
-        # A question answered by its buttons stands: typed text does not throw it away.
+    elif (
+        (ctx.state is not None or ctx.flow)
+        and ctx.conversation is not None
+        and ctx.conversation.options
+    ):
+        # A question answered by its buttons stands: typed text does not throw it away, nor
+        # what a flow asked by buttons (its state empty, its values kept) has gathered.
         buttons = [Button(label, payload) for label, payload in ctx.conversation.options]
         if "menu" not in (button.payload for button in buttons):
             buttons.append(Button(ctx.t._("Main menu"), "menu"))

@@ -328,3 +328,20 @@ async def test_a_number_not_on_screen_shows_the_same_options_again(chat: Chat) -
     # and its numbers still press the same options
     first = await chat.say("anna", "1")
     assert first.text != again.text
+
+
+async def test_text_typed_where_a_flow_asks_by_buttons_keeps_what_it_gathered(
+    chat: Chat,
+) -> None:
+    """Registering someone without a phone asks the parish by buttons after the name: a
+    name typed there again gets the same question, and the registration goes on."""
+    await chat.onboard("admin")
+    await chat.say("admin", "/offline")
+    units = await chat.say("admin", "Ilga Kalniņa")
+    assert units.text == "Which parish or town do they live in?"
+    again = await chat.say("admin", "Ilga Kalniņa")
+    assert again.options == units.options  # its "Cancel" leads to the menu
+    places = await chat.say(
+        "admin", str([button.label for button in again.options].index("Alsviķi parish") + 1)
+    )
+    assert places.text == "Which village or neighbourhood?"
