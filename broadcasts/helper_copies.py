@@ -56,6 +56,19 @@ def _copied(broadcast: Broadcast) -> bool:
     return any(payload.split(":", 1)[0] in COPIED_KINDS for _, payload in broadcast.actions)
 
 
+def _marked_for(t: Translator, name: str) -> str:
+    """The first line of a helper's copy: whom it was sent to."""
+    if name:
+        return t._("For {name}:", name=name)
+    return t._("For the person you help:")
+
+
+def _about_them(t: Translator, name: str) -> str:
+    if name:
+        return t._("The question below is about {name}: your answer is given for them.", name=name)
+    return t._("The question below is about the person you help: your answer is given for them.")
+
+
 async def copy_for_helpers(
     session: AsyncSession,
     broadcast: Broadcast,
@@ -72,6 +85,8 @@ async def copy_for_helpers(
         Delivery.is_group.is_(False),
         Delivery.resident_id.is_not(None),
     )
+    # An invitation asks "will you come?": the helper's copy says whom it is asked about.
+    meeting = any(payload.split(":", 1)[0] == MeetingReply.kind for _, payload in broadcast.actions)
     made = 0
     for link in await active_helpers_of(session, reached):
         if link.helper_id is None:
@@ -80,13 +95,11 @@ async def copy_for_helpers(
         texts = {}
         for language in LANGUAGES:
             t = Translator(language, timezone=timezone)
+            lines = [_marked_for(t, name)]
+            if meeting:
+                lines.append(_about_them(t, name))
             texts[language] = "\n".join(
-                [
-                    t._("For {name}:", name=name),
-                    heading(broadcast, t),
-                    "",
-                    broadcast.text_for(language),
-                ]
+                [*lines, heading(broadcast, t), "", broadcast.text_for(language)]
             )
         copy = Broadcast(
             kind=Kind.NOTICE.value,

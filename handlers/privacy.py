@@ -105,12 +105,20 @@ async def my_data(ctx: Context) -> None:
     for link in data.get("trusted_helpers") or []:
         if link["status"] != "active":
             continue
-        name = link["other_person_first_name"] or "–"
-        lines.append(
-            t._("Your trusted person: {name}", name=name)
-            if link["you_are"] == "helped"
-            else t._("You are the trusted person of: {name}", name=name)
-        )
+        name = link["other_person_first_name"]
+        helped = link["you_are"] == "helped"
+        if name:
+            lines.append(
+                t._("Your trusted person: {name}", name=name)
+                if helped
+                else t._("You are the trusted person of: {name}", name=name)
+            )
+        else:
+            lines.append(
+                t._("You have a trusted person.")
+                if helped
+                else t._("You are the trusted person of a resident.")
+            )
         if link["acts"]:
             lines.append(
                 t.ngettext(

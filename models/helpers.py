@@ -272,9 +272,12 @@ async def record_act(
 
 
 def first_name(resident: Resident | None) -> str:
-    """The first word of the name the person goes by; never their whole data."""
+    """The first word of the name the person goes by; never their whole data.
+
+    Empty when no name is known (a console or SMS user): texts then take their nameless form.
+    """
     name = (resident.display_name or "").strip() if resident is not None else ""
-    return name.split()[0] if name else "—"
+    return name.split()[0] if name else ""
 
 
 # ------------------------------------------------------------------ personal data
@@ -298,7 +301,7 @@ async def export_helper_data(session: AsyncSession, resident: Resident) -> list[
             {
                 "you_are": "helped" if mine else "helper",
                 "other_person_id": other.id if other is not None else None,
-                "other_person_first_name": first_name(other) if other is not None else None,
+                "other_person_first_name": first_name(other) or None,
                 "status": link.status,
                 "since": _iso(link.active_since or link.created_at),
                 "ended_at": _iso(link.ended_at),

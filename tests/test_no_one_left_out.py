@@ -379,6 +379,15 @@ async def test_a_trusted_person_answers_from_the_menu_and_the_meeting_answer_say
             HelperMeeting(link_id, meeting_id, Choice.NO),
         ):
             await api.wait_for(chat_id=JANIS, predicate=with_payload(copy.pack()), timeout=15)
+        # The invitation's copy says the question is about Marta, not about Jānis.
+        [meeting_copy] = [
+            m["text"]
+            for m in api.messages_to(JANIS)
+            if HelperMeeting(link_id, meeting_id, Choice.NO).pack() in payloads(m)
+        ]
+        assert meeting_copy.startswith(
+            "For Marta:\nThe question below is about Marta: your answer is given for them.\n"
+        )
         await texts_arrive(api, CHAIR, "are going out to")
         [menu] = await bot.press(JANIS, HelperEnter().pack())
         assert "Choose whom you answer for" in menu["text"]
@@ -584,10 +593,9 @@ async def test_the_whole_trusted_person_flow_over_whatsapp_and_sms(database_url:
         await _arrives(
             fake,
             ILZE_PHONE,
+            # The SMS neighbour gave no name: the text needs none.
             lv(
-                '{helper}, your trusted person, answered the survey "{title}" for you.',
-                helper="—",
-                title="Ceļi un ietves",
+                'Your trusted person answered the survey "{title}" for you.', title="Ceļi un ietves"
             ),
         )
         async with bot.app.sessionmaker() as session:
@@ -603,7 +611,7 @@ async def test_the_whole_trusted_person_flow_over_whatsapp_and_sms(database_url:
         ended = await choose(sms, sure, lv("Yes, end it"))
         assert lv("The help with {name} has ended. {name} is told.", name=name) in ended
         await _arrives(
-            fake, ILZE_PHONE, lv("{name} ended the help and no longer helps you.", name="—")
+            fake, ILZE_PHONE, lv("Your trusted person ended the help and no longer helps you.")
         )
         async with bot.app.sessionmaker() as session:
             link = (await session.scalars(select(HelperLink))).one()
@@ -615,3 +623,145 @@ async def test_the_whole_trusted_person_flow_over_whatsapp_and_sms(database_url:
             "Vēl viena ziņa." in text and text.startswith(lv("For {name}:", name=name))
             for text in fake.texts_to(ANNA_PHONE)
         )
+
+
+def _labels(message: dict) -> list[str]:  # type: ignore[type-arg]
+    return [button["text"] for row in message["buttons"] for button in row]
+
+
+NAMELESS, NAMELESS_HELPER = 1011, 1012
+
+
+async def test_nameless_people_see_texts_without_a_name_and_confirm_from_the_screen(
+    database_url: str,
+) -> None:
+    """Neither side gave a name (as on the console or by SMS): no dash stands in for one;
+    the resident confirms or declines a waiting trusted person from the screen itself."""
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(CHAIR, language="en")
+        await bot.onboard(NAMELESS, language="en", first_name="\u3164")
+        await bot.onboard(NAMELESS_HELPER, language="lv", first_name="\u3164")
+        await bot.onboard(MARTA, language="en", first_name="Marta")
+        await bot.onboard(JANIS, language="en", first_name="Jānis")
+
+        [screen] = await bot.press(NAMELESS, HelperScreen().pack())
+        assert _labels(screen) == ["Someone helps me", "I help someone", "Main menu"]
+        [code_text] = await bot.press(NAMELESS, HelperStart().pack())
+        code = re.search(r"helps you: (\w+)", code_text["text"]).group(1)  # type: ignore[union-attr]
+        await bot.press(NAMELESS_HELPER, HelperEnter().pack())
+        [whose] = await bot.send(NAMELESS_HELPER, code)
+        assert whose["text"].startswith(
+            lv("The code is from a resident of {unit}.", unit="x").split("{")[0][:20]
+        )
+        assert "—" not in whose["text"] and "Alsviķ" in whose["text"]
+        assert _labels(whose)[0] == lv("Yes, I help")
+        [thanks] = await bot.press(NAMELESS_HELPER, option(whose, lv("Yes, I help")))
+        assert thanks["text"].startswith(
+            lv("Thank you. The person you help now confirms you once more; you will be told.")
+        )
+        await api.wait_for(
+            chat_id=NAMELESS, predicate=has_text("Someone typed your code"), timeout=10
+        )
+
+        # The notice is left behind; the screen still offers the answer.
+        await bot.send(NAMELESS, "hello")
+        [screen] = await bot.press(NAMELESS, HelperScreen().pack())
+        assert "The person who typed your code waits for your confirmation." in screen["text"]
+        assert "—" not in screen["text"]
+        assert _labels(screen) == [
+            "Someone helps me",
+            "I help someone",
+            "Confirm",
+            "Decline",
+            "Main menu",
+        ]
+        async with bot.app.sessionmaker() as session:
+            link = (await session.scalars(select(HelperLink))).one()
+        # only the resident confirms: the helper's crafted press is refused
+        [refused] = await bot.press(NAMELESS_HELPER, HelperConfirm(link.id).pack())
+        assert refused["text"] == lv("Sorry, you are not allowed to do that.")
+        [linked] = await bot.press(NAMELESS, option(screen, "Confirm"))
+        assert linked["text"].startswith("You have confirmed your trusted person.")
+        await api.wait_for(
+            chat_id=NAMELESS_HELPER,
+            predicate=has_text(
+                lv(
+                    "The person whose code you typed confirmed you as their trusted person. You "
+                    "will receive the council's messages for them, marked as for the person you "
+                    "help, and may answer surveys and meeting invitations for them."
+                )
+            ),
+            timeout=10,
+        )
+        # a confirmed link cannot be confirmed again from an old screen
+        [again] = await bot.press(NAMELESS, option(screen, "Confirm"))
+        assert again["text"].startswith("There is nothing to confirm now.")
+
+        [screen] = await bot.press(NAMELESS, HelperScreen().pack())
+        assert "Your trusted person helps you." in screen["text"]
+        assert _labels(screen) == [
+            "Someone helps me",
+            "I help someone",
+            "End the help of your trusted person",
+            "Main menu",
+        ]
+        [helper_screen] = await bot.press(NAMELESS_HELPER, HelperScreen().pack())
+        assert lv("You help a resident.") in helper_screen["text"]
+        assert _labels(helper_screen)[:3] == [
+            lv("Someone helps me"),
+            lv("I help someone"),
+            lv("End your help"),
+        ]
+        [enter] = await bot.press(NAMELESS_HELPER, HelperEnter().pack())
+        assert any(
+            label.startswith(lv("Answer for a resident of {unit}", unit="")[:10])
+            for label in _labels(enter)
+        )
+
+        # the council's message reaches the helper marked without a name
+        broadcast_id = await schedule(
+            bot, texts={"lv": "Sapulce piektdien.", "en": "Meeting on Friday."}
+        )
+        await until_status(bot, broadcast_id, Status.DONE.value)
+        marked = lv("For the person you help:")
+        await api.wait_for(chat_id=NAMELESS_HELPER, predicate=has_text(marked), timeout=10)
+        [copy] = [text for text in texts_to(api, NAMELESS_HELPER) if text.startswith(marked)]
+        assert "Sapulce piektdien." in copy
+
+        # the resident ends it; the helper is told without a dash
+        [sure] = await bot.press(NAMELESS, HelperEnd(link.id).pack())
+        assert sure["text"] == "End the help of your trusted person?"
+        await bot.press(NAMELESS, option(sure, "Yes, end it"))
+        told = lv(
+            "The person you helped ended the help: you no longer receive messages for them "
+            "and cannot answer for them."
+        )
+        await api.wait_for(chat_id=NAMELESS_HELPER, predicate=has_text(told), timeout=10)
+        for chat in (NAMELESS, NAMELESS_HELPER):
+            assert not any(": —" in text or text.startswith("—") for text in texts_to(api, chat))
+
+        # a named pair: the resident declines from the screen; Jānis is told
+        [code_text] = await bot.press(MARTA, HelperStart().pack())
+        code = re.search(r"helps you: (\w+)", code_text["text"]).group(1)  # type: ignore[union-attr]
+        await bot.press(JANIS, HelperEnter().pack())
+        [whose] = await bot.send(JANIS, code)
+        await bot.press(JANIS, option(whose, "Yes, I help Marta"))
+        await api.wait_for(chat_id=MARTA, predicate=has_text("Jānis typed your code"), timeout=10)
+        [screen] = await bot.press(MARTA, HelperScreen().pack())
+        assert "Jānis waits for your confirmation." in screen["text"]
+        assert _labels(screen)[:4] == [
+            "Someone helps me",
+            "I help someone",
+            "Confirm: Jānis",
+            "Decline: Jānis",
+        ]
+        [declined] = await bot.press(MARTA, option(screen, "Decline: Jānis"))
+        assert declined["text"].startswith("Jānis is not your trusted person.")
+        await api.wait_for(
+            chat_id=JANIS, predicate=has_text("Marta did not confirm you"), timeout=10
+        )
+        async with bot.app.sessionmaker() as session:
+            statuses = {
+                item.helper_id: item.status for item in await session.scalars(select(HelperLink))
+            }
+        assert sorted(statuses.values()) == [LinkStatus.ENDED.value, LinkStatus.ENDED.value]

@@ -15,7 +15,7 @@ from datetime import datetime
 from bot.dialog.context import Context
 from bot.dialog.messages import Button
 from bot.dialog.router import Router
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from broadcasts.notices import send_notice
 from handlers.helpers.payloads import (
     HelperAccept,
@@ -87,6 +87,35 @@ def _back(ctx: Context) -> Button:
     return Button(ctx.t._("Back"), HelperScreen().pack())
 
 
+def _link_line(t: Translator, name: str, *, mine: bool, active: bool) -> str:
+    """A link as the screen lists it; without a name where the other person gave none."""
+    if active and mine:
+        return (
+            t._("{name} helps you.", name=name) if name else t._("Your trusted person helps you.")
+        )
+    if active:
+        return t._("You help {name}.", name=name) if name else t._("You help a resident.")
+    if mine:
+        return (
+            t._("{name} waits for your confirmation.", name=name)
+            if name
+            else t._("The person who typed your code waits for your confirmation.")
+        )
+    return (
+        t._("You wait for the confirmation of {name}.", name=name)
+        if name
+        else t._("You wait for the confirmation of the person whose code you typed.")
+    )
+
+
+def _end_button(t: Translator, name: str, link: HelperLink, *, mine: bool) -> Button:
+    if name:
+        return Button(t._("End the help: {name}", name=name), HelperEnd(link.id))
+    if mine:
+        return Button(t._("End the help of your trusted person"), HelperEnd(link.id))
+    return Button(t._("End your help"), HelperEnd(link.id))
+
+
 @router.button(HelperScreen)
 async def screen(ctx: Context, press: HelperScreen) -> None:
     """Who helps me, whom I help, and the ways to start or end a link."""
@@ -99,32 +128,36 @@ async def screen(ctx: Context, press: HelperScreen) -> None:
             "you. They never see your ideas or your data."
         )
     ]
-    buttons = []
+    # The fixed options keep their numbers; what a link offers comes after them.
+    buttons = [
+        Button(t._("Someone helps me"), HelperStart()),
+        Button(t._("I help someone"), HelperEnter()),
+    ]
     for link in await links_of(ctx.session, ctx.resident.id):
         mine = link.resident_id == ctx.resident.id
         other = first_name(link.helper if mine else link.resident)
         if link.status == LinkStatus.ACTIVE.value:
-            lines.append(
-                t._("{name} helps you.", name=other)
-                if mine
-                else t._("You help {name}.", name=other)
-            )
+            lines.append(_link_line(t, other, mine=mine, active=True))
+            buttons.append(_end_button(t, other, link, mine=mine))
         elif link.status == LinkStatus.HELPER_CONFIRMED.value:
-            lines.append(
-                t._("{name} waits for your confirmation.", name=other)
-                if mine
-                else t._("You wait for the confirmation of {name}.", name=other)
-            )
-        else:
-            continue
-        buttons.append(Button(t._("End the help: {name}", name=other), HelperEnd(link.id)))
-    buttons.extend(
-        [
-            Button(t._("Someone helps me"), HelperStart()),
-            Button(t._("I help someone"), HelperEnter()),
-            _menu(ctx),
-        ]
-    )
+            lines.append(_link_line(t, other, mine=mine, active=False))
+            if mine:
+                # The notice that asked may be long gone: the same answer is offered here.
+                buttons.extend(
+                    [
+                        Button(
+                            t._("Confirm: {name}", name=other) if other else t._("Confirm"),
+                            HelperConfirm(link.id, yes=True),
+                        ),
+                        Button(
+                            t._("Decline: {name}", name=other) if other else t._("Decline"),
+                            HelperConfirm(link.id, yes=False),
+                        ),
+                    ]
+                )
+            else:
+                buttons.append(_end_button(t, other, link, mine=mine))
+    buttons.append(_menu(ctx))
     ctx.clear_state()
     ctx.reply("\n\n".join(lines), buttons)
 
@@ -184,12 +217,19 @@ async def enter(ctx: Context, press: HelperEnter) -> None:
         State.CODE,
         question,
         limit=CODE_TYPED_MAX,
-        buttons=[
-            Button(t._("Answer for {name}", name=first_name(link.resident)), HelperFor(link.id))
-            for link in helped
-        ],
+        buttons=[Button(_answer_for_label(t, link), HelperFor(link.id)) for link in helped],
         back=_back(ctx),
     )
+
+
+def _answer_for_label(t: Translator, link: HelperLink) -> str:
+    name = first_name(link.resident)
+    if name:
+        return t._("Answer for {name}", name=name)
+    place = link.resident.unit if link.resident is not None else None
+    if place is not None:
+        return t._("Answer for a resident of {unit}", unit=t.place(place))
+    return t._("Answer for the person you help")
 
 
 @router.button(HelperFor)
@@ -203,7 +243,11 @@ async def answer_for(ctx: Context, press: HelperFor) -> None:
         return
     resident = link.resident
     name = first_name(resident)
-    lines = [t._("What {name} can answer now:", name=name)]
+    lines = [
+        t._("What {name} can answer now:", name=name)
+        if name
+        else t._("What the person you help can answer now:")
+    ]
     buttons: list[Button] = []
     for survey in await open_surveys_for(ctx.session, resident):
         title = title_of(ctx, survey)
@@ -230,7 +274,11 @@ async def answer_for(ctx: Context, press: HelperFor) -> None:
             )
         )
     if len(lines) == 1:
-        lines = [t._("{name} has no open surveys or upcoming meetings now.", name=name)]
+        lines = [
+            t._("{name} has no open surveys or upcoming meetings now.", name=name)
+            if name
+            else t._("The person you help has no open surveys or upcoming meetings now.")
+        ]
     await ctx.audit("helper_for_viewed", link=link.id)
     ctx.clear_state()
     ctx.reply("\n".join(lines), [*buttons, Button(t._("Back"), HelperEnter()), _menu(ctx)])
@@ -253,20 +301,21 @@ async def meeting_ask(ctx: Context, press: HelperMeetingAsk) -> None:
         or meeting.invited_at is None
         or not await is_invited(ctx.session, meeting, link.resident)
     ):
-        ctx.reply(t._("{name} is not invited to that meeting.", name=name), [back, _menu(ctx)])
+        ctx.reply(_not_invited(t, name), [back, _menu(ctx)])
         return
     parts = [
-        t._("You answer for {name}.", name=name),
+        t._("You answer for {name}.", name=name)
+        if name
+        else t._("You answer for the person you help."),
         meeting_texts.details(meeting, t, with_link=meeting_texts.link_in_invitation(meeting)),
     ]
     answer = await answer_of(ctx.session, meeting.id, link.resident_id)
     if answer is not None:
+        label = t._(meeting_texts.ANSWER_LABELS[answer])
         parts.append(
-            t._(
-                "The answer of {name}: {answer}",
-                name=name,
-                answer=t._(meeting_texts.ANSWER_LABELS[answer]),
-            )
+            t._("The answer of {name}: {answer}", name=name, answer=label)
+            if name
+            else t._("The answer given for the person you help: {answer}", answer=label)
         )
     buttons = []
     if meeting.planned and ctx.now < meeting.starts_at:
@@ -278,6 +327,12 @@ async def meeting_ask(ctx: Context, press: HelperMeetingAsk) -> None:
         parts.append(t._("Answers to this meeting are no longer taken."))
     ctx.clear_state()
     ctx.reply("\n\n".join(parts), [*buttons, back, _menu(ctx)])
+
+
+def _not_invited(t: Translator, name: str) -> str:
+    if name:
+        return t._("{name} is not invited to that meeting.", name=name)
+    return t._("The person you help is not invited to that meeting.")
 
 
 async def code_typed(ctx: Context) -> None:
@@ -311,20 +366,29 @@ async def code_typed(ctx: Context) -> None:
         return
     name = first_name(found.resident)
     ctx.set_state(State.ACCEPT, link=found.id)
-    ctx.reply(
-        "\n\n".join(
-            [
-                t._("The code is from {name}.", name=name),
-                t._(
-                    "Do you want to help {name}? You will receive the council's messages for "
-                    "them and may answer surveys and meeting invitations for them. {name} "
-                    "confirms once more.",
-                    name=name,
-                ),
-            ]
-        ),
-        [Button(t._("Yes, I help {name}", name=name), HelperAccept(found.id)), _back(ctx)],
-    )
+    if name:
+        whose = t._("The code is from {name}.", name=name)
+        ask = t._(
+            "Do you want to help {name}? You will receive the council's messages for "
+            "them and may answer surveys and meeting invitations for them. {name} "
+            "confirms once more.",
+            name=name,
+        )
+        yes = t._("Yes, I help {name}", name=name)
+    else:
+        place = found.resident.unit if found.resident is not None else None
+        whose = (
+            t._("The code is from a resident of {unit}.", unit=t.place(place))
+            if place is not None
+            else t._("The code is from a resident who has not given a name.")
+        )
+        ask = t._(
+            "Do you want to help this person? You will receive the council's messages for "
+            "them and may answer surveys and meeting invitations for them. They confirm "
+            "once more."
+        )
+        yes = t._("Yes, I help")
+    ctx.reply("\n\n".join([whose, ask]), [Button(yes, HelperAccept(found.id)), _back(ctx)])
 
 
 def _say_blocked(ctx: Context, until: datetime) -> None:
@@ -381,11 +445,21 @@ async def accept(ctx: Context, press: HelperAccept) -> None:
         ctx.session,
         settings=ctx.settings,
         resident_ids=[link.resident_id],
-        write=lambda tr: tr._(
-            "{helper} typed your code and wants to help you: they will receive the council's "
-            "messages for you and may answer surveys and meeting invitations for you. They "
-            "will not see your ideas or your data. Do you confirm {helper} as your trusted person?",
-            helper=helper,
+        write=lambda tr: (
+            tr._(
+                "{helper} typed your code and wants to help you: they will receive the "
+                "council's messages for you and may answer surveys and meeting invitations "
+                "for you. They will not see your ideas or your data. Do you confirm {helper} "
+                "as your trusted person?",
+                helper=helper,
+            )
+            if helper
+            else tr._(
+                "Someone typed your code and wants to help you: they will receive the "
+                "council's messages for you and may answer surveys and meeting invitations "
+                "for you. They will not see your ideas or your data. Do you confirm them as "
+                "your trusted person?"
+            )
         ),
         now=ctx.now,
         buttons=[
@@ -393,12 +467,12 @@ async def accept(ctx: Context, press: HelperAccept) -> None:
             (N_("No"), HelperConfirm(link.id, yes=False).pack()),
         ],
     )
+    name = first_name(link.resident)
     show_menu(
         ctx,
-        t._(
-            "Thank you. {name} now confirms you once more; you will be told.",
-            name=first_name(link.resident),
-        ),
+        t._("Thank you. {name} now confirms you once more; you will be told.", name=name)
+        if name
+        else t._("Thank you. The person you help now confirms you once more; you will be told."),
     )
 
 
@@ -423,10 +497,21 @@ async def confirm(ctx: Context, press: HelperConfirm) -> None:
             ctx.session,
             settings=ctx.settings,
             resident_ids=[link.helper_id],
-            write=lambda tr: tr._("{name} did not confirm you as their trusted person.", name=name),
+            write=lambda tr: (
+                tr._("{name} did not confirm you as their trusted person.", name=name)
+                if name
+                else tr._(
+                    "The person whose code you typed did not confirm you as their trusted person."
+                )
+            ),
             now=ctx.now,
         )
-        show_menu(ctx, t._("{name} is not your trusted person.", name=helper))
+        show_menu(
+            ctx,
+            t._("{name} is not your trusted person.", name=helper)
+            if helper
+            else t._("That person is not your trusted person."),
+        )
         return
     resident_confirms(link, now=ctx.now)
     await ctx.audit("helper_linked", link=link.id, helper=link.helper_id)
@@ -434,22 +519,7 @@ async def confirm(ctx: Context, press: HelperConfirm) -> None:
         ctx.session,
         settings=ctx.settings,
         resident_ids=[link.helper_id],
-        write=lambda tr: "\n\n".join(
-            [
-                tr._(
-                    "{name} confirmed you as their trusted person. You will receive the council's "
-                    'messages for them, marked "For {name}", and may answer surveys and '
-                    "meeting invitations for them.",
-                    name=name,
-                ),
-                tr._(
-                    "Nominations and support for candidates cannot be given through a trusted "
-                    "person: "
-                    "{name} signs them on paper.",
-                    name=name,
-                ),
-            ]
-        ),
+        write=lambda tr: "\n\n".join(_linked_for_helper(tr, name)),
         now=ctx.now,
         buttons=[(N_("Trusted person"), HelperScreen().pack())],
     )
@@ -458,8 +528,43 @@ async def confirm(ctx: Context, press: HelperConfirm) -> None:
         t._(
             '{name} is now your trusted person. You can end it at any time under "Trusted person".',
             name=helper,
+        )
+        if helper
+        else t._(
+            'You have confirmed your trusted person. You can end it at any time under "Trusted '
+            'person".'
         ),
     )
+
+
+def _linked_for_helper(t: Translator, name: str) -> list[str]:
+    """What the helper is told once the resident confirmed them."""
+    if not name:
+        return [
+            t._(
+                "The person whose code you typed confirmed you as their trusted person. You "
+                "will receive the council's messages for them, marked as for the person you "
+                "help, and may answer surveys and meeting invitations for them."
+            ),
+            t._(
+                "Nominations and support for candidates cannot be given through a trusted "
+                "person: the person you help signs them on paper."
+            ),
+        ]
+    return [
+        t._(
+            "{name} confirmed you as their trusted person. You will receive the council's "
+            'messages for them, marked "For {name}", and may answer surveys and '
+            "meeting invitations for them.",
+            name=name,
+        ),
+        t._(
+            "Nominations and support for candidates cannot be given through a trusted "
+            "person: "
+            "{name} signs them on paper.",
+            name=name,
+        ),
+    ]
 
 
 @router.button(HelperEnd)
@@ -479,7 +584,13 @@ async def end(ctx: Context, press: HelperEnd) -> None:
     name = first_name(other)
     if not press.sure:
         ctx.reply(
-            t._("End the help with {name}?", name=name),
+            t._("End the help with {name}?", name=name)
+            if name
+            else (
+                t._("End the help of your trusted person?")
+                if mine
+                else t._("End your help to the person you help?")
+            ),
             [Button(t._("Yes, end it"), HelperEnd(link.id, sure=True)), _back(ctx)],
         )
         return
@@ -491,18 +602,33 @@ async def end(ctx: Context, press: HelperEnd) -> None:
             ctx.session,
             settings=ctx.settings,
             resident_ids=[other.id],
-            write=lambda tr: (
-                tr._(
-                    "{name} ended the help: you no longer receive messages for them and cannot "
-                    "answer for them.",
-                    name=me,
-                )
-                if mine
-                else tr._("{name} ended the help and no longer helps you.", name=me)
-            ),
+            write=lambda tr: _ended_notice(tr, me, by_resident=mine),
             now=ctx.now,
         )
-    show_menu(ctx, t._("The help with {name} has ended. {name} is told.", name=name))
+    show_menu(
+        ctx,
+        t._("The help with {name} has ended. {name} is told.", name=name)
+        if name
+        else t._("The help has ended. The other person is told."),
+    )
+
+
+def _ended_notice(t: Translator, name: str, *, by_resident: bool) -> str:
+    """What the other side of a link is told when it ends."""
+    if by_resident:
+        if name:
+            return t._(
+                "{name} ended the help: you no longer receive messages for them and cannot "
+                "answer for them.",
+                name=name,
+            )
+        return t._(
+            "The person you helped ended the help: you no longer receive messages for them "
+            "and cannot answer for them."
+        )
+    if name:
+        return t._("{name} ended the help and no longer helps you.", name=name)
+    return t._("Your trusted person ended the help and no longer helps you.")
 
 
 @router.button(HelperSurvey)
@@ -519,7 +645,12 @@ async def survey_for(ctx: Context, press: HelperSurvey) -> None:
         return
     name = first_name(link.resident)
     if not survey.reaches(link.resident):
-        show_menu(ctx, t._("This survey is not for the parish or town of {name}.", name=name))
+        show_menu(
+            ctx,
+            t._("This survey is not for the parish or town of {name}.", name=name)
+            if name
+            else t._("This survey is not for the parish or town of the person you help."),
+        )
         return
     if not survey.is_open(ctx.now):
         await say_closed(ctx, survey)
@@ -527,19 +658,30 @@ async def survey_for(ctx: Context, press: HelperSurvey) -> None:
     try:
         response = await start_response(ctx.session, survey=survey, resident=link.resident)
     except AlreadyAnswered:
-        show_menu(ctx, t._("{name} has already sent answers to this survey.", name=name))
+        show_menu(ctx, _already_sent(t, name))
         return
     if response.status == ResponseStatus.SENT.value and not response.draft:
-        show_menu(ctx, t._("{name} has already sent answers to this survey.", name=name))
+        show_menu(ctx, _already_sent(t, name))
         return
     await ctx.audit("helper_survey_opened", link=link.id, survey=survey.id)
     ctx.set_state(None, survey=survey.id, **{"for": link.id, "for_name": name})
-    ctx.reply(t._('You answer "{title}" for {name}.', title=title_of(ctx, survey), name=name))
+    title = title_of(ctx, survey)
+    ctx.reply(
+        t._('You answer "{title}" for {name}.', title=title, name=name)
+        if name
+        else t._('You answer "{title}" for the person you help.', title=title)
+    )
     question = (
         first_unanswered(survey, response.draft or {})
         or visible_questions(survey, response.draft or {})[0]
     )
     ask_question(ctx, survey, response, question)
+
+
+def _already_sent(t: Translator, name: str) -> str:
+    if name:
+        return t._("{name} has already sent answers to this survey.", name=name)
+    return t._("The person you help has already sent answers to this survey.")
 
 
 @router.button(HelperMeeting)
@@ -558,7 +700,7 @@ async def meeting_for(ctx: Context, press: HelperMeeting) -> None:
         or meeting.invited_at is None
         or not await is_invited(ctx.session, meeting, link.resident)
     ):
-        show_menu(ctx, t._("{name} is not invited to that meeting.", name=name))
+        show_menu(ctx, _not_invited(t, name))
         return
     choice = press.choice.answer
     try:
@@ -583,12 +725,20 @@ async def meeting_for(ctx: Context, press: HelperMeeting) -> None:
         ctx.session,
         settings=ctx.settings,
         resident_ids=[link.resident_id],
-        write=lambda tr: tr._(
-            '{helper}, your trusted person, answered the invitation to "{title}" for you: '
-            "{answer}.",
-            helper=helper,
-            title=meeting.title,
-            answer=tr._(label),
+        write=lambda tr: (
+            tr._(
+                '{helper}, your trusted person, answered the invitation to "{title}" for you: '
+                "{answer}.",
+                helper=helper,
+                title=meeting.title,
+                answer=tr._(label),
+            )
+            if helper
+            else tr._(
+                'Your trusted person answered the invitation to "{title}" for you: {answer}.',
+                title=meeting.title,
+                answer=tr._(label),
+            )
         ),
         now=ctx.now,
         personal=False,
@@ -599,6 +749,13 @@ async def meeting_for(ctx: Context, press: HelperMeeting) -> None:
             'Thank you. The answer of {name} to "{title}": {answer}, given through a trusted '
             "person.",
             name=name,
+            title=meeting.title,
+            answer=t._(label),
+        )
+        if name
+        else t._(
+            'Thank you. The answer of the person you help to "{title}": {answer}, given '
+            "through a trusted person.",
             title=meeting.title,
             answer=t._(label),
         ),

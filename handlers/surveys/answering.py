@@ -14,6 +14,7 @@ from typing import Any
 from bot.dialog.context import Context
 from bot.dialog.messages import BUTTON_LABEL_MAX, Button, shorten
 from bot.dialog.router import Router, Step
+from bot.i18n import Translator
 from broadcasts.notices import send_notice
 from handlers.menu import choose_one, show_menu
 from handlers.surveys.listing import (
@@ -255,6 +256,13 @@ def _helper_flow(ctx: Context, response: Response) -> dict[str, Any]:
     return {}
 
 
+def _answering_for(t: Translator, name: str) -> str:
+    """Whom a helper answers for; without a name where the resident gave none."""
+    if name:
+        return t._("You answer for {name}", name=name)
+    return t._("You answer for the person you help")
+
+
 async def _working_copy(ctx: Context, survey_id: int) -> tuple[Survey, Response] | None:
     """The survey and the response a step of answering works on, checked as the press
     arrives; None when the step cannot be taken (the person is told why)."""
@@ -492,7 +500,7 @@ def ask_question(
         lines.append(t._("Paper questionnaire"))
     helping = _helper_flow(ctx, response)
     if helping:
-        lines.append(t._("You answer for {name}", name=helping["for_name"]))
+        lines.append(_answering_for(t, helping["for_name"]))
     if poll:
         lines.append(t._("A quick poll of the residents' council:"))
     else:
@@ -653,7 +661,7 @@ def _review(ctx: Context, survey: Survey, response: Response) -> None:
     ]
     helping = _helper_flow(ctx, response)
     if helping:
-        lines.insert(0, t._("You answer for {name}", name=helping["for_name"]))
+        lines.insert(0, _answering_for(t, helping["for_name"]))
     flow: dict[str, Any] = {"survey": survey.id, "question_id": 0, **helping}
     if _paper_id(response) is not None:
         flow["paper"] = response.id
@@ -748,7 +756,12 @@ async def _send_for(ctx: Context, survey: Survey, response: Response, link: Help
         await say_closed(ctx, survey)
         return
     except AlreadyAnswered:
-        show_menu(ctx, t._("{name} has already sent answers to this survey.", name=name))
+        show_menu(
+            ctx,
+            t._("{name} has already sent answers to this survey.", name=name)
+            if name
+            else t._("The person you help has already sent answers to this survey."),
+        )
         return
     await record_act(ctx.session, link=link, kind=ActKind.SURVEY, item_id=survey.id, now=ctx.now)
     await ctx.audit(
@@ -762,10 +775,17 @@ async def _send_for(ctx: Context, survey: Survey, response: Response, link: Help
         ctx.session,
         settings=ctx.settings,
         resident_ids=[link.resident_id],
-        write=lambda tr: tr._(
-            '{helper}, your trusted person, answered the survey "{title}" for you.',
-            helper=helper,
-            title=text_in(survey.title, tr.language),
+        write=lambda tr: (
+            tr._(
+                '{helper}, your trusted person, answered the survey "{title}" for you.',
+                helper=helper,
+                title=text_in(survey.title, tr.language),
+            )
+            if helper
+            else tr._(
+                'Your trusted person answered the survey "{title}" for you.',
+                title=text_in(survey.title, tr.language),
+            )
         ),
         now=ctx.now,
         personal=False,
@@ -776,6 +796,12 @@ async def _send_for(ctx: Context, survey: Survey, response: Response, link: Help
             'Thank you! The answers of {name} to "{title}" are sent, as given through a '
             "trusted person.",
             name=name,
+            title=title_of(ctx, survey),
+        )
+        if name
+        else t._(
+            'Thank you! The answers of the person you help to "{title}" are sent, as given '
+            "through a trusted person.",
             title=title_of(ctx, survey),
         ),
     )
