@@ -403,6 +403,15 @@ async def test_staff_send_a_message_to_one_house_from_the_command_line(
 
     unknown = padome("broadcast", "send", "--text-file", str(text), "--house", "999999")
     assert unknown.returncode == 1 and "No house '999999'" in unknown.stderr
+    # Digits of another script look like a number but are none: told plainly, not a traceback.
+    for odd in ("²", "፩"):
+        refused = padome("broadcast", "send", "--text-file", str(text), "--house", odd)
+        assert refused.returncode == 1, refused.stdout
+        assert f"{odd!r} is not a house No." in refused.stderr
+        assert "Traceback" not in refused.stderr and "invalid literal" not in refused.stderr
+        elder = padome("roles", "grant", "console:neighbour", "house_elder", "--house", odd)
+        assert elder.returncode == 1, elder.stdout
+        assert f"{odd!r} is not a house No." in elder.stderr and "Traceback" not in elder.stderr
     other = padome(
         "broadcast", "send", "--text-file", str(text), "--house", "1", "--audience", "unit:alsviku"
     )
