@@ -18,6 +18,7 @@ from models.offline_residents import (
     DETAILS_MAX,
     NAME_MAX,
     get_offline,
+    is_name,
     list_offline,
     may_manage,
     may_register,
@@ -202,7 +203,7 @@ async def offline_new(ctx: Context, press: OfflineNew | None = None) -> None:
 async def name_typed(ctx: Context) -> None:
     """Their name; then their parish or town."""
     name = " ".join((ctx.incoming.text or "").split())
-    if not name:
+    if not is_name(name):
         ctx.ask_again(ctx.t._("Please write their name."))
         return
     ctx.set_state(None, name=name)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.dialog.router import fold
+from bot.parsing import parse_number
 from models.base import Base, utcnow
 from models.residents import Identity, Resident
 from models.territory import Locality, Unit, list_localities, match_places
@@ -66,6 +67,25 @@ class House(Base):
 
 def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
+
+
+# A Latvian postcode: LV-4301, written also LV4301 or 4301 (ASCII digits only).
+_POSTCODE = re.compile(r"^(LV-?)?[0-9]{4}$", re.IGNORECASE | re.ASCII)
+# A house number on a street: 12, 12a, 3k-2, 5/1; never 0, never digits of another script.
+_HOUSE_NUMBER = re.compile(r"^[1-9][0-9]*[a-zA-Z]?(?:[/-][0-9]+[a-zA-Z]?)?$", re.ASCII)
+
+
+def clean_postcode(text: str | None) -> str | None:
+    """The postcode as `LV-4301`, or None when it is empty or not a Latvian postcode."""
+    postcode = _clean(text).upper()
+    if not _POSTCODE.match(postcode):
+        return None
+    return postcode if postcode.startswith("LV-") else f"LV-{postcode.removeprefix('LV')}"
+
+
+def _is_code(text: str) -> bool:
+    """An address code: ASCII digits (`²` or `٣` is none)."""
+    return text.isascii() and text.isdigit()
 
 
 def house_sort_key(house: House) -> tuple[str, int, str, str]:
@@ -124,14 +144,20 @@ async def add_house(
         raise ValueError("a house on a street needs its number")
     if len(street) > STREET_MAX or len(house_name) > NAME_MAX or len(number) > NUMBER_MAX:
         raise ValueError("the street, name or number is too long")
+    if street and not any(ch.isalpha() for ch in street):
+        raise ValueError("a street's name has letters")
+    if house_name and not any(ch.isalpha() for ch in house_name):
+        raise ValueError("a house's name has letters")
+    if number and not _HOUSE_NUMBER.match(number):
+        raise ValueError("a house number is like 12, 12a or 3k-2 (digits 0-9, not 0)")
     if flats is not None and not 0 <= flats <= FLATS_MAX:
         raise ValueError(f"the number of flats must be between 0 and {FLATS_MAX}")
     if locality is not None and locality.unit_id != unit.id:
         raise ValueError("that village is not in that parish or town")
     code = _clean(address_code) or None
     if code is not None:
-        if not code.isdigit():
-            raise ValueError("an address code is digits only")
+        if not _is_code(code):
+            raise ValueError("an address code is digits 0-9 only")
         if await house_by_code(session, code) is not None:
             raise ValueError("a house with that address code is already known")
     candidate = House(street=street or None, house_name=house_name or None, number=number or None)
@@ -145,7 +171,7 @@ async def add_house(
         street=street or None,
         house_name=house_name or None,
         number=number or None,
-        postcode=_clean(postcode) or None,
+        postcode=clean_postcode(postcode),
         flats=flats,
     )
     session.add(house)
@@ -170,7 +196,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("code", "name")
 # The register's status of an address in use; other rows (DEL, ERR) are left out.
 EXISTING = "EKS"
-_POSTCODE = re.compile(r"^(LV-?)?\d{4}$", re.IGNORECASE)
 
 
 class ImportRefused(ValueError):
@@ -253,7 +278,7 @@ async def import_houses(session: AsyncSession, *, unit: Unit, content: bytes) ->
         if not code:
             report.problems.append((line, "no address code (KODS)"))
             continue
-        if not code.isdigit() or len(code) > 20:
+        if not _is_code(code) or len(code) > 20:
             report.problems.append((line, f"the address code {code!r} is not a number"))
             continue
         if code in seen:
@@ -276,7 +301,8 @@ async def import_houses(session: AsyncSession, *, unit: Unit, content: bytes) ->
             continue
         flats: int | None = None
         if values["flats"]:
-            if not values["flats"].isdigit() or int(values["flats"]) > FLATS_MAX:
+            counted = parse_number(values["flats"], low=0, high=FLATS_MAX)
+            if counted is None:
                 report.problems.append(
                     (
                         line,
@@ -285,13 +311,12 @@ async def import_houses(session: AsyncSession, *, unit: Unit, content: bytes) ->
                     )
                 )
                 continue
-            flats = int(values["flats"]) or None
-        postcode = values["postcode"].upper() or None
-        if postcode and not _POSTCODE.match(postcode):
-            report.notes.append((line, f"postcode {postcode!r} left out: not like LV-4301"))
-            postcode = None
-        if postcode and not postcode.startswith("LV"):
-            postcode = f"LV-{postcode}"
+            flats = counted or None
+        postcode = clean_postcode(values["postcode"])
+        if values["postcode"] and postcode is None:
+            report.notes.append(
+                (line, f"postcode {values['postcode']!r} left out: not like LV-4301")
+            )
         locality_id = None
         if values["village"]:
             found = [item for item in localities if fold(item.name) == fold(values["village"])]

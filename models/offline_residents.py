@@ -18,6 +18,15 @@ NAME_MAX = 200
 DETAILS_MAX = 300
 
 
+# How they are reached that needs an address or a neighbour's name to work at all.
+NEEDS_DETAILS = ("post", "neighbour")
+
+
+def is_name(text: str) -> bool:
+    """Whether a typed name is one: it has letters (`²`, `፩` or an emoji alone is none)."""
+    return any(ch.isalpha() for ch in text)
+
+
 def may_register(roles: Roles, *, unit_id: int, locality_id: int | None) -> bool:
     """A coordinator anywhere; a representative in their parish or town; a deputy in their
     village or neighbourhood."""
@@ -62,6 +71,10 @@ async def register_offline(
         raise ValueError(f"how they are reached: one of {', '.join(OFFLINE_CONTACTS)}")
     if locality is not None and locality.unit_id != unit.id:
         raise ValueError("the village or neighbourhood is not in that parish or town")
+    if not is_name(name):
+        raise ValueError("a name has letters")
+    if contact in NEEDS_DETAILS and not details.strip():
+        raise ValueError("by post or through a neighbour: the address or the neighbour is needed")
     resident = Resident(
         language="lv",
         display_name=name.strip()[:NAME_MAX],

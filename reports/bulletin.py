@@ -213,8 +213,12 @@ def _slip(pdf: FPDF, t: Translator, survey: Survey, place: str) -> None:
         SUBHEADING,
         bold=True,
     )
-    _text(pdf, t._("Name, surname:") + " " + "_" * 30, BODY)
-    _text(pdf, t._("House or address:") + " " + "_" * 27, BODY)
+    if survey.anonymous:
+        # Nobody is asked to sign what is anonymous; the slip still counts for its place.
+        _text(pdf, t._("Your answers are anonymous."), BODY)
+    else:
+        _text(pdf, t._("Name, surname:") + " " + "_" * 30, BODY)
+        _text(pdf, t._("House or address:") + " " + "_" * 27, BODY)
     _gap(pdf, 3)
     _text(
         pdf,

@@ -25,7 +25,16 @@ from reports.nomination_papers import PDF_MIME, font_files
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-__all__ = ["PDF_MIME", "Format", "Links", "Poster", "placement_links", "poster_for", "poster_pdf"]
+__all__ = [
+    "JOIN_SETTINGS",
+    "PDF_MIME",
+    "Format",
+    "Links",
+    "Poster",
+    "placement_links",
+    "poster_for",
+    "poster_pdf",
+]
 
 # The `/start` payload of a placement's link: `u_<code>`.
 LINK_KIND = "u"
@@ -61,6 +70,15 @@ class Links:
     def qr(self) -> str | None:
         """What the QR code holds: the Telegram link, else the WhatsApp one."""
         return self.telegram or self.whatsapp
+
+    @property
+    def leads_anywhere(self) -> bool:
+        """Whether a poster with these links tells a reader any way into the bot at all."""
+        return bool(self.telegram or self.whatsapp_number or self.sms_number)
+
+
+# The settings that give a poster a way in; without any, a poster would only be a text.
+JOIN_SETTINGS = ("TELEGRAM_BOT_USERNAME", "TWILIO_WHATSAPP_FROM", "TWILIO_SMS_FROM")
 
 
 def placement_links(settings: Settings, code: str) -> Links:

@@ -29,6 +29,15 @@ def pdf_text(content: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
+def slips(text: str, *survey_ids: int) -> list[str]:
+    """The text of each survey's answer slip, between its scissors lines."""
+    found = []
+    for survey_id in survey_ids:
+        start = text.index(f"{LV._('Answer slip No. {id}: {title}', id=survey_id, title='')}")
+        found.append(text[start : text.index("✂", start)])
+    return found
+
+
 def font_sizes(content: bytes) -> set[float]:
     sizes: set[float] = set()
 
@@ -63,6 +72,8 @@ async def test_the_bulletin_prints_messages_surveys_and_the_slip(
         await until_status(bot, message, Status.DONE.value)
         survey_id = await make_survey(bot, survey_yaml())
         await until_survey(bot, survey_id, "open")
+        named_id = await make_survey(bot, survey_yaml(anonymous=False))
+        await until_survey(bot, named_id, "open")
 
         # A representative gets their own parish's bulletin at once.
         await bot.settle()
@@ -79,8 +90,15 @@ async def test_the_bulletin_prints_messages_surveys_and_the_slip(
         assert "Kā vērtējat ceļus?" in text
         assert "1. Labi" in text and "2. Slikti" in text
         assert "3. Apgaismojums" in text
-        assert LV._("Name, surname:") in text
-        assert LV._("House or address:") in text
+        # The anonymous survey's slip asks for no name or address; the named one's does.
+        anonymous_slip, named_slip = slips(text, survey_id, named_id)
+        assert LV._("Name, surname:") not in anonymous_slip
+        assert LV._("House or address:") not in anonymous_slip
+        assert LV._("Your answers are anonymous.") in anonymous_slip
+        assert "Alsviķu pagasts" in anonymous_slip  # still counted for its parish
+        assert LV._("Name, surname:") in named_slip
+        assert LV._("House or address:") in named_slip
+        assert LV._("Your answers are anonymous.") not in named_slip
         assert "PADOME" not in text  # no SMS number in this deployment
         assert min(font_sizes(content)) >= 14
         assert "menu" in payloads(sent)
@@ -119,7 +137,7 @@ async def test_the_bulletin_prints_messages_surveys_and_the_slip(
         PUBLIC_BASE_URL="https://padome.example.lv",
     )
     assert printed.returncode == 0, printed.stderr
-    assert "1 messages, 1 open surveys" in printed.stdout
+    assert "1 messages, 2 open surveys" in printed.stdout
     text = pdf_text(output.read_bytes())
     assert MESSAGE in text and "Kā vērtējat ceļus?" in text
     assert "PADOME" in text and "+37120000001" in text

@@ -129,6 +129,43 @@ def test_import_names_each_bad_row_by_line_and_a_reimport_updates_by_code(
     assert twice.returncode == 1 and "already known" in twice.stderr
 
 
+def test_a_house_added_by_hand_needs_a_real_number_and_name_and_a_bad_postcode_is_left_out(
+    database_url: str, tmp_path: Path
+) -> None:
+    def add(*args: str) -> Any:
+        return run_padome(
+            ["houses", "add", "alsviku", *args], stdin="", database_url=database_url, cwd=tmp_path
+        )
+
+    for number in ("²", "፩", "٣", "0", "01", "-"):
+        refused = add("--street", "Skolas iela", "--number", number)
+        assert refused.returncode == 1, (number, refused.stdout)
+        assert "Not added: a house number is like 12, 12a or 3k-2" in refused.stderr, number
+        assert "Traceback" not in refused.stderr
+    for name in ("😀", "²", "---"):
+        refused = add("--name", name)
+        assert refused.returncode == 1, (name, refused.stdout)
+        assert "Not added: a house's name has letters." in refused.stderr, name
+    street = add("--street", "😀", "--number", "3")
+    assert street.returncode == 1 and "a street's name has letters" in street.stderr
+    code = add("--name", "Kalnmaļi", "--code", "²")
+    assert code.returncode == 1 and "an address code is digits 0-9 only" in code.stderr
+
+    short = add("--street", "Skolas iela", "--number", "3k-2", "--postcode", "12")
+    assert short.returncode == 0, short.stderr
+    assert "Added house No." in short.stdout and "Skolas iela 3k-2." in short.stdout
+    assert "Postcode '12' left out: not like LV-4301 or 4301." in short.stdout
+    plain = add("--name", "Kalnmaļi", "--postcode", "4301")
+    assert plain.returncode == 0 and "left out" not in plain.stdout, plain.stderr
+    listed = run_padome(
+        ["houses", "list", "--unit", "alsviku"], stdin="", database_url=database_url, cwd=tmp_path
+    )
+    [block] = [line for line in listed.stdout.splitlines() if "Skolas iela 3k-2" in line]
+    [rural] = [line for line in listed.stdout.splitlines() if "Kalnmaļi" in line]
+    assert "12" not in block.replace("Skolas iela 3k-2", "")
+    assert "LV-4301" in rural
+
+
 async def _texts(bot: TwilioBot, fake: Any, channel: str, phone: str, text: str) -> str:
     return " ".join(message.body for message in await say(fake, bot, channel, phone, text))
 
@@ -424,6 +461,15 @@ async def test_staff_send_a_message_to_one_house_from_the_command_line(
 
     unknown = padome("broadcast", "send", "--text-file", str(text), "--house", "999999")
     assert unknown.returncode == 1 and "No house '999999'" in unknown.stderr
+    # Digits of another script look like a number but are none: told plainly, not a traceback.
+    for odd in ("²", "፩"):
+        refused = padome("broadcast", "send", "--text-file", str(text), "--house", odd)
+        assert refused.returncode == 1, refused.stdout
+        assert f"{odd!r} is not a house No." in refused.stderr
+        assert "Traceback" not in refused.stderr and "invalid literal" not in refused.stderr
+        elder = padome("roles", "grant", "console:neighbour", "house_elder", "--house", odd)
+        assert elder.returncode == 1, elder.stdout
+        assert f"{odd!r} is not a house No." in elder.stderr and "Traceback" not in elder.stderr
     other = padome(
         "broadcast", "send", "--text-file", str(text), "--house", "1", "--audience", "unit:alsviku"
     )

@@ -563,3 +563,36 @@ async def test_a_neighbouring_parish_s_ride_that_goes_my_way_is_shown(
     async with app.sessionmaker() as session:
         refused = await audit_entries(session, action="refused")
     assert {entry.details["attempted"] for entry in refused} >= {"help_ask", "help_post_view"}
+
+
+async def test_a_return_before_leaving_is_asked_again_and_lists_show_the_year(chat: Chat) -> None:
+    app = chat.app
+    await setup_places(app)
+    for user in ("driver", "rider"):
+        await chat.onboard(user)
+    leaving = local(2, 9)
+    await chat.say("driver", payload="nhnew:ride_offer")
+    await chat.say("driver", "Alsviķi")
+    await chat.say("driver", "Alūksne")
+    asked = await chat.say("driver", leaving.replace(" 09:00", " 9.00"))
+    assert asked.text.startswith("About when do you come back?")
+    for early in ("08:00", "9.00"):
+        again = await chat.say("driver", early)
+        assert again.text.startswith(
+            f"You leave at {leaving}: the time back must be later that day.\n\n"
+            "About when do you come back?"
+        ), again.text
+        assert "nhstep:noback" in [b.payload for b in again.options]
+    seats = await chat.say("driver", "13:00")
+    assert seats.text.startswith("How many free seats?")
+    await chat.say("driver", "2")
+    await chat.say("driver", payload="nhstep:notext")
+    await chat.say("driver", payload="nhstep:publish")
+    async with app.sessionmaker() as session:
+        [post] = list(await session.scalars(select(HelpPost)))
+        assert post.returns_at is not None and post.returns_at > post.starts_at
+        assert (post.returns_at - post.starts_at) == timedelta(hours=4)
+    listing = await chat.say("rider", payload="nhfind")
+    assert f"#1 Ride offered: Alsviķi → Alūksne, {leaving}" in [b.label for b in listing.options]
+    mine = await chat.say("driver", payload="nhmine")
+    assert any(b.label.endswith(f", {leaving}") for b in mine.options), mine.options

@@ -99,6 +99,7 @@ async def test_resident_without_a_phone_registered_in_chat_and_by_cli_answers_on
             stdin="",
             database_url=database_url,
             cwd=tmp_path,
+            ADMINS=f"tg:{CHAIR}",  # the same deployment: the chair is an admin here too
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         peteris = await _offline(bot, "Pēteris Ozols")
@@ -765,3 +766,56 @@ async def test_nameless_people_see_texts_without_a_name_and_confirm_from_the_scr
                 item.helper_id: item.status for item in await session.scalars(select(HelperLink))
             }
         assert sorted(statuses.values()) == [LinkStatus.ENDED.value, LinkStatus.ENDED.value]
+async def test_a_name_without_letters_a_plain_resident_and_no_way_to_reach_are_refused(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with fake_telegram_api() as api, running(database_url, api) as bot:
+        await bot.onboard(CHAIR, language="en")  # an admin by ADMINS
+        await bot.onboard(ANNA, language="en")
+
+        await bot.press(CHAIR, OfflineNew().pack())
+        for no_name in ("²", "፩", "😀", "12 34"):
+            [again] = await bot.send(CHAIR, no_name)
+            assert again["text"].startswith("Please write their name."), no_name
+        [units] = await bot.send(CHAIR, "Ilga Kalniņa")
+        assert units["text"] == "Which parish or town do they live in?"
+
+        def add(*args: str):  # type: ignore[no-untyped-def]
+            return run_padome(
+                [
+                    "residents", "add-offline", "--unit", "alsviku", "--paper-consent", *args,
+                ],
+                stdin="",
+                database_url=database_url,
+                cwd=tmp_path,
+                ADMINS=f"tg:{CHAIR}",
+            )  # fmt: skip
+
+        for no_name in ("²", "፩", "😀"):
+            refused = add(
+                "--name", no_name, "--reached", "in_person", "--consent-by", f"tg:{CHAIR}"
+            )
+            assert refused.returncode == 1, refused.stdout
+            assert "--name takes their name in letters" in refused.stderr
+        plain = add(
+            "--name", "Pēteris Ozols", "--reached", "post", "--details", "Stacijas iela 3",
+            "--consent-by", f"tg:{ANNA}",
+        )  # fmt: skip
+        assert plain.returncode == 1, plain.stdout
+        assert f"tg:{ANNA} may not register residents there" in plain.stderr
+        for reached in ("post", "neighbour"):
+            nowhere = add(
+                "--name", "Pēteris Ozols", "--reached", reached, "--details", " ",
+                "--consent-by", f"tg:{CHAIR}",
+            )  # fmt: skip
+            assert nowhere.returncode == 1, nowhere.stdout
+            assert f"--reached {reached} needs --details" in nowhere.stderr
+        async with bot.app.sessionmaker() as session:
+            assert not list(
+                await session.scalars(select(Resident).where(Resident.offline_contact.is_not(None)))
+            )
+        met = add(
+            "--name", "Pēteris Ozols", "--reached", "in_person", "--consent-by", f"tg:{CHAIR}"
+        )
+        assert met.returncode == 0, met.stderr
+        assert (await _offline(bot, "Pēteris Ozols")).offline_details is None

@@ -320,3 +320,31 @@ def test_staff_make_places_texts_posters_and_read_the_reach_on_the_command_line(
 
     stats = padome("outreach", "stats", "--unit", "alsviku")
     assert stats.returncode == 0 and code in stats.stdout and "Alsviķu bibliotēka" in stats.stdout
+
+
+def test_a_poster_with_no_way_into_the_bot_is_not_made(database_url: str, tmp_path: Path) -> None:
+    # No TELEGRAM_BOT_USERNAME and no Twilio numbers: a poster would carry no QR code,
+    # link or number, so none is written and the settings to set are named.
+    for page_format in ("a4", "a6"):
+        refused = run_padome(
+            [
+                "outreach", "poster", "--unit", "alsviku", "--placement", "library",
+                "--format", page_format, "-o", "nothing.pdf",
+            ],
+            stdin="",
+            database_url=database_url,
+            cwd=tmp_path,
+        )  # fmt: skip
+        assert refused.returncode == 1, refused.stdout
+        assert "Not made: a poster needs a way into the bot, and none is set." in refused.stderr
+        for setting in ("TELEGRAM_BOT_USERNAME", "TWILIO_WHATSAPP_FROM", "TWILIO_SMS_FROM"):
+            assert setting in refused.stderr
+        assert "Wrote" not in refused.stdout and not (tmp_path / "nothing.pdf").exists()
+    # Nor was a place added for it.
+    listed = run_padome(
+        ["outreach", "placements", "list", "--unit", "alsviku"],
+        stdin="",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert listed.returncode == 0 and listed.stdout.startswith("No places yet."), listed.stdout

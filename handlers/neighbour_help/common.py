@@ -213,15 +213,11 @@ def route(post: HelpPost) -> str:
     return " → ".join(places)
 
 
-def short_day(t: Translator, post: HelpPost) -> str:
-    return post.starts_at.astimezone(t.timezone).strftime("%d.%m %H:%M")
-
-
 def label(t: Translator, post: HelpPost) -> str:
-    """A post as a button: "#12 Ride offered: Alsviķi → Alūksne, 05.12 09:00"."""
+    """A post as a button: "#12 Ride offered: Alsviķi → Alūksne, 05.12.2026 09:00"."""
     where = route(post)
     what = f"{kind_title(t, post)}: {where}" if where else kind_title(t, post)
-    return f"#{post.id} {what}, {short_day(t, post)}"
+    return f"#{post.id} {what}, {t.datetime(post.starts_at)}"
 
 
 def summary(t: Translator, post: HelpPost, *, with_text: bool = True) -> str:

@@ -60,7 +60,7 @@ COUNTS = {
     Kind.PARCEL_OFFER: 5,
     Kind.PARCEL_REQUEST: 3,
 }
-_CLOCK = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+_CLOCK = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$", re.ASCII)
 
 
 class State(enum.StrEnum):
@@ -372,7 +372,7 @@ async def fold_chosen(ctx: Context, press: FoldChosen) -> None:
 
 
 async def back_written(ctx: Context) -> None:
-    """Take the time of coming back, on the day of leaving (or the next, if earlier)."""
+    """Take the time of coming back, later on the day of leaving."""
     flow = _draft(ctx)
     if flow is None or "when" not in flow:
         return
@@ -383,7 +383,15 @@ async def back_written(ctx: Context) -> None:
     leaving = datetime.fromisoformat(flow["when"]).astimezone(ctx.settings.tz)
     back = leaving.replace(hour=int(found.group(1)), minute=int(found.group(2)))
     if back <= leaving:
-        back += timedelta(days=1)
+        # Coming back before leaving is a slip of the keys more often than a night away:
+        # told, and asked again rather than quietly moved to the next day.
+        ctx.ask_again(
+            ctx.t._(
+                "You leave at {time}: the time back must be later that day.",
+                time=ctx.t.datetime(leaving),
+            )
+        )
+        return
     flow["returns"] = back.isoformat()
     await _next(ctx, flow)
 

@@ -24,6 +24,8 @@ from bot.parsing import (
     TimeNotUnderstood,
     TooFar,
     check_horizon,
+    forged_number,
+    parse_id,
     parse_local_time,
 )
 from bot.settings import Settings, describe_validation_error, get_settings
@@ -161,8 +163,14 @@ async def known_house(session: AsyncSession, text: str) -> House:
     """A house by its address code or its No. (`padome houses list`); else a clear failure."""
     wanted = text.strip()
     found = await house_by_code(session, wanted)
-    if found is None and wanted.isdigit() and len(wanted) < 10:
-        found = await house_by_id(session, int(wanted))
+    number = parse_id(wanted)
+    if found is None and number is not None:
+        found = await house_by_id(session, number)
+    if found is None and forged_number(wanted):
+        raise fail(
+            f"{wanted!r} is not a house No.: a No. is written in the digits 0-9, as "
+            "`padome houses list` shows it; or give the house's address code."
+        )
     if found is None:
         raise fail(f"No house {wanted!r}. See `padome houses list --unit <slug>`.")
     return found

@@ -115,7 +115,11 @@ def houses_add(
         except ValueError as error:
             raise fail(f"Not added: {error}.") from None
         await audit(session, action="house_added", actor_id=None, house=house.id, via="cli")
-        return f"Added house No. {house.id}: {house.label}."
+        added = f"Added house No. {house.id}: {house.label}."
+        if postcode and house.postcode is None:
+            # As in the import: a bad postcode does not cost the house, it is only left out.
+            added += f"\nPostcode {postcode!r} left out: not like LV-4301 or 4301."
+        return added
 
     typer.echo(in_session(work))
 

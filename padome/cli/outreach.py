@@ -28,7 +28,13 @@ from models.outreach import (
 )
 from models.territory import Locality, Unit, list_localities, place_label
 from padome.cli.common import fail, in_session, known_unit, load_settings, out
-from reports.outreach_posters import Format, placement_links, poster_for, poster_pdf
+from reports.outreach_posters import (
+    JOIN_SETTINGS,
+    Format,
+    placement_links,
+    poster_for,
+    poster_pdf,
+)
 
 app = typer.Typer(
     help="The outreach kit: posters and flyers that bring residents to the bot.",
@@ -199,6 +205,13 @@ def poster(
     """Make the poster or flyers of a place as PDF."""
     language = _language(language)
     settings = load_settings()
+    if not placement_links(settings, "").leads_anywhere:
+        # A poster with no QR code, link or number brings nobody: refuse before adding a place.
+        raise fail(
+            "Not made: a poster needs a way into the bot, and none is set. Set "
+            f"{', '.join(JOIN_SETTINGS[:-1])} or {JOIN_SETTINGS[-1]} (an SMS number "
+            "starting with +) and run it again."
+        )
 
     async def work(session: AsyncSession) -> tuple[Placement, bytes]:
         found_unit = await known_unit(session, unit)

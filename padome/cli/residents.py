@@ -8,12 +8,30 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import db
+from bot.parsing import clean_text
 from models.audit import audit
 from models.base import utcnow
-from models.offline_residents import DETAILS_MAX, NAME_MAX, list_offline, register_offline
+from models.offline_residents import (
+    DETAILS_MAX,
+    NAME_MAX,
+    NEEDS_DETAILS,
+    is_name,
+    list_offline,
+    may_register,
+    register_offline,
+)
 from models.personal_data import forget
 from models.residents import OFFLINE_CONTACTS, Resident
-from padome.cli.common import Id, fail, find_territory, in_session, known_unit, registered
+from models.roles import load_roles
+from padome.cli.common import (
+    Id,
+    fail,
+    find_territory,
+    in_session,
+    known_unit,
+    load_settings,
+    registered,
+)
 
 app = typer.Typer(
     help="Residents without a phone, and erasing a resident's data on request.",
@@ -41,10 +59,17 @@ def add_offline(
     """Register a resident without a phone, with the consent they gave on paper."""
     if reached not in OFFLINE_CONTACTS:
         raise fail(f"--reached takes one of: {', '.join(OFFLINE_CONTACTS)}.")
-    if not name.strip() or len(name) > NAME_MAX:
-        raise fail(f"--name takes their name, at most {NAME_MAX} characters.")
+    name = " ".join(clean_text(name).split())
+    details = " ".join(clean_text(details).split())
+    if not is_name(name) or len(name) > NAME_MAX:
+        raise fail(f"--name takes their name in letters, at most {NAME_MAX} characters.")
     if len(details) > DETAILS_MAX:
         raise fail(f"--details takes at most {DETAILS_MAX} characters.")
+    if reached in NEEDS_DETAILS and not details:
+        raise fail(
+            f"--reached {reached} needs --details: the address, or the neighbour's name "
+            "and how to reach them."
+        )
     if not paper_consent:
         raise fail("Register them only with the consent they signed on paper: --paper-consent.")
     if not consent_by:
@@ -56,6 +81,18 @@ def add_offline(
         found_locality = None
         if locality:
             _, found_locality = await find_territory(session, f"{found_unit.slug}/{locality}")
+        roles = await load_roles(session, recorder, admins=load_settings().admins)
+        if not may_register(
+            roles,
+            unit_id=found_unit.id,
+            locality_id=found_locality.id if found_locality is not None else None,
+        ):
+            # As in the chat: only who may register them there takes their consent.
+            raise fail(
+                f"{consent_by} may not register residents there: --consent-by names a "
+                "representative of that parish or town, a deputy of that village or "
+                "neighbourhood, or a coordinator."
+            )
         resident = await register_offline(
             session,
             name=name,
