@@ -486,6 +486,74 @@ async def test_two_dispatchers_on_postgresql_never_send_a_row_twice(database_url
         assert claimed == {None}
 
 
+async def test_claims_go_on_in_order_and_still_find_rows_put_back_behind_them(
+    database_url: str,
+) -> None:
+    """Each claim reads on from where the last one ended; a row whose retry is due goes
+    first, and a row put back to pending behind the claims (a stopped process's, one sent
+    again) is found once none is left ahead."""
+    chats = list(range(14000, 14100))
+    async with fake_telegram_api() as api:
+        settings = telegram_settings(
+            database_url,
+            api.base_url or "",
+            quiet_hours="off",
+            telegram_messages_per_second=30,  # a claim is about a second: 29 rows or so
+        )
+        async with polling_bot(api, settings) as bot:
+            await seed(bot, chats)
+            broadcast_id = await schedule(bot)
+            dispatcher = bot.app.broadcasting().dispatcher
+            assert await dispatcher.start_due() == [broadcast_id]
+            async with bot.app.sessionmaker() as session:
+                ids = list(
+                    await session.scalars(
+                        select(Delivery.id)
+                        .where(Delivery.broadcast_id == broadcast_id)
+                        .order_by(Delivery.id)
+                    )
+                )
+            assert len(ids) == len(chats)
+
+            size = dispatcher._batch_size("telegram")
+            assert 20 <= size <= 30
+            first = await dispatcher._claim("telegram")
+            second = await dispatcher._claim("telegram")
+            assert [row.id for row in first + second] == ids[: 2 * size]
+
+            put_back, retry = first[0].id, first[1].id
+            async with bot.app.sessionmaker() as session, session.begin():
+                await session.execute(
+                    update(Delivery)
+                    .where(Delivery.id == put_back)
+                    .values(status=DeliveryStatus.PENDING.value, claimed_by=None)
+                )
+                await session.execute(
+                    update(Delivery)
+                    .where(Delivery.id == retry)
+                    .values(
+                        status=DeliveryStatus.PENDING.value,
+                        claimed_by=None,
+                        next_attempt_at=utcnow() - timedelta(seconds=1),
+                    )
+                )
+            third = await dispatcher._claim("telegram")
+            assert [row.id for row in third] == [retry, *ids[2 * size : 3 * size - 1]]
+            # On to the end in order; only then the row put back behind them.
+            later = []
+            while claim := await dispatcher._claim("telegram"):
+                later += [row.id for row in claim]
+            assert later == [*ids[3 * size - 1 :], put_back]
+            async with bot.app.sessionmaker() as session:
+                left = await session.scalar(
+                    select(func.count()).where(
+                        Delivery.broadcast_id == broadcast_id,
+                        Delivery.status != DeliveryStatus.CLAIMED.value,
+                    )
+                )
+            assert left == 0
+
+
 async def test_a_bot_killed_mid_broadcast_loses_only_what_was_on_the_wire(
     database_url: str, tmp_path: Path
 ) -> None:
