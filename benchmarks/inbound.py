@@ -49,14 +49,18 @@ P95_RATIO_TARGET = 2.5
 # ------------------------------------------------------------------ residents' process
 
 
-def residents_process(pipe: Connection, residents: int, concurrency: int) -> None:
-    asyncio.run(_residents(pipe, residents, concurrency))
+def residents_process(
+    pipe: Connection, residents: int, concurrency: int, latency_ms: float = 0.0
+) -> None:
+    asyncio.run(_residents(pipe, residents, concurrency, latency_ms))
 
 
-async def _residents(pipe: Connection, residents: int, concurrency: int) -> None:
+async def _residents(pipe: Connection, residents: int, concurrency: int, latency_ms: float) -> None:
     from tests.fakes.telegram_api import FakeTelegramAPI
 
     api = FakeTelegramAPI()
+    if latency_ms:
+        _far_away(api, latency_ms / 1000)
     pipe.send(await api.start())
     loop = asyncio.get_running_loop()
     while True:
@@ -66,6 +70,19 @@ async def _residents(pipe: Connection, residents: int, concurrency: int) -> None
             return
         offset = command  # user ids already used by an earlier round
         pipe.send(await _one_round(api, residents, concurrency, offset))
+
+
+def _far_away(api: Any, seconds: float) -> None:
+    """Every Bot API method but getUpdates answers `seconds` late, as a distant server would."""
+    for name, handler in list(api._methods.items()):
+        if name == "getupdates":
+            continue
+
+        async def late(params: Any, handler: Any = handler) -> Any:
+            await asyncio.sleep(seconds)
+            return await handler(params)
+
+        api._methods[name] = late
 
 
 async def _one_round(api: Any, residents: int, concurrency: int, offset: int) -> dict[str, Any]:
@@ -263,13 +280,19 @@ async def main(args: argparse.Namespace) -> None:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         process = context.Process(
-            target=residents_process, args=(child, args.residents, args.concurrency)
+            target=residents_process,
+            args=(child, args.residents, args.concurrency, args.api_latency_ms),
         )
         process.start()
         base_url = parent.recv()
         print(
             f"{args.residents} residents x {len(STEPS)} updates, {args.concurrency} at once, "
             f"{args.rounds} rounds of each bot after one not counted, taken in turns"
+            + (
+                f"; the Bot API answers {args.api_latency_ms:g} ms late"
+                if args.api_latency_ms
+                else ""
+            )
         )
         # The machine's speed drifts (other work on it): the bots take turns, and each
         # Padome round is compared with the echo round right after it.
@@ -316,6 +339,12 @@ if __name__ == "__main__":
     parser.add_argument("--preload", type=int, default=100_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--api-latency-ms",
+        type=float,
+        default=0.0,
+        help="the fake Bot API answers this much late, as Telegram's servers far away would",
+    )
     parser.add_argument(
         "--echo-http-client",
         choices=["httpx", "aiohttp"],

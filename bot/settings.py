@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_secret: SecretStr | None = None
     telegram_admin_chat_id: int | None = None
-    telegram_concurrent_updates: int = Field(default=3, ge=1, le=256)
+    telegram_concurrent_updates: int = Field(default=16, ge=1, le=256)
     telegram_http_client: Literal["aiohttp", "httpx"] = "aiohttp"
     telegram_bot_username: str | None = None
 

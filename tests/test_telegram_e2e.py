@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -20,6 +21,7 @@ from telegram.request import BaseRequest
 from bot.channels import TemporaryFailure
 from bot.channels.telegram import split_text
 from bot.channels.telegram_http import AiohttpRequest
+from bot.channels.telegram_updates import StaggeredUpdates
 from bot.dialog.messages import Address, Button, Reply
 from bot.i18n import Translator
 from models import Conversation, Identity, ProcessedUpdate, Resident, Role, RoleGrant, Unit
@@ -358,6 +360,89 @@ async def test_an_update_delivered_twice_acts_once(bot: RunningBot) -> None:
             )
         )
     assert keys.count(str(update["update_id"])) == 1
+
+
+async def test_while_a_reply_waits_on_telegram_the_next_resident_is_answered(
+    bot: RunningBot,
+) -> None:
+    """Updates start one after the other, but one waiting on Telegram's servers does not hold
+    up the next: Anna's reply is held by the server until Berta has had hers."""
+    send = bot.api._methods["sendmessage"]
+    berta_answered = asyncio.Event()
+
+    async def held(params: dict[str, Any]) -> Any:
+        if int(params["chat_id"]) == ANNA:
+            await asyncio.wait_for(berta_answered.wait(), 10)
+        answer = await send(params)
+        if int(params["chat_id"]) == BERTA:
+            berta_answered.set()
+        return answer
+
+    bot.api._methods["sendmessage"] = held
+    bot.api.push_message(ANNA, "/start")
+    bot.api.push_message(BERTA, "/start")
+    [anna] = await bot.api.wait_for(chat_id=ANNA, timeout=10)
+    [berta] = bot.api.messages_to(BERTA)
+    assert anna["text"] == berta["text"]
+    assert labels(anna) == labels(berta)
+    assert [message["chat_id"] for message in bot.api.messages] == [BERTA, ANNA]
+
+
+async def _started_in_turn(most: int, stagger: float, updates: int) -> list[list[int]]:
+    """Who was being handled each time an update started, under StaggeredUpdates, when
+    every update waits until the test lets it end, after a while, in order."""
+    processor = StaggeredUpdates(most, stagger=stagger)
+    running: list[int] = []
+    seen: list[list[int]] = []
+    ends = [asyncio.Event() for _ in range(updates)]
+
+    async def handle(number: int) -> None:
+        running.append(number)
+        seen.append(list(running))
+        await ends[number].wait()
+        running.remove(number)
+
+    tasks = [
+        asyncio.create_task(processor.process_update(number, handle(number)))
+        for number in range(updates)
+    ]
+    await asyncio.sleep(0.2)
+    for end in ends:  # one ends, and a moment later the next
+        end.set()
+        await asyncio.sleep(0.05)
+    await asyncio.gather(*tasks)
+    return seen
+
+
+async def test_an_update_still_computing_is_not_joined_by_the_next() -> None:
+    # A stagger far longer than the test: only an update's end lets the next one start.
+    processor = StaggeredUpdates(16, stagger=60)
+    order: list[str] = []
+    first_may_end = asyncio.Event()
+
+    async def first() -> None:
+        order.append("first started")
+        await first_may_end.wait()
+        order.append("first ended")
+
+    async def second() -> None:
+        order.append("second started")
+
+    tasks = [
+        asyncio.create_task(processor.process_update(1, first())),
+        asyncio.create_task(processor.process_update(2, second())),
+    ]
+    await asyncio.sleep(0.1)
+    assert order == ["first started"]
+    first_may_end.set()
+    await asyncio.gather(*tasks)
+    assert order == ["first started", "first ended", "second started"]
+
+
+async def test_updates_waiting_longer_than_the_stagger_are_joined_in_order_up_to_the_most() -> None:
+    seen = await _started_in_turn(most=3, stagger=0.01, updates=5)
+    # Each started while the earlier ones still waited, in the order they came, at most 3.
+    assert seen == [[0], [0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 4]]
 
 
 def test_split_text_keeps_every_word_within_the_limit() -> None:

@@ -50,6 +50,7 @@ from bot.channels import (
     reply_with_retries,
 )
 from bot.channels.telegram_http import AiohttpRequest, NotSent
+from bot.channels.telegram_updates import StaggeredUpdates
 from bot.dialog.engine import DialogEngine
 from bot.dialog.messages import (
     Address,
@@ -242,8 +243,14 @@ class TelegramChannel:
             .token(settings.telegram_bot_token.get_secret_value())
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
-            # Different residents are handled at once; the engine keeps each one's order.
-            .concurrent_updates(settings.telegram_concurrent_updates)
+            # Different residents are handled at once, their starts staggered; the engine
+            # keeps each one's order.
+            .concurrent_updates(
+                StaggeredUpdates(
+                    settings.telegram_concurrent_updates,
+                    stagger=1 / settings.telegram_messages_per_second,
+                )
+            )
         )
         if settings.telegram_http_client == "aiohttp":
             # Replies, broadcasts (several sends at once) and button answers share one pool;
@@ -509,4 +516,7 @@ class TelegramChannel:
         except (KeyError, TypeError, ValueError):
             logger.warning("dropped a Telegram update that could not be read")
             return
-        await self.application.process_update(update)
+        # As the updates fetched by polling: at most so many at once, their starts staggered.
+        await self.application.update_processor.process_update(
+            update, self.application.process_update(update)
+        )
