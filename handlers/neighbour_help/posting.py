@@ -54,12 +54,8 @@ router = Router()
 HELP_LINK = "help"
 
 PLACES_SHOWN = 10
-COUNTS = {
-    Kind.RIDE_OFFER: 4,
-    Kind.RIDE_REQUEST: 4,
-    Kind.PARCEL_OFFER: 5,
-    Kind.PARCEL_REQUEST: 3,
-}
+# The kinds whose post has a count (seats, people, parcels): 1 to COUNT_MAX, chosen or typed.
+COUNTED = frozenset({Kind.RIDE_OFFER, Kind.RIDE_REQUEST, Kind.PARCEL_OFFER, Kind.PARCEL_REQUEST})
 _CLOCK = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$", re.ASCII)
 
 
@@ -224,7 +220,7 @@ async def _next(ctx: Context, flow: dict[str, Any]) -> None:
             back=_cancel(ctx),
             **flow,
         )
-    elif kind in COUNTS and "count" not in flow:
+    elif kind in COUNTED and "count" not in flow:
         questions = {
             Kind.RIDE_OFFER: N_("How many free seats?"),
             Kind.RIDE_REQUEST: N_("How many people need the ride?"),
@@ -234,9 +230,7 @@ async def _next(ctx: Context, flow: dict[str, Any]) -> None:
         ctx.ask(
             State.COUNT,
             t._(questions[kind]),
-            buttons=[
-                [Button(str(n), CountChosen(n)) for n in range(1, COUNTS[kind] + 1)],
-            ],
+            buttons=_count_rows(),
             back=_cancel(ctx),
             **flow,
         )
@@ -274,6 +268,13 @@ async def _next(ctx: Context, flow: dict[str, Any]) -> None:
         )
     else:
         _preview(ctx, flow)
+
+
+def _count_rows() -> list[list[Button]]:
+    """Every count a post may have, in rows of four: on WhatsApp and SMS the options are
+    numbered, so each typed number is that count and Cancel comes after the last."""
+    counts = [Button(str(n), CountChosen(n)) for n in range(1, COUNT_MAX + 1)]
+    return [counts[start : start + 4] for start in range(0, len(counts), 4)]
 
 
 def _transient(ctx: Context, flow: dict[str, Any]) -> HelpPost:
@@ -555,7 +556,8 @@ router.flow(
         State.TO: Step(place_written, free_text=True),
         State.WHEN: Step(when_written, free_text=True),
         State.BACK: Step(back_written, free_text=True),
-        State.COUNT: Step(count_typed, numbers=True),
+        # Numbered like any choice: its options carry their own numbers first, Cancel after.
+        State.COUNT: Step(count_typed, free_text=True),
         State.TEXT: Step(text_written, free_text=True),
     }
 )
