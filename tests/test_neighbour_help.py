@@ -625,3 +625,39 @@ async def test_the_seats_are_numbered_options_a_typed_number_chooses(chat: Chat)
     assert people.text.startswith("How many people need the ride?"), people.text
     cancelled = await chat.say("driver", "9")
     assert cancelled.text.startswith("Nothing was published."), cancelled.text
+
+
+async def test_a_ride_back_the_next_day_is_given_with_its_date(chat: Chat) -> None:
+    """A time alone is later the same day; a date and time may be any later day. What is
+    not understood is refused naming both forms."""
+    app = chat.app
+    await setup_places(app)
+    await chat.onboard("driver")
+    leaving = local(2, 9)
+    back = local(3, 18)
+    await chat.say("driver", payload="nhnew:ride_offer")
+    await chat.say("driver", "Alsviķi")
+    await chat.say("driver", "Alūksne")
+    asked = await chat.say("driver", leaving)
+    assert asked.text == (
+        "About when do you come back? Write the time like 13:00, or for another day the date "
+        f"and time like {back}, or choose Skip."
+    )
+    refused = await chat.say("driver", "rīt vakarā")
+    assert refused.text.startswith(
+        f"Please write the time like 13:00, or the date and time like {back}, or choose Skip."
+    ), refused.text
+    before = await chat.say("driver", local(1, 18))
+    assert before.text.startswith(f"You leave at {leaving}: the time back must be later."), (
+        before.text
+    )
+    seats = await chat.say("driver", back)
+    assert seats.text.startswith("How many free seats?"), seats.text
+    await chat.say("driver", "2")
+    preview = await chat.say("driver", payload="nhstep:notext")
+    assert f"Back around {back}" in preview.text, preview.text
+    await chat.say("driver", payload="nhstep:publish")
+    async with app.sessionmaker() as session:
+        [post] = list(await session.scalars(select(HelpPost)))
+        assert post.returns_at is not None
+        assert post.returns_at.astimezone(RIGA).strftime("%d.%m.%Y %H:%M") == back

@@ -8,11 +8,11 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.dialog.context import Context
+from bot.dialog.context import Context, time_problem
 from bot.dialog.messages import Button
 from bot.dialog.router import Router, Step
 from bot.i18n import DATETIME_FORMAT, N_, Translator
-from bot.parsing import parse_id
+from bot.parsing import TimeError, TimeNotUnderstood, check_horizon, parse_id, parse_local_time
 from broadcasts.notices import send_to_group
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.neighbour_help.common import (
@@ -215,7 +215,11 @@ async def _next(ctx: Context, flow: dict[str, Any]) -> None:
     elif kind is Kind.RIDE_OFFER and "returns" not in flow:
         ctx.ask(
             State.BACK,
-            t._("About when do you come back? Write the time like 13:00, or choose Skip."),
+            t._(
+                "About when do you come back? Write the time like 13:00, or for another day "
+                "the date and time like {example}, or choose Skip.",
+                example=_back_example(ctx, flow),
+            ),
             buttons=[Button(t._("Skip"), PostStep(Draft.SKIP_BACK))],
             back=_cancel(ctx),
             **flow,
@@ -363,6 +367,28 @@ async def when_written(ctx: Context, fold: int | None = None) -> None:
     await _next(ctx, flow)
 
 
+def _back_on_a_day(ctx: Context, flow: dict[str, Any], text: str) -> datetime | None:
+    """A typed `dd.mm.yyyy hh:mm` of coming back, or None with the person told why. It is
+    about when: of a time the clocks pass twice, the first is taken without asking."""
+    try:
+        return check_horizon(parse_local_time(text, ctx.settings.tz, fold=0), ctx.now)
+    except TimeNotUnderstood:
+        _back_not_understood(ctx, flow)
+    except TimeError as error:
+        ctx.ask_again(time_problem(ctx.t, error, example=_back_example(ctx, flow)))
+    return None
+
+
+def _back_not_understood(ctx: Context, flow: dict[str, Any]) -> None:
+    ctx.ask_again(
+        ctx.t._(
+            "Please write the time like 13:00, or the date and time like {example}, "
+            "or choose Skip.",
+            example=_back_example(ctx, flow),
+        )
+    )
+
+
 @router.button(FoldChosen)
 async def fold_chosen(ctx: Context, press: FoldChosen) -> None:
     """The earlier or the later of a time the clocks pass twice."""
@@ -372,16 +398,39 @@ async def fold_chosen(ctx: Context, press: FoldChosen) -> None:
     await when_written(ctx, fold=press.index)
 
 
+def _back_example(ctx: Context, flow: dict[str, Any]) -> str:
+    """A return the next day after leaving, as the date and time are written."""
+    leaving = datetime.fromisoformat(flow["when"]).astimezone(ctx.settings.tz)
+    return (leaving + timedelta(days=1)).replace(hour=18, minute=0).strftime(DATETIME_FORMAT)
+
+
 async def back_written(ctx: Context) -> None:
-    """Take the time of coming back, later on the day of leaving."""
+    """Take the time of coming back: a time later on the day of leaving, or a date and time
+    after leaving."""
     flow = _draft(ctx)
     if flow is None or "when" not in flow:
         return
-    found = _CLOCK.match(ctx.incoming.text or "")
-    if found is None or int(found.group(1)) > 23 or int(found.group(2)) > 59:
-        ctx.ask_again(ctx.t._("Please write the time like 13:00, or choose Skip."))
-        return
+    text = ctx.incoming.text or ""
     leaving = datetime.fromisoformat(flow["when"]).astimezone(ctx.settings.tz)
+    found = _CLOCK.match(text)
+    if found is None:
+        back = _back_on_a_day(ctx, flow, text)
+        if back is None:
+            return
+        if back <= leaving:
+            ctx.ask_again(
+                ctx.t._(
+                    "You leave at {time}: the time back must be later.",
+                    time=ctx.t.datetime(leaving),
+                )
+            )
+            return
+        flow["returns"] = back.isoformat()
+        await _next(ctx, flow)
+        return
+    if int(found.group(1)) > 23 or int(found.group(2)) > 59:
+        _back_not_understood(ctx, flow)
+        return
     back = leaving.replace(hour=int(found.group(1)), minute=int(found.group(2)))
     if back <= leaving:
         # Coming back before leaving is a slip of the keys more often than a night away:
