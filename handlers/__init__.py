@@ -59,6 +59,7 @@ def build_flows() -> Flows:
         resume_onboarding=onboarding.resume_onboarding,
         fallback=menu.fallback,
         group_command=parish_group.group_command,
+        way_out=menu.way_out,
     )
 
 

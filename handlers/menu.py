@@ -108,6 +108,18 @@ async def help_command(ctx: Context) -> None:
     show_menu(ctx, text)
 
 
+def way_out(ctx: Context) -> Button | None:
+    """The main menu, added to options shown again that lead nowhere else (a notice's one
+    button); not to the main menu itself, nor to a screen that already leads back to it."""
+    assert ctx.conversation is not None
+    if ctx.resident is None or ctx.resident.unit_id is None:
+        return None
+    shown = {payload for _, payload in ctx.conversation.options}
+    if "menu" in shown or shown == {button.payload for button in menu_buttons(ctx)}:
+        return None
+    return Button(ctx.t._("Main menu"), "menu")
+
+
 def choose_one(ctx: Context) -> str:
     """Ask for one of the options shown, as this messenger offers them: buttons to tap, or
     numbered options to type."""

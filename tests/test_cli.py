@@ -288,3 +288,21 @@ async def test_nominations_export_of_one_nomination_holds_only_it(
         "nominations", "export", "--unit", "annas", "--format", "xlsx", "--nomination", "2"
     )
     assert other.returncode == 1 and "Annas pagasts has no nomination #2." in other.stderr
+
+
+def test_localities_are_listed_for_a_unit_named_with_unit(
+    database_url: str, tmp_path: Path
+) -> None:
+    def padome(*args: str):
+        return run_padome(
+            list(args), stdin="", database_url=database_url, cwd=tmp_path, COLUMNS="200"
+        )
+
+    assert padome("localities", "add", "alsviku", "Strautiņi").returncode == 0
+    assert padome("localities", "add", "annas", "Kalnieši").returncode == 0
+    listed = padome("localities", "list", "--unit", "alsviku")
+    assert listed.returncode == 0, listed.stderr
+    assert "Strautiņi" in listed.stdout and "Kalnieši" not in listed.stdout
+    unknown = padome("localities", "list", "--unit", "nekurienes")
+    assert unknown.returncode == 1 and unknown.stdout == ""
+    assert unknown.stderr == "No parish or town 'nekurienes'. See `padome units list`.\n"

@@ -492,3 +492,24 @@ async def test_staff_send_a_message_to_one_house_from_the_command_line(
             )
         )
     assert chats == {"neighbour"}  # the resident of Skolas iela 2 gets nothing
+
+
+async def test_a_number_not_among_the_house_options_is_not_taken_as_an_address(
+    app: App,
+) -> None:
+    chat = Chat(app)
+    await _world(app)
+    await chat.onboard("ilze", unit="Alsviķu pagasts")
+    asked = await chat.say("ilze", "/house")
+    assert asked.text.startswith("You have not said which house"), asked.text
+    last = len(asked.options)
+    again = await chat.say("ilze", str(last + 1))
+    assert again.text == (
+        f"There is no option {last + 1} here. Please choose a number from 1 to {last}."
+    )
+    assert again.options == asked.options
+    street = await chat.say("ilze", "1")
+    assert street.text.startswith("Which number on"), street.text
+    async with app.sessionmaker() as session:
+        resident = (await find_identity(session, "console", "ilze")).resident  # type: ignore[union-attr]
+        assert resident.house_id is None

@@ -44,11 +44,12 @@ from models.meetings import (
     create_meeting,
     may_call,
 )
-from models.residents import Identity, Resident, register_resident
+from models.residents import Identity, Resident, find_identity, register_resident
 from models.roles import Role, Roles, grant_role, revoke_role
 from models.territory import Locality, unit_by_slug
 from padome.app import App
 from reports.calendar import meeting_ics
+from tests.chat import Chat
 from tests.fakes.telegram_api import FakeTelegramAPI, payloads
 from tests.telegram import BOT_TOKEN, RunningBot, fake_telegram_api, telegram_settings
 from tests.test_broadcasts import CHAIR, _quiet_now, broadcasting, running, seed, texts_to
@@ -772,3 +773,30 @@ async def test_the_right_to_call_is_checked_again_when_the_invitations_go(
     # Only the organiser hears why; nobody is invited.
     assert [notice.resident_ids for notice in notices] == [[organiser.id]]
     assert "may no longer call" in notices[0].texts["en"]
+
+
+async def test_the_length_is_a_numbered_choice_where_options_are_typed(chat: Chat) -> None:
+    """On WhatsApp, SMS and the console the lengths offered are numbered like any choice:
+    "2" is the second, 90 minutes; minutes are still typed as they are."""
+    await chat.onboard("rep")
+    async with chat.app.sessionmaker() as session, session.begin():
+        rep = await find_identity(session, "console", "rep")
+        unit = await unit_by_slug(session, "alsviku")
+        assert rep is not None and unit is not None
+        await grant_role(session, resident=rep.resident, role=Role.REPRESENTATIVE, unit=unit)
+    kinds = await chat.say("rep", "/meeting")
+    await chat.say("rep", str(labels_of(kinds).index("Community meeting") + 1))
+    await chat.say("rep", "Talka")
+    length = await chat.say("rep", riga(utcnow() + timedelta(days=2)))
+    assert length.text.startswith("How long will it last?") and length.numbered
+    assert labels_of(length)[:3] == ["60 minutes", "90 minutes", "120 minutes"]
+    where = await chat.say("rep", "2")
+    assert where.text.startswith("Where will it be held?"), where.text
+    online = await chat.say("rep", "Skola")
+    await chat.say("rep", str(labels_of(online).index("No, in person only") + 1))
+    preview = await chat.say("rep", "Bedres")
+    assert "(90 minutes)" in preview.text, preview.text
+
+
+def labels_of(reply: Any) -> list[str]:
+    return [button.label for button in reply.options]

@@ -596,3 +596,68 @@ async def test_a_return_before_leaving_is_asked_again_and_lists_show_the_year(ch
     assert f"#1 Ride offered: Alsviķi → Alūksne, {leaving}" in [b.label for b in listing.options]
     mine = await chat.say("driver", payload="nhmine")
     assert any(b.label.endswith(f", {leaving}") for b in mine.options), mine.options
+
+
+async def test_the_seats_are_numbered_options_a_typed_number_chooses(chat: Chat) -> None:
+    """Where options are numbered (WhatsApp, SMS, the console), each number is that many
+    seats, up to the most a post may have, and Cancel comes after them."""
+    app = chat.app
+    await setup_places(app)
+    await chat.onboard("driver")
+    await chat.say("driver", payload="nhnew:ride_offer")
+    await chat.say("driver", "Alsviķi")
+    await chat.say("driver", "Alūksne")
+    await chat.say("driver", local(2, 9))
+    seats = await chat.say("driver", "13:00")
+    assert seats.text.startswith("How many free seats?") and seats.numbered
+    assert [b.label for b in seats.options] == [*map(str, range(1, 9)), "Cancel"]
+    extra = await chat.say("driver", "6")
+    assert extra.text.startswith("Anything to add?")
+    await chat.say("driver", payload="nhstep:notext")
+    await chat.say("driver", payload="nhstep:publish")
+    async with app.sessionmaker() as session:
+        [post] = list(await session.scalars(select(HelpPost)))
+        assert post.count == 6
+    await chat.say("driver", payload="nhnew:ride_request")
+    await chat.say("driver", "Alsviķi")
+    await chat.say("driver", "Alūksne")
+    people = await chat.say("driver", local(3, 9))
+    assert people.text.startswith("How many people need the ride?"), people.text
+    cancelled = await chat.say("driver", "9")
+    assert cancelled.text.startswith("Nothing was published."), cancelled.text
+
+
+async def test_a_ride_back_the_next_day_is_given_with_its_date(chat: Chat) -> None:
+    """A time alone is later the same day; a date and time may be any later day. What is
+    not understood is refused naming both forms."""
+    app = chat.app
+    await setup_places(app)
+    await chat.onboard("driver")
+    leaving = local(2, 9)
+    back = local(3, 18)
+    await chat.say("driver", payload="nhnew:ride_offer")
+    await chat.say("driver", "Alsviķi")
+    await chat.say("driver", "Alūksne")
+    asked = await chat.say("driver", leaving)
+    assert asked.text == (
+        "About when do you come back? Write the time like 13:00, or for another day the date "
+        f"and time like {back}, or choose Skip."
+    )
+    refused = await chat.say("driver", "rīt vakarā")
+    assert refused.text.startswith(
+        f"Please write the time like 13:00, or the date and time like {back}, or choose Skip."
+    ), refused.text
+    before = await chat.say("driver", local(1, 18))
+    assert before.text.startswith(f"You leave at {leaving}: the time back must be later."), (
+        before.text
+    )
+    seats = await chat.say("driver", back)
+    assert seats.text.startswith("How many free seats?"), seats.text
+    await chat.say("driver", "2")
+    preview = await chat.say("driver", payload="nhstep:notext")
+    assert f"Back around {back}" in preview.text, preview.text
+    await chat.say("driver", payload="nhstep:publish")
+    async with app.sessionmaker() as session:
+        [post] = list(await session.scalars(select(HelpPost)))
+        assert post.returns_at is not None
+        assert post.returns_at.astimezone(RIGA).strftime("%d.%m.%Y %H:%M") == back

@@ -12,15 +12,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.settings import Settings
 from broadcasts.notices import send_notice
 from broadcasts.service import BroadcastService
 from handlers.ideas.inbox import AnswerIdea
+from handlers.neighbour_help.after import ShareCount
 from models.base import utcnow
 from models.broadcasts import Broadcast, Delivery, DeliveryStatus, Status
+from models.conversations import load_conversation
 from models.ideas import Idea, list_areas, submit_idea
-from models.residents import add_identity, identities_of, register_resident
+from models.residents import add_identity, find_resident, identities_of, register_resident
 from models.roles import Role, grant_role
 from models.territory import unit_by_slug
 from padome.app import App
@@ -34,6 +36,7 @@ ANNA_TELEGRAM = 5002
 ANNA_PHONE = "+37126000011"
 ANSWER = "Bedri aizbērs rīt."
 RIGA = ZoneInfo("Europe/Riga")
+SHARE = N_("Post it in the community group")
 
 
 def lv(message: str, **values: Any) -> str:
@@ -122,6 +125,17 @@ async def idea_of_anna(app: App, *, on_telegram: bool) -> int:
         return idea.id
 
 
+async def options_shown(app: App, phone: str, options: list[list[str]]) -> None:
+    """Wait until the dispatcher has made `options` the ones a typed number presses."""
+    for _ in range(100):
+        async with app.sessionmaker() as session:
+            conversation = await load_conversation(session, "whatsapp", phone)
+        if conversation is not None and conversation.options == options:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the notice's options were not remembered")
+
+
 async def test_an_answer_reaches_the_preferred_messenger_at_once_also_in_quiet_hours(
     database_url: str,
 ) -> None:
@@ -203,3 +217,47 @@ async def test_a_notice_goes_only_if_what_caused_it_is_stored(app: App) -> None:
             DeliveryStatus.PENDING.value,
         )
         assert list(await session.scalars(select(Idea))) == []
+
+
+async def test_a_number_not_on_a_notice_shows_its_option_again_with_the_menu(
+    database_url: str,
+) -> None:
+    """A notice on WhatsApp offers one option; "2", meant for something else, is no dead
+    end: the option again and the main menu, numbered, in the resident's language."""
+    async with fake_telegram_api() as api, fake_twilio() as fake:
+        settings = settings_for(database_url, api, fake)
+        async with twilio_bot(fake, settings) as phones, dispatching(phones.app):
+            await idea_of_anna(phones.app, on_telegram=False)
+            await fake.user_says("whatsapp", ANNA_PHONE, "/menu")
+            await fake.wait_for(ANNA_PHONE, 1)
+            async with phones.app.sessionmaker() as session, session.begin():
+                anna = await find_resident(session, "whatsapp", ANNA_PHONE)
+                assert anna is not None
+                await send_notice(
+                    session,
+                    settings=phones.app.settings,
+                    resident_ids=[anna.id],
+                    write=lambda t: "Jūsu ideja ir izskatīta.",
+                    now=utcnow(),
+                    buttons=[(SHARE, ShareCount("alsviku", "2026-11").pack())],
+                )
+            [*_, notice] = await fake.wait_for(ANNA_PHONE, 2)
+            assert notice.body.endswith(f"1) {lv(SHARE)}")
+            await options_shown(phones.app, ANNA_PHONE, [[lv(SHARE), "nhshare:alsviku:2026-11"]])
+            await fake.user_says("whatsapp", ANNA_PHONE, "2")
+            [*_, again] = await fake.wait_for(ANNA_PHONE, 3)
+            assert again.body == "\n".join(
+                [
+                    lv(
+                        "There is no option {number} here. Please choose a number from 1 to "
+                        "{last}.",
+                        number="2",
+                        last="2",
+                    ),
+                    f"1) {lv(SHARE)}",
+                    f"2) {lv('Main menu')}",
+                ]
+            )
+            await fake.user_says("whatsapp", ANNA_PHONE, "2")
+            [*_, menu] = await fake.wait_for(ANNA_PHONE, 4)
+            assert menu.body.startswith(lv("Main menu: choose what you want to do."))

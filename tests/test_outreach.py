@@ -22,8 +22,10 @@ from models.outreach import OutreachJoin, Placement, add_placement, reach, set_p
 from models.residents import find_identity
 from models.roles import Role, grant_role
 from models.territory import add_locality, unit_by_slug
+from padome.app import open_app
 from reports.outreach_posters import Format, poster_for, poster_pdf
 from tests.chat import Chat
+from tests.conftest import make_settings
 from tests.fakes.twilio_api import SMS_NUMBER, WHATSAPP_NUMBER
 from tests.telegram import RunningBot, fake_telegram_api, polling_bot, telegram_settings
 from tests.test_console import run_padome
@@ -147,7 +149,12 @@ async def test_an_unknown_code_gets_the_normal_start_with_a_note(chat: Chat) -> 
     assert saved.text.startswith("Saved: Alsviķi parish.")
 
 
-async def test_a_representative_prints_for_their_parish_only(chat: Chat, app: Any) -> None:
+async def test_a_representative_prints_for_their_parish_only(database_url: str) -> None:
+    async with open_app(make_settings(database_url, telegram_bot_username=BOT)) as app:
+        await _prints_for_their_parish_only(Chat(app), app)
+
+
+async def _prints_for_their_parish_only(chat: Chat, app: Any) -> None:
     await chat.onboard("rep")
     async with app.sessionmaker() as session, session.begin():
         identity = await find_identity(session, "console", "rep")
@@ -348,3 +355,33 @@ def test_a_poster_with_no_way_into_the_bot_is_not_made(database_url: str, tmp_pa
         cwd=tmp_path,
     )
     assert listed.returncode == 0 and listed.stdout.startswith("No places yet."), listed.stdout
+
+
+async def test_the_kit_in_chat_makes_no_poster_without_a_way_to_join(chat: Chat, app: Any) -> None:
+    """No Telegram username, WhatsApp or SMS number is set: as on the command line, no
+    place and no poster, the settings named, and a way back."""
+    await chat.onboard("rep")
+    async with app.sessionmaker() as session, session.begin():
+        identity = await find_identity(session, "console", "rep")
+        alsviku = await unit_by_slug(session, "alsviku")
+        assert identity is not None and alsviku is not None
+        await grant_role(
+            session, resident=identity.resident, role=Role.REPRESENTATIVE, unit=alsviku
+        )
+        kept = await add_placement(
+            session, unit=alsviku, locality=None, kind="library", name="Alsviķu bibliotēka"
+        )
+    await chat.say("rep", "/kit")
+    refusal = (
+        "A poster cannot be made yet: it would show no way to join. The administrator has to "
+        "set TELEGRAM_BOT_USERNAME, TWILIO_WHATSAPP_FROM or TWILIO_SMS_FROM first."
+    )
+    for press in ("outkind:shop", f"outplace:{kept.id}", f"outpdf:{kept.id}:a4:lv"):
+        refused = await chat.say("rep", payload=press)
+        assert refused.text == refusal, press
+        assert refused.attachment is None
+        assert [button.label for button in refused.options] == ["Back", "Main menu"]
+    async with app.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Placement)) == 1
+    back = await chat.say("rep", payload=refused.options[0].payload)
+    assert "Alsviķi parish" in back.text, back.text

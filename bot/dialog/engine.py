@@ -8,6 +8,7 @@ import re
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -43,6 +44,9 @@ class Flows:
     fallback: Handler
     # Called for one of our commands sent in a group that is not answered there as it is.
     group_command: Handler | None = None
+    # The way out added to options shown again after a number none of them carries, where
+    # they lead nowhere else (a notice's); None where they do (the main menu itself).
+    way_out: Callable[[Context], Button | None] | None = None
 
 
 _EDGES = re.compile(r"^\W+|\W+$")
@@ -256,7 +260,7 @@ class DialogEngine:
                 and parse_number(text, low=1, high=10**6) is not None
             ):
                 # A number that is not among the options shown: the same screen again.
-                return Route(_no_such_option, Needs.NOTHING)
+                return Route(partial(_no_such_option, way_out=self.flows.way_out), Needs.NOTHING)
         if payload is not None:
             route = router.for_payload(payload)
             if route is not None:
@@ -334,17 +338,23 @@ async def _forged_button(ctx: Context) -> None:
     )
 
 
-async def _no_such_option(ctx: Context) -> None:
-    """A typed number that no option shown carries: say so, and show the options again."""
+async def _no_such_option(
+    ctx: Context, *, way_out: Callable[[Context], Button | None] | None = None
+) -> None:
+    """A typed number that no option shown carries: say so, and show the options again,
+    with a way out where they offer none."""
     assert ctx.conversation is not None
-    options = ctx.conversation.options
+    buttons = [Button(label, payload) for label, payload in ctx.conversation.options]
+    out = way_out(ctx) if way_out is not None else None
+    if out is not None:
+        buttons.append(out)
     ctx.reply(
         ctx.t._(
             "There is no option {number} here. Please choose a number from 1 to {last}.",
             number=(ctx.incoming.text or "").strip()[:12],
-            last=ctx.t.number(len(options)),
+            last=ctx.t.number(len(buttons)),
         ),
-        [Button(label, payload) for label, payload in options],
+        buttons,
     )
 
 

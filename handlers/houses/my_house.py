@@ -10,6 +10,7 @@ from bot.dialog.messages import Button
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router, Step
 from bot.i18n import N_
+from bot.parsing import parse_number
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.onboarding import add_follow_up
 from models.houses import House, house_by_id, houses_of, match_address, set_house
@@ -287,13 +288,24 @@ async def address_typed(ctx: Context) -> None:
         return
     houses = await houses_of(ctx.session, unit_id=ctx.resident.unit_id or 0)
     street_id = ctx.flow.get("street")
+    on_street: House | None = None
     if street_id is not None:
         first = next((house for house in houses if house.id == street_id), None)
         if first is not None and first.street:
+            on_street = first
             found, _ = match_address(houses, f"{first.street} {text}")
             if len(found) == 1:
                 await _save(ctx, found[0])
                 return
+    if (
+        on_street is None
+        and parse_number(text, low=1, high=10**6) is not None
+        and ctx.conversation is not None
+        and ctx.conversation.options
+    ):
+        # A number alone is no address: one of the options was meant, and none has it.
+        _no_such_option(ctx, text)
+        return
     found, street_name = match_address(houses, text)
     if len(found) == 1:
         await _save(ctx, found[0])
@@ -324,6 +336,20 @@ async def address_typed(ctx: Context) -> None:
         await _houses(ctx),
         page=None,
         after_onboarding=False,
+    )
+
+
+def _no_such_option(ctx: Context, number: str) -> None:
+    """Say that no option shown has this number, and show them again."""
+    assert ctx.conversation is not None
+    options = [Button(label, payload) for label, payload in ctx.conversation.options]
+    ctx.reply(
+        ctx.t._(
+            "There is no option {number} here. Please choose a number from 1 to {last}.",
+            number=number[:12],
+            last=ctx.t.number(len(options)),
+        ),
+        options,
     )
 
 

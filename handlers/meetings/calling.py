@@ -645,7 +645,8 @@ router.flow(
         State.CHOOSE: typed_on_buttons,
         State.TITLE: Step(typed_title, free_text=True),
         State.TIME: Step(typed_time, free_text=True),
-        State.DURATION: Step(typed_duration, numbers=True),
+        # Its options are numbered: fewer than the shortest length typed in minutes.
+        State.DURATION: Step(typed_duration, free_text=True),
         State.PLACE: Step(typed_place, free_text=True),
         State.VIDEO: Step(typed_video, free_text=True),
         State.AGENDA: Step(typed_agenda, free_text=True),

@@ -235,7 +235,10 @@ def summary(t: Translator, post: HelpPost, *, with_text: bool = True) -> str:
     else:
         lines.append(t._("When: {time}", time=t.datetime(post.starts_at)))
     if post.returns_at is not None:
-        back = post.returns_at.astimezone(t.timezone).strftime("%H:%M")
+        returns = post.returns_at.astimezone(t.timezone)
+        # A return on another day names the day too.
+        same_day = returns.date() == post.starts_at.astimezone(t.timezone).date()
+        back = returns.strftime("%H:%M") if same_day else t.datetime(returns)
         lines.append(t._("Back around {time}", time=back))
     count = count_line(t, post)
     if count:

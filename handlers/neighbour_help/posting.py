@@ -8,11 +8,11 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.dialog.context import Context
+from bot.dialog.context import Context, time_problem
 from bot.dialog.messages import Button
 from bot.dialog.router import Router, Step
 from bot.i18n import DATETIME_FORMAT, N_, Translator
-from bot.parsing import parse_id
+from bot.parsing import TimeError, TimeNotUnderstood, check_horizon, parse_id, parse_local_time
 from broadcasts.notices import send_to_group
 from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
 from handlers.neighbour_help.common import (
@@ -54,12 +54,8 @@ router = Router()
 HELP_LINK = "help"
 
 PLACES_SHOWN = 10
-COUNTS = {
-    Kind.RIDE_OFFER: 4,
-    Kind.RIDE_REQUEST: 4,
-    Kind.PARCEL_OFFER: 5,
-    Kind.PARCEL_REQUEST: 3,
-}
+# The kinds whose post has a count (seats, people, parcels): 1 to COUNT_MAX, chosen or typed.
+COUNTED = frozenset({Kind.RIDE_OFFER, Kind.RIDE_REQUEST, Kind.PARCEL_OFFER, Kind.PARCEL_REQUEST})
 _CLOCK = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$", re.ASCII)
 
 
@@ -219,12 +215,16 @@ async def _next(ctx: Context, flow: dict[str, Any]) -> None:
     elif kind is Kind.RIDE_OFFER and "returns" not in flow:
         ctx.ask(
             State.BACK,
-            t._("About when do you come back? Write the time like 13:00, or choose Skip."),
+            t._(
+                "About when do you come back? Write the time like 13:00, or for another day "
+                "the date and time like {example}, or choose Skip.",
+                example=_back_example(ctx, flow),
+            ),
             buttons=[Button(t._("Skip"), PostStep(Draft.SKIP_BACK))],
             back=_cancel(ctx),
             **flow,
         )
-    elif kind in COUNTS and "count" not in flow:
+    elif kind in COUNTED and "count" not in flow:
         questions = {
             Kind.RIDE_OFFER: N_("How many free seats?"),
             Kind.RIDE_REQUEST: N_("How many people need the ride?"),
@@ -234,9 +234,7 @@ async def _next(ctx: Context, flow: dict[str, Any]) -> None:
         ctx.ask(
             State.COUNT,
             t._(questions[kind]),
-            buttons=[
-                [Button(str(n), CountChosen(n)) for n in range(1, COUNTS[kind] + 1)],
-            ],
+            buttons=_count_rows(),
             back=_cancel(ctx),
             **flow,
         )
@@ -274,6 +272,13 @@ async def _next(ctx: Context, flow: dict[str, Any]) -> None:
         )
     else:
         _preview(ctx, flow)
+
+
+def _count_rows() -> list[list[Button]]:
+    """Every count a post may have, in rows of four: on WhatsApp and SMS the options are
+    numbered, so each typed number is that count and Cancel comes after the last."""
+    counts = [Button(str(n), CountChosen(n)) for n in range(1, COUNT_MAX + 1)]
+    return [counts[start : start + 4] for start in range(0, len(counts), 4)]
 
 
 def _transient(ctx: Context, flow: dict[str, Any]) -> HelpPost:
@@ -362,6 +367,28 @@ async def when_written(ctx: Context, fold: int | None = None) -> None:
     await _next(ctx, flow)
 
 
+def _back_on_a_day(ctx: Context, flow: dict[str, Any], text: str) -> datetime | None:
+    """A typed `dd.mm.yyyy hh:mm` of coming back, or None with the person told why. It is
+    about when: of a time the clocks pass twice, the first is taken without asking."""
+    try:
+        return check_horizon(parse_local_time(text, ctx.settings.tz, fold=0), ctx.now)
+    except TimeNotUnderstood:
+        _back_not_understood(ctx, flow)
+    except TimeError as error:
+        ctx.ask_again(time_problem(ctx.t, error, example=_back_example(ctx, flow)))
+    return None
+
+
+def _back_not_understood(ctx: Context, flow: dict[str, Any]) -> None:
+    ctx.ask_again(
+        ctx.t._(
+            "Please write the time like 13:00, or the date and time like {example}, "
+            "or choose Skip.",
+            example=_back_example(ctx, flow),
+        )
+    )
+
+
 @router.button(FoldChosen)
 async def fold_chosen(ctx: Context, press: FoldChosen) -> None:
     """The earlier or the later of a time the clocks pass twice."""
@@ -371,16 +398,39 @@ async def fold_chosen(ctx: Context, press: FoldChosen) -> None:
     await when_written(ctx, fold=press.index)
 
 
+def _back_example(ctx: Context, flow: dict[str, Any]) -> str:
+    """A return the next day after leaving, as the date and time are written."""
+    leaving = datetime.fromisoformat(flow["when"]).astimezone(ctx.settings.tz)
+    return (leaving + timedelta(days=1)).replace(hour=18, minute=0).strftime(DATETIME_FORMAT)
+
+
 async def back_written(ctx: Context) -> None:
-    """Take the time of coming back, later on the day of leaving."""
+    """Take the time of coming back: a time later on the day of leaving, or a date and time
+    after leaving."""
     flow = _draft(ctx)
     if flow is None or "when" not in flow:
         return
-    found = _CLOCK.match(ctx.incoming.text or "")
-    if found is None or int(found.group(1)) > 23 or int(found.group(2)) > 59:
-        ctx.ask_again(ctx.t._("Please write the time like 13:00, or choose Skip."))
-        return
+    text = ctx.incoming.text or ""
     leaving = datetime.fromisoformat(flow["when"]).astimezone(ctx.settings.tz)
+    found = _CLOCK.match(text)
+    if found is None:
+        back = _back_on_a_day(ctx, flow, text)
+        if back is None:
+            return
+        if back <= leaving:
+            ctx.ask_again(
+                ctx.t._(
+                    "You leave at {time}: the time back must be later.",
+                    time=ctx.t.datetime(leaving),
+                )
+            )
+            return
+        flow["returns"] = back.isoformat()
+        await _next(ctx, flow)
+        return
+    if int(found.group(1)) > 23 or int(found.group(2)) > 59:
+        _back_not_understood(ctx, flow)
+        return
     back = leaving.replace(hour=int(found.group(1)), minute=int(found.group(2)))
     if back <= leaving:
         # Coming back before leaving is a slip of the keys more often than a night away:
@@ -555,7 +605,8 @@ router.flow(
         State.TO: Step(place_written, free_text=True),
         State.WHEN: Step(when_written, free_text=True),
         State.BACK: Step(back_written, free_text=True),
-        State.COUNT: Step(count_typed, numbers=True),
+        # Numbered like any choice: its options carry their own numbers first, Cancel after.
+        State.COUNT: Step(count_typed, free_text=True),
         State.TEXT: Step(text_written, free_text=True),
     }
 )

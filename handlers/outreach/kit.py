@@ -117,6 +117,21 @@ def _back(ctx: Context, to: Payload | str) -> list[Button]:
     return [Button(ctx.t._("Back"), to), Button(ctx.t._("Main menu"), "menu")]
 
 
+def _no_way_in(ctx: Context, back: Payload | str) -> bool:
+    """Refuse a poster that would show no way to join, as `padome outreach poster` does:
+    none of the settings that give one is set."""
+    if placement_links(ctx.settings, "").leads_anywhere:
+        return False
+    ctx.reply(
+        ctx.t._(
+            "A poster cannot be made yet: it would show no way to join. The administrator "
+            "has to set TELEGRAM_BOT_USERNAME, TWILIO_WHATSAPP_FROM or TWILIO_SMS_FROM first."
+        ),
+        _back(ctx, back),
+    )
+    return True
+
+
 async def _units(ctx: Context) -> list[Unit]:
     return [unit for unit in await list_units(ctx.session) if ctx.roles.may_manage_unit(unit.id)]
 
@@ -242,6 +257,8 @@ async def kit_new(ctx: Context, press: KitNew) -> None:
     if press.place_kind not in KINDS:
         await kit_kinds(ctx, KitKinds())
         return
+    if _no_way_in(ctx, KitUnit(unit.slug)):
+        return
     locality = None
     if press.locality is not None:
         locality = next(
@@ -279,7 +296,7 @@ async def kit_new(ctx: Context, press: KitNew) -> None:
 async def kit_place(ctx: Context, press: KitPlace) -> None:
     """A place's links and the printables."""
     placement = await _placement(ctx, press.placement_id, "outreach_place")
-    if placement is None:
+    if placement is None or _no_way_in(ctx, KitUnit(placement.unit.slug)):
         return
     links = placement_links(ctx.settings, placement.code)
     lines = [
@@ -314,7 +331,7 @@ async def kit_place(ctx: Context, press: KitPlace) -> None:
 async def kit_print(ctx: Context, press: KitPrint) -> None:
     """Ask the poster's language, then send the PDF."""
     placement = await _placement(ctx, press.placement_id, "outreach_poster")
-    if placement is None:
+    if placement is None or _no_way_in(ctx, KitUnit(placement.unit.slug)):
         return
     if press.language not in SUPPORTED_LANGUAGES:
         ctx.reply(

@@ -125,8 +125,19 @@ def localities_forms(
 
 
 @localities_app.command("list")
-def localities_list(unit: Annotated[str | None, typer.Argument()] = None) -> None:
+def localities_list(
+    unit: Annotated[
+        str | None, typer.Argument(help="The parish or town (slug or name); all without it.")
+    ] = None,
+    unit_option: Annotated[
+        str | None,
+        typer.Option("--unit", help="The parish or town, as elsewhere: --unit alsviku."),
+    ] = None,
+) -> None:
     """List the villages and neighbourhoods of one parish or town, or of all."""
+    if unit is not None and unit_option is not None and unit != unit_option:
+        raise fail("Name the parish or town once: `padome localities list --unit <slug>`.")
+    unit = unit if unit is not None else unit_option
 
     async def work(session: AsyncSession) -> Table:
         table = Table("unit", "locality")
