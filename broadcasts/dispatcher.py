@@ -561,7 +561,7 @@ class Dispatcher:
         # whose outcomes it records if more (they are "sending" until it commits).
         marking: dict[asyncio.Task[list[tuple[Row, Window | None]]], int] = {}
         marks_at_once = 1 if self._is_sqlite else MARKS_AT_ONCE
-        grouping = max(1, parallel // 2) if self._is_sqlite else 1
+        grouping = max(1, parallel // 2) if self._is_sqlite else 2
         claiming: asyncio.Task[list[Row]] | None = None
         # The next rows are claimed while half a batch is still to go: a claim (and the
         # progress edit before it) takes a while, and the sends must not wait for it.
@@ -598,8 +598,10 @@ class Dispatcher:
                 del marking[marked]
                 start(marked.result())
             places = parallel - len(running) - sum(marking.values())
-            # On SQLite a group's commit costs several rows' worth of statements: while
-            # enough sends are on their way, the freed places are let go together.
+            # A group's commit costs several rows' worth of statements on SQLite, and a wait
+            # for the disk on PostgreSQL: while enough sends are on their way, the freed
+            # places are let go together (two at least on PostgreSQL: 0.60-0.64 of the bare
+            # client against 0.59 one by one, at a tenth less processor time a message).
             holding = bool(running) and places < min(grouping, len(waiting))
             wave = (
                 self._admit(pacer, waiting, places)
