@@ -49,10 +49,26 @@ async def test_free_text_and_unknown_command_get_a_hint_and_the_menu(chat: Chat)
 
 async def test_over_long_input_is_refused_with_the_limit(chat: Chat) -> None:
     await chat.onboard("anna")
+    menu = await chat.say("anna", "/menu")
     reply = await chat.say("anna", "x" * (MAX_INPUT_LENGTH + 1))
     assert reply.text == "That message is too long: at most 4,000 characters, please."
+    assert reply.options == menu.options  # the menu again, no dead end
     accepted = await chat.say("anna", "x" * MAX_INPUT_LENGTH)
     assert "I did not understand that" in accepted.text
+
+
+async def test_over_long_text_for_a_typed_answer_names_that_question_s_own_limit(
+    chat: Chat,
+) -> None:
+    await chat.onboard("anna")
+    await chat.say("anna", "/idea")
+    asked = await chat.say("anna", "1")
+    assert "at most 2,000 characters" in asked.text
+    reply = await chat.say("anna", "x" * 6000)
+    assert reply.text.startswith(
+        "That is too long: at most 2,000 characters, please. Yours has 6,000."
+    )
+    assert asked.text in reply.text  # and the same question again
 
 
 async def test_cancel_leaves_a_flow(chat: Chat, app) -> None:

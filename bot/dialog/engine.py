@@ -238,7 +238,10 @@ class DialogEngine:
         if incoming.chat_kind is ChatKind.GROUP:
             return None
         if len(text) > MAX_INPUT_LENGTH:
-            return Route(_too_long, Needs.NOTHING)
+            state = router.states.get(ctx.state or "")
+            if state is not None and ctx.asked_limit is not None:
+                return Route(_answer_too_long, state.needs)  # the question's own limit
+            return Route(partial(_too_long, way_out=self.flows.way_out), Needs.NOTHING)
         payload = incoming.payload
         if payload is None and text:
             keyword = router.for_keyword(text)
@@ -365,11 +368,23 @@ async def _answer_too_long(ctx: Context) -> None:
     ctx.answer_too_long(limit)
 
 
-async def _too_long(ctx: Context) -> None:
-    """Refuse input longer than any dialog accepts."""
+async def _too_long(
+    ctx: Context, *, way_out: Callable[[Context], Button | None] | None = None
+) -> None:
+    """Refuse input longer than any dialog accepts, with the options shown before (and a
+    way out where they offer none), or the main menu."""
+    buttons = (
+        [Button(label, payload) for label, payload in ctx.conversation.options]
+        if ctx.conversation is not None
+        else []
+    )
+    out = way_out(ctx) if way_out is not None and buttons else None
+    if out is not None:
+        buttons.append(out)
     ctx.reply(
         ctx.t._(
             "That message is too long: at most {limit} characters, please.",
             limit=ctx.t.number(MAX_INPUT_LENGTH),
-        )
+        ),
+        buttons or [Button(ctx.t._("Main menu"), "menu")],
     )
