@@ -766,6 +766,8 @@ async def test_nameless_people_see_texts_without_a_name_and_confirm_from_the_scr
                 item.helper_id: item.status for item in await session.scalars(select(HelperLink))
             }
         assert sorted(statuses.values()) == [LinkStatus.ENDED.value, LinkStatus.ENDED.value]
+
+
 async def test_a_name_without_letters_a_plain_resident_and_no_way_to_reach_are_refused(
     database_url: str, tmp_path: Path
 ) -> None:
