@@ -38,7 +38,7 @@ def _manages_a_unit(ctx: Context) -> bool:
 
 add_menu_entry(MenuEntry(N_("Community group"), "group", order=60))
 add_menu_entry(
-    MenuEntry(N_("Set the community group link"), "grouplink", order=75, visible=_manages_a_unit)
+    MenuEntry(N_("Set the community group link"), "grouplink", order=175, visible=_manages_a_unit)
 )
 add_help("grouplink", N_("set the community group link of your parish or town"), _manages_a_unit)
 add_help(

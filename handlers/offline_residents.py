@@ -107,9 +107,9 @@ def _registers(ctx: Context) -> bool:
 
 
 add_menu_entry(
-    MenuEntry(N_("Register a resident without a phone"), "offnew", order=64, visible=_registers)
+    MenuEntry(N_("Register a resident without a phone"), "offnew", order=164, visible=_registers)
 )
-add_menu_entry(MenuEntry(N_("Residents without a phone"), "offlist", order=65, visible=_registers))
+add_menu_entry(MenuEntry(N_("Residents without a phone"), "offlist", order=165, visible=_registers))
 
 
 def _menu(ctx: Context) -> Button:

@@ -95,8 +95,8 @@ def _is_staff(ctx: Context) -> bool:
     return ctx.roles.is_staff
 
 
-add_menu_entry(MenuEntry(N_("Give someone a role"), "grant", order=70, visible=_is_staff))
-add_menu_entry(MenuEntry(N_("Roles"), "roles", order=71, visible=_is_staff))
+add_menu_entry(MenuEntry(N_("Give someone a role"), "grant", order=170, visible=_is_staff))
+add_menu_entry(MenuEntry(N_("Roles"), "roles", order=171, visible=_is_staff))
 add_help("grant", N_("give someone a role with a one-time link"), _is_staff)
 add_help("roles", N_("list and revoke roles"), _is_staff)
 

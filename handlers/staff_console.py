@@ -13,11 +13,13 @@ LOGIN_PATH = "/console/login/"
 
 
 def _console_visible(ctx: Context) -> bool:
-    return may_use_console(ctx.roles)
+    """On the menu only where the console is set up: a house elder has no use for the name
+    of a setting. Typed, /console still says what is missing."""
+    return may_use_console(ctx.roles) and ctx.settings.console_base_url is not None
 
 
 add_menu_entry(
-    MenuEntry(N_("Staff console in the browser"), "console", order=72, visible=_console_visible)
+    MenuEntry(N_("Staff console in the browser"), "console", order=172, visible=_console_visible)
 )
 add_help("console", N_("a sign-in link to the staff console in the browser"), _console_visible)
 

@@ -181,6 +181,8 @@ def _clean(name: str) -> str:
     clean = " ".join(name.split())
     if not clean or len(clean) > LOCALITY_NAME_MAX:
         raise ValueError(f"a locality name has 1 to {LOCALITY_NAME_MAX} characters")
+    if not any(ch.isalpha() for ch in clean):
+        raise ValueError("a locality name has letters (residents choose it by its name)")
     return clean
 
 

@@ -43,6 +43,15 @@ def test_locality_added_by_cli_is_offered_in_onboarding(database_url: str, tmp_p
     )
     assert again.returncode == 1
     assert "already has a locality" in again.stderr
+    for nameless in ("²", "12", "🙂"):
+        refused = run_padome(
+            ["localities", "add", "alsviku", nameless],
+            stdin="",
+            database_url=database_url,
+            cwd=tmp_path,
+        )
+        assert refused.returncode == 1
+        assert "a locality name has letters" in refused.stderr
     chat = run_padome(
         ["chat", "--user", "ilze"], stdin="3\n1\n2\n1\n", database_url=database_url, cwd=tmp_path
     )
@@ -94,6 +103,17 @@ async def test_roles_grant_list_and_revoke(database_url: str, tmp_path: Path) ->
     assert "Revoked 1 grant." in revoked.stdout
     async with open_app(make_settings(database_url)) as app, app.sessionmaker() as session:
         assert await session.scalar(select(RoleGrant)) is None
+    again = run_padome(
+        ["roles", "revoke", "console:maris", "representative", "--territory", "annas"],
+        stdin="",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert again.returncode == 1 and again.stdout == ""
+    assert again.stderr == (
+        "console:maris has no representative role in annas: nothing was revoked. "
+        "See `padome roles list`.\n"
+    )
 
 
 def test_broadcast_commands_schedule_list_show_and_cancel(
@@ -306,3 +326,24 @@ def test_localities_are_listed_for_a_unit_named_with_unit(
     unknown = padome("localities", "list", "--unit", "nekurienes")
     assert unknown.returncode == 1 and unknown.stdout == ""
     assert unknown.stderr == "No parish or town 'nekurienes'. See `padome units list`.\n"
+
+
+def test_a_file_that_cannot_be_read_is_named_with_the_reason_in_words(
+    database_url: str, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nav.txt"
+    sent = run_padome(
+        ["broadcast", "send", "--text-file", str(missing), "--audience", "all"],
+        stdin="",
+        database_url=database_url,
+        cwd=tmp_path,
+    )
+    assert sent.returncode == 1
+    assert sent.stderr == f"Cannot read {missing}: no such file or directory.\n"
+    latin = tmp_path / "latin1.txt"
+    latin.write_bytes("Sapulce piektdien kultūras namā".encode("utf-16"))
+    survey = run_padome(
+        ["surveys", "create", str(latin)], stdin="", database_url=database_url, cwd=tmp_path
+    )
+    assert survey.returncode == 1
+    assert survey.stderr.endswith(f"Cannot read {latin}: it is not text in UTF-8.\n")

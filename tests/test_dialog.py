@@ -91,6 +91,21 @@ async def test_help_depends_on_the_role(chat: Chat, app) -> None:
     assert "/grant" in admin_help and "/roles" in admin_help
 
 
+async def test_a_role_adds_its_tools_after_a_resident_s_own_menu_keeping_its_numbers(
+    chat: Chat, app
+) -> None:
+    await chat.onboard("anna")
+    before = (await chat.say("anna", "/menu")).options
+    async with app.sessionmaker() as session, session.begin():
+        anna = await find_identity(session, "console", "anna")
+        unit = await unit_by_slug(session, "alsviku")
+        await grant_role(session, resident=anna.resident, role=Role.REPRESENTATIVE, unit=unit)
+    after = (await chat.say("anna", "/menu")).options
+    # Typed numbers (on WhatsApp and SMS) still choose what they chose before.
+    assert after[: len(before)] == before
+    assert "Send a message to residents" in [button.label for button in after[len(before) :]]
+
+
 async def test_representative_sets_the_group_link_residents_see(chat: Chat, app) -> None:
     await chat.onboard("rep")
     await chat.onboard("anna")

@@ -36,7 +36,7 @@ def may_print(ctx: Context) -> bool:
     return allowed is None or bool(allowed)
 
 
-add_menu_entry(MenuEntry(N_("Printed bulletin"), "bltn", order=63, visible=may_print))
+add_menu_entry(MenuEntry(N_("Printed bulletin"), "bltn", order=163, visible=may_print))
 add_help("bulletin", N_("a large-print bulletin to print for residents without a phone"), may_print)
 
 

@@ -130,7 +130,7 @@ def may_send(ctx: Context) -> bool:
     return may_broadcast(ctx.roles)
 
 
-add_menu_entry(MenuEntry(N_("Send a message to residents"), "bc", order=60, visible=may_send))
+add_menu_entry(MenuEntry(N_("Send a message to residents"), "bc", order=160, visible=may_send))
 add_help("announce", N_("send a message to residents"), may_send)
 
 

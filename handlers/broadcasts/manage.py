@@ -64,7 +64,7 @@ STATUS_LABELS = {
     Status.CANCELLED.value: N_("cancelled"),
 }
 
-add_menu_entry(MenuEntry(N_("My messages to residents"), "bcs", order=61, visible=may_send))
+add_menu_entry(MenuEntry(N_("My messages to residents"), "bcs", order=161, visible=may_send))
 add_help("broadcasts", N_("follow or cancel your messages to residents"), may_send)
 
 

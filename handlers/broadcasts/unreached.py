@@ -110,7 +110,7 @@ def keeps_call_lists(ctx: Context) -> bool:
 
 
 add_menu_entry(
-    MenuEntry(N_("Residents to tell in person"), "unrs", order=62, visible=keeps_call_lists)
+    MenuEntry(N_("Residents to tell in person"), "unrs", order=162, visible=keeps_call_lists)
 )
 add_help("unreached", N_("residents an important message did not reach"), keeps_call_lists)
 

@@ -31,7 +31,7 @@ def _sees(ctx: Context) -> bool:
     return sees_coverage(ctx.roles)
 
 
-add_menu_entry(MenuEntry(N_("Coverage"), "cov", order=64, visible=_sees))
+add_menu_entry(MenuEntry(N_("Coverage"), "cov", order=164, visible=_sees))
 add_help("coverage", N_("how many houses the council reaches"), _sees)
 
 

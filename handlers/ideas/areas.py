@@ -55,7 +55,7 @@ def _assigns_areas(ctx: Context) -> bool:
     return may_see_all(ctx.roles)
 
 
-add_menu_entry(MenuEntry(N_("Areas of responsibility"), "areas", order=63, visible=_assigns_areas))
+add_menu_entry(MenuEntry(N_("Areas of responsibility"), "areas", order=163, visible=_assigns_areas))
 add_help("areas", N_("give council members their areas; outside specialists"), _assigns_areas)
 
 

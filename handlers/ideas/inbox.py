@@ -109,7 +109,7 @@ PAGE = 8
 DUPLICATE_NUMBER_MAX = 20
 
 add_menu_entry(
-    MenuEntry(N_("Residents' ideas and concerns"), "inbox", order=62, visible=inbox_visible)
+    MenuEntry(N_("Residents' ideas and concerns"), "inbox", order=162, visible=inbox_visible)
 )
 add_help("inbox", N_("residents' ideas and concerns sent to you"), inbox_visible)
 

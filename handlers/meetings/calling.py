@@ -71,7 +71,7 @@ def _may_call(ctx: Context) -> bool:
     return may_call_any(ctx.roles)
 
 
-add_menu_entry(MenuEntry(N_("Call a meeting"), "mtnew", order=63, visible=_may_call))
+add_menu_entry(MenuEntry(N_("Call a meeting"), "mtnew", order=163, visible=_may_call))
 add_help("meeting", N_("call a council session, a community or a working group meeting"), _may_call)
 
 

@@ -34,7 +34,7 @@ def _is_staff(ctx: Context) -> bool:
     return ctx.roles.is_staff
 
 
-add_menu_entry(MenuEntry(N_("Nominations: coordinator"), "nomc", order=62, visible=_is_staff))
+add_menu_entry(MenuEntry(N_("Nominations: coordinator"), "nomc", order=162, visible=_is_staff))
 
 
 async def may_coordinate(ctx: Context, step: str) -> bool:

@@ -109,7 +109,7 @@ def may_print(ctx: Context) -> bool:
     return ctx.roles.is_staff or bool(ctx.roles.units_as(Role.REPRESENTATIVE))
 
 
-add_menu_entry(MenuEntry(N_("Posters and flyers"), "kit", order=76, visible=may_print))
+add_menu_entry(MenuEntry(N_("Posters and flyers"), "kit", order=176, visible=may_print))
 add_help("kit", N_("posters and flyers that bring residents to the council's chat"), may_print)
 
 

@@ -38,7 +38,7 @@ def _may_poll(ctx: Context) -> bool:
 
 
 add_menu_entry(MenuEntry(N_("Surveys"), "surveys", order=20))
-add_menu_entry(MenuEntry(N_("Ask residents a quick poll"), "poll", order=62, visible=_may_poll))
+add_menu_entry(MenuEntry(N_("Ask residents a quick poll"), "poll", order=162, visible=_may_poll))
 add_help("surveys", N_("surveys you can answer, and their results"), everyone)
 add_help("poll", N_("ask residents a quick question with answer buttons"), _may_poll)
 add_section("surveys", survey_data_of, erase_survey_data)

@@ -57,6 +57,7 @@ from padome.cli.common import (
     load_settings,
     out,
     planned_time,
+    unreadable,
 )
 
 app = typer.Typer(help="Council messages and announcements.", no_args_is_help=True)
@@ -91,7 +92,7 @@ def _read_text(path: Path | None) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise fail(f"Cannot read {path}: {type(error).__name__}.") from None
+        raise unreadable(path, error) from None
 
 
 @app.command("send")
@@ -140,7 +141,7 @@ def broadcast_send(
         try:
             content = attach.read_bytes()
         except OSError as error:
-            raise fail(f"Cannot read {attach}: {type(error).__name__}.") from None
+            raise unreadable(attach, error) from None
         if len(content) > ATTACHMENT_MAX:
             raise fail("--attach: the file is larger than 10 MB.")
         attachment = (kind[0], attach.name, content)

@@ -82,6 +82,17 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def unreadable(path: object, error: Exception) -> typer.Exit:
+    """A file that could not be read, with the reason in words."""
+    if isinstance(error, UnicodeDecodeError):
+        reason = "it is not text in UTF-8"
+    elif isinstance(error, OSError) and error.strerror:
+        reason = error.strerror.lower()
+    else:
+        reason = "it could not be opened"
+    return fail(f"Cannot read {path}: {reason}.")
+
+
 def planned_time(option: str, text: str, settings: Settings, *, now: datetime) -> datetime:
     """A time typed for a plan, in the municipality's time zone and at most two years ahead."""
     try:

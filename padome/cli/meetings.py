@@ -36,7 +36,16 @@ from models.meetings import (
     quorum_of,
 )
 from models.territory import Locality, Unit
-from padome.cli.common import Id, fail, find_territory, in_session, load_settings, out, planned_time
+from padome.cli.common import (
+    Id,
+    fail,
+    find_territory,
+    in_session,
+    load_settings,
+    out,
+    planned_time,
+    unreadable,
+)
 
 app = typer.Typer(help="Meetings: council sessions, community meetings, working groups.")
 app.info.no_args_is_help = True
@@ -62,7 +71,7 @@ def _agenda(path: Path | None) -> tuple[str, ...]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise fail(f"Cannot read {path}: {type(error).__name__}.") from None
+        raise unreadable(path, error) from None
     items = tuple(line.strip().lstrip("-•*").strip() for line in text.splitlines())
     items = tuple(item for item in items if item)
     if len(items) > AGENDA_ITEMS_MAX:

@@ -103,6 +103,13 @@ def roles_revoke(
         return removed
 
     removed = in_session(work)
+    if not removed:
+        raise fail(
+            f"{identity} has no {wanted.value} role"
+            + (f" in {territory}" if territory else "")
+            + (f" for house {house}" if house else "")
+            + ": nothing was revoked. See `padome roles list`."
+        )
     typer.echo(en.ngettext("Revoked {n} grant.", "Revoked {n} grants.", removed))
 
 

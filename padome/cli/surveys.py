@@ -25,7 +25,7 @@ from models.surveys import (
     response_counts,
 )
 from models.territory import list_units
-from padome.cli.common import Id, en, fail, in_session, load_settings, out
+from padome.cli.common import Id, en, fail, in_session, load_settings, out, unreadable
 from reports.surveys import export_name, results_csv, results_text, results_xlsx
 
 app = typer.Typer(help="Resident surveys: create from a file, follow, export.")
@@ -43,7 +43,7 @@ def surveys_create(
     try:
         content = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise fail(f"Cannot read {file}: {type(error).__name__}.") from None
+        raise unreadable(file, error) from None
     now = utcnow()
     try:
         spec = parse_survey_file(content, name=file.name, timezone=settings.tz)
