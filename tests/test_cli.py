@@ -7,6 +7,7 @@ import io
 import subprocess
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -24,6 +25,17 @@ from tests.test_console import run_padome
 
 RIGA = ZoneInfo("Europe/Riga")
 A_YEAR_AHEAD = (utcnow() + timedelta(days=365)).strftime("%d.%m.%Y 18:00")
+
+
+def _wide_padome(database_url: str, tmp_path: Path) -> Any:
+    """`padome` with these arguments, on a terminal wide enough for its tables."""
+
+    def padome(*args: str) -> Any:
+        return run_padome(
+            list(args), stdin="", database_url=database_url, cwd=tmp_path, COLUMNS="200"
+        )
+
+    return padome
 
 
 def test_locality_added_by_cli_is_offered_in_onboarding(database_url: str, tmp_path: Path) -> None:
@@ -235,10 +247,7 @@ def test_a_survey_closed_from_the_command_line_is_listed_closed(
 def test_places_are_found_without_diacritics_as_in_the_chat(
     database_url: str, tmp_path: Path
 ) -> None:
-    def padome(*args: str):
-        return run_padome(
-            list(args), stdin="", database_url=database_url, cwd=tmp_path, COLUMNS="200"
-        )
+    padome = _wide_padome(database_url, tmp_path)
 
     assert padome("localities", "add", "alsviku", "Strautiņi").returncode == 0
     run_padome(
@@ -313,10 +322,7 @@ async def test_nominations_export_of_one_nomination_holds_only_it(
 def test_localities_are_listed_for_a_unit_named_with_unit(
     database_url: str, tmp_path: Path
 ) -> None:
-    def padome(*args: str):
-        return run_padome(
-            list(args), stdin="", database_url=database_url, cwd=tmp_path, COLUMNS="200"
-        )
+    padome = _wide_padome(database_url, tmp_path)
 
     assert padome("localities", "add", "alsviku", "Strautiņi").returncode == 0
     assert padome("localities", "add", "annas", "Kalnieši").returncode == 0
