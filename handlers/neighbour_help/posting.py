@@ -415,33 +415,32 @@ async def back_written(ctx: Context) -> None:
     found = _CLOCK.match(text)
     if found is None:
         back = _back_on_a_day(ctx, flow, text)
-        if back is not None:
-            await _return_at(
-                ctx, flow, back, leaving, N_("You leave at {time}: the time back must be later.")
+        if back is None:
+            return
+        if back <= leaving:
+            ctx.ask_again(
+                ctx.t._(
+                    "You leave at {time}: the time back must be later.",
+                    time=ctx.t.datetime(leaving),
+                )
             )
+            return
+        flow["returns"] = back.isoformat()
+        await _next(ctx, flow)
         return
     if int(found.group(1)) > 23 or int(found.group(2)) > 59:
         _back_not_understood(ctx, flow)
         return
     back = leaving.replace(hour=int(found.group(1)), minute=int(found.group(2)))
-    # Coming back before leaving is a slip of the keys more often than a night away: told,
-    # and asked again rather than quietly moved to the next day.
-    await _return_at(
-        ctx,
-        flow,
-        back,
-        leaving,
-        N_("You leave at {time}: the time back must be later that day."),
-    )
-
-
-async def _return_at(
-    ctx: Context, flow: dict[str, Any], back: datetime, leaving: datetime, later: str
-) -> None:
-    """Keep the time back and go on; one not after leaving is asked again, `later` (a
-    message id with {time}) saying why."""
     if back <= leaving:
-        ctx.ask_again(ctx.t._(later, time=ctx.t.datetime(leaving)))
+        # Coming back before leaving is a slip of the keys more often than a night away:
+        # told, and asked again rather than quietly moved to the next day.
+        ctx.ask_again(
+            ctx.t._(
+                "You leave at {time}: the time back must be later that day.",
+                time=ctx.t.datetime(leaving),
+            )
+        )
         return
     flow["returns"] = back.isoformat()
     await _next(ctx, flow)
