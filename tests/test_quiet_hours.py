@@ -177,6 +177,9 @@ async def test_outside_quiet_hours_it_goes_now_as_the_sender_reads(database_url:
             lv("Message #{id} is on its way. You will see the progress here.", id=1)
         )
         await api.wait_for(chat_id=RESIDENT, predicate=has_text("Ūdens nebūs rīt."))
+        # The sender's final report comes as a new message: it must not be taken for a reply
+        # to the poll's buttons below.
+        await api.wait_for(chat_id=CHAIR, predicate=has_text(lv("Broadcast #{id} finished.", id=1)))
 
         started = await start_poll(bot)
         assert started.startswith(
