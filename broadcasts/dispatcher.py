@@ -77,9 +77,6 @@ MAX_RETRY_DELAY = 300.0
 MAX_BATCH = 500
 # Rows passed over in one look for the next ones to send, while their own chat must wait.
 MAX_PASSED = 64
-# Groups of rows of one channel marked at once on PostgreSQL, each on a connection of its own:
-# rows freed while one group's commit is on its way need not wait for it to be back.
-MARKS_AT_ONCE = 2
 # A broadcast of this many rows or more has PostgreSQL's statistics of the rows updated as
 # it starts (`_analyze_deliveries`).
 ANALYZE_FROM = 1_000
@@ -402,10 +399,10 @@ class Dispatcher:
                 if writer is not None:
                     writer.close()
         else:
-            # Connections for the batch's marks, not one checked out (and pinged) for each
+            # A connection for each channel's marks, not one checked out (and pinged) for each
             # group: in autocommit they hold no lock between them.
             async with AsyncExitStack() as stack:
-                for _ in range(MARKS_AT_ONCE):
+                for _ in [batch for batch in batches if batch]:
                     connection = await stack.enter_async_context(self._autocommit.connect())
                     self._held.append((await connection.get_raw_connection()).driver_connection)
                 try:
@@ -557,11 +554,12 @@ class Dispatcher:
         parallel = self.settings.broadcast_parallel_sends
         waiting = deque(batch)
         running: set[asyncio.Task[None]] = set()
-        # Groups being marked, with the places each holds: its rows, or the finished rows
-        # whose outcomes it records if more (they are "sending" until it commits).
-        marking: dict[asyncio.Task[list[tuple[Row, Window | None]]], int] = {}
-        marks_at_once = 1 if self._is_sqlite else MARKS_AT_ONCE
-        grouping = max(1, parallel // 2) if self._is_sqlite else 2
+        # While enough sends are on their way, freed places are let go together, half of
+        # them at least: a group's commit costs several rows' worth of statements on SQLite
+        # and a wait for the disk on PostgreSQL, and on a machine whose processor is the
+        # limit, fewer commits leave more of it to the sends (on PostgreSQL 0.60-0.64 of the
+        # bare client, against 0.47-0.52 with groups of two, two commits at once).
+        grouping = max(1, parallel // 2)
         claiming: asyncio.Task[list[Row]] | None = None
         # The next rows are claimed while half a batch is still to go: a claim (and the
         # progress edit before it) takes a while, and the sends must not wait for it.
@@ -594,32 +592,15 @@ class Dispatcher:
                 waiting.extend(more)
                 if not more:
                     refill = None
-            for marked in [task for task in marking if task.done()]:
-                del marking[marked]
-                start(marked.result())
-            places = parallel - len(running) - sum(marking.values())
-            # A group's commit costs several rows' worth of statements on SQLite, and a wait
-            # for the disk on PostgreSQL: while enough sends are on their way, the freed
-            # places are let go together (two at least on PostgreSQL: 0.60-0.64 of the bare
-            # client against 0.59 one by one, at a tenth less processor time a message).
+            places = parallel - len(running)
             holding = bool(running) and places < min(grouping, len(waiting))
-            wave = (
-                self._admit(pacer, waiting, places)
-                if len(marking) < marks_at_once and not holding
-                else []
-            )
+            wave = [] if holding else self._admit(pacer, waiting, places)
             if wave:
-                outcomes = self._take_finished(channel)
-                if marks_at_once == 1:
-                    start(await self._mark_sending(wave, outcomes))
-                else:
-                    task = asyncio.create_task(self._mark_sending(wave, outcomes))
-                    marking[task] = max(len(wave), len(outcomes))
-                    task.add_done_callback(wake)
+                start(await self._mark_sending(wave, self._take_finished(channel)))
                 continue
-            if not waiting and not running and not marking and claiming is None:
+            if not waiting and not running and claiming is None:
                 return
-            if running or marking or claiming is not None:
+            if running or claiming is not None:
                 timeout = None
                 if waiting and not holding and len(running) < parallel and pacer is not None:
                     head = waiting[0]
