@@ -352,13 +352,13 @@ async def privacy_answered(ctx: Context, press: PrivacyAnswer) -> None:
         if ctx.conversation is not None:
             await drop_conversation(ctx.session, ctx.conversation)
         ctx.forgotten = True
-        # Nothing is remembered, so the option cannot be chosen by number: it is shown
-        # unnumbered, and its words typed on any channel start again (START_AGAIN_WORDS).
+        # Nothing is remembered, yet whatever a person without a conversation types starts
+        # again: the option's number as well as its words (START_AGAIN_WORDS).
         text = ctx.t._(
             "All right. Nothing about you has been stored. If you change your mind, send /start."
         )
         again = [Button(ctx.t._("Start again"), START_AGAIN)]
-        ctx.outbox.add(ctx.here, Reply(text, button_rows(again), numbered=False))
+        ctx.outbox.add(ctx.here, Reply(text, button_rows(again)))
         return
     ctx.resident = await register_resident(
         ctx.session,

@@ -46,6 +46,15 @@ async def test_decline_stores_nothing(chat: Chat, app) -> None:
     assert "Please choose your language." in again.text
 
 
+async def test_after_declining_the_numbered_option_starts_again(chat: Chat) -> None:
+    await chat.say("anna", "/start")
+    await chat.say("anna", "Latviešu")
+    declined = await chat.say("anna", "2")
+    assert declined.options[0].label == "Sākt no jauna"
+    again = await chat.say("anna", "1")
+    assert again.text.startswith("Lūdzu, izvēlieties valodu.")
+
+
 async def test_the_way_back_after_declining_is_offered_in_the_reader_language(
     chat: Chat,
 ) -> None:
