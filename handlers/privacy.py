@@ -85,7 +85,7 @@ async def my_data(ctx: Context) -> None:
             "Village or neighbourhood: {locality}", locality=t.place(locality) if locality else "–"
         ),
         t._("House: {address}", address=(data.get("house") or {}).get("address") or "–"),
-        t._("Name from your messenger: {name}", name=about["name_from_messenger"] or "–"),
+        t._("Your name: {name}", name=about["name"] or "–"),
         t._("Phone: {phone}", phone=about["phone"] or "–"),
         t._("Agreed to the privacy notice: {when}", when=t.datetime(ctx.resident.consented_at))
         if ctx.resident.consented_at

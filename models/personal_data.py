@@ -101,7 +101,7 @@ async def personal_data(session: AsyncSession, resident: Resident) -> dict[str, 
             "locality": (
                 resident.locality.name_in(resident.language) if resident.locality else None
             ),
-            "name_from_messenger": resident.display_name,
+            "name": resident.display_name,
             "phone": resident.phone,
             "receives_broadcasts": resident.subscribed,
             "agreed_to_privacy_notice_at": _iso(resident.consented_at),

@@ -932,6 +932,9 @@ async def test_people_are_shown_by_the_name_they_allowed_not_by_number(chat: Cha
     sent = await chat.say("anna", payload=SEND)
     assert "It is registered as No. 1." in sent.text
     assert pressable(sent) == ["myideas", "idea", "menu"]
+    # Her data names the name she wrote as hers, not as one her messenger gave.
+    mydata = await chat.say("anna", "/mydata")
+    assert "Your name: Anna Bērziņa" in mydata.text
 
     await console_idea(chat, "berta", "Too dark in the park.")
     await chat.say("berta", payload=ShowName(False).pack())
