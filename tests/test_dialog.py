@@ -376,3 +376,23 @@ async def test_text_typed_where_a_flow_asks_by_buttons_keeps_what_it_gathered(
         "admin", str([button.label for button in again.options].index("Alsviķi parish") + 1)
     )
     assert places.text == "Which village or neighbourhood?"
+
+
+async def test_a_deputy_who_also_represents_the_unit_is_offered_the_village_once(
+    chat: Chat, app
+) -> None:
+    await chat.onboard("ilze")
+    async with app.sessionmaker() as session, session.begin():
+        alsviku = await unit_by_slug(session, "alsviku")
+        assert alsviku is not None
+        village = await add_locality(session, unit=alsviku, name="Ziemeri")
+        ilze = (await find_identity(session, "console", "ilze")).resident
+        await grant_role(session, resident=ilze, role=Role.REPRESENTATIVE, unit=alsviku)
+        await grant_role(session, resident=ilze, role=Role.DEPUTY, locality=village)
+    await chat.say("ilze", "/announce")
+    await chat.say("ilze", "Talka sestdien.")
+    audiences = await chat.say("ilze", payload="bcaud")
+    assert audiences.text.startswith("Who should get it?")
+    labels = [button.label for button in audiences.options]
+    assert len([label for label in labels if "Ziemeri" in label]) == 1
+    assert labels[0] == "Alsviķi parish"

@@ -284,6 +284,8 @@ async def ask_audience(ctx: Context, press: ChooseAudience) -> None:
         buttons.append(Button(ctx.t._("Choose parishes"), PickUnit()))
     else:
         units = {unit.id: unit for unit in await list_units(ctx.session)}
+        # A village offered once, also to a deputy of it who represents its unit too.
+        offered: set[int] = set()
         for unit_id in sorted(ctx.roles.units_as(Role.REPRESENTATIVE)):
             if unit_id in units:
                 buttons.append(
@@ -292,9 +294,10 @@ async def ask_audience(ctx: Context, press: ChooseAudience) -> None:
                 for locality in await list_localities(ctx.session, unit_id):
                     label = place_label(units[unit_id], locality, ctx.t.language)
                     buttons.append(Button(label, SendTo(Target.LOCALITY, locality.id)))
+                    offered.add(locality.id)
         for locality_id in sorted(ctx.roles.localities_as(Role.DEPUTY)):
             locality = await locality_by_id(ctx.session, locality_id)
-            if locality is not None:
+            if locality is not None and locality.id not in offered:
                 label = place_label(locality.unit, locality, ctx.t.language)
                 buttons.append(Button(label, SendTo(Target.LOCALITY, locality.id)))
     if await _has_reachable_houses(ctx):
