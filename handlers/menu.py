@@ -128,6 +128,16 @@ def choose_one(ctx: Context) -> str:
     return ctx.t._("Please type the number of one of the options below.")
 
 
+def no_such_option(ctx: Context) -> str:
+    """Say that no option shown carries the number typed, and which numbers they carry."""
+    assert ctx.conversation is not None
+    return ctx.t._(
+        "There is no option {number} here. Please choose a number from 1 to {last}.",
+        number=(ctx.incoming.text or "").strip()[:12],
+        last=ctx.t.number(len(ctx.conversation.options)),
+    )
+
+
 async def fallback(ctx: Context) -> None:
     """Answer text no flow expects: a short hint and the menu, or the question still open."""
     text = ctx.incoming.text or ""

@@ -10,9 +10,17 @@ from bot.dialog.messages import Button, Reply
 from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Needs, Router, Step
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
-from bot.parsing import parse_id
+from bot.parsing import parse_id, parse_number
 from bot.settings import SUPPORTED_LANGUAGES, Settings
-from handlers.menu import MenuEntry, add_help, add_menu_entry, choose_one, everyone, show_menu
+from handlers.menu import (
+    MenuEntry,
+    add_help,
+    add_menu_entry,
+    choose_one,
+    everyone,
+    no_such_option,
+    show_menu,
+)
 from models.conversations import drop_conversation
 from models.parish_groups import community_link
 from models.residents import (
@@ -431,7 +439,7 @@ async def unit_typed(ctx: Context) -> None:
     if len(found) == 1:
         await unit_chosen(ctx, UnitPick(found[0].slug))
         return
-    await ask_unit(ctx, choose_one(ctx))
+    await ask_unit(ctx, _not_understood(ctx, text))
 
 
 async def locality_typed(ctx: Context) -> None:
@@ -445,7 +453,16 @@ async def locality_typed(ctx: Context) -> None:
     if len(found) == 1:
         await locality_chosen(ctx, LocalityPick(str(found[0].id)))
         return
-    await ask_locality(ctx, choose_one(ctx))
+    await ask_locality(ctx, _not_understood(ctx, text))
+
+
+def _not_understood(ctx: Context, text: str) -> str:
+    """Why a place's question is asked again: a number no option carries is named, as on
+    any other screen; other text gets the way to answer."""
+    if ctx.conversation is not None and ctx.conversation.options:
+        if parse_number(text, low=1, high=10**6) is not None:
+            return no_such_option(ctx)
+    return choose_one(ctx)
 
 
 async def _finish(ctx: Context) -> None:

@@ -136,3 +136,21 @@ def test_place_names_match_in_any_language_and_by_their_stem() -> None:
     ):
         found = [unit.slug for unit in match_places(units, typed, slugs=slugs)]
         assert found == expected, typed
+
+
+async def test_a_number_no_parish_carries_is_named_as_on_the_menu(chat: Chat) -> None:
+    await chat.say("anna", "/start")
+    await chat.say("anna", "Latviešu")
+    question = await chat.say("anna", "1")
+    again = await chat.say("anna", "99")
+    last = len(question.options)
+    assert again.text.startswith(
+        f"Šeit nav iespējas ar numuru 99. Lūdzu, izvēlieties numuru no 1 līdz {last}."
+    )
+    assert question.text in again.text and len(again.options) == last
+    await chat.say("anna", "alsviku")
+    menu = await chat.say("anna", "/menu")
+    wrong = await chat.say("anna", "99")
+    assert wrong.text.startswith(
+        f"Šeit nav iespējas ar numuru 99. Lūdzu, izvēlieties numuru no 1 līdz {len(menu.options)}."
+    )

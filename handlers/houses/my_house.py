@@ -11,7 +11,14 @@ from bot.dialog.payloads import Payload, payload
 from bot.dialog.router import Router, Step
 from bot.i18n import N_
 from bot.parsing import parse_number
-from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
+from handlers.menu import (
+    MenuEntry,
+    add_help,
+    add_menu_entry,
+    everyone,
+    no_such_option,
+    show_menu,
+)
 from handlers.onboarding import add_follow_up
 from models.houses import House, house_by_id, houses_of, match_address, set_house
 
@@ -304,7 +311,7 @@ async def address_typed(ctx: Context) -> None:
         and ctx.conversation.options
     ):
         # A number alone is no address: one of the options was meant, and none has it.
-        _no_such_option(ctx, text)
+        _no_such_option(ctx)
         return
     found, street_name = match_address(houses, text)
     if len(found) == 1:
@@ -339,18 +346,11 @@ async def address_typed(ctx: Context) -> None:
     )
 
 
-def _no_such_option(ctx: Context, number: str) -> None:
+def _no_such_option(ctx: Context) -> None:
     """Say that no option shown has this number, and show them again."""
     assert ctx.conversation is not None
     options = [Button(label, payload) for label, payload in ctx.conversation.options]
-    ctx.reply(
-        ctx.t._(
-            "There is no option {number} here. Please choose a number from 1 to {last}.",
-            number=number[:12],
-            last=ctx.t.number(len(options)),
-        ),
-        options,
-    )
+    ctx.reply(no_such_option(ctx), options)
 
 
 router.flow({State.HOUSE: Step(address_typed)})
