@@ -206,3 +206,30 @@ def test_lv_plural_message_reads_right_for_each_number() -> None:
 def test_datetime_is_shown_in_riga_time() -> None:
     moment = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
     assert Translator("lv", timezone=RIGA).datetime(moment) == "25.11.2026 18:00"
+
+
+def _text(message: object) -> str:
+    string = getattr(message, "string", "")
+    return string if isinstance(string, str) else " ".join(string)
+
+
+def test_a_resident_s_trusted_person_and_a_village_s_deputy_have_their_own_words() -> None:
+    """Latvian "atbalsta persona" / "uzticības persona", Russian "контактное лицо" /
+    "доверенное лицо": a text about one is never worded as the other."""
+    latvian, russian = _catalog("lv"), _catalog("ru")
+    trusted = deputy = 0
+    for message in russian:
+        if not message.id:
+            continue
+        lv_text = _text(latvian.get(message.id)).lower()
+        ru_text = _text(message).lower()
+        if "atbalsta person" in lv_text:
+            trusted += 1
+            assert "доверенн" not in ru_text, message.id
+        if "uzticības person" in lv_text:
+            deputy += 1
+            assert "контактн" not in ru_text, message.id
+            assert "доверенн" in ru_text, message.id
+        if "контактн" in ru_text:
+            assert "atbalsta person" in lv_text, message.id
+    assert trusted >= 30 and deputy >= 5
