@@ -775,9 +775,10 @@ async def test_the_right_to_call_is_checked_again_when_the_invitations_go(
     assert "may no longer call" in notices[0].texts["en"]
 
 
-async def test_the_length_is_a_numbered_choice_where_options_are_typed(chat: Chat) -> None:
-    """On WhatsApp, SMS and the console the lengths offered are numbered like any choice:
-    "2" is the second, 90 minutes; minutes are still typed as they are."""
+async def test_a_typed_length_is_minutes_and_never_cancels(chat: Chat) -> None:
+    """On WhatsApp, SMS and the console a number typed for the length is the minutes: the
+    lengths offered, Back and Cancel are listed unnumbered and chosen by their words, so "5"
+    is refused naming the range rather than taken for Cancel."""
     await chat.onboard("rep")
     async with chat.app.sessionmaker() as session, session.begin():
         rep = await find_identity(session, "console", "rep")
@@ -788,9 +789,16 @@ async def test_the_length_is_a_numbered_choice_where_options_are_typed(chat: Cha
     await chat.say("rep", str(labels_of(kinds).index("Community meeting") + 1))
     await chat.say("rep", "Talka")
     length = await chat.say("rep", riga(utcnow() + timedelta(days=2)))
-    assert length.text.startswith("How long will it last?") and length.numbered
-    assert labels_of(length)[:3] == ["60 minutes", "90 minutes", "120 minutes"]
-    where = await chat.say("rep", "2")
+    assert length.text.startswith("How long will it last?") and not length.numbered
+    assert labels_of(length) == ["60 minutes", "90 minutes", "120 minutes", "Back", "Cancel"]
+    for typed in ("5", "2", "600"):
+        again = await chat.say("rep", typed)
+        assert again.text.startswith(
+            "Please write the minutes as a number from 15 to 480, like 45.\n\n"
+            "How long will it last?"
+        ), again.text
+        assert labels_of(again) == labels_of(length)
+    where = await chat.say("rep", "90 minutes")
     assert where.text.startswith("Where will it be held?"), where.text
     online = await chat.say("rep", "Skola")
     await chat.say("rep", str(labels_of(online).index("No, in person only") + 1))

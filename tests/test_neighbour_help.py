@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.channels import text_with_options
 from bot.i18n import Translator
 from broadcasts.service import BroadcastService, JobContext
 from handlers.neighbour_help.after import ShareCount, after_the_date, monthly_counts
@@ -598,9 +599,10 @@ async def test_a_return_before_leaving_is_asked_again_and_lists_show_the_year(ch
     assert any(b.label.endswith(f", {leaving}") for b in mine.options), mine.options
 
 
-async def test_the_seats_are_numbered_options_a_typed_number_chooses(chat: Chat) -> None:
-    """Where options are numbered (WhatsApp, SMS, the console), each number is that many
-    seats, up to the most a post may have, and Cancel comes after them."""
+async def test_a_typed_count_is_the_count_and_never_cancels(chat: Chat) -> None:
+    """Where options are typed (WhatsApp, SMS, the console), a typed number is the count: 9
+    seats is refused naming the range, not taken for Cancel; Cancel is its word, and with
+    answers given it asks before the post is given up."""
     app = chat.app
     await setup_places(app)
     await chat.onboard("driver")
@@ -609,22 +611,118 @@ async def test_the_seats_are_numbered_options_a_typed_number_chooses(chat: Chat)
     await chat.say("driver", "Alūksne")
     await chat.say("driver", local(2, 9))
     seats = await chat.say("driver", "13:00")
-    assert seats.text.startswith("How many free seats?") and seats.numbered
+    question = 'How many free seats?\nChoose or write a number from 1 to 8, or "Cancel".'
+    assert seats.text == question and not seats.numbered
     assert [b.label for b in seats.options] == [*map(str, range(1, 9)), "Cancel"]
-    extra = await chat.say("driver", "6")
-    assert extra.text.startswith("Anything to add?")
+    assert text_with_options(seats) == f"{question}\n- 1 · 2 · 3 · 4\n- 5 · 6 · 7 · 8\n- Cancel"
+    for typed, why in (
+        ("9", "At most 8 in one post. Please write a number from 1 to 8."),
+        ("12", "At most 8 in one post. Please write a number from 1 to 8."),
+        ("0", "Please write a number from 1 to 8."),
+    ):
+        again = await chat.say("driver", typed)
+        assert again.text == f"{why}\n\n{question}", again.text
+        assert "nhstep:cancel" in [b.payload for b in again.options]
+    extra = await chat.say("driver", "8")
+    assert extra.text.startswith("Anything to add?"), extra.text
     await chat.say("driver", payload="nhstep:notext")
     await chat.say("driver", payload="nhstep:publish")
     async with app.sessionmaker() as session:
         [post] = list(await session.scalars(select(HelpPost)))
-        assert post.count == 6
+        assert (post.count, post.status) == (8, "open")
+
     await chat.say("driver", payload="nhnew:ride_request")
     await chat.say("driver", "Alsviķi")
     await chat.say("driver", "Alūksne")
     people = await chat.say("driver", local(3, 9))
     assert people.text.startswith("How many people need the ride?"), people.text
-    cancelled = await chat.say("driver", "9")
-    assert cancelled.text.startswith("Nothing was published."), cancelled.text
+    refused = await chat.say("driver", "9")
+    assert refused.text.startswith("At most 8 in one post."), refused.text
+    sure = await chat.say("driver", "cancel")
+    assert sure.text == "Cancel this post? What you have entered so far will not be kept."
+    assert [b.label for b in sure.options] == ["Yes, cancel it", "No, go on"] and sure.numbered
+    back = await chat.say("driver", "2")
+    assert back.text.startswith("How many people need the ride?"), back.text
+    await chat.say("driver", "Cancel")
+    gone = await chat.say("driver", "1")
+    assert gone.text.startswith("Nothing was published."), gone.text
+    async with app.sessionmaker() as session:
+        assert len(list(await session.scalars(select(HelpPost)))) == 1
+
+
+async def test_a_ride_to_where_it_starts_is_asked_again(chat: Chat) -> None:
+    """A ride from a village to the same village is refused in the resident's language and
+    where to is asked again, with Cancel; the start is not offered as where to."""
+    app = chat.app
+    await setup_places(app)
+    await chat.onboard("rider", language="Latviešu")
+    await chat.say("rider", payload="nhnew:ride_request")
+    where_to = await chat.say("rider", "Alsviķi")
+    assert where_to.text.startswith(lv("Where to?")), where_to.text
+    assert [b.label for b in where_to.options] == ["Alūksne", lv("Cancel")]
+    question = where_to.text
+    for typed in ("Alsviķi", "alsviki"):
+        again = await chat.say("rider", typed)
+        why = lv(
+            "A ride cannot end where it starts ({place}). Please choose or write another place.",
+            place="Alsviķi",
+        )
+        assert again.text == f"{why}\n\n{question}", again.text
+        assert [b.label for b in again.options] == ["Alūksne", lv("Cancel")]
+    when = await chat.say("rider", "1")
+    assert when.text == lv(
+        "When do you leave? Write the date and time like {example}.", example=local(1, 9)
+    )
+    async with app.sessionmaker() as session:
+        assert list(await session.scalars(select(HelpPost))) == []
+
+
+async def test_on_telegram_counts_are_buttons_and_cancel_asks_first(database_url: str) -> None:
+    """On Telegram the counts stay buttons; Cancel with answers given asks first, and going
+    on shows the same step again. A ride to where it starts is refused in Russian too."""
+    async with (
+        fake_telegram_api() as api,
+        ideas_bot(database_url, api) as bot,
+    ):
+        await setup_places(bot.app)
+        await join(bot, ANNA, language="ru")
+        ru = Translator("ru", timezone=RIGA)
+        start = await bot.press(ANNA, "nhnew:ride_offer")
+        assert start[-1]["text"].startswith(ru._("Where do you drive from?"))
+        [first] = await bot.press(ANNA, "nhstep:cancel")
+        assert first["text"].startswith(ru._("Nothing was published."))
+        await bot.press(ANNA, "nhnew:ride_offer")
+        await bot.send(ANNA, "Alsviķi")
+        [same] = await bot.send(ANNA, "Alsviķi")
+        assert same["text"].startswith(
+            ru._(
+                "A ride cannot end where it starts ({place}). "
+                "Please choose or write another place.",
+                place="Alsviķi",
+            )
+        )
+        assert "nhstep:cancel" in payloads(same)
+        await bot.send(ANNA, "Alūksne")
+        await bot.send(ANNA, local(2, 9))
+        [seats] = await bot.press(ANNA, "nhstep:noback")
+        assert seats["text"].startswith(ru._("How many free seats?"))
+        assert payloads(seats) == [*(f"nhcount:{n}" for n in range(1, 9)), "nhstep:cancel"]
+        [sure] = await bot.press(ANNA, "nhstep:cancel")
+        assert sure["text"] == ru._(
+            "Cancel this post? What you have entered so far will not be kept."
+        )
+        assert payloads(sure) == ["nhstep:discard", "nhstep:resume"]
+        # a count tapped on the screen before waits for the answer: nothing is lost
+        [wait] = await bot.press(ANNA, "nhcount:4")
+        assert wait["text"].endswith(sure["text"]) and payloads(wait) == payloads(sure)
+        [again] = await bot.press(ANNA, "nhstep:resume")
+        assert payloads(again) == payloads(seats)
+        await bot.press(ANNA, "nhcount:3")
+        await bot.press(ANNA, "nhstep:notext")
+        await bot.press(ANNA, "nhstep:publish")
+        async with bot.app.sessionmaker() as session:
+            [post] = list(await session.scalars(select(HelpPost)))
+            assert (post.from_place, post.to_place, post.count) == ("Alsviķi", "Alūksne", 3)
 
 
 async def test_a_ride_back_the_next_day_is_given_with_its_date(chat: Chat) -> None:

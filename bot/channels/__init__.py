@@ -84,10 +84,15 @@ INCOMING_FILE_MAX = 10 * 1024 * 1024
 
 
 def text_with_options(reply: Reply) -> str:
-    """A reply for a channel without buttons: the text, then the options numbered."""
+    """A reply for a channel without buttons: the text, then the options numbered; options
+    not numbered (their words are typed) one row a line, as "- 1 · 2 · 3 · 4"."""
     lines = [reply.text] if reply.text else []
-    for number, button in enumerate(reply.options, start=1):
-        lines.append(f"{number}) {button.label}" if reply.numbered else f"- {button.label}")
+    if reply.numbered:
+        for number, button in enumerate(reply.options, start=1):
+            lines.append(f"{number}) {button.label}")
+    else:
+        for row in reply.buttons:
+            lines.append("- " + " · ".join(button.label for button in row))
     return "\n".join(lines)
 
 

@@ -645,8 +645,9 @@ router.flow(
         State.CHOOSE: typed_on_buttons,
         State.TITLE: Step(typed_title, free_text=True),
         State.TIME: Step(typed_time, free_text=True),
-        # Its options are numbered: fewer than the shortest length typed in minutes.
-        State.DURATION: Step(typed_duration, free_text=True),
+        # A typed number is the minutes, never an option: "5" is refused as too short, not
+        # taken for Cancel; the lengths offered, Back and Cancel are chosen by their words.
+        State.DURATION: Step(typed_duration, numbers=True),
         State.PLACE: Step(typed_place, free_text=True),
         State.VIDEO: Step(typed_video, free_text=True),
         State.AGENDA: Step(typed_agenda, free_text=True),

@@ -29,6 +29,9 @@ class Step(enum.StrEnum):
     SKIP_TEXT = "notext"
     PUBLISH = "publish"
     CANCEL = "cancel"
+    # After Cancel, where some answers would be lost: give the post up, or go on with it.
+    DISCARD = "discard"
+    RESUME = "resume"
 
 
 @payload("nhnew")

@@ -10,11 +10,11 @@ from typing import Any
 
 from bot.dialog.context import Context, time_problem
 from bot.dialog.messages import Button
-from bot.dialog.router import Router, Step
+from bot.dialog.router import Router, Step, fold
 from bot.i18n import DATETIME_FORMAT, N_, Translator
 from bot.parsing import TimeError, TimeNotUnderstood, check_horizon, parse_id, parse_local_time
 from broadcasts.notices import send_to_group
-from handlers.menu import MenuEntry, add_help, add_menu_entry, everyone, show_menu
+from handlers.menu import MenuEntry, add_help, add_menu_entry, choose_one, everyone, show_menu
 from handlers.neighbour_help.common import (
     KIND_BUTTONS,
     ContactChosen,
@@ -56,6 +56,8 @@ HELP_LINK = "help"
 PLACES_SHOWN = 10
 # The kinds whose post has a count (seats, people, parcels): 1 to COUNT_MAX, chosen or typed.
 COUNTED = frozenset({Kind.RIDE_OFFER, Kind.RIDE_REQUEST, Kind.PARCEL_OFFER, Kind.PARCEL_REQUEST})
+# What a resident answers while writing a post: once any is given, Cancel asks first.
+ANSWERS = ("from", "to", "when", "returns", "count", "text", "contact", "group")
 _CLOCK = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$", re.ASCII)
 
 
@@ -69,6 +71,7 @@ class State(enum.StrEnum):
     CONTACT = "nh.contact"
     GROUP = "nh.group"
     CONFIRM = "nh.confirm"
+    DISCARD = "nh.discard"
 
 
 add_menu_entry(MenuEntry(N_("Neighbour help"), "nh", order=30))
@@ -111,6 +114,10 @@ def _draft(ctx: Context) -> dict[str, Any] | None:
 def _draft_at(ctx: Context, *states: State) -> dict[str, Any] | None:
     """The post being written, if a button of the step now asked was pressed."""
     flow = _draft(ctx)
+    if flow is not None and ctx.state == State.DISCARD:
+        # A button of the step before, while Cancel waits for its answer: that answer first.
+        ctx.ask_again(choose_one(ctx))
+        return None
     if flow is not None and ctx.state not in states:
         show_menu(ctx, ctx.t._("That post is no longer being prepared."))
         return None
@@ -135,7 +142,9 @@ async def new_post(ctx: Context, press: NewPost) -> None:
     await _next(ctx, {"kind": press.what.value, "key": secrets.token_hex(8)})
 
 
-async def _places(ctx: Context, *, destinations_first: bool) -> list[str]:
+async def _places(
+    ctx: Context, *, destinations_first: bool, leave_out: str | None = None
+) -> list[str]:
     assert ctx.resident is not None and ctx.resident.unit_id is not None
     own = [ctx.resident.locality.name] if ctx.resident.locality else []
     localities = [item.name for item in await list_localities(ctx.session, ctx.resident.unit_id)]
@@ -147,13 +156,18 @@ async def _places(ctx: Context, *, destinations_first: bool) -> list[str]:
     )
     places: list[str] = []
     for name in ordered:
-        if name not in places:
+        if name not in places and (leave_out is None or fold(name) != fold(leave_out)):
             places.append(name)
     return places[:PLACES_SHOWN]
 
 
 async def _ask_place(ctx: Context, flow: dict[str, Any], state: State, question: str) -> None:
-    places = await _places(ctx, destinations_first=state is State.TO)
+    # A ride goes somewhere else: the place it starts from is not offered as where to.
+    places = await _places(
+        ctx,
+        destinations_first=state is State.TO,
+        leave_out=flow.get("from") if state is State.TO else None,
+    )
     flow["places"] = places
     hint = ctx.t._("Choose one, or write the place (at most {limit} characters).", limit=PLACE_MAX)
     ctx.ask(
@@ -233,7 +247,13 @@ async def _next(ctx: Context, flow: dict[str, Any]) -> None:
         }
         ctx.ask(
             State.COUNT,
-            t._(questions[kind]),
+            t._(questions[kind])
+            + "\n"
+            + t._(
+                'Choose or write a number from 1 to {last}, or "{cancel}".',
+                last=COUNT_MAX,
+                cancel=t._("Cancel"),
+            ),
             buttons=_count_rows(),
             back=_cancel(ctx),
             **flow,
@@ -275,8 +295,8 @@ async def _next(ctx: Context, flow: dict[str, Any]) -> None:
 
 
 def _count_rows() -> list[list[Button]]:
-    """Every count a post may have, in rows of four: on WhatsApp and SMS the options are
-    numbered, so each typed number is that count and Cancel comes after the last."""
+    """Every count a post may have, in rows of four. On WhatsApp and SMS a typed number is
+    the count, never an option's number: 9 is refused as too many, not taken for Cancel."""
     counts = [Button(str(n), CountChosen(n)) for n in range(1, COUNT_MAX + 1)]
     return [counts[start : start + 4] for start in range(0, len(counts), 4)]
 
@@ -328,6 +348,19 @@ async def place_chosen(ctx: Context, press: PlaceChosen) -> None:
 
 
 async def _take_place(ctx: Context, flow: dict[str, Any], place: str) -> None:
+    if (
+        ctx.state == State.TO
+        and Kind(flow["kind"]).topic == "ride"
+        and fold(place) == fold(flow.get("from") or "")
+    ):
+        ctx.ask_again(
+            ctx.t._(
+                "A ride cannot end where it starts ({place}). "
+                "Please choose or write another place.",
+                place=flow["from"],
+            )
+        )
+        return
     flow["from" if ctx.state == State.FROM else "to"] = place
     flow.pop("places", None)
     await _next(ctx, flow)
@@ -447,10 +480,20 @@ async def back_written(ctx: Context) -> None:
 
 
 async def count_typed(ctx: Context) -> None:
+    """Take a typed count: a number from 1 to COUNT_MAX; a bigger one is refused, naming
+    the range."""
     flow = _draft(ctx)
     if flow is None:
         return
     text = (ctx.incoming.text or "").strip().rstrip(".)")
+    if text.isascii() and text.isdigit() and int(text) > COUNT_MAX:
+        ctx.ask_again(
+            ctx.t._(
+                "At most {last} in one post. Please write a number from 1 to {last}.",
+                last=COUNT_MAX,
+            )
+        )
+        return
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= COUNT_MAX:
         ctx.ask_again(ctx.t._("Please write a number from 1 to {last}.", last=COUNT_MAX))
         return
@@ -484,12 +527,25 @@ async def text_written(ctx: Context) -> None:
 
 @router.button(PostStep)
 async def post_step(ctx: Context, press: PostStep) -> None:
-    """Skip the time back or the text, publish, or cancel."""
-    if press.step is Draft.CANCEL:
+    """Skip the time back or the text, publish, or cancel (asking first once answers would
+    be lost)."""
+    if press.step in (Draft.CANCEL, Draft.DISCARD):
+        writing = ctx.flow if (ctx.state or "").startswith("nh.") else {}
+        # "Yes, cancel it" of an earlier question, pressed while writing again, asks anew.
+        sure = press.step is Draft.DISCARD and ctx.state == State.DISCARD
+        if not sure and "kind" in writing and any(key in writing for key in ANSWERS):
+            _ask_discard(ctx, writing)
+            return
         show_menu(ctx, ctx.t._("Nothing was published."))
         return
     flow = _draft(ctx)
     if flow is None:
+        return
+    if ctx.state == State.DISCARD:
+        if press.step is Draft.RESUME:
+            await _next(ctx, flow)
+        else:
+            ctx.ask_again(choose_one(ctx))
         return
     if press.step is Draft.SKIP_BACK and ctx.state == State.BACK:
         flow["returns"] = None
@@ -501,6 +557,23 @@ async def post_step(ctx: Context, press: PostStep) -> None:
         await _publish(ctx, flow)
     else:
         show_menu(ctx, ctx.t._("That post is no longer being prepared."))
+
+
+def _ask_discard(ctx: Context, flow: dict[str, Any]) -> None:
+    """Ask before giving up a post with answers in it: Cancel may have been typed by
+    mistake, as a number on WhatsApp or SMS."""
+    ctx.ask(
+        State.DISCARD,
+        ctx.t._("Cancel this post? What you have entered so far will not be kept."),
+        buttons=[Button(ctx.t._("Yes, cancel it"), PostStep(Draft.DISCARD))],
+        back=Button(ctx.t._("No, go on"), PostStep(Draft.RESUME)),
+        **flow,
+    )
+
+
+async def discard_typed(ctx: Context) -> None:
+    """Text typed where Cancel is to be confirmed: the same question again."""
+    ctx.ask_again(choose_one(ctx))
 
 
 @router.button(ContactChosen)
@@ -605,9 +678,10 @@ router.flow(
         State.TO: Step(place_written, free_text=True),
         State.WHEN: Step(when_written, free_text=True),
         State.BACK: Step(back_written, free_text=True),
-        # Numbered like any choice: its options carry their own numbers first, Cancel after.
-        State.COUNT: Step(count_typed, free_text=True),
+        # A typed number is the count; Cancel is chosen by its word, never by a number.
+        State.COUNT: Step(count_typed, numbers=True),
         State.TEXT: Step(text_written, free_text=True),
+        State.DISCARD: discard_typed,
     }
 )
 # Answered by their buttons (typed text keeps the question): State.CONTACT, State.CONFIRM.
